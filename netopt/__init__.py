@@ -1,0 +1,51 @@
+"""netopt: network and graph optimization from the command line and from Python.
+
+The flat public API::
+
+    import netopt
+    inst = netopt.load_instance("X-n101-k25.vrp")          # VRPLIB / TSPLIB / Solomon / netopt JSON
+    res = netopt.solve(inst, solver="ortools", time_limit=5, seed=0)
+    res.objective, res.status, res.solution["routes"][0]["visits"]
+"""
+
+from __future__ import annotations
+
+from .exceptions import (
+    InfeasibleInstanceError,
+    InstanceFormatError,
+    NetoptError,
+    UnknownSolverError,
+)
+from .model import Result, RoutingInstance, RoutingSolution
+
+__version__ = "0.1.0"
+
+#: solver used when none is named
+DEFAULT_SOLVER = "ortools"
+
+
+def load_instance(path, *, rounding: str = "auto") -> RoutingInstance:
+    """Read a routing instance; see :func:`netopt.io.load_instance`."""
+    from .io import load_instance as _load
+
+    return _load(path, rounding=rounding)
+
+
+def get_solver(name: str):
+    """A solver instance by registry name; unknown names raise :class:`UnknownSolverError`."""
+    from .solvers import get_solver as _get
+
+    return _get(name)
+
+
+def solve(instance, solver: str = DEFAULT_SOLVER, *, time_limit: float = 10.0, seed: int = 0, **params) -> Result:
+    """Solve an instance (or a path to one) with a registered solver; returns a validated :class:`Result`."""
+    if not isinstance(instance, RoutingInstance):
+        instance = load_instance(instance)
+    return get_solver(solver).solve(instance, time_limit=time_limit, seed=seed, **params)
+
+
+__all__ = [
+    "DEFAULT_SOLVER", "InfeasibleInstanceError", "InstanceFormatError", "NetoptError", "Result",
+    "RoutingInstance", "RoutingSolution", "UnknownSolverError", "get_solver", "load_instance", "solve",
+]

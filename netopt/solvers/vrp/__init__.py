@@ -1,0 +1,1 @@
+"""Vehicle-routing solvers: OR-Tools baseline (and our own genetic search)."""
