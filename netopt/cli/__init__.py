@@ -1,0 +1,38 @@
+"""The ``netopt`` command line: one Typer app, one module per command group.
+
+Results go to stdout (tables, or JSON with ``--json``); progress and diagnostics to stderr.
+Library errors become a one-line message and a non-zero exit at the edge (``_output.handle_errors``).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+from . import routing
+
+app = typer.Typer(
+    name="netopt",
+    help="Network and graph optimization: vehicle routing, traffic assignment, network design, datacenter fabrics.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+routing.register(app)
+
+# command groups that live in their own modules, mounted when present
+for _module, _name in (("fabric", "fabric"),):
+    try:
+        _sub = importlib.import_module(f"{__name__}.{_module}")
+    except ModuleNotFoundError as _e:
+        if _e.name != f"{__name__}.{_module}":
+            raise
+    else:
+        app.add_typer(_sub.app, name=_name)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

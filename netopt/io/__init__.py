@@ -1,0 +1,34 @@
+"""Readers and writers: VRPLIB / TSPLIB, Solomon text, netopt instance JSON, ``.sol`` and route JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..model import RoutingInstance
+from ._text import read_text
+from .instance_json import instance_to_json, read_instance_json
+from .solomon import looks_like_solomon, read_solomon
+from .solutions import check_writable, format_sol, read_routes, read_sol, write_atomic
+from .vrplib import format_vrplib, read_vrplib
+
+
+def load_instance(path, *, rounding: str = "auto") -> RoutingInstance:
+    """Read a routing instance, choosing the reader from the name and content.
+
+    ``.json``: netopt instance JSON; a Solomon table (``CUST NO.`` header): Solomon text;
+    anything else: VRPLIB / TSPLIB. ``rounding``: ``auto`` | ``nint`` | ``dimacs`` | ``none``
+    (see :mod:`netopt.io.distances`).
+    """
+    p = Path(path)
+    if p.suffix.lower() == ".json":
+        return read_instance_json(p)
+    text, _ = read_text(p)
+    if looks_like_solomon(text):
+        return read_solomon(p, rounding)
+    return read_vrplib(p, rounding)
+
+
+__all__ = [
+    "check_writable", "format_sol", "format_vrplib", "instance_to_json", "load_instance", "read_instance_json",
+    "read_routes", "read_sol", "read_solomon", "read_vrplib", "write_atomic",
+]

@@ -217,8 +217,8 @@ class Solver:
             status = "interrupted"
         elif extra.pop("optimal", False):
             status = "optimal"
-        elif state.timed_out or runtime >= state.time_limit:
+        elif state.timed_out:
             status = "time_limit"
         else:
             status = "feasible"
-        return Result(status=status, objective=sol.cost, solution=sol.to_dict(), **common)
+        return Result(status=status, objective=round(sol.cost, 9), solution=sol.to_dict(), **common)

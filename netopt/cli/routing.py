@@ -1,0 +1,268 @@
+"""Vehicle-routing commands: solve, compare, info, validate, export, solvers, generate."""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from .. import DEFAULT_SOLVER
+from ..exceptions import NetoptError, SolverParameterError
+from ..io import check_writable, format_sol, format_vrplib, instance_to_json, load_instance, read_routes, write_atomic
+from ..model import Result, RoutingSolution
+from ..solvers import available_solvers, get_solver
+from ._output import err, handle_errors, out, print_json, table
+
+
+class Rounding(str, Enum):
+    auto = "auto"
+    nint = "nint"
+    dimacs = "dimacs"
+    none = "none"
+
+
+class RouteFormat(str, Enum):
+    json = "json"
+    sol = "sol"
+    png = "png"
+
+
+InstanceArg = Annotated[Path, typer.Argument(help="Instance file: VRPLIB .vrp, TSPLIB .tsp/.atsp, Solomon .txt or netopt .json.", show_default=False)]
+RoundOpt = Annotated[Rounding, typer.Option("--round", help="Distance rounding for EUC_2D coordinates: auto = nearest integer (CVRPLIB, TSPLIB), DIMACS one-decimal truncation with time windows.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout instead of a table.")]
+TimeOpt = Annotated[float, typer.Option("--time-limit", "-t", min=0.001, help="Wall-clock limit per solve, in seconds.")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed; same seed, same result.")]
+ParamOpt = Annotated[Optional[list[str]], typer.Option("--param", "-p", help="Solver parameter KEY=VALUE (repeatable); `netopt solvers` lists them.")]
+
+
+def _parse_params(items: list[str] | None) -> dict[str, str]:
+    params = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise SolverParameterError(f"--param {item!r}: expected KEY=VALUE")
+        params[key.strip()] = value.strip()
+    return params
+
+
+def _progress_fn(progress: Progress, task, time_limit: float):
+    def update(state):
+        best = "-" if state.best_cost is None else f"{state.best_cost:,.6g}"
+        progress.update(task, completed=min(state.elapsed(), time_limit), best=best, it=state.iterations)
+
+    return update
+
+
+def run_solver(instance, solver_name: str, time_limit: float, seed: int, params: dict, initial=None,
+               max_iterations: int | None = None, quiet: bool = False) -> Result:
+    """Solve with a Rich progress bar on stderr (time elapsed against the limit, best objective)."""
+    solver = get_solver(solver_name)
+    with Progress(
+        TextColumn(f"[bold]{solver_name}[/] {instance.name}"),
+        BarColumn(),
+        TextColumn("{task.completed:>6.1f}/{task.total:g} s  best {task.fields[best]}  it {task.fields[it]}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=quiet,
+    ) as progress:
+        task = progress.add_task("solve", total=time_limit, best="-", it=0)
+        return solver.solve(instance, time_limit=time_limit, seed=seed, max_iterations=max_iterations,
+                            initial=initial, progress=_progress_fn(progress, task, time_limit), **params)
+
+
+def _write_routes(path: Path, solution: RoutingSolution, fmt: RouteFormat | None) -> None:
+    fmt = fmt or (RouteFormat.sol if path.suffix == ".sol" else RouteFormat.png if path.suffix == ".png" else RouteFormat.json)
+    if fmt is RouteFormat.png:
+        from ..plot import plot_routes
+
+        plot_routes(solution, path)
+    elif fmt is RouteFormat.sol:
+        write_atomic(path, format_sol(solution))
+    else:
+        write_atomic(path, json.dumps({"instance": solution.instance.name, **solution.to_dict()}, indent=2) + "\n")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    @handle_errors
+    def solve(
+        instance: InstanceArg,
+        solver: Annotated[str, typer.Option("--solver", "-s", help="Registered solver name (`netopt solvers`).")] = DEFAULT_SOLVER,
+        time_limit: TimeOpt = 10.0,
+        seed: SeedOpt = 0,
+        max_iterations: Annotated[Optional[int], typer.Option("--max-iterations", min=1, help="Stop after this many solver iterations (count, optional).")] = None,
+        param: ParamOpt = None,
+        initial: Annotated[Optional[Path], typer.Option("--initial", help="Warm start from routes (route JSON, Result JSON or .sol).")] = None,
+        out_path: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the routes here: .json (route JSON, file node ids), .sol or .png (plot).")] = None,
+        result_path: Annotated[Optional[Path], typer.Option("--result", help="Write the full Result JSON here.")] = None,
+        rounding: RoundOpt = Rounding.auto,
+        as_json: JsonOpt = False,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    ):
+        """Solve a routing instance and print a summary (Ctrl-C stops early and keeps the best solution)."""
+        for p in (out_path, result_path):
+            if p is not None:
+                check_writable(p)
+        inst = load_instance(instance, rounding=rounding.value)
+        params = _parse_params(param)
+        get_solver(solver).resolve_params(params)  # fail on bad names/params before loading anything else
+        start = read_routes(initial, inst)[0] if initial else None
+        res = run_solver(inst, solver, time_limit, seed, params, start, max_iterations, quiet)
+        if res.solution is not None and out_path is not None:
+            sol = RoutingSolution.from_node_ids(inst, [r["visits"] for r in res.solution["routes"]])
+            _write_routes(out_path, sol, None)
+        if result_path is not None:
+            write_atomic(result_path, res.to_json() + "\n")
+        if as_json:
+            print_json(res.to_dict())
+        else:
+            _print_result(res)
+        if res.status == "interrupted":
+            err.print("interrupted: returned the best solution found so far")
+        if not res.feasible:
+            raise typer.Exit(1)
+
+    @app.command()
+    @handle_errors
+    def compare(
+        instances: Annotated[list[Path], typer.Argument(help="One or more instance files.", show_default=False)],
+        solvers: Annotated[str, typer.Option("--solvers", help="Comma-separated solver names.")] = DEFAULT_SOLVER + ",ortools",
+        time_limit: TimeOpt = 10.0,
+        seed: SeedOpt = 0,
+        rounding: RoundOpt = Rounding.auto,
+        as_json: JsonOpt = False,
+    ):
+        """Run solvers side by side with the same time limit; gap to the best-known solution where known."""
+        from ..datasets import best_known
+
+        names = list(dict.fromkeys(s.strip() for s in solvers.split(",") if s.strip()))
+        for name in names:
+            get_solver(name)
+        rows, records = [], []
+        for path in instances:
+            inst = load_instance(path, rounding=rounding.value)
+            bks = best_known(path)
+            for name in names:
+                res = run_solver(inst, name, time_limit, seed, {})
+                gap = None if res.objective is None or not bks else 100.0 * (res.objective - bks) / bks
+                records.append({"instance": inst.name, "solver": name, "objective": res.objective, "bks": bks,
+                                "gap_percent": gap, "runtime_s": res.runtime_s, "status": res.status,
+                                "routes": len(res.solution["routes"]) if res.solution else None})
+                rows.append([inst.name, name, res.objective, bks, None if gap is None else f"{gap:.2f}%",
+                             res.runtime_s, res.status])
+        if as_json:
+            print_json(records)
+        else:
+            out().print(table(None, ["instance", "solver", "objective", "BKS", "gap", "time (s)", "status"], rows))
+
+    @app.command()
+    @handle_errors
+    def info(instance: InstanceArg, rounding: RoundOpt = Rounding.auto, as_json: JsonOpt = False):
+        """Describe an instance: size, capacity, fleet, time windows, rounding."""
+        from ..datasets import best_known
+
+        d = load_instance(instance, rounding=rounding.value).describe()
+        d["best_known"] = best_known(instance)
+        if as_json:
+            print_json(d)
+        else:
+            out().print(table(d["name"], ["field", "value"], [[k, v] for k, v in d.items()]))
+
+    @app.command()
+    @handle_errors
+    def validate(
+        instance: InstanceArg,
+        routes: Annotated[Path, typer.Argument(help="Routes: route JSON, Result JSON or CVRPLIB .sol.", show_default=False)],
+        rounding: RoundOpt = Rounding.auto,
+        as_json: JsonOpt = False,
+    ):
+        """Check routes independently: each customer once, capacity, time windows, limits, cost.
+
+        Exits 0 when feasible and the stated cost (if any) matches the recomputed one, else 1.
+        """
+        from ..validate import check_routes
+
+        inst = load_instance(instance, rounding=rounding.value)
+        sol, claimed = read_routes(routes, inst)
+        rep = check_routes(inst, sol.routes, claimed)
+        if as_json:
+            print_json({"instance": inst.name, "feasible": rep.feasible, "cost": rep.cost, "claimed_cost": claimed,
+                        "routes": rep.num_routes, "violations": rep.violations})
+        else:
+            verdict = "[green]valid[/]" if rep.feasible else "[red]INVALID[/]"
+            out().print(f"{verdict}  {inst.name}: cost {rep.cost:,.10g} ({rep.num_routes} routes)"
+                        + ("" if claimed is None else f", stated cost {claimed:,.10g}"))
+            for v in rep.violations:
+                out().print(f"  - {v}", markup=False)
+        if not rep.feasible:
+            raise typer.Exit(1)
+
+    @app.command()
+    @handle_errors
+    def export(
+        instance: InstanceArg,
+        routes: Annotated[Path, typer.Argument(help="Routes: route JSON, Result JSON or CVRPLIB .sol.", show_default=False)],
+        out_path: Annotated[Path, typer.Option("--out", "-o", help="Output file.", show_default=False)],
+        fmt: Annotated[Optional[RouteFormat], typer.Option("--to", help="json (route JSON), sol (CVRPLIB) or png (plot); default from the --out suffix.")] = None,
+        rounding: RoundOpt = Rounding.auto,
+    ):
+        """Convert routes between route JSON, CVRPLIB .sol and a PNG plot."""
+        check_writable(out_path)
+        inst = load_instance(instance, rounding=rounding.value)
+        sol, _ = read_routes(routes, inst)
+        _write_routes(out_path, sol, fmt)
+        err.print(f"wrote {out_path} ({sol.num_routes} routes, cost {sol.cost:,.10g})")
+
+    @app.command("solvers")
+    @handle_errors
+    def list_solvers(as_json: JsonOpt = False):
+        """List registered solvers and their parameters (set with --param KEY=VALUE)."""
+        items = []
+        for name, cls in available_solvers().items():
+            items.append({"name": name, "problem": cls.problem, "description": cls.description,
+                          "params": {k: {"type": p.type.__name__, "default": p.default, "help": p.help,
+                                         "choices": list(p.choices) if p.choices else None}
+                                     for k, p in cls.params.items()}})
+        if as_json:
+            print_json(items)
+            return
+        rows = [[i["name"], i["problem"], i["description"],
+                 "\n".join(f"{k}={v['default']}: {v['help']}" for k, v in i["params"].items())] for i in items]
+        out().print(table(None, ["name", "problem", "description", "params (default)"], rows))
+
+    @app.command()
+    @handle_errors
+    def generate(
+        out_path: Annotated[Path, typer.Option("--out", "-o", help="Output .vrp (VRPLIB) or .json (netopt instance JSON).", show_default=False)],
+        n: Annotated[int, typer.Option("--customers", "-n", min=1, help="Number of customers.")] = 100,
+        seed: SeedOpt = 0,
+        depot: Annotated[str, typer.Option(help="Depot position: central, eccentric or random.")] = "random",
+        customers: Annotated[str, typer.Option(help="Customer layout: random, clustered or mixed.")] = "random",
+        demand: Annotated[str, typer.Option(help="Demands: unitary, small, large, quadrant or uniform (1-100 units).")] = "uniform",
+        route_size: Annotated[float, typer.Option(help="Average customers per route (sets the capacity).")] = 8.0,
+    ):
+        """Write a seeded X-style CVRP instance (Uchoa et al. 2017 recipe)."""
+        from ..datasets import generate_cvrp
+
+        check_writable(out_path)
+        try:
+            inst = generate_cvrp(n, seed=seed, depot=depot, customers=customers, demand=demand,
+                                 route_size=route_size, name=out_path.stem)
+        except ValueError as e:
+            raise NetoptError(str(e)) from None
+        write_atomic(out_path, instance_to_json(inst) if out_path.suffix == ".json" else format_vrplib(inst))
+        err.print(f"wrote {out_path}: {n} customers, capacity {inst.capacity}, seed {seed}")
+
+
+def _print_result(res: Result) -> None:
+    rows = [["instance", res.instance], ["solver", res.solver], ["status", res.status],
+            ["objective", res.objective], ["routes", len(res.solution["routes"]) if res.solution else None],
+            ["time (s)", res.runtime_s], ["iterations", res.iterations], ["seed", res.seed]]
+    if res.message:
+        rows.append(["message", res.message])
+    out().print(table(None, ["field", "value"], rows))

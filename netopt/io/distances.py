@@ -1,0 +1,53 @@
+"""Distance conventions: Euclidean with nint / DIMACS / no rounding, TSPLIB CEIL_2D, ATT and GEO.
+
+``nint``   nearest integer, TSPLIB's ``nint(x) = floor(x + 0.5)`` (CVRPLIB X set, TSPLIB EUC_2D);
+``dimacs`` truncated to one decimal, ``floor(10 x) / 10`` (Solomon VRPTW as used for the BKS);
+``none``   unrounded floats (random-uniform TSP sets).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+ROUNDINGS = ("nint", "dimacs", "none")
+
+
+def euclidean(xy: np.ndarray) -> np.ndarray:
+    diff = xy[:, None, :] - xy[None, :, :]
+    return np.sqrt((diff**2).sum(-1))
+
+
+def round_distances(d: np.ndarray, rounding: str) -> np.ndarray:
+    """Apply a rounding convention to a float matrix."""
+    if rounding == "nint":
+        return np.floor(d + 0.5)
+    if rounding == "dimacs":
+        # the tiny epsilon keeps exact decimals (e.g. 2.3 stored as 2.2999999) from dropping a tenth
+        return np.floor(10.0 * d + 1e-9) / 10.0
+    if rounding == "ceil":
+        return np.ceil(d - 1e-12)
+    if rounding == "none":
+        return d.copy()
+    raise ValueError(f"unknown rounding {rounding!r} (choose from {', '.join(ROUNDINGS)})")
+
+
+def att(xy: np.ndarray) -> np.ndarray:
+    """TSPLIB pseudo-Euclidean (ATT) distance."""
+    diff = xy[:, None, :] - xy[None, :, :]
+    r = np.sqrt((diff**2).sum(-1) / 10.0)
+    t = np.floor(r + 0.5)
+    return np.where(t < r, t + 1.0, t)
+
+
+def geo(xy: np.ndarray) -> np.ndarray:
+    """TSPLIB GEO distance (coordinates as DDD.MM degrees.minutes)."""
+    pi = 3.141592
+    deg = np.trunc(xy)
+    rad = pi * (deg + 5.0 * (xy - deg) / 3.0) / 180.0
+    lat, lon = rad[:, 0], rad[:, 1]
+    q1 = np.cos(lon[:, None] - lon[None, :])
+    q2 = np.cos(lat[:, None] - lat[None, :])
+    q3 = np.cos(lat[:, None] + lat[None, :])
+    d = np.floor(6378.388 * np.arccos(np.clip(0.5 * ((1.0 + q1) * q2 - (1.0 - q1) * q3), -1, 1)) + 1.0)
+    np.fill_diagonal(d, 0.0)
+    return d

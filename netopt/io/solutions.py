@@ -1,0 +1,132 @@
+"""Solution files: CVRPLIB ``.sol`` (``Route #k: ...`` and ``Cost X``) and netopt route JSON.
+
+``.sol`` files number customers 1..n in file order with the depot left out (so for VRPLIB's
+depot 1, ``.sol`` customer c is node c+1); they map to our internal indices directly.
+Route JSON uses the instance file's own node ids (depot 1, customers 2..n+1 for VRPLIB).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from ..exceptions import NetoptError, SolutionFormatError
+from ..model import RoutingInstance, RoutingSolution
+from ._text import read_text
+
+_ROUTE = re.compile(r"^Route\s*#?\s*(\d+)\s*:(.*)$", re.IGNORECASE)
+_COST = re.compile(r"^Cost\s*:?\s*(\S+)\s*$", re.IGNORECASE)
+
+
+def read_sol(path, instance: RoutingInstance) -> tuple[RoutingSolution, float | None]:
+    """Read a CVRPLIB ``.sol`` file; returns the solution and the cost it states (or None)."""
+    text, _ = _read(path)
+    routes, cost = [], None
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        m = _ROUTE.match(line)
+        if m:
+            try:
+                visits = [int(t) for t in m.group(2).split()]
+            except ValueError:
+                raise SolutionFormatError(f"{path}:{lineno}: Route: non-integer customer in {line[:60]!r}") from None
+            bad = [v for v in visits if not 1 <= v <= instance.num_customers]
+            if bad:
+                raise SolutionFormatError(
+                    f"{path}:{lineno}: Route: customer {bad[0]} outside 1..{instance.num_customers} of {instance.name}"
+                )
+            routes.append(visits)
+            continue
+        m = _COST.match(line)
+        if m:
+            try:
+                cost = float(m.group(1))
+            except ValueError:
+                raise SolutionFormatError(f"{path}:{lineno}: Cost: non-numeric value {m.group(1)!r}") from None
+            continue
+        raise SolutionFormatError(f"{path}:{lineno}: expected 'Route #k: ...' or 'Cost X', got {line[:40]!r}")
+    if not routes:
+        raise SolutionFormatError(f"{path}: no 'Route #k:' lines")
+    return RoutingSolution(instance, routes), cost
+
+
+def format_sol(solution: RoutingSolution) -> str:
+    lines = [f"Route #{k}: {' '.join(map(str, r))}" for k, r in enumerate(solution.routes, start=1)]
+    cost = solution.cost
+    lines.append(f"Cost {int(cost) if float(cost).is_integer() else round(cost, 6)}")
+    return "\n".join(lines) + "\n"
+
+
+def read_routes(path, instance: RoutingInstance) -> tuple[RoutingSolution, float | None]:
+    """Read routes from route JSON, a netopt Result JSON, or a ``.sol`` file (by content).
+
+    Returns the solution and the cost the file claims (None when it claims none).
+    """
+    text, _ = _read(path)
+    stripped = text.lstrip()
+    if not stripped.startswith(("{", "[")):
+        return read_sol(path, instance)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise SolutionFormatError(f"{path}:{e.lineno}: invalid JSON: {e.msg}") from None
+    if isinstance(data, dict) and "solution" in data and "schema_version" in data:  # a Result
+        claimed = data.get("objective")
+        status = data.get("status")
+        data = data["solution"]
+        if data is None:
+            raise SolutionFormatError(f"{path}: solution: the result holds no solution (status {status!r})")
+    else:
+        claimed = data.get("cost") if isinstance(data, dict) else None
+    routes = data.get("routes") if isinstance(data, dict) else data
+    if not isinstance(routes, list):
+        raise SolutionFormatError(f"{path}: routes: expected a list of routes")
+    out = []
+    for k, r in enumerate(routes, start=1):
+        visits = r.get("visits") if isinstance(r, dict) else r
+        if not isinstance(visits, list):
+            raise SolutionFormatError(f"{path}: routes[{k - 1}].visits: expected a list of node ids")
+        out.append(visits)
+    if claimed is not None and not isinstance(claimed, (int, float)):
+        raise SolutionFormatError(f"{path}: cost: expected a number, got {claimed!r}")
+    return RoutingSolution.from_node_ids(instance, out, source=str(path)), claimed
+
+
+def _read(path):
+    try:
+        return read_text(path)
+    except NetoptError as e:  # report as a solution-file problem
+        raise SolutionFormatError(str(e)) from None
+
+
+def write_atomic(path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file in the same folder, so a failure leaves nothing behind."""
+    p = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=p.parent if str(p.parent) else ".", prefix=f".{p.name}.", suffix=".tmp")
+    except OSError as e:
+        raise NetoptError(f"{path}: cannot write: {e.strerror}") from None
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, p)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise NetoptError(f"{path}: cannot write: {e.strerror}") from None
+
+
+def check_writable(path) -> None:
+    """Fail early (before a long solve) when ``path`` cannot be written."""
+    p = Path(path)
+    parent = p.parent if str(p.parent) else Path(".")
+    if p.is_dir():
+        raise NetoptError(f"{path}: is a directory")
+    if not parent.is_dir():
+        raise NetoptError(f"{path}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
+        raise NetoptError(f"{path}: not writable")

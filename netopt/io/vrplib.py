@@ -1,0 +1,365 @@
+"""VRPLIB / TSPLIB reader: CVRP, CVRPTW (Solomon as VRPLIB), TSP and ATSP.
+
+Supported: ``EDGE_WEIGHT_TYPE`` EUC_2D, CEIL_2D, ATT, GEO and EXPLICIT (all TSPLIB
+``EDGE_WEIGHT_FORMAT`` s: FULL_MATRIX, UPPER/LOWER_ROW, UPPER/LOWER_DIAG_ROW and their
+_COL twins); sections NODE_COORD, DEMAND, DEPOT, TIME_WINDOW, SERVICE_TIME, EDGE_WEIGHT
+(DISPLAY_DATA and TOUR are skipped); headers CAPACITY, VEHICLES, SERVICE_TIME (customers),
+DISTANCE (route length limit). Durations equal distances, as in the Solomon conversion.
+
+``rounding="auto"`` is CVRPLIB's nearest integer for CVRP and TSP, and DIMACS
+(truncate to one decimal) for instances with time windows.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from ..exceptions import InstanceFormatError
+from ..model import RoutingInstance
+from . import distances as D
+from ._text import read_text
+
+SECTIONS = {
+    "NODE_COORD_SECTION", "DEMAND_SECTION", "DEPOT_SECTION", "TIME_WINDOW_SECTION",
+    "SERVICE_TIME_SECTION", "EDGE_WEIGHT_SECTION", "DISPLAY_DATA_SECTION", "TOUR_SECTION",
+}
+_IGNORED_SECTIONS = {"DISPLAY_DATA_SECTION", "TOUR_SECTION"}
+TYPES = {"CVRP": "cvrp", "CVRPTW": "vrptw", "VRPTW": "vrptw", "TSP": "tsp", "ATSP": "tsp"}
+WEIGHT_TYPES = ("EUC_2D", "CEIL_2D", "ATT", "GEO", "EXPLICIT")
+FORMATS = (
+    "FULL_MATRIX", "UPPER_ROW", "LOWER_ROW", "UPPER_DIAG_ROW", "LOWER_DIAG_ROW",
+    "UPPER_COL", "LOWER_COL", "UPPER_DIAG_COL", "LOWER_DIAG_COL",
+)
+_HEADER = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*:\s*(.*?)\s*$")
+_SECTION = re.compile(r"^([A-Z_]+_SECTION)\s*:?\s*$")
+
+
+def parse(text: str, path) -> tuple[dict[str, tuple[str, int]], dict[str, list[tuple[int, list[str]]]]]:
+    """Split a VRPLIB file into headers ``{KEY: (value, line)}`` and sections ``{NAME: [(line, tokens)]}``."""
+    headers: dict[str, tuple[str, int]] = {}
+    sections: dict[str, list[tuple[int, list[str]]]] = {}
+    current: str | None = None
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        if line == "EOF":
+            break
+        m = _SECTION.match(line)
+        if m:
+            name = m.group(1)
+            if name not in SECTIONS:
+                raise InstanceFormatError(path, name, f"unknown section (known: {', '.join(sorted(SECTIONS))})", lineno)
+            if name in sections:
+                raise InstanceFormatError(path, name, "section appears twice", lineno)
+            sections[name] = []
+            current = name
+            continue
+        if line[0].isalpha() and not _is_number(line.split()[0]):
+            m = _HEADER.match(line)
+            if not m:
+                raise InstanceFormatError(path, line.split()[0][:40], "not a 'KEY : value' line or a known section", lineno)
+            key = m.group(1).upper()
+            if key.endswith("_SECTION"):
+                raise InstanceFormatError(path, key, f"unknown section (known: {', '.join(sorted(SECTIONS))})", lineno)
+            if current is not None and key not in _KNOWN_HEADERS:
+                raise InstanceFormatError(path, current, f"unexpected text {line[:40]!r}", lineno)
+            headers[key] = (m.group(2).strip().strip('"').strip(), lineno)
+            current = None
+            continue
+        if current is None:
+            raise InstanceFormatError(path, None, f"data outside any section: {line[:40]!r}", lineno)
+        sections[current].append((lineno, line.split()))
+    return headers, sections
+
+
+_KNOWN_HEADERS = {
+    "NAME", "TYPE", "COMMENT", "DIMENSION", "CAPACITY", "EDGE_WEIGHT_TYPE", "EDGE_WEIGHT_FORMAT",
+    "NODE_COORD_TYPE", "DISPLAY_DATA_TYPE", "VEHICLES", "SERVICE_TIME", "DISTANCE", "EDGE_DATA_FORMAT",
+}
+
+
+def _is_number(tok: str) -> bool:
+    try:
+        float(tok)
+        return True
+    except ValueError:
+        return False
+
+
+class _Reader:
+    def __init__(self, path, headers, sections):
+        self.path, self.headers, self.sections = path, headers, sections
+
+    def err(self, field, msg, line=None):
+        return InstanceFormatError(self.path, field, msg, line)
+
+    def header(self, key, required=False):
+        if key not in self.headers:
+            if required:
+                raise self.err(key, "missing")
+            return None
+        return self.headers[key][0]
+
+    def number(self, key, kind=float, required=False, positive=False):
+        raw = self.header(key, required)
+        if raw is None:
+            return None
+        try:
+            val = float(raw)
+            if not np.isfinite(val):
+                raise ValueError
+            if kind is int:
+                if val != int(val):
+                    raise ValueError
+                val = int(val)
+        except ValueError:
+            raise self.err(key, f"expected {'an integer' if kind is int else 'a number'}, got {raw!r}",
+                           self.headers[key][1]) from None
+        if positive and val <= 0:
+            raise self.err(key, f"must be positive, got {raw}", self.headers[key][1])
+        if val < 0:
+            raise self.err(key, f"must not be negative, got {raw}", self.headers[key][1])
+        return val
+
+    def rows(self, name, width, ids, required=True, kind=float):
+        """Rows ``id v1 .. v{width}`` for each node id, as a ``(dim, width)`` array in ``ids`` order."""
+        if name not in self.sections:
+            if required:
+                raise self.err(name, "missing section")
+            return None
+        pos = {v: i for i, v in enumerate(ids)}
+        out = np.full((len(ids), width), np.nan)
+        seen = set()
+        for line, toks in self.sections[name]:
+            if len(toks) != width + 1:
+                raise self.err(name, f"expected {width + 1} values per row (id and {width}), got {len(toks)}", line)
+            nid = self._int(name, toks[0], line)
+            if nid not in pos:
+                raise self.err(name, f"node {nid} is not one of the {len(ids)} nodes", line)
+            if nid in seen:
+                raise self.err(name, f"node {nid} listed twice", line)
+            seen.add(nid)
+            for k, tok in enumerate(toks[1:]):
+                out[pos[nid], k] = self._float(name, tok, line)
+            if kind is int and not np.all(out[pos[nid]] == np.round(out[pos[nid]])):
+                raise self.err(name, f"node {nid}: expected integers, got {' '.join(toks[1:])}", line)
+        if len(seen) != len(ids):
+            missing = next(v for v in ids if v not in seen)
+            raise self.err(name, f"no row for node {missing} ({len(seen)} of {len(ids)} nodes given)")
+        return out
+
+    def _float(self, field, tok, line):
+        try:
+            v = float(tok)
+        except ValueError:
+            raise self.err(field, f"non-numeric value {tok[:20]!r}", line) from None
+        if not np.isfinite(v):
+            raise self.err(field, f"non-finite value {tok[:20]!r}", line)
+        return v
+
+    def _int(self, field, tok, line):
+        v = self._float(field, tok, line)
+        if v != int(v):
+            raise self.err(field, f"expected an integer node id, got {tok[:20]!r}", line)
+        return int(v)
+
+
+def read_vrplib(path, rounding: str = "auto") -> RoutingInstance:
+    """Read a VRPLIB (CVRP, CVRPTW) or TSPLIB (TSP, ATSP) file.
+
+    Parameters
+    ----------
+    path
+        The ``.vrp`` / ``.tsp`` / ``.atsp`` file.
+    rounding
+        ``auto`` (nint; dimacs when there are time windows), ``nint``, ``dimacs`` or ``none``;
+        only for coordinate instances with EUC_2D distances.
+    """
+    text, sha = read_text(path)
+    headers, sections = parse(text, path)
+    r = _Reader(path, headers, sections)
+    name = r.header("NAME") or Path(path).stem
+
+    typ = (r.header("TYPE") or ("CVRP" if "CAPACITY" in headers else "TSP")).upper()
+    if typ not in TYPES:
+        raise r.err("TYPE", f"unsupported problem type {typ!r} (supported: {', '.join(TYPES)})", headers["TYPE"][1])
+    problem = TYPES[typ]
+    dim = r.number("DIMENSION", int, required=True, positive=True)
+    if dim < 2:
+        raise r.err("DIMENSION", f"need at least 2 nodes, got {dim}", headers["DIMENSION"][1])
+
+    ewt = (r.header("EDGE_WEIGHT_TYPE") or "").upper()
+    if not ewt:
+        raise r.err("EDGE_WEIGHT_TYPE", "missing")
+    if ewt not in WEIGHT_TYPES:
+        raise r.err("EDGE_WEIGHT_TYPE", f"unsupported {ewt!r} (supported: {', '.join(WEIGHT_TYPES)})",
+                    headers["EDGE_WEIGHT_TYPE"][1])
+
+    # node ids: from the coordinate section when present, else 1..dim
+    coords = None
+    if "NODE_COORD_SECTION" in sections:
+        rows = sections["NODE_COORD_SECTION"]
+        if len(rows) != dim:
+            raise r.err("NODE_COORD_SECTION", f"{len(rows)} rows for DIMENSION {dim}")
+        ids = [r._int("NODE_COORD_SECTION", toks[0], line) for line, toks in rows]
+        coords = r.rows("NODE_COORD_SECTION", 2, ids)
+    elif ewt != "EXPLICIT":
+        raise r.err("NODE_COORD_SECTION", f"missing section (needed for EDGE_WEIGHT_TYPE {ewt})")
+    else:
+        ids = list(range(1, dim + 1))
+
+    tw_needed = problem == "vrptw"
+    if rounding != "auto" and rounding not in D.ROUNDINGS:
+        raise r.err("rounding", f"unknown convention {rounding!r} (choose from auto, {', '.join(D.ROUNDINGS)})")
+    if ewt == "EUC_2D":
+        if rounding == "auto":
+            rounding = "dimacs" if tw_needed else "nint"
+        dist = D.round_distances(D.euclidean(coords), rounding)
+    else:
+        if rounding != "auto":
+            raise r.err("rounding", f"--round {rounding} applies to EUC_2D distances; {ewt} defines its own")
+        if ewt == "CEIL_2D":
+            dist, rounding = D.round_distances(D.euclidean(coords), "ceil"), "ceil"
+        elif ewt == "ATT":
+            dist, rounding = D.att(coords), "att"
+        elif ewt == "GEO":
+            dist, rounding = D.geo(coords), "geo"
+        else:
+            dist, rounding = _explicit(r, dim), "exact"
+
+    is_vrp = problem in ("cvrp", "vrptw")
+    if is_vrp:
+        capacity = r.number("CAPACITY", int, required=True, positive=True)
+        demands = r.rows("DEMAND_SECTION", 1, ids, kind=int)[:, 0]
+        depot = _depot(r, ids)
+        vehicles = r.number("VEHICLES", int, positive=True)
+    else:
+        capacity, demands, depot, vehicles = 1, np.zeros(dim), ids[0], 1
+        if "DEPOT_SECTION" in sections:
+            depot = _depot(r, ids)
+
+    tws = r.rows("TIME_WINDOW_SECTION", 2, ids, required=tw_needed)
+    service = np.zeros(dim)
+    if "SERVICE_TIME_SECTION" in sections:
+        service = r.rows("SERVICE_TIME_SECTION", 1, ids)[:, 0]
+    elif "SERVICE_TIME" in headers:
+        service[:] = r.number("SERVICE_TIME")
+        service[ids.index(depot)] = 0.0
+    max_distance = r.number("DISTANCE", positive=True)
+
+    # depot first, customers in file order
+    d = ids.index(depot)
+    order = np.array([d] + [i for i in range(dim) if i != d])
+    dist = dist[np.ix_(order, order)]
+    if np.any(demands[order][0] != 0):
+        raise r.err("DEMAND_SECTION", f"depot {depot} has non-zero demand {demands[d]:g}")
+    return RoutingInstance(
+        name=name,
+        distance=dist,
+        demands=demands[order].astype(np.int64),
+        capacity=capacity,
+        num_vehicles=vehicles,
+        time_windows=None if tws is None else tws[order],
+        service_times=service[order],
+        max_distance=max_distance,
+        coordinates=None if coords is None else coords[order],
+        node_ids=np.array(ids)[order],
+        rounding=rounding,
+        problem=problem,
+        source=str(path),
+        sha256=sha,
+    )
+
+
+def _depot(r: _Reader, ids) -> int:
+    if "DEPOT_SECTION" not in r.sections:
+        raise r.err("DEPOT_SECTION", "missing section (no depot given)")
+    found = []
+    for line, toks in r.sections["DEPOT_SECTION"]:
+        for tok in toks:
+            v = r._int("DEPOT_SECTION", tok, line)
+            if v == -1:
+                break
+            if v not in ids:
+                raise r.err("DEPOT_SECTION", f"depot {v} is not one of the nodes", line)
+            found.append(v)
+    if not found:
+        raise r.err("DEPOT_SECTION", "no depot listed")
+    if len(found) > 1:
+        raise r.err("DEPOT_SECTION", f"{len(found)} depots; only single-depot instances are supported")
+    return found[0]
+
+
+def _explicit(r: _Reader, dim: int) -> np.ndarray:
+    fmt = (r.header("EDGE_WEIGHT_FORMAT", required=True) or "").upper()
+    if fmt == "FUNCTION":
+        raise r.err("EDGE_WEIGHT_FORMAT", "FUNCTION needs coordinates, not EXPLICIT weights")
+    if fmt not in FORMATS:
+        raise r.err("EDGE_WEIGHT_FORMAT", f"unsupported {fmt!r} (supported: {', '.join(FORMATS)})")
+    if "EDGE_WEIGHT_SECTION" not in r.sections:
+        raise r.err("EDGE_WEIGHT_SECTION", "missing section (needed for EDGE_WEIGHT_TYPE EXPLICIT)")
+    vals = [r._float("EDGE_WEIGHT_SECTION", tok, line) for line, toks in r.sections["EDGE_WEIGHT_SECTION"] for tok in toks]
+    diag = "DIAG" in fmt
+    expected = {"FULL_MATRIX": dim * dim}.get(fmt, dim * (dim + 1) // 2 if diag else dim * (dim - 1) // 2)
+    if len(vals) != expected:
+        raise r.err("EDGE_WEIGHT_SECTION", f"{len(vals)} values, expected {expected} for {fmt} with DIMENSION {dim}")
+    if fmt == "FULL_MATRIX":
+        return np.array(vals).reshape(dim, dim)
+    m = np.zeros((dim, dim))
+    # a *_COL format lists the transpose of the matching *_ROW format; symmetric either way
+    upper = fmt.startswith("UPPER") != fmt.endswith("_COL")
+    rows, cols = (np.triu_indices if upper else np.tril_indices)(dim, 0 if diag else (1 if upper else -1))
+    m[rows, cols] = vals
+    m = m + m.T - np.diag(np.diag(m))
+    np.fill_diagonal(m, 0.0)
+    return m
+
+
+def format_vrplib(inst: RoutingInstance) -> str:
+    """VRPLIB text for ``inst``: EUC_2D when the distances are the rounded coordinates, else EXPLICIT.
+
+    Durations other than the distances cannot be written to VRPLIB; use instance JSON for them.
+    """
+    from ..exceptions import NetoptError
+
+    if inst.duration is not inst.distance and not np.array_equal(inst.duration, inst.distance):
+        raise NetoptError(f"{inst.name}: VRPLIB cannot hold a duration matrix that differs from distances; write .json")
+    n1 = inst.num_nodes
+    ids = inst.node_ids
+    typ = {"cvrp": "CVRP", "vrptw": "CVRPTW", "tsp": "TSP"}[inst.problem]
+    euc = (
+        inst.coordinates is not None
+        and inst.rounding in ("nint", "dimacs", "none")
+        and np.array_equal(D.round_distances(D.euclidean(inst.coordinates), inst.rounding), inst.distance)
+    )
+    if typ == "TSP" and not inst.is_symmetric:
+        typ = "ATSP"
+    out = [f"NAME : {inst.name}", f"TYPE : {typ}", f"DIMENSION : {n1}"]
+    if inst.num_vehicles is not None and typ not in ("TSP", "ATSP"):
+        out.append(f"VEHICLES : {inst.num_vehicles}")
+    if typ not in ("TSP", "ATSP"):
+        out.append(f"CAPACITY : {inst.capacity}")
+    if inst.max_distance is not None:
+        out.append(f"DISTANCE : {inst.max_distance:g}")
+    out.append(f"EDGE_WEIGHT_TYPE : {'EUC_2D' if euc else 'EXPLICIT'}")
+    if not euc:
+        out += ["EDGE_WEIGHT_FORMAT : FULL_MATRIX", "EDGE_WEIGHT_SECTION"]
+        out += [" ".join(f"{v:g}" for v in row) for row in inst.distance]
+    if inst.coordinates is not None:
+        out.append("NODE_COORD_SECTION")
+        out += [f"{ids[i]} {x:g} {y:g}" for i, (x, y) in enumerate(inst.coordinates)]
+    if typ not in ("TSP", "ATSP"):
+        out.append("DEMAND_SECTION")
+        out += [f"{ids[i]} {q}" for i, q in enumerate(inst.demands)]
+    if inst.time_windows is not None:
+        out.append("TIME_WINDOW_SECTION")
+        out += [f"{ids[i]} {a:g} {b:g}" for i, (a, b) in enumerate(inst.time_windows)]
+    if inst.service_times.any():
+        out.append("SERVICE_TIME_SECTION")
+        out += [f"{ids[i]} {s:g}" for i, s in enumerate(inst.service_times)]
+    out += ["DEPOT_SECTION", str(ids[0]), "-1", "EOF"]
+    return "\n".join(out) + "\n"
