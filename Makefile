@@ -1,0 +1,41 @@
+# netopt: `make demo` sets up .venv and solves a seeded instance; `make test` sets up .venv and runs the tests.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+TORCH_PIN := torch==2.13.0
+
+.PHONY: venv demo test bench gnn dist clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+## the main job on a default instance: a seeded 100-customer X-style CVRP, 10 s
+demo: venv
+	mkdir -p demo
+	$(VENV)/bin/netopt generate --customers 100 --seed 0 --out demo/gen-n100.vrp
+	$(VENV)/bin/netopt solve demo/gen-n100.vrp --time-limit 10 --seed 0 --out demo/routes.json
+	$(VENV)/bin/netopt validate demo/gen-n100.vrp demo/routes.json
+
+test: venv
+	$(PY) -m pytest -q
+
+bench: venv
+	$(PY) benchmarks/bench_vrp.py
+
+## optional extras: torch is pinned (an unpinned torch pulls a multi-GB CUDA build)
+gnn: venv
+	$(PY) -m pip install -q $(TORCH_PIN)
+	$(PY) -m pip install -q -e ".[gnn]"
+
+dist: venv
+	$(PY) -m pip install -q -e ".[dist]"
+
+clean:
+	rm -rf $(VENV) demo .pytest_cache

@@ -1,0 +1,266 @@
+"""Numba kernels of the fabric analyses (the only place with ``@njit``).
+
+Kernels assume clean input: contiguous arrays of the documented dtypes, validated by the public
+functions in :mod:`netopt.solvers.fabric.models` and :mod:`netopt.solvers.fabric.cct`.
+Randomness comes from ``np.random.seed(seed)`` at kernel entry (Numba's own per-thread state), so
+the same seed gives the same samples. Each kernel has a slow pure-Python twin in
+``tests/fabric/naive.py``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def _multinomial_into(n, P, opts, counts):
+    """Uniform multinomial of ``n`` balls over ``P`` options into ``counts[:P]`` (reset here)."""
+    for q in range(P):
+        counts[q] = 0
+    if n <= 2 * P:
+        for _ in range(n):
+            counts[np.random.randint(0, P)] += 1
+    else:
+        rem = n
+        for q in range(P - 1):
+            if rem == 0:
+                break
+            x = np.random.binomial(rem, 1.0 / (P - q))
+            counts[q] = x
+            rem -= x
+        counts[P - 1] += rem
+
+
+@njit(cache=True)
+def ecmp_mc_leafspine(pa, pb, pn, pw, up_cap, down_cap, n_seeds, seed):
+    """Max congestion of random ECMP hashing on a leaf-spine, for ``n_seeds`` samples.
+
+    Parameters
+    ----------
+    pa, pb : int64[:]
+        Source and destination leaf of each flow group (``pa != pb``).
+    pn : int64[:]
+        Flows in the group; each flow hashes uniformly onto one spine alive for ``(a, b)``.
+    pw : float64[:]
+        Bytes of each flow of the group.
+    up_cap, down_cap : float64[L, S]
+        Capacity (bytes/s) of leaf ``a`` -> spine ``s`` and spine ``s`` -> leaf ``b``; 0 = failed.
+        Every group must have at least one spine alive on both sides.
+    n_seeds, seed : int
+        Number of samples; RNG seed.
+
+    Returns
+    -------
+    float64[n_seeds]
+        ``max(load / capacity)`` over leaf-spine links, per sample.
+    """
+    L, S = up_cap.shape
+    np.random.seed(seed)
+    out = np.empty(n_seeds)
+    up = np.zeros((L, S))
+    down = np.zeros((L, S))
+    opts = np.empty(S, dtype=np.int64)
+    counts = np.empty(S, dtype=np.int64)
+    for r in range(n_seeds):
+        up[:, :] = 0.0
+        down[:, :] = 0.0
+        for p in range(pa.size):
+            a = pa[p]
+            b = pb[p]
+            P = 0
+            for s in range(S):
+                if up_cap[a, s] > 0 and down_cap[b, s] > 0:
+                    opts[P] = s
+                    P += 1
+            _multinomial_into(pn[p], P, opts, counts)
+            w = pw[p]
+            for q in range(P):
+                if counts[q]:
+                    s = opts[q]
+                    up[a, s] += counts[q] * w
+                    down[b, s] += counts[q] * w
+        m = 0.0
+        for a in range(L):
+            for s in range(S):
+                if up_cap[a, s] > 0:
+                    v = up[a, s] / up_cap[a, s]
+                    if v > m:
+                        m = v
+                if down_cap[a, s] > 0:
+                    v = down[a, s] / down_cap[a, s]
+                    if v > m:
+                        m = v
+        out[r] = m
+    return out
+
+
+@njit(cache=True)
+def ecmp_mc_fattree(pe, pf, pn, pw, h, up_cap, down_cap, up2_cap, down2_cap, n_seeds, seed):
+    """Max congestion of random ECMP on a healthy k-ary fat-tree (``h = k/2``), per sample.
+
+    A flow between edge switches of one pod hashes onto one of ``h`` aggregation switches; between
+    pods onto one of ``h*h`` (aggregation ``i``, core ``j``) paths. Arrays as in
+    :func:`ecmp_mc_leafspine`; ``up_cap``/``down_cap`` are ``(E, h)``, ``up2_cap``/``down2_cap``
+    are ``(A, h)`` (aggregation ``g`` <-> core ``(g % h)*h + j``).
+    """
+    E = up_cap.shape[0]
+    A = up2_cap.shape[0]
+    np.random.seed(seed)
+    out = np.empty(n_seeds)
+    up = np.zeros((E, h))
+    down = np.zeros((E, h))
+    up2 = np.zeros((A, h))
+    down2 = np.zeros((A, h))
+    P2 = h * h
+    opts = np.arange(P2)
+    counts = np.empty(P2, dtype=np.int64)
+    for r in range(n_seeds):
+        up[:, :] = 0.0
+        down[:, :] = 0.0
+        up2[:, :] = 0.0
+        down2[:, :] = 0.0
+        for p in range(pe.size):
+            e = pe[p]
+            f = pf[p]
+            w = pw[p]
+            pod_e = e // h
+            pod_f = f // h
+            if pod_e == pod_f:
+                _multinomial_into(pn[p], h, opts, counts)
+                for i in range(h):
+                    if counts[i]:
+                        up[e, i] += counts[i] * w
+                        down[f, i] += counts[i] * w
+            else:
+                _multinomial_into(pn[p], P2, opts, counts)
+                for q in range(P2):
+                    c = counts[q]
+                    if c:
+                        i = q // h
+                        j = q - i * h
+                        up[e, i] += c * w
+                        up2[pod_e * h + i, j] += c * w
+                        down2[pod_f * h + i, j] += c * w
+                        down[f, i] += c * w
+        m = 0.0
+        for e in range(E):
+            for i in range(h):
+                v = up[e, i] / up_cap[e, i]
+                if v > m:
+                    m = v
+                v = down[e, i] / down_cap[e, i]
+                if v > m:
+                    m = v
+        for g in range(A):
+            for j in range(h):
+                v = up2[g, j] / up2_cap[g, j]
+                if v > m:
+                    m = v
+                v = down2[g, j] / down2_cap[g, j]
+                if v > m:
+                    m = v
+        out[r] = m
+    return out
+
+
+@njit(cache=True)
+def maxmin_completion(indptr, links, coef, size, cap, rtol):
+    """Completion time of flows sharing links under max-min fair rates (progressive filling).
+
+    Flow ``f`` crosses links ``links[indptr[f]:indptr[f+1]]``; at rate ``x`` it puts
+    ``coef * x`` on each (``coef < 1`` models a flow sprayed over several paths). Rates are the
+    max-min fair allocation (water-filling: raise all unfrozen rates together, freeze the flows of
+    each link that saturates); time advances to the next flow completion and rates are recomputed.
+
+    Parameters
+    ----------
+    indptr : int64[F+1]; links : int64[nnz]; coef : float64[nnz]
+    size : float64[F]
+        Bytes per flow (> 0).
+    cap : float64[n_links]
+        Bytes per second (> 0 on every link a flow uses).
+    rtol : float
+        Relative tolerance for saturation and completion.
+
+    Returns
+    -------
+    (float, int64)
+        Time (s) when the last flow completes, and the number of rate recomputations.
+    """
+    F = size.size
+    nL = cap.size
+    remaining = size.copy()
+    active = np.ones(F, dtype=np.bool_)
+    n_active = F
+    rate = np.zeros(F)
+    frozen = np.zeros(F, dtype=np.bool_)
+    w = np.zeros(nL)
+    cap_left = np.zeros(nL)
+    sat = np.zeros(nL, dtype=np.bool_)
+    t = 0.0
+    rounds = 0
+    while n_active > 0:
+        rounds += 1
+        # ---- water-filling over active flows
+        for l in range(nL):
+            w[l] = 0.0
+            cap_left[l] = cap[l]
+            sat[l] = False
+        n_unfrozen = 0
+        for f in range(F):
+            frozen[f] = not active[f]
+            rate[f] = 0.0
+            if active[f]:
+                n_unfrozen += 1
+                for q in range(indptr[f], indptr[f + 1]):
+                    w[links[q]] += coef[q]
+        level = 0.0
+        while n_unfrozen > 0:
+            best = np.inf
+            for l in range(nL):
+                if w[l] > 1e-300 and not sat[l]:
+                    inc = cap_left[l] / w[l]
+                    if inc < best:
+                        best = inc
+            if best == np.inf:
+                break
+            if best < 0.0:
+                best = 0.0
+            level += best
+            for l in range(nL):
+                if w[l] > 1e-300 and not sat[l]:
+                    cap_left[l] -= best * w[l]
+                    if cap_left[l] <= rtol * cap[l]:
+                        sat[l] = True
+            for f in range(F):
+                if frozen[f]:
+                    continue
+                hit = False
+                for q in range(indptr[f], indptr[f + 1]):
+                    if sat[links[q]]:
+                        hit = True
+                        break
+                if hit:
+                    frozen[f] = True
+                    rate[f] = level
+                    n_unfrozen -= 1
+                    for q in range(indptr[f], indptr[f + 1]):
+                        w[links[q]] -= coef[q]
+        # ---- advance to the next completion
+        dt = np.inf
+        for f in range(F):
+            if active[f] and rate[f] > 0:
+                d = remaining[f] / rate[f]
+                if d < dt:
+                    dt = d
+        if dt == np.inf:
+            return np.inf, rounds
+        t += dt
+        for f in range(F):
+            if active[f]:
+                remaining[f] -= rate[f] * dt
+                if remaining[f] <= rtol * size[f]:
+                    active[f] = False
+                    n_active -= 1
+    return t, rounds

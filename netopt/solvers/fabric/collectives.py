@@ -1,0 +1,400 @@
+"""Collective communication patterns as flat flow arrays, and rank placements.
+
+A :class:`Collective` lists the point-to-point flows of a collective operation between *ranks*
+(``src``, ``dst``, ``size`` in bytes, ``step``) plus a ``placement`` mapping rank -> host id.
+Steps run one after another; flows of one step run concurrently. Steps whose flows repeat
+identically (the ``2(N-1)`` steps of a ring all-reduce move different chunks over the same
+connections) are stored once with a repeat count in ``step_repeat``.
+
+The all-at-once all-to-all has ``N(N-1)`` flows (67 million for 8,192 ranks), so it is stored
+implicitly: ``pair_bytes > 0`` means "step 0 additionally contains one flow of ``pair_bytes``
+from every rank to every other rank". Analyses aggregate it to leaf-pair matrices in closed form.
+
+Builders: :func:`ring_allreduce`, :func:`reduce_scatter`, :func:`all_gather`,
+:func:`double_binary_tree`, :func:`recursive_doubling`, :func:`halving_doubling`,
+:func:`all_to_all` (``"all-at-once"`` or ``"pairwise"``) and :func:`make_collective` (by name).
+Placements: :func:`placement` (``"leaf-major"``, ``"random"``) and :func:`read_placement` (file).
+
+Examples
+--------
+>>> c = ring_allreduce(4, 1024.0)
+>>> c.src.tolist(), c.dst.tolist(), c.size.tolist(), c.step_repeat.tolist()
+([0, 1, 2, 3], [1, 2, 3, 0], [64.0, 64.0, 64.0, 64.0], [6])
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from netopt.exceptions import InstanceFormatError
+
+from .errors import FabricInputError
+
+__all__ = [
+    "Collective", "COLLECTIVES", "make_collective", "ring_allreduce", "reduce_scatter", "all_gather",
+    "double_binary_tree", "recursive_doubling", "halving_doubling", "all_to_all", "placement",
+    "read_placement",
+]
+
+
+def _ro(a, dtype):
+    a = np.ascontiguousarray(np.asarray(a, dtype=dtype))
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True)
+class Collective:
+    """Flows of a collective between ranks, with the rank -> host placement.
+
+    Parameters
+    ----------
+    name
+        E.g. ``"ring"``.
+    n_ranks
+        Number of participating ranks (GPUs).
+    placement
+        Host id of every rank (``n_ranks`` distinct non-negative integers).
+    src, dst, size, step
+        One entry per explicit flow: sender rank, receiver rank, bytes, step index.
+    step_repeat
+        How many times each step's flow pattern runs back to back (length ``n_steps``).
+    pair_bytes
+        Bytes of the implicit all-pairs flows of step 0 (0 = none); see the module docstring.
+    """
+
+    name: str
+    n_ranks: int
+    placement: np.ndarray
+    src: np.ndarray
+    dst: np.ndarray
+    size: np.ndarray
+    step: np.ndarray
+    step_repeat: np.ndarray
+    pair_bytes: float = 0.0
+
+    def __post_init__(self) -> None:
+        n = int(self.n_ranks)
+        if n < 2:
+            raise FabricInputError("ranks", f"a collective needs at least 2 ranks, got {self.n_ranks}")
+        pl = _ro(self.placement, np.int64)
+        if pl.shape != (n,):
+            raise FabricInputError("placement", f"expected {n} host ids, got shape {pl.shape}")
+        if pl.min() < 0 or np.unique(pl).size != n:
+            raise FabricInputError("placement", "host ids must be distinct and non-negative")
+        src, dst = _ro(self.src, np.int64), _ro(self.dst, np.int64)
+        size, step = _ro(self.size, np.float64), _ro(self.step, np.int64)
+        rep = _ro(self.step_repeat, np.int64)
+        m = src.shape[0]
+        for nm, a in (("src", src), ("dst", dst), ("size", size), ("step", step)):
+            if a.ndim != 1 or a.shape[0] != m:
+                raise FabricInputError(nm, f"flow arrays must be 1-D of equal length ({m})")
+        if m and (src.min() < 0 or src.max() >= n or dst.min() < 0 or dst.max() >= n):
+            raise FabricInputError("src/dst", f"ranks must lie in [0, {n})")
+        if m and np.any(src == dst):
+            raise FabricInputError("src/dst", "a flow cannot go from a rank to itself")
+        if m and (not np.all(np.isfinite(size)) or np.any(size <= 0)):
+            raise FabricInputError("size", "flow sizes must be positive finite bytes")
+        if rep.ndim != 1 or rep.size < 1 or np.any(rep < 1):
+            raise FabricInputError("step_repeat", "one positive repeat count per step is needed")
+        if m and (step.min() < 0 or step.max() >= rep.size):
+            raise FabricInputError("step", f"step indices must lie in [0, {rep.size})")
+        pb = float(self.pair_bytes)
+        if not np.isfinite(pb) or pb < 0:
+            raise FabricInputError("pair_bytes", "must be finite and >= 0")
+        if m == 0 and pb == 0:
+            raise FabricInputError("flows", "a collective needs at least one flow")
+        for nm, a in (("placement", pl), ("src", src), ("dst", dst), ("size", size), ("step", step),
+                      ("step_repeat", rep)):
+            object.__setattr__(self, nm, a)
+        object.__setattr__(self, "pair_bytes", pb)
+        object.__setattr__(self, "n_ranks", n)
+
+    @property
+    def n_steps(self) -> int:
+        return int(self.step_repeat.size)
+
+    @property
+    def n_flows(self) -> int:
+        """Number of flows in one pass over the distinct steps (implicit all-pairs flows included)."""
+        extra = self.n_ranks * (self.n_ranks - 1) if self.pair_bytes > 0 else 0
+        return int(self.src.size + extra)
+
+    def total_bytes(self) -> float:
+        """Bytes sent over all steps and repeats."""
+        per_step = np.bincount(self.step, weights=self.size, minlength=self.n_steps)
+        per_step[0] += self.pair_bytes * self.n_ranks * (self.n_ranks - 1)
+        return float(np.dot(per_step, self.step_repeat))
+
+    def step_flows(self, t: int, materialize_pairs: bool = True):
+        """``(src, dst, size)`` rank arrays of step ``t`` (implicit all-pairs flows expanded)."""
+        sel = self.step == t
+        s, d, z = self.src[sel], self.dst[sel], self.size[sel]
+        if t == 0 and self.pair_bytes > 0 and materialize_pairs:
+            n = self.n_ranks
+            i, j = np.divmod(np.arange(n * n, dtype=np.int64), n)
+            keep = i != j
+            s = np.concatenate([s, i[keep]])
+            d = np.concatenate([d, j[keep]])
+            z = np.concatenate([z, np.full(int(keep.sum()), self.pair_bytes)])
+        return s, d, z
+
+    def with_placement(self, hosts: np.ndarray) -> "Collective":
+        return Collective(self.name, self.n_ranks, hosts, self.src, self.dst, self.size, self.step,
+                          self.step_repeat, self.pair_bytes)
+
+
+# ---------------------------------------------------------------------- builders
+def _bytes(v) -> float:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        raise FabricInputError("bytes", f"must be a number of bytes, got {v!r}") from None
+    if not np.isfinite(f) or f <= 0:
+        raise FabricInputError("bytes", f"must be positive, got {v!r}")
+    return f
+
+
+def _ranks(n) -> int:
+    try:
+        iv = int(n)
+    except (TypeError, ValueError):
+        raise FabricInputError("ranks", f"must be an integer, got {n!r}") from None
+    if iv != n or iv < 2:
+        raise FabricInputError("ranks", f"must be an integer >= 2, got {n!r}")
+    return iv
+
+
+def _leaf_major(n):
+    return np.arange(n, dtype=np.int64)
+
+
+def _ring(name, n, nbytes, channels, repeats, hosts):
+    n, nbytes = _ranks(n), _bytes(nbytes)
+    if int(channels) != channels or channels < 1:
+        raise FabricInputError("channels", f"must be a positive integer, got {channels!r}")
+    C = int(channels)
+    r = np.tile(np.arange(n, dtype=np.int64), C)
+    size = np.full(n * C, nbytes / (n * C))
+    return Collective(name, n, _leaf_major(n) if hosts is None else hosts, r, (r + 1) % n, size,
+                      np.zeros(n * C, dtype=np.int64), np.array([repeats(n)]))
+
+
+def ring_allreduce(n: int, nbytes: float, channels: int = 1, hosts=None) -> Collective:
+    """Ring all-reduce of an ``nbytes`` buffer over ``n`` ranks with ``channels`` rings.
+
+    Each channel carries ``nbytes/channels``; every one of the ``2(n-1)`` steps (reduce-scatter then
+    all-gather) sends a chunk of ``nbytes/(n*channels)`` from each rank to its ring successor, so
+    the pattern is stored once with ``step_repeat = [2(n-1)]``.
+    """
+    return _ring("ring", n, nbytes, channels, lambda m: 2 * (m - 1), hosts)
+
+
+def reduce_scatter(n: int, nbytes: float, channels: int = 1, hosts=None) -> Collective:
+    """Ring reduce-scatter: ``n-1`` steps of ``nbytes/(n*channels)`` per rank and channel."""
+    return _ring("reduce-scatter", n, nbytes, channels, lambda m: m - 1, hosts)
+
+
+def all_gather(n: int, nbytes: float, channels: int = 1, hosts=None) -> Collective:
+    """Ring all-gather of ``n`` shards into an ``nbytes`` buffer: ``n-1`` steps."""
+    return _ring("all-gather", n, nbytes, channels, lambda m: m - 1, hosts)
+
+
+def _btree_parents(n: int) -> np.ndarray:
+    """Parent of every rank in the in-order binary tree used by NCCL (``-1`` at the root).
+
+    Node ``r`` (1-based) with lowest set bit ``b`` hangs below ``r + b`` or ``r - b``; parents past
+    ``n`` are skipped by walking further up.
+    """
+    par = np.full(n, -1, dtype=np.int64)
+    for r in range(1, n + 1):
+        x = r
+        while True:
+            b = x & -x
+            p = x - b if (x & (2 * b)) else x + b
+            if p == 0 or b >= (1 << 62):
+                p = -1
+                break
+            if p <= n:
+                break
+            x = p
+        par[r - 1] = p - 1 if p > 0 else -1
+    roots = np.flatnonzero(par < 0)
+    if roots.size != 1:  # attach stray roots (cannot happen for the in-order tree; kept as a guard)
+        for q in roots[1:]:
+            par[q] = roots[0]
+    return par
+
+
+def double_binary_tree(n: int, nbytes: float, hosts=None) -> Collective:
+    """NCCL-style double binary tree all-reduce.
+
+    Two complementary in-order binary trees (the second mirrors ranks ``r -> n-1-r``) each reduce
+    half of the buffer towards their root (step 0: child -> parent, ``nbytes/2`` per edge) and then
+    broadcast it back (step 1: parent -> child).
+    """
+    n, nbytes = _ranks(n), _bytes(nbytes)
+    par = _btree_parents(n)
+    child = np.flatnonzero(par >= 0)
+    parent = par[child]
+    c2, p2 = n - 1 - child, n - 1 - parent
+    ch = np.concatenate([child, c2])
+    pa = np.concatenate([parent, p2])
+    half = nbytes / 2.0
+    src = np.concatenate([ch, pa])
+    dst = np.concatenate([pa, ch])
+    step = np.concatenate([np.zeros(ch.size, np.int64), np.ones(ch.size, np.int64)])
+    return Collective("tree", n, _leaf_major(n) if hosts is None else hosts, src, dst,
+                      np.full(src.size, half), step, np.array([1, 1]))
+
+
+def _pow2(n):
+    n = _ranks(n)
+    if n & (n - 1):
+        raise FabricInputError("ranks", f"recursive doubling/halving needs a power-of-two rank count, got {n}")
+    return n, int(math.log2(n))
+
+
+def recursive_doubling(n: int, nbytes: float, hosts=None) -> Collective:
+    """Recursive-doubling all-reduce: ``log2 n`` steps, rank ``i`` exchanges the full buffer with
+    ``i XOR 2^t``."""
+    n, lg = _pow2(n)
+    nbytes = _bytes(nbytes)
+    r = np.arange(n, dtype=np.int64)
+    src = np.tile(r, lg)
+    step = np.repeat(np.arange(lg, dtype=np.int64), n)
+    dst = src ^ (np.int64(1) << step)
+    return Collective("recursive-doubling", n, _leaf_major(n) if hosts is None else hosts, src, dst,
+                      np.full(src.size, nbytes), step, np.ones(lg, dtype=np.int64))
+
+
+def halving_doubling(n: int, nbytes: float, hosts=None) -> Collective:
+    """Rabenseifner all-reduce: recursive-halving reduce-scatter (distance ``n/2, n/4, ..``; sizes
+    ``nbytes/2, nbytes/4, ..``) then recursive-doubling all-gather in reverse: ``2 log2 n`` steps."""
+    n, lg = _pow2(n)
+    nbytes = _bytes(nbytes)
+    r = np.arange(n, dtype=np.int64)
+    dist = [n >> (t + 1) for t in range(lg)]
+    sizes = [nbytes / (2 ** (t + 1)) for t in range(lg)]
+    dists = dist + dist[::-1]
+    szs = sizes + sizes[::-1]
+    T = 2 * lg
+    src = np.tile(r, T)
+    step = np.repeat(np.arange(T, dtype=np.int64), n)
+    dst = src ^ np.repeat(np.array(dists, dtype=np.int64), n)
+    size = np.repeat(np.array(szs), n)
+    return Collective("halving-doubling", n, _leaf_major(n) if hosts is None else hosts, src, dst, size, step,
+                      np.ones(T, dtype=np.int64))
+
+
+def all_to_all(n: int, nbytes: float, schedule: str = "all-at-once", hosts=None) -> Collective:
+    """All-to-all: every rank sends ``nbytes/n`` to every other rank.
+
+    ``schedule="all-at-once"`` puts all ``n(n-1)`` flows in one step (stored implicitly, see
+    :class:`Collective`); ``"pairwise"`` uses ``n-1`` steps where rank ``i`` sends to ``(i+t) mod n``.
+    """
+    n, nbytes = _ranks(n), _bytes(nbytes)
+    hosts = _leaf_major(n) if hosts is None else hosts
+    per = nbytes / n
+    if schedule == "all-at-once":
+        e = np.zeros(0, dtype=np.int64)
+        return Collective("all-to-all", n, hosts, e, e, np.zeros(0), e, np.array([1]), pair_bytes=per)
+    if schedule == "pairwise":
+        r = np.arange(n, dtype=np.int64)
+        src = np.tile(r, n - 1)
+        step = np.repeat(np.arange(n - 1, dtype=np.int64), n)
+        dst = (src + step + 1) % n
+        return Collective("all-to-all-pairwise", n, hosts, src, dst, np.full(src.size, per), step,
+                          np.ones(n - 1, dtype=np.int64))
+    raise FabricInputError("schedule", f"unknown all-to-all schedule {schedule!r} (all-at-once, pairwise)")
+
+
+COLLECTIVES = ("ring", "tree", "recursive-doubling", "halving-doubling", "all-to-all", "all-to-all-pairwise",
+               "reduce-scatter", "all-gather")
+
+
+def make_collective(name: str, n: int, nbytes: float, *, channels: int = 1, hosts=None) -> Collective:
+    """Build a collective by name (one of :data:`COLLECTIVES`)."""
+    if name == "ring":
+        return ring_allreduce(n, nbytes, channels, hosts)
+    if name == "reduce-scatter":
+        return reduce_scatter(n, nbytes, channels, hosts)
+    if name == "all-gather":
+        return all_gather(n, nbytes, channels, hosts)
+    if name == "tree":
+        return double_binary_tree(n, nbytes, hosts)
+    if name == "recursive-doubling":
+        return recursive_doubling(n, nbytes, hosts)
+    if name == "halving-doubling":
+        return halving_doubling(n, nbytes, hosts)
+    if name == "all-to-all":
+        return all_to_all(n, nbytes, "all-at-once", hosts)
+    if name == "all-to-all-pairwise":
+        return all_to_all(n, nbytes, "pairwise", hosts)
+    raise FabricInputError("collective", f"unknown collective {name!r} (one of: {', '.join(COLLECTIVES)})")
+
+
+# ---------------------------------------------------------------------- placements
+def placement(kind: str, n_ranks: int, n_hosts: int, seed: int | None = 0) -> np.ndarray:
+    """Host of every rank.
+
+    ``"leaf-major"``: rank ``r`` on host ``r`` (consecutive ranks share a leaf).
+    ``"random"``: a uniformly random set and order of hosts from ``np.random.default_rng(seed)``.
+    """
+    n = _ranks(n_ranks)
+    if n > n_hosts:
+        raise FabricInputError("ranks", f"{n} ranks do not fit on {n_hosts} hosts")
+    if kind == "leaf-major":
+        return np.arange(n, dtype=np.int64)
+    if kind == "random":
+        return np.random.default_rng(seed).permutation(n_hosts)[:n].astype(np.int64)
+    raise FabricInputError("placement", f"unknown placement {kind!r} (leaf-major, random, or a file path)")
+
+
+def read_placement(path, n_hosts: int) -> np.ndarray:
+    """Read a placement file: a JSON list of host ids, or text with one host id per line
+    (rank = line order; blank lines and ``#`` comments ignored).
+
+    Raises
+    ------
+    InstanceFormatError
+        Unreadable file, non-integer entry, duplicate host, or host id out of ``[0, n_hosts)``.
+    """
+    p = Path(path)
+    try:
+        text = p.read_text()
+    except OSError as e:
+        raise InstanceFormatError(p, None, f"cannot read placement file ({e.strerror})") from None
+    stripped = text.strip()
+    hosts: list[int] = []
+    if stripped.startswith("["):
+        try:
+            data = json.loads(stripped)
+        except json.JSONDecodeError as e:
+            raise InstanceFormatError(p, None, f"invalid JSON ({e.msg})", e.lineno) from None
+        for i, v in enumerate(data):
+            if not isinstance(v, int) or isinstance(v, bool):
+                raise InstanceFormatError(p, f"rank {i}", f"host id must be an integer, got {v!r}")
+            hosts.append(v)
+    else:
+        for ln, line in enumerate(text.splitlines(), 1):
+            line = line.split("#", 1)[0].strip()
+            if not line:
+                continue
+            try:
+                hosts.append(int(line))
+            except ValueError:
+                raise InstanceFormatError(p, None, f"host id must be an integer, got {line!r}", ln) from None
+    a = np.asarray(hosts, dtype=np.int64)
+    if a.size < 2:
+        raise InstanceFormatError(p, None, "a placement needs at least 2 ranks")
+    if a.min() < 0 or a.max() >= n_hosts:
+        raise InstanceFormatError(p, None, f"host ids must lie in [0, {n_hosts})")
+    if np.unique(a).size != a.size:
+        raise InstanceFormatError(p, None, "a host appears twice")
+    return a

@@ -1,0 +1,890 @@
+"""Numba kernels of the hybrid genetic search (``@njit(cache=True)`` only; inputs are trusted).
+
+Conventions shared by every kernel (the caller in :mod:`netopt.solvers.vrp.hgs` prepares them):
+
+* node 0 is the depot, ``1..n`` the customers; ``N = n + 1``;
+* ``dist[i, j]`` (float64) is the objective arc cost; ``tt[i, j] = service[i] + duration[i, j]``
+  (float64) is the time from the start of service at ``i`` to the arrival at ``j``, so service
+  times never appear again;
+* ``tw_e``, ``tw_l`` (float64) are the time windows (``0`` / ``1e30`` without time windows);
+* ``dem`` (float64) are the demands (integers stored as floats, exact below 2**53);
+* ``prm = [capacity, max_duration, max_distance, penalty_load, penalty_time]`` (float64; absent
+  route limits are ``1e30``).
+
+A route is a row of ``routes`` (int64, ``(K, n + 2)``): position 0 and ``rlen[r] + 1`` hold the
+depot, positions ``1..rlen[r]`` the customers.
+
+Time windows use the segment algebra of Vidal et al. (2013): a sequence of visits is summarised by
+``(distance, load, duration, time_warp, earliest, latest, first, last)`` and two summaries
+concatenate in O(1) (:func:`seg_cat`). A route is feasible in time iff its time warp is 0, which
+is exactly the Solomon rule (leave the depot at its opening, wait when early, never arrive late).
+
+The penalised cost of a route is ``distance + penalty_load * excess_load + penalty_time *
+(time_warp + excess_duration + excess_distance)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+BIG = 1e30
+EPS = 1e-7  # an improving move must gain more than this
+
+# --------------------------------------------------------------------------- segments
+
+
+@njit(cache=True)
+def seg_node(i, tw_e, tw_l, dem):
+    """Summary of the single visit ``i``."""
+    return (0.0, dem[i], 0.0, 0.0, tw_e[i], tw_l[i], np.int64(i), np.int64(i))
+
+
+@njit(cache=True)
+def seg_cat(a, b, dist, tt):
+    """Summary of sequence ``a`` followed by sequence ``b`` (Vidal et al. 2013, eq. 7-11)."""
+    t = tt[a[7], b[6]]
+    delta = a[2] - a[3] + t
+    wait = max(b[4] - delta - a[5], 0.0)
+    warp = max(a[4] + delta - b[5], 0.0)
+    return (
+        a[0] + b[0] + dist[a[7], b[6]],
+        a[1] + b[1],
+        a[2] + b[2] + t + wait,
+        a[3] + b[3] + warp,
+        max(b[4] - delta, a[4]) - wait,
+        min(b[5] - delta, a[5]) + warp,
+        a[6],
+        b[7],
+    )
+
+
+@njit(cache=True)
+def seg_violations(s, prm):
+    """(excess load, time violation) of a depot-to-depot summary."""
+    load_ex = max(s[1] - prm[0], 0.0)
+    tv = s[3] + max(s[2] - prm[1], 0.0) + max(s[0] - prm[2], 0.0)
+    return load_ex, tv
+
+
+@njit(cache=True)
+def seg_penalized(s, prm):
+    """Penalised cost of a depot-to-depot summary."""
+    load_ex, tv = seg_violations(s, prm)
+    return s[0] + prm[3] * load_ex + prm[4] * tv
+
+
+@njit(cache=True)
+def seq_segment(seq, m, dist, tt, tw_e, tw_l, dem):
+    """Summary of the route depot, seq[0..m-1], depot."""
+    s = seg_node(0, tw_e, tw_l, dem)
+    for k in range(m):
+        s = seg_cat(s, seg_node(seq[k], tw_e, tw_l, dem), dist, tt)
+    return seg_cat(s, seg_node(0, tw_e, tw_l, dem), dist, tt)
+
+
+@njit(cache=True)
+def route_penalized(seq, m, dist, tt, tw_e, tw_l, dem, prm):
+    """Penalised cost of the route depot, seq[0..m-1], depot (0 for an empty route)."""
+    if m == 0:
+        return 0.0
+    return seg_penalized(seq_segment(seq, m, dist, tt, tw_e, tw_l, dem), prm)
+
+
+# --------------------------------------------------------------------------- split
+
+
+@njit(cache=True)
+def split(tour, K, dist, tt, tw_e, tw_l, dem, prm, load_bound):
+    """Optimal cut of the giant tour ``tour`` into at most ``K`` routes (penalised cost).
+
+    Bellman shortest path on the DAG of cut points (Prins 2004), with routes restricted to a load
+    of at most ``load_bound * capacity`` (and always allowed to hold one customer). First without a
+    route count; when that uses more than ``K`` routes, the ``K``-bounded layered version
+    (Vidal 2016's limited-fleet split), which drops the load bound if it cannot cover the tour.
+    Returns ``(routes, rlen, cost)``.
+    """
+    n = tour.shape[0]
+    W = dist.shape[0] + 1
+    routes = np.zeros((K, W), np.int64)
+    rlen = np.zeros(K, np.int64)
+    maxload = load_bound * prm[0]
+    depot = seg_node(0, tw_e, tw_l, dem)
+    if n == 0:
+        return routes, rlen, 0.0
+    if K == 1:
+        for k in range(n):
+            routes[0, k + 1] = tour[k]
+        rlen[0] = n
+        return routes, rlen, route_penalized(tour, n, dist, tt, tw_e, tw_l, dem, prm)
+    # unlimited fleet
+    pot = np.full(n + 1, np.inf)
+    pred = np.zeros(n + 1, np.int64)
+    pot[0] = 0.0
+    for i in range(n):
+        if pot[i] == np.inf:
+            continue
+        s = depot
+        for j in range(i, n):
+            s = seg_cat(s, seg_node(tour[j], tw_e, tw_l, dem), dist, tt)
+            if j > i and s[1] > maxload:
+                break
+            c = pot[i] + seg_penalized(seg_cat(s, depot, dist, tt), prm)
+            if c < pot[j + 1]:
+                pot[j + 1] = c
+                pred[j + 1] = i
+    nr = 0
+    j = n
+    while j > 0:
+        nr += 1
+        j = pred[j]
+    if nr <= K:
+        cost = pot[n]
+        j = n
+        r = nr - 1
+        while j > 0:
+            i = pred[j]
+            for k in range(i, j):
+                routes[r, k - i + 1] = tour[k]
+            rlen[r] = j - i
+            r -= 1
+            j = i
+        return routes, rlen, cost
+    # limited fleet: layered DP
+    for attempt in range(2):
+        potk = np.full((K + 1, n + 1), np.inf)
+        predk = np.zeros((K + 1, n + 1), np.int64)
+        potk[0, 0] = 0.0
+        for k in range(K):
+            for i in range(k, n):
+                if potk[k, i] == np.inf:
+                    continue
+                s = depot
+                for j in range(i, n):
+                    s = seg_cat(s, seg_node(tour[j], tw_e, tw_l, dem), dist, tt)
+                    if attempt == 0 and j > i and s[1] > maxload:
+                        break
+                    c = potk[k, i] + seg_penalized(seg_cat(s, depot, dist, tt), prm)
+                    if c < potk[k + 1, j + 1]:
+                        potk[k + 1, j + 1] = c
+                        predk[k + 1, j + 1] = i
+        best = np.inf
+        bk = 0
+        for k in range(1, K + 1):
+            if potk[k, n] < best:
+                best = potk[k, n]
+                bk = k
+        if best < np.inf:
+            j = n
+            for k in range(bk, 0, -1):
+                i = predk[k, j]
+                for q in range(i, j):
+                    routes[k - 1, q - i + 1] = tour[q]
+                rlen[k - 1] = j - i
+                j = i
+            return routes, rlen, best
+    return routes, rlen, np.inf  # unreachable: without a load bound K >= 1 routes always cover
+
+
+# --------------------------------------------------------------------------- route bookkeeping
+
+
+@njit(cache=True)
+def _sector_extend(start, end, a):
+    pm = 65536
+    if (a - start) % pm <= (end - start) % pm:
+        return start, end
+    if (a - end) % pm <= (start - a) % pm:
+        return start, a
+    return a, end
+
+
+@njit(cache=True)
+def update_route(r, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, dist, tt, tw_e, tw_l, dem, prm):
+    """Recompute prefix / suffix summaries, positions, penalised cost and polar sector of route ``r``."""
+    m = rlen[r]
+    routes[r, 0] = 0
+    routes[r, m + 1] = 0
+    s = seg_node(0, tw_e, tw_l, dem)
+    fwd[r, 0, 0] = s[0]
+    fwd[r, 0, 1] = s[1]
+    fwd[r, 0, 2] = s[2]
+    fwd[r, 0, 3] = s[3]
+    fwd[r, 0, 4] = s[4]
+    fwd[r, 0, 5] = s[5]
+    for p in range(1, m + 2):
+        v = routes[r, p]
+        if p <= m:
+            node_route[v] = r
+            node_pos[v] = p
+        s = seg_cat(s, seg_node(v, tw_e, tw_l, dem), dist, tt)
+        fwd[r, p, 0] = s[0]
+        fwd[r, p, 1] = s[1]
+        fwd[r, p, 2] = s[2]
+        fwd[r, p, 3] = s[3]
+        fwd[r, p, 4] = s[4]
+        fwd[r, p, 5] = s[5]
+    rcost[r] = 0.0 if m == 0 else seg_penalized(s, prm)
+    s = seg_node(0, tw_e, tw_l, dem)
+    for k in range(6):
+        bwd[r, m + 1, k] = fwd[r, 0, k]
+    for p in range(m, -1, -1):
+        s = seg_cat(seg_node(routes[r, p], tw_e, tw_l, dem), s, dist, tt)
+        bwd[r, p, 0] = s[0]
+        bwd[r, p, 1] = s[1]
+        bwd[r, p, 2] = s[2]
+        bwd[r, p, 3] = s[3]
+        bwd[r, p, 4] = s[4]
+        bwd[r, p, 5] = s[5]
+    if m > 0:
+        a0 = angle[routes[r, 1]]
+        st = a0
+        en = a0
+        for p in range(2, m + 1):
+            st, en = _sector_extend(st, en, angle[routes[r, p]])
+        sec[r, 0] = st
+        sec[r, 1] = en
+
+
+@njit(cache=True)
+def piece_seg(r, i, j, rev, routes, rlen, fwd, bwd, dist, tt, tw_e, tw_l, dem):
+    """Summary of positions ``i..j`` of route ``r`` (``rev``: traversed from ``i`` down to ``j``)."""
+    if rev == 0:
+        if i == 0:
+            return (fwd[r, j, 0], fwd[r, j, 1], fwd[r, j, 2], fwd[r, j, 3], fwd[r, j, 4], fwd[r, j, 5],
+                    np.int64(0), routes[r, j])
+        if j == rlen[r] + 1:
+            return (bwd[r, i, 0], bwd[r, i, 1], bwd[r, i, 2], bwd[r, i, 3], bwd[r, i, 4], bwd[r, i, 5],
+                    routes[r, i], np.int64(0))
+        s = seg_node(routes[r, i], tw_e, tw_l, dem)
+        for p in range(i + 1, j + 1):
+            s = seg_cat(s, seg_node(routes[r, p], tw_e, tw_l, dem), dist, tt)
+        return s
+    s = seg_node(routes[r, i], tw_e, tw_l, dem)
+    for p in range(i - 1, j - 1, -1):
+        s = seg_cat(s, seg_node(routes[r, p], tw_e, tw_l, dem), dist, tt)
+    return s
+
+
+@njit(cache=True)
+def _add(P, m, r, i, j):
+    """Append the forward piece ``i..j`` of route ``r`` (skipped when empty)."""
+    if i <= j:
+        P[m, 0] = r
+        P[m, 1] = i
+        P[m, 2] = j
+        P[m, 3] = 0
+        return m + 1
+    return m
+
+
+@njit(cache=True)
+def _addr(P, m, r, i, j):
+    """Append the piece of route ``r`` traversed backwards from ``i`` down to ``j`` (skipped when empty)."""
+    if i >= j:
+        P[m, 0] = r
+        P[m, 1] = i
+        P[m, 2] = j
+        P[m, 3] = 1
+        return m + 1
+    return m
+
+
+@njit(cache=True)
+def eval_pieces(P, m, routes, rlen, fwd, bwd, dist, tt, tw_e, tw_l, dem, prm):
+    """Penalised cost of the route made of pieces ``P[:m]`` (which start and end at a depot)."""
+    s = piece_seg(P[0, 0], P[0, 1], P[0, 2], P[0, 3], routes, rlen, fwd, bwd, dist, tt, tw_e, tw_l, dem)
+    for k in range(1, m):
+        s = seg_cat(s, piece_seg(P[k, 0], P[k, 1], P[k, 2], P[k, 3], routes, rlen, fwd, bwd, dist, tt, tw_e, tw_l, dem),
+                    dist, tt)
+    customers = 0
+    for k in range(m):
+        lo = min(P[k, 1], P[k, 2])
+        hi = max(P[k, 1], P[k, 2])
+        customers += hi - lo + 1 - (1 if lo == 0 else 0) - (1 if hi == rlen[P[k, 0]] + 1 else 0)
+    if customers == 0:
+        return 0.0  # an empty route costs nothing
+    return seg_penalized(s, prm)
+
+
+@njit(cache=True)
+def materialize(P, m, routes, buf):
+    """Customers of the route made of pieces ``P[:m]`` written to ``buf``; returns their count."""
+    c = 0
+    for k in range(m):
+        r = P[k, 0]
+        i = P[k, 1]
+        j = P[k, 2]
+        step = 1 if P[k, 3] == 0 else -1
+        p = i
+        while True:
+            v = routes[r, p]
+            if v != 0:
+                buf[c] = v
+                c += 1
+            if p == j:
+                break
+            p += step
+    return c
+
+
+# --------------------------------------------------------------------------- moves
+
+
+@njit(cache=True)
+def build_move(kind, ru, pu, rv, pv, routes, rlen, PA, PB):
+    """Pieces of the route(s) after move ``kind`` between position ``pu`` of ``ru`` and ``pv`` of ``rv``.
+
+    Kinds (Vidal 2022 numbering): 1 relocate u after v; 2 relocate (u, x) after v; 3 relocate
+    (x, u) after v; 4 swap u and v; 5 swap (u, x) and v; 6 swap (u, x) and (v, y); 7 2-opt
+    (same route: reverse the part between u and v); 8 2-opt* reversing (u -> v, x -> y);
+    9 2-opt* (u -> y, v -> x). ``x``/``y`` are the successors of ``u``/``v``. Returns
+    ``(ma, mb)``: piece counts for the new ``ru`` and (if different) ``rv``; ``ma == 0`` when
+    the move does not apply.
+    """
+    eu = rlen[ru] + 1
+    ev = rlen[rv] + 1
+    xcust = pu + 1 < eu
+    ycust = pv + 1 < ev and pv > 0
+    ma = 0
+    mb = 0
+    if ru == rv:
+        r = ru
+        if kind == 1:
+            if pv == pu - 1:
+                return 0, 0
+            if pu < pv:
+                ma = _add(PA, ma, r, 0, pu - 1)
+                ma = _add(PA, ma, r, pu + 1, pv)
+                ma = _add(PA, ma, r, pu, pu)
+                ma = _add(PA, ma, r, pv + 1, eu)
+            else:
+                ma = _add(PA, ma, r, 0, pv)
+                ma = _add(PA, ma, r, pu, pu)
+                ma = _add(PA, ma, r, pv + 1, pu - 1)
+                ma = _add(PA, ma, r, pu + 1, eu)
+        elif kind == 2 or kind == 3:
+            if not xcust or pv == pu + 1 or pv == pu - 1:
+                return 0, 0
+            if pv > pu + 1:
+                ma = _add(PA, ma, r, 0, pu - 1)
+                ma = _add(PA, ma, r, pu + 2, pv)
+                ma = _add(PA, ma, r, pu, pu + 1) if kind == 2 else _addr(PA, ma, r, pu + 1, pu)
+                ma = _add(PA, ma, r, pv + 1, eu)
+            else:
+                ma = _add(PA, ma, r, 0, pv)
+                ma = _add(PA, ma, r, pu, pu + 1) if kind == 2 else _addr(PA, ma, r, pu + 1, pu)
+                ma = _add(PA, ma, r, pv + 1, pu - 1)
+                ma = _add(PA, ma, r, pu + 2, eu)
+        elif kind == 4:
+            if pv == 0:
+                return 0, 0
+            a = min(pu, pv)
+            b = max(pu, pv)
+            ma = _add(PA, ma, r, 0, a - 1)
+            ma = _add(PA, ma, r, b, b)
+            ma = _add(PA, ma, r, a + 1, b - 1)
+            ma = _add(PA, ma, r, a, a)
+            ma = _add(PA, ma, r, b + 1, eu)
+        elif kind == 5:
+            if pv == 0 or not xcust or pv == pu + 1:
+                return 0, 0
+            if pv > pu:
+                ma = _add(PA, ma, r, 0, pu - 1)
+                ma = _add(PA, ma, r, pv, pv)
+                ma = _add(PA, ma, r, pu + 2, pv - 1)
+                ma = _add(PA, ma, r, pu, pu + 1)
+                ma = _add(PA, ma, r, pv + 1, eu)
+            else:
+                ma = _add(PA, ma, r, 0, pv - 1)
+                ma = _add(PA, ma, r, pu, pu + 1)
+                ma = _add(PA, ma, r, pv + 1, pu - 1)
+                ma = _add(PA, ma, r, pv, pv)
+                ma = _add(PA, ma, r, pu + 2, eu)
+        elif kind == 6:
+            if pv == 0 or not xcust or not ycust or abs(pu - pv) < 2:
+                return 0, 0
+            if pv > pu:
+                ma = _add(PA, ma, r, 0, pu - 1)
+                ma = _add(PA, ma, r, pv, pv + 1)
+                ma = _add(PA, ma, r, pu + 2, pv - 1)
+                ma = _add(PA, ma, r, pu, pu + 1)
+                ma = _add(PA, ma, r, pv + 2, eu)
+            else:
+                ma = _add(PA, ma, r, 0, pv - 1)
+                ma = _add(PA, ma, r, pu, pu + 1)
+                ma = _add(PA, ma, r, pv + 2, pu - 1)
+                ma = _add(PA, ma, r, pv, pv + 1)
+                ma = _add(PA, ma, r, pu + 2, eu)
+        elif kind == 7:
+            if pu < pv:
+                if pv < pu + 2:
+                    return 0, 0
+                ma = _add(PA, ma, r, 0, pu)
+                ma = _addr(PA, ma, r, pv, pu + 1)
+                ma = _add(PA, ma, r, pv + 1, eu)
+            else:
+                if pu < pv + 2:
+                    return 0, 0
+                ma = _add(PA, ma, r, 0, pv)
+                ma = _addr(PA, ma, r, pu, pv + 1)
+                ma = _add(PA, ma, r, pu + 1, eu)
+        else:
+            return 0, 0
+        return ma, 0
+    # two different routes
+    if kind == 1:
+        ma = _add(PA, ma, ru, 0, pu - 1)
+        ma = _add(PA, ma, ru, pu + 1, eu)
+        mb = _add(PB, mb, rv, 0, pv)
+        mb = _add(PB, mb, ru, pu, pu)
+        mb = _add(PB, mb, rv, pv + 1, ev)
+    elif kind == 2 or kind == 3:
+        if not xcust:
+            return 0, 0
+        ma = _add(PA, ma, ru, 0, pu - 1)
+        ma = _add(PA, ma, ru, pu + 2, eu)
+        mb = _add(PB, mb, rv, 0, pv)
+        mb = _add(PB, mb, ru, pu, pu + 1) if kind == 2 else _addr(PB, mb, ru, pu + 1, pu)
+        mb = _add(PB, mb, rv, pv + 1, ev)
+    elif kind == 4:
+        if pv == 0:
+            return 0, 0
+        ma = _add(PA, ma, ru, 0, pu - 1)
+        ma = _add(PA, ma, rv, pv, pv)
+        ma = _add(PA, ma, ru, pu + 1, eu)
+        mb = _add(PB, mb, rv, 0, pv - 1)
+        mb = _add(PB, mb, ru, pu, pu)
+        mb = _add(PB, mb, rv, pv + 1, ev)
+    elif kind == 5:
+        if pv == 0 or not xcust:
+            return 0, 0
+        ma = _add(PA, ma, ru, 0, pu - 1)
+        ma = _add(PA, ma, rv, pv, pv)
+        ma = _add(PA, ma, ru, pu + 2, eu)
+        mb = _add(PB, mb, rv, 0, pv - 1)
+        mb = _add(PB, mb, ru, pu, pu + 1)
+        mb = _add(PB, mb, rv, pv + 1, ev)
+    elif kind == 6:
+        if pv == 0 or not xcust or not ycust:
+            return 0, 0
+        ma = _add(PA, ma, ru, 0, pu - 1)
+        ma = _add(PA, ma, rv, pv, pv + 1)
+        ma = _add(PA, ma, ru, pu + 2, eu)
+        mb = _add(PB, mb, rv, 0, pv - 1)
+        mb = _add(PB, mb, ru, pu, pu + 1)
+        mb = _add(PB, mb, rv, pv + 2, ev)
+    elif kind == 8:
+        ma = _add(PA, ma, ru, 0, pu)
+        ma = _addr(PA, ma, rv, pv, 1)
+        ma = _add(PA, ma, ru, eu, eu)
+        mb = _add(PB, mb, rv, 0, 0)
+        mb = _addr(PB, mb, ru, eu - 1, pu + 1)
+        mb = _add(PB, mb, rv, pv + 1, ev)
+    elif kind == 9:
+        ma = _add(PA, ma, ru, 0, pu)
+        ma = _add(PA, ma, rv, pv + 1, ev)
+        mb = _add(PB, mb, rv, 0, pv)
+        mb = _add(PB, mb, ru, pu + 1, eu)
+    else:
+        return 0, 0
+    return ma, mb
+
+
+@njit(cache=True)
+def move_delta(kind, ru, pu, rv, pv, routes, rlen, fwd, bwd, rcost, dist, tt, tw_e, tw_l, dem, prm, PA, PB):
+    """Change of the penalised cost made by a move (``inf`` when the move does not apply)."""
+    ma, mb = build_move(kind, ru, pu, rv, pv, routes, rlen, PA, PB)
+    if ma == 0:
+        return np.inf, ma, mb
+    new = eval_pieces(PA, ma, routes, rlen, fwd, bwd, dist, tt, tw_e, tw_l, dem, prm)
+    old = rcost[ru]
+    if ru != rv:
+        new += eval_pieces(PB, mb, routes, rlen, fwd, bwd, dist, tt, tw_e, tw_l, dem, prm)
+        old += rcost[rv]
+    return new - old, ma, mb
+
+
+@njit(cache=True)
+def apply_pieces(ru, rv, PA, ma, PB, mb, routes, rlen, bufa, bufb):
+    """Rewrite route ``ru`` (and ``rv`` when ``mb > 0``) from their pieces."""
+    ca = materialize(PA, ma, routes, bufa)
+    cb = materialize(PB, mb, routes, bufb) if mb > 0 else 0
+    for k in range(ca):
+        routes[ru, k + 1] = bufa[k]
+    rlen[ru] = ca
+    routes[ru, ca + 1] = 0
+    if mb > 0:
+        for k in range(cb):
+            routes[rv, k + 1] = bufb[k]
+        rlen[rv] = cb
+        routes[rv, cb + 1] = 0
+
+
+# --------------------------------------------------------------------------- SWAP*
+
+
+@njit(cache=True)
+def _top3_insert(u, r, routes, rlen, dist, out_cost, out_pos):
+    """Three cheapest (distance) insertion positions of ``u`` into route ``r`` (after position p)."""
+    for k in range(3):
+        out_cost[k] = np.inf
+        out_pos[k] = -1
+    for p in range(rlen[r] + 1):
+        a = routes[r, p]
+        b = routes[r, p + 1]
+        c = dist[a, u] + dist[u, b] - dist[a, b]
+        if c < out_cost[2]:
+            if c < out_cost[1]:
+                out_cost[2] = out_cost[1]
+                out_pos[2] = out_pos[1]
+                if c < out_cost[0]:
+                    out_cost[1] = out_cost[0]
+                    out_pos[1] = out_pos[0]
+                    out_cost[0] = c
+                    out_pos[0] = p
+                else:
+                    out_cost[1] = c
+                    out_pos[1] = p
+            else:
+                out_cost[2] = c
+                out_pos[2] = p
+
+
+@njit(cache=True)
+def swap_star_route(r, remove_pos, insert_node, after_pos, routes, rlen, buf):
+    """Customers of route ``r`` without position ``remove_pos`` and with ``insert_node`` placed
+    after position ``after_pos`` (``after_pos == remove_pos - 1`` means in its place)."""
+    c = 0
+    if after_pos == 0:
+        buf[c] = insert_node
+        c += 1
+    for p in range(1, rlen[r] + 1):
+        if p != remove_pos:
+            buf[c] = routes[r, p]
+            c += 1
+        if p == after_pos:
+            buf[c] = insert_node
+            c += 1
+    return c
+
+
+@njit(cache=True)
+def swap_star(r1, r2, routes, rlen, fwd, rcost, dist, tt, tw_e, tw_l, dem, prm, ins1c, ins1p, ins2c, ins2p, bufa, bufb):
+    """Best SWAP* move between routes ``r1`` and ``r2`` (Vidal 2022): exchange u in r1 and v in r2,
+    each reinserted at its best position of the other route (not necessarily in place).
+
+    Candidates are ranked by distance and load penalty with the three best insertion positions;
+    the best one is then evaluated exactly (time windows, durations). Returns
+    ``(gain, u_pos, v_pos, u_after, v_after)`` with gain < 0 when improving.
+    """
+    m1 = rlen[r1]
+    m2 = rlen[r2]
+    for p in range(1, m1 + 1):
+        _top3_insert(routes[r1, p], r2, routes, rlen, dist, ins1c[p], ins1p[p])
+    for p in range(1, m2 + 1):
+        _top3_insert(routes[r2, p], r1, routes, rlen, dist, ins2c[p], ins2p[p])
+    cap = prm[0]
+    pc = prm[3]
+    load1 = fwd[r1, m1 + 1, 1]
+    load2 = fwd[r2, m2 + 1, 1]
+    pen1 = pc * max(load1 - cap, 0.0)
+    pen2 = pc * max(load2 - cap, 0.0)
+    best = -EPS
+    bu = -1
+    bv = -1
+    bua = -1
+    bva = -1
+    for pu in range(1, m1 + 1):
+        u = routes[r1, pu]
+        up = routes[r1, pu - 1]
+        un = routes[r1, pu + 1]
+        rem_u = dist[up, un] - dist[up, u] - dist[u, un]
+        for pv in range(1, m2 + 1):
+            v = routes[r2, pv]
+            vp = routes[r2, pv - 1]
+            vn = routes[r2, pv + 1]
+            rem_v = dist[vp, vn] - dist[vp, v] - dist[v, vn]
+            dpen = (pc * max(load1 - dem[u] + dem[v] - cap, 0.0) - pen1
+                    + pc * max(load2 + dem[u] - dem[v] - cap, 0.0) - pen2)
+            if dpen + rem_u + rem_v >= 0.0:
+                continue
+            # u into r2 without v
+            cu = dist[vp, u] + dist[u, vn] - dist[vp, vn]
+            au = pv - 1
+            for k in range(3):
+                p = ins1p[pu, k]
+                if p >= 0 and p != pv and p + 1 != pv and ins1c[pu, k] < cu:
+                    cu = ins1c[pu, k]
+                    au = p
+                    break
+            cv = dist[up, v] + dist[v, un] - dist[up, un]
+            av = pu - 1
+            for k in range(3):
+                p = ins2p[pv, k]
+                if p >= 0 and p != pu and p + 1 != pu and ins2c[pv, k] < cv:
+                    cv = ins2c[pv, k]
+                    av = p
+                    break
+            delta = dpen + rem_u + rem_v + cu + cv
+            if delta < best:
+                best = delta
+                bu = pu
+                bv = pv
+                bua = au
+                bva = av
+    if bu < 0:
+        return 0.0, -1, -1, -1, -1
+    ca = swap_star_route(r1, bu, routes[r2, bv], bva, routes, rlen, bufa)
+    cb = swap_star_route(r2, bv, routes[r1, bu], bua, routes, rlen, bufb)
+    new = (route_penalized(bufa, ca, dist, tt, tw_e, tw_l, dem, prm)
+           + route_penalized(bufb, cb, dist, tt, tw_e, tw_l, dem, prm))
+    return new - rcost[r1] - rcost[r2], bu, bv, bua, bva
+
+
+@njit(cache=True)
+def _sectors_overlap(sec, a, b):
+    pm = 65536
+    return ((sec[b, 0] - sec[a, 0]) % pm <= (sec[a, 1] - sec[a, 0]) % pm
+            or (sec[a, 0] - sec[b, 0]) % pm <= (sec[b, 1] - sec[b, 0]) % pm)
+
+
+# --------------------------------------------------------------------------- local search
+
+
+@njit(cache=True)
+def local_search(routes, rlen, dist, tt, tw_e, tw_l, dem, prm, neigh, ncnt, angle, seed, use_swap_star, max_loops):
+    """Granular first-improvement local search (relocate, swap, 2-opt, 2-opt*, SWAP*) in place.
+
+    ``neigh[u, :ncnt[u]]`` are the granular neighbours of customer ``u``. Moves are tried for each
+    customer u (random order) against each neighbour v (random order), against the start depot of
+    v's route when v is first, and against an empty route; the first improving move is applied.
+    Pairs already tested since their routes last changed are skipped. Then SWAP* between routes
+    whose polar sectors (``angle``, 0..65535) overlap. Stops when a full loop finds nothing (or
+    after ``max_loops``). Returns the number of moves applied.
+    """
+    np.random.seed(seed)
+    K, W = routes.shape
+    N = dist.shape[0]
+    n = N - 1
+    fwd = np.empty((K, W, 6))
+    bwd = np.empty((K, W, 6))
+    node_route = np.zeros(N, np.int64)
+    node_pos = np.zeros(N, np.int64)
+    rcost = np.zeros(K)
+    sec = np.zeros((K, 2), np.int64)
+    for r in range(K):
+        update_route(r, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, dist, tt, tw_e, tw_l, dem, prm)
+    PA = np.zeros((8, 4), np.int64)
+    PB = np.zeros((8, 4), np.int64)
+    bufa = np.zeros(W, np.int64)
+    bufb = np.zeros(W, np.int64)
+    ins1c = np.zeros((W, 3))
+    ins1p = np.zeros((W, 3), np.int64)
+    ins2c = np.zeros((W, 3))
+    ins2p = np.zeros((W, 3), np.int64)
+    order = np.arange(1, n + 1)
+    np.random.shuffle(order)
+    nb = neigh.copy()
+    for u in range(1, N):
+        np.random.shuffle(nb[u, : ncnt[u]])
+    last_mod = np.zeros(K, np.int64)
+    last_tested = np.full(N, -1, np.int64)
+    last_swap = np.full(K, -1, np.int64)
+    nmoves = 0
+    counter = 1
+    loop = 0
+    improved = True
+    while improved and loop < max_loops:
+        improved = False
+        for oi in range(n):
+            u = order[oi]
+            lt = last_tested[u]
+            last_tested[u] = counter
+            for t in range(ncnt[u]):
+                v = nb[u, t]
+                ru = node_route[u]
+                rv = node_route[v]
+                if not (loop == 0 or max(last_mod[ru], last_mod[rv]) > lt):
+                    continue
+                pu = node_pos[u]
+                pv = node_pos[v]
+                done = False
+                for kind in range(1, 10):
+                    if ru == rv and (kind == 8 or kind == 9):
+                        continue
+                    if ru != rv and kind == 7:
+                        continue
+                    d, ma, mb = move_delta(kind, ru, pu, rv, pv, routes, rlen, fwd, bwd, rcost, dist, tt, tw_e, tw_l,
+                                           dem, prm, PA, PB)
+                    if d < -EPS:
+                        apply_pieces(ru, rv, PA, ma, PB, mb if ru != rv else 0, routes, rlen, bufa, bufb)
+                        update_route(ru, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, dist, tt,
+                                     tw_e, tw_l, dem, prm)
+                        if rv != ru:
+                            update_route(rv, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, dist,
+                                         tt, tw_e, tw_l, dem, prm)
+                        counter += 1
+                        nmoves += 1
+                        last_mod[ru] = counter
+                        last_mod[rv] = counter
+                        improved = True
+                        done = True
+                        break
+                if done:
+                    continue
+                if pv == 1:  # v is first on its route: also try after the start depot
+                    for kind in (1, 2, 3, 8, 9):
+                        if ru == rv and kind >= 8:
+                            continue
+                        d, ma, mb = move_delta(kind, ru, node_pos[u], rv, 0, routes, rlen, fwd, bwd, rcost, dist, tt,
+                                               tw_e, tw_l, dem, prm, PA, PB)
+                        if d < -EPS:
+                            apply_pieces(ru, rv, PA, ma, PB, mb if ru != rv else 0, routes, rlen, bufa, bufb)
+                            update_route(ru, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, dist, tt,
+                                         tw_e, tw_l, dem, prm)
+                            if rv != ru:
+                                update_route(rv, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, dist,
+                                             tt, tw_e, tw_l, dem, prm)
+                            counter += 1
+                            nmoves += 1
+                            last_mod[ru] = counter
+                            last_mod[rv] = counter
+                            improved = True
+                            break
+            if loop > 0:  # move u into an empty route
+                re = -1
+                for r in range(K):
+                    if rlen[r] == 0:
+                        re = r
+                        break
+                if re >= 0:
+                    ru = node_route[u]
+                    for kind in (1, 2, 3, 9):
+                        d, ma, mb = move_delta(kind, ru, node_pos[u], re, 0, routes, rlen, fwd, bwd, rcost, dist, tt,
+                                               tw_e, tw_l, dem, prm, PA, PB)
+                        if d < -EPS:
+                            apply_pieces(ru, re, PA, ma, PB, mb, routes, rlen, bufa, bufb)
+                            update_route(ru, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, dist, tt,
+                                         tw_e, tw_l, dem, prm)
+                            update_route(re, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, dist, tt,
+                                         tw_e, tw_l, dem, prm)
+                            counter += 1
+                            nmoves += 1
+                            last_mod[ru] = counter
+                            last_mod[re] = counter
+                            improved = True
+                            break
+        if use_swap_star:
+            for r1 in range(K):
+                if rlen[r1] == 0:
+                    continue
+                lt = last_swap[r1]
+                last_swap[r1] = counter
+                for r2 in range(r1 + 1, K):
+                    if rlen[r2] == 0 or rlen[r1] == 0:
+                        continue
+                    if not (loop == 0 or max(last_mod[r1], last_mod[r2]) > lt):
+                        continue
+                    if not _sectors_overlap(sec, r1, r2):
+                        continue
+                    d, bu, bv, bua, bva = swap_star(r1, r2, routes, rlen, fwd, rcost, dist, tt, tw_e, tw_l, dem, prm,
+                                                    ins1c, ins1p, ins2c, ins2p, bufa, bufb)
+                    if bu >= 0 and d < -EPS:
+                        ca = swap_star_route(r1, bu, routes[r2, bv], bva, routes, rlen, bufa)
+                        cb = swap_star_route(r2, bv, routes[r1, bu], bua, routes, rlen, bufb)
+                        for k in range(ca):
+                            routes[r1, k + 1] = bufa[k]
+                        rlen[r1] = ca
+                        for k in range(cb):
+                            routes[r2, k + 1] = bufb[k]
+                        rlen[r2] = cb
+                        update_route(r1, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, dist, tt,
+                                     tw_e, tw_l, dem, prm)
+                        update_route(r2, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, dist, tt,
+                                     tw_e, tw_l, dem, prm)
+                        counter += 1
+                        nmoves += 1
+                        last_mod[r1] = counter
+                        last_mod[r2] = counter
+                        improved = True
+        loop += 1
+    return nmoves
+
+
+# --------------------------------------------------------------------------- evaluation, crossover, diversity
+
+
+@njit(cache=True)
+def evaluate_routes(routes, rlen, dist, tt, tw_e, tw_l, dem, prm):
+    """``(distance, excess load, time violation, routes used)`` summed over the routes."""
+    d = 0.0
+    le = 0.0
+    tv = 0.0
+    used = 0
+    for r in range(routes.shape[0]):
+        m = rlen[r]
+        if m == 0:
+            continue
+        used += 1
+        s = seq_segment(routes[r, 1:], m, dist, tt, tw_e, tw_l, dem)
+        a, b = seg_violations(s, prm)
+        d += s[0]
+        le += a
+        tv += b
+    return d, le, tv, used
+
+
+@njit(cache=True)
+def ox_crossover(p1, p2, seed):
+    """Ordered crossover (OX) of two giant tours: a random cyclic slice of ``p1`` then ``p2``'s order."""
+    np.random.seed(seed)
+    n = p1.shape[0]
+    child = np.empty(n, np.int64)
+    if n < 2:
+        child[:] = p1
+        return child
+    used = np.zeros(n + 1, np.bool_)
+    start = np.random.randint(0, n)
+    end = np.random.randint(0, n)
+    while end == start:
+        end = np.random.randint(0, n)
+    k = start
+    while k % n != (end + 1) % n:
+        child[k % n] = p1[k % n]
+        used[p1[k % n]] = True
+        k += 1
+    pos = (end + 1) % n
+    for i in range(n):
+        v = p2[(end + 1 + i) % n]
+        if not used[v]:
+            child[pos] = v
+            pos = (pos + 1) % n
+    return child
+
+
+@njit(cache=True)
+def succ_pred(routes, rlen, N):
+    """Successor and predecessor of every node over non-empty routes (0 = depot)."""
+    succ = np.zeros(N, np.int64)
+    pred = np.zeros(N, np.int64)
+    for r in range(routes.shape[0]):
+        m = rlen[r]
+        for p in range(1, m + 1):
+            v = routes[r, p]
+            succ[v] = routes[r, p + 1]
+            pred[v] = routes[r, p - 1]
+    return succ, pred
+
+
+@njit(cache=True)
+def broken_pairs(succ1, pred1, succ2, pred2):
+    """Broken-pairs distance in [0, 1] (Vidal 2022): share of customer adjacencies not shared."""
+    n = succ1.shape[0] - 1
+    diff = 0
+    for j in range(1, n + 1):
+        if succ1[j] != succ2[j] and succ1[j] != pred2[j]:
+            diff += 1
+        if pred1[j] == 0 and pred2[j] != 0 and succ2[j] != 0:
+            diff += 1
+    return diff / max(n, 1)

@@ -1,0 +1,441 @@
+"""Hybrid genetic search (HGS) for CVRP, VRPTW and TSP, in the style of HGS-CVRP (Vidal 2022).
+
+Overview
+--------
+* **Chromosome**: a giant tour (permutation of the customers), cut into routes by an exact
+  :func:`~netopt.solvers.vrp._kernels.split` (shortest path over cut points, with a limited-fleet
+  version when the fleet is fixed).
+* **Education**: granular local search (relocate, swap, 2-opt, 2-opt*, SWAP*) on the penalised
+  cost ``distance + w_load * excess load + w_time * (time warp + excess duration/distance)``,
+  with O(1) route concatenation of time-window segments. Infeasible offspring are repaired with
+  probability ``repair_probability`` by a second local search with ten times the penalties.
+* **Penalties** adapt every 100 offspring so that about ``target_feasible`` of them are
+  feasible for load and for time.
+* **Population**: a feasible and an infeasible subpopulation, each trimmed from
+  ``population_size + generation_size`` to ``population_size`` by biased fitness (rank of cost
+  plus rank of diversity, the average broken-pairs distance to the ``nb_close`` closest); parents
+  by binary tournament; OX crossover; restart after ``restart_after`` offspring without an
+  improvement of the run's best.
+
+All inner loops are Numba kernels in :mod:`netopt.solvers.vrp._kernels`; this module only
+orchestrates. Randomness comes from one ``numpy.random.Generator(seed)`` which hands a seed to
+every kernel call, so the same seed and ``max_iterations`` give the same result.
+
+Examples
+--------
+>>> import numpy as np
+>>> from netopt.model import RoutingInstance
+>>> xy = np.random.default_rng(1).uniform(0, 100, (9, 2))
+>>> d = np.rint(np.hypot(*(xy[:, None] - xy[None]).transpose(2, 0, 1)))
+>>> inst = RoutingInstance("demo", d, np.array([0] + [1] * 8), capacity=3, coordinates=xy)
+>>> res = HGS().solve(inst, time_limit=5, seed=0, max_iterations=50)
+>>> res.status, res.solution["feasible"]
+('feasible', True)
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from ...validate import check_routes
+from ..base import Param, SearchState, Solver
+from ..registry import register
+from . import _kernels as K
+
+_FEAS_TOL = 1e-9
+_warm = False
+
+
+def warm_up() -> float:
+    """Compile (or load from the Numba cache) every kernel on a tiny instance; returns seconds spent.
+
+    The first call in a process pays the compilation (tens of seconds without a cache, well under
+    a second with it); later calls return 0.
+    """
+    global _warm
+    if _warm:
+        return 0.0
+    t = time.perf_counter()
+    rng = np.random.default_rng(0)
+    xy = rng.uniform(0, 10, (6, 2))
+    d = np.hypot(*(xy[:, None] - xy[None]).transpose(2, 0, 1))
+    tw_e = np.zeros(6)
+    tw_l = np.full(6, 100.0)
+    dem = np.ones(6)
+    dem[0] = 0
+    prm = np.array([3.0, K.BIG, K.BIG, 1.0, 1.0])
+    neigh = np.array([[0, 0, 0, 0, 0]] + [[j for j in range(1, 6) if j != i] + [0] for i in range(1, 6)], np.int64)
+    ncnt = np.array([0] + [4] * 5, np.int64)
+    angle = np.zeros(6, np.int64)
+    tour = np.arange(1, 6, dtype=np.int64)
+    routes, rlen, _ = K.split(tour, 3, d, d, tw_e, tw_l, dem, prm, 1.5)
+    K.split(tour, 2, d, d, tw_e, tw_l, dem, prm, 1.5)
+    K.local_search(routes, rlen, d, d, tw_e, tw_l, dem, prm, neigh, ncnt, angle, 1, True, 100)
+    K.evaluate_routes(routes, rlen, d, d, tw_e, tw_l, dem, prm)
+    s, p = K.succ_pred(routes, rlen, 6)
+    K.broken_pairs(s, p, s, p)
+    K.ox_crossover(tour, tour[::-1].copy(), 1)
+    _warm = True
+    return time.perf_counter() - t
+
+
+class _Data:
+    """Kernel-ready arrays of one instance (service times folded into ``tt``)."""
+
+    def __init__(self, inst, granular: int):
+        n1 = inst.num_nodes
+        self.n = n1 - 1
+        self.dist = np.ascontiguousarray(inst.distance, dtype=np.float64)
+        self.tt = np.ascontiguousarray(inst.service_times[:, None] + inst.duration, dtype=np.float64)
+        if inst.time_windows is not None:
+            self.tw_e = np.ascontiguousarray(inst.time_windows[:, 0], dtype=np.float64)
+            self.tw_l = np.ascontiguousarray(inst.time_windows[:, 1], dtype=np.float64)
+        else:
+            self.tw_e = np.zeros(n1)
+            self.tw_l = np.full(n1, K.BIG)
+        self.dem = inst.demands.astype(np.float64)
+        self.base = np.array([
+            float(inst.capacity),
+            K.BIG if inst.max_duration is None else float(inst.max_duration),
+            K.BIG if inst.max_distance is None else float(inst.max_distance),
+        ])
+        self.coords = None if inst.coordinates is None else np.asarray(inst.coordinates, np.float64)
+        if self.coords is not None:
+            dx = self.coords[:, 0] - self.coords[0, 0]
+            dy = self.coords[:, 1] - self.coords[0, 1]
+            ang = np.arctan2(dy, dx)
+            self.angle = (np.floor((ang + math.pi) / (2 * math.pi) * 65536).astype(np.int64)) % 65536
+        else:
+            self.angle = np.zeros(n1, np.int64)
+        self.neigh, self.ncnt = self._neighbours(inst, granular)
+
+    def prm(self, pc: float, ptw: float) -> np.ndarray:
+        return np.array([*self.base, pc, ptw])
+
+    def _neighbours(self, inst, granular: int):
+        """Granular neighbourhoods: the ``granular`` closest customers, made symmetric.
+
+        Closeness is the distance plus, with time windows, the waiting time (weight 0.2) and
+        time warp (weight 1) of going from one to the other (as PyVRP), symmetrised by the minimum.
+        """
+        n = self.n
+        n1 = n + 1
+        prox = self.dist.copy()
+        if inst.time_windows is not None:
+            e, l, tt = self.tw_e, self.tw_l, self.tt
+            wait = np.maximum(e[None, :] - tt - l[:, None], 0.0)
+            warp = np.maximum(e[:, None] + tt - l[None, :], 0.0)
+            prox = prox + 0.2 * wait + warp
+        prox = np.minimum(prox, prox.T)
+        g = min(granular, n - 1)
+        sets = [set() for _ in range(n1)]
+        if g > 0:
+            for i in range(1, n1):
+                row = prox[i].copy()
+                row[0] = np.inf
+                row[i] = np.inf
+                idx = np.argsort(row, kind="stable")[:g]
+                for j in idx:
+                    sets[i].add(int(j))
+                    sets[int(j)].add(i)
+        deg = max(1, max(len(s) for s in sets))
+        neigh = np.zeros((n1, deg), np.int64)
+        ncnt = np.zeros(n1, np.int64)
+        for i in range(1, n1):
+            lst = sorted(sets[i], key=lambda j: (prox[i, j], j))
+            neigh[i, : len(lst)] = lst
+            ncnt[i] = len(lst)
+        return neigh, ncnt
+
+
+class _Individual:
+    __slots__ = ("tour", "routes", "dist", "load_ex", "time_viol", "succ", "pred")
+
+    @property
+    def feasible(self) -> bool:
+        return self.load_ex <= 0.0 and self.time_viol <= _FEAS_TOL
+
+    def penalized(self, pc: float, ptw: float) -> float:
+        return self.dist + pc * self.load_ex + ptw * self.time_viol
+
+
+class _SubPop:
+    """A subpopulation with its broken-pairs distance matrix and cached biased fitness."""
+
+    def __init__(self, capacity: int):
+        self.inds: list[_Individual] = []
+        self.D = np.zeros((capacity, capacity))
+        self.fit: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.inds)
+
+    def add(self, ind: _Individual) -> None:
+        m = len(self.inds)
+        for k, other in enumerate(self.inds):
+            d = K.broken_pairs(ind.succ, ind.pred, other.succ, other.pred)
+            self.D[m, k] = self.D[k, m] = d
+        self.D[m, m] = 0.0
+        self.inds.append(ind)
+        self.fit = None
+
+    def remove(self, k: int) -> None:
+        m = len(self.inds) - 1
+        if k != m:
+            self.inds[k] = self.inds[m]
+            self.D[k, :m + 1] = self.D[m, :m + 1]
+            self.D[:m + 1, k] = self.D[:m + 1, m]
+            self.D[k, k] = 0.0
+        self.inds.pop()
+        self.fit = None
+
+    def _closest_mean(self, nb_close: int) -> np.ndarray:
+        m = len(self.inds)
+        D = self.D[:m, :m].copy()
+        np.fill_diagonal(D, np.inf)
+        c = min(nb_close, m - 1)
+        return np.sort(D, axis=1)[:, :c].mean(axis=1)
+
+    def biased_fitness(self, pc: float, ptw: float, nb_elite: int, nb_close: int) -> np.ndarray:
+        if self.fit is not None:
+            return self.fit
+        m = len(self.inds)
+        if m <= 1:
+            self.fit = np.zeros(m)
+            return self.fit
+        cost = np.array([x.penalized(pc, ptw) for x in self.inds])
+        div = self._closest_mean(nb_close)
+        fit_rank = np.empty(m)
+        fit_rank[np.argsort(cost, kind="stable")] = np.arange(m) / (m - 1)
+        div_rank = np.empty(m)
+        div_rank[np.argsort(-div, kind="stable")] = np.arange(m) / (m - 1)
+        if m <= nb_elite:
+            self.fit = fit_rank
+        else:
+            self.fit = fit_rank + (1.0 - nb_elite / m) * div_rank
+        return self.fit
+
+    def remove_worst(self, pc: float, ptw: float, nb_elite: int, nb_close: int) -> None:
+        """Drop a clone if any (never the best-cost individual), else the worst biased fitness."""
+        fit = self.biased_fitness(pc, ptw, nb_elite, nb_close)
+        m = len(self.inds)
+        cost = np.array([x.penalized(pc, ptw) for x in self.inds])
+        best = int(np.argmin(cost))
+        D = self.D[:m, :m].copy()
+        np.fill_diagonal(D, np.inf)
+        clone = D.min(axis=1) < 1e-9
+        worst, worst_key = -1, None
+        for i in range(m):
+            if i == best:
+                continue
+            key = (bool(clone[i]), float(fit[i]))
+            if worst_key is None or key > worst_key:
+                worst, worst_key = i, key
+        self.remove(worst)
+
+
+@register
+class HGS(Solver):
+    """Hybrid genetic search with Numba kernels (see the module docstring)."""
+
+    name = "hgs"
+    description = ("Hybrid genetic search (Vidal 2022 style): giant-tour split, OX crossover, granular local search "
+                   "with SWAP*, adaptive penalties, diversity management; CVRP, VRPTW, TSP, asymmetric matrices.")
+    params = {
+        "population_size": Param(int, 25, "minimum subpopulation size (mu), individuals"),
+        "generation_size": Param(int, 40, "offspring added before survivor selection (lambda), individuals"),
+        "nb_elite": Param(int, 4, "elite individuals protected by the biased fitness"),
+        "nb_close": Param(int, 5, "closest individuals averaged for the diversity contribution"),
+        "granular": Param(int, 20, "granular neighbourhood size (closest customers tried per customer)"),
+        "target_feasible": Param(float, 0.2, "target share of feasible offspring for penalty adaptation, 0..1"),
+        "repair_probability": Param(float, 0.5, "probability of repairing an infeasible offspring, 0..1"),
+        "restart_after": Param(int, 20000, "offspring without improvement before a population restart"),
+        "swap_star": Param(bool, True, "use the SWAP* inter-route neighbourhood"),
+        "initial_population": Param(int, 0, "random individuals created at (re)start; 0 means 4 * population_size"),
+    }
+
+    def supports(self, instance) -> str:
+        if instance.num_customers < 1:
+            return "needs at least one customer"
+        return ""
+
+    # ------------------------------------------------------------------ helpers
+    def _fleet(self, inst, data: _Data) -> int:
+        n = data.n
+        if inst.num_vehicles is not None:
+            return int(min(inst.num_vehicles, n))
+        k = math.ceil(1.3 * inst.min_vehicles) + 3
+        if inst.time_windows is not None or inst.max_duration is not None or inst.max_distance is not None:
+            # estimate the routes time/route limits force: split the deadline order with stiff penalties
+            order = np.argsort(data.tw_l[1:], kind="stable").astype(np.int64) + 1
+            prm = data.prm(1e4, 1e4)
+            _, rlen, _ = K.split(order, n, data.dist, data.tt, data.tw_e, data.tw_l, data.dem, prm, 1.0)
+            k = max(k, math.ceil(1.3 * int(np.count_nonzero(rlen))) + 3)
+        return int(min(k, n))
+
+    def _make(self, routes: np.ndarray, rlen: np.ndarray, prm: np.ndarray) -> _Individual:
+        d = self.data
+        dist, le, tv, _ = K.evaluate_routes(routes, rlen, d.dist, d.tt, d.tw_e, d.tw_l, d.dem, prm)
+        lst = [routes[r, 1:rlen[r] + 1].copy() for r in range(routes.shape[0]) if rlen[r] > 0]
+        if d.coords is not None and len(lst) > 1:
+            c0 = d.coords[0]
+            ang = [math.atan2(*(d.coords[r].mean(axis=0) - c0)[::-1]) for r in lst]
+            lst = [lst[i] for i in np.argsort(ang, kind="stable")]
+        ind = _Individual()
+        ind.tour = np.concatenate(lst).astype(np.int64) if lst else np.zeros(0, np.int64)
+        ind.routes = lst
+        ind.dist, ind.load_ex, ind.time_viol = float(dist), float(le), float(tv)
+        ind.succ, ind.pred = K.succ_pred(routes, rlen, d.n + 1)
+        return ind
+
+    def _ls(self, routes, rlen, prm) -> None:
+        d = self.data
+        K.local_search(routes, rlen, d.dist, d.tt, d.tw_e, d.tw_l, d.dem, prm, d.neigh, d.ncnt, d.angle,
+                       int(self.rng.integers(2**31)), bool(self.p["swap_star"]), 1000)
+
+    def _educate(self, tour: np.ndarray, routes=None, rlen=None) -> list[_Individual]:
+        """Split (unless routes are given), local search, and maybe repair; returns 1 or 2 individuals."""
+        d = self.data
+        prm = d.prm(self.pc, self.ptw)
+        if routes is None:
+            routes, rlen, _ = K.split(tour, self.K, d.dist, d.tt, d.tw_e, d.tw_l, d.dem, prm, 1.5)
+        self._ls(routes, rlen, prm)
+        ind = self._make(routes, rlen, prm)
+        self.feas_load.append(ind.load_ex <= 0.0)
+        self.feas_time.append(ind.time_viol <= _FEAS_TOL)
+        out = [ind]
+        if not ind.feasible and self.rng.random() < self.p["repair_probability"]:
+            prm10 = d.prm(self.pc * 10, self.ptw * 10)
+            r2, l2 = routes.copy(), rlen.copy()
+            self._ls(r2, l2, prm10)
+            rep = self._make(r2, l2, prm)
+            if rep.feasible:
+                out.append(rep)
+        return out
+
+    def _add(self, ind: _Individual) -> None:
+        p = self.p
+        sub = self.feas if ind.feasible else self.infeas
+        sub.add(ind)
+        if len(sub) > p["population_size"] + p["generation_size"]:
+            while len(sub) > p["population_size"]:
+                sub.remove_worst(self.pc, self.ptw, p["nb_elite"], p["nb_close"])
+        if ind.feasible and ind.dist < self.run_best - 1e-9:
+            self.run_best = ind.dist
+            self.no_improve = 0
+            self._offer(ind)
+
+    def _offer(self, ind: _Individual) -> None:
+        st = self.state
+        if st.best_cost is not None and ind.dist >= st.best_cost - 1e-9:
+            return
+        routes = [r.tolist() for r in ind.routes]
+        rep = check_routes(self.inst, routes)
+        if rep.feasible:
+            st.improve(rep.cost, routes)
+
+    def _tournament(self) -> _Individual:
+        p = self.p
+        nf, ni = len(self.feas), len(self.infeas)
+        pick = []
+        for _ in range(2):
+            k = int(self.rng.integers(nf + ni))
+            if k < nf:
+                f = self.feas.biased_fitness(self.pc, self.ptw, p["nb_elite"], p["nb_close"])
+                pick.append((f[k], self.feas.inds[k]))
+            else:
+                f = self.infeas.biased_fitness(self.pc, self.ptw, p["nb_elite"], p["nb_close"])
+                pick.append((f[k - nf], self.infeas.inds[k - nf]))
+        return pick[0][1] if pick[0][0] <= pick[1][0] else pick[1][1]
+
+    def _manage_penalties(self) -> None:
+        tgt = self.p["target_feasible"]
+
+        def adapt(pen: float, flags: list) -> float:
+            if not flags:
+                return pen
+            frac = sum(flags) / len(flags)
+            if frac < tgt - 0.05:
+                pen = min(pen * 1.2, 1e5)
+            elif frac > tgt + 0.05:
+                pen = max(pen * 0.85, 0.1)
+            return pen
+
+        self.pc = adapt(self.pc, self.feas_load)
+        self.ptw = adapt(self.ptw, self.feas_time)
+        self.feas_load.clear()
+        self.feas_time.clear()
+        self.infeas.fit = None
+
+    def _initial_population(self) -> None:
+        p = self.p
+        cap = p["population_size"] + p["generation_size"] + 2
+        self.feas, self.infeas = _SubPop(cap), _SubPop(cap)
+        self.run_best = math.inf
+        self.no_improve = 0
+        count = p["initial_population"] or 4 * p["population_size"]
+        n = self.data.n
+        for _ in range(count):
+            if self.state.should_stop():
+                return
+            tour = (self.rng.permutation(n) + 1).astype(np.int64)
+            for ind in self._educate(tour):
+                self._add(ind)
+            self._after_offspring()
+
+    def _after_offspring(self) -> None:
+        self.state.tick()
+        self.no_improve += 1
+        self.count += 1
+        if self.count % 100 == 0:
+            self._manage_penalties()
+
+    # ------------------------------------------------------------------ search
+    def _solve(self, instance, state: SearchState, *, seed: int, initial, **params) -> dict:
+        compile_s = warm_up()
+        self.inst, self.state, self.p = instance, state, params
+        self.rng = np.random.default_rng(seed)
+        self.data = d = _Data(instance, params["granular"])
+        self.K = self._fleet(instance, d)
+        maxd = float(d.dist.max()) if d.dist.size else 1.0
+        maxdem = float(d.dem.max())
+        self.pc = max(0.1, min(1000.0, maxd / maxdem)) if maxdem > 0 else 1.0
+        self.ptw = 1.0
+        self.feas_load: list[bool] = []
+        self.feas_time: list[bool] = []
+        self.count = 0
+        restarts = 0
+
+        self._initial_population()
+        if initial is not None and len(initial.routes) and not state.should_stop():
+            W = d.n + 2
+            if len(initial.routes) <= self.K:
+                routes = np.zeros((self.K, W), np.int64)
+                rlen = np.zeros(self.K, np.int64)
+                for r, route in enumerate(initial.routes):
+                    routes[r, 1:len(route) + 1] = route
+                    rlen[r] = len(route)
+                inds = self._educate(None, routes, rlen)
+            else:
+                inds = self._educate(initial.giant_tour())
+            for ind in inds:
+                self._add(ind)
+            self._after_offspring()
+
+        while not state.should_stop():
+            if len(self.feas) + len(self.infeas) == 0:
+                self._initial_population()
+                continue
+            p1, p2 = self._tournament(), self._tournament()
+            child = K.ox_crossover(p1.tour, p2.tour, int(self.rng.integers(2**31)))
+            for ind in self._educate(child):
+                self._add(ind)
+            self._after_offspring()
+            if self.no_improve >= params["restart_after"] and not state.should_stop():
+                restarts += 1
+                self._initial_population()
+        return {"compile_s": round(compile_s, 4), "restarts": restarts, "fleet_slots": self.K,
+                "penalty_load": round(self.pc, 6), "penalty_time": round(self.ptw, 6)}
