@@ -7,10 +7,12 @@ limit. OR-Tools needs integer arcs, so matrices are scaled by the smallest power
 (up to 10^4) that makes them integral (DIMACS distances: 10); the reported cost is always
 recomputed from the float matrix by the validator.
 
-Fleet: a fixed fleet is used as given, with every customer droppable at a huge penalty so
-that a solution always comes back (an infeasible one lists the customers it misses). An
-unlimited fleet starts near the capacity bound and doubles after a failed first solution,
-up to one vehicle per customer, so a feasible answer is always found when one exists.
+Fleet: every customer is droppable at a penalty above the cost of serving it alone, so
+the search always has a solution to improve. A fixed fleet is used as given (an answer
+that still drops customers is reported infeasible). An unlimited fleet starts near the
+capacity bound; when no complete solution appears within a share of the remaining time,
+the fleet doubles, up to one vehicle per customer, where serving every customer alone is
+feasible (checked up front), so a feasible answer is always found when one exists.
 """
 
 from __future__ import annotations
@@ -38,6 +40,10 @@ def integer_scale(*arrays: np.ndarray, max_power: int = 4) -> int:
     return 10**max_power
 
 
+#: share of the remaining time an unlimited-fleet attempt may spend without serving every customer
+PATIENCE = 0.2
+
+
 @register
 class ORToolsSolver(Solver):
     name = "ortools"
@@ -62,18 +68,23 @@ class ORToolsSolver(Solver):
             while fleets[-1] < n:
                 fleets.append(min(n, 2 * fleets[-1]))
         attempts = []
-        for v in fleets:
-            found = _solve_once(instance, state, v, first_solution, metaheuristic, initial,
-                                droppable=instance.num_vehicles is not None)
+        for k, v in enumerate(fleets):
+            last = k == len(fleets) - 1
+            patience = None if last else max(0.5, PATIENCE * state.remaining())
+            found = _solve_once(instance, state, v, first_solution, metaheuristic, initial, patience)
             attempts.append(v)
             if found or state.should_stop():
                 break
         return {"vehicles_tried": attempts}
 
 
-def _solve_once(inst, state: SearchState, num_vehicles, first_solution, metaheuristic, initial, droppable) -> bool:
+def _solve_once(inst, state: SearchState, num_vehicles, first_solution, metaheuristic, initial, patience) -> bool:
+    """One OR-Tools search with ``num_vehicles``; gives up after ``patience`` seconds
+    without a solution that serves every customer (None: never). True when one was found."""
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+    started = state.elapsed()
+    complete = False
     n1 = inst.num_nodes
     tw = inst.time_windows
     manager = pywrapcp.RoutingIndexManager(n1, num_vehicles, 0)
@@ -114,10 +125,10 @@ def _solve_once(inst, state: SearchState, num_vehicles, first_solution, metaheur
     if inst.max_distance is not None:
         routing.AddDimension(arc, 0, int(np.floor(inst.max_distance * ds + 1e-6)), True, "Distance")
 
-    if droppable:
-        penalty = int(min(2**62 // (2 * n1), max(1, dist_int.max()) * n1 * 10))
-        for node in range(1, n1):
-            routing.AddDisjunction([manager.NodeToIndex(node)], penalty)
+    # dropping a customer costs more than serving it on a route of its own
+    penalty = int(min(2**62 // (2 * n1), 2 * max(1, dist_int.max()) + 1))
+    for node in range(1, n1):
+        routing.AddDisjunction([manager.NodeToIndex(node)], penalty)
 
     def routes_now():
         out = []
@@ -130,12 +141,14 @@ def _solve_once(inst, state: SearchState, num_vehicles, first_solution, metaheur
         return out
 
     def on_solution():
+        nonlocal complete
         state.tick()
         routes = routes_now()
         if sum(map(len, routes)) == n1 - 1:  # every customer served
+            complete = True
             cost = sum(float(inst.distance[a, b]) for r in routes for a, b in zip([0, *r], [*r, 0]) if r)
             state.improve(cost, routes)
-        if state.should_stop():
+        if state.should_stop() or (not complete and patience is not None and state.elapsed() - started > patience):
             routing.CancelSearch()
 
     routing.AddAtSolutionCallback(on_solution)
@@ -156,4 +169,4 @@ def _solve_once(inst, state: SearchState, num_vehicles, first_solution, metaheur
     # metaheuristics other than greedy descent only ever stop on the time limit (or a cancel)
     if not state.interrupted and (metaheuristic != "GREEDY_DESCENT" or state.remaining() < 0.05):
         state.timed_out = True
-    return assignment is not None and state.best_routes is not None
+    return complete
