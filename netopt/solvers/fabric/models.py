@@ -1,0 +1,669 @@
+"""Load-balancing models: link loads and maximum congestion of a collective on a fabric.
+
+Congestion of a link = bytes it carries in one step / its capacity in bytes per second, i.e. the
+time the link needs to drain the step (a lower bound on the step's duration). The *maximum
+congestion* of a step is the maximum over switch-to-switch links (host NIC links are reported
+separately: with non-blocking leaves they bound every model equally); of a collective, the
+maximum over its steps.
+
+Models
+------
+:func:`spray`
+    Ideal packet spraying: every flow is split as a fluid evenly over all its (live) equal-cost
+    paths. Closed form on leaf-pair matrices.
+:func:`ecmp_monte_carlo`
+    ECMP hashing: each flow (or each of its ``qps`` queue pairs) picks one path uniformly at
+    random; Numba kernel, one sample per seed.
+:func:`ecmp_exact`
+    The exact distribution of the maximum load of each ECMP uplink (and downlink) group on a
+    healthy leaf-spine with equal flows: the maximum of a uniform multinomial, computed by
+    Poissonisation and a discrete Fourier transform. Groups of one tier are independent (they hold
+    disjoint flows), so the tier maximum is exact; the two tiers are combined assuming
+    independence (an approximation, checked against Monte Carlo in the tests).
+:func:`singlepath`
+    Best single path per flow without splitting. For equal flows the lower bound
+    ``ceil(d / S)`` flows per link (``d`` flows leaving/entering a leaf) is attained by an
+    equitable edge colouring of the leaf-pair multigraph, built by :func:`equitable_assign`
+    (rounding the fractional spray solution colour by colour with max-flow). Flows of unequal
+    size use a MILP (OR-Tools, imported lazily) or, when asked, a greedy rule.
+:func:`min_split`
+    The smallest number ``k`` of equal subflows per flow such that singlepath routing of the
+    subflows reaches the spraying congestion (``S / gcd(r, S)`` for ``r`` equal flows per leaf),
+    with the constructed assignment.
+
+Fat-trees: spray and Monte Carlo ECMP are exact models; singlepath/split use a two-stage
+equitable colouring (edge -> aggregation, then per aggregation plane pod -> core), whose
+congestion is reported together with the spraying lower bound.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.special import gammaln
+
+from . import _kernels
+from .collectives import Collective
+from .errors import FabricInputError, UnsupportedInstanceError
+from .topology import TIER_DOWN, TIER_DOWN2, TIER_UP, TIER_UP2, Fabric
+from .traffic import StepTraffic, all_step_traffic
+
+__all__ = [
+    "StepLoads", "ModelResult", "Assignment", "spray", "spray_loads", "ecmp_monte_carlo", "ecmp_exact",
+    "multinomial_max_cdf", "equitable_assign", "singlepath", "min_split", "congestion_of_loads",
+    "assignment_loads",
+]
+
+
+# ---------------------------------------------------------------------------- results
+@dataclass
+class StepLoads:
+    """Bytes on each switch tier in one step: ``up``/``down`` ``(L, S)``; ``up2``/``down2``
+    ``(A, h)`` for fat-trees (``None`` for leaf-spine)."""
+
+    up: np.ndarray
+    down: np.ndarray
+    up2: np.ndarray | None = None
+    down2: np.ndarray | None = None
+
+
+@dataclass
+class ModelResult:
+    """Outcome of one model: ``max_congestion`` (s) over steps, per-step values, extras."""
+
+    model: str
+    max_congestion: float
+    step_congestion: np.ndarray
+    info: dict = field(default_factory=dict)
+    loads: list | None = None
+    assignment: list | None = None
+
+
+def congestion_of_loads(fabric: Fabric, loads: StepLoads) -> float:
+    """Max of ``load / capacity`` over switch links with capacity > 0 (raises if a failed link
+    carries load)."""
+    m = 0.0
+    pairs = [(loads.up, fabric.block(TIER_UP)), (loads.down, fabric.block(TIER_DOWN))]
+    if loads.up2 is not None:
+        pairs += [(loads.up2, fabric.block(TIER_UP2)), (loads.down2, fabric.block(TIER_DOWN2))]
+    for ld, cap in pairs:
+        live = cap > 0
+        if np.any(ld[~live] > 0):
+            raise FabricInputError("assignment", "traffic routed over a failed link")
+        if np.any(live):
+            m = max(m, float(np.max(ld[live] / cap[live])))
+    return m
+
+
+def host_congestion(fabric: Fabric, st: StepTraffic) -> float:
+    """Max over host NIC links of bytes / capacity in one step."""
+    return float(max(np.max(st.host_out / fabric.host_up_capacity), np.max(st.host_in / fabric.host_down_capacity)))
+
+
+def _steps(fabric: Fabric, coll: Collective, traffic):
+    return all_step_traffic(fabric, coll) if traffic is None else traffic
+
+
+# ---------------------------------------------------------------------------- spraying
+def spray_loads(fabric: Fabric, st: StepTraffic) -> StepLoads:
+    """Link loads (bytes) of ideal spraying for one step.
+
+    Leaf-spine: flows ``a -> b`` are split evenly over the spines whose cables ``a - s`` and
+    ``s - b`` are both up. Fat-tree (healthy only): evenly over the ``k/2`` aggregation switches
+    and, between pods, the ``(k/2)^2`` cores.
+    """
+    B = st.nbytes
+    if fabric.kind == "leaf-spine":
+        A = (fabric.block(TIER_UP) > 0).astype(np.float64)
+        D = (fabric.block(TIER_DOWN) > 0).astype(np.float64)
+        if fabric.healthy:
+            S = fabric.n_spines
+            up = np.repeat(B.sum(axis=1)[:, None] / S, S, axis=1)
+            down = np.repeat(B.sum(axis=0)[:, None] / S, S, axis=1)
+            return StepLoads(up, down)
+        paths = A @ D.T
+        if np.any((paths == 0) & (B > 0)):
+            a, b = np.argwhere((paths == 0) & (B > 0))[0]
+            raise FabricInputError("failed", f"leaves {a} and {b} have no common live spine")
+        W = np.divide(B, paths, out=np.zeros_like(B), where=paths > 0)
+        return StepLoads(A * (W @ D), D * (W.T @ A))
+    if not fabric.healthy:
+        raise UnsupportedInstanceError("fat-tree analyses need a healthy fabric (no failed links)")
+    h, k = fabric.half, fabric.k
+    up = np.repeat(B.sum(axis=1)[:, None] / h, h, axis=1)
+    down = np.repeat(B.sum(axis=0)[:, None] / h, h, axis=1)
+    P = B.reshape(k, h, k, h).sum(axis=(1, 3))
+    dp = np.diag(P).copy()
+    out_p = (P.sum(axis=1) - dp) / (h * h)
+    in_p = (P.sum(axis=0) - dp) / (h * h)
+    up2 = np.repeat(np.repeat(out_p, h)[:, None], h, axis=1)
+    down2 = np.repeat(np.repeat(in_p, h)[:, None], h, axis=1)
+    return StepLoads(up, down, up2, down2)
+
+
+def spray(fabric: Fabric, coll: Collective, traffic=None, keep_loads: bool = False) -> ModelResult:
+    """Ideal packet spraying (see :func:`spray_loads`).
+
+    Examples
+    --------
+    >>> from netopt.solvers.fabric import leaf_spine, ring_allreduce
+    >>> fab = leaf_spine(4, 2, 2, host_gbps=8)      # 1 GB/s hosts, 1 GB/s uplinks
+    >>> spray(fab, ring_allreduce(8, 8e9)).max_congestion   # 1 GB/2 spines per step
+    0.5
+    """
+    steps = _steps(fabric, coll, traffic)
+    loads = [spray_loads(fabric, st) for st in steps]
+    cong = np.array([congestion_of_loads(fabric, ld) for ld in loads])
+    hc = max(host_congestion(fabric, st) for st in steps)
+    return ModelResult("spray", float(cong.max()), cong, {"host_congestion": hc},
+                       loads if keep_loads else None)
+
+
+# ---------------------------------------------------------------------------- ECMP
+def _check_seed_count(n_seeds):
+    if int(n_seeds) != n_seeds or n_seeds < 1:
+        raise FabricInputError("seeds", f"must be a positive integer, got {n_seeds!r}")
+    return int(n_seeds)
+
+
+def _check_qps(qps):
+    if int(qps) != qps or qps < 1:
+        raise FabricInputError("qps", f"queue pairs per flow must be a positive integer, got {qps!r}")
+    return int(qps)
+
+
+def ecmp_monte_carlo(fabric: Fabric, coll: Collective, n_seeds: int = 100, seed: int = 0, qps: int = 1,
+                     traffic=None) -> ModelResult:
+    """ECMP hashing, sampled: each of the ``qps`` queue pairs of every flow (``size/qps`` bytes)
+    hashes uniformly onto one live path; returns the max congestion of each of ``n_seeds`` samples.
+
+    ``info`` holds ``samples`` (per seed, max over steps), ``mean``, ``p50``, ``p99``. Same seed,
+    same samples (``np.random.default_rng(seed)`` draws the kernel seeds).
+    """
+    n_seeds = _check_seed_count(n_seeds)
+    qps = _check_qps(qps)
+    steps = _steps(fabric, coll, traffic)
+    rng = np.random.default_rng(seed)
+    per_step = np.zeros((len(steps), n_seeds))
+    for i, st in enumerate(steps):
+        if st.gn.size == 0:
+            continue
+        ks = int(rng.integers(0, 2**31 - 1))
+        gn = st.gn * qps
+        gw = st.gw / qps
+        if fabric.kind == "leaf-spine":
+            up, dn = fabric.block(TIER_UP), fabric.block(TIER_DOWN)
+            live = (up[st.ga] > 0) & (dn[st.gb] > 0)
+            if not np.all(live.any(axis=1)):
+                raise FabricInputError("failed", "some leaf pair has no common live spine")
+            per_step[i] = _kernels.ecmp_mc_leafspine(st.ga, st.gb, gn, gw, np.ascontiguousarray(up),
+                                                     np.ascontiguousarray(dn), n_seeds, ks)
+        else:
+            if not fabric.healthy:
+                raise UnsupportedInstanceError("fat-tree analyses need a healthy fabric (no failed links)")
+            per_step[i] = _kernels.ecmp_mc_fattree(
+                st.ga, st.gb, gn, gw, fabric.half, *(np.ascontiguousarray(fabric.block(t)) for t in
+                                                     (TIER_UP, TIER_DOWN, TIER_UP2, TIER_DOWN2)), n_seeds, ks)
+    samples = per_step.max(axis=0)
+    info = {"samples": samples, "mean": float(samples.mean()), "p50": float(np.quantile(samples, 0.5)),
+            "p99": float(np.quantile(samples, 0.99)), "qps": qps, "seeds": n_seeds, "method": "monte-carlo"}
+    return ModelResult("ecmp", float(samples.mean()), per_step.mean(axis=1), info)
+
+
+def multinomial_max_cdf(n: int, S: int, c_max: int | None = None, tail: float = 1e-13):
+    """Exact CDF of the largest count when ``n`` balls fall uniformly into ``S`` bins.
+
+    Uses ``P(max <= c) = P(sum of S Poisson(n/S) truncated at c = n) / P(Poisson(n) = n)``; the
+    numerator is the ``n``-th coefficient of ``p_c(x)^S`` (``p_c`` the truncated Poisson pmf),
+    read off a length-``M`` DFT and updated in ``O(M)`` per ``c``. ``M`` is a power of two above
+    ``min(S*c_max, 40 sqrt(n))``, where the wrap-around (aliasing) is below ``1e-300``.
+
+    Parameters
+    ----------
+    n, S
+        Balls (flows) and bins (paths); ``n >= 0``, ``S >= 1``.
+    c_max
+        Last value to evaluate (default: stop once ``1 - CDF < tail``).
+
+    Returns
+    -------
+    (c, cdf) : (int64[m], float64[m])
+        ``cdf[i] = P(max <= c[i])`` for ``c = ceil(n/S) .. c_max``; the CDF is 0 below ``c[0]``.
+
+    Examples
+    --------
+    >>> c, F = multinomial_max_cdf(2, 2)   # both in one bin with probability 1/2
+    >>> c.tolist(), [round(x, 12) for x in F]
+    ([1, 2], [0.5, 1.0])
+    """
+    n, S = int(n), int(S)
+    if n < 0 or S < 1:
+        raise FabricInputError("n", "need n >= 0 balls and S >= 1 bins")
+    c0 = -(-n // S)
+    if n == 0 or S == 1:
+        return np.array([c0], dtype=np.int64), np.array([1.0])
+    t = n / S
+    hard_max = n if c_max is None else min(int(c_max), n)
+    guess = int(math.ceil(t + 12.0 * math.sqrt(t) + 12))
+    cap = min(hard_max, max(guess, c0))
+    M = 1
+    while M < min(S * cap + 1, max(256, int(40 * math.sqrt(n)) + 1)):
+        M *= 2
+    js = np.arange(cap + 1)
+    logp = js * math.log(t) - t - gammaln(js + 1)
+    p = np.exp(logp)
+    lognorm = n * math.log(n) - n - gammaln(n + 1)
+    k = np.arange(M)
+    root = np.exp(2j * np.pi * np.arange(M) / M)
+    back = np.conj(root[(k * (n % M)) % M])
+    v = np.fft.ifft(np.bincount(js[: c0 + 1] % M, weights=p[: c0 + 1], minlength=M)) * M
+    cs, F = [], []
+    c = c0
+    while True:
+        val = float(np.real(np.dot(v**S, back))) / M
+        f = min(1.0, max(0.0, math.exp(math.log(val) - lognorm) if val > 0 else 0.0))
+        cs.append(c)
+        F.append(f)
+        if c >= hard_max or (c_max is None and 1.0 - f < tail) or c >= cap:
+            break
+        c += 1
+        v = v + p[c] * root[(k * c) % M]
+    if c_max is None and cs[-1] < hard_max and 1.0 - F[-1] >= tail:  # pragma: no cover - guard
+        raise RuntimeError("multinomial_max_cdf: tail not reached")
+    F = np.maximum.accumulate(np.array(F))
+    if cs[-1] == n:
+        F[-1] = 1.0
+    return np.array(cs, dtype=np.int64), F
+
+
+def _tier_cdf(degrees: np.ndarray, S: int):
+    """CDF (on counts 0..cmax) of the max over independent groups with given flow counts."""
+    vals, mult = np.unique(degrees[degrees > 0], return_counts=True)
+    if vals.size == 0:
+        return np.array([0], dtype=np.int64), np.array([1.0])
+    curves = [multinomial_max_cdf(int(v), S) for v in vals]
+    cmax = max(int(c[-1]) for c, _ in curves)
+    grid = np.arange(cmax + 1, dtype=np.int64)
+    logF = np.zeros(grid.size)
+    for (c, f), m in zip(curves, mult):
+        full = np.ones(grid.size)
+        full[: c[0]] = 0.0
+        full[c[0] : c[-1] + 1] = f
+        with np.errstate(divide="ignore"):
+            logF += m * np.log(full)
+    return grid, np.exp(logF)
+
+
+def _summarise_cdf(x: np.ndarray, F: np.ndarray) -> dict:
+    pmf = np.diff(np.concatenate([[0.0], F]))
+    mean = float(np.dot(pmf, x) / pmf.sum())
+
+    def q(p):
+        return float(x[min(np.searchsorted(F, p * F[-1]), x.size - 1)])
+
+    return {"mean": mean, "p50": q(0.5), "p99": q(0.99)}
+
+
+def ecmp_exact(fabric: Fabric, coll: Collective, qps: int = 1, traffic=None) -> ModelResult:
+    """Exact ECMP maximum-load distribution per uplink/downlink group (see the module docstring).
+
+    Requires a healthy leaf-spine with uniform switch-link capacity and equal flow sizes within
+    each step. ``info`` holds ``mean``, ``p50``, ``p99`` of the fabric-wide maximum congestion,
+    ``uplink`` (the same for the leaf-uplink tier alone, exact) and ``cdf`` (values, CDF).
+    Steps are combined assuming independent hashing.
+    """
+    qps = _check_qps(qps)
+    if fabric.kind != "leaf-spine" or not fabric.healthy or not fabric.uniform:
+        raise UnsupportedInstanceError("exact ECMP needs a healthy leaf-spine with uniform link capacity; "
+                                       "use the Monte Carlo model (ecmp_monte_carlo)")
+    steps = _steps(fabric, coll, traffic)
+    S = fabric.n_spines
+    u = float(fabric.block(TIER_UP)[0, 0])
+    xs, Fs, xs_up, Fs_up, means = [], [], [], [], []
+    for st in steps:
+        if st.count.sum() == 0:
+            continue
+        if st.size is None:
+            raise UnsupportedInstanceError(f"exact ECMP needs equal flow sizes within a step (step {st.step})")
+        w = st.size / qps
+        gu, Fu = _tier_cdf(st.out_degree * qps, S)
+        gd, Fd = _tier_cdf(st.in_degree * qps, S)
+        g = np.arange(max(gu[-1], gd[-1]) + 1)
+        Fu2 = np.ones(g.size)
+        Fu2[: gu.size] = Fu
+        Fd2 = np.ones(g.size)
+        Fd2[: gd.size] = Fd
+        xs.append(g * w / u)
+        Fs.append(Fu2 * Fd2)
+        xs_up.append(g * w / u)
+        Fs_up.append(Fu2)
+        means.append(_summarise_cdf(g * w / u, Fu2 * Fd2)["mean"])
+
+    def combine(xl, Fl):
+        grid = np.unique(np.concatenate(xl))
+        F = np.ones(grid.size)
+        for x, f in zip(xl, Fl):
+            idx = np.searchsorted(x, grid, side="right") - 1
+            F *= np.where(idx >= 0, f[np.clip(idx, 0, None)], 0.0)
+        return grid, F
+
+    x, F = combine(xs, Fs)
+    xu, Fu = combine(xs_up, Fs_up)
+    info = _summarise_cdf(x, F)
+    info.update({"uplink": _summarise_cdf(xu, Fu), "cdf": (x, F), "qps": qps, "method": "exact"})
+    return ModelResult("ecmp", info["mean"], np.array(means), info)
+
+
+# ---------------------------------------------------------------------------- equitable colouring
+@dataclass
+class Assignment:
+    """Spine (colour) choice for the flows of one step, stored compactly.
+
+    Every leaf pair ``(a, b)`` puts ``base[a, b]`` flows on *every* colour, plus one flow on each
+    ``(xa, xb, xs)`` entry of the extras (a pair appears at most once per colour). ``units`` is
+    the number of (sub)flows per original flow (``k`` for a split assignment).
+    """
+
+    base: np.ndarray
+    xa: np.ndarray
+    xb: np.ndarray
+    xs: np.ndarray
+    n_colours: int
+    units: int = 1
+
+    def per_colour_out(self) -> np.ndarray:
+        """``(L, S)`` flows leaving leaf ``a`` on colour ``s``."""
+        L, S = self.base.shape[0], self.n_colours
+        out = np.repeat(self.base.sum(axis=1)[:, None], S, axis=1)
+        out += np.bincount(self.xa * S + self.xs, minlength=L * S).reshape(L, S)
+        return out
+
+    def per_colour_in(self) -> np.ndarray:
+        L, S = self.base.shape[0], self.n_colours
+        inn = np.repeat(self.base.sum(axis=0)[:, None], S, axis=1)
+        inn += np.bincount(self.xb * S + self.xs, minlength=L * S).reshape(L, S)
+        return inn
+
+    def counts(self) -> np.ndarray:
+        """Flows per leaf pair (all colours)."""
+        c = self.base * self.n_colours
+        np.add.at(c, (self.xa, self.xb), 1)
+        return c
+
+    def flow_colours(self, la: np.ndarray, lb: np.ndarray) -> np.ndarray:
+        """Colour of each flow given the source/destination leaf of every (sub)flow.
+
+        The ``j``-th flow (in array order) of pair ``(a, b)`` takes colour ``j mod S`` while
+        ``j < base*S`` and the pair's extras (sorted by colour) after that.
+        """
+        L, S = self.base.shape[0], self.n_colours
+        key = la * L + lb
+        order = np.argsort(key, kind="stable")
+        ks = key[order]
+        starts = np.searchsorted(ks, ks, side="left")
+        j = np.arange(ks.size) - starts
+        b = self.base.ravel()[ks] * S
+        col = np.empty(ks.size, dtype=np.int64)
+        in_base = j < b
+        col[in_base] = j[in_base] % S
+        xkey = self.xa * L + self.xb
+        xo = np.lexsort((self.xs, xkey))
+        xk, xs = xkey[xo], self.xs[xo]
+        e = ~in_base
+        pos = np.searchsorted(xk, ks[e], side="left") + (j[e] - b[e])
+        if pos.size and (pos.max() >= xk.size or np.any(xk[pos] != ks[e])):
+            raise FabricInputError("assignment", "flows do not match the assignment's pair counts")
+        col[e] = xs[pos]
+        out = np.empty_like(col)
+        out[order] = col
+        return out
+
+
+def _bounded_choice(ia, ib, lo_pair, lo_row, hi_row, lo_col, hi_col, L):
+    """Pick ``y`` in {0,1} per pair (with ``y >= lo_pair``) so row/column sums of ``y`` lie in
+    ``[lo, hi]``: a max-flow with lower bounds (scipy, Dinic). Returns ``y`` or ``None``."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import maximum_flow
+
+    S0, T0 = 0, 1
+    rows = 2 + np.arange(L)
+    cols = 2 + L + np.arange(L)
+    SS, TT = 2 + 2 * L, 3 + 2 * L
+    n_nodes = 4 + 2 * L
+    u = [np.full(L, S0), ia + 2, cols, [T0]]
+    v = [rows, ib + 2 + L, np.full(L, T0), [S0]]
+    lo = [lo_row, lo_pair, lo_col, [0]]
+    hi = [hi_row, np.ones(ia.size, np.int64), hi_col, [int(ia.size) + 1]]
+    u = np.concatenate(u).astype(np.int64)
+    v = np.concatenate(v).astype(np.int64)
+    lo = np.concatenate(lo).astype(np.int64)
+    hi = np.concatenate(hi).astype(np.int64)
+    if np.any(hi < lo):
+        return None
+    excess = np.bincount(v, weights=lo, minlength=n_nodes) - np.bincount(u, weights=lo, minlength=n_nodes)
+    excess = excess.astype(np.int64)
+    pos = np.flatnonzero(excess > 0)
+    neg = np.flatnonzero(excess < 0)
+    U = np.concatenate([u, np.full(pos.size, SS), neg])
+    V = np.concatenate([v, pos, np.full(neg.size, TT)])
+    C = np.concatenate([hi - lo, excess[pos], -excess[neg]])
+    keep = C > 0
+    g = csr_matrix((C[keep].astype(np.int32), (U[keep], V[keep])), shape=(n_nodes, n_nodes))
+    res = maximum_flow(g, SS, TT, method="dinic")
+    if res.flow_value != excess[pos].sum():
+        return None
+    fl = res.flow.tocsr()
+    y = lo_pair + np.asarray(fl[ia + 2, ib + 2 + L]).ravel().astype(np.int64)
+    return y
+
+
+def equitable_assign(R: np.ndarray, S: int) -> Assignment:
+    """Assign the flows of a leaf-pair multigraph ``R`` (``R[a, b]`` equal flows ``a -> b``) to
+    ``S`` colours (spines) so that every leaf has at most ``ceil(d / S)`` flows per colour on
+    both its out- and in-side (``d`` its out-/in-degree): the optimum for unsplit routing.
+
+    ``floor(R/S)`` flows of every pair go to every colour; the remainders (``< S`` per pair) are
+    coloured one colour at a time by rounding the fractional solution ``r / S'`` with a bounded
+    max-flow, keeping the invariant "remaining remainder degree <= S' * target" (``S'`` colours
+    left), so every round is feasible by integrality of bipartite flows.
+
+    Examples
+    --------
+    >>> R = np.array([[0, 1, 1], [1, 0, 1], [1, 1, 0]])
+    >>> a = equitable_assign(R, 2)
+    >>> int(a.per_colour_out().max()), int(a.per_colour_in().max())
+    (1, 1)
+    """
+    R = np.asarray(R, dtype=np.int64)
+    if R.ndim != 2 or R.shape[0] != R.shape[1] or np.any(R < 0):
+        raise FabricInputError("R", "need a square non-negative integer matrix")
+    S = int(S)
+    if S < 1:
+        raise FabricInputError("spines", "need at least one colour")
+    L = R.shape[0]
+    base = R // S
+    r = R - base * S
+    ia, ib = np.nonzero(r)
+    rv = r[ia, ib].astype(np.int64)
+    rho_row = np.bincount(ia, weights=rv, minlength=L).astype(np.int64)
+    rho_col = np.bincount(ib, weights=rv, minlength=L).astype(np.int64)
+    t_row = -(-rho_row // S)
+    t_col = -(-rho_col // S)
+    xa, xb, xs = [], [], []
+    for s in range(S):
+        if ia.size == 0:
+            break
+        Sp = S - s
+        rr = np.bincount(ia, weights=rv, minlength=L).astype(np.int64)
+        rc = np.bincount(ib, weights=rv, minlength=L).astype(np.int64)
+        lo_pair = (rv >= Sp).astype(np.int64)
+        y = _bounded_choice(ia, ib, lo_pair, np.maximum(0, rr - (Sp - 1) * t_row), np.minimum(t_row, rr),
+                            np.maximum(0, rc - (Sp - 1) * t_col), np.minimum(t_col, rc), L)
+        if y is None:  # pragma: no cover - impossible by the invariant
+            raise RuntimeError("equitable_assign: infeasible rounding round")
+        ch = y > 0
+        xa.append(ia[ch])
+        xb.append(ib[ch])
+        xs.append(np.full(int(ch.sum()), s, dtype=np.int64))
+        rv = rv - y
+        keep = rv > 0
+        ia, ib, rv = ia[keep], ib[keep], rv[keep]
+    if ia.size:  # pragma: no cover
+        raise RuntimeError("equitable_assign: remainders left")
+    cat = (lambda lst: np.concatenate(lst) if lst else np.zeros(0, np.int64))
+    return Assignment(base, cat(xa), cat(xb), cat(xs), S)
+
+
+# ---------------------------------------------------------------------------- fat-tree two stage
+def _fattree_assign(fabric: Fabric, count: np.ndarray):
+    """Two-stage equitable colouring on a fat-tree; returns per-tier flow counts and the stages."""
+    h, k = fabric.half, fabric.k
+    a1 = equitable_assign(count, h)
+    up = a1.per_colour_out()
+    down = a1.per_colour_in()
+    # pod-level multigraph per aggregation plane i
+    pod = np.arange(count.shape[0]) // h
+    Pbase = a1.base.reshape(k, h, k, h).sum(axis=(1, 3))
+    np.fill_diagonal(Pbase, 0)
+    inter = pod[a1.xa] != pod[a1.xb]
+    up2 = np.zeros((k * h, h), dtype=np.int64)
+    down2 = np.zeros((k * h, h), dtype=np.int64)
+    stage2 = []
+    for i in range(h):
+        sel = inter & (a1.xs == i)
+        P = Pbase.copy()
+        np.add.at(P, (pod[a1.xa[sel]], pod[a1.xb[sel]]), 1)
+        a2 = equitable_assign(P, h)
+        up2[np.arange(k) * h + i] = a2.per_colour_out()
+        down2[np.arange(k) * h + i] = a2.per_colour_in()
+        stage2.append(a2)
+    return up, down, up2, down2, (a1, stage2)
+
+
+# ---------------------------------------------------------------------------- singlepath
+def assignment_loads(fabric: Fabric, assignment: Assignment, flow_bytes: float) -> StepLoads:
+    """Link loads (bytes) of a leaf-spine :class:`Assignment` whose (sub)flows carry ``flow_bytes``."""
+    return StepLoads(assignment.per_colour_out() * flow_bytes, assignment.per_colour_in() * flow_bytes)
+
+
+def _equal_size_steps(steps):
+    return all(st.size is not None or st.count.sum() == 0 for st in steps)
+
+
+def _split_steps(fabric: Fabric, steps, k: int):
+    """Congestion, loads and assignments when every flow is cut into ``k`` equal subflows."""
+    cong, loads, assigns = [], [], []
+    for st in steps:
+        if st.count.sum() == 0:
+            cong.append(0.0)
+            loads.append(None)
+            assigns.append(None)
+            continue
+        w = st.size / k
+        if fabric.kind == "leaf-spine":
+            a = equitable_assign(st.count * k, fabric.n_spines)
+            ld = assignment_loads(fabric, a, w)
+        else:
+            up, down, up2, down2, a = _fattree_assign(fabric, st.count * k)
+            ld = StepLoads(up * w, down * w, up2 * w, down2 * w)
+        loads.append(ld)
+        assigns.append(a)
+        cong.append(congestion_of_loads(fabric, ld))
+    return np.array(cong), loads, assigns
+
+
+def _bound_counts(steps, S: int, k: int) -> np.ndarray:
+    """Leaf-spine lower bound per step with ``k`` subflows: ``max ceil(k d / S) / k`` flows."""
+    out = []
+    for st in steps:
+        d = np.concatenate([st.out_degree, st.in_degree])
+        out.append(float(np.max(-(-(k * d) // S))) / k if d.size else 0.0)
+    return np.array(out)
+
+
+def _require_colourable(fabric: Fabric):
+    if not fabric.healthy or not fabric.uniform:
+        raise UnsupportedInstanceError("the colouring construction needs a healthy fabric with uniform switch-link "
+                                       "capacity; use method='milp' (small instances) or 'greedy'")
+
+
+def singlepath(fabric: Fabric, coll: Collective, method: str = "auto", traffic=None, time_limit: float = 10.0,
+               keep: bool = False) -> ModelResult:
+    """Best single path per flow, no splitting.
+
+    Parameters
+    ----------
+    method
+        ``"auto"`` (colouring when every step has equal flow sizes, else MILP), ``"coloring"``,
+        ``"milp"`` (OR-Tools SCIP, leaf-spine, small instances) or ``"greedy"`` (largest flow first
+        onto the spine with the smallest resulting congestion; a heuristic).
+    time_limit
+        Seconds per MILP.
+
+    ``info`` holds ``bound`` (the ``ceil(d/S)`` lower bound as congestion, leaf-spine colouring),
+    and ``method`` (what was run). With ``keep=True`` the per-step assignments/loads are kept.
+    """
+    steps = _steps(fabric, coll, traffic)
+    if method not in ("auto", "coloring", "milp", "greedy"):
+        raise FabricInputError("method", f"unknown singlepath method {method!r} (auto, coloring, milp, greedy)")
+    if method == "auto":
+        method = "coloring" if _equal_size_steps(steps) and fabric.healthy and fabric.uniform else "milp"
+    if method == "coloring":
+        _require_colourable(fabric)
+        if not _equal_size_steps(steps):
+            raise UnsupportedInstanceError("colouring needs equal flow sizes within each step; use method='milp'")
+        cong, loads, assigns = _split_steps(fabric, steps, 1)
+        info = {"method": "coloring"}
+        if fabric.kind == "leaf-spine":
+            u = float(fabric.block(TIER_UP)[0, 0])
+            sizes = np.array([st.size or 0.0 for st in steps])
+            info["bound"] = float(np.max(_bound_counts(steps, fabric.n_spines, 1) * sizes / u))
+        return ModelResult("singlepath", float(cong.max()), cong, info, loads if keep else None,
+                           assigns if keep else None)
+    from .milp import singlepath_general
+
+    return singlepath_general(fabric, coll, steps, method, time_limit, keep)
+
+
+def min_split(fabric: Fabric, coll: Collective, k_max: int | None = None, traffic=None, rtol: float = 1e-9,
+              keep: bool = False) -> ModelResult:
+    """Smallest number ``k`` of equal subflows per flow for which singlepath routing of the subflows
+    has the same congestion as spraying in every step, with the constructed assignment.
+
+    Leaf-spine: ``k`` is found by scanning ``1..S`` with the exact bound ``max ceil(k d/S)/k``
+    (attained by :func:`equitable_assign`, which is then run and checked); ``k = S/gcd(r, S)`` for
+    ``r`` equal flows per leaf. Fat-tree: scan ``k = 1..(k/2)^2`` with the two-stage construction.
+    ``info["k"]`` is the answer.
+    """
+    _require_colourable(fabric)
+    steps = _steps(fabric, coll, traffic)
+    if not _equal_size_steps(steps):
+        raise UnsupportedInstanceError("minimal split needs equal flow sizes within each step")
+    sp = spray(fabric, coll, traffic=steps)
+    S = fabric.n_spines
+    limit = (S if fabric.kind == "leaf-spine" else S * S) if k_max is None else int(k_max)
+    target = sp.step_congestion
+    for k in range(1, limit + 1):
+        if fabric.kind == "leaf-spine":
+            u = float(fabric.block(TIER_UP)[0, 0])
+            sizes = np.array([st.size or 0.0 for st in steps])
+            if not np.all(_bound_counts(steps, S, k) * sizes / u <= target * (1 + rtol)):
+                continue
+        else:
+            h = fabric.half
+            ok = True
+            for st, tc in zip(steps, target):
+                u = float(fabric.block(TIER_UP)[0, 0])
+                d = np.concatenate([st.out_degree, st.in_degree])
+                if d.size and float(np.max(-(-(k * d) // h))) / k * st.size / u > tc * (1 + rtol):
+                    ok = False
+                    break
+            if not ok:
+                continue
+        cong, loads, assigns = _split_steps(fabric, steps, k)
+        if np.all(cong <= target * (1 + rtol)):
+            return ModelResult("split", float(cong.max()), cong, {"k": k, "spray": sp.max_congestion},
+                               loads if keep else None, assigns if keep else None)
+    raise UnsupportedInstanceError(f"no split up to k={limit} reaches the spraying congestion")

@@ -1,0 +1,113 @@
+"""Aggregate a collective step into leaf-pair (edge-pair) traffic, without per-flow Python loops.
+
+:func:`step_traffic` turns the flows of one step into
+
+* ``count[a, b]``: flows from leaf ``a`` to leaf ``b`` (``a != b``; intra-leaf flows never reach
+  the switch fabric and are only kept in the host totals),
+* ``nbytes[a, b]``: their bytes,
+* equal-size flow groups ``(ga, gb, gn, gw)``: ``gn`` flows of ``gw`` bytes from ``ga`` to ``gb``,
+* ``host_out``/``host_in``: bytes each host sends / receives,
+* ``size``: the common flow size when every inter-leaf flow of the step has the same size.
+
+The implicit all-pairs flows of an all-to-all are aggregated in closed form from the number of
+ranks on every leaf (``n_a * n_b`` flows between leaves ``a != b``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .collectives import Collective
+from .errors import FabricInputError
+from .topology import Fabric
+
+__all__ = ["StepTraffic", "step_traffic", "all_step_traffic"]
+
+
+@dataclass(frozen=True)
+class StepTraffic:
+    """Leaf-level traffic of one collective step (see the module docstring)."""
+
+    step: int
+    repeat: int
+    count: np.ndarray
+    nbytes: np.ndarray
+    ga: np.ndarray
+    gb: np.ndarray
+    gn: np.ndarray
+    gw: np.ndarray
+    host_out: np.ndarray
+    host_in: np.ndarray
+    size: float | None
+
+    @property
+    def out_degree(self) -> np.ndarray:
+        """Inter-leaf flows leaving each leaf."""
+        return self.count.sum(axis=1)
+
+    @property
+    def in_degree(self) -> np.ndarray:
+        return self.count.sum(axis=0)
+
+
+def _check_fit(fabric: Fabric, coll: Collective) -> None:
+    if coll.placement.max() >= fabric.n_hosts:
+        raise FabricInputError("placement", f"host id {int(coll.placement.max())} does not exist "
+                                            f"(fabric has {fabric.n_hosts} hosts)")
+
+
+def step_traffic(fabric: Fabric, coll: Collective, t: int) -> StepTraffic:
+    """Aggregate step ``t`` of ``coll`` placed on ``fabric`` (see the module docstring)."""
+    _check_fit(fabric, coll)
+    L, N = fabric.n_leaves, fabric.n_hosts
+    sel = coll.step == t
+    hs = coll.placement[coll.src[sel]]
+    hd = coll.placement[coll.dst[sel]]
+    z = coll.size[sel]
+    la, lb = hs // fabric.hosts_per_leaf, hd // fabric.hosts_per_leaf
+    host_out = np.bincount(hs, weights=z, minlength=N).astype(np.float64)
+    host_in = np.bincount(hd, weights=z, minlength=N).astype(np.float64)
+    inter = la != lb
+    la, lb, zi = la[inter], lb[inter], z[inter]
+    key = la * L + lb
+    count = np.bincount(key, minlength=L * L).reshape(L, L).astype(np.int64)
+    nbytes = np.bincount(key, weights=zi, minlength=L * L).reshape(L, L).astype(np.float64)
+    # equal-size groups: sort by (key, size)
+    if key.size:
+        order = np.lexsort((zi, key))
+        k2, z2 = key[order], zi[order]
+        brk = np.flatnonzero((np.diff(k2) != 0) | (np.diff(z2) != 0)) + 1
+        starts = np.concatenate([[0], brk])
+        gn = np.diff(np.concatenate([starts, [k2.size]])).astype(np.int64)
+        gk, gw = k2[starts], z2[starts]
+    else:
+        gk = np.zeros(0, np.int64)
+        gn = np.zeros(0, np.int64)
+        gw = np.zeros(0)
+    sizes = set(np.unique(zi).tolist())
+    if t == 0 and coll.pair_bytes > 0:
+        m = coll.pair_bytes
+        n_leaf = np.bincount(coll.placement // fabric.hosts_per_leaf, minlength=L).astype(np.int64)
+        dense = np.outer(n_leaf, n_leaf)
+        np.fill_diagonal(dense, 0)
+        count = count + dense
+        nbytes = nbytes + dense * m
+        host_out = host_out.copy()
+        host_in = host_in.copy()
+        host_out[coll.placement] += m * (coll.n_ranks - 1)
+        host_in[coll.placement] += m * (coll.n_ranks - 1)
+        nz = np.flatnonzero(dense.ravel())
+        gk = np.concatenate([gk, nz])
+        gn = np.concatenate([gn, dense.ravel()[nz]])
+        gw = np.concatenate([gw, np.full(nz.size, m)])
+        sizes.add(m)
+    size = float(next(iter(sizes))) if len(sizes) == 1 else None
+    return StepTraffic(t, int(coll.step_repeat[t]), count, nbytes, gk // L, gk % L, gn, gw,
+                       host_out, host_in, size)
+
+
+def all_step_traffic(fabric: Fabric, coll: Collective) -> list[StepTraffic]:
+    """:func:`step_traffic` for every step."""
+    return [step_traffic(fabric, coll, t) for t in range(coll.n_steps)]
