@@ -170,8 +170,11 @@ def maxmin_completion(indptr, links, coef, size, cap, rtol):
 
     Flow ``f`` crosses links ``links[indptr[f]:indptr[f+1]]``; at rate ``x`` it puts
     ``coef * x`` on each (``coef < 1`` models a flow sprayed over several paths). Rates are the
-    max-min fair allocation (water-filling: raise all unfrozen rates together, freeze the flows of
-    each link that saturates); time advances to the next flow completion and rates are recomputed.
+    max-min fair allocation (water-filling: raise all unfrozen rates together; when a link
+    saturates, freeze its flows). Time then advances to the next flow completion and rates are
+    recomputed. Each water-filling costs ``O(nnz + levels * n_links)`` using a link -> flow index:
+    the level at which link ``l`` saturates, ``(cap - frozen load) / unfrozen weight``, only
+    changes when one of its flows freezes.
 
     Parameters
     ----------
@@ -190,23 +193,36 @@ def maxmin_completion(indptr, links, coef, size, cap, rtol):
     """
     F = size.size
     nL = cap.size
+    nnz = links.size
+    # link -> (flow, coef) index
+    lptr = np.zeros(nL + 1, dtype=np.int64)
+    for q in range(nnz):
+        lptr[links[q] + 1] += 1
+    for l in range(nL):
+        lptr[l + 1] += lptr[l]
+    fill = lptr[:-1].copy()
+    lflow = np.empty(nnz, dtype=np.int64)
+    for f in range(F):
+        for q in range(indptr[f], indptr[f + 1]):
+            l = links[q]
+            lflow[fill[l]] = f
+            fill[l] += 1
     remaining = size.copy()
     active = np.ones(F, dtype=np.bool_)
     n_active = F
     rate = np.zeros(F)
     frozen = np.zeros(F, dtype=np.bool_)
     w = np.zeros(nL)
-    cap_left = np.zeros(nL)
-    sat = np.zeros(nL, dtype=np.bool_)
+    fixed = np.zeros(nL)
+    cnt = np.zeros(nL, dtype=np.int64)
     t = 0.0
     rounds = 0
     while n_active > 0:
         rounds += 1
-        # ---- water-filling over active flows
         for l in range(nL):
             w[l] = 0.0
-            cap_left[l] = cap[l]
-            sat[l] = False
+            fixed[l] = 0.0
+            cnt[l] = 0
         n_unfrozen = 0
         for f in range(F):
             frozen[f] = not active[f]
@@ -215,39 +231,34 @@ def maxmin_completion(indptr, links, coef, size, cap, rtol):
                 n_unfrozen += 1
                 for q in range(indptr[f], indptr[f + 1]):
                     w[links[q]] += coef[q]
-        level = 0.0
+                    cnt[links[q]] += 1
         while n_unfrozen > 0:
             best = np.inf
             for l in range(nL):
-                if w[l] > 1e-300 and not sat[l]:
-                    inc = cap_left[l] / w[l]
-                    if inc < best:
-                        best = inc
+                if cnt[l] > 0:
+                    lev = (cap[l] - fixed[l]) / w[l]
+                    if lev < best:
+                        best = lev
             if best == np.inf:
                 break
             if best < 0.0:
                 best = 0.0
-            level += best
+            thr = best * (1.0 + rtol) + 1e-300
             for l in range(nL):
-                if w[l] > 1e-300 and not sat[l]:
-                    cap_left[l] -= best * w[l]
-                    if cap_left[l] <= rtol * cap[l]:
-                        sat[l] = True
-            for f in range(F):
-                if frozen[f]:
-                    continue
-                hit = False
-                for q in range(indptr[f], indptr[f + 1]):
-                    if sat[links[q]]:
-                        hit = True
-                        break
-                if hit:
-                    frozen[f] = True
-                    rate[f] = level
-                    n_unfrozen -= 1
-                    for q in range(indptr[f], indptr[f + 1]):
-                        w[links[q]] -= coef[q]
-        # ---- advance to the next completion
+                if cnt[l] > 0 and (cap[l] - fixed[l]) / w[l] <= thr:
+                    for p in range(lptr[l], lptr[l + 1]):
+                        f = lflow[p]
+                        if frozen[f]:
+                            continue
+                        frozen[f] = True
+                        rate[f] = best
+                        n_unfrozen -= 1
+                        for q in range(indptr[f], indptr[f + 1]):
+                            m = links[q]
+                            w[m] -= coef[q]
+                            fixed[m] += coef[q] * best
+                            cnt[m] -= 1
+                    cnt[l] = 0
         dt = np.inf
         for f in range(F):
             if active[f] and rate[f] > 0:

@@ -1,0 +1,282 @@
+"""``netopt fabric``: congestion of collective traffic on datacenter fabrics.
+
+``analyze`` compares ideal packet spraying, ECMP hashing, best singlepath and minimal splitting
+for one topology and collective (Rich table, or ``--json``); ``sweep`` varies one parameter and
+plots congestion and completion time to a PNG. Library errors (:class:`netopt.exceptions.NetoptError`)
+become ``error: <message>`` on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from netopt.exceptions import NetoptError
+
+app = typer.Typer(
+    name="fabric",
+    help="Datacenter fabric congestion: packet spraying vs ECMP vs singlepath for collective traffic.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+_err = Console(stderr=True)
+
+
+class Topology(str, Enum):
+    leaf_spine = "leaf-spine"
+    fat_tree = "fat-tree"
+
+
+class EcmpMethod(str, Enum):
+    auto = "auto"
+    exact = "exact"
+    monte_carlo = "monte-carlo"
+    both = "both"
+
+
+TopologyOpt = Annotated[Topology, typer.Option(help="Fabric: 2-tier leaf-spine or 3-tier k-ary fat-tree.")]
+LeavesOpt = Annotated[int, typer.Option(help="Leaf switches (leaf-spine).")]
+SpinesOpt = Annotated[int, typer.Option(help="Spine switches; each leaf has one uplink to every spine (leaf-spine).")]
+HostsOpt = Annotated[int, typer.Option("--hosts-per-leaf", help="Hosts (GPUs/NICs) per leaf (leaf-spine).")]
+KOpt = Annotated[int, typer.Option("--k", help="Fat-tree arity k (even); k^3/4 hosts.")]
+HostGbpsOpt = Annotated[float, typer.Option(help="Host NIC speed in Gbit/s.")]
+UplinkOpt = Annotated[Optional[float], typer.Option(
+    help="Switch-to-switch link speed in Gbit/s (default: from --oversubscription; fat-tree: host speed).")]
+OversubOpt = Annotated[float, typer.Option(help="Leaf oversubscription, host bandwidth / uplink bandwidth (1 = non-blocking).")]
+FailedOpt = Annotated[Optional[list[str]], typer.Option(
+    "--fail", help="Failed leaf-spine cable as LEAF:SPINE (repeatable; leaf-spine only).")]
+CollOpt = Annotated[str, typer.Option(
+    help="Collective: ring, tree, recursive-doubling, halving-doubling, all-to-all, all-to-all-pairwise, "
+         "reduce-scatter, all-gather.")]
+RanksOpt = Annotated[Optional[int], typer.Option(help="Participating ranks (GPUs); default: every host.")]
+BytesOpt = Annotated[float, typer.Option("--bytes", help="Buffer size per rank in bytes (all-reduce buffer / all-to-all send buffer).")]
+ChannelsOpt = Annotated[int, typer.Option(help="Ring channels (parallel rings, each carrying bytes/channels).")]
+PlacementOpt = Annotated[str, typer.Option(
+    help="Rank placement: leaf-major, random, or a file with one host id per line (or a JSON list).")]
+SeedOpt = Annotated[int, typer.Option(help="Seed for random placement, ECMP sampling and the ECMP CCT sample.")]
+SeedsOpt = Annotated[int, typer.Option(help="ECMP Monte Carlo samples.")]
+QpsOpt = Annotated[int, typer.Option(help="Queue pairs per flow for ECMP (each hashed independently).")]
+EcmpOpt = Annotated[EcmpMethod, typer.Option(help="ECMP model: exact multinomial maximum, Monte Carlo, both, or auto.")]
+CctOpt = Annotated[bool, typer.Option("--cct/--no-cct", help="Compute flow-level completion times (s) (leaf-spine).")]
+CctMaxOpt = Annotated[int, typer.Option(help="Skip the completion time above this many (sub)flows per step.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")]
+
+
+def _fail_pairs(items):
+    if not items:
+        return None
+    out = []
+    for it in items:
+        try:
+            a, s = it.split(":")
+            out.append((int(a), int(s)))
+        except ValueError:
+            from netopt.solvers.fabric.errors import FabricInputError
+
+            raise FabricInputError("fail", f"expected LEAF:SPINE, got {it!r}") from None
+    return out
+
+
+def _fail(e: Exception) -> None:
+    msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+    _err.print(f"error: {msg}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _fmt(x, unit=""):
+    if x is None:
+        return "-"
+    if isinstance(x, float):
+        return f"{x:.4g}{unit}"
+    return str(x)
+
+
+def _jsonable(obj):
+    import numpy as np
+
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, float) and obj != obj:
+        return None
+    return obj
+
+
+def _table(res: dict) -> Table:
+    t = Table(title=f"{res['collective']} on {res['fabric']} ({res['ranks']} ranks, {res['flows']} flows/pass)")
+    t.add_column("model")
+    t.add_column("max congestion (s)", justify="right")
+    t.add_column("x spray", justify="right")
+    t.add_column("CCT (s)", justify="right")
+    t.add_column("x spray CCT", justify="right")
+    t.add_column("notes")
+    for name, m in res["models"].items():
+        if "error" in m:
+            t.add_row(name, "-", "-", "-", "-", m["error"])
+            continue
+        notes = []
+        if name == "ecmp":
+            notes.append(f"{m.get('method')}, qps={m.get('qps')}, p50={_fmt(m.get('p50'))}, p99={_fmt(m.get('p99'))}")
+            if "monte_carlo" in m:
+                notes.append(f"MC mean={_fmt(m['monte_carlo']['mean'])} ({m['monte_carlo']['seeds']} seeds)")
+        if name == "split":
+            notes.append(f"k={m['k']} subflows/flow")
+        if name == "singlepath":
+            notes.append(f"{m.get('method')}, bound={_fmt(m.get('bound'))}")
+        t.add_row(name, _fmt(m.get("max_congestion")), _fmt(m.get("ratio")), _fmt(m.get("cct")),
+                  _fmt(m.get("cct_ratio")), "; ".join(notes))
+    return t
+
+
+@app.command()
+def analyze(
+    topology: TopologyOpt = Topology.leaf_spine,
+    leaves: LeavesOpt = 32,
+    spines: SpinesOpt = 16,
+    hosts_per_leaf: HostsOpt = 8,
+    k: KOpt = 8,
+    host_gbps: HostGbpsOpt = 400.0,
+    uplink_gbps: UplinkOpt = None,
+    oversubscription: OversubOpt = 1.0,
+    fail: FailedOpt = None,
+    collective: CollOpt = "all-to-all",
+    ranks: RanksOpt = None,
+    nbytes: BytesOpt = float(1 << 30),
+    channels: ChannelsOpt = 1,
+    placement: PlacementOpt = "leaf-major",
+    seed: SeedOpt = 0,
+    seeds: SeedsOpt = 100,
+    qps: QpsOpt = 1,
+    ecmp: EcmpOpt = EcmpMethod.auto,
+    cct: CctOpt = True,
+    cct_max_flows: CctMaxOpt = 200_000,
+    as_json: JsonOpt = False,
+) -> None:
+    """Max congestion (s = bytes / link capacity) and completion time of every load-balancing model."""
+    from netopt.solvers import fabric as fb
+
+    try:
+        fab, coll = fb.build(topology=topology.value, leaves=leaves, spines=spines, hosts_per_leaf=hosts_per_leaf,
+                             k=k, host_gbps=host_gbps, uplink_gbps=uplink_gbps, oversubscription=oversubscription,
+                             failed=_fail_pairs(fail), collective=collective, ranks=ranks, nbytes=nbytes,
+                             channels=channels, placement_kind=placement, seed=seed)
+        res = fb.analyze(fab, coll, seeds=seeds, seed=seed, qps=qps, ecmp=ecmp.value, cct=cct,
+                         cct_max_flows=cct_max_flows)
+    except NetoptError as e:
+        _fail(e)
+    if as_json:
+        typer.echo(json.dumps(_jsonable(res), indent=2))
+    else:
+        Console().print(_table(res))
+
+
+class SweepParam(str, Enum):
+    spines = "spines"
+    oversubscription = "oversubscription"
+    channels = "channels"
+    qps = "qps"
+
+
+@app.command()
+def sweep(
+    param: Annotated[SweepParam, typer.Option(help="Parameter to vary: spines (count), oversubscription (ratio), "
+                                                   "channels (ring count) or qps (ECMP queue pairs per flow).")],
+    values: Annotated[str, typer.Option(help="Comma-separated values of the parameter, e.g. 4,8,16.")],
+    out: Annotated[Path, typer.Option(help="PNG file to write (congestion and CCT vs the parameter).")] = Path("fabric_sweep.png"),
+    topology: TopologyOpt = Topology.leaf_spine,
+    leaves: LeavesOpt = 8,
+    spines: SpinesOpt = 8,
+    hosts_per_leaf: HostsOpt = 4,
+    k: KOpt = 4,
+    host_gbps: HostGbpsOpt = 400.0,
+    uplink_gbps: UplinkOpt = None,
+    oversubscription: OversubOpt = 1.0,
+    collective: CollOpt = "ring",
+    ranks: RanksOpt = None,
+    nbytes: BytesOpt = float(1 << 30),
+    channels: ChannelsOpt = 1,
+    placement: PlacementOpt = "leaf-major",
+    seed: SeedOpt = 0,
+    seeds: SeedsOpt = 20,
+    qps: QpsOpt = 1,
+    cct: CctOpt = True,
+    cct_max_flows: CctMaxOpt = 50_000,
+    as_json: JsonOpt = False,
+) -> None:
+    """Vary one parameter; plot max congestion ratio and CCT of every model vs the parameter (PNG)."""
+    from netopt.solvers import fabric as fb
+    from netopt.solvers.fabric.errors import FabricInputError
+
+    try:
+        try:
+            vals = [float(v) if param == SweepParam.oversubscription else int(v) for v in values.split(",") if v.strip()]
+        except ValueError:
+            raise FabricInputError("values", f"expected comma-separated numbers, got {values!r}") from None
+        base = dict(topology=topology.value, leaves=leaves, spines=spines, hosts_per_leaf=hosts_per_leaf, k=k,
+                    host_gbps=host_gbps, uplink_gbps=uplink_gbps, oversubscription=oversubscription,
+                    collective=collective, ranks=ranks, nbytes=nbytes, channels=channels,
+                    placement_kind=placement, seed=seed)
+        rows = fb.sweep(param.value, vals, base, seeds=seeds, seed=seed, qps=qps, cct=cct,
+                        cct_max_flows=cct_max_flows)
+    except NetoptError as e:
+        _fail(e)
+    _plot(rows, param.value, out)
+    _err.print(f"wrote {out}", markup=False, highlight=False)
+    if as_json:
+        typer.echo(json.dumps(_jsonable(rows), indent=2))
+    else:
+        t = Table(title=f"sweep over {param.value}")
+        t.add_column(param.value)
+        for m in ("spray", "ecmp", "singlepath", "split"):
+            t.add_column(f"{m} congestion (s)", justify="right")
+        t.add_column("split k", justify="right")
+        for r in rows:
+            ms = r["models"]
+            t.add_row(str(r["value"]), *(_fmt(ms[m].get("max_congestion")) for m in ("spray", "ecmp", "singlepath",
+                                                                                      "split")),
+                      str(ms["split"].get("k", "-")))
+        Console().print(t)
+
+
+def _plot(rows, param, out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    xs = [r["value"] for r in rows]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for m, style in (("spray", "k-o"), ("ecmp", "r-s"), ("singlepath", "b-^"), ("split", "g--x")):
+        ys = [r["models"][m].get("max_congestion") for r in rows]
+        cs = [r["models"][m].get("cct") for r in rows]
+        if any(y is not None for y in ys):
+            axes[0].plot(xs, [float("nan") if y is None else y for y in ys], style, label=m)
+        if any(c is not None for c in cs):
+            axes[1].plot(xs, [float("nan") if c is None else c for c in cs], style, label=m)
+    axes[0].set_xlabel(param)
+    axes[0].set_ylabel("max congestion (s)")
+    axes[1].set_xlabel(param)
+    axes[1].set_ylabel("completion time (s)")
+    for ax in axes:
+        ax.legend()
+        ax.grid(alpha=0.3)
+    fig.suptitle(f"{rows[0]['collective']}: congestion and CCT vs {param}")
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=100)
+    plt.close(fig)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
