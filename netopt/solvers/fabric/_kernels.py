@@ -4,7 +4,7 @@ Kernels assume clean input: contiguous arrays of the documented dtypes, validate
 functions in :mod:`netopt.solvers.fabric.models` and :mod:`netopt.solvers.fabric.cct`.
 Randomness comes from ``np.random.seed(seed)`` at kernel entry (Numba's own per-thread state), so
 the same seed gives the same samples. Each kernel has a slow pure-Python twin in
-``tests/fabric/naive.py``.
+``tests/fabric/fabric_naive.py``.
 """
 
 from __future__ import annotations

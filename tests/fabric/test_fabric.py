@@ -1,0 +1,522 @@
+"""Fabric congestion models: oracles from the paper, constructions checked link by link,
+Numba kernels against pure-Python twins, and the CLI."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from fabric_naive import (
+    ecmp_fattree_sample,
+    ecmp_leafspine_sample,
+    maxmin_completion,
+    multinomial_max_cdf_bruteforce,
+)
+
+from netopt.exceptions import InstanceFormatError, NetoptError, UnsupportedInstanceError
+from netopt.solvers.fabric import (
+    FabricInputError,
+    _kernels,
+    all_to_all,
+    analyze,
+    completion_time,
+    double_binary_tree,
+    ecmp_exact,
+    ecmp_monte_carlo,
+    equitable_assign,
+    fat_tree,
+    halving_doubling,
+    leaf_spine,
+    make_collective,
+    min_split,
+    multinomial_max_cdf,
+    placement,
+    read_placement,
+    recursive_doubling,
+    ring_allreduce,
+    singlepath,
+    spray,
+    step_traffic,
+)
+from netopt.solvers.fabric.cct import flow_links
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def link_lookup(fab):
+    """(from node, to node) -> link id, built from the fabric's link arrays (independent of the
+    arithmetic layout the library uses)."""
+    return {(int(u), int(v)): i for i, (u, v) in enumerate(zip(fab.link_src, fab.link_dst))}
+
+
+def loads_from_paths(fab, hs, hd, spine, size):
+    """Link loads recomputed flow by flow from host endpoints and the chosen spine."""
+    lk = link_lookup(fab)
+    N, L, H = fab.n_hosts, fab.n_leaves, fab.hosts_per_leaf
+    load = np.zeros(fab.n_links)
+    for a, b, s, z in zip(hs, hd, spine, size):
+        la, lb = N + a // H, N + b // H
+        path = [(a, la)]
+        if la != lb:
+            sp = N + L + s
+            path += [(la, sp), (sp, lb)]
+        path.append((lb, b))
+        for u, v in path:
+            load[lk[(u, v)]] += z
+    return load
+
+
+def fabric_max_congestion(fab, load):
+    sw = fab.tier >= 2
+    live = sw & (fab.capacity > 0)
+    assert not np.any(load[sw & (fab.capacity == 0)] > 0), "load on a failed link"
+    return float(np.max(load[live] / fab.capacity[live]))
+
+
+# ----------------------------------------------------------------------------- paper oracles
+
+
+def test_all_to_all_paper_oracle(paper_ls):
+    """32x16x8, 1:1: spraying == best unsplit singlepath; ECMP strictly worse in expectation."""
+    c = all_to_all(256, 1 << 30)
+    sp = spray(paper_ls, c).max_congestion
+    sg = singlepath(paper_ls, c)
+    assert sg.max_congestion == pytest.approx(sp, rel=1e-12)
+    assert sg.info["bound"] == pytest.approx(sp, rel=1e-12)
+    ex = ecmp_exact(paper_ls, c)
+    assert ex.info["mean"] > 1.05 * sp
+    mc = ecmp_monte_carlo(paper_ls, c, n_seeds=5, seed=1)
+    assert mc.info["samples"].min() > sp
+    assert min_split(paper_ls, c).info["k"] == 1
+
+
+@pytest.mark.parametrize("spines,channels", [(4, 1), (6, 1), (6, 2), (8, 2), (6, 4), (4, 4)])
+def test_ring_leaf_major_min_split(spines, channels):
+    """Ring, leaf-major: unsplit is worse than spraying when S does not divide the flows per leaf,
+    and the minimal split is S / gcd(r, S) with r = flows leaving a leaf."""
+    fab = leaf_spine(5, spines, 4, host_gbps=100)
+    c = ring_allreduce(20, 1e9, channels=channels)
+    st = step_traffic(fab, c, 0)
+    r = int(st.out_degree.max())
+    assert r == channels
+    sp = spray(fab, c).max_congestion
+    sg = singlepath(fab, c).max_congestion
+    if r % spines:
+        assert sg > sp * (1 + 1e-9)
+    else:
+        assert sg == pytest.approx(sp)
+    res = min_split(fab, c)
+    assert res.info["k"] == spines // math.gcd(r, spines)
+    assert res.max_congestion == pytest.approx(sp, rel=1e-12)
+
+
+# ----------------------------------------------------------------------------- constructions
+
+
+@pytest.mark.parametrize("coll", ["ring", "all-to-all", "tree", "recursive-doubling", "all-to-all-pairwise"])
+@pytest.mark.parametrize("place", ["leaf-major", "random"])
+def test_constructed_assignments_attain_bounds(small_ls, coll, place):
+    """Recompute link loads flow by flow from the constructed spine choices: the unsplit
+    assignment attains max ceil(d/S) and the split assignment attains spraying."""
+    fab = small_ls
+    n = 8 if coll in ("recursive-doubling",) else fab.n_hosts
+    hosts = placement(place, n, fab.n_hosts, seed=3)
+    c = make_collective(coll, n, 1e6, hosts=hosts)
+    sg = singlepath(fab, c, keep=True)
+    spl = min_split(fab, c, keep=True)
+    sp = spray(fab, c)
+    H, S = fab.hosts_per_leaf, fab.n_spines
+    for t in range(c.n_steps):
+        s, d, z = c.step_flows(t)
+        hs, hd = c.placement[s], c.placement[d]
+        inter = hs // H != hd // H
+        # unsplit
+        spine = np.zeros(hs.size, dtype=np.int64)
+        if sg.assignment[t] is not None:
+            spine[inter] = sg.assignment[t].flow_colours(hs[inter] // H, hd[inter] // H)
+        cong = fabric_max_congestion(fab, loads_from_paths(fab, hs, hd, spine, z))
+        st = step_traffic(fab, c, t)
+        d_max = max(st.out_degree.max(), st.in_degree.max())
+        bound = math.ceil(d_max / S) * z[inter].max() / fab.capacity[fab.off_up] if inter.any() else 0.0
+        assert cong == pytest.approx(bound, rel=1e-12)
+        assert cong == pytest.approx(sg.step_congestion[t], rel=1e-12)
+        # split into k subflows
+        k = spl.info["k"]
+        hs2, hd2, z2 = np.repeat(hs, k), np.repeat(hd, k), np.repeat(z / k, k)
+        inter2 = hs2 // H != hd2 // H
+        spine2 = np.zeros(hs2.size, dtype=np.int64)
+        if spl.assignment[t] is not None:
+            spine2[inter2] = spl.assignment[t].flow_colours(hs2[inter2] // H, hd2[inter2] // H)
+        cong2 = fabric_max_congestion(fab, loads_from_paths(fab, hs2, hd2, spine2, z2))
+        assert cong2 == pytest.approx(sp.step_congestion[t], rel=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("S", [2, 3, 5])
+def test_equitable_assign_random_multigraphs(seed, S):
+    rng = np.random.default_rng(seed)
+    L = 7
+    R = rng.integers(0, 9, size=(L, L)) * (rng.random((L, L)) < 0.6)
+    np.fill_diagonal(R, 0)
+    a = equitable_assign(R, S)
+    np.testing.assert_array_equal(a.counts(), R)
+    out, inn = a.per_colour_out(), a.per_colour_in()
+    np.testing.assert_array_equal(out.max(axis=1), -(-R.sum(axis=1) // S))
+    np.testing.assert_array_equal(inn.max(axis=1), -(-R.sum(axis=0) // S))
+
+
+def test_spray_loads_by_hand(small_ls):
+    """Spraying puts bytes/S on every uplink of the sender's leaf: compare with per-flow fluid split."""
+    c = ring_allreduce(small_ls.n_hosts, 1e6)
+    s, d, z = c.step_flows(0)
+    hs, hd = c.placement[s], c.placement[d]
+    S = small_ls.n_spines
+    load = sum(loads_from_paths(small_ls, hs, hd, np.full(hs.size, sp), z / S) for sp in range(S))
+    assert spray(small_ls, c).max_congestion == pytest.approx(fabric_max_congestion(small_ls, load))
+
+
+def test_spray_with_failed_links():
+    fab = leaf_spine(4, 4, 2, host_gbps=100, failed=[(0, 0), (0, 1)])
+    c = all_to_all(8, 1e6)
+    res = spray(fab, c, keep_loads=True)
+    ld = res.loads[0]
+    assert ld.up[0, 0] == 0 and ld.up[0, 1] == 0 and ld.down[0, 0] == 0
+    # leaf 0's traffic squeezes onto 2 spines: twice the per-link load of the healthy fabric
+    healthy = spray(leaf_spine(4, 4, 2, host_gbps=100), c).max_congestion
+    assert res.max_congestion == pytest.approx(2 * healthy)
+    mc = ecmp_monte_carlo(fab, c, n_seeds=20, seed=0)
+    assert mc.info["mean"] >= res.max_congestion
+    with pytest.raises(UnsupportedInstanceError):
+        ecmp_exact(fab, c)
+    g = singlepath(fab, c, method="greedy")
+    assert g.max_congestion >= res.max_congestion - 1e-15
+
+
+def test_milp_unequal_sizes_beats_greedy():
+    pytest.importorskip("ortools")
+    fab = leaf_spine(3, 2, 2, host_gbps=100)
+    from netopt.solvers.fabric import Collective
+
+    rng = np.random.default_rng(0)
+    src = np.array([0, 1, 2, 3, 4, 5, 0, 2])
+    dst = np.array([2, 4, 0, 5, 1, 3, 4, 5])
+    u = Collective("mixed", 6, np.arange(6), src, dst, rng.uniform(1, 10, 8) * 1e6, np.zeros(8, int), np.array([1]))
+    opt = singlepath(fab, u, method="milp")
+    gr = singlepath(fab, u, method="greedy")
+    sp = spray(fab, u).max_congestion
+    assert opt.info["optimal"]
+    assert sp - 1e-12 <= opt.max_congestion <= gr.max_congestion + 1e-12
+    assert halving_doubling(4, 1e6).n_steps == 4
+
+
+# ----------------------------------------------------------------------------- fat-tree
+
+
+def test_fattree_spray_conserves_and_singlepath(ft4):
+    c = all_to_all(ft4.n_hosts, 1.6e6)
+    st = step_traffic(ft4, c, 0)
+    sp = spray(ft4, c, keep_loads=True)
+    ld = sp.loads[0]
+    assert ld.up.sum() == pytest.approx(st.nbytes.sum())
+    sg = singlepath(ft4, c)
+    assert sg.max_congestion == pytest.approx(sp.max_congestion)
+    ring = ring_allreduce(ft4.n_hosts, 1e6)
+    r_sp = spray(ft4, ring).max_congestion
+    assert singlepath(ft4, ring).max_congestion > r_sp
+    res = min_split(ft4, ring)
+    assert res.max_congestion == pytest.approx(r_sp)
+    # one flow leaves each edge switch: the edge tier needs k/2 subflows, and then the core tier
+    # (k/2 subflows of one flow per pod over (k/2)^2 cores) stays below the edge-tier maximum
+    assert res.info["k"] == ft4.half
+
+
+# ----------------------------------------------------------------------------- ECMP exact vs MC
+
+
+@pytest.mark.parametrize("n,S", [(3, 2), (4, 3), (5, 2), (6, 3), (7, 4)])
+def test_multinomial_max_cdf_bruteforce(n, S):
+    cs, F = multinomial_max_cdf(n, S, c_max=n)
+    for c, f in zip(cs, F):
+        assert f == pytest.approx(multinomial_max_cdf_bruteforce(n, S, c), abs=1e-12)
+
+
+def test_multinomial_max_cdf_large_vs_sampling():
+    n, S = 5000, 16
+    cs, F = multinomial_max_cdf(n, S)
+    rng = np.random.default_rng(0)
+    m = rng.multinomial(n, np.full(S, 1 / S), size=20000).max(axis=1)
+    emp = np.array([(m <= c).mean() for c in cs])
+    assert np.max(np.abs(emp - F)) < 0.015
+    assert F[-1] > 1 - 1e-9
+
+
+def test_ecmp_exact_agrees_with_monte_carlo():
+    fab = leaf_spine(8, 4, 4, host_gbps=100)
+    c = all_to_all(32, 1e6)
+    ex = ecmp_exact(fab, c)
+    mc = ecmp_monte_carlo(fab, c, n_seeds=3000, seed=7)
+    assert ex.info["mean"] == pytest.approx(mc.info["mean"], rel=0.01)
+    x, F = ex.info["cdf"]
+    emp = np.array([(mc.info["samples"] <= v * (1 + 1e-9)).mean() for v in x])
+    assert np.max(np.abs(emp - F)) < 0.04
+
+
+def test_ecmp_qps_reduce_congestion(small_ls):
+    c = all_to_all(small_ls.n_hosts, 1e6)
+    m1 = ecmp_exact(small_ls, c, qps=1).info["mean"]
+    m8 = ecmp_exact(small_ls, c, qps=8).info["mean"]
+    assert spray(small_ls, c).max_congestion < m8 < m1
+
+
+def test_same_seed_same_result(small_ls):
+    c = all_to_all(small_ls.n_hosts, 1e6)
+    a = ecmp_monte_carlo(small_ls, c, n_seeds=10, seed=5).info["samples"]
+    b = ecmp_monte_carlo(small_ls, c, n_seeds=10, seed=5).info["samples"]
+    d = ecmp_monte_carlo(small_ls, c, n_seeds=10, seed=6).info["samples"]
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, d)
+    np.testing.assert_array_equal(placement("random", 10, 12, 4), placement("random", 10, 12, 4))
+
+
+# ----------------------------------------------------------------------------- kernels vs naive
+
+
+def _random_flow_problem(seed):
+    rng = np.random.default_rng(seed)
+    nL = int(rng.integers(2, 6))
+    F = int(rng.integers(1, 7))
+    paths, coefs = [], []
+    for _ in range(F):
+        k = int(rng.integers(1, nL + 1))
+        ls = sorted(rng.choice(nL, size=k, replace=False).tolist())
+        paths.append(ls)
+        coefs.append([float(x) for x in rng.choice([1.0, 0.5, 0.25], size=k)])
+    sizes = [float(x) for x in rng.integers(1, 5, size=F)]
+    cap = [float(x) for x in rng.integers(1, 4, size=nL)]
+    return paths, coefs, sizes, cap
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_maxmin_kernel_vs_naive(seed):
+    paths, coefs, sizes, cap = _random_flow_problem(seed)
+    indptr = np.concatenate([[0], np.cumsum([len(p) for p in paths])]).astype(np.int64)
+    links = np.array([m for p in paths for m in p], dtype=np.int64)
+    coef = np.array([c for cs in coefs for c in cs])
+    t, _ = _kernels.maxmin_completion(indptr, links, coef, np.array(sizes), np.array(cap), 1e-9)
+    assert t == pytest.approx(maxmin_completion(paths, coefs, sizes, cap), rel=1e-9)
+
+
+def test_maxmin_hand_example():
+    """Two flows share link 0 (cap 2); flow 1 also uses link 1 (cap 0.5): rates 1.5 / 0.5."""
+    t, _ = _kernels.maxmin_completion(np.array([0, 1, 3]), np.array([0, 0, 1]), np.ones(3), np.array([3.0, 1.0]),
+                                      np.array([2.0, 0.5]), 1e-12)
+    assert t == pytest.approx(2.0)  # flow 0 done at 2.0 (rate 1.5), flow 1 at 2.0 (rate 0.5)
+
+
+def _ls_groups(seed, forced):
+    rng = np.random.default_rng(seed)
+    L, S = 4, 3
+    up = np.full((L, S), 10.0)
+    dn = np.full((L, S), 10.0)
+    if forced:  # one live spine per leaf pair: ECMP is deterministic
+        up[:, 1:] = 0
+        dn[:, 1:] = 0
+    pa, pb = np.nonzero(~np.eye(L, dtype=bool))
+    pn = rng.integers(1, 12, size=pa.size).astype(np.int64)
+    pw = rng.uniform(0.5, 2.0, size=pa.size)
+    return pa.astype(np.int64), pb.astype(np.int64), pn, pw, up, dn
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_ecmp_leafspine_kernel_vs_naive_forced(seed):
+    pa, pb, pn, pw, up, dn = _ls_groups(seed, True)
+    k = _kernels.ecmp_mc_leafspine(pa, pb, pn, pw, up, dn, 3, seed)
+    ref = ecmp_leafspine_sample(pa, pb, pn, pw, up.tolist(), dn.tolist(), random.Random(seed))
+    np.testing.assert_allclose(k, ref, rtol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_ecmp_leafspine_kernel_vs_naive_distribution(seed):
+    pa, pb, pn, pw, up, dn = _ls_groups(seed, False)
+    k = _kernels.ecmp_mc_leafspine(pa, pb, pn, pw, up, dn, 3000, seed)
+    rng = random.Random(seed)
+    ref = np.array([ecmp_leafspine_sample(pa, pb, pn, pw, up.tolist(), dn.tolist(), rng) for _ in range(3000)])
+    assert k.mean() == pytest.approx(ref.mean(), rel=0.02)
+    assert np.quantile(k, 0.9) == pytest.approx(np.quantile(ref, 0.9), rel=0.06)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_ecmp_fattree_kernel_vs_naive_distribution(seed):
+    ft = fat_tree(4, host_gbps=8)
+    rng0 = np.random.default_rng(seed)
+    E = ft.n_leaves
+    pe, pf = np.nonzero(~np.eye(E, dtype=bool))
+    pn = rng0.integers(1, 6, size=pe.size).astype(np.int64)
+    pw = np.ones(pe.size)
+    blocks = [np.ascontiguousarray(ft.block(t)) for t in (2, 3, 4, 5)]
+    k = _kernels.ecmp_mc_fattree(pe.astype(np.int64), pf.astype(np.int64), pn, pw, 2, *blocks, 2000, seed)
+    rng = random.Random(seed)
+    ref = np.array([ecmp_fattree_sample(pe, pf, pn, pw, 2, 1e9, rng) for _ in range(2000)])
+    assert k.mean() == pytest.approx(ref.mean(), rel=0.02)
+
+
+# ----------------------------------------------------------------------------- CCT
+
+
+def test_cct_models_order(small_ls):
+    c = ring_allreduce(small_ls.n_hosts, 1e8)
+    sp = completion_time(small_ls, c, "spray")
+    sg = singlepath(small_ls, c, keep=True)
+    one = completion_time(small_ls, c, "singlepath", assignments=sg.assignment)
+    spl = min_split(small_ls, c, keep=True)
+    split = completion_time(small_ls, c, "split", assignments=spl.assignment, k=spl.info["k"])
+    assert one > sp * 1.5
+    assert split == pytest.approx(sp, rel=1e-9)
+    # ring step: host links (100 Gbit/s) carry the chunk; spraying over 4 spines is host-bound
+    chunk = 1e8 / small_ls.n_hosts
+    assert sp == pytest.approx(2 * (small_ls.n_hosts - 1) * chunk / (100e9 / 8), rel=1e-9)
+
+
+def test_cct_spray_flow_links_weights(small_ls):
+    hs, hd = np.array([0, 1]), np.array([2, 3])
+    mask = np.ones((2, small_ls.n_spines), dtype=bool)
+    indptr, links, coef, _ = flow_links(small_ls, hs, hd, None, np.ones(2), spray_mask=mask)
+    assert indptr.tolist() == [0, 10, 20]
+    assert coef[:10].sum() == pytest.approx(4.0)
+
+
+# ----------------------------------------------------------------------------- collectives & input
+
+
+def test_collectives_shapes():
+    t = double_binary_tree(10, 1e6)
+    up = t.step == 0
+    for tree in (slice(0, 9), slice(9, 18)):
+        ch = t.src[up][tree]
+        assert np.unique(ch).size == 9  # every rank but the root has one parent
+    rd = recursive_doubling(8, 1e6)
+    assert rd.n_steps == 3 and np.all(rd.src ^ rd.dst == np.repeat([1, 2, 4], 8))
+    pw = all_to_all(6, 6e6, "pairwise")
+    assert pw.n_flows == 30 and pw.n_steps == 5
+    a2a = all_to_all(6, 6e6)
+    assert a2a.n_flows == 30 and a2a.total_bytes() == pytest.approx(pw.total_bytes())
+    assert ring_allreduce(4, 1e6).total_bytes() == pytest.approx(2 * 3 * 1e6)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: leaf_spine(4, 0, 2),
+    lambda: leaf_spine(0, 4, 2),
+    lambda: leaf_spine(4, 4, 2, host_gbps=-1),
+    lambda: fat_tree(5),
+    lambda: make_collective("allreduce-magic", 8, 1e6),
+    lambda: recursive_doubling(6, 1e6),
+    lambda: placement("random", 10, 8),
+    lambda: ring_allreduce(8, 0),
+    lambda: ring_allreduce(8, 1e6, channels=0),
+    lambda: leaf_spine(4, 4, 2, failed=[(9, 0)]),
+])
+def test_bad_input_raises_typed_error(call):
+    with pytest.raises(NetoptError):
+        call()
+
+
+def test_placement_file(tmp_path):
+    p = tmp_path / "pl.txt"
+    p.write_text("# rank -> host\n3\n1\n\n2\n0\n")
+    assert read_placement(p, 4).tolist() == [3, 1, 2, 0]
+    (tmp_path / "j.json").write_text("[0, 2, 1]")
+    assert read_placement(tmp_path / "j.json", 4).tolist() == [0, 2, 1]
+    for bad in ("1\nx\n", "1\n1\n", "1\n9\n", "[1, \"a\"]", "[1,"):
+        p.write_text(bad)
+        with pytest.raises(InstanceFormatError):
+            read_placement(p, 4)
+
+
+def test_import_is_light():
+    code = "import sys, netopt.solvers.fabric; print('ortools' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
+# ----------------------------------------------------------------------------- analyze / CLI
+
+
+def test_analyze_keys(small_ls):
+    res = analyze(small_ls, ring_allreduce(small_ls.n_hosts, 1e6), seeds=10)
+    m = res["models"]
+    assert set(m) == {"spray", "ecmp", "singlepath", "split"}
+    assert {"mean", "p99", "max_congestion", "cct"} <= set(m["ecmp"])
+    assert m["split"]["k"] == 4
+    assert m["singlepath"]["ratio"] == pytest.approx(4.0)
+
+
+@pytest.fixture
+def runner():
+    from typer.testing import CliRunner
+
+    return CliRunner()
+
+
+SMALL = ["--leaves", "4", "--spines", "4", "--hosts-per-leaf", "2", "--seeds", "10"]
+
+
+def test_cli_analyze_table(runner):
+    from netopt.cli.fabric import app
+
+    r = runner.invoke(app, ["analyze", *SMALL, "--collective", "ring"])
+    assert r.exit_code == 0, r.output
+    for word in ("spray", "ecmp", "singlepath", "split", "k=4"):
+        assert word in r.output
+
+
+def test_cli_analyze_json(runner):
+    from netopt.cli.fabric import app
+
+    r = runner.invoke(app, ["analyze", *SMALL, "--collective", "all-to-all", "--placement", "random", "--json"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    m = d["models"]
+    assert set(m) >= {"spray", "ecmp", "singlepath", "split"}
+    for key in ("spray", "ecmp", "singlepath", "split"):
+        assert "max_congestion" in m[key] and "cct" in m[key]
+    assert "mean" in m["ecmp"] and "p99" in m["ecmp"] and "k" in m["split"]
+
+
+def test_cli_sweep_png(runner, tmp_path):
+    from netopt.cli.fabric import app
+
+    out = tmp_path / "s.png"
+    r = runner.invoke(app, ["sweep", "--param", "spines", "--values", "2,4", "--out", str(out), "--leaves", "4",
+                            "--hosts-per-leaf", "2", "--seeds", "5"])
+    assert r.exit_code == 0, r.output
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("args", [
+    ["analyze", "--spines", "0"],
+    ["analyze", *SMALL, "--collective", "nope"],
+    ["analyze", *SMALL, "--placement", "/nonexistent/placement.txt"],
+    ["sweep", "--param", "spines", "--values", "a,b"],
+])
+def test_cli_bad_input(runner, args):
+    from netopt.cli.fabric import app
+
+    r = runner.invoke(app, args)
+    assert r.exit_code == 2
+    lines = [ln for ln in r.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:")
+    assert "Traceback" not in r.output
+
+
+def test_cli_every_command_has_help(runner):
+    from netopt.cli.fabric import app
+
+    for cmd in ("analyze", "sweep"):
+        r = runner.invoke(app, [cmd, "--help"])
+        assert r.exit_code == 0
+        assert "Gbit/s" in r.output and "bytes" in r.output
