@@ -173,3 +173,58 @@ def _min_duration(path, t0, arrivals, dur, st, tw) -> float:
     depart = latest
     back = _forward(path, depart, dur, st, tw)[-1]
     return min(earliest, back - depart)
+
+
+def check_flows(network, flow, is_open=None, rtol: float = 1e-6) -> list[str]:
+    """Flow conservation of link flows against the OD demand, plus sign and closed-link checks.
+
+    At every node, inflow - outflow must equal the demand ending there minus the demand
+    starting there (within ``rtol`` of the total demand). Returns the violations (empty = valid).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from netopt.model import RoadNetwork
+    >>> net = RoadNetwork("two", 2, 2, init=[0, 0], term=[1, 1], capacity=[1, 1], fftt=[1, 1],
+    ...                   demand=np.array([[0, 2.0], [0, 0]]))
+    >>> check_flows(net, np.array([1.5, 0.5]))
+    []
+    >>> check_flows(net, np.array([1.0, 0.5]))[0]
+    'node 1: outflow minus inflow is 1.5, its demand needs 2'
+    """
+    import numpy as np
+
+    net = network
+    x = np.asarray(flow, dtype=np.float64)
+    problems: list[str] = []
+    if x.shape != (net.num_links,):
+        return [f"expected {net.num_links} link flows, got shape {x.shape}"]
+    if not np.all(np.isfinite(x)):
+        return ["non-finite link flow"]
+    tol = rtol * max(1.0, net.total_demand)
+    neg = np.nonzero(x < -tol)[0]
+    if len(neg):
+        a = neg[0]
+        problems.append(f"link {net.init[a] + 1}->{net.term[a] + 1}: negative flow {x[a]:g}")
+    if is_open is not None:
+        closed = np.nonzero(~np.asarray(is_open, bool) & (np.abs(x) > tol))[0]
+        if len(closed):
+            a = closed[0]
+            problems.append(f"link {net.init[a] + 1}->{net.term[a] + 1} is closed but carries {x[a]:g}")
+    out = np.zeros(net.num_nodes)
+    np.add.at(out, net.init, x)
+    np.add.at(out, net.term, -x)
+    need = np.zeros(net.num_nodes)
+    z = net.num_zones
+    need[:z] += net.demand.sum(1) - net.demand.sum(0)
+    bad = np.nonzero(np.abs(out - need) > tol)[0]
+    for i in bad[:5]:
+        problems.append(f"node {i + 1}: outflow minus inflow is {out[i]:.10g}, its demand needs {need[i]:.10g}")
+    inflow = np.zeros(net.num_nodes)
+    np.add.at(inflow, net.term, x)
+    for i in range(min(net.first_thru_node - 1, net.num_nodes)):
+        ends = net.demand[:, i].sum() if i < z else 0.0
+        if inflow[i] > ends + tol:  # more arrives than ends here: the centroid passes traffic through
+            problems.append(f"centroid {i + 1} is used as a through node ({inflow[i]:g} arrive, {ends:g} end there)")
+            break
+    return problems

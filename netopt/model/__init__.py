@@ -2,6 +2,7 @@
 
 from .result import SCHEMA_VERSION, Result
 from .routing import RoutingInstance
+from .network import RoadNetwork
 from .solution import RoutingSolution
 
-__all__ = ["RoutingInstance", "RoutingSolution", "Result", "SCHEMA_VERSION"]
+__all__ = ["RoadNetwork", "RoutingInstance", "RoutingSolution", "Result", "SCHEMA_VERSION"]

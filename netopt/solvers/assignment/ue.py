@@ -1,0 +1,352 @@
+"""Static deterministic user equilibrium with BPR costs.
+
+Methods (``assign(..., method=)``):
+
+``fw``   Frank-Wolfe: all-or-nothing direction, exact line search.
+``cfw``  conjugate Frank-Wolfe (Mitradjieva & Lindberg 2013): the direction is made
+         conjugate to the previous one with respect to the Hessian of the Beckmann function.
+``bfw``  bi-conjugate Frank-Wolfe: conjugate to the two previous directions.
+``gp``   path-based gradient projection (Jayakrishnan et al. 1994): keeps the used paths of
+         each OD pair and moves flow from costlier paths to the shortest one with Newton steps.
+         Converges to tight gaps (1e-8 and below) that link-based methods reach only slowly.
+
+Convergence is measured by the relative gap ``(TSTT - SPTT) / TSTT`` where TSTT is the total
+travel time at current flows and SPTT the total time if every trip used a current shortest path.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ...exceptions import InfeasibleInstanceError, SolverParameterError
+from ...model import RoadNetwork
+from . import _kernels as K
+
+METHODS = ("gp", "bfw", "cfw", "fw")
+LINE_SEARCH_ITERS = 60
+
+
+@dataclass
+class PathState:
+    """Path sets of the gradient-projection method, kept for warm starts."""
+
+    od_o: np.ndarray
+    od_d: np.ndarray
+    od_q: np.ndarray
+    od_first: np.ndarray
+    od_paths: np.ndarray
+    od_np: np.ndarray
+    p_off: np.ndarray
+    p_len: np.ndarray
+    p_flow: np.ndarray
+    npool: int
+    links: np.ndarray
+    used: int
+    free: np.ndarray
+    nfree: int
+
+    def copy(self) -> "PathState":
+        return PathState(**{k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in self.__dict__.items()})
+
+
+@dataclass
+class Assignment:
+    """Equilibrium link flows (network CSR order) and convergence figures."""
+
+    method: str
+    flow: np.ndarray
+    cost: np.ndarray
+    relative_gap: float
+    beckmann: float
+    tstt: float
+    sptt: float
+    iterations: int
+    runtime_s: float
+    converged: bool
+    history: list = field(default_factory=list)  # [seconds, relative gap]
+    paths: PathState | None = field(default=None, repr=False)
+
+    def to_dict(self, network: RoadNetwork) -> dict:
+        order = np.argsort(network.link_ids)
+        return {
+            "network": network.name, "method": self.method, "relative_gap": self.relative_gap,
+            "beckmann": self.beckmann, "tstt": self.tstt, "sptt": self.sptt, "iterations": self.iterations,
+            "runtime_s": round(self.runtime_s, 4), "converged": self.converged, "history": self.history,
+            "links": [
+                {"link": int(network.link_ids[a]), "from": int(network.init[a] + 1), "to": int(network.term[a] + 1),
+                 "flow": float(self.flow[a]), "cost": float(self.cost[a]),
+                 "voc": float(self.flow[a] / network.capacity[a]) if network.capacity[a] > 0 else None}
+                for a in order
+            ],
+        }
+
+
+class _Costs:
+    """Link cost arrays of a network, bound once."""
+
+    def __init__(self, net: RoadNetwork):
+        self.args = (net.fftt, net.b, net.capacity, net.power)
+        self.c0 = np.ascontiguousarray(net.fixed_cost)
+
+    def cost(self, x):
+        out = np.empty_like(x)
+        K.link_cost(x, *self.args, self.c0, out)
+        return out
+
+    def derivative(self, x):
+        out = np.empty_like(x)
+        K.link_derivative(x, *self.args, out)
+        return out
+
+    def beckmann(self, x):
+        return K.beckmann(x, *self.args, self.c0)
+
+
+def _check_open(net: RoadNetwork, is_open) -> np.ndarray:
+    if is_open is None:
+        return np.ones(net.num_links, np.bool_)
+    is_open = np.ascontiguousarray(is_open, dtype=np.bool_)
+    if is_open.shape != (net.num_links,):
+        raise ValueError(f"is_open must have one entry per link ({net.num_links})")
+    return is_open
+
+
+def _aon(net: RoadNetwork, t: np.ndarray, is_open: np.ndarray, y: np.ndarray) -> float:
+    sptt = K.all_or_nothing(net.demand, net.offsets, net.init, net.term, t, is_open, net.first_thru_node - 1, y)
+    if not np.isfinite(sptt):
+        _raise_unreachable(net, t, is_open)
+    return sptt
+
+
+def _raise_unreachable(net, t, is_open):
+    n = net.num_nodes
+    dist, pred, order = np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64)
+    hk, hn = np.empty(net.num_links + 1), np.empty(net.num_links + 1, np.int64)
+    for o in range(net.num_zones):
+        K.shortest_path_tree(o, net.offsets, net.term, t, is_open, net.first_thru_node - 1, dist, pred, order, hk, hn)
+        bad = np.nonzero((net.demand[o] > 0) & ~np.isfinite(dist[: net.num_zones]))[0]
+        if len(bad):
+            raise InfeasibleInstanceError(
+                f"{net.source}: demand from zone {o + 1} to zone {bad[0] + 1} has no path"
+                + (" (with the closed links removed)" if not is_open.all() else "")
+            )
+    raise InfeasibleInstanceError(f"{net.source}: some demand has no path")
+
+
+def relative_gap(net: RoadNetwork, flow: np.ndarray, is_open=None) -> tuple[float, float, float]:
+    """``(relative gap, TSTT, SPTT)`` of link flows."""
+    is_open = _check_open(net, is_open)
+    t = _Costs(net).cost(np.asarray(flow, np.float64))
+    y = np.empty_like(t)
+    sptt = _aon(net, t, is_open, y)
+    tstt = float(t @ flow)
+    return (tstt - sptt) / tstt if tstt > 0 else 0.0, tstt, sptt
+
+
+def assign(
+    network: RoadNetwork,
+    method: str = "gp",
+    *,
+    gap: float = 1e-6,
+    max_iterations: int = 100_000,
+    time_limit: float | None = None,
+    is_open=None,
+    warm_start: "Assignment | None" = None,
+    inner_sweeps: int = 2,
+    progress=None,
+) -> Assignment:
+    """Solve user equilibrium to relative gap ``gap``.
+
+    Parameters
+    ----------
+    network
+        The road network with its OD demand.
+    method
+        ``gp`` (default), ``bfw``, ``cfw`` or ``fw`` (see the module docstring).
+    gap
+        Target relative gap.
+    max_iterations, time_limit
+        Other stopping rules (iterations count; seconds).
+    is_open
+        Boolean mask of usable links (closed design candidates are ``False``).
+    warm_start
+        A previous :class:`Assignment` on the same links (e.g. a neighbouring design): ``gp``
+        reuses its paths that avoid closed links, link-based methods start from its flows.
+    progress
+        Called as ``progress(iteration, gap)`` after each iteration.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> net = RoadNetwork("two", 2, 2, init=[0, 0], term=[1, 1], capacity=[1, 1], fftt=[1, 1],
+    ...                   b=[1, 1], power=[1, 1], demand=np.array([[0, 2.0], [0, 0]]))
+    >>> res = assign(net, gap=1e-10)
+    >>> np.round(res.flow, 6).tolist()
+    [1.0, 1.0]
+    """
+    if method not in METHODS:
+        raise SolverParameterError(f"unknown assignment method {method!r} (choose from {', '.join(METHODS)})")
+    if not gap > 0:
+        raise SolverParameterError(f"gap must be positive, got {gap}")
+    is_open = _check_open(network, is_open)
+    start = time.perf_counter()
+    if method == "gp":
+        return _gradient_projection(network, is_open, gap, max_iterations, time_limit, warm_start, inner_sweeps, progress, start)
+    return _frank_wolfe(network, method, is_open, gap, max_iterations, time_limit, warm_start, progress, start)
+
+
+
+def _frank_wolfe(net, method, is_open, gap_target, max_it, time_limit, warm, progress, start) -> Assignment:
+    costs = _Costs(net)
+    if warm is not None and not warm.flow[~is_open].any():
+        x = warm.flow.copy()  # feasible for this design: nothing flows on its closed links
+    else:
+        x = np.empty(net.num_links)
+        _aon(net, costs.cost(np.zeros(net.num_links)), is_open, x)
+    y = np.empty_like(x)
+    s1 = s2 = None  # previous targets s_{k-1}, s_{k-2}
+    tau = 0.0  # previous step size
+    history, it, gap, sptt = [], 0, np.inf, 0.0
+    while True:
+        t = costs.cost(x)
+        sptt = _aon(net, t, is_open, y)
+        tstt = float(t @ x)
+        gap = (tstt - sptt) / tstt if tstt > 0 else 0.0
+        history.append([round(time.perf_counter() - start, 5), gap])
+        if progress is not None:
+            progress(it, gap)
+        if gap <= gap_target or it >= max_it or (time_limit is not None and time.perf_counter() - start >= time_limit):
+            break
+        it += 1
+        target = y
+        if method in ("cfw", "bfw") and s1 is not None and tau < 1.0:
+            h = costs.derivative(x)
+            if method == "bfw" and s2 is not None:
+                target = _bfw_target(x, y, s1, s2, tau, h)
+            else:
+                target = _cfw_target(x, y, s1, h)
+        d = target - x
+        tau = K.line_search(x, d, *costs.args, costs.c0, LINE_SEARCH_ITERS)
+        x = np.maximum(x + tau * d, 0.0)
+        s2, s1 = s1, target.copy()
+    res = Assignment(method, x, costs.cost(x), float(gap), float(costs.beckmann(x)), float(costs.cost(x) @ x),
+                     float(sptt), it, time.perf_counter() - start, bool(gap <= gap_target), history)
+    return res
+
+
+def _cfw_target(x, y, s1, h, max_alpha=0.99999):
+    """s_k = a s_{k-1} + (1 - a) y with (s_k - x) H-conjugate to (s_{k-1} - x)."""
+    dbar = s1 - x
+    num = float(np.sum(dbar * h * (y - x)))
+    den = float(np.sum(dbar * h * (y - s1)))
+    a = num / den if den != 0.0 else 0.0
+    a = min(max(a, 0.0), max_alpha)
+    return a * s1 + (1.0 - a) * y
+
+
+def _bfw_target(x, y, s1, s2, tau, h):
+    """s_k = b0 y + b1 s_{k-1} + b2 s_{k-2}, H-conjugate to the two previous directions
+    (Mitradjieva & Lindberg 2013, appendix A)."""
+    d2 = tau * s1 + (1.0 - tau) * s2 - x  # previous-previous direction seen from x
+    d1 = s1 - x
+    fw = y - x
+    den_mu = float(np.sum(d2 * h * (s2 - s1)))
+    mu = -float(np.sum(d2 * h * fw)) / den_mu if den_mu != 0.0 else 0.0
+    den_nu = float(np.sum(d1 * h * d1))
+    nu = (-float(np.sum(d1 * h * fw)) / den_nu if den_nu != 0.0 else 0.0) + mu * tau / (1.0 - tau)
+    mu, nu = max(0.0, mu), max(0.0, nu)
+    b0 = 1.0 / (1.0 + mu + nu)
+    return b0 * y + nu * b0 * s1 + mu * b0 * s2
+
+
+# ----------------------------------------------------------------------------- gradient projection
+def _od_pairs(net: RoadNetwork):
+    o, d = np.nonzero(net.demand)
+    q = net.demand[o, d]
+    first = np.searchsorted(o, np.arange(net.num_zones + 1)).astype(np.int64)
+    return o.astype(np.int64), d.astype(np.int64), q.astype(np.float64), first
+
+
+def _initial_paths(net, is_open, t, warm: PathState | None) -> tuple[PathState, np.ndarray]:
+    """Paths and link flows to start from: the warm start's paths that avoid closed links
+    (rescaled to the demand), else the shortest path at costs ``t`` for each OD pair."""
+    od_o, od_d, od_q, od_first = _od_pairs(net)
+    kept: list[list[tuple[np.ndarray, float]]] = [[] for _ in range(len(od_q))]
+    if warm is not None and len(warm.od_q) == len(od_q) and np.array_equal(warm.od_o, od_o) and np.array_equal(warm.od_d, od_d):
+        for k in range(len(od_q)):
+            for j in range(warm.od_np[k]):
+                p = warm.od_paths[k, j]
+                ln = warm.links[warm.p_off[p]: warm.p_off[p] + warm.p_len[p]]
+                if is_open[ln].all() and warm.p_flow[p] > 0:
+                    kept[k].append((ln.copy(), float(warm.p_flow[p])))
+    n = net.num_nodes
+    dist, pred, order = np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64)
+    hk, hn = np.empty(net.num_links + 1), np.empty(net.num_links + 1, np.int64)
+    for o in range(net.num_zones):
+        ks = [k for k in range(od_first[o], od_first[o + 1]) if not kept[k]]
+        if not ks:
+            continue
+        K.shortest_path_tree(o, net.offsets, net.term, t, is_open, net.first_thru_node - 1, dist, pred, order, hk, hn)
+        for k in ks:
+            v, seq = od_d[k], []
+            if not np.isfinite(dist[v]):
+                _raise_unreachable(net, t, is_open)
+            while v != o:
+                e = pred[v]
+                seq.append(e)
+                v = net.init[e]
+            kept[k].append((np.array(seq[::-1], np.int64), float(od_q[k])))
+    maxp = max(4, max(len(ps) for ps in kept) * 2)
+    od_paths = np.full((len(od_q), maxp), -1, np.int64)
+    od_np = np.zeros(len(od_q), np.int64)
+    p_off, p_len, p_flow, chunks = [], [], [], []
+    used = 0
+    for k, ps in enumerate(kept):
+        total = sum(f for _, f in ps)
+        for ln, f in ps:
+            od_paths[k, od_np[k]] = len(p_off)
+            od_np[k] += 1
+            p_off.append(used)
+            p_len.append(len(ln))
+            p_flow.append(f * od_q[k] / total)
+            chunks.append(ln)
+            used += len(ln)
+    links = np.concatenate(chunks) if chunks else np.zeros(0, np.int64)
+    links = np.concatenate([links, np.empty(max(1024, used), np.int64)])
+    st = PathState(od_o, od_d, od_q, od_first, od_paths, od_np, np.array(p_off, np.int64), np.array(p_len, np.int64),
+                   np.array(p_flow, np.float64), len(p_off), links, used, np.empty(64, np.int64), 0)
+    x = K.path_link_flows(st.od_paths, st.od_np, st.p_off, st.p_len, st.p_flow, st.links, net.num_links)
+    return st, x
+
+
+def _gradient_projection(net, is_open, gap_target, max_it, time_limit, warm, inner, progress, start) -> Assignment:
+    costs = _Costs(net)
+    t0 = costs.cost(np.zeros(net.num_links))
+    st, x = _initial_paths(net, is_open, t0 if warm is None else costs.cost(warm.flow), None if warm is None else warm.paths)
+    t = costs.cost(x)
+    y = np.empty_like(x)
+    history, it = [], 0
+    while True:
+        t = costs.cost(x)  # refresh against drift of the incremental updates
+        sptt = _aon(net, t, is_open, y)
+        tstt = float(t @ x)
+        gap = (tstt - sptt) / tstt if tstt > 0 else 0.0
+        history.append([round(time.perf_counter() - start, 5), gap])
+        if progress is not None:
+            progress(it, gap)
+        if gap <= gap_target or it >= max_it or (time_limit is not None and time.perf_counter() - start >= time_limit):
+            break
+        it += 1
+        (st.od_paths, st.p_off, st.p_len, st.p_flow, st.npool, st.links, st.used, st.free, st.nfree) = K.gp_iteration(
+            st.od_o, st.od_d, st.od_q, st.od_first, st.od_paths, st.od_np, st.p_off, st.p_len, st.p_flow,
+            st.npool, st.links, st.used, st.free, st.nfree, x, t, net.offsets, net.init, net.term, is_open,
+            net.first_thru_node - 1, *costs.args, costs.c0, inner,
+        )
+        if it % 20 == 0:  # re-derive link flows from path flows to shed rounding drift
+            x = K.path_link_flows(st.od_paths, st.od_np, st.p_off, st.p_len, st.p_flow, st.links, net.num_links)
+    t = costs.cost(x)
+    return Assignment("gp", x, t, float(gap), float(costs.beckmann(x)), float(t @ x), float(sptt), it,
+                      time.perf_counter() - start, bool(gap <= gap_target), history, st)
