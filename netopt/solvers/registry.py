@@ -12,7 +12,7 @@ from .base import Solver
 
 _REGISTRY: dict[str, type[Solver]] = {}
 #: modules that register the built-in solvers; imported on first lookup (they import heavy packages lazily)
-_BUILTIN = ("netopt.solvers.vrp.ortools",)
+_BUILTIN = ("netopt.solvers.vrp.ortools", "netopt.solvers.vrp.hgs")
 _loaded = False
 
 
@@ -50,7 +50,7 @@ def get_solver(name: str) -> Solver:
     >>> get_solver("nope")
     Traceback (most recent call last):
     ...
-    netopt.exceptions.UnknownSolverError: unknown solver 'nope' (available: ortools)
+    netopt.exceptions.UnknownSolverError: unknown solver 'nope' (available: ...ortools...)
     """
     solvers = available_solvers()
     try:

@@ -8,8 +8,8 @@ Conventions shared by every kernel (the caller in :mod:`netopt.solvers.vrp.hgs` 
   times never appear again;
 * ``tw_e``, ``tw_l`` (float64) are the time windows (``0`` / ``1e30`` without time windows);
 * ``dem`` (float64) are the demands (integers stored as floats, exact below 2**53);
-* ``prm = [capacity, max_duration, max_distance, penalty_load, penalty_time]`` (float64; absent
-  route limits are ``1e30``).
+* ``prm = [capacity, max_duration, max_distance, penalty_load, penalty_time, symmetric]`` (float64;
+  absent route limits are ``1e30``; ``symmetric`` is 1.0 when ``dist`` is symmetric).
 
 A route is a row of ``routes`` (int64, ``(K, n + 2)``): position 0 and ``rlen[r] + 1`` hold the
 depot, positions ``1..rlen[r]`` the customers.
@@ -34,13 +34,13 @@ EPS = 1e-7  # an improving move must gain more than this
 # --------------------------------------------------------------------------- segments
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def seg_node(i, tw_e, tw_l, dem):
     """Summary of the single visit ``i``."""
     return (0.0, dem[i], 0.0, 0.0, tw_e[i], tw_l[i], np.int64(i), np.int64(i))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def seg_cat(a, b, dist, tt):
     """Summary of sequence ``a`` followed by sequence ``b`` (Vidal et al. 2013, eq. 7-11)."""
     t = tt[a[7], b[6]]
@@ -59,7 +59,7 @@ def seg_cat(a, b, dist, tt):
     )
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def seg_violations(s, prm):
     """(excess load, time violation) of a depot-to-depot summary."""
     load_ex = max(s[1] - prm[0], 0.0)
@@ -67,7 +67,7 @@ def seg_violations(s, prm):
     return load_ex, tv
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def seg_penalized(s, prm):
     """Penalised cost of a depot-to-depot summary."""
     load_ex, tv = seg_violations(s, prm)
@@ -246,7 +246,7 @@ def update_route(r, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, an
         sec[r, 1] = en
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def piece_seg(r, i, j, rev, routes, rlen, fwd, bwd, dist, tt, tw_e, tw_l, dem):
     """Summary of positions ``i..j`` of route ``r`` (``rev``: traversed from ``i`` down to ``j``)."""
     if rev == 0:
@@ -266,7 +266,7 @@ def piece_seg(r, i, j, rev, routes, rlen, fwd, bwd, dist, tt, tw_e, tw_l, dem):
     return s
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _add(P, m, r, i, j):
     """Append the forward piece ``i..j`` of route ``r`` (skipped when empty)."""
     if i <= j:
@@ -278,7 +278,7 @@ def _add(P, m, r, i, j):
     return m
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _addr(P, m, r, i, j):
     """Append the piece of route ``r`` traversed backwards from ``i`` down to ``j`` (skipped when empty)."""
     if i >= j:
@@ -290,7 +290,7 @@ def _addr(P, m, r, i, j):
     return m
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def eval_pieces(P, m, routes, rlen, fwd, bwd, dist, tt, tw_e, tw_l, dem, prm):
     """Penalised cost of the route made of pieces ``P[:m]`` (which start and end at a depot)."""
     s = piece_seg(P[0, 0], P[0, 1], P[0, 2], P[0, 3], routes, rlen, fwd, bwd, dist, tt, tw_e, tw_l, dem)
@@ -652,6 +652,104 @@ def _sectors_overlap(sec, a, b):
 # --------------------------------------------------------------------------- local search
 
 
+@njit(cache=True, inline="always")
+def _may_improve(kind, ru, pu, rv, pv, routes, rlen, fwd, rcost, dist, dem, prm):
+    """Cheap filter for an inter-route move (as HGS-CVRP): False when the new distance plus the new
+    load penalty (a lower bound of the new penalised cost) cannot beat the current cost."""
+    eu = rlen[ru] + 1
+    ev = rlen[rv] + 1
+    u = routes[ru, pu]
+    a = routes[ru, pu - 1]
+    x = routes[ru, pu + 1]
+    v = routes[rv, pv]
+    y = routes[rv, pv + 1]
+    loadu = fwd[ru, eu, 1]
+    loadv = fwd[rv, ev, 1]
+    if kind >= 2 and kind <= 6 and pu + 1 >= eu:
+        return False  # x is the depot: these moves need a customer x
+    if kind >= 4 and kind <= 6 and pv == 0:
+        return False
+    if kind == 6 and (pv + 1 >= ev):
+        return False
+    xn = routes[ru, pu + 2] if pu + 1 < eu else 0
+    b = routes[rv, pv - 1] if pv > 0 else 0
+    if kind == 1:
+        delta = dist[a, x] - dist[a, u] - dist[u, x] + dist[v, u] + dist[u, y] - dist[v, y]
+        la = loadu - dem[u]
+        lb = loadv + dem[u]
+    elif kind == 2:
+        delta = dist[a, xn] - dist[a, u] - dist[x, xn] + dist[v, u] + dist[x, y] - dist[v, y]
+        la = loadu - dem[u] - dem[x]
+        lb = loadv + dem[u] + dem[x]
+    elif kind == 3:
+        delta = (dist[a, xn] - dist[a, u] - dist[u, x] - dist[x, xn]
+                 + dist[v, x] + dist[x, u] + dist[u, y] - dist[v, y])
+        la = loadu - dem[u] - dem[x]
+        lb = loadv + dem[u] + dem[x]
+    elif kind == 4:
+        delta = (dist[a, v] + dist[v, x] - dist[a, u] - dist[u, x]
+                 + dist[b, u] + dist[u, y] - dist[b, v] - dist[v, y])
+        la = loadu - dem[u] + dem[v]
+        lb = loadv - dem[v] + dem[u]
+    elif kind == 5:
+        delta = (dist[a, v] + dist[v, xn] - dist[a, u] - dist[x, xn]
+                 + dist[b, u] + dist[x, y] - dist[b, v] - dist[v, y])
+        la = loadu - dem[u] - dem[x] + dem[v]
+        lb = loadv - dem[v] + dem[u] + dem[x]
+    elif kind == 6:
+        yn = routes[rv, pv + 2]
+        delta = (dist[a, v] + dist[y, xn] - dist[a, u] - dist[x, xn]
+                 + dist[b, u] + dist[x, yn] - dist[b, v] - dist[y, yn])
+        la = loadu - dem[u] - dem[x] + dem[v] + dem[y]
+        lb = loadv - dem[v] - dem[y] + dem[u] + dem[x]
+    elif kind == 8:
+        if prm[5] == 0.0:
+            return True  # reversal on an asymmetric matrix: no cheap bound
+        delta = dist[u, v] + dist[x, y] - dist[u, x] - dist[v, y]
+        la = fwd[ru, pu, 1] + fwd[rv, pv, 1]
+        lb = loadu + loadv - la
+    else:  # 9
+        delta = dist[u, y] + dist[v, x] - dist[u, x] - dist[v, y]
+        la = fwd[ru, pu, 1] + loadv - fwd[rv, pv, 1]
+        lb = fwd[rv, pv, 1] + loadu - fwd[ru, pu, 1]
+    cap = prm[0]
+    lower = (fwd[ru, eu, 0] + fwd[rv, ev, 0] + delta
+             + prm[3] * (max(la - cap, 0.0) + max(lb - cap, 0.0)))
+    return lower < rcost[ru] + rcost[rv] - EPS
+
+
+@njit(cache=True)
+def _try_pair(kmask, ru, pu, rv, pv, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle,
+              dist, tt, tw_e, tw_l, dem, prm, PA, PB, bufa, bufb):
+    """Try the moves whose bit is set in ``kmask`` (bit k = kind k) in order; apply the first
+    improving one and return True."""
+    for kind in range(1, 10):
+        if (kmask >> kind) & 1 == 0:
+            continue
+        if ru == rv and (kind == 8 or kind == 9):
+            continue
+        if ru != rv and kind == 7:
+            continue
+        if ru != rv and not _may_improve(kind, ru, pu, rv, pv, routes, rlen, fwd, rcost, dist, dem, prm):
+            continue
+        d, ma, mb = move_delta(kind, ru, pu, rv, pv, routes, rlen, fwd, bwd, rcost, dist, tt, tw_e, tw_l,
+                               dem, prm, PA, PB)
+        if d < -EPS:
+            apply_pieces(ru, rv, PA, ma, PB, mb if ru != rv else 0, routes, rlen, bufa, bufb)
+            update_route(ru, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, dist, tt,
+                         tw_e, tw_l, dem, prm)
+            if rv != ru:
+                update_route(rv, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, dist,
+                             tt, tw_e, tw_l, dem, prm)
+            return True
+    return False
+
+
+ALL_MOVES = 0b1111111110  # kinds 1..9
+DEPOT_MOVES = (1 << 1) | (1 << 2) | (1 << 3) | (1 << 8) | (1 << 9)
+EMPTY_MOVES = (1 << 1) | (1 << 2) | (1 << 3) | (1 << 9)
+
+
 @njit(cache=True)
 def local_search(routes, rlen, dist, tt, tw_e, tw_l, dem, prm, neigh, ncnt, angle, seed, use_swap_star, max_loops):
     """Granular first-improvement local search (relocate, swap, 2-opt, 2-opt*, SWAP*) in place.
@@ -709,49 +807,17 @@ def local_search(routes, rlen, dist, tt, tw_e, tw_l, dem, prm, neigh, ncnt, angl
                     continue
                 pu = node_pos[u]
                 pv = node_pos[v]
-                done = False
-                for kind in range(1, 10):
-                    if ru == rv and (kind == 8 or kind == 9):
-                        continue
-                    if ru != rv and kind == 7:
-                        continue
-                    d, ma, mb = move_delta(kind, ru, pu, rv, pv, routes, rlen, fwd, bwd, rcost, dist, tt, tw_e, tw_l,
-                                           dem, prm, PA, PB)
-                    if d < -EPS:
-                        apply_pieces(ru, rv, PA, ma, PB, mb if ru != rv else 0, routes, rlen, bufa, bufb)
-                        update_route(ru, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, dist, tt,
-                                     tw_e, tw_l, dem, prm)
-                        if rv != ru:
-                            update_route(rv, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, dist,
-                                         tt, tw_e, tw_l, dem, prm)
-                        counter += 1
-                        nmoves += 1
-                        last_mod[ru] = counter
-                        last_mod[rv] = counter
-                        improved = True
-                        done = True
-                        break
-                if done:
-                    continue
-                if pv == 1:  # v is first on its route: also try after the start depot
-                    for kind in (1, 2, 3, 8, 9):
-                        if ru == rv and kind >= 8:
-                            continue
-                        d, ma, mb = move_delta(kind, ru, node_pos[u], rv, 0, routes, rlen, fwd, bwd, rcost, dist, tt,
-                                               tw_e, tw_l, dem, prm, PA, PB)
-                        if d < -EPS:
-                            apply_pieces(ru, rv, PA, ma, PB, mb if ru != rv else 0, routes, rlen, bufa, bufb)
-                            update_route(ru, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, dist, tt,
-                                         tw_e, tw_l, dem, prm)
-                            if rv != ru:
-                                update_route(rv, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, dist,
-                                             tt, tw_e, tw_l, dem, prm)
-                            counter += 1
-                            nmoves += 1
-                            last_mod[ru] = counter
-                            last_mod[rv] = counter
-                            improved = True
-                            break
+                ok = _try_pair(ALL_MOVES, ru, pu, rv, pv, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec,
+                               angle, dist, tt, tw_e, tw_l, dem, prm, PA, PB, bufa, bufb)
+                if not ok and pv == 1:  # v is first on its route: also try after the start depot
+                    ok = _try_pair(DEPOT_MOVES, ru, pu, rv, 0, routes, rlen, fwd, bwd, node_route, node_pos, rcost,
+                                   sec, angle, dist, tt, tw_e, tw_l, dem, prm, PA, PB, bufa, bufb)
+                if ok:
+                    counter += 1
+                    nmoves += 1
+                    last_mod[ru] = counter
+                    last_mod[rv] = counter
+                    improved = True
             if loop > 0:  # move u into an empty route
                 re = -1
                 for r in range(K):
@@ -760,21 +826,13 @@ def local_search(routes, rlen, dist, tt, tw_e, tw_l, dem, prm, neigh, ncnt, angl
                         break
                 if re >= 0:
                     ru = node_route[u]
-                    for kind in (1, 2, 3, 9):
-                        d, ma, mb = move_delta(kind, ru, node_pos[u], re, 0, routes, rlen, fwd, bwd, rcost, dist, tt,
-                                               tw_e, tw_l, dem, prm, PA, PB)
-                        if d < -EPS:
-                            apply_pieces(ru, re, PA, ma, PB, mb, routes, rlen, bufa, bufb)
-                            update_route(ru, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, dist, tt,
-                                         tw_e, tw_l, dem, prm)
-                            update_route(re, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, dist, tt,
-                                         tw_e, tw_l, dem, prm)
-                            counter += 1
-                            nmoves += 1
-                            last_mod[ru] = counter
-                            last_mod[re] = counter
-                            improved = True
-                            break
+                    if _try_pair(EMPTY_MOVES, ru, node_pos[u], re, 0, routes, rlen, fwd, bwd, node_route, node_pos,
+                                 rcost, sec, angle, dist, tt, tw_e, tw_l, dem, prm, PA, PB, bufa, bufb):
+                        counter += 1
+                        nmoves += 1
+                        last_mod[ru] = counter
+                        last_mod[re] = counter
+                        improved = True
         if use_swap_star:
             for r1 in range(K):
                 if rlen[r1] == 0:

@@ -66,7 +66,7 @@ def warm_up() -> float:
     tw_l = np.full(6, 100.0)
     dem = np.ones(6)
     dem[0] = 0
-    prm = np.array([3.0, K.BIG, K.BIG, 1.0, 1.0])
+    prm = np.array([3.0, K.BIG, K.BIG, 1.0, 1.0, 1.0])
     neigh = np.array([[0, 0, 0, 0, 0]] + [[j for j in range(1, 6) if j != i] + [0] for i in range(1, 6)], np.int64)
     ncnt = np.array([0] + [4] * 5, np.int64)
     angle = np.zeros(6, np.int64)
@@ -88,7 +88,7 @@ class _Data:
     def __init__(self, inst, granular: int):
         n1 = inst.num_nodes
         self.n = n1 - 1
-        self.dist = np.ascontiguousarray(inst.distance, dtype=np.float64)
+        self.dist = np.array(inst.distance, dtype=np.float64, order="C")  # a writable copy: Numba types read-only arrays apart
         self.tt = np.ascontiguousarray(inst.service_times[:, None] + inst.duration, dtype=np.float64)
         if inst.time_windows is not None:
             self.tw_e = np.ascontiguousarray(inst.time_windows[:, 0], dtype=np.float64)
@@ -102,6 +102,7 @@ class _Data:
             K.BIG if inst.max_duration is None else float(inst.max_duration),
             K.BIG if inst.max_distance is None else float(inst.max_distance),
         ])
+        self.sym = 1.0 if np.array_equal(self.dist, self.dist.T) else 0.0
         self.coords = None if inst.coordinates is None else np.asarray(inst.coordinates, np.float64)
         if self.coords is not None:
             dx = self.coords[:, 0] - self.coords[0, 0]
@@ -113,7 +114,7 @@ class _Data:
         self.neigh, self.ncnt = self._neighbours(inst, granular)
 
     def prm(self, pc: float, ptw: float) -> np.ndarray:
-        return np.array([*self.base, pc, ptw])
+        return np.array([*self.base, pc, ptw, self.sym])
 
     def _neighbours(self, inst, granular: int):
         """Granular neighbourhoods: the ``granular`` closest customers, made symmetric.

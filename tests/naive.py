@@ -1,0 +1,177 @@
+"""Slow, obviously-correct Python twins of the Numba kernels (used by the property tests only).
+
+Routes here are plain lists of customers (depot left out). Instance arrays come from
+``netopt.solvers.vrp.hgs._Data``: ``dist``, ``tt`` (service folded into travel time), ``tw_e``,
+``tw_l``, ``dem``, and ``prm = [capacity, max_duration, max_distance, penalty_load, penalty_time, ...]``.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+
+def route_stats(route, data):
+    """(distance, load, time warp, duration) of depot -> route -> depot.
+
+    Time warp as in Vidal et al. (2013): leave the depot at its opening time, wait when early,
+    and when late "warp" back to the closing time, counting the lateness. Duration is the plain
+    elapsed time from that departure (waiting included); it is only compared where it is the
+    minimum, i.e. without time windows.
+    """
+    path = [0, *route, 0]
+    d = sum(float(data.dist[a, b]) for a, b in zip(path, path[1:]))
+    load = sum(float(data.dem[v]) for v in route)
+    t = float(data.tw_e[0])
+    t0 = t
+    warp = 0.0
+    for a, b in zip(path, path[1:]):
+        arrive = t + float(data.tt[a, b])
+        if arrive > data.tw_l[b]:
+            warp += arrive - float(data.tw_l[b])
+            arrive = float(data.tw_l[b])
+        t = max(arrive, float(data.tw_e[b]))
+    return d, load, warp, t - t0
+
+
+def route_penalized(route, data, prm):
+    """Penalised cost of one route (0 for an empty route)."""
+    if not route:
+        return 0.0
+    d, load, warp, dur = route_stats(route, data)
+    viol = warp + max(dur - prm[1], 0.0) + max(d - prm[2], 0.0)
+    return d + prm[3] * max(load - prm[0], 0.0) + prm[4] * viol
+
+
+def split(tour, k, data, prm, load_bound):
+    """Best penalised cut of ``tour`` into at most ``k`` routes, by enumerating every cut set.
+
+    A route may hold more than one customer only while its load stays within ``load_bound *
+    capacity`` (the kernel's restriction); if no cut set fits, the bound is dropped.
+    """
+    n = len(tour)
+    best = float("inf")
+    for bounded in (True, False):
+        for ncut in range(min(k, n)):
+            for cuts in itertools.combinations(range(1, n), ncut):
+                bounds = [0, *cuts, n]
+                routes = [list(tour[a:b]) for a, b in zip(bounds, bounds[1:])]
+                if bounded and any(
+                    len(r) > 1 and sum(data.dem[v] for v in r) > load_bound * prm[0] for r in routes
+                ):
+                    continue
+                best = min(best, sum(route_penalized(r, data, prm) for r in routes))
+        if best < float("inf"):
+            return best
+    return best
+
+
+def apply_move(kind, routes, ru, iu, rv, iv):
+    """The routes after move ``kind`` (numbering of ``_kernels.build_move``), or None when it does
+    not apply. ``iu`` is u's index in ``routes[ru]``; ``iv`` is v's index in ``routes[rv]``, or -1
+    for "v is the start depot of route rv"."""
+    R = [list(r) for r in routes]
+    A, B = R[ru], R[rv]
+    u = A[iu]
+    x = A[iu + 1] if iu + 1 < len(A) else None
+    v = B[iv] if iv >= 0 else None
+    y = B[iv + 1] if iv + 1 < len(B) else None
+    same = ru == rv
+    if kind == 1:
+        if same and iv == iu - 1:
+            return None
+        A.remove(u)
+        B = R[rv]
+        B.insert(0 if v is None else B.index(v) + 1, u)
+    elif kind in (2, 3):
+        if x is None or v == x or (same and iv == iu - 1):
+            return None
+        pair = [u, x] if kind == 2 else [x, u]
+        A.remove(u)
+        A.remove(x)
+        B = R[rv]
+        pos = 0 if v is None else B.index(v) + 1
+        B[pos:pos] = pair
+    elif kind == 4:
+        if v is None:
+            return None
+        A[A.index(u)] = -1
+        B[B.index(v)] = u
+        A[A.index(-1)] = v
+    elif kind == 5:
+        if v is None or x is None or v == x:
+            return None
+        A[A.index(u)] = -1
+        A.remove(x)
+        B[B.index(v)] = -2
+        i = A.index(-1)
+        A[i:i + 1] = [v]
+        B = R[rv]
+        j = B.index(-2)
+        B[j:j + 1] = [u, x]
+    elif kind == 6:
+        if v is None or x is None or y is None or (same and abs(iu - iv) < 2):
+            return None
+        A[A.index(u)] = -1
+        A.remove(x)
+        B = R[rv]
+        B[B.index(v)] = -2
+        B.remove(y)
+        i = A.index(-1)
+        A[i:i + 1] = [v, y]
+        B = R[rv]
+        j = B.index(-2)
+        B[j:j + 1] = [u, x]
+    elif kind == 7:
+        if not same:
+            return None
+        lo, hi = (iu + 1, iv) if iu < iv else (iv + 1, iu)
+        if hi - lo < 1:
+            return None
+        A[lo:hi + 1] = A[lo:hi + 1][::-1]
+    elif kind == 8:
+        if same:
+            return None
+        headv = B[: iv + 1]
+        tailu = A[iu + 1:]
+        R[ru] = A[: iu + 1] + headv[::-1]
+        R[rv] = tailu[::-1] + B[iv + 1:]
+    elif kind == 9:
+        if same:
+            return None
+        R[ru] = A[: iu + 1] + B[iv + 1:]
+        R[rv] = B[: iv + 1] + A[iu + 1:]
+    return R
+
+
+def move_delta(kind, routes, ru, iu, rv, iv, data, prm):
+    """Penalised cost change of a move (None when it does not apply)."""
+    new = apply_move(kind, routes, ru, iu, rv, iv)
+    if new is None:
+        return None
+    touched = {ru, rv}
+    return sum(route_penalized(new[r], data, prm) - route_penalized(routes[r], data, prm) for r in touched)
+
+
+def broken_pairs(routes1, routes2, n):
+    """Broken-pairs distance: share of customers whose successor in solution 1 is neither their
+    successor nor predecessor in solution 2, plus route starts not shared (Vidal 2022)."""
+    def links(routes):
+        succ, pred = [0] * (n + 1), [0] * (n + 1)
+        for r in routes:
+            path = [0, *r, 0]
+            for a, b in zip(path, path[1:]):
+                if a:
+                    succ[a] = b
+                if b:
+                    pred[b] = a
+        return succ, pred
+
+    s1, p1 = links(routes1)
+    s2, p2 = links(routes2)
+    diff = 0
+    for j in range(1, n + 1):
+        if s1[j] != s2[j] and s1[j] != p2[j]:
+            diff += 1
+        if p1[j] == 0 and p2[j] != 0 and s2[j] != 0:
+            diff += 1
+    return diff / n
