@@ -275,3 +275,59 @@ def maxmin_completion(indptr, links, coef, size, cap, rtol):
                     active[f] = False
                     n_active -= 1
     return t, rounds
+
+
+@njit(cache=True)
+def multinomial_max_coeffs(p, c0, c1, S, n, M):
+    """``[x^n] p_c(x)^S`` for ``c = c0..c1`` where ``p_c`` keeps ``p[0..c]``, read off an
+    ``M``-point DFT (``M`` must exceed the spread of the sum; see ``multinomial_max_cdf``).
+
+    ``P_c(w^k) = sum_{j<=c} p_j w^{jk}`` (``w = exp(2 pi i / M)``) is updated in ``O(M)`` per ``c``;
+    the coefficient is ``(1/M) sum_k P_c(w^k)^S w^{-kn}``, with the integer power by squaring.
+
+    Returns
+    -------
+    float64[c1 - c0 + 1]
+    """
+    out = np.empty(c1 - c0 + 1)
+    root = np.empty(M, dtype=np.complex128)
+    for k in range(M):
+        ang = 2.0 * np.pi * k / M
+        root[k] = complex(np.cos(ang), np.sin(ang))
+    v = np.zeros(M, dtype=np.complex128)
+    for j in range(c0 + 1):
+        jm = j % M
+        for k in range(M):
+            v[k] += p[j] * root[(jm * k) % M]
+    nm = n % M
+    back = np.empty(M, dtype=np.complex128)
+    idx = 0
+    for k in range(M):
+        back[k] = root[(M - idx) % M]
+        idx += nm
+        if idx >= M:
+            idx -= M
+    for c in range(c0, c1 + 1):
+        if c > c0:
+            cm = c % M
+            idx = 0
+            pc = p[c]
+            for k in range(M):
+                v[k] += pc * root[idx]
+                idx += cm
+                if idx >= M:
+                    idx -= M
+        acc = 0.0
+        for k in range(M):
+            # v[k] ** S by squaring
+            base = v[k]
+            e = S
+            r = complex(1.0, 0.0)
+            while e > 0:
+                if e & 1:
+                    r *= base
+                base *= base
+                e >>= 1
+            acc += (r * back[k]).real
+        out[c - c0] = acc / M
+    return out

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from scipy.special import gammaln
@@ -247,34 +248,39 @@ def multinomial_max_cdf(n: int, S: int, c_max: int | None = None, tail: float = 
         return np.array([c0], dtype=np.int64), np.array([1.0])
     t = n / S
     hard_max = n if c_max is None else min(int(c_max), n)
-    guess = int(math.ceil(t + 12.0 * math.sqrt(t) + 12))
+    if c_max is None:
+        # union bound: 1 - CDF(c) <= S * P(Binomial(n, 1/S) > c); stop where that is below tail/10
+        from scipy.stats import binom
+
+        grid = np.arange(c0, n + 1, max(1, int(math.sqrt(t) / 8)))
+        ok = np.flatnonzero(S * binom.sf(grid, n, 1.0 / S) < tail / 10)
+        guess = int(grid[ok[0]]) if ok.size else n
+    else:
+        guess = hard_max
     cap = min(hard_max, max(guess, c0))
     M = 1
-    while M < min(S * cap + 1, max(256, int(40 * math.sqrt(n)) + 1)):
+    while M < min(S * cap + 1, max(256, int(16 * math.sqrt(n)) + 1)):
         M *= 2
     js = np.arange(cap + 1)
-    logp = js * math.log(t) - t - gammaln(js + 1)
-    p = np.exp(logp)
+    p = np.exp(js * math.log(t) - t - gammaln(js + 1))
     lognorm = n * math.log(n) - n - gammaln(n + 1)
-    k = np.arange(M)
-    root = np.exp(2j * np.pi * np.arange(M) / M)
-    back = np.conj(root[(k * (n % M)) % M])
-    v = np.fft.ifft(np.bincount(js[: c0 + 1] % M, weights=p[: c0 + 1], minlength=M)) * M
-    cs, F = [], []
-    c = c0
-    while True:
-        val = float(np.real(np.dot(v**S, back))) / M
-        f = min(1.0, max(0.0, math.exp(math.log(val) - lognorm) if val > 0 else 0.0))
-        cs.append(c)
-        F.append(f)
-        if c >= hard_max or (c_max is None and 1.0 - f < tail) or c >= cap:
-            break
-        c += 1
-        v = v + p[c] * root[(k * c) % M]
+    vals = _kernels.multinomial_max_coeffs(p, c0, cap, S, n, M)
+    with np.errstate(divide="ignore"):
+        F = np.clip(np.exp(np.log(np.maximum(vals, 0.0)) - lognorm), 0.0, 1.0)
+    cs = np.arange(c0, cap + 1, dtype=np.int64)
+    if c_max is None:  # drop the part of the tail beyond double precision
+        done = np.flatnonzero(1.0 - F < tail)
+        if done.size:
+            cs, F = cs[: done[0] + 1], F[: done[0] + 1]
     F = np.maximum.accumulate(np.array(F))
     if cs[-1] == n:
         F[-1] = 1.0
     return np.array(cs, dtype=np.int64), F
+
+
+@lru_cache(maxsize=256)
+def _cached_cdf(n: int, S: int):
+    return multinomial_max_cdf(n, S)
 
 
 def _tier_cdf(degrees: np.ndarray, S: int):
@@ -282,7 +288,7 @@ def _tier_cdf(degrees: np.ndarray, S: int):
     vals, mult = np.unique(degrees[degrees > 0], return_counts=True)
     if vals.size == 0:
         return np.array([0], dtype=np.int64), np.array([1.0])
-    curves = [multinomial_max_cdf(int(v), S) for v in vals]
+    curves = [_cached_cdf(int(v), S) for v in vals]
     cmax = max(int(c[-1]) for c, _ in curves)
     grid = np.arange(cmax + 1, dtype=np.int64)
     logF = np.zeros(grid.size)
