@@ -38,6 +38,20 @@ def _final_gap(d: dict):
     return gap_pct(d.get("objective"), _bks(d))
 
 
+def _log_gap_axis(ax) -> None:
+    """Log y axis for gaps in %, with plain-number tick labels (0.5, 1, 2, 5 ...)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+
+
+#: gaps below this (%) are drawn at it on log axes (a gap of 0 has no logarithm)
+GAP_FLOOR = 0.01
+
+
 def _save(fig, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120, bbox_inches="tight")
@@ -79,7 +93,7 @@ def _gap_series(d: dict):
     bks = _bks(d)
     hist = [h for h in d.get("history") or [] if isinstance(h, (list, tuple)) and len(h) == 2 and h[1] is not None]
     ts = [float(h[0]) for h in hist]
-    vs = [gap_pct(float(h[1]), bks) if bks else float(h[1]) for h in hist]
+    vs = [max(gap_pct(float(h[1]), bks), GAP_FLOOR) if bks else float(h[1]) for h in hist]
     return ts, vs
 
 
@@ -101,7 +115,7 @@ def plot_gap_vs_time(results: list[dict], path: Path) -> Path | None:
     grid = np.linspace(0, tmax or 1.0, 300)
     fig, ax = plt.subplots(figsize=(6.5, 4))
     for label, series in by.items():
-        mean, share = [], []
+        mean, full = [], []
         for t in grid:
             now = []
             for ts, gs in series:
@@ -109,11 +123,14 @@ def plot_gap_vs_time(results: list[dict], path: Path) -> Path | None:
                 if k >= 0:
                     now.append(gs[k])
             mean.append(np.mean(now) if now else np.nan)
-            share.append(len(now) / len(series))
-        ax.plot(grid, mean, label=f"{label} ({len(series)} runs)")
-    ax.set_yscale("symlog", linthresh=0.1)
+            full.append(len(now) == len(series))
+        mean, full = np.array(mean), np.array(full)
+        # dotted while some runs have no solution yet (the mean is over fewer runs), solid after
+        line = ax.plot(grid, np.where(full, np.nan, mean), ":")[0]
+        ax.plot(grid, np.where(full, mean, np.nan), color=line.get_color(), label=f"{label} ({len(series)} runs)")
+    _log_gap_axis(ax)
     ax.set_xlabel("time, s")
-    ax.set_ylabel("mean gap to BKS, % (runs with a solution)")
+    ax.set_ylabel("mean gap to BKS, % (dotted: not all runs solved yet)")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
     ax.set_title("Gap vs time")
@@ -181,7 +198,7 @@ def plot_convergence(results: list[dict], folder: Path, fmt: str = "png") -> lis
                            label=None if lab in colors else lab)
             colors.setdefault(lab, line[0].get_color())
         if has_bks:
-            ax.set_yscale("symlog", linthresh=0.1)
+            _log_gap_axis(ax)
         ax.set_xlabel("time, s")
         ax.set_ylabel("gap to BKS, %" if has_bks else "objective")
         ax.grid(True, alpha=0.3)

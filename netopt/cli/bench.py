@@ -34,7 +34,9 @@ def _print_summary(rows: list[dict], as_json: bool, title: str) -> None:
     if as_json:
         print_json(summary)
     else:
-        out().print(table(title, SUMMARY_COLUMNS, summary_rows(summary)))
+        t = table(title, SUMMARY_COLUMNS, summary_rows(summary))
+        t.columns[0].min_width = max([len(str(s["solver"])) for s in summary] + [6])  # labels are never cut
+        out().print(t)
 
 
 @app.command("run")
