@@ -10,7 +10,7 @@ import importlib
 
 import typer
 
-from . import routing
+from . import routing, traffic
 
 app = typer.Typer(
     name="netopt",
@@ -21,6 +21,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 routing.register(app)
+traffic.register(app)
 
 # command groups that live in their own modules, mounted when present
 for _module, _name in (("fabric", "fabric"),):
