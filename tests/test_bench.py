@@ -283,3 +283,20 @@ def test_cli_suites():
 def test_gap_pct():
     assert gap_pct(110, 100) == pytest.approx(10.0)
     assert gap_pct(None, 100) is None and gap_pct(5, None) is None and gap_pct(5, 0) is None
+
+
+# last: it kills workers of the shared cluster (the nannies restart them)
+def test_dead_workers_are_retried_and_a_task_that_always_kills_is_an_error(client, tmp_path):
+    def maybe_die(marker: str, always: bool):
+        import os
+        from pathlib import Path
+
+        if always or not Path(marker).exists():
+            Path(marker).touch()
+            os._exit(1)  # the worker process dies mid-task
+        return "ok"
+
+    outs = {o.index: o for o in run_tasks(maybe_die, [(str(tmp_path / "a"), False), (str(tmp_path / "b"), True)],
+                                          client, retries=1)}
+    assert outs[0].value == "ok" and outs[0].error is None  # died once, rerun on a fresh worker
+    assert outs[1].value is None and type(outs[1].error).__name__ == "KilledWorker"
