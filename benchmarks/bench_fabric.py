@@ -57,6 +57,7 @@ def warmup():
     fab = leaf_spine(4, 2, 2)
     c = all_to_all(8, 1e6)
     ecmp_monte_carlo(fab, c, n_seeds=2)
+    ecmp_exact(fab, c)
     ecmp_monte_carlo(fat_tree(4), all_to_all(16, 1e6), n_seeds=2)
 
 
