@@ -654,10 +654,19 @@ def _sectors_overlap(sec, a, b):
 
 @njit(cache=True, inline="always")
 def _may_improve(kind, ru, pu, rv, pv, routes, rlen, fwd, rcost, dist, dem, prm):
-    """Cheap filter for an inter-route move (as HGS-CVRP): False when the new distance plus the new
-    load penalty (a lower bound of the new penalised cost) cannot beat the current cost."""
+    """Cheap filter (as HGS-CVRP): False when the new distance plus the new load penalty (a lower
+    bound of the new penalised cost, time penalties being >= 0) cannot beat the current cost.
+    Same-route moves are filtered only when u and v are 4+ positions apart (or 2-opt on a
+    symmetric matrix), where the node formulas are exact."""
     eu = rlen[ru] + 1
     ev = rlen[rv] + 1
+    if ru == rv:
+        # same route: the node formulas below hold when u and v are far enough apart
+        if kind == 7:
+            if prm[5] == 0.0:
+                return True
+        elif abs(pu - pv) < 4:
+            return True
     u = routes[ru, pu]
     a = routes[ru, pu - 1]
     x = routes[ru, pu + 1]
@@ -708,11 +717,17 @@ def _may_improve(kind, ru, pu, rv, pv, routes, rlen, fwd, rcost, dist, dem, prm)
         delta = dist[u, v] + dist[x, y] - dist[u, x] - dist[v, y]
         la = fwd[ru, pu, 1] + fwd[rv, pv, 1]
         lb = loadu + loadv - la
+    elif kind == 7:
+        delta = dist[u, v] + dist[x, y] - dist[u, x] - dist[v, y]
+        la = loadu
+        lb = 0.0
     else:  # 9
         delta = dist[u, y] + dist[v, x] - dist[u, x] - dist[v, y]
         la = fwd[ru, pu, 1] + loadv - fwd[rv, pv, 1]
         lb = fwd[rv, pv, 1] + loadu - fwd[ru, pu, 1]
     cap = prm[0]
+    if ru == rv:
+        return fwd[ru, eu, 0] + delta + prm[3] * max(loadu - cap, 0.0) < rcost[ru] - EPS
     lower = (fwd[ru, eu, 0] + fwd[rv, ev, 0] + delta
              + prm[3] * (max(la - cap, 0.0) + max(lb - cap, 0.0)))
     return lower < rcost[ru] + rcost[rv] - EPS
@@ -730,7 +745,7 @@ def _try_pair(kmask, ru, pu, rv, pv, routes, rlen, fwd, bwd, node_route, node_po
             continue
         if ru != rv and kind == 7:
             continue
-        if ru != rv and not _may_improve(kind, ru, pu, rv, pv, routes, rlen, fwd, rcost, dist, dem, prm):
+        if not _may_improve(kind, ru, pu, rv, pv, routes, rlen, fwd, rcost, dist, dem, prm):
             continue
         d, ma, mb = move_delta(kind, ru, pu, rv, pv, routes, rlen, fwd, bwd, rcost, dist, tt, tw_e, tw_l,
                                dem, prm, PA, PB)

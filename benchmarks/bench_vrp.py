@@ -1,0 +1,99 @@
+"""VRP benchmark: gap to BKS (%) of HGS and OR-Tools at fixed time limits, one core, same script.
+
+Usage (from the repository root)::
+
+    .venv/bin/python benchmarks/bench_vrp.py --set cvrp --max-n 400 --time-limits 10 30
+    .venv/bin/python benchmarks/bench_vrp.py --set vrptw --solvers hgs --time-limits 30 --instances C101 R101
+
+Prints one row per instance (cost and gap per solver and limit), then the mean gaps, the
+HGS / OR-Tools ratio of mean gaps, and the number of infeasible results. Numba compilation is
+done once up front (``compile_s``) and not charged to the first instance. The machine may be
+shared: compare gaps and ratios, not absolute speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+DATASETS = ROOT.parent / "shared" / "datasets"
+
+
+def bks_table(kind: str) -> dict[str, tuple[int, float]]:
+    path = DATASETS / kind / "BKS.csv"
+    out = {}
+    with open(path) as f:
+        for row in csv.DictReader(f):
+            out[row["instance"]] = (int(row["n"]), float(row.get("bks") or row.get("bks_distance")))
+    return out
+
+
+def instance_path(kind: str, name: str) -> Path:
+    return DATASETS / kind / f"{name}.vrp" if kind == "cvrp" else DATASETS / kind / "solomon" / f"{name}.vrp"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--set", choices=("cvrp", "vrptw"), default="cvrp")
+    ap.add_argument("--max-n", type=int, default=400, help="largest number of customers")
+    ap.add_argument("--instances", nargs="*", help="instance names (default: all up to --max-n)")
+    ap.add_argument("--time-limits", nargs="+", type=float, default=[10.0, 30.0], help="seconds per run")
+    ap.add_argument("--solvers", nargs="+", default=["hgs", "ortools"])
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+
+    if not DATASETS.exists():
+        print(f"datasets not found at {DATASETS}", file=sys.stderr)
+        return 2
+    from netopt.io import load_instance
+    from netopt.solvers import get_solver
+    from netopt.solvers.vrp.hgs import warm_up
+
+    t = time.perf_counter()
+    compile_s = warm_up()
+    print(f"# numba warm-up (compile or cache load): {compile_s:.2f} s", file=sys.stderr)
+    bks = bks_table(args.set)
+    names = args.instances or [k for k, (n, _) in bks.items() if n <= args.max_n]
+    cols = [(s, tl) for tl in args.time_limits for s in args.solvers]
+    gaps: dict[tuple[str, float], list[float]] = {c: [] for c in cols}
+    infeasible = {c: 0 for c in cols}
+    header = f"{'instance':<14}{'n':>5}{'BKS':>10}" + "".join(f"{s + '@' + format(tl, 'g') + 's':>22}" for s, tl in cols)
+    print(header)
+    print("-" * len(header))
+    for name in names:
+        n, best = bks[name]
+        inst = load_instance(instance_path(args.set, name))
+        cells = []
+        for s, tl in cols:
+            res = get_solver(s).solve(inst, time_limit=tl, seed=args.seed)
+            if res.objective is None:
+                infeasible[(s, tl)] += 1
+                cells.append(f"{'infeasible':>22}")
+                continue
+            gap = 100.0 * (res.objective - best) / best
+            gaps[(s, tl)].append(gap)
+            cells.append(f"{res.objective:>12.1f} {gap:>7.2f}% ")
+        print(f"{name:<14}{n:>5}{best:>10.1f}" + "".join(cells), flush=True)
+    print("-" * len(header))
+    mean = {c: (sum(g) / len(g) if g else float("nan")) for c, g in gaps.items()}
+    print(f"{'mean gap %':<29}" + "".join(f"{mean[c]:>21.3f} " for c in cols))
+    print(f"{'infeasible':<29}" + "".join(f"{infeasible[c]:>21d} " for c in cols))
+    if "hgs" in args.solvers and "ortools" in args.solvers:
+        for tl in args.time_limits:
+            o = mean[("ortools", tl)]
+            ratio = mean[("hgs", tl)] / o if o else float("nan")
+            print(f"hgs/ortools mean-gap ratio @ {tl:g}s: {ratio:.3f}")
+    print(f"# {len(names)} instances, seed {args.seed}, total {time.perf_counter() - t:.0f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
