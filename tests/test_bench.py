@@ -205,7 +205,7 @@ def test_resume_runs_only_what_is_missing(bench, instance_dir, client, tmp_path)
     res = run_benchmark(resolve_instances(str(instance_dir)), parse_solvers(SOLVERS), [0], TL, out, client=client)
     assert sorted(f"{r.instance.stem}/{r.solver.label}" for r in res.executed) == [
         "g10/ortools", "g12/ortools:first_solution=SAVINGS"]
-    assert res.skipped == 6 and len(res.rows) == 8
+    assert res.skipped == 6 and len(res.rows) == 8 and len(res.planned_rows) == 8
     for name, t in before.items():  # finished runs (errors included) untouched
         if not name.startswith("g12__ortools-first"):
             assert (runs / name).stat().st_mtime_ns == t
@@ -242,7 +242,8 @@ def test_cli_run_resumes_and_prints_the_summary(bench, instance_dir, tmp_path):
     assert "ran 1 (0 errors), skipped 1" in r.output
     summary = json.loads(r.stdout[r.stdout.index("["):])
     assert (out / "runs" / "g8__ortools__s1.json").is_file()
-    assert {s["solver"]: s["runs"] for s in summary} == {"ortools": 5, "ortools:first_solution=SAVINGS": 4}
+    assert [(s["solver"], s["runs"], s["instances"]) for s in summary] == [("ortools", 2, 1)]  # this command's runs
+    assert len(collect(out)) == 9
 
 
 @pytest.mark.parametrize("args, code, msg", [

@@ -256,7 +256,10 @@ class Run:
 
 @dataclass
 class BenchOutcome:
-    """What ``run_benchmark`` did: planned, skipped (already done) and executed runs, and the table."""
+    """What ``run_benchmark`` did: planned, skipped (already done) and executed runs, and the table.
+
+    ``rows`` is the whole folder's table; ``planned_rows`` only the runs this call asked for.
+    """
 
     out: Path
     planned: int
@@ -265,6 +268,12 @@ class BenchOutcome:
     errors: int
     rows: list[dict]
     tables: list[Path]
+    runs: list[Run] = field(default_factory=list)
+
+    @property
+    def planned_rows(self) -> list[dict]:
+        names = {r.path.name for r in self.runs}
+        return [row for row in self.rows if Path(str(row["result_file"])).name in names]
 
 
 def result_path(out: Path, instance: Path, solver: SolverSpec, seed: int) -> Path:
@@ -390,4 +399,4 @@ def run_benchmark(
                     consume(c)
     finally:  # also on Ctrl-C: the table holds what finished
         rows, tables = write_table(out)
-    return BenchOutcome(out, len(runs), skipped, executed, errors, rows, tables)
+    return BenchOutcome(out, len(runs), skipped, executed, errors, rows, tables, runs)

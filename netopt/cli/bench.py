@@ -57,7 +57,7 @@ def run(
     as_json: Annotated[bool, typer.Option("--json", help="Print the per-solver summary as JSON instead of a table.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ):
-    """Run every (instance, solver, seed) not yet in --out; print the summary (gap to BKS, time, feasible share).
+    """Run every (instance, solver, seed) not yet in --out; print their summary (gap to BKS, time, feasible share).
 
     One Result JSON per run is written as it completes, so rerunning the same command resumes an interrupted benchmark.
     """
@@ -96,8 +96,7 @@ def run(
                             log=lambda m: progress.console.print(m, highlight=False), on_start=on_start, on_done=on_done)
     err.print(f"ran {len(res.executed)} ({res.errors} errors), skipped {res.skipped}; table: "
               + ", ".join(str(p) for p in res.tables), highlight=False, soft_wrap=True)
-    rows = [r for r in res.rows if r["time_limit"] in (None, time_limit)]
-    _print_summary(rows, as_json, f"{out_dir}: {time_limit:g} s per run")
+    _print_summary(res.planned_rows, as_json, f"{out_dir}: {time_limit:g} s per run")
 
 
 @app.command("report")
