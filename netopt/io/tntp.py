@@ -56,9 +56,10 @@ def _meta_number(meta, key, path, kind=int, default=None):
 
 
 def read_net(path) -> tuple[dict, np.ndarray, dict[str, float]]:
-    """Parse ``_net.tntp``: returns (fields, link matrix with one row per link, numeric metadata).
+    """Parse ``_net.tntp``: returns (numeric metadata, link matrix with one row per link, raw metadata).
 
-    The link matrix has 10 columns (standard) or 11 (an extra cost column)."""
+    The link matrix has 10 columns (standard) or 11 (an extra cost column). Files with
+    ``<NUMBER OF NEW LINKS>`` (Rey's DNDP instances) list the new links after the existing ones."""
     text, _ = read_text(path)
     meta, body = _metadata(text, path)
     info = {
@@ -66,6 +67,7 @@ def read_net(path) -> tuple[dict, np.ndarray, dict[str, float]]:
         "nodes": _meta_number(meta, "NUMBER OF NODES", path),
         "ftn": _meta_number(meta, "FIRST THRU NODE", path, default=1),
         "links": _meta_number(meta, "NUMBER OF LINKS", path),
+        "new_links": _meta_number(meta, "NUMBER OF NEW LINKS", path, default=0),
         "toll_factor": _meta_number(meta, "TOLL FACTOR", path, float, 0.0),
         "distance_factor": _meta_number(meta, "DISTANCE FACTOR", path, float, 0.0),
     }
@@ -86,8 +88,9 @@ def read_net(path) -> tuple[dict, np.ndarray, dict[str, float]]:
         except ValueError:
             bad = next(t for t in toks if not _isnum(t))
             raise InstanceFormatError(path, "links", f"non-numeric value {bad[:20]!r}", lineno) from None
-    if len(rows) != info["links"]:
-        raise InstanceFormatError(path, "<NUMBER OF LINKS>", f"says {info['links']} but the file has {len(rows)} link rows")
+    if len(rows) != info["links"] + info["new_links"]:
+        what = f"{info['links']}" + (f" + {info['new_links']} new" if info["new_links"] else "")
+        raise InstanceFormatError(path, "<NUMBER OF LINKS>", f"says {what} but the file has {len(rows)} link rows")
     a = np.array(rows)
     if not np.all(np.isfinite(a)):
         raise InstanceFormatError(path, "links", "non-finite value")
