@@ -6,11 +6,9 @@ Library errors become a one-line message and a non-zero exit at the edge (``_out
 
 from __future__ import annotations
 
-import importlib
-
 import typer
 
-from . import routing, traffic
+from . import bench, fabric, routing, traffic
 
 app = typer.Typer(
     name="netopt",
@@ -22,16 +20,8 @@ app = typer.Typer(
 )
 routing.register(app)
 traffic.register(app)
-
-# command groups that live in their own modules, mounted when present
-for _module, _name in (("fabric", "fabric"),):
-    try:
-        _sub = importlib.import_module(f"{__name__}.{_module}")
-    except ModuleNotFoundError as _e:
-        if _e.name != f"{__name__}.{_module}":
-            raise
-    else:
-        app.add_typer(_sub.app, name=_name)
+app.add_typer(fabric.app, name="fabric")
+app.add_typer(bench.app, name="bench")
 
 
 def main() -> None:

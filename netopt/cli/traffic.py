@@ -49,6 +49,8 @@ def gap_progress(target: float, label: str):
 
 
 def register(app: typer.Typer) -> None:
+    app.add_typer(ndp_app, name="ndp")
+
     @app.command()
     @handle_errors
     def assign(
@@ -107,3 +109,101 @@ def _flows_csv(data: dict) -> str:
     for link in data["links"]:
         w.writerow([link["link"], link["from"], link["to"], repr(link["flow"]), repr(link["cost"]), link["voc"]])
     return buf.getvalue()
+
+
+ndp_app = typer.Typer(help="Bi-level network design: choose links / lanes / capacity under a budget, "
+                           "with user equilibrium as the lower level.", no_args_is_help=True)
+
+
+class Kind(str, Enum):
+    auto = "auto"
+    dndp = "dndp"
+    lanes = "lanes"
+    cndp = "cndp"
+
+
+class DesignMethod(str, Enum):
+    ga = "ga"
+    enumerate = "enumerate"
+    greedy = "greedy"
+
+
+def load_design_problem(path: Path, kind: Kind, trips: Path | None, budget: float, lanes: int, upper: float):
+    """Build the design problem a path describes (see ``netopt ndp solve --help``)."""
+    from ..exceptions import NetoptError
+    from ..solvers.design import lane_addition, load_cndp, load_dndp
+
+    if kind is Kind.auto:
+        if path.is_dir() and (path / "net2.txt").is_file():
+            kind = Kind.cndp
+        elif path.is_file() and "<NUMBER OF NEW LINKS>" in path.read_text(errors="replace")[:2000].upper():
+            kind = Kind.dndp
+        else:
+            raise NetoptError(f"{path}: cannot tell the design problem kind; give --kind dndp|lanes|cndp")
+    if kind is Kind.cndp:
+        folder = path if path.is_dir() else path.parent
+        net, dem = (folder / "net2.txt", folder / "demand2.txt") if path.is_dir() else (path, trips or folder / "demand2.txt")
+        return load_cndp(net, dem, upper=upper)
+    if kind is Kind.dndp:
+        if trips is None:
+            near = sorted(path.parent.glob("*_trips.tntp"))
+            if not near:
+                raise NetoptError(f"{path}: no trips file beside it; give --trips (Rey's Sioux Falls instances use "
+                                  "SiouxFalls/SiouxFalls_trips.tntp)")
+            trips = near[0]
+        return load_dndp(path, trips, budget)
+    return lane_addition(load_network(path, trips), budget, lanes)
+
+
+@ndp_app.command("solve")
+@handle_errors
+def ndp_solve(
+    problem: Annotated[Path, typer.Argument(help="DNDP file (TNTP + cost column), a TNTP network (lanes), or a CNDP folder (net2.txt, demand2.txt).", show_default=False)],
+    kind: Annotated[Kind, typer.Option("--kind", "-k", help="dndp (new links), lanes (one more lane per link), cndp (continuous capacity); auto detects dndp and cndp.")] = Kind.auto,
+    method: Annotated[DesignMethod, typer.Option("--method", "-m", help="ga (genetic algorithm), enumerate (exact, <= 20 binary candidates), greedy (benefit/cost + swaps).")] = DesignMethod.ga,
+    budget: Annotated[float, typer.Option("--budget", "-b", min=0.0, max=1.0, help="Budget as a share of the total cost of all candidates (0.25 = 25 %); dndp and lanes.")] = 0.5,
+    lanes: Annotated[int, typer.Option("--lanes", min=1, help="lanes: existing lanes per link; one more adds capacity/lanes.")] = 2,
+    upper: Annotated[float, typer.Option("--upper", min=0.0, help="cndp: largest capacity addition per candidate, in the network's capacity unit.")] = 25.0,
+    trips: Annotated[Optional[Path], typer.Option("--trips", help="_trips.tntp (dndp, lanes) or demand matrix (cndp) when not beside the network.")] = None,
+    time_limit: Annotated[float, typer.Option("--time-limit", "-t", min=0.001, help="Search time in seconds (re-scoring comes after).")] = 60.0,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same search.")] = 0,
+    gap: Annotated[float, typer.Option("--gap", min=1e-12, help="Relative UE gap while searching (dimensionless; enumerate uses at most 1e-6).")] = 1e-5,
+    rescore_gap: Annotated[float, typer.Option("--rescore-gap", min=1e-12, help="Relative UE gap of the exact re-scoring of the best designs.")] = 1e-8,
+    workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Processes evaluating designs in parallel (1 = in this process, with warm starts).")] = 1,
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address (tcp://host:8786) to evaluate designs on a cluster.")] = None,
+    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="GA parameter KEY=VALUE: population, elite, crossover (probability), mutation (per-gene probability), generations (stop after this many).")] = None,
+    result_path: Annotated[Optional[Path], typer.Option("--result", help="Write the Result JSON here.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Result JSON on stdout.")] = False,
+):
+    """Search for the best design; the best designs are re-scored with exact UE at --rescore-gap."""
+    from ..solvers.design import solve_design
+    from .routing import _parse_params
+
+    if result_path is not None:
+        check_writable(result_path)
+    prob = load_design_problem(problem, kind, trips, budget, lanes, upper)
+    params = _parse_params(param)
+    progress = Progress(TextColumn(f"[bold]{method.value}[/] {prob.name}"), BarColumn(),
+                        TextColumn("{task.completed:>5.0f}/{task.total:g} s  best {task.fields[best]}  designs {task.fields[n]}"),
+                        console=err, transient=True)
+    task = progress.add_task("ndp", total=time_limit, best="-", n=0)
+
+    def update(state):
+        progress.update(task, completed=min(state.elapsed(), time_limit), best=f"{state.best_obj:,.6g}", n=len(state.ranked))
+
+    with progress:
+        res = solve_design(prob, method.value, time_limit=time_limit, seed=seed, gap=gap, rescore_gap=rescore_gap,
+                           workers=workers, scheduler=scheduler, progress=update, **params)
+    if result_path is not None:
+        write_atomic(result_path, res.to_json() + "\n")
+    if as_json:
+        print_json(res.to_dict())
+        return
+    sol = res.solution
+    rows = [["problem", f"{prob.name} ({prob.kind}, {prob.size} candidates)"], ["method", method.value],
+            ["status", res.status], ["objective (exact UE)", sol["objective_exact"]],
+            ["objective while searching", sol["objective_search"]], ["TSTT", sol["tstt"]],
+            ["investment", sol["investment"]], ["budget", sol["budget"]],
+            ["chosen", ", ".join(f"{d['from']}->{d['to']}" + ("" if prob.binary else f" +{d['value']:.3g}") for d in sol["design"]) or "none"],
+            ["designs evaluated", res.extra["designs_seen"]], ["time (s)", res.runtime_s]]
+    out().print(table(None, ["field", "value"], rows))

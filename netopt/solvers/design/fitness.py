@@ -38,7 +38,7 @@ class ExactFitness:
 
     name = "exact"
 
-    def __init__(self, problem: DesignProblem, gap: float = 1e-4, method: str = "gp", keep: int = 256):
+    def __init__(self, problem: DesignProblem, gap: float = 1e-5, method: str = "gp", keep: int = 256):
         self.problem = problem
         self.gap = gap
         self.method = method
@@ -76,7 +76,7 @@ class ExactFitness:
             out[i] = self.cache[key] = self.problem.objective(res.tstt, d)
         return out
 
-    def rescore(self, design: np.ndarray, gap: float = 1e-6) -> tuple[float, Assignment]:
+    def rescore(self, design: np.ndarray, gap: float = 1e-8) -> tuple[float, Assignment]:
         """Exact objective at a tight gap (warm-started from the search's equilibrium)."""
         key = design_key(design)
         res = self._solve(design, self.states.get(key, self.last), gap)
@@ -95,7 +95,7 @@ class PooledFitness:
 
     name = "exact"
 
-    def __init__(self, problem: DesignProblem, gap: float = 1e-4, workers: int = 2, scheduler: str | None = None):
+    def __init__(self, problem: DesignProblem, gap: float = 1e-5, workers: int = 2, scheduler: str | None = None):
         self.problem, self.gap, self.workers, self.scheduler = problem, gap, max(1, workers), scheduler
         self.local = ExactFitness(problem, gap)  # cache, tstt, and rescoring
         self.evaluations = 0
@@ -147,5 +147,5 @@ class PooledFitness:
             self.evaluations += len(todo)
         return np.array([self.local.cache[k] for k in keys])
 
-    def rescore(self, design, gap=1e-6):
+    def rescore(self, design, gap=1e-8):
         return self.local.rescore(design, gap)
