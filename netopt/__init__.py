@@ -21,7 +21,7 @@ from .model import Result, RoutingInstance, RoutingSolution
 __version__ = "0.1.0"
 
 #: solver used when none is named
-DEFAULT_SOLVER = "ortools"
+DEFAULT_SOLVER = "hgs"
 
 
 def load_instance(path, *, rounding: str = "auto") -> RoutingInstance:

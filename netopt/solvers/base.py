@@ -176,12 +176,18 @@ class Solver:
             raise UnsupportedInstanceError(f"solver {self.name} cannot solve {instance.name}: {why}")
         resolved = self.resolve_params(params)
         instance.check_feasible()
+        compile_s = self.prepare()  # JIT compilation is not charged to the time limit
         state = SearchState(time_limit, max_iterations, progress)
         if initial is not None and initial.is_feasible:
             state.improve(initial.cost, initial.routes)
         with interrupt_guard(state):
             extra = self._solve(instance, state, seed=seed, initial=initial, **resolved) or {}
+        extra["compile_s"] = round(compile_s, 4)
         return self._result(instance, state, resolved, seed, extra)
+
+    def prepare(self) -> float:
+        """One-off set-up before the clock starts (e.g. compiling Numba kernels); returns seconds spent."""
+        return 0.0
 
     def _solve(self, instance, state: SearchState, *, seed: int, initial, **params) -> dict | None:
         raise NotImplementedError

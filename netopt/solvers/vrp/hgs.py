@@ -395,8 +395,10 @@ class HGS(Solver):
             self._manage_penalties()
 
     # ------------------------------------------------------------------ search
+    def prepare(self) -> float:
+        return warm_up()
+
     def _solve(self, instance, state: SearchState, *, seed: int, initial, **params) -> dict:
-        compile_s = warm_up()
         self.inst, self.state, self.p = instance, state, params
         self.rng = np.random.default_rng(seed)
         self.data = d = _Data(instance, params["granular"])
@@ -438,5 +440,5 @@ class HGS(Solver):
             if self.no_improve >= params["restart_after"] and not state.should_stop():
                 restarts += 1
                 self._initial_population()
-        return {"compile_s": round(compile_s, 4), "restarts": restarts, "fleet_slots": self.K,
+        return {"restarts": restarts, "fleet_slots": self.K,
                 "penalty_load": round(self.pc, 6), "penalty_time": round(self.ptw, 6)}
