@@ -9,6 +9,17 @@ from .exceptions import NetoptError
 from .model import RoutingSolution
 
 
+def _save(fig, path) -> None:
+    import matplotlib.pyplot as plt
+
+    try:
+        fig.savefig(Path(path))
+    except OSError as e:
+        raise NetoptError(f"{path}: cannot write: {e.strerror}") from None
+    finally:
+        plt.close(fig)
+
+
 def plot_routes(solution: RoutingSolution, path) -> None:
     """Draw each route in its own colour over the customers; the depot is a black square."""
     inst = solution.instance
@@ -32,12 +43,7 @@ def plot_routes(solution: RoutingSolution, path) -> None:
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_xticks([]), ax.set_yticks([])
     fig.tight_layout()
-    try:
-        fig.savefig(Path(path))
-    except OSError as e:
-        raise NetoptError(f"{path}: cannot write: {e.strerror}") from None
-    finally:
-        plt.close(fig)
+    _save(fig, path)
 
 
 def plot_network(network, flow, path) -> None:
@@ -76,9 +82,4 @@ def plot_network(network, flow, path) -> None:
     fig.colorbar(lc, ax=ax, shrink=0.7, label="volume / capacity")
     ax.set_title(f"{net.name}: equilibrium volume/capacity (max {voc.max():.2f})")
     fig.tight_layout()
-    try:
-        fig.savefig(Path(path))
-    except OSError as e:
-        raise NetoptError(f"{path}: cannot write: {e.strerror}") from None
-    finally:
-        plt.close(fig)
+    _save(fig, path)

@@ -199,6 +199,39 @@ def assign(
 
 
 
+class _Monitor:
+    """Measures the relative gap after each iteration, keeps the history, decides when to stop,
+    and builds the final :class:`Assignment`; shared by all methods."""
+
+    def __init__(self, net, costs, is_open, gap_target, max_it, time_limit, progress, start):
+        self.net, self.costs, self.is_open = net, costs, is_open
+        self.gap_target, self.max_it, self.time_limit = gap_target, max_it, time_limit
+        self.progress, self.start = progress, start
+        self.y = np.empty(net.num_links)  # all-or-nothing flows at the last measurement
+        self.history: list = []
+        self.gap, self.sptt = np.inf, 0.0
+
+    def measure(self, x, it) -> np.ndarray:
+        """Link costs at ``x``; updates gap, SPTT and the all-or-nothing flows ``y``."""
+        t = self.costs.cost(x)
+        self.sptt = _aon(self.net, t, self.is_open, self.y)
+        tstt = float(t @ x)
+        self.gap = (tstt - self.sptt) / tstt if tstt > 0 else 0.0
+        self.history.append([round(time.perf_counter() - self.start, 5), self.gap])
+        if self.progress is not None:
+            self.progress(it, self.gap)
+        return t
+
+    def done(self, it) -> bool:
+        return (self.gap <= self.gap_target or it >= self.max_it
+                or (self.time_limit is not None and time.perf_counter() - self.start >= self.time_limit))
+
+    def result(self, method, x, it, paths=None) -> Assignment:
+        t = self.costs.cost(x)
+        return Assignment(method, x, t, float(self.gap), float(self.costs.beckmann(x)), float(t @ x), float(self.sptt),
+                          it, time.perf_counter() - self.start, bool(self.gap <= self.gap_target), self.history, paths)
+
+
 def _frank_wolfe(net, method, is_open, gap_target, max_it, time_limit, warm, progress, start) -> Assignment:
     costs = _Costs(net)
     if warm is not None and not warm.flow[~is_open].any():
@@ -206,21 +239,16 @@ def _frank_wolfe(net, method, is_open, gap_target, max_it, time_limit, warm, pro
     else:
         x = np.empty(net.num_links)
         _aon(net, costs.cost(np.zeros(net.num_links)), is_open, x)
-    y = np.empty_like(x)
+    mon = _Monitor(net, costs, is_open, gap_target, max_it, time_limit, progress, start)
     s1 = s2 = None  # previous targets s_{k-1}, s_{k-2}
     tau = 0.0  # previous step size
-    history, it, gap, sptt = [], 0, np.inf, 0.0
+    it = 0
     while True:
-        t = costs.cost(x)
-        sptt = _aon(net, t, is_open, y)
-        tstt = float(t @ x)
-        gap = (tstt - sptt) / tstt if tstt > 0 else 0.0
-        history.append([round(time.perf_counter() - start, 5), gap])
-        if progress is not None:
-            progress(it, gap)
-        if gap <= gap_target or it >= max_it or (time_limit is not None and time.perf_counter() - start >= time_limit):
+        mon.measure(x, it)
+        if mon.done(it):
             break
         it += 1
+        y = mon.y
         target = y
         if method in ("cfw", "bfw") and s1 is not None and tau < 1.0:
             h = costs.derivative(x)
@@ -232,9 +260,7 @@ def _frank_wolfe(net, method, is_open, gap_target, max_it, time_limit, warm, pro
         tau = K.line_search(x, d, *costs.args, costs.c0, LINE_SEARCH_ITERS)
         x = np.maximum(x + tau * d, 0.0)
         s2, s1 = s1, target.copy()
-    res = Assignment(method, x, costs.cost(x), float(gap), float(costs.beckmann(x)), float(costs.cost(x) @ x),
-                     float(sptt), it, time.perf_counter() - start, bool(gap <= gap_target), history)
-    return res
+    return mon.result(method, x, it)
 
 
 def _cfw_target(x, y, s1, h, max_alpha=0.99999):
@@ -326,18 +352,11 @@ def _gradient_projection(net, is_open, gap_target, max_it, time_limit, warm, inn
     costs = _Costs(net)
     t0 = costs.cost(np.zeros(net.num_links))
     st, x = _initial_paths(net, is_open, t0 if warm is None else costs.cost(warm.flow), None if warm is None else warm.paths)
-    t = costs.cost(x)
-    y = np.empty_like(x)
-    history, it = [], 0
+    mon = _Monitor(net, costs, is_open, gap_target, max_it, time_limit, progress, start)
+    it = 0
     while True:
-        t = costs.cost(x)  # refresh against drift of the incremental updates
-        sptt = _aon(net, t, is_open, y)
-        tstt = float(t @ x)
-        gap = (tstt - sptt) / tstt if tstt > 0 else 0.0
-        history.append([round(time.perf_counter() - start, 5), gap])
-        if progress is not None:
-            progress(it, gap)
-        if gap <= gap_target or it >= max_it or (time_limit is not None and time.perf_counter() - start >= time_limit):
+        t = mon.measure(x, it)  # fresh costs also shed the drift of the kernel's incremental updates
+        if mon.done(it):
             break
         it += 1
         (st.od_paths, st.p_off, st.p_len, st.p_flow, st.npool, st.links, st.used, st.free, st.nfree) = K.gp_iteration(
@@ -347,6 +366,4 @@ def _gradient_projection(net, is_open, gap_target, max_it, time_limit, warm, inn
         )
         if it % 20 == 0:  # re-derive link flows from path flows to shed rounding drift
             x = K.path_link_flows(st.od_paths, st.od_np, st.p_off, st.p_len, st.p_flow, st.links, net.num_links)
-    t = costs.cost(x)
-    return Assignment("gp", x, t, float(gap), float(costs.beckmann(x)), float(t @ x), float(sptt), it,
-                      time.perf_counter() - start, bool(gap <= gap_target), history, st)
+    return mon.result("gp", x, it, st)
