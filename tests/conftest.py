@@ -8,17 +8,7 @@ import numpy as np
 import pytest
 
 from netopt.model import RoutingInstance
-
-DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
-
-
-def datasets_dir(sub: str) -> Path:
-    """A folder of ../shared/datasets, or skip the test when it is absent."""
-    p = DATASETS / sub
-    if not p.is_dir():
-        pytest.skip(f"{p} not present")
-    return p
-
+from support import CVRP_TEXT, VRPTW_TEXT
 
 def _grid_xy(n: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, 100, size=(n + 1, 2)).astype(float)
@@ -64,59 +54,6 @@ def tiny_tsp() -> RoutingInstance:
     xy = _grid_xy(7, 3)
     d = np.rint(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)))
     return RoutingInstance("tsp8", d, np.zeros(8, int), 1, num_vehicles=1, coordinates=xy)
-
-
-CVRP_TEXT = """NAME : tiny
-COMMENT : "typed fixture"
-TYPE : CVRP
-DIMENSION : 5
-EDGE_WEIGHT_TYPE : EUC_2D
-CAPACITY : 10
-NODE_COORD_SECTION
-1 0 0
-2 3 4
-3 -3 4
-4 0 -5
-5 1 1
-DEMAND_SECTION
-1 0
-2 4
-3 5
-4 6
-5 2
-DEPOT_SECTION
-1
--1
-EOF
-"""
-
-VRPTW_TEXT = """NAME : tinytw
-TYPE : CVRPTW
-DIMENSION : 4
-VEHICLES : 3
-CAPACITY : 10
-SERVICE_TIME : 2
-EDGE_WEIGHT_TYPE : EUC_2D
-NODE_COORD_SECTION
-1 0 0
-2 1 1
-3 2 2
-4 0 3
-DEMAND_SECTION
-1 0
-2 3
-3 3
-4 3
-TIME_WINDOW_SECTION
-1 0 50
-2 0 10
-3 0 20
-4 5 30
-DEPOT_SECTION
-1
--1
-EOF
-"""
 
 
 @pytest.fixture

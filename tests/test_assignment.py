@@ -8,7 +8,7 @@ import pytest
 from scipy.integrate import quad
 from scipy.optimize import minimize_scalar
 
-from conftest import datasets_dir
+from support import datasets_dir
 from netopt.exceptions import InfeasibleInstanceError, InstanceFormatError, SolverParameterError
 from netopt.io.tntp import load_network, read_flow, read_trips
 from netopt.model import RoadNetwork

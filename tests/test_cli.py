@@ -10,7 +10,7 @@ import time
 import pytest
 from typer.testing import CliRunner
 
-from conftest import datasets_dir
+from support import datasets_dir
 from netopt.cli import app
 
 runner = CliRunner()

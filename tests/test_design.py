@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from conftest import datasets_dir
+from support import datasets_dir
 from netopt.cli import app
 from netopt.exceptions import SolverParameterError
 from netopt.model import RoadNetwork

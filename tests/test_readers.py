@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CVRP_TEXT, VRPTW_TEXT, datasets_dir
+from support import CVRP_TEXT, VRPTW_TEXT, datasets_dir
 from netopt.exceptions import InstanceFormatError, SolutionFormatError
 from netopt.io import (format_sol, format_vrplib, instance_to_json, load_instance, read_routes, read_sol,
                        read_vrplib)

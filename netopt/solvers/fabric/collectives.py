@@ -19,7 +19,7 @@ Examples
 --------
 >>> c = ring_allreduce(4, 1024.0)
 >>> c.src.tolist(), c.dst.tolist(), c.size.tolist(), c.step_repeat.tolist()
-([0, 1, 2, 3], [1, 2, 3, 0], [64.0, 64.0, 64.0, 64.0], [6])
+([0, 1, 2, 3], [1, 2, 3, 0], [256.0, 256.0, 256.0, 256.0], [6])
 """
 
 from __future__ import annotations

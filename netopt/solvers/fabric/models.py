@@ -237,7 +237,7 @@ def multinomial_max_cdf(n: int, S: int, c_max: int | None = None, tail: float = 
     Examples
     --------
     >>> c, F = multinomial_max_cdf(2, 2)   # both in one bin with probability 1/2
-    >>> c.tolist(), [round(x, 12) for x in F]
+    >>> c.tolist(), [round(float(x), 12) for x in F]
     ([1, 2], [0.5, 1.0])
     """
     n, S = int(n), int(S)
