@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -44,6 +45,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--set", choices=("cvrp", "vrptw"), default="cvrp")
     ap.add_argument("--max-n", type=int, default=400, help="largest number of customers")
+    ap.add_argument("--min-n", type=int, default=0, help="smallest number of customers")
     ap.add_argument("--instances", nargs="*", help="instance names (default: all up to --max-n)")
     ap.add_argument("--time-limits", nargs="+", type=float, default=[10.0, 30.0], help="seconds per run")
     ap.add_argument("--solvers", nargs="+", default=["hgs", "ortools"])
@@ -61,11 +63,12 @@ def main(argv=None) -> int:
     compile_s = warm_up()
     print(f"# numba warm-up (compile or cache load): {compile_s:.2f} s", file=sys.stderr)
     bks = bks_table(args.set)
-    names = args.instances or [k for k, (n, _) in bks.items() if n <= args.max_n]
+    names = args.instances or [k for k, (n, _) in bks.items() if args.min_n <= n <= args.max_n]
     cols = [(s, tl) for tl in args.time_limits for s in args.solvers]
     gaps: dict[tuple[str, float], list[float]] = {c: [] for c in cols}
     infeasible = {c: 0 for c in cols}
-    header = f"{'instance':<14}{'n':>5}{'BKS':>10}" + "".join(f"{s + '@' + format(tl, 'g') + 's':>22}" for s, tl in cols)
+    header = (f"{'instance':<14}{'n':>5}{'BKS':>10}" + "".join(f"{s + '@' + format(tl, 'g') + 's':>22}" for s, tl in cols)
+              + f"{'peak RSS MiB':>14}")
     print(header)
     print("-" * len(header))
     for name in names:
@@ -81,7 +84,8 @@ def main(argv=None) -> int:
             gap = 100.0 * (res.objective - best) / best
             gaps[(s, tl)].append(gap)
             cells.append(f"{res.objective:>12.1f} {gap:>7.2f}% ")
-        print(f"{name:<14}{n:>5}{best:>10.1f}" + "".join(cells), flush=True)
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # high-water mark of this process so far
+        print(f"{name:<14}{n:>5}{best:>10.1f}" + "".join(cells) + f"{rss:>14.0f}", flush=True)
     print("-" * len(header))
     mean = {c: (sum(g) / len(g) if g else float("nan")) for c, g in gaps.items()}
     print(f"{'mean gap %':<29}" + "".join(f"{mean[c]:>21.3f} " for c in cols))
