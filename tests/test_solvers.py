@@ -45,6 +45,22 @@ def test_infeasible_instance_is_refused_before_solving(line_cvrp):
         get_solver(SOLVERS[0]).solve(inst, time_limit=1)
 
 
+def skip_unsupported(solver, inst):
+    """Optional solvers (pyvrp) say why they cannot run; the invariant tests skip them then."""
+    why = get_solver(solver).supports(inst)
+    if why:
+        pytest.skip(why)
+
+
+def test_optional_solver_missing_is_a_clear_error(line_cvrp, monkeypatch):
+    from netopt.exceptions import UnsupportedInstanceError
+    from netopt.solvers.vrp import pyvrp as wrapper
+
+    monkeypatch.setattr(wrapper, "_available", lambda: False)
+    with pytest.raises(UnsupportedInstanceError, match="pip install pyvrp"):
+        get_solver("pyvrp").solve(line_cvrp, time_limit=1)
+
+
 def brute_force_optimum(inst: RoutingInstance) -> float:
     """Enumerate set partitions x orders for tiny instances (validator decides feasibility)."""
     customers = list(range(1, inst.num_nodes))
@@ -80,6 +96,7 @@ def brute_force_optimum(inst: RoutingInstance) -> float:
 @pytest.mark.parametrize("fixture", ["line_cvrp", "small_vrptw", "asym_instance", "tiny_tsp"])
 def test_every_solver_returns_validated_optimal_routes_on_tiny_instances(solver, fixture, request):
     inst = request.getfixturevalue(fixture)
+    skip_unsupported(solver, inst)
     res = get_solver(solver).solve(inst, time_limit=2, seed=1)
     assert res.feasible, res.message
     sol = RoutingSolution.from_node_ids(inst, [r["visits"] for r in res.solution["routes"]])
@@ -93,6 +110,7 @@ def test_every_solver_returns_validated_optimal_routes_on_tiny_instances(solver,
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_every_solver_on_a_generated_cvrp(solver):
     inst = generate_cvrp(40, seed=5)
+    skip_unsupported(solver, inst)
     res = get_solver(solver).solve(inst, time_limit=2, seed=0)
     assert res.feasible and res.status in ("time_limit", "feasible", "optimal")
     rep = check_routes(inst, RoutingSolution.from_node_ids(inst, [r["visits"] for r in res.solution["routes"]]).routes,
