@@ -303,3 +303,30 @@ def test_dead_workers_are_retried_and_a_task_that_always_kills_is_an_error(clien
     assert once.value == "ok" and once.error is None  # died once, rerun on a fresh worker
     (always,) = run_tasks(maybe_die, [(str(tmp_path / "b"), True)], client, retries=1)
     assert always.value is None and type(always.error).__name__ == "KilledWorker"
+
+
+def test_killed_benchmark_resumes_without_redoing_finished_runs(instance_dir, tmp_path):
+    """A real `netopt bench run` process group is SIGKILLed mid-run; the rerun completes the
+    missing runs only (finished result files are left untouched)."""
+    import signal
+    import subprocess
+    import time
+
+    out = tmp_path / "res"
+    cmd = [sys.executable, "-m", "netopt", "bench", "run", str(instance_dir / "g*.vrp"), "--solvers", "ortools",
+           "-t", "0.5", "--seeds", "0..3", "--workers", "1", "--out", str(out), "-q", "--no-warmup"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 180
+    while time.time() < deadline and len(list(out.glob("runs/*.json"))) < 2 and proc.poll() is None:
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    before = {p.name: p.stat().st_mtime_ns for p in out.glob("runs/*.json")}
+    assert 2 <= len(before) < 12, "kill the run while it is in progress"
+    for p in out.glob("runs/*.json"):
+        json.loads(p.read_text())  # atomic writes: no half-written result
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    after = {p.name: p.stat().st_mtime_ns for p in out.glob("runs/*.json")}
+    assert len(after) == 12  # 3 instances x 1 solver x 4 seeds
+    assert all(after[name] == mtime for name, mtime in before.items())
