@@ -94,9 +94,11 @@ def test_compare_prints_gap(tmp_path, cvrp_file):
 
 def test_generate_then_solve(tmp_path):
     inst = tmp_path / "g.vrp"
-    assert run("generate", "--out", inst, "-n", "15", "--seed", "3").exit_code == 0
+    assert run("generate", "--out", inst, "--customers", "15", "--seed", "3", "--layout", "clustered").exit_code == 0
     info = json.loads(run("info", inst, "--json").stdout)
     assert info["customers"] == 15 and info["rounding"] == "nint"
+    bad = run("generate", "--out", tmp_path / "b.vrp", "--layout", "spiral")
+    assert bad.exit_code != 0 and "random, clustered, mixed" in bad.stderr and not (tmp_path / "b.vrp").exists()
 
 
 @pytest.mark.parametrize(

@@ -242,7 +242,7 @@ def register(app: typer.Typer) -> None:
         n: Annotated[int, typer.Option("--customers", "-n", min=1, help="Number of customers.")] = 100,
         seed: SeedOpt = 0,
         depot: Annotated[str, typer.Option(help="Depot position: central, eccentric or random.")] = "random",
-        customers: Annotated[str, typer.Option(help="Customer layout: random, clustered or mixed.")] = "random",
+        layout: Annotated[str, typer.Option("--layout", help="Customer layout: random, clustered or mixed.")] = "random",
         demand: Annotated[str, typer.Option(help="Demands: unitary, small, large, quadrant or uniform (1-100 units).")] = "uniform",
         route_size: Annotated[float, typer.Option(help="Average customers per route (sets the capacity).")] = 8.0,
     ):
@@ -251,7 +251,7 @@ def register(app: typer.Typer) -> None:
 
         check_writable(out_path)
         try:
-            inst = generate_cvrp(n, seed=seed, depot=depot, customers=customers, demand=demand,
+            inst = generate_cvrp(n, seed=seed, depot=depot, customers=layout, demand=demand,
                                  route_size=route_size, name=out_path.stem)
         except ValueError as e:
             raise NetoptError(str(e)) from None
