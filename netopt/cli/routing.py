@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -61,6 +62,8 @@ def run_solver(instance, solver_name: str, time_limit: float, seed: int, params:
                max_iterations: int | None = None, quiet: bool = False) -> Result:
     """Solve with a Rich progress bar on stderr (time elapsed against the limit, best objective)."""
     solver = get_solver(solver_name)
+    with err.status("preparing the solver (first run: compiling Numba kernels, cached afterwards) ...") if not quiet else _null():
+        solver.prepare()
     with Progress(
         TextColumn(f"[bold]{solver_name}[/] {instance.name}"),
         BarColumn(),
@@ -73,6 +76,11 @@ def run_solver(instance, solver_name: str, time_limit: float, seed: int, params:
         task = progress.add_task("solve", total=time_limit, best="-", it=0)
         return solver.solve(instance, time_limit=time_limit, seed=seed, max_iterations=max_iterations,
                             initial=initial, progress=_progress_fn(progress, task, time_limit), **params)
+
+
+@contextmanager
+def _null():
+    yield
 
 
 def _write_routes(path: Path, solution: RoutingSolution, fmt: RouteFormat | None) -> None:
