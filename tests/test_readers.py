@@ -165,6 +165,8 @@ def test_missing_time_windows_and_binary_and_missing_file(tmp_path):
         load_instance(tmp_path / "nope.vrp")
     with pytest.raises(InstanceFormatError, match="format"):
         load_instance(write(tmp_path, '{"a": 1}', "i.json"))
+    with pytest.raises(InstanceFormatError, match="TNTP road network"):
+        load_instance(write(tmp_path, "<NUMBER OF ZONES> 2\n<END OF METADATA>\n", "x_net.tntp"))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -23,6 +23,10 @@ def load_instance(path, *, rounding: str = "auto") -> RoutingInstance:
     if p.suffix.lower() == ".json":
         return read_instance_json(p)
     text, _ = read_text(p)
+    if text.lstrip().startswith("<NUMBER OF"):
+        from ..exceptions import InstanceFormatError
+
+        raise InstanceFormatError(p, None, "a TNTP road network, not a routing instance (use `netopt assign` or `netopt ndp`)")
     if looks_like_solomon(text):
         return read_solomon(p, rounding)
     return read_vrplib(p, rounding)
