@@ -44,11 +44,9 @@ class ExactFitness:
         self.method = method
         self.keep = keep
         self.cache: dict[bytes, float] = {}
-        self.tstt: dict[bytes, float] = {}
         self.states: OrderedDict[bytes, Assignment] = OrderedDict()
         self.last: Assignment | None = None
         self.evaluations = 0  # UE solves
-        self.lookups = 0
 
     def _solve(self, design: np.ndarray, warm: Assignment | None, gap: float) -> Assignment:
         net, is_open = self.problem.network_for(design)
@@ -59,7 +57,6 @@ class ExactFitness:
         out = np.empty(len(designs))
         for i, d in enumerate(designs):
             key = design_key(d)
-            self.lookups += 1
             if key in self.cache:
                 out[i] = self.cache[key]
                 continue
@@ -72,7 +69,6 @@ class ExactFitness:
             self.states[key] = res
             if len(self.states) > self.keep:
                 self.states.popitem(last=False)
-            self.tstt[key] = res.tstt
             out[i] = self.cache[key] = self.problem.objective(res.tstt, d)
         return out
 
@@ -97,7 +93,7 @@ class PooledFitness:
 
     def __init__(self, problem: DesignProblem, gap: float = 1e-5, workers: int = 2, scheduler: str | None = None):
         self.problem, self.gap, self.workers, self.scheduler = problem, gap, max(1, workers), scheduler
-        self.local = ExactFitness(problem, gap)  # cache, tstt, and rescoring
+        self.local = ExactFitness(problem, gap)  # the cache, and rescoring
         self.evaluations = 0
         self._pool = None
         self._client = None

@@ -149,7 +149,6 @@ def enumerate_designs(problem: DesignProblem, fitness, state: DesignState) -> bo
     if n > MAX_ENUMERATE:
         raise SolverParameterError(f"{n} candidates: enumerating 2^{n} designs is out of reach (at most {MAX_ENUMERATE})")
     prev = None
-    batch: list[np.ndarray] = []
     for i in range(2**n):
         g = i ^ (i >> 1)
         d = np.array([(g >> k) & 1 for k in range(n)], np.float64)
@@ -159,7 +158,6 @@ def enumerate_designs(problem: DesignProblem, fitness, state: DesignState) -> bo
         state.offer(d[None, :], f)
         state.iterations += 1
         prev = d
-        batch.append(d)
         if state.should_stop():
             return False
     return True
