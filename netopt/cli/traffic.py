@@ -8,7 +8,7 @@ import json
 import math
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Literal, Optional
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -172,6 +172,8 @@ def ndp_solve(
     workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Processes evaluating designs in parallel (1 = in this process, with warm starts).")] = 1,
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address (tcp://host:8786) to evaluate designs on a cluster.")] = None,
     param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="GA parameter KEY=VALUE: population, elite, crossover (probability), mutation (per-gene probability), generations (stop after this many).")] = None,
+    fitness: Annotated[Literal["exact", "gnn"], typer.Option("--fitness", help="exact = UE per design; gnn = batched GNN surrogate of the UE flows (needs the gnn extra); the best designs are re-scored with exact UE either way.")] = "exact",
+    model: Annotated[Optional[Path], typer.Option("--model", help="--fitness gnn: checkpoint from `netopt gnn train` (default: the shipped one for this network, if any).")] = None,
     result_path: Annotated[Optional[Path], typer.Option("--result", help="Write the Result JSON here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the Result JSON on stdout.")] = False,
 ):
@@ -183,6 +185,13 @@ def ndp_solve(
         check_writable(result_path)
     prob = load_design_problem(problem, kind, trips, budget, lanes, upper)
     params = _parse_params(param)
+    surrogate = None
+    if fitness == "gnn":
+        from ..gnn.surrogate import GNNFitness
+
+        surrogate = GNNFitness(prob, model)
+    elif model is not None:
+        err.print("--model is used only with --fitness gnn; ignoring it")
     progress = Progress(TextColumn(f"[bold]{method.value}[/] {prob.name}"), BarColumn(),
                         TextColumn("{task.completed:>5.0f}/{task.total:g} s  best {task.fields[best]}  designs {task.fields[n]}"),
                         console=err, transient=True)
@@ -193,7 +202,11 @@ def ndp_solve(
 
     with progress:
         res = solve_design(prob, method.value, time_limit=time_limit, seed=seed, gap=gap, rescore_gap=rescore_gap,
-                           workers=workers, scheduler=scheduler, progress=update, **params)
+                           workers=workers, scheduler=scheduler, progress=update, fitness=surrogate, **params)
+    if surrogate is not None:
+        res.extra["surrogate"] = {"model": surrogate.model_path, "designs": surrogate.evaluations,
+                                  "forward_passes": surrogate.forward_passes,
+                                  "inference_time_s": round(surrogate.inference_time_s, 4)}
     if result_path is not None:
         write_atomic(result_path, res.to_json() + "\n")
     if as_json:
@@ -202,7 +215,7 @@ def ndp_solve(
     sol = res.solution
     rows = [["problem", f"{prob.name} ({prob.kind}, {prob.size} candidates)"], ["method", method.value],
             ["status", res.status], ["objective (exact UE)", sol["objective_exact"]],
-            ["objective while searching", sol["objective_search"]], ["TSTT", sol["tstt"]],
+            ["objective while searching" + (" (GNN surrogate)" if surrogate else ""), sol["objective_search"]], ["TSTT", sol["tstt"]],
             ["investment", sol["investment"]], ["budget", sol["budget"]],
             ["chosen", ", ".join(f"{d['from']}->{d['to']}" + ("" if prob.binary else f" +{d['value']:.3g}") for d in sol["design"]) or "none"],
             ["designs evaluated", res.extra["designs_seen"]], ["time (s)", res.runtime_s]]

@@ -1,0 +1,222 @@
+"""Training data for the flow surrogate: exact user equilibria of perturbed networks.
+
+Each sample perturbs the base network the way the design searches do and solves UE with
+path-based gradient projection to a relative gap <= ``gap`` (1e-6 by default):
+
+* OD demand: with probability ``1 - base_demand_share`` every OD entry is scaled by
+  ``U(1 - demand_noise, 1 + demand_noise)`` (else the base demand, the one designs are scored on);
+* capacity: a random share ``U(0, max_lane_share)`` of the links gets one more lane
+  (capacity x ``lane_factor``, 1.5 = a third lane on a two-lane link, as in lane addition);
+* DNDP instances: each candidate link is open with a per-sample probability ``U(0, 1)``.
+
+The dataset is a plain dict of tensors saved with ``torch.save`` (it loads with
+``torch.load(weights_only=True)``); :func:`to_pyg` turns it into torch-geometric ``Data`` objects.
+Per-sample random streams come from ``SeedSequence(seed).spawn``, so the data do not depend on the
+number of workers.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..exceptions import InfeasibleInstanceError, NetoptError
+from ..model import RoadNetwork
+
+FORMAT = "netopt-gnn-data/1"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How samples are drawn and solved (stored in the manifest)."""
+
+    demand_noise: float = 0.2
+    base_demand_share: float = 0.3
+    max_lane_share: float = 0.5
+    lane_factor: float = 1.5
+    gap: float = 1e-6
+    method: str = "gp"
+
+
+@dataclass(frozen=True)
+class Base:
+    """The base network and, for DNDP, the candidate links (closed unless a sample opens them)."""
+
+    network: RoadNetwork
+    candidates: np.ndarray | None = None
+    kind: str = "network"  # network | dndp
+
+
+def load_base(path: Path, trips: Path | None = None) -> Base:
+    """A TNTP network (folder or ``_net.tntp``) or a Rey DNDP file (detected by its header)."""
+    from ..io.tntp import load_network
+
+    path = Path(path)
+    if path.is_file() and "<NUMBER OF NEW LINKS>" in path.read_text(errors="replace")[:2000].upper():
+        from ..solvers.design import load_dndp
+
+        if trips is None:
+            near = sorted(path.parent.glob("*_trips.tntp")) or sorted(path.parent.parent.glob("SiouxFalls/*_trips.tntp"))
+            if not near:
+                raise NetoptError(f"{path}: no trips file found; give --trips")
+            trips = near[0]
+        p = load_dndp(path, trips, 1.0)
+        return Base(p.network, p.candidates, "dndp")
+    return Base(load_network(path, trips))
+
+
+def draw_sample(base: Base, rng: np.random.Generator, s: Settings):
+    """One perturbed network: ``(network, is_open or None, capacity)``."""
+    net = base.network
+    dem = net.demand
+    if rng.random() >= s.base_demand_share:
+        dem = dem * rng.uniform(1 - s.demand_noise, 1 + s.demand_noise, dem.shape)
+    share = rng.uniform(0, s.max_lane_share)
+    cap = np.where(rng.random(net.num_links) < share, net.capacity * s.lane_factor, net.capacity)
+    is_open = None
+    if base.candidates is not None:
+        is_open = np.ones(net.num_links, np.bool_)
+        is_open[base.candidates] = rng.random(len(base.candidates)) < rng.random()
+    return net.with_links(capacity=cap).with_demand(dem), is_open, cap
+
+
+def solve_samples(base: Base, settings: Settings, seeds: list) -> list[dict]:
+    """Top-level (picklable) worker task: solve the samples of the given seed sequences."""
+    from ..solvers.assignment import assign
+
+    out = []
+    for ss in seeds:
+        rng = np.random.default_rng(ss)
+        for _ in range(20):  # redraw when closed candidates leave demand without a path
+            net, is_open, cap = draw_sample(base, rng, settings)
+            try:
+                res = assign(net, settings.method, gap=settings.gap, is_open=is_open)
+                break
+            except InfeasibleInstanceError:
+                continue
+        else:
+            raise NetoptError("20 draws in a row left some demand without a path")
+        dem = net.demand
+        origin = np.zeros(net.num_nodes)
+        dest = np.zeros(net.num_nodes)
+        origin[: net.num_zones] = dem.sum(1)
+        dest[: net.num_zones] = dem.sum(0)
+        out.append({"od": np.stack([origin, dest], 1), "capacity": cap,
+                    "open": np.ones(net.num_links, np.bool_) if is_open is None else is_open,
+                    "flow": res.flow, "tstt": res.tstt, "gap": res.relative_gap, "iterations": res.iterations})
+    return out
+
+
+def generate(base: Base, samples: int, *, seed: int = 0, workers: int = 1, settings: Settings | None = None,
+             progress=None) -> dict:
+    """Solve ``samples`` perturbed equilibria (in ``workers`` processes) and return the dataset dict.
+
+    ``progress(done, total)`` is called as chunks finish.
+    """
+    from . import require_torch
+
+    torch = require_torch()
+    if samples < 1:
+        raise NetoptError(f"need at least one sample, got {samples}")
+    settings = settings or Settings()
+    seeds = np.random.SeedSequence(seed).spawn(samples)
+    chunk = max(1, min(50, samples // max(1, 4 * workers)))
+    chunks = [seeds[i:i + chunk] for i in range(0, samples, chunk)]
+    t0 = time.perf_counter()
+    rows: list[list[dict]] = [None] * len(chunks)
+    done = 0
+    if workers <= 1:
+        for i, c in enumerate(chunks):
+            rows[i] = solve_samples(base, settings, c)
+            done += len(c)
+            if progress:
+                progress(done, samples)
+    else:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = {pool.submit(solve_samples, base, settings, c): i for i, c in enumerate(chunks)}
+            from concurrent.futures import as_completed
+
+            for f in as_completed(futures):
+                i = futures[f]
+                rows[i] = f.result()
+                done += len(chunks[i])
+                if progress:
+                    progress(done, samples)
+    flat = [r for rs in rows for r in rs]
+    elapsed = time.perf_counter() - t0
+    net = base.network
+    f32 = lambda key: torch.tensor(np.array([r[key] for r in flat]), dtype=torch.float32)  # noqa: E731
+    gaps = np.array([r["gap"] for r in flat])
+    manifest = {
+        "format": FORMAT, "network": net.name, "network_sha256": net.sha256, "kind": base.kind,
+        "num_nodes": net.num_nodes, "num_zones": net.num_zones, "num_links": net.num_links,
+        "candidates": [] if base.candidates is None else [int(c) for c in base.candidates],
+        "solver": {"method": settings.method, "gap": settings.gap, "max_gap_reached": float(gaps.max())},
+        "settings": asdict(settings), "seed": int(seed), "samples": len(flat), "workers": int(workers),
+        "generation_time_s": round(elapsed, 3), "source": net.source,
+    }
+    return {
+        "manifest": manifest,
+        "graph": {"init": torch.tensor(net.init), "term": torch.tensor(net.term),
+                  "fftt": torch.tensor(net.fftt), "b": torch.tensor(net.b), "power": torch.tensor(net.power),
+                  "fixed_cost": torch.tensor(net.fixed_cost), "capacity": torch.tensor(net.capacity),
+                  "od": torch.tensor(np.stack([np.r_[net.demand.sum(1), np.zeros(net.num_nodes - net.num_zones)],
+                                               np.r_[net.demand.sum(0), np.zeros(net.num_nodes - net.num_zones)]], 1))},
+        "od": f32("od"), "capacity": f32("capacity"),
+        "open": torch.tensor(np.array([r["open"] for r in flat]), dtype=torch.bool),
+        "flow": f32("flow"), "tstt": torch.tensor(np.array([r["tstt"] for r in flat]), dtype=torch.float64),
+    }
+
+
+def save(data: dict, path: Path) -> None:
+    from . import require_torch
+
+    torch = require_torch()
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(data, tmp)
+    tmp.replace(path)
+
+
+def load(path: Path) -> dict:
+    """Load a dataset written by :func:`save` (``weights_only=True``: tensors and plain types only)."""
+    from . import require_torch
+
+    torch = require_torch()
+    path = Path(path)
+    if not path.is_file():
+        raise NetoptError(f"{path}: no such dataset file")
+    try:
+        data = torch.load(path, weights_only=True, map_location="cpu")
+    except Exception as e:  # noqa: BLE001 - torch raises many kinds for a bad file
+        raise NetoptError(f"{path}: not a netopt GNN dataset ({type(e).__name__}: {str(e)[:120]})") from None
+    if not isinstance(data, dict) or data.get("manifest", {}).get("format") != FORMAT:
+        raise NetoptError(f"{path}: not a netopt GNN dataset (expected format {FORMAT})")
+    return data
+
+
+def to_pyg(data: dict) -> list:
+    """The samples as torch-geometric ``Data`` objects (x = origin/destination totals per node,
+    edge_attr = capacity, free-flow time, open flag; y = link flows)."""
+    try:
+        import torch_geometric.data as tgd
+    except ImportError:
+        from . import INSTALL_HINT
+        from ..exceptions import MissingDependencyError
+
+        raise MissingDependencyError(f"to_pyg needs torch-geometric: {INSTALL_HINT}") from None
+    import torch
+
+    g = data["graph"]
+    edge_index = torch.stack([g["init"], g["term"]])
+    out = []
+    for i in range(len(data["flow"])):
+        attr = torch.stack([data["capacity"][i], g["fftt"].float(), data["open"][i].float()], 1)
+        out.append(tgd.Data(x=data["od"][i], edge_index=edge_index, edge_attr=attr, y=data["flow"][i],
+                            tstt=data["tstt"][i:i + 1]))
+    return out
