@@ -297,8 +297,26 @@ class HGS(Solver):
         K.local_search(routes, rlen, d.dist, d.tt, d.tw_e, d.tw_l, d.dem, prm, d.neigh, d.ncnt, d.angle,
                        int(self.rng.integers(2**31)), bool(self.p["swap_star"]), 1000)
 
+    def _time_left(self) -> bool:
+        """False once stopped, or when less than half an average education is left: one education
+        cannot be interrupted, so starting it then would overrun the time limit."""
+        st = self.state
+        if st.should_stop():
+            return False
+        if st.remaining() < 0.5 * self.edu_time:
+            st.timed_out = True
+            return False
+        return True
+
     def _educate(self, tour: np.ndarray, routes=None, rlen=None) -> list[_Individual]:
         """Split (unless routes are given), local search, and maybe repair; returns 1 or 2 individuals."""
+        start = time.perf_counter()
+        try:
+            return self._educate_timed(tour, routes, rlen)
+        finally:
+            self.edu_time = 0.8 * self.edu_time + 0.2 * (time.perf_counter() - start)
+
+    def _educate_timed(self, tour: np.ndarray, routes=None, rlen=None) -> list[_Individual]:
         d = self.data
         prm = d.prm(self.pc, self.ptw)
         if routes is None:
@@ -380,7 +398,7 @@ class HGS(Solver):
         count = p["initial_population"] or 4 * p["population_size"]
         n = self.data.n
         for _ in range(count):
-            if self.state.should_stop():
+            if not self._time_left():
                 return
             tour = (self.rng.permutation(n) + 1).astype(np.int64)
             for ind in self._educate(tour):
@@ -410,6 +428,7 @@ class HGS(Solver):
         self.feas_load: list[bool] = []
         self.feas_time: list[bool] = []
         self.count = 0
+        self.edu_time = 0.0  # moving average of one education, in seconds
         restarts = 0
 
         self._initial_population()
@@ -428,7 +447,7 @@ class HGS(Solver):
                 self._add(ind)
             self._after_offspring()
 
-        while not state.should_stop():
+        while self._time_left():
             if len(self.feas) + len(self.infeas) == 0:
                 self._initial_population()
                 continue
