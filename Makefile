@@ -1,8 +1,12 @@
-# netopt: `make demo` sets up .venv and solves a seeded instance; `make test` sets up .venv and runs the tests.
+# netopt: `make demo` sets up .venv and solves a seeded instance; `make test` sets up .venv (with the
+# optional GNN stack, so its tests run too) and runs the tests.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+HASH := $(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(HASH)
+GNN_STAMP := $(VENV)/.gnn-$(HASH)
+# the CPU build on this machine's disk; an unpinned torch pulls a multi-GB CUDA build
 TORCH_PIN := torch==2.13.0
 
 .PHONY: venv demo test bench gnn dist clean
@@ -23,16 +27,20 @@ demo: venv
 	$(VENV)/bin/netopt solve demo/gen-n100.vrp --time-limit 10 --seed 0 --out demo/routes.json
 	$(VENV)/bin/netopt validate demo/gen-n100.vrp demo/routes.json
 
-test: venv
+test: venv gnn
 	$(PY) -m pytest -q
 
 bench: venv
 	$(PY) benchmarks/bench_vrp.py
 
 ## optional extras: torch is pinned (an unpinned torch pulls a multi-GB CUDA build)
-gnn: venv
+gnn: $(GNN_STAMP)
+
+$(GNN_STAMP): $(STAMP)
 	$(PY) -m pip install -q $(TORCH_PIN)
 	$(PY) -m pip install -q -e ".[gnn]"
+	rm -f $(VENV)/.gnn-*
+	touch $@
 
 dist: venv
 	$(PY) -m pip install -q -e ".[dist]"
