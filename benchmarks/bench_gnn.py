@@ -13,7 +13,8 @@ netopt/gnn/checkpoints unless given.
    (search time = exact-time / 10 minus the re-scoring allowance), both re-scored with exact UE at
    gap 1e-8; objective gap and total wall time, per seed.
 
-    .venv/bin/python benchmarks/bench_gnn.py [--designs 200] [--exact-time 60] [--seeds 0 1 2] [--only accuracy,throughput,e2e]
+    .venv/bin/python benchmarks/bench_gnn.py [--designs 200] [--exact-time 60] [--seeds 0 1 2]
+        [--only accuracy,throughput,e2e] [--problems lanes,dndp] [--rescore-top 20] [--surrogate-population 48]
 
 Run with one torch thread (``torch.set_num_threads(1)``) on the 2-core CPU box.
 """
@@ -60,10 +61,11 @@ def main():
     ap.add_argument("--exact-time", type=float, default=60.0)
     ap.add_argument("--rescore-allowance", type=float, default=1.5, help="seconds kept for exact re-scoring (surrogate run)")
     ap.add_argument("--surrogate-population", type=int, default=48)
-    ap.add_argument("--rescore-top", type=int, default=5)
+    ap.add_argument("--rescore-top", type=int, default=20)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--only", default="accuracy,throughput,e2e")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--problems", default="lanes,dndp", help="lanes (Sioux Falls lane addition), dndp (SF_DNDP_20_1)")
     args = ap.parse_args()
     import torch
     from scipy.stats import spearmanr
@@ -72,7 +74,8 @@ def main():
 
     torch.set_num_threads(args.threads)
     only = set(args.only.split(","))
-    probs = [(n, p, m) for n, p, m in problems(args) if Path(m).is_file()]
+    wanted = set(args.problems.split(","))
+    probs = [(n, p, m) for key, (n, p, m) in zip(("lanes", "dndp"), problems(args)) if key in wanted and Path(m).is_file()]
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), device cpu (no GPU lent to this run)")
 
     acc_rows, thr_rows, held_rows = [], [], []

@@ -245,3 +245,23 @@ def test_cli_has_help_for_every_command():
     for cmd in ("generate", "train", "info"):
         res = CliRunner().invoke(t, ["gnn", cmd, "--help"])
         assert res.exit_code == 0 and "Usage" in res.stdout
+
+
+def test_to_pyg(trained):
+    pytest.importorskip("torch_geometric")
+    from netopt.gnn.data import to_pyg
+
+    prob, ds, *_ = trained
+    graphs = to_pyg({**ds, **{k: ds[k][:3] for k in ("od", "capacity", "open", "flow", "tstt")}})
+    assert len(graphs) == 3 and graphs[0].num_nodes == 9 and graphs[0].edge_attr.shape == (prob.network.num_links, 3)
+
+
+def test_design_samples_keep_base_demand(trained):
+    from netopt.gnn import data as D
+
+    prob = trained[0]
+    base = D.Base(prob.network)
+    ds = D.generate(base, 8, seed=2, settings=D.Settings(design_share=1.0, design_budget=0.3))
+    assert np.allclose(ds["od"].numpy(), ds["graph"]["od"].float().numpy()[None], rtol=1e-6)
+    ratio = ds["capacity"].double().numpy() / prob.network.capacity
+    assert np.all(np.isclose(ratio, 1.0) | np.isclose(ratio, 1.5)) and (ratio > 1.2).any()

@@ -48,6 +48,8 @@ def generate(
     base_demand_share: Annotated[float, typer.Option("--base-demand-share", min=0.0, max=1.0, help="Share of samples keeping the base demand.")] = 0.3,
     max_lane_share: Annotated[float, typer.Option("--max-lane-share", min=0.0, max=1.0, help="Each sample adds a lane to a random share U(0, x) of the links.")] = 0.5,
     lane_factor: Annotated[float, typer.Option("--lane-factor", min=1.0, help="Capacity multiplier of an added lane (1.5 = 2 -> 3 lanes).")] = 1.5,
+    design_share: Annotated[float, typer.Option("--design-share", min=0.0, max=1.0, help="Share of samples that are budget-feasible lane-addition designs at the base demand (as the GA draws them).")] = 0.0,
+    design_budget: Annotated[float, typer.Option("--design-budget", min=0.05, max=1.0, help="Those designs use a budget share U(0.05, x) of the cost of a lane everywhere.")] = 0.5,
 ):
     """Solve perturbed equilibria (demand, lanes, open candidates) as training data."""
     from ..gnn import data as D
@@ -57,7 +59,7 @@ def generate(
     check_writable(out_path)
     base = D.load_base(network, trips)
     settings = D.Settings(demand_noise=demand_noise, base_demand_share=base_demand_share, max_lane_share=max_lane_share,
-                          lane_factor=lane_factor, gap=gap)
+                          lane_factor=lane_factor, design_share=design_share, design_budget=design_budget, gap=gap)
     progress = Progress(TextColumn(f"[bold]UE samples[/] {base.network.name}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True)
     task = progress.add_task("gen", total=samples)

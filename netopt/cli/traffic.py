@@ -172,7 +172,7 @@ def ndp_solve(
     workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Processes evaluating designs in parallel (1 = in this process, with warm starts).")] = 1,
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address (tcp://host:8786) to evaluate designs on a cluster.")] = None,
     param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="GA parameter KEY=VALUE: population, elite, crossover (probability), mutation (per-gene probability), generations (stop after this many).")] = None,
-    fitness: Annotated[Literal["exact", "gnn"], typer.Option("--fitness", help="exact = UE per design; gnn = batched GNN surrogate of the UE flows (needs the gnn extra); the best designs are re-scored with exact UE either way.")] = "exact",
+    fitness: Annotated[Literal["exact", "gnn"], typer.Option("--fitness", help="exact = UE per design; gnn = batched GNN surrogate of the UE flows (needs the gnn extra); the best designs (5; 20 with gnn) are re-scored with exact UE either way.")] = "exact",
     model: Annotated[Optional[Path], typer.Option("--model", help="--fitness gnn: checkpoint from `netopt gnn train` (default: the shipped one for this network, if any).")] = None,
     result_path: Annotated[Optional[Path], typer.Option("--result", help="Write the Result JSON here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the Result JSON on stdout.")] = False,
@@ -202,7 +202,8 @@ def ndp_solve(
 
     with progress:
         res = solve_design(prob, method.value, time_limit=time_limit, seed=seed, gap=gap, rescore_gap=rescore_gap,
-                           workers=workers, scheduler=scheduler, progress=update, fitness=surrogate, **params)
+                           workers=workers, scheduler=scheduler, progress=update, fitness=surrogate,
+                           rescore_top=20 if surrogate is not None else 5, **params)
     if surrogate is not None:
         res.extra["surrogate"] = {"model": surrogate.model_path, "designs": surrogate.evaluations,
                                   "forward_passes": surrogate.forward_passes,

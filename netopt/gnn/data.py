@@ -7,7 +7,10 @@ path-based gradient projection to a relative gap <= ``gap`` (1e-6 by default):
   ``U(1 - demand_noise, 1 + demand_noise)`` (else the base demand, the one designs are scored on);
 * capacity: a random share ``U(0, max_lane_share)`` of the links gets one more lane
   (capacity x ``lane_factor``, 1.5 = a third lane on a two-lane link, as in lane addition);
-* DNDP instances: each candidate link is open with a per-sample probability ``U(0, 1)``.
+* DNDP instances: each candidate link is open with a per-sample probability ``U(0, 1)``;
+* optionally (``design_share``) a share of the samples are lane-addition designs drawn the way the
+  GA draws them (budget-feasible, costlier links less likely, budget share ``U(0.05, design_budget)``)
+  at the base demand: more training data where the design search actually looks.
 
 The dataset is a plain dict of tensors saved with ``torch.save`` (it loads with
 ``torch.load(weights_only=True)``); :func:`to_pyg` turns it into torch-geometric ``Data`` objects.
@@ -39,6 +42,8 @@ class Settings:
     base_demand_share: float = 0.3
     max_lane_share: float = 0.5
     lane_factor: float = 1.5
+    design_share: float = 0.0
+    design_budget: float = 0.5
     gap: float = 1e-6
     method: str = "gp"
 
@@ -73,6 +78,17 @@ def load_base(path: Path, trips: Path | None = None) -> Base:
 def draw_sample(base: Base, rng: np.random.Generator, s: Settings):
     """One perturbed network: ``(network, is_open or None, capacity)``."""
     net = base.network
+    if s.design_share > 0 and rng.random() < s.design_share:
+        # a lane-addition design as the GA draws them: base demand, budget share U(0.05, design_budget)
+        from ..solvers.design import lane_addition
+
+        p = lane_addition(net, rng.uniform(0.05, max(0.05, s.design_budget)), lanes=2)
+        cap = net.capacity + p.random_design(rng) * net.capacity * (s.lane_factor - 1.0)
+        is_open = None
+        if base.candidates is not None:
+            is_open = np.ones(net.num_links, np.bool_)
+            is_open[base.candidates] = rng.random(len(base.candidates)) < rng.random()
+        return net.with_links(capacity=cap), is_open, cap
     dem = net.demand
     if rng.random() >= s.base_demand_share:
         dem = dem * rng.uniform(1 - s.demand_noise, 1 + s.demand_noise, dem.shape)
