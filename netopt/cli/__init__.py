@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from . import bench, fabric, routing, traffic
+from . import bench, fabric, gnn, routing, traffic
 
 app = typer.Typer(
     name="netopt",
@@ -22,6 +22,7 @@ routing.register(app)
 traffic.register(app)
 app.add_typer(fabric.app, name="fabric")
 app.add_typer(bench.app, name="bench")
+app.add_typer(gnn.app, name="gnn")
 
 
 def main() -> None:

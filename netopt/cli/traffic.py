@@ -15,9 +15,6 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..io import check_writable, write_atomic
 from ..io.tntp import find_files, load_network, read_flow
-from ..solvers.assignment import assign as solve_ue
-from ..solvers.assignment import _kernels as K
-from ..validate import check_flows
 from ._output import err, handle_errors, out, print_json, table
 
 
@@ -65,6 +62,10 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print the result (with link flows) as JSON on stdout.")] = False,
     ):
         """Solve static user equilibrium (BPR link costs) on a TNTP network."""
+        from ..solvers.assignment import _kernels as K  # Numba: imported when used, not for --help
+        from ..solvers.assignment import assign as solve_ue
+        from ..validate import check_flows
+
         for p in (out_path, plot):
             if p is not None:
                 check_writable(p)
