@@ -69,3 +69,19 @@ DEPOT_SECTION
 -1
 EOF
 """
+
+# Braess network as a DNDP file: the middle link 3->4 is the one candidate (cost 5); building it hurts.
+BRAESS_DNDP = """<NUMBER OF ZONES> 2
+<NUMBER OF NODES> 4
+<FIRST THRU NODE> 1
+<NUMBER OF LINKS> 4
+<NUMBER OF NEW LINKS> 1
+<END OF METADATA>
+~ init term cap len fftt b power speed toll type cost ;
+1 3 1 0 0.00000001 1000000000 1 0 0 1 0 ;
+1 4 1 0 50 0.02 1 0 0 1 0 ;
+3 2 1 0 50 0.02 1 0 0 1 0 ;
+4 2 1 0 0.00000001 1000000000 1 0 0 1 0 ;
+3 4 1 0 10 0.1 1 0 0 1 5 ;
+"""
+BRAESS_TRIPS = "<NUMBER OF ZONES> 2\n<END OF METADATA>\nOrigin 1\n 2 : 6.0;\n"

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from support import datasets_dir
+from support import BRAESS_DNDP, BRAESS_TRIPS, datasets_dir
 from netopt.cli import app
 from netopt.exceptions import SolverParameterError
 from netopt.model import RoadNetwork
@@ -152,25 +152,11 @@ def test_bad_parameters(grid):
 
 
 # ----------------------------------------------------------------------------- CLI
-DNDP = """<NUMBER OF ZONES> 2
-<NUMBER OF NODES> 4
-<FIRST THRU NODE> 1
-<NUMBER OF LINKS> 4
-<NUMBER OF NEW LINKS> 1
-<END OF METADATA>
-~ init term cap len fftt b power speed toll type cost ;
-1 3 1 0 0.00000001 1000000000 1 0 0 1 0 ;
-1 4 1 0 50 0.02 1 0 0 1 0 ;
-3 2 1 0 50 0.02 1 0 0 1 0 ;
-4 2 1 0 0.00000001 1000000000 1 0 0 1 0 ;
-3 4 1 0 10 0.1 1 0 0 1 5 ;
-"""
-TRIPS = "<NUMBER OF ZONES> 2\n<END OF METADATA>\nOrigin 1\n 2 : 6.0;\n"
 
 
 def test_cli_ndp_solve(tmp_path):
-    (tmp_path / "braess_dndp.txt").write_text(DNDP)
-    (tmp_path / "braess_trips.tntp").write_text(TRIPS)
+    (tmp_path / "braess_dndp.txt").write_text(BRAESS_DNDP)
+    (tmp_path / "braess_trips.tntp").write_text(BRAESS_TRIPS)
     runner = CliRunner()
     res = runner.invoke(app, ["ndp", "solve", str(tmp_path / "braess_dndp.txt"), "-m", "enumerate", "-b", "1", "--json"])
     assert res.exit_code == 0, res.output

@@ -42,4 +42,32 @@ def require_torch():
     return torch
 
 
-__all__ = ["CHECKPOINTS", "INSTALL_HINT", "require_torch"]
+def save_torch(obj, path) -> None:
+    """``torch.save`` through a temporary file in the same folder, so a failure leaves nothing behind."""
+    torch = require_torch()
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(obj, tmp)
+    tmp.replace(path)
+
+
+def load_torch(path, what: str, fmt: str) -> dict:
+    """``torch.load(weights_only=True)`` of a netopt ``what`` ("dataset", "checkpoint") whose format
+    tag is ``fmt`` (read from the dict itself or from its manifest); one-line errors otherwise."""
+    from ..exceptions import NetoptError
+
+    torch = require_torch()
+    path = Path(path)
+    if not path.is_file():
+        raise NetoptError(f"{path}: no such {what} file")
+    try:
+        obj = torch.load(path, weights_only=True, map_location="cpu")
+    except Exception as e:  # noqa: BLE001 - torch raises many kinds for a bad file
+        raise NetoptError(f"{path}: not a netopt GNN {what} ({type(e).__name__}: {str(e)[:120]})") from None
+    tag = obj.get("format", obj.get("manifest", {}).get("format")) if isinstance(obj, dict) else None
+    if tag != fmt:
+        raise NetoptError(f"{path}: not a netopt GNN {what} (expected format {fmt})")
+    return obj
+
+
+__all__ = ["CHECKPOINTS", "INSTALL_HINT", "load_torch", "require_torch", "save_torch"]

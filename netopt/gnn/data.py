@@ -190,30 +190,16 @@ def generate(base: Base, samples: int, *, seed: int = 0, workers: int = 1, setti
 
 
 def save(data: dict, path: Path) -> None:
-    from . import require_torch
+    from . import save_torch
 
-    torch = require_torch()
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(data, tmp)
-    tmp.replace(path)
+    save_torch(data, path)
 
 
 def load(path: Path) -> dict:
     """Load a dataset written by :func:`save` (``weights_only=True``: tensors and plain types only)."""
-    from . import require_torch
+    from . import load_torch
 
-    torch = require_torch()
-    path = Path(path)
-    if not path.is_file():
-        raise NetoptError(f"{path}: no such dataset file")
-    try:
-        data = torch.load(path, weights_only=True, map_location="cpu")
-    except Exception as e:  # noqa: BLE001 - torch raises many kinds for a bad file
-        raise NetoptError(f"{path}: not a netopt GNN dataset ({type(e).__name__}: {str(e)[:120]})") from None
-    if not isinstance(data, dict) or data.get("manifest", {}).get("format") != FORMAT:
-        raise NetoptError(f"{path}: not a netopt GNN dataset (expected format {FORMAT})")
-    return data
+    return load_torch(path, "dataset", FORMAT)
 
 
 def to_pyg(data: dict) -> list:

@@ -156,7 +156,8 @@ def save_checkpoint(path: Path, model, manifest: dict, metrics: dict | None = No
     only, so it loads with ``torch.load(weights_only=True)``."""
     import torch
 
-    path = Path(path)
+    from . import save_torch
+
     ckpt = {
         "format": FORMAT,
         "config": model.config,
@@ -169,26 +170,14 @@ def save_checkpoint(path: Path, model, manifest: dict, metrics: dict | None = No
         "train": train or {},
         "versions": {"torch": str(torch.__version__)},
     }
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(ckpt, tmp)
-    tmp.replace(path)
+    save_torch(ckpt, path)
 
 
 def read_checkpoint(path: Path) -> dict:
     """The checkpoint dict (``weights_only=True``), validated."""
-    from . import require_torch
+    from . import load_torch
 
-    torch = require_torch()
-    path = Path(path)
-    if not path.is_file():
-        raise NetoptError(f"{path}: no such model file")
-    try:
-        ckpt = torch.load(path, weights_only=True, map_location="cpu")
-    except Exception as e:  # noqa: BLE001
-        raise NetoptError(f"{path}: not a netopt GNN checkpoint ({type(e).__name__}: {str(e)[:120]})") from None
-    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
-        raise NetoptError(f"{path}: not a netopt GNN checkpoint (expected format {FORMAT})")
-    return ckpt
+    return load_torch(path, "checkpoint", FORMAT)
 
 
 def load_model(path: Path, network=None, device: str = "cpu"):
