@@ -8,7 +8,7 @@ customers 2..n+1), which is what route JSON and ``.sol`` files use.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -82,7 +82,6 @@ class RoutingInstance:
     problem: str = ""
     source: str = "<instance>"
     sha256: str = ""
-    _checked: bool = field(default=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         src = self.source
