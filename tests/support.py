@@ -85,3 +85,19 @@ BRAESS_DNDP = """<NUMBER OF ZONES> 2
 3 4 1 0 10 0.1 1 0 0 1 5 ;
 """
 BRAESS_TRIPS = "<NUMBER OF ZONES> 2\n<END OF METADATA>\nOrigin 1\n 2 : 6.0;\n"
+
+
+def grid_arcs() -> tuple[list[tuple[int, int]], dict]:
+    """The two-way links of a 3x3 grid whose 4 corners are nodes 0..3 (the zones), and the map
+    from grid coordinates to node index (for adding diagonal candidates)."""
+    coords = [(i, j) for i in range(3) for j in range(3)]
+    order = [0, 2, 6, 8, 1, 3, 4, 5, 7]  # corners first so they are the zones
+    idx = {coords[k]: r for r, k in enumerate(order)}
+    arcs = []
+    for (i, j) in coords:
+        for di, dj in ((0, 1), (1, 0)):
+            if (i + di, j + dj) in idx:
+                a, b = idx[(i, j)], idx[(i + di, j + dj)]
+                arcs += [(a, b), (b, a)]
+    return arcs, idx
+

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from support import BRAESS_DNDP, BRAESS_TRIPS, datasets_dir
+from support import BRAESS_DNDP, BRAESS_TRIPS, datasets_dir, grid_arcs
 from netopt.cli import app
 from netopt.exceptions import SolverParameterError
 from netopt.model import RoadNetwork
@@ -20,16 +20,7 @@ from netopt.solvers.design.fitness import PooledFitness
 def grid_problem(seed=0, n_cand=6, budget_share=0.4):
     """A 3x3 grid (both directions) with 4 zones at the corners plus candidate diagonal shortcuts."""
     rng = np.random.default_rng(seed)
-    coords = [(i, j) for i in range(3) for j in range(3)]
-    # corners first so they are the zones
-    order = [0, 2, 6, 8, 1, 3, 4, 5, 7]
-    idx = {coords[k]: r for r, k in enumerate(order)}
-    arcs = []
-    for (i, j) in coords:
-        for di, dj in ((0, 1), (1, 0)):
-            if (i + di, j + dj) in idx:
-                a, b = idx[(i, j)], idx[(i + di, j + dj)]
-                arcs += [(a, b), (b, a)]
+    arcs, idx = grid_arcs()
     base = len(arcs)
     diag = [(idx[(i, j)], idx[(i + 1, j + 1)]) for i in range(2) for j in range(2)]
     diag += [(b, a) for a, b in diag]

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from netopt.exceptions import MissingDependencyError
 from netopt.model import RoadNetwork
 from netopt.solvers.design import DesignProblem, lane_addition
-from support import BRAESS_DNDP, BRAESS_TRIPS
+from support import BRAESS_DNDP, BRAESS_TRIPS, grid_arcs
 
 
 
@@ -24,15 +24,7 @@ def grid_dndp(seed=0):
     """A 3x3 two-way grid, 4 corner zones, 4 candidate diagonal shortcuts: small enough that a
     UE solve takes a millisecond, rich enough that lanes and open shortcuts move flows around."""
     rng = np.random.default_rng(seed)
-    coords = [(i, j) for i in range(3) for j in range(3)]
-    order = [0, 2, 6, 8, 1, 3, 4, 5, 7]
-    idx = {coords[k]: r for r, k in enumerate(order)}
-    arcs = []
-    for (i, j) in coords:
-        for di, dj in ((0, 1), (1, 0)):
-            if (i + di, j + dj) in idx:
-                a, b = idx[(i, j)], idx[(i + di, j + dj)]
-                arcs += [(a, b), (b, a)]
+    arcs, idx = grid_arcs()
     base = len(arcs)
     arcs += [(idx[(i, j)], idx[(i + 1, j + 1)]) for i in range(2) for j in range(2)]
     m = len(arcs)
