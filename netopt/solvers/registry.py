@@ -12,7 +12,8 @@ from .base import Solver
 
 _REGISTRY: dict[str, type[Solver]] = {}
 #: modules that register the built-in solvers; imported on first lookup (they import heavy packages lazily)
-_BUILTIN = ("netopt.solvers.vrp.ortools", "netopt.solvers.vrp.hgs", "netopt.solvers.vrp.pyvrp")
+_BUILTIN = ("netopt.solvers.vrp.ortools", "netopt.solvers.vrp.hgs", "netopt.solvers.vrp.pyvrp",
+            "netopt.solvers.nco.tsp")
 _loaded = False
 
 
