@@ -93,3 +93,95 @@ def multinomial_max_cdf_bruteforce(n, S, c):
             counts[s] += 1
         good += max(counts) <= c
     return good / S**n
+
+
+# ----------------------------------------------------------------------------- exact ECMP sampler twin
+_MASK = (1 << 64) - 1
+
+
+class Xoshiro256:
+    """xoshiro256** seeded by splitmix64 from ``seed ^ stream * C``, in plain Python integers
+    (the twin of ``_kernels.rng_init`` / ``_kernels.rng_next``)."""
+
+    def __init__(self, seed: int, stream: int):
+        x = (seed ^ (stream * 0xD1B54A32D192ED03)) & _MASK
+        self.s = []
+        for _ in range(4):
+            x = (x + 0x9E3779B97F4A7C15) & _MASK
+            z = x
+            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+            self.s.append(z ^ (z >> 31))
+
+    def next(self) -> int:
+        s0, s1, s2, s3 = self.s
+        rotl = lambda x, k: ((x << k) | (x >> (64 - k))) & _MASK  # noqa: E731
+        r = (rotl((s1 * 5) & _MASK, 7) * 9) & _MASK
+        t = (s1 << 17) & _MASK
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
+        s2 ^= t
+        s3 = rotl(s3, 45)
+        self.s = [s0, s1, s2, s3]
+        return r
+
+
+def uniform_multinomial(rng: Xoshiro256, n: int, P: int):
+    """The same algorithm as ``_kernels.uniform_multinomial``, written plainly (a ball goes right
+    when its random bit is 1; Binomial(c, 1/2) = ones among c bits; balls in virtual bins >= P are
+    thrown again; fewer balls than virtual bins are thrown one by one)."""
+    counts = [0] * P
+    if P == 1:
+        return [n]
+    bits = (P - 1).bit_length()
+    Q = 1 << bits
+    rem = n
+    while rem > 0:
+        if rem < Q:
+            for _ in range(rem):
+                while True:
+                    v = rng.next() >> (64 - bits)
+                    if v < P:
+                        break
+                counts[v] += 1
+            return counts
+        tmp = [0] * Q
+        tmp[0] = rem
+        w = Q
+        while w > 1:
+            h = w // 2
+            for j in range(0, Q, w):
+                c = tmp[j]
+                ones = 0
+                for _ in range(c // 64):
+                    ones += bin(rng.next()).count("1")
+                word = rng.next()
+                if c % 64:
+                    ones += bin(word >> (64 - c % 64)).count("1")
+                tmp[j], tmp[j + h] = c - ones, ones
+            w = h
+        for q in range(P):
+            counts[q] += tmp[q]
+        rem = sum(tmp[P:])
+    return counts
+
+
+def multinomial_pmf(counts, P):
+    """Probability of the bin counts ``counts`` when sum(counts) balls fall uniformly into P bins."""
+    n = sum(counts)
+    coef = math.factorial(n)
+    for c in counts:
+        coef //= math.factorial(c)
+    return coef / P**n
+
+
+def compositions(n, P):
+    """Every vector of P non-negative integers summing to n."""
+    if P == 1:
+        yield (n,)
+        return
+    for first in range(n + 1):
+        for rest in compositions(n - first, P - 1):
+            yield (first, *rest)

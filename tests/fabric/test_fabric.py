@@ -12,11 +12,15 @@ import sys
 import numpy as np
 import pytest
 from fabric_naive import (
+    Xoshiro256,
+    compositions,
     ecmp_fattree_sample,
     ecmp_leafspine_sample,
     maxmin_completion,
     multinomial_max_cdf_bruteforce,
+    multinomial_pmf,
 )
+from fabric_naive import uniform_multinomial as uniform_multinomial_naive
 
 from netopt.exceptions import InstanceFormatError, NetoptError, UnsupportedInstanceError
 from netopt.solvers.fabric import (
@@ -348,6 +352,73 @@ def test_ecmp_leafspine_kernel_vs_naive_distribution(seed):
     ref = np.array([ecmp_leafspine_sample(pa, pb, pn, pw, up.tolist(), dn.tolist(), rng) for _ in range(3000)])
     assert k.mean() == pytest.approx(ref.mean(), rel=0.02)
     assert np.quantile(k, 0.9) == pytest.approx(np.quantile(ref, 0.9), rel=0.06)
+
+
+@pytest.mark.parametrize("n,P", [(0, 4), (3, 1), (5, 8), (7, 3), (40, 32), (64, 2), (128, 2), (300, 6),
+                                 (1024, 32), (1000, 5), (129, 17)])
+def test_uniform_multinomial_kernel_vs_twin_bit_for_bit(n, P):
+    """Kernel and pure-Python twin (same xoshiro256** stream, same halving/rejection rule) agree
+    exactly: per-ball path (n < Q), halving tree, whole words (c >= 64, c % 64 == 0), rejection."""
+    seed = 12345
+    got = _kernels.uniform_multinomial_draws(n, P, seed, 6)
+    for r in range(6):
+        ref = uniform_multinomial_naive(Xoshiro256(seed, r), n, P)
+        assert got[r].tolist() == ref
+        assert sum(ref) == n
+
+
+@pytest.mark.parametrize("n,P", [(4, 3), (5, 4), (6, 5), (3, 6), (8, 2)])
+def test_uniform_multinomial_exact_distribution(n, P):
+    """The sampled count vectors follow the multinomial law: total variation to the exact pmf over
+    all compositions is at sampling-noise level (40,000 draws)."""
+    draws = _kernels.uniform_multinomial_draws(n, P, 7, 40_000)
+    keys, freq = np.unique(draws, axis=0, return_counts=True)
+    emp = {tuple(k.tolist()): f / draws.shape[0] for k, f in zip(keys, freq)}
+    comps = list(compositions(n, P))
+    pmf = {c: multinomial_pmf(c, P) for c in comps}
+    assert set(emp) <= set(pmf)
+    assert sum(pmf.values()) == pytest.approx(1.0)
+    tv = 0.5 * sum(abs(emp.get(c, 0.0) - p) for c, p in pmf.items())
+    assert tv < 0.03
+    # chi-square over outcomes with expected count >= 5: well below a generous critical value
+    n_draws = draws.shape[0]
+    chi2 = sum((emp.get(c, 0.0) * n_draws - p * n_draws) ** 2 / (p * n_draws) for c, p in pmf.items()
+               if p * n_draws >= 5)
+    dof = sum(1 for p in pmf.values() if p * n_draws >= 5) - 1
+    assert chi2 < dof + 6 * math.sqrt(2 * dof) + 10
+
+
+@pytest.mark.parametrize("n,P", [(1024, 32), (1000, 6)])
+def test_uniform_multinomial_max_vs_exact_cdf(n, P):
+    """Large n (halving tree, and rejection for P = 6): the law of the largest bin agrees with the
+    exact multinomial-maximum CDF computed by the DFT method, and each bin is Binomial(n, 1/P)."""
+    draws = _kernels.uniform_multinomial_draws(n, P, 3, 20_000)
+    assert np.all(draws.sum(axis=1) == n)
+    cs, F = multinomial_max_cdf(n, P)
+    m = draws.max(axis=1)
+    emp = np.array([(m <= c).mean() for c in cs])
+    assert np.max(np.abs(emp - F)) < 0.015
+    assert draws.mean() == pytest.approx(n / P, rel=2e-3)
+    assert draws.var(axis=0).mean() == pytest.approx(n / P * (1 - 1 / P), rel=0.03)
+
+
+def test_ecmp_parallel_kernels_equal_serial():
+    """Sample r uses stream r, so the prange kernels return exactly the serial samples."""
+    pa, pb, pn, pw, up, dn = _ls_groups(1, False)
+    up[2, 1] = 0.0  # a failed uplink: the per-pair live-spine search
+    a = _kernels.ecmp_mc_leafspine(pa, pb, pn, pw, up, dn, 40, 9)
+    b = _kernels.ecmp_mc_leafspine_parallel(pa, pb, pn, pw, up, dn, 40, 9)
+    np.testing.assert_array_equal(a, b)
+    ft = fat_tree(4, host_gbps=8)
+    pe, pf = np.nonzero(~np.eye(ft.n_leaves, dtype=bool))
+    pn = np.random.default_rng(0).integers(1, 9, size=pe.size).astype(np.int64)
+    blocks = [np.ascontiguousarray(ft.block(t)) for t in (2, 3, 4, 5)]
+    args = (pe.astype(np.int64), pf.astype(np.int64), pn, np.ones(pe.size), 2, *blocks, 30, 4)
+    np.testing.assert_array_equal(_kernels.ecmp_mc_fattree(*args), _kernels.ecmp_mc_fattree_parallel(*args))
+    c = all_to_all(16, 1e6)
+    fab = leaf_spine(8, 4, 2, host_gbps=100)
+    np.testing.assert_array_equal(ecmp_monte_carlo(fab, c, n_seeds=20, seed=3).info["samples"],
+                                  ecmp_monte_carlo(fab, c, n_seeds=20, seed=3, parallel=False).info["samples"])
 
 
 @pytest.mark.parametrize("seed", range(2))

@@ -2,39 +2,219 @@
 
 Kernels assume clean input: contiguous arrays of the documented dtypes, validated by the public
 functions in :mod:`netopt.solvers.fabric.models` and :mod:`netopt.solvers.fabric.cct`.
-Randomness comes from ``np.random.seed(seed)`` at kernel entry (Numba's own per-thread state), so
-the same seed gives the same samples. Each kernel has a slow pure-Python twin in
+Randomness comes from a xoshiro256** generator written here (:func:`rng_next`), one stream per
+Monte Carlo sample derived from ``(seed, sample index)``, so the same seed gives the same samples
+whether they are drawn serially or in parallel. Each kernel has a slow pure-Python twin in
 ``tests/fabric/fabric_naive.py``.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
+
+
+# ---------------------------------------------------------------------------- exact ECMP sampling
+# Random numbers: xoshiro256** (Blackman & Vigna) seeded by splitmix64 from (seed, stream). Every
+# Monte Carlo sample gets its own stream, so samples do not depend on the order (or thread) in which
+# they are drawn. Pure-Python twin: ``tests/fabric/fabric_naive.py`` (``Xoshiro256``), bit for bit.
+_U64 = np.uint64
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_STREAM = np.uint64(0xD1B54A32D192ED03)
+_M1 = np.uint64(0x5555555555555555)
+_M2 = np.uint64(0x3333333333333333)
+_M4 = np.uint64(0x0F0F0F0F0F0F0F0F)
+_H01 = np.uint64(0x0101010101010101)
 
 
 @njit(cache=True)
-def _multinomial_into(n, P, opts, counts):
-    """Uniform multinomial of ``n`` balls over ``P`` options into ``counts[:P]`` (reset here)."""
+def rng_init(seed, stream, state):
+    """Fill ``state`` (``uint64[4]``) for stream ``stream`` of ``seed`` (splitmix64 of
+    ``seed ^ stream * C``)."""
+    x = _U64(seed) ^ (_U64(stream) * _STREAM)
+    for i in range(4):
+        x += _GOLDEN
+        z = x
+        z = (z ^ (z >> _U64(30))) * _MIX1
+        z = (z ^ (z >> _U64(27))) * _MIX2
+        state[i] = z ^ (z >> _U64(31))
+
+
+@njit(cache=True, inline="always")
+def _rotl(x, k):
+    return (x << _U64(k)) | (x >> _U64(64 - k))
+
+
+@njit(cache=True, inline="always")
+def rng_next(s):
+    """Next 64 random bits of the xoshiro256** state ``s`` (advanced in place)."""
+    s0 = s[0]
+    s1 = s[1]
+    s2 = s[2]
+    s3 = s[3]
+    r = _rotl(s1 * _U64(5), 7) * _U64(9)
+    t = s1 << _U64(17)
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = _rotl(s3, 45)
+    s[0] = s0
+    s[1] = s1
+    s[2] = s2
+    s[3] = s3
+    return r
+
+
+@njit(cache=True, inline="always")
+def _popcount(x):
+    x = x - ((x >> _U64(1)) & _M1)
+    x = (x & _M2) + ((x >> _U64(2)) & _M2)
+    x = (x + (x >> _U64(4))) & _M4
+    return np.int64((x * _H01) >> _U64(56))
+
+
+@njit(cache=True, inline="always")
+def _binomial_half(s, c):
+    """Binomial(c, 1/2) exactly: the number of ones among ``c`` random bits (``c // 64`` whole
+    words plus the top ``c % 64`` bits of one more word; written without data-dependent branches
+    in the tail, which costs one spare word when ``c % 64 == 0``)."""
+    x = 0
+    for _ in range(c >> 6):
+        x += _popcount(rng_next(s))
+    rb = c & 63
+    r = rng_next(s) >> _U64((64 - rb) & 63)
+    if rb == 0:
+        r = _U64(0)
+    return x + _popcount(r)
+
+
+@njit(cache=True, inline="always")
+def _bounded(s, P, bits):
+    """Uniform integer in ``[0, P)`` (``2**bits >= P``): top ``bits`` bits, rejected while ``>= P``."""
+    if bits == 0:
+        return 0
+    while True:
+        v = np.int64(rng_next(s) >> _U64(64 - bits))
+        if v < P:
+            return v
+
+
+@njit(cache=True, inline="always")
+def uniform_multinomial(s, n, P, counts, tmp):
+    """``counts[:P]`` = bin counts of ``n`` balls thrown uniformly and independently into ``P`` bins.
+
+    Exact: with ``Q = 2**bits >= P`` virtual bins, the balls are split by halves (a ball goes
+    right with probability 1/2: the count is the popcount of random bits), which throws each ball
+    into a uniform virtual bin; balls landing in bins ``>= P`` are thrown again (rejection), so
+    each ball ends in a uniform real bin. Few balls (``n < Q``) are thrown one by one.
+    Cost ``O(n log2(Q) / 64 + Q)`` random words per round instead of ``P - 1`` binomial draws.
+    ``tmp`` needs ``Q`` entries.
+    """
     for q in range(P):
         counts[q] = 0
-    if n <= 2 * P:
-        for _ in range(n):
-            counts[np.random.randint(0, P)] += 1
-    else:
-        rem = n
-        for q in range(P - 1):
-            if rem == 0:
-                break
-            x = np.random.binomial(rem, 1.0 / (P - q))
-            counts[q] = x
-            rem -= x
-        counts[P - 1] += rem
+    if P == 1:
+        counts[0] = n
+        return
+    bits = 0
+    Q = 1
+    while Q < P:
+        Q *= 2
+        bits += 1
+    rem = n
+    while rem > 0:
+        if rem < Q:
+            for _ in range(rem):
+                counts[_bounded(s, P, bits)] += 1
+            return
+        tmp[0] = rem
+        for q in range(1, Q):
+            tmp[q] = 0
+        w = Q
+        while w > 1:
+            h = w >> 1
+            for j in range(0, Q, w):
+                c = tmp[j]
+                x = _binomial_half(s, c)
+                tmp[j] = c - x
+                tmp[j + h] = x
+            w = h
+        rem = 0
+        for q in range(P):
+            counts[q] += tmp[q]
+        for q in range(P, Q):
+            rem += tmp[q]
+
+
+@njit(cache=True)
+def uniform_multinomial_draws(n, P, seed, n_draws):
+    """``n_draws`` samples of :func:`uniform_multinomial` (sample ``r`` on stream ``r``), for tests."""
+    out = np.zeros((n_draws, P), dtype=np.int64)
+    s = np.empty(4, dtype=np.uint64)
+    Q = 1
+    while Q < P:
+        Q *= 2
+    tmp = np.empty(Q, dtype=np.int64)
+    counts = np.empty(P, dtype=np.int64)
+    for r in range(n_draws):
+        rng_init(seed, r, s)
+        uniform_multinomial(s, n, P, counts, tmp)
+        out[r] = counts
+    return out
+
+
+# ---------------------------------------------------------------------------- ECMP Monte Carlo
+@njit(cache=True)
+def _ls_sample(pa, pb, pn, pw, up_cap, down_cap, healthy, s, up, down, opts, counts, tmp):
+    """One ECMP sample on a leaf-spine into the scratch ``up``/``down``; returns its max congestion.
+    ``healthy``: every link is up (skips the per-pair search for live spines)."""
+    L, S = up_cap.shape
+    up[:, :] = 0.0
+    down[:, :] = 0.0
+    for q in range(S):
+        opts[q] = q
+    for p in range(pa.size):
+        a = pa[p]
+        b = pb[p]
+        P = S
+        if not healthy:
+            P = 0
+            for sp in range(S):
+                if up_cap[a, sp] > 0 and down_cap[b, sp] > 0:
+                    opts[P] = sp
+                    P += 1
+        uniform_multinomial(s, pn[p], P, counts, tmp)
+        w = pw[p]
+        for q in range(P):
+            c = counts[q]
+            if c:
+                sp = opts[q]
+                up[a, sp] += c * w
+                down[b, sp] += c * w
+    m = 0.0
+    for a in range(L):
+        for sp in range(S):
+            if up_cap[a, sp] > 0:
+                v = up[a, sp] / up_cap[a, sp]
+                if v > m:
+                    m = v
+            if down_cap[a, sp] > 0:
+                v = down[a, sp] / down_cap[a, sp]
+                if v > m:
+                    m = v
+    return m
 
 
 @njit(cache=True)
 def ecmp_mc_leafspine(pa, pb, pn, pw, up_cap, down_cap, n_seeds, seed):
     """Max congestion of random ECMP hashing on a leaf-spine, for ``n_seeds`` samples.
+
+    Every flow hashes independently and uniformly onto one spine alive for its leaf pair; the
+    spine counts of a flow group are drawn at once by :func:`uniform_multinomial` (exact).
+    Sample ``r`` uses random stream ``r`` of ``seed``.
 
     Parameters
     ----------
@@ -48,7 +228,7 @@ def ecmp_mc_leafspine(pa, pb, pn, pw, up_cap, down_cap, n_seeds, seed):
         Capacity (bytes/s) of leaf ``a`` -> spine ``s`` and spine ``s`` -> leaf ``b``; 0 = failed.
         Every group must have at least one spine alive on both sides.
     n_seeds, seed : int
-        Number of samples; RNG seed.
+        Number of samples; RNG seed (``>= 0``).
 
     Returns
     -------
@@ -56,43 +236,89 @@ def ecmp_mc_leafspine(pa, pb, pn, pw, up_cap, down_cap, n_seeds, seed):
         ``max(load / capacity)`` over leaf-spine links, per sample.
     """
     L, S = up_cap.shape
-    np.random.seed(seed)
+    healthy = np.all(up_cap > 0) and np.all(down_cap > 0)
     out = np.empty(n_seeds)
     up = np.zeros((L, S))
     down = np.zeros((L, S))
     opts = np.empty(S, dtype=np.int64)
     counts = np.empty(S, dtype=np.int64)
+    tmp = np.empty(2 * S, dtype=np.int64)
+    s = np.empty(4, dtype=np.uint64)
     for r in range(n_seeds):
-        up[:, :] = 0.0
-        down[:, :] = 0.0
-        for p in range(pa.size):
-            a = pa[p]
-            b = pb[p]
-            P = 0
-            for s in range(S):
-                if up_cap[a, s] > 0 and down_cap[b, s] > 0:
-                    opts[P] = s
-                    P += 1
-            _multinomial_into(pn[p], P, opts, counts)
-            w = pw[p]
-            for q in range(P):
-                if counts[q]:
-                    s = opts[q]
-                    up[a, s] += counts[q] * w
-                    down[b, s] += counts[q] * w
-        m = 0.0
-        for a in range(L):
-            for s in range(S):
-                if up_cap[a, s] > 0:
-                    v = up[a, s] / up_cap[a, s]
-                    if v > m:
-                        m = v
-                if down_cap[a, s] > 0:
-                    v = down[a, s] / down_cap[a, s]
-                    if v > m:
-                        m = v
-        out[r] = m
+        rng_init(seed, r, s)
+        out[r] = _ls_sample(pa, pb, pn, pw, up_cap, down_cap, healthy, s, up, down, opts, counts, tmp)
     return out
+
+
+@njit(cache=True, parallel=True)
+def ecmp_mc_leafspine_parallel(pa, pb, pn, pw, up_cap, down_cap, n_seeds, seed):
+    """:func:`ecmp_mc_leafspine` with the samples spread over Numba's threads (``prange``); the
+    same output, since sample ``r`` always uses stream ``r``."""
+    L, S = up_cap.shape
+    healthy = np.all(up_cap > 0) and np.all(down_cap > 0)
+    out = np.empty(n_seeds)
+    for r in prange(n_seeds):
+        up = np.zeros((L, S))
+        down = np.zeros((L, S))
+        opts = np.empty(S, dtype=np.int64)
+        counts = np.empty(S, dtype=np.int64)
+        tmp = np.empty(2 * S, dtype=np.int64)
+        s = np.empty(4, dtype=np.uint64)
+        rng_init(seed, r, s)
+        out[r] = _ls_sample(pa, pb, pn, pw, up_cap, down_cap, healthy, s, up, down, opts, counts, tmp)
+    return out
+
+
+@njit(cache=True)
+def _ft_sample(pe, pf, pn, pw, h, up_cap, down_cap, up2_cap, down2_cap, s, up, down, up2, down2, counts, tmp):
+    """One ECMP sample on a fat-tree into the scratch arrays; returns its max congestion."""
+    E = up_cap.shape[0]
+    A = up2_cap.shape[0]
+    up[:, :] = 0.0
+    down[:, :] = 0.0
+    up2[:, :] = 0.0
+    down2[:, :] = 0.0
+    for p in range(pe.size):
+        e = pe[p]
+        f = pf[p]
+        w = pw[p]
+        pod_e = e // h
+        pod_f = f // h
+        if pod_e == pod_f:
+            uniform_multinomial(s, pn[p], h, counts, tmp)
+            for i in range(h):
+                if counts[i]:
+                    up[e, i] += counts[i] * w
+                    down[f, i] += counts[i] * w
+        else:
+            uniform_multinomial(s, pn[p], h * h, counts, tmp)
+            for q in range(h * h):
+                c = counts[q]
+                if c:
+                    i = q // h
+                    j = q - i * h
+                    up[e, i] += c * w
+                    up2[pod_e * h + i, j] += c * w
+                    down2[pod_f * h + i, j] += c * w
+                    down[f, i] += c * w
+    m = 0.0
+    for e in range(E):
+        for i in range(h):
+            v = up[e, i] / up_cap[e, i]
+            if v > m:
+                m = v
+            v = down[e, i] / down_cap[e, i]
+            if v > m:
+                m = v
+    for g in range(A):
+        for j in range(h):
+            v = up2[g, j] / up2_cap[g, j]
+            if v > m:
+                m = v
+            v = down2[g, j] / down2_cap[g, j]
+            if v > m:
+                m = v
+    return m
 
 
 @njit(cache=True)
@@ -106,61 +332,38 @@ def ecmp_mc_fattree(pe, pf, pn, pw, h, up_cap, down_cap, up2_cap, down2_cap, n_s
     """
     E = up_cap.shape[0]
     A = up2_cap.shape[0]
-    np.random.seed(seed)
     out = np.empty(n_seeds)
     up = np.zeros((E, h))
     down = np.zeros((E, h))
     up2 = np.zeros((A, h))
     down2 = np.zeros((A, h))
-    P2 = h * h
-    opts = np.arange(P2)
-    counts = np.empty(P2, dtype=np.int64)
+    counts = np.empty(h * h, dtype=np.int64)
+    tmp = np.empty(2 * h * h, dtype=np.int64)
+    s = np.empty(4, dtype=np.uint64)
     for r in range(n_seeds):
-        up[:, :] = 0.0
-        down[:, :] = 0.0
-        up2[:, :] = 0.0
-        down2[:, :] = 0.0
-        for p in range(pe.size):
-            e = pe[p]
-            f = pf[p]
-            w = pw[p]
-            pod_e = e // h
-            pod_f = f // h
-            if pod_e == pod_f:
-                _multinomial_into(pn[p], h, opts, counts)
-                for i in range(h):
-                    if counts[i]:
-                        up[e, i] += counts[i] * w
-                        down[f, i] += counts[i] * w
-            else:
-                _multinomial_into(pn[p], P2, opts, counts)
-                for q in range(P2):
-                    c = counts[q]
-                    if c:
-                        i = q // h
-                        j = q - i * h
-                        up[e, i] += c * w
-                        up2[pod_e * h + i, j] += c * w
-                        down2[pod_f * h + i, j] += c * w
-                        down[f, i] += c * w
-        m = 0.0
-        for e in range(E):
-            for i in range(h):
-                v = up[e, i] / up_cap[e, i]
-                if v > m:
-                    m = v
-                v = down[e, i] / down_cap[e, i]
-                if v > m:
-                    m = v
-        for g in range(A):
-            for j in range(h):
-                v = up2[g, j] / up2_cap[g, j]
-                if v > m:
-                    m = v
-                v = down2[g, j] / down2_cap[g, j]
-                if v > m:
-                    m = v
-        out[r] = m
+        rng_init(seed, r, s)
+        out[r] = _ft_sample(pe, pf, pn, pw, h, up_cap, down_cap, up2_cap, down2_cap, s, up, down, up2, down2,
+                            counts, tmp)
+    return out
+
+
+@njit(cache=True, parallel=True)
+def ecmp_mc_fattree_parallel(pe, pf, pn, pw, h, up_cap, down_cap, up2_cap, down2_cap, n_seeds, seed):
+    """:func:`ecmp_mc_fattree` with the samples spread over Numba's threads (same output)."""
+    E = up_cap.shape[0]
+    A = up2_cap.shape[0]
+    out = np.empty(n_seeds)
+    for r in prange(n_seeds):
+        up = np.zeros((E, h))
+        down = np.zeros((E, h))
+        up2 = np.zeros((A, h))
+        down2 = np.zeros((A, h))
+        counts = np.empty(h * h, dtype=np.int64)
+        tmp = np.empty(2 * h * h, dtype=np.int64)
+        s = np.empty(4, dtype=np.uint64)
+        rng_init(seed, r, s)
+        out[r] = _ft_sample(pe, pf, pn, pw, h, up_cap, down_cap, up2_cap, down2_cap, s, up, down, up2, down2,
+                            counts, tmp)
     return out
 
 

@@ -176,37 +176,65 @@ def _check_qps(qps):
 
 
 def ecmp_monte_carlo(fabric: Fabric, coll: Collective, n_seeds: int = 100, seed: int = 0, qps: int = 1,
-                     traffic=None) -> ModelResult:
+                     traffic=None, parallel: bool = True) -> ModelResult:
     """ECMP hashing, sampled: each of the ``qps`` queue pairs of every flow (``size/qps`` bytes)
-    hashes uniformly onto one live path; returns the max congestion of each of ``n_seeds`` samples.
+    hashes uniformly and independently onto one live path; returns the max congestion of each of
+    ``n_seeds`` samples.
 
-    ``info`` holds ``samples`` (per seed, max over steps), ``mean``, ``p50``, ``p99``. Same seed,
-    same samples (``np.random.default_rng(seed)`` draws the kernel seeds).
+    Each sample is exact (no approximation): the path counts of the equal flows of a leaf pair
+    (edge pair) are one uniform multinomial draw, sampled by splitting the flows in halves with
+    popcounts of random bits (:func:`netopt.solvers.fabric._kernels.uniform_multinomial`), and the
+    uplink and downlink loads are accumulated in the same pass.
+
+    Parameters
+    ----------
+    n_seeds, seed
+        Number of samples and the seed; same seed, same samples (sample ``r`` of a step uses its
+        own random stream, so the result does not depend on ``parallel``).
+    qps
+        Queue pairs per flow.
+    parallel
+        Spread the samples over Numba's threads (``NUMBA_NUM_THREADS``).
+
+    ``info`` holds ``samples`` (per seed, max over steps), ``mean``, ``p50``, ``p99``.
+
+    Examples
+    --------
+    >>> from netopt.solvers.fabric import leaf_spine, all_to_all
+    >>> fab = leaf_spine(4, 2, 2, host_gbps=8)
+    >>> res = ecmp_monte_carlo(fab, all_to_all(8, 8e9), n_seeds=50, seed=1)
+    >>> res.info["mean"] >= spray(fab, all_to_all(8, 8e9)).max_congestion
+    True
     """
     n_seeds = _check_seed_count(n_seeds)
     qps = _check_qps(qps)
+    if int(seed) != seed or seed < 0:
+        raise FabricInputError("seed", f"must be a non-negative integer, got {seed!r}")
     steps = _steps(fabric, coll, traffic)
     rng = np.random.default_rng(seed)
     per_step = np.zeros((len(steps), n_seeds))
     for i, st in enumerate(steps):
         if st.gn.size == 0:
             continue
-        ks = int(rng.integers(0, 2**31 - 1))
-        gn = st.gn * qps
-        gw = st.gw / qps
+        ks = int(rng.integers(0, 2**62))
+        gn = np.ascontiguousarray(st.gn * qps, dtype=np.int64)
+        gw = np.ascontiguousarray(st.gw / qps, dtype=np.float64)
+        ga = np.ascontiguousarray(st.ga, dtype=np.int64)
+        gb = np.ascontiguousarray(st.gb, dtype=np.int64)
         if fabric.kind == "leaf-spine":
             up, dn = fabric.block(TIER_UP), fabric.block(TIER_DOWN)
-            live = (up[st.ga] > 0) & (dn[st.gb] > 0)
+            live = (up[ga] > 0) & (dn[gb] > 0)
             if not np.all(live.any(axis=1)):
                 raise FabricInputError("failed", "some leaf pair has no common live spine")
-            per_step[i] = _kernels.ecmp_mc_leafspine(st.ga, st.gb, gn, gw, np.ascontiguousarray(up),
-                                                     np.ascontiguousarray(dn), n_seeds, ks)
+            kern = _kernels.ecmp_mc_leafspine_parallel if parallel else _kernels.ecmp_mc_leafspine
+            per_step[i] = kern(ga, gb, gn, gw, np.ascontiguousarray(up), np.ascontiguousarray(dn), n_seeds, ks)
         else:
             if not fabric.healthy:
                 raise UnsupportedInstanceError("fat-tree analyses need a healthy fabric (no failed links)")
-            per_step[i] = _kernels.ecmp_mc_fattree(
-                st.ga, st.gb, gn, gw, fabric.half, *(np.ascontiguousarray(fabric.block(t)) for t in
-                                                     (TIER_UP, TIER_DOWN, TIER_UP2, TIER_DOWN2)), n_seeds, ks)
+            kern = _kernels.ecmp_mc_fattree_parallel if parallel else _kernels.ecmp_mc_fattree
+            per_step[i] = kern(ga, gb, gn, gw, fabric.half, *(np.ascontiguousarray(fabric.block(t)) for t in
+                                                             (TIER_UP, TIER_DOWN, TIER_UP2, TIER_DOWN2)),
+                               n_seeds, ks)
     samples = per_step.max(axis=0)
     info = {"samples": samples, "mean": float(samples.mean()), "p50": float(np.quantile(samples, 0.5)),
             "p99": float(np.quantile(samples, 0.99)), "qps": qps, "seeds": n_seeds, "method": "monte-carlo"}
