@@ -109,7 +109,7 @@ def test_dataset_file_round_trip(trained, tmp_path):
     back = D.load(tmp_path / "d.pt")
     assert back["manifest"] == ds["manifest"] and torch.equal(back["flow"], ds["flow"])
     (tmp_path / "bad.pt").write_bytes(b"not a dataset")
-    with pytest.raises(Exception, match="not a netopt GNN dataset"):
+    with pytest.raises(Exception, match="not a netopt dataset"):
         D.load(tmp_path / "bad.pt")
 
 

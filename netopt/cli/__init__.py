@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from . import bench, fabric, gnn, routing, traffic
+from . import bench, fabric, gnn, nco, routing, traffic
 
 app = typer.Typer(
     name="netopt",
@@ -23,6 +23,7 @@ traffic.register(app)
 app.add_typer(fabric.app, name="fabric")
 app.add_typer(bench.app, name="bench")
 app.add_typer(gnn.app, name="gnn")
+app.add_typer(nco.app, name="nco")
 
 
 def main() -> None:

@@ -63,7 +63,7 @@ def run_solver(instance, solver_name: str, time_limit: float, seed: int, params:
     """Solve with a Rich progress bar on stderr (time elapsed against the limit, best objective)."""
     solver = get_solver(solver_name)
     with err.status("preparing the solver (first run: compiling Numba kernels, cached afterwards) ...") if not quiet else _null():
-        prepared_s = solver.prepare()
+        prepared_s = solver.prepare(solver.resolve_params(params))
     with Progress(
         TextColumn(f"[bold]{solver_name}[/] {instance.name}"),
         BarColumn(),
@@ -108,6 +108,8 @@ def register(app: typer.Typer) -> None:
         max_iterations: Annotated[Optional[int], typer.Option("--max-iterations", min=1, help="Stop after this many solver iterations (count, optional).")] = None,
         param: ParamOpt = None,
         initial: Annotated[Optional[Path], typer.Option("--initial", help="Warm start from routes (route JSON, Result JSON or .sol).")] = None,
+        init: Annotated[Optional[str], typer.Option("--init", help="hgs only: first population from `random` giant tours or the learned `nco` policy's solutions (its time counts against --time-limit).")] = None,
+        model: Annotated[Optional[Path], typer.Option("--model", help="Policy checkpoint for --init nco or --solver nco (default: the shipped one; `netopt nco train`).")] = None,
         out_path: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the routes here: .json (route JSON, file node ids), .sol or .png (plot).")] = None,
         result_path: Annotated[Optional[Path], typer.Option("--result", help="Write the full Result JSON here.")] = None,
         rounding: RoundOpt = Rounding.auto,
@@ -120,6 +122,15 @@ def register(app: typer.Typer) -> None:
                 check_writable(p)
         inst = load_instance(instance, rounding=rounding.value)
         params = _parse_params(param)
+        if init is not None or model is not None:
+            if solver not in ("hgs", "nco") or (init is not None and solver != "hgs"):
+                raise SolverParameterError(f"--init applies to --solver hgs and --model to hgs or nco, not {solver}")
+            if init is not None:
+                params["init"] = init
+            if model is not None:
+                if not model.is_file():
+                    raise NetoptError(f"{model}: no such policy checkpoint")
+                params["nco_model" if solver == "hgs" else "model"] = str(model)
         get_solver(solver).resolve_params(params)  # fail on bad names/params before loading anything else
         start = read_routes(initial, inst)[0] if initial else None
         res = run_solver(inst, solver, time_limit, seed, params, start, max_iterations, quiet)

@@ -63,10 +63,10 @@ def load_torch(path, what: str, fmt: str) -> dict:
     try:
         obj = torch.load(path, weights_only=True, map_location="cpu")
     except Exception as e:  # noqa: BLE001 - torch raises many kinds for a bad file
-        raise NetoptError(f"{path}: not a netopt GNN {what} ({type(e).__name__}: {str(e)[:120]})") from None
+        raise NetoptError(f"{path}: not a netopt {what} ({type(e).__name__}: {str(e)[:120]})") from None
     tag = obj.get("format", obj.get("manifest", {}).get("format")) if isinstance(obj, dict) else None
     if tag != fmt:
-        raise NetoptError(f"{path}: not a netopt GNN {what} (expected format {fmt})")
+        raise NetoptError(f"{path}: not a netopt {what} (expected format {fmt})")
     return obj
 
 

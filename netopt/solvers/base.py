@@ -176,7 +176,7 @@ class Solver:
             raise UnsupportedInstanceError(f"solver {self.name} cannot solve {instance.name}: {why}")
         resolved = self.resolve_params(params)
         instance.check_feasible()
-        compile_s = self.prepare()  # JIT compilation is not charged to the time limit
+        compile_s = self.prepare(resolved)  # JIT compilation / model loading is not charged to the time limit
         state = SearchState(time_limit, max_iterations, progress)
         if initial is not None and initial.is_feasible:
             state.improve(initial.cost, initial.routes)
@@ -185,8 +185,9 @@ class Solver:
         extra["compile_s"] = round(compile_s, 4)
         return self._result(instance, state, resolved, seed, extra)
 
-    def prepare(self) -> float:
-        """One-off set-up before the clock starts (e.g. compiling Numba kernels); returns seconds spent."""
+    def prepare(self, params: dict[str, Any] | None = None) -> float:
+        """One-off set-up before the clock starts (compiling Numba kernels, loading a model for the
+        resolved ``params``); returns seconds spent. Repeated calls are cheap."""
         return 0.0
 
     def _solve(self, instance, state: SearchState, *, seed: int, initial, **params) -> dict | None:

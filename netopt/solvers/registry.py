@@ -13,7 +13,7 @@ from .base import Solver
 _REGISTRY: dict[str, type[Solver]] = {}
 #: modules that register the built-in solvers; imported on first lookup (they import heavy packages lazily)
 _BUILTIN = ("netopt.solvers.vrp.ortools", "netopt.solvers.vrp.hgs", "netopt.solvers.vrp.pyvrp",
-            "netopt.solvers.nco.tsp")
+            "netopt.solvers.nco.tsp", "netopt.solvers.nco.solver")
 _loaded = False
 
 

@@ -6,3 +6,59 @@
 * ``heatmap``: parameter-free k-nearest (SoftDist) heatmaps and the heatmap-guided large-TSP local search
   (Numba kernels in ``_kernels.py``).
 """
+
+from __future__ import annotations
+
+from pathlib import Path
+
+CHECKPOINTS = Path(__file__).parent / "checkpoints"
+
+
+def default_model(problem: str = "cvrp") -> Path:
+    """The shipped policy checkpoint for ``problem`` (``checkpoints/<problem>.pt``)."""
+    return CHECKPOINTS / f"{problem}.pt"
+
+
+def _resolve(model: str | Path | None, problem: str, device: str):
+    from ...exceptions import NetoptError
+    from ...gnn import require_torch
+
+    torch = require_torch()
+    path = Path(model) if model else default_model(problem)
+    if not path.is_file():
+        raise NetoptError(f"{path}: no such policy checkpoint (train one with `netopt nco train`)")
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    return path, device
+
+
+def load(model: str | Path | None = None, problem: str = "cvrp", device: str = "auto"):
+    """Load (once per process) the policy at ``model``, default the shipped one; returns the module."""
+    from .policy import cached_policy
+
+    path, device = _resolve(model, problem, device)
+    return cached_policy(path, device)
+
+
+def policy_solutions(instance, *, model: str | Path | None = None, samples: int = 32, pomo: int = 100,
+                     seed: int = 0, device: str = "auto") -> list[tuple[float, list[list[int]]]]:
+    """Distinct policy solutions of ``instance`` (greedy multi-start + ``samples`` sampled), cheapest
+    first, as ``(cost, routes)``; see :func:`netopt.solvers.nco.policy.construct`."""
+    from .policy import cached_policy, construct
+
+    path, device = _resolve(model, instance.problem if instance.problem == "tsp" else "cvrp", device)
+    net = cached_policy(path, device)
+    if net.problem != ("tsp" if instance.problem == "tsp" else "cvrp"):
+        from ...exceptions import NetoptError
+
+        raise NetoptError(f"{path}: a {net.problem} policy cannot construct {instance.problem} solutions")
+    return construct(net, instance, pomo=pomo, samples=samples, seed=seed, device=device)
+
+
+def unsupported(instance) -> str:
+    """Why the policy cannot build solutions for ``instance`` (empty when it can)."""
+    if instance.time_windows is not None or instance.max_duration is not None or instance.max_distance is not None:
+        return "the NCO policy builds CVRP and TSP solutions; it does not handle time windows or route limits"
+    if instance.problem not in ("cvrp", "tsp"):
+        return f"the NCO policy builds CVRP and TSP solutions only, not {instance.problem}"
+    return ""

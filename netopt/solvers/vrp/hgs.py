@@ -41,6 +41,7 @@ import time
 import numpy as np
 
 from ...validate import check_routes
+from ...exceptions import UnsupportedInstanceError
 from ..base import Param, SearchState, Solver
 from ..registry import register
 from . import _kernels as K
@@ -152,6 +153,32 @@ class _Data:
         return neigh, ncnt
 
 
+def polish_routes(instance, routes: list[list[int]], seed: int = 0, granular: int = 20) -> list[list[int]]:
+    """HGS's granular local search (relocate, swap, 2-opt, 2-opt*, SWAP*) on given routes, with
+    prohibitive penalties so that a feasible solution stays feasible; returns the improved routes.
+
+    >>> from netopt.solvers.nco.generate import sample_instance
+    >>> from netopt.validate import check_routes
+    >>> inst = sample_instance(30, seed=2)
+    >>> start = [[i] for i in range(1, 31)]
+    >>> better = polish_routes(inst, start, seed=0)
+    >>> check_routes(inst, better).feasible, check_routes(inst, better).cost < check_routes(inst, start).cost
+    (True, True)
+    """
+    warm_up()
+    d = _Data(instance, granular)
+    nv = instance.num_vehicles
+    k = len(routes) + 1 if nv is None else max(nv, len(routes))
+    arr = np.zeros((k, d.n + 2), np.int64)
+    rlen = np.zeros(k, np.int64)
+    for r, route in enumerate(routes):
+        arr[r, 1:len(route) + 1] = route
+        rlen[r] = len(route)
+    K.local_search(arr, rlen, d.dist, d.tt, d.tw_e, d.tw_l, d.dem, d.prm(1e9, 1e9), d.neigh, d.ncnt, d.angle,
+                   int(seed), True, 1000)
+    return [arr[r, 1:rlen[r] + 1].tolist() for r in range(k) if rlen[r] > 0]
+
+
 class _Individual:
     __slots__ = ("tour", "routes", "dist", "load_ex", "time_viol", "succ", "pred")
 
@@ -255,7 +282,15 @@ class HGS(Solver):
         "repair_probability": Param(float, 0.5, "probability of repairing an infeasible offspring, 0..1"),
         "restart_after": Param(int, 20000, "offspring without improvement before a population restart"),
         "swap_star": Param(bool, True, "use the SWAP* inter-route neighbourhood"),
-        "initial_population": Param(int, 0, "random individuals created at (re)start; 0 means 4 * population_size"),
+        "initial_population": Param(int, 0, "individuals created at (re)start; 0 means 4 * population_size"),
+        "init": Param(str, "random", "first population: random giant tours, or nco = the learned policy's "
+                      "solutions (greedy multi-start + sampled, `netopt nco`) first, then random ones; the "
+                      "policy's time counts against the time limit", choices=("random", "nco")),
+        "nco_model": Param(str, "", "policy checkpoint for init=nco (empty = the shipped CVRP policy)"),
+        "nco_samples": Param(int, 32, "sampled policy rollouts for init=nco, besides greedy from up to 100 first customers"),
+        "nco_seeds": Param(int, 0, "policy solutions entering the population for init=nco; 0 means population_size"),
+        "nco_device": Param(str, "auto", "torch device of the policy: auto (CUDA when present), cpu, cuda",
+                            choices=("auto", "cpu", "cuda")),
     }
 
     def supports(self, instance) -> str:
@@ -389,15 +424,35 @@ class HGS(Solver):
         self.feas_time.clear()
         self.infeas.fit = None
 
-    def _initial_population(self) -> None:
+    def _seed(self, routes: list) -> None:
+        """Educate a given solution (kept as routes when the fleet allows, else as a giant tour)."""
+        if len(routes) <= self.K:
+            r_arr = np.zeros((self.K, self.data.n + 2), np.int64)
+            rlen = np.zeros(self.K, np.int64)
+            for r, route in enumerate(routes):
+                r_arr[r, 1:len(route) + 1] = route
+                rlen[r] = len(route)
+            inds = self._educate(None, r_arr, rlen)
+        else:
+            inds = self._educate(np.array([v for r in routes for v in r], np.int64))
+        for ind in inds:
+            self._add(ind)
+        self._after_offspring()
+
+    def _initial_population(self, seeds: list | None = None) -> None:
+        """A fresh population: the ``seeds`` (lists of routes) first, then random giant tours."""
         p = self.p
         cap = p["population_size"] + p["generation_size"] + 2
         self.feas, self.infeas = _SubPop(cap), _SubPop(cap)
         self.run_best = math.inf
         self.no_improve = 0
         count = p["initial_population"] or 4 * p["population_size"]
+        for routes in seeds or ():
+            if not self._time_left():
+                return
+            self._seed(routes)
         n = self.data.n
-        for _ in range(count):
+        for _ in range(count - len(seeds or ())):
             if not self._time_left():
                 return
             tour = (self.rng.permutation(n) + 1).astype(np.int64)
@@ -413,8 +468,34 @@ class HGS(Solver):
             self._manage_penalties()
 
     # ------------------------------------------------------------------ search
-    def prepare(self) -> float:
-        return warm_up()
+    def prepare(self, params=None) -> float:
+        t = time.perf_counter()
+        warm_up()
+        if params and params.get("init") == "nco":
+            from .. import nco
+
+            nco.load(params["nco_model"] or None, "cvrp", params["nco_device"])
+        return time.perf_counter() - t
+
+    def _nco_seeds(self, instance, seed: int) -> tuple[list, dict]:
+        """The policy's best distinct solutions (timed: they count against the time limit)."""
+        from .. import nco
+
+        why = nco.unsupported(instance)
+        if why:
+            raise UnsupportedInstanceError(f"hgs init=nco: {why} ({instance.name})")
+        p = self.p
+        t = time.perf_counter()
+        sols = nco.policy_solutions(instance, model=p["nco_model"] or None, samples=p["nco_samples"],
+                                    seed=seed, device=p["nco_device"])
+        for _, routes in sols[:1]:
+            rep = check_routes(instance, routes)
+            if rep.feasible:
+                self.state.improve(rep.cost, routes)
+        keep = sols[:p["nco_seeds"] or p["population_size"]]
+        info = {"nco_s": round(time.perf_counter() - t, 4), "nco_solutions": len(sols),
+                "nco_best": round(sols[0][0], 6) if sols else None}
+        return [r for _, r in keep], info
 
     def _solve(self, instance, state: SearchState, *, seed: int, initial, **params) -> dict:
         self.inst, self.state, self.p = instance, state, params
@@ -431,21 +512,12 @@ class HGS(Solver):
         self.edu_time = 0.0  # moving average of one education, in seconds
         restarts = 0
 
-        self._initial_population()
-        if initial is not None and len(initial.routes) and not state.should_stop():
-            W = d.n + 2
-            if len(initial.routes) <= self.K:
-                routes = np.zeros((self.K, W), np.int64)
-                rlen = np.zeros(self.K, np.int64)
-                for r, route in enumerate(initial.routes):
-                    routes[r, 1:len(route) + 1] = route
-                    rlen[r] = len(route)
-                inds = self._educate(None, routes, rlen)
-            else:
-                inds = self._educate(initial.giant_tour())
-            for ind in inds:
-                self._add(ind)
-            self._after_offspring()
+        seeds, info = [], {}
+        if params["init"] == "nco":
+            seeds, info = self._nco_seeds(instance, seed)
+        if initial is not None and len(initial.routes):
+            seeds.insert(0, [list(r) for r in initial.routes])
+        self._initial_population(seeds)
 
         while self._time_left():
             if len(self.feas) + len(self.infeas) == 0:
@@ -459,5 +531,5 @@ class HGS(Solver):
             if self.no_improve >= params["restart_after"] and not state.should_stop():
                 restarts += 1
                 self._initial_population()
-        return {"restarts": restarts, "fleet_slots": self.K,
+        return {**info, "restarts": restarts, "fleet_slots": self.K,
                 "penalty_load": round(self.pc, 6), "penalty_time": round(self.ptw, 6)}

@@ -1,0 +1,195 @@
+"""NCO construction policy: generators, features (incl. MDS for matrix-only instances), the batched
+decoder against a one-rollout Python twin, training, checkpoints, the `nco` solver, `hgs --init nco`
+and the CLI. A tiny untrained or briefly trained policy is enough: quality lives in benchmarks/."""
+
+import math
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from netopt.model import RoutingInstance
+from netopt.solvers.nco import unsupported
+from netopt.solvers.nco.generate import batch_features, sample_instance, uniform_capacity
+from netopt.validate import check_routes
+
+torch = pytest.importorskip("torch")
+
+from netopt.cli import app  # noqa: E402
+from netopt.solvers.nco import policy as P  # noqa: E402
+from netopt.solvers.registry import get_solver  # noqa: E402
+
+import naive_nco  # noqa: E402
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def policy_file(tmp_path_factory):
+    """An untrained 2-layer CVRP policy (seeded): enough to exercise every code path."""
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("nco") / "cvrp.pt"
+    P.save_policy(P.Policy("cvrp", dim=32, heads=4, layers=2, ff=64), path, {"note": "untrained test policy"})
+    return path
+
+
+# ------------------------------------------------------------------------------ generators / features
+def test_sample_instance_is_seeded_and_valid():
+    a, b = sample_instance(40, "x", seed=5), sample_instance(40, "x", seed=5)
+    assert np.array_equal(a.distance, b.distance) and np.array_equal(a.demands, b.demands)
+    assert not np.array_equal(a.distance, sample_instance(40, "x", seed=6).distance)
+    u = sample_instance(100, "uniform", seed=0)
+    assert u.capacity == uniform_capacity(100) == 50 and u.demands[1:].min() >= 1 and u.demands.max() <= 9
+    asym = sample_instance(30, seed=0, asymmetric=0.3)
+    assert not asym.is_symmetric and (asym.distance >= np.rint(u.distance[:31, :31] * 0)).all()
+    with pytest.raises(ValueError, match="style"):
+        sample_instance(10, "nope")
+
+
+def test_batch_features_shapes_and_normalisation():
+    f = batch_features(np.random.default_rng(0), 6, 15, asym_share=0.5)
+    assert f["xy"].shape == (6, 16, 2) and f["dist"].shape == (6, 16, 16)
+    assert 0 <= f["xy"].min() and f["xy"].max() <= 1
+    assert (f["demand"][:, 0] == 0).all() and (f["demand"][:, 1:] > 0).all() and (f["demand"] <= 1).all()
+    assert np.allclose(np.diagonal(f["dist"], axis1=1, axis2=2), 0)
+    sym = [np.allclose(d, d.T) for d in f["dist"]]
+    assert any(sym) and not all(sym)
+
+
+def test_features_of_a_matrix_only_instance_use_mds():
+    """Without coordinates, MDS of a Euclidean matrix recovers the point set up to rotation/shift:
+    pairwise distances of the normalised coordinates equal the normalised matrix."""
+    xy = np.random.default_rng(3).uniform(0, 100, (12, 2))
+    d = np.hypot(*(xy[:, None] - xy[None]).transpose(2, 0, 1))
+    inst = RoutingInstance("m", d, np.array([0] + [1] * 11), capacity=4)
+    f = P.features(inst)
+    c = f["xy"][0].astype(float)
+    assert np.allclose(np.hypot(*(c[:, None] - c[None]).transpose(2, 0, 1)), f["dist"][0], atol=1e-5)
+    assert c.min() >= -1e-6 and c.max() <= 1 + 1e-6
+
+
+# ------------------------------------------------------------------------------ decoder vs twin
+@pytest.mark.parametrize("problem", ["cvrp", "tsp"])
+@pytest.mark.parametrize("asym", [0.0, 0.4])
+def test_batched_greedy_rollout_matches_python_twin(problem, asym):
+    torch.manual_seed(1)
+    model = P.Policy(problem, dim=16, heads=2, layers=1, ff=32).eval()
+    inst = sample_instance(9, "x" if problem == "cvrp" else "uniform", seed=4, problem=problem, asymmetric=asym)
+    f = P.to_tensors(P.features(inst), "cpu")
+    starts = torch.arange(1, 10)[None]
+    with torch.no_grad():
+        length, logp, seq = model.rollout(f, starts)
+    for p in range(9):
+        want_seq, want_lp, want_len = naive_nco.greedy_rollout(model, f, p + 1)
+        got = seq[0, p].tolist()
+        assert got[:len(want_seq)] == want_seq and not any(got[len(want_seq):])
+        assert math.isclose(float(logp[0, p]), want_lp, rel_tol=1e-4, abs_tol=1e-4)
+        assert math.isclose(float(length[0, p]), want_len, rel_tol=1e-5)
+
+
+def test_sampled_rollouts_are_feasible_and_lengths_recompute():
+    torch.manual_seed(0)
+    model = P.Policy("cvrp", dim=16, heads=2, layers=1, ff=32)
+    f = P.to_tensors(batch_features(np.random.default_rng(2), 3, 12, asym_share=0.5), "cpu")
+    length, logp, seq = model.rollout(f, P.pomo_starts(3, 12, 5, "cpu"), sample=True,
+                                      generator=torch.Generator().manual_seed(0))
+    assert (logp < 0).all() and logp.requires_grad
+    for b in range(3):
+        dist, dem = f["dist"][b].numpy(), f["demand"][b].numpy()
+        for p in range(5):
+            s = seq[b, p].numpy()
+            routes = P.sequence_to_routes(s)
+            assert sorted(v for r in routes for v in r) == list(range(1, 13))
+            assert all(dem[r].sum() <= 1 + 1e-6 for r in routes)
+            assert math.isclose(float(dist[s[:-1], s[1:]].sum()), float(length[b, p]), rel_tol=1e-5)
+
+
+def test_training_improves_the_policy_and_checkpoint_round_trips(tmp_path):
+    from netopt.solvers.nco.train import TrainConfig, train
+
+    cfg = TrainConfig(size=8, epochs=4, steps_per_epoch=15, batch=32, pomo=8, lr=1e-3, dim=32, heads=4,
+                      layers=1, ff=64, val_instances=16, device="cpu")
+    report = train(cfg, tmp_path / "p.pt")
+    vals = [r["val_length"] for r in report["history"]]
+    assert min(vals[1:]) < vals[0], vals  # REINFORCE with the POMO baseline learns something in 60 steps
+    model, meta = P.load_policy(tmp_path / "p.pt")
+    assert meta["best_val_length"] == min(vals) and meta["train_config"]["size"] == 8
+    inst = sample_instance(8, seed=9)
+    a = P.construct(model, inst, pomo=8, samples=4, seed=3)
+    b = P.construct(P.load_policy(tmp_path / "p.pt")[0], inst, pomo=8, samples=4, seed=3)
+    assert a == b
+
+
+def test_load_refuses_other_files(tmp_path):
+    from netopt.exceptions import NetoptError
+
+    bad = tmp_path / "x.pt"
+    torch.save({"format": "something-else"}, bad)
+    with pytest.raises(NetoptError, match="netopt-nco-policy"):
+        P.load_policy(bad)
+
+
+# ------------------------------------------------------------------------------ construct / solvers
+def test_construct_on_asymmetric_matrix_only_instance(policy_file):
+    base = sample_instance(25, seed=1, asymmetric=0.3)
+    inst = RoutingInstance("asym", base.distance, base.demands, base.capacity, duration=base.duration)
+    assert inst.coordinates is None
+    model = P.load_policy(policy_file)[0]
+    sols = P.construct(model, inst, pomo=25, samples=10, seed=0)
+    costs = [c for c, _ in sols]
+    assert costs == sorted(costs) and len(sols) >= 10
+    for c, routes in sols:
+        rep = check_routes(inst, routes)
+        assert rep.feasible and math.isclose(rep.cost, c)
+    assert sols == P.construct(model, inst, pomo=25, samples=10, seed=0)
+
+
+def test_nco_solver_and_hgs_init(policy_file):
+    inst = sample_instance(30, "x", seed=3)
+    res = get_solver("nco").solve(inst, time_limit=30, seed=0, model=str(policy_file), samples=16, polish=3)
+    assert res.feasible and res.extra["constructed"] >= 16
+    assert res.objective <= res.extra["policy_best"] + 1e-9  # polishing never makes it worse
+    r1 = get_solver("hgs").solve(inst, time_limit=30, seed=0, max_iterations=60, init="nco", nco_model=str(policy_file))
+    r2 = get_solver("hgs").solve(inst, time_limit=30, seed=0, max_iterations=60, init="nco", nco_model=str(policy_file))
+    assert r1.feasible and r1.objective == r2.objective and r1.extra["nco_s"] > 0
+    assert r1.history[0][1] <= r1.extra["nco_best"] + 1e-9  # the policy's best is the first incumbent
+
+
+def test_nco_refuses_time_windows(small_vrptw, policy_file):
+    from netopt.exceptions import UnsupportedInstanceError
+
+    assert "time windows" in unsupported(small_vrptw)
+    with pytest.raises(UnsupportedInstanceError, match="time windows"):
+        get_solver("nco").solve(small_vrptw, time_limit=5, model=str(policy_file))
+    with pytest.raises(UnsupportedInstanceError, match="init=nco"):
+        get_solver("hgs").solve(small_vrptw, time_limit=5, init="nco", nco_model=str(policy_file))
+
+
+# ------------------------------------------------------------------------------ CLI
+def test_cli_train_info_and_solve(tmp_path, cvrp_file, policy_file):
+    ck = tmp_path / "m.pt"
+    r = runner.invoke(app, ["nco", "train", "--size", "6", "--curriculum", "4", "--epochs", "2", "--steps-per-epoch", "2",
+                            "--batch", "4", "--dim", "16", "--heads", "2", "--layers", "1", "--val-instances", "2",
+                            "--out", str(ck), "--json"])
+    assert r.exit_code == 0, r.output
+    assert ck.exists() and (tmp_path / "m.json").exists() and '"history"' in r.stdout
+    r = runner.invoke(app, ["nco", "info", str(ck), "--json"])
+    assert r.exit_code == 0 and '"problem": "cvrp"' in r.stdout
+    r = runner.invoke(app, ["solve", str(cvrp_file), "--solver", "nco", "--model", str(policy_file), "-t", "20", "--json", "-q"])
+    assert r.exit_code == 0, r.output
+    assert '"solver": "nco"' in r.stdout
+    r = runner.invoke(app, ["solve", str(cvrp_file), "--init", "nco", "--model", str(policy_file), "-t", "20",
+                            "--max-iterations", "30", "--json", "-q"])
+    assert r.exit_code == 0, r.output
+    assert '"nco_s"' in r.stdout
+
+
+def test_cli_errors(tmp_path, cvrp_file):
+    r = runner.invoke(app, ["solve", str(cvrp_file), "--solver", "ortools", "--init", "nco"])
+    assert r.exit_code != 0 and "--init applies" in r.output
+    r = runner.invoke(app, ["solve", str(cvrp_file), "--init", "nco", "--model", str(tmp_path / "none.pt")])
+    assert r.exit_code != 0 and "no such policy checkpoint" in r.output
+    r = runner.invoke(app, ["solve", str(cvrp_file), "--init", "greedy"])
+    assert r.exit_code != 0 and "not one of" in r.output
+    r = runner.invoke(app, ["nco", "train", "--problem", "pdp", "--out", str(tmp_path / "p.pt")])
+    assert r.exit_code != 0 and "cvrp or tsp" in r.output and not (tmp_path / "p.pt").exists()
