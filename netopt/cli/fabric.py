@@ -64,9 +64,13 @@ PlacementOpt = Annotated[str, typer.Option(
 SeedOpt = Annotated[int, typer.Option(help="Seed for random placement, ECMP sampling and the ECMP CCT sample.")]
 SeedsOpt = Annotated[int, typer.Option(help="ECMP Monte Carlo samples.")]
 QpsOpt = Annotated[int, typer.Option(help="Queue pairs per flow for ECMP (each hashed independently).")]
-EcmpOpt = Annotated[EcmpMethod, typer.Option(help="ECMP model: exact multinomial maximum, Monte Carlo, both, or auto.")]
-CctOpt = Annotated[bool, typer.Option("--cct/--no-cct", help="Compute flow-level completion times (s) (leaf-spine).")]
-CctMaxOpt = Annotated[int, typer.Option(help="Skip the completion time above this many (sub)flows per step.")]
+EcmpOpt = Annotated[EcmpMethod, typer.Option(
+    help="ECMP model: 'exact' multinomial maximum per uplink/downlink group (exact per tier; the two tiers are "
+         "combined as independent, an approximation, unless each leaf pair is its leaves' only traffic - the "
+         "table notes say 'tiers exact' or 'tiers independent'), 'monte-carlo' (exact samples), both, or "
+         "auto (exact where supported plus Monte Carlo).")]
+CctOpt = Annotated[bool, typer.Option("--cct/--no-cct", help="Compute flow-level completion times (s), max-min fair, leaf-spine and fat-tree.")]
+CctMaxOpt = Annotated[int, typer.Option(help="Skip the completion time (shown as -) above this many (sub)flows per step.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")]
 
 
@@ -127,7 +131,10 @@ def _table(res: dict) -> Table:
             continue
         notes = []
         if name == "ecmp":
-            notes.append(f"{m.get('method')}, qps={m.get('qps')}, p50={_fmt(m.get('p50'))}, p99={_fmt(m.get('p99'))}")
+            method = m.get("method")
+            if "tiers" in m:
+                method = f"{method} (tiers {m['tiers']})"
+            notes.append(f"{method}, qps={m.get('qps')}, p50={_fmt(m.get('p50'))}, p99={_fmt(m.get('p99'))}")
             if "monte_carlo" in m:
                 notes.append(f"MC mean={_fmt(m['monte_carlo']['mean'])} ({m['monte_carlo']['seeds']} seeds)")
         if name == "split":

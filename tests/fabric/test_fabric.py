@@ -47,7 +47,7 @@ from netopt.solvers.fabric import (
     spray,
     step_traffic,
 )
-from netopt.solvers.fabric.cct import flow_links
+from netopt.solvers.fabric.cct import _fattree_paths, fattree_flow_links, flow_links
 
 # ----------------------------------------------------------------------------- helpers
 
@@ -270,6 +270,24 @@ def test_ecmp_exact_agrees_with_monte_carlo():
     assert np.max(np.abs(emp - F)) < 0.04
 
 
+@pytest.mark.parametrize("S,C", [(4, 1), (8, 3), (4, 6)])
+def test_ecmp_exact_ring_tiers_coincide(S, C):
+    """Leaf-major ring: each leaf sends only to the next one, so leaf b's downlinks carry exactly
+    leaf a's uplink counts; the combined distribution is exact and matches Monte Carlo closely."""
+    fab = leaf_spine(6, S, 4, host_gbps=100)
+    c = ring_allreduce(24, 1e6, channels=C)
+    ex = ecmp_exact(fab, c)
+    assert ex.info["tiers"] == "exact"
+    assert ex.info["mean"] == pytest.approx(ex.info["uplink"]["mean"], rel=1e-12)
+    mc = ecmp_monte_carlo(fab, c, n_seeds=20_000, seed=2)
+    s = mc.info["samples"]
+    assert abs(ex.info["mean"] - s.mean()) <= 4 * s.std() / math.sqrt(s.size) + 1e-12 * s.mean()
+    x, F = ex.info["cdf"]
+    emp = np.array([(s <= v * (1 + 1e-9)).mean() for v in x])
+    assert np.max(np.abs(emp - F)) < 0.02
+    assert ecmp_exact(fab, all_to_all(24, 1e6)).info["tiers"] == "independent"
+
+
 def test_ecmp_qps_reduce_congestion(small_ls):
     c = all_to_all(small_ls.n_hosts, 1e6)
     m1 = ecmp_exact(small_ls, c, qps=1).info["mean"]
@@ -461,6 +479,128 @@ def test_cct_spray_flow_links_weights(small_ls):
     assert coef[:10].sum() == pytest.approx(4.0)
 
 
+# ----------------------------------------------------------------------------- fat-tree CCT
+
+
+def ft_path_nodes(fab, u, v, i, j):
+    """Node sequence of the fat-tree path u -> v through aggregation index i and core index j,
+    from the node numbering of :func:`fat_tree` (hosts, edges, aggregations, cores)."""
+    N, h, E = fab.n_hosts, fab.half, fab.n_leaves
+    agg0, core0 = N + E, N + E + fab.k * h
+    e, f = u // h, v // h
+    nodes = [u, N + e]
+    if e != f:
+        nodes.append(agg0 + (e // h) * h + i)
+        if e // h != f // h:
+            nodes += [core0 + i * h + j, agg0 + (f // h) * h + i]
+        nodes.append(N + f)
+    nodes.append(v)
+    return nodes
+
+
+def ft_csr(fab, flows):
+    """CSR (indptr, links, coef) from per-flow {link: weight} dicts."""
+    indptr, links, coef = [0], [], []
+    for d in flows:
+        links += list(d)
+        coef += list(d.values())
+        indptr.append(len(links))
+    return np.array(indptr, np.int64), np.array(links, np.int64), np.array(coef)
+
+
+def ft_explicit_spray(fab, hs, hd):
+    """Every flow split over all its (i, j) paths, physical links only (the unaggregated model)."""
+    lk = link_lookup(fab)
+    h = fab.half
+    flows = []
+    for u, v in zip(hs.tolist(), hd.tolist()):
+        inter_pod = u // h // h != v // h // h
+        paths = [(i, j) for i in range(h) for j in range(h if inter_pod else 1)]
+        d: dict = {}
+        for i, j in paths:
+            nodes = ft_path_nodes(fab, u, v, i, j)
+            for a, b in zip(nodes, nodes[1:]):
+                d[lk[(a, b)]] = d.get(lk[(a, b)], 0.0) + 1.0 / len(paths)
+        flows.append(d)
+    return ft_csr(fab, flows)
+
+
+def test_fattree_cct_by_hand():
+    """k=4, 100 Gbit/s hosts, 50 Gbit/s switch links, leaf-major ring: one flow leaves each edge
+    switch per step. Spraying over 2 uplinks gives it the host rate 12.5 GB/s, a single path 6.25
+    GB/s: 30 steps of 1e8 B take 0.24 s vs 0.48 s; the minimal split (k = 2) equals spraying."""
+    ft = fat_tree(4, host_gbps=100, link_gbps=50)
+    c = ring_allreduce(16, 1.6e9)
+    sg = singlepath(ft, c, keep=True)
+    spl = min_split(ft, c, keep=True)
+    sp = completion_time(ft, c, "spray")
+    assert sp == pytest.approx(30 * 1e8 / 12.5e9, rel=1e-12)
+    assert completion_time(ft, c, "singlepath", assignments=sg.assignment) == pytest.approx(2 * sp, rel=1e-12)
+    assert spl.info["k"] == 2
+    assert completion_time(ft, c, "split", assignments=spl.assignment, k=2) == pytest.approx(sp, rel=1e-12)
+    assert completion_time(ft, c, "ecmp", seed=1) >= sp * (1 - 1e-12)
+
+
+@pytest.mark.parametrize("coll,place,link_gbps", [("all-to-all", "random", 50), ("ring", "random", 100),
+                                                  ("tree", "leaf-major", 30)])
+def test_fattree_spray_aggregated_links_exact(coll, place, link_gbps):
+    """Spraying on aggregated links (h * min capacity per edge, h^2 * min per pod) gives the same
+    max-min completion time as splitting every flow over all its physical paths, also with
+    unequal switch-link capacities."""
+    ft = fat_tree(4, host_gbps=100, link_gbps=link_gbps)
+    rng = np.random.default_rng(5)
+    sw = np.flatnonzero(ft.tier >= 2)
+    ft = ft.with_capacity(sw, rng.uniform(0.5, 1.5, sw.size) * link_gbps)
+    c = make_collective(coll, 16, 1.6e8, hosts=placement(place, 16, 16, seed=2))
+    for t in range(c.n_steps):
+        s, d, z = c.step_flows(t)
+        hs, hd = c.placement[s], c.placement[d]
+        agg = _kernels.maxmin_completion(*fattree_flow_links(ft, hs, hd, size=z)[:4],
+                                         np.ascontiguousarray(fattree_flow_links(ft, hs, hd, size=z)[4]), 1e-9)[0]
+        ip, ln, cf = ft_explicit_spray(ft, hs, hd)
+        ref = _kernels.maxmin_completion(ip, ln, cf, z, np.ascontiguousarray(ft.capacity), 1e-9)[0]
+        assert agg == pytest.approx(ref, rel=1e-9)
+
+
+@pytest.mark.parametrize("coll", ["ring", "all-to-all", "tree", "recursive-doubling"])
+@pytest.mark.parametrize("place", ["leaf-major", "random"])
+def test_fattree_paths_attain_colouring(ft4, coll, place):
+    """The per-flow (aggregation, core) choices used for the CCT, walked node by node, load the
+    links exactly as the two-stage colouring says (singlepath congestion; split = spraying)."""
+    lk = link_lookup(ft4)
+    c = make_collective(coll, 16, 1.6e6, hosts=placement(place, 16, 16, seed=4))
+    sg = singlepath(ft4, c, keep=True)
+    spl = min_split(ft4, c, keep=True)
+    sp = spray(ft4, c)
+    for res, k, target in ((sg, 1, sg.step_congestion), (spl, spl.info["k"], sp.step_congestion)):
+        for t in range(c.n_steps):
+            s, d, z = c.step_flows(t)
+            hs, hd = np.repeat(c.placement[s], k), np.repeat(c.placement[d], k)
+            if res.assignment[t] is None:
+                continue
+            i, j = _fattree_paths(res.assignment[t], hs, hd, ft4.half)
+            load = np.zeros(ft4.n_links)
+            for u, v, a, b, w in zip(hs, hd, i, j, np.repeat(z / k, k)):
+                nodes = ft_path_nodes(ft4, int(u), int(v), int(a), int(b))
+                for x, y in zip(nodes, nodes[1:]):
+                    load[lk[(x, y)]] += w
+            assert fabric_max_congestion(ft4, load) == pytest.approx(target[t], rel=1e-12)
+
+
+@pytest.mark.parametrize("coll", ["ring", "all-to-all", "halving-doubling"])
+def test_fattree_cct_spray_not_slower(coll):
+    """On a 2:1 oversubscribed-core fat-tree, spraying finishes no later than singlepath or ECMP,
+    and the minimal split matches spraying's congestion (its CCT may differ: host links)."""
+    ft = fat_tree(4, host_gbps=100, link_gbps=50)
+    c = make_collective(coll, 16, 1.6e8, hosts=placement("random", 16, 16, seed=1))
+    res = analyze(ft, c, seeds=20)
+    m = res["models"]
+    assert all(m[x]["cct"] is not None for x in ("spray", "ecmp", "singlepath", "split"))
+    assert m["spray"]["cct"] <= m["singlepath"]["cct"] * (1 + 1e-9)
+    assert m["spray"]["cct"] <= m["ecmp"]["cct"] * (1 + 1e-9)
+    assert m["split"]["max_congestion"] == pytest.approx(m["spray"]["max_congestion"], rel=1e-9)
+
+
 # ----------------------------------------------------------------------------- collectives & input
 
 
@@ -556,6 +696,19 @@ def test_cli_analyze_json(runner):
     for key in ("spray", "ecmp", "singlepath", "split"):
         assert "max_congestion" in m[key] and "cct" in m[key]
     assert "mean" in m["ecmp"] and "p99" in m["ecmp"] and "k" in m["split"]
+
+
+def test_cli_analyze_fat_tree_json(runner):
+    from netopt.cli.fabric import app
+
+    r = runner.invoke(app, ["analyze", "--topology", "fat-tree", "--k", "4", "--collective", "ring", "--seeds", "10",
+                            "--uplink-gbps", "200", "--json"])
+    assert r.exit_code == 0, r.output
+    m = json.loads(r.output)["models"]
+    for key in ("spray", "ecmp", "singlepath", "split"):
+        assert m[key]["cct"] > 0
+    assert m["singlepath"]["cct"] == pytest.approx(2 * m["spray"]["cct"], rel=1e-9)
+    assert m["split"]["cct"] == pytest.approx(m["spray"]["cct"], rel=1e-9)
 
 
 def test_cli_sweep_png(runner, tmp_path):

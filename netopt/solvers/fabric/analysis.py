@@ -62,9 +62,13 @@ def analyze(fabric: Fabric, coll: Collective, *, seeds: int = 100, seed: int = 0
         Queue pairs per flow for ECMP (each hashed independently).
     ecmp
         ``"exact"``, ``"monte-carlo"``, ``"both"`` or ``"auto"`` (exact where supported - healthy
-        uniform leaf-spine, equal flows - plus Monte Carlo; Monte Carlo only otherwise).
+        uniform leaf-spine, equal flows - plus Monte Carlo; Monte Carlo only otherwise). The
+        "exact" model is exact per tier; it combines the uplink and downlink tiers as independent
+        unless they provably coincide (``tiers`` in the entry says ``"exact"`` or
+        ``"independent"``, see :func:`~netopt.solvers.fabric.models.ecmp_exact`).
     cct, cct_max_flows
-        Compute flow-level completion times (leaf-spine, at most ``cct_max_flows`` subflows per step).
+        Compute flow-level completion times (leaf-spine and fat-tree; ``None`` for a model whose
+        steps have more than ``cct_max_flows`` (sub)flows).
 
     Returns
     -------
@@ -77,7 +81,7 @@ def analyze(fabric: Fabric, coll: Collective, *, seeds: int = 100, seed: int = 0
     t0 = time.perf_counter()
     steps = all_step_traffic(fabric, coll)
     models: dict = {}
-    do_cct = cct and fabric.kind == "leaf-spine"
+    do_cct = bool(cct)
 
     def timed(fn):
         t = time.perf_counter()
@@ -104,7 +108,8 @@ def analyze(fabric: Fabric, coll: Collective, *, seeds: int = 100, seed: int = 0
                 raise UnsupportedInstanceError(ex["error"])
         else:
             entry.update({"max_congestion": ex.info["mean"], "mean": ex.info["mean"], "p50": ex.info["p50"],
-                          "p99": ex.info["p99"], "method": "exact", "uplink": ex.info["uplink"], "time_s": dt})
+                          "p99": ex.info["p99"], "method": "exact", "tiers": ex.info["tiers"],
+                          "uplink": ex.info["uplink"], "time_s": dt})
     if ecmp in ("auto", "monte-carlo", "both"):
         mc, dt = timed(lambda: ecmp_monte_carlo(fabric, coll, n_seeds=seeds, seed=seed, qps=qps, traffic=steps))
         mc_d = {"mean": mc.info["mean"], "p50": mc.info["p50"], "p99": mc.info["p99"], "seeds": seeds, "time_s": dt}

@@ -5,12 +5,25 @@ start together and share links max-min fairly, with rates recomputed whenever a 
 (progressive filling, :func:`netopt.solvers.fabric._kernels.maxmin_completion`). Host NIC links
 are included. A step's duration times its repeat count, summed over steps, is the CCT in seconds.
 
-Routing per model (leaf-spine only):
+Routing per model, leaf-spine:
 
 ``spray``      each flow occupies every live spine path with weight ``1/P`` (fluid spraying);
 ``ecmp``       each of ``qps`` queue pairs (``size/qps`` bytes) on one uniformly random live spine;
 ``singlepath`` the equitable-colouring assignment (one spine per flow);
 ``split``      ``k`` subflows of ``size/k`` bytes on the spines of the minimal-split assignment.
+
+3-tier fat-tree (healthy), a path is (aggregation ``i``, core ``j``):
+
+``spray``      a flow puts ``1/h`` of its rate on each of the ``h = k/2`` uplinks of its edge switch
+               (and downlinks of the destination's), and between pods ``1/h^2`` on each of the
+               ``h^2`` aggregation-core links of the source and destination pods. All links of such
+               a group carry the same load, so the group is one constraint with capacity
+               ``h * min`` (``h^2 * min``) of its links: the max-min allocation is computed on
+               these aggregated links, which is exact;
+``ecmp``       each queue pair on a uniformly random ``i`` (within a pod) or ``(i, j)`` (between pods);
+``singlepath`` / ``split``  the two-stage equitable colouring (edge -> aggregation, then per
+               aggregation plane pod -> core) of :func:`~netopt.solvers.fabric.models.singlepath`
+               and :func:`~netopt.solvers.fabric.models.min_split`.
 
 The model materialises flows, so it is meant for up to a few hundred thousand (sub)flows per step
 (``max_flows``); larger problems return ``None``.
@@ -23,9 +36,9 @@ import numpy as np
 from . import _kernels
 from .collectives import Collective
 from .errors import FabricInputError, UnsupportedInstanceError
-from .topology import TIER_DOWN, TIER_UP, Fabric
+from .topology import TIER_DOWN, TIER_DOWN2, TIER_UP, TIER_UP2, Fabric
 
-__all__ = ["step_completion_time", "completion_time", "flow_links"]
+__all__ = ["step_completion_time", "completion_time", "flow_links", "fattree_flow_links"]
 
 
 def flow_links(fabric: Fabric, hs, hd, spine, size, spray_mask=None):
@@ -71,10 +84,97 @@ def flow_links(fabric: Fabric, hs, hd, spine, size, spray_mask=None):
     return indptr, links, coef, np.asarray(size, np.float64)
 
 
-def _solve(fabric, indptr, links, coef, size, rtol=1e-9):
+def fattree_flow_links(fabric: Fabric, hs, hd, agg=None, core=None, size=None):
+    """CSR ``(indptr, links, coef, size, cap)`` of fat-tree (sub)flows from host ``hs`` to ``hd``.
+
+    With ``agg``/``core`` given, flow ``f`` follows the single path through aggregation index
+    ``agg[f]`` (between edge switches) and core index ``core[f]`` (between pods); the links are
+    the fabric's own ids and ``cap`` is ``fabric.capacity``. Without them the flows are sprayed:
+    four aggregated links are appended to ``cap`` per edge switch / pod (see the module docstring):
+    ``n_links + e`` (uplinks of edge ``e``), ``n_links + E + e`` (its downlinks),
+    ``n_links + 2E + p`` (aggregation -> core links of pod ``p``), ``n_links + 2E + k + p`` (core ->
+    aggregation links of pod ``p``).
+    """
+    N, h, k, E = fabric.n_hosts, fabric.half, fabric.k, fabric.n_leaves
+    hs = np.asarray(hs, np.int64)
+    hd = np.asarray(hd, np.int64)
+    e, f = hs // h, hd // h
+    pe, pf = e // h, f // h
+    F = hs.size
+    table = np.full((F, 6), -1, dtype=np.int64)
+    table[:, 0] = hs
+    table[:, 5] = N + hd
+    ie = e != f
+    ip = pe != pf
+    cap = np.ascontiguousarray(fabric.capacity)
+    if agg is None:
+        nL = fabric.n_links
+        up, dn = fabric.block(TIER_UP), fabric.block(TIER_DOWN)
+        up2 = fabric.block(TIER_UP2).reshape(k, h * h)
+        dn2 = fabric.block(TIER_DOWN2).reshape(k, h * h)
+        cap = np.concatenate([cap, h * up.min(axis=1), h * dn.min(axis=1), h * h * up2.min(axis=1),
+                              h * h * dn2.min(axis=1)])
+        table[ie, 1] = nL + e[ie]
+        table[ie, 4] = nL + E + f[ie]
+        table[ip, 2] = nL + 2 * E + pe[ip]
+        table[ip, 3] = nL + 2 * E + k + pf[ip]
+    else:
+        i = np.asarray(agg, np.int64)
+        j = np.asarray(core, np.int64)
+        table[ie, 1] = fabric.off_up + e[ie] * h + i[ie]
+        table[ie, 4] = fabric.off_down + f[ie] * h + i[ie]
+        table[ip, 2] = fabric.off_up2 + (pe[ip] * h + i[ip]) * h + j[ip]
+        table[ip, 3] = fabric.off_down2 + (pf[ip] * h + i[ip]) * h + j[ip]
+    used = table >= 0
+    indptr = np.concatenate([[0], np.cumsum(used.sum(axis=1))]).astype(np.int64)
+    links = np.ascontiguousarray(table[used])
+    z = np.ones(F) if size is None else np.asarray(size, np.float64)
+    return indptr, links, np.ones(links.size), z, cap
+
+
+def _fattree_paths(assignment, hs, hd, h):
+    """Aggregation and core index of every (sub)flow from the two-stage colouring ``(a1, stage2)``."""
+    a1, stage2 = assignment
+    e, f = hs // h, hd // h
+    pe, pf = e // h, f // h
+    ie = e != f
+    i = np.zeros(hs.size, dtype=np.int64)
+    j = np.zeros(hs.size, dtype=np.int64)
+    i[ie] = a1.flow_colours(e[ie], f[ie])
+    ip = pe != pf
+    for c in range(h):
+        sel = ip & (i == c)
+        if sel.any():
+            j[sel] = stage2[c].flow_colours(pe[sel], pf[sel])
+    return i, j
+
+
+def _fattree_step(fabric, hs, hd, z, model, seed, qps, assignment, k):
+    h = fabric.half
+    if model == "spray":
+        return _solve(fabric, *fattree_flow_links(fabric, hs, hd, size=z))
+    if model == "ecmp":
+        rng = np.random.default_rng(seed)
+        hs2, hd2 = np.repeat(hs, qps), np.repeat(hd, qps)
+        i = rng.integers(0, h, size=hs2.size)
+        j = rng.integers(0, h, size=hs2.size)
+        return _solve(fabric, *fattree_flow_links(fabric, hs2, hd2, i, j, np.repeat(z / qps, qps)))
+    if model in ("singlepath", "split"):
+        hs2, hd2 = np.repeat(hs, k), np.repeat(hd, k)
+        if assignment is None:
+            if np.any(hs2 // h != hd2 // h):
+                raise FabricInputError("assignment", f"model {model!r} needs the step's assignment")
+            i = j = np.zeros(hs2.size, dtype=np.int64)  # no flow leaves its edge switch
+        else:
+            i, j = _fattree_paths(assignment, hs2, hd2, h)
+        return _solve(fabric, *fattree_flow_links(fabric, hs2, hd2, i, j, np.repeat(z / k, k)))
+    raise FabricInputError("model", f"unknown model {model!r}")
+
+
+def _solve(fabric, indptr, links, coef, size, cap=None, rtol=1e-9):
     if size.size == 0:
         return 0.0
-    cap = np.ascontiguousarray(fabric.capacity)
+    cap = np.ascontiguousarray(fabric.capacity if cap is None else cap)
     if np.any(cap[links] <= 0):
         raise FabricInputError("assignment", "a flow uses a failed link")
     t, _ = _kernels.maxmin_completion(indptr, links, coef, size, cap, rtol)
@@ -85,17 +185,28 @@ def step_completion_time(fabric: Fabric, coll: Collective, t: int, model: str, *
                          assignment=None, k: int = 1, max_flows: int = 300_000) -> float | None:
     """Duration (s) of one run of step ``t`` under ``model`` (see the module docstring).
 
-    ``assignment``: the :class:`~netopt.solvers.fabric.models.Assignment` of the step for
-    ``singlepath`` (``k=1``) and ``split`` (its ``k``). Returns ``None`` above ``max_flows``.
+    ``assignment``: the step's assignment for ``singlepath`` (``k=1``) and ``split`` (its ``k``):
+    an :class:`~netopt.solvers.fabric.models.Assignment` on a leaf-spine, the two-stage pair
+    ``(edge stage, per-plane core stages)`` kept by ``singlepath``/``min_split`` on a fat-tree.
+    Returns ``None`` above ``max_flows`` (sub)flows.
+
+    Examples
+    --------
+    >>> from netopt.solvers.fabric import fat_tree, ring_allreduce
+    >>> ft = fat_tree(4, host_gbps=8)                  # 1 GB/s hosts and links
+    >>> step_completion_time(ft, ring_allreduce(16, 16e9), 0, "spray")   # 1 GB chunks at 1 GB/s
+    1.0
     """
-    if fabric.kind != "leaf-spine":
-        raise UnsupportedInstanceError("flow-level completion time is implemented for leaf-spine fabrics")
+    if fabric.kind == "fat-tree" and not fabric.healthy:
+        raise UnsupportedInstanceError("fat-tree analyses need a healthy fabric (no failed links)")
     n = int((coll.step == t).sum()) + (coll.n_ranks * (coll.n_ranks - 1) if t == 0 and coll.pair_bytes > 0 else 0)
     mult = {"ecmp": qps, "split": k}.get(model, 1)
     if n * mult > max_flows:
         return None
     s, d, z = coll.step_flows(t)
     hs, hd = coll.placement[s], coll.placement[d]
+    if fabric.kind == "fat-tree":
+        return _fattree_step(fabric, hs, hd, z, model, seed, qps, assignment, k)
     H, S = fabric.hosts_per_leaf, fabric.n_spines
     la, lb = hs // H, hd // H
     up_live, dn_live = fabric.block(TIER_UP) > 0, fabric.block(TIER_DOWN) > 0
@@ -113,13 +224,15 @@ def step_completion_time(fabric: Fabric, coll: Collective, t: int, model: str, *
         spine = np.argmax(csum > pick[:, None], axis=1)
         return _solve(fabric, *flow_links(fabric, hs2, hd2, spine, np.repeat(z / qps, qps)))
     if model in ("singlepath", "split"):
-        if assignment is None:
-            raise FabricInputError("assignment", f"model {model!r} needs the step's assignment")
         hs2, hd2 = np.repeat(hs, k), np.repeat(hd, k)
         la2, lb2 = hs2 // H, hd2 // H
         inter = la2 != lb2
+        if assignment is None and inter.any():
+            raise FabricInputError("assignment", f"model {model!r} needs the step's assignment")
         spine = np.zeros(hs2.size, dtype=np.int64)
-        if hasattr(assignment, "flow_colours"):
+        if assignment is None:
+            pass  # every flow stays within its leaf
+        elif hasattr(assignment, "flow_colours"):
             spine[inter] = assignment.flow_colours(la2[inter], lb2[inter])
         else:  # per-flow spine choice from the MILP/greedy (inter-leaf flows in order)
             spine[inter] = np.asarray(assignment, np.int64)

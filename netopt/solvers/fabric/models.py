@@ -18,8 +18,10 @@ Models
     The exact distribution of the maximum load of each ECMP uplink (and downlink) group on a
     healthy leaf-spine with equal flows: the maximum of a uniform multinomial, computed by
     Poissonisation and a discrete Fourier transform. Groups of one tier are independent (they hold
-    disjoint flows), so the tier maximum is exact; the two tiers are combined assuming
-    independence (an approximation, checked against Monte Carlo in the tests).
+    disjoint flows), so the tier maximum is exact; the two tiers are combined exactly when each
+    loaded leaf pair is the only traffic of its two leaves (downlink group = uplink group, e.g.
+    leaf-major rings) and otherwise **assuming independence: an approximation** (measured against
+    Monte Carlo in ``benchmarks/RESULTS.md``; ``info["tiers"]`` says which).
 :func:`singlepath`
     Best single path per flow without splitting. For equal flows the lower bound
     ``ceil(d / S)`` flows per link (``d`` flows leaving/entering a leaf) is attained by an
@@ -339,13 +341,43 @@ def _summarise_cdf(x: np.ndarray, F: np.ndarray) -> dict:
     return {"mean": mean, "p50": q(0.5), "p99": q(0.99)}
 
 
+def _shared_downlink_groups(count: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Downlink groups that are copies of an uplink group, and whether the tiers are independent.
+
+    When leaf ``a`` sends only to leaf ``b`` and ``b`` receives only from ``a``, the spine counts of
+    ``a``'s uplinks and ``b``'s downlinks are the same random vector (the same flows), so ``b``'s
+    downlink group adds nothing to the maximum. Returns a boolean mask over destination leaves
+    (``True``: drop from the downlink tier) and ``exact``: every loaded pair is of that kind, so
+    the remaining groups are independent and the combined distribution is exact.
+    """
+    nz = count > 0
+    row_single = nz.sum(axis=1) == 1
+    col_single = nz.sum(axis=0) == 1
+    pair_single = nz & row_single[:, None] & col_single[None, :]
+    drop = pair_single.any(axis=0)
+    return drop, bool(np.all(pair_single[nz]))
+
+
 def ecmp_exact(fabric: Fabric, coll: Collective, qps: int = 1, traffic=None) -> ModelResult:
-    """Exact ECMP maximum-load distribution per uplink/downlink group (see the module docstring).
+    """ECMP maximum-load distribution from exact per-group multinomial maxima (see the module docstring).
 
     Requires a healthy leaf-spine with uniform switch-link capacity and equal flow sizes within
-    each step. ``info`` holds ``mean``, ``p50``, ``p99`` of the fabric-wide maximum congestion,
-    ``uplink`` (the same for the leaf-uplink tier alone, exact) and ``cdf`` (values, CDF).
-    Steps are combined assuming independent hashing.
+    each step. The uplink groups of different leaves hold disjoint flows, so the uplink tier's
+    maximum is exact (``info["uplink"]``), and likewise the downlink tier's. The two tiers share
+    flows (a flow ``a -> b`` loads an uplink of ``a`` and a downlink of ``b``):
+
+    * when every loaded leaf pair ``(a, b)`` is the only traffic out of ``a`` and into ``b``
+      (e.g. leaf-major rings), ``b``'s downlinks carry exactly ``a``'s uplink counts and the
+      fabric-wide distribution is exact (``info["tiers"] == "exact"``);
+    * otherwise the tiers are combined **as if independent** (``info["tiers"] ==
+      "independent"``), an approximation. Measured against the Monte Carlo model (which is exact)
+      in ``benchmarks/RESULTS.md`` section 4: all-to-all on 8,192 GPUs, mean within 5e-5 relative;
+      smaller fabrics and random-placement rings differ more (see there); use
+      :func:`ecmp_monte_carlo` when that matters.
+
+    ``info`` holds ``mean``, ``p50``, ``p99`` of the fabric-wide maximum congestion, ``uplink``,
+    ``tiers`` and ``cdf`` (values, CDF). Steps are combined as independent hashings (as in the
+    Monte Carlo model).
     """
     qps = _check_qps(qps)
     if fabric.kind != "leaf-spine" or not fabric.healthy or not fabric.uniform:
@@ -355,14 +387,17 @@ def ecmp_exact(fabric: Fabric, coll: Collective, qps: int = 1, traffic=None) -> 
     S = fabric.n_spines
     u = float(fabric.block(TIER_UP)[0, 0])
     xs, Fs, xs_up, Fs_up, means = [], [], [], [], []
+    tiers_exact = True
     for st in steps:
         if st.count.sum() == 0:
             continue
         if st.size is None:
             raise UnsupportedInstanceError(f"exact ECMP needs equal flow sizes within a step (step {st.step})")
         w = st.size / qps
+        drop, exact = _shared_downlink_groups(st.count)
+        tiers_exact &= exact
         gu, Fu = _tier_cdf(st.out_degree * qps, S)
-        gd, Fd = _tier_cdf(st.in_degree * qps, S)
+        gd, Fd = _tier_cdf(np.where(drop, 0, st.in_degree) * qps, S)
         g = np.arange(max(gu[-1], gd[-1]) + 1)
         Fu2 = np.ones(g.size)
         Fu2[: gu.size] = Fu
@@ -385,7 +420,8 @@ def ecmp_exact(fabric: Fabric, coll: Collective, qps: int = 1, traffic=None) -> 
     x, F = combine(xs, Fs)
     xu, Fu = combine(xs_up, Fs_up)
     info = _summarise_cdf(x, F)
-    info.update({"uplink": _summarise_cdf(xu, Fu), "cdf": (x, F), "qps": qps, "method": "exact"})
+    info.update({"uplink": _summarise_cdf(xu, Fu), "cdf": (x, F), "qps": qps, "method": "exact",
+                 "tiers": "exact" if tiers_exact else "independent"})
     return ModelResult("ecmp", info["mean"], np.array(means), info)
 
 
@@ -688,6 +724,8 @@ def min_split(fabric: Fabric, coll: Collective, k_max: int | None = None, traffi
             h = fabric.half
             ok = True
             for st, tc in zip(steps, target):
+                if st.count.sum() == 0:  # no flow leaves its edge switch
+                    continue
                 u = float(fabric.block(TIER_UP)[0, 0])
                 d = np.concatenate([st.out_degree, st.in_degree])
                 if d.size and float(np.max(-(-(k * d) // h))) / k * st.size / u > tc * (1 + rtol):
