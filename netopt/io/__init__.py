@@ -9,6 +9,7 @@ from ._text import read_text
 from .instance_json import instance_to_json, read_instance_json
 from .solomon import looks_like_solomon, read_solomon
 from .solutions import check_writable, format_sol, read_routes, read_sol, write_atomic
+from .tsp_sets import looks_like_tsp_set, read_tsp_set, split_index
 from .vrplib import format_vrplib, read_vrplib
 
 
@@ -16,13 +17,19 @@ def load_instance(path, *, rounding: str = "auto") -> RoutingInstance:
     """Read a routing instance, choosing the reader from the name and content.
 
     ``.json``: netopt instance JSON; a Solomon table (``CUST NO.`` header): Solomon text;
-    anything else: VRPLIB / TSPLIB. ``rounding``: ``auto`` | ``nint`` | ``dimacs`` | ``none``
-    (see :mod:`netopt.io.distances`).
+    a random-uniform TSP set (``x1 y1 ... output ...`` lines, ``.txt`` or ``.zip``; ``file#i`` picks
+    instance ``i``, 0-based): :func:`~netopt.io.tsp_sets.read_tsp_set`; anything else: VRPLIB / TSPLIB.
+    ``rounding``: ``auto`` | ``nint`` | ``dimacs`` | ``none`` (see :mod:`netopt.io.distances`).
     """
-    p = Path(path)
+    base, index = split_index(path)
+    p = Path(base)
+    if index is not None or looks_like_tsp_set(p):
+        return read_tsp_set(p, index or 0)
     if p.suffix.lower() == ".json":
         return read_instance_json(p)
     text, _ = read_text(p)
+    if looks_like_tsp_set(p, text):
+        return read_tsp_set(p, 0)
     if text.lstrip().startswith("<NUMBER OF"):
         from ..exceptions import InstanceFormatError
 
@@ -34,5 +41,5 @@ def load_instance(path, *, rounding: str = "auto") -> RoutingInstance:
 
 __all__ = [
     "check_writable", "format_sol", "format_vrplib", "instance_to_json", "load_instance", "read_instance_json",
-    "read_routes", "read_sol", "read_solomon", "read_vrplib", "write_atomic",
+    "read_routes", "read_sol", "read_solomon", "read_tsp_set", "read_vrplib", "write_atomic",
 ]

@@ -1,16 +1,267 @@
-"""``tsp-heatmap``: heatmap-guided local search for large symmetric TSP (work in progress)."""
+"""``tsp-heatmap``: heatmap-guided local search for large symmetric TSP.
+
+Following Pan et al., "Rethinking the Heatmap + MCTS Paradigm for Large-Scale TSP" (a
+parameter-free k-nearest SoftDist heatmap guides the search as well as learned heatmaps do):
+
+1. **Heatmap**: ``softdist`` (:func:`~netopt.solvers.nco.heatmap.softdist_heatmap`), ``knn``
+   (equal weights) or, from Python, any sparse ``heatmap=(cand, weight)`` (e.g. a learned one,
+   see :func:`~netopt.solvers.nco.heatmap.heatmap_from_dense`).
+2. **Construction**: greedy edge over the heatmap candidate edges, fragments chained
+   nearest-end first.
+3. **Local search**: 2-opt and Or-opt (segments of 1-3 cities, both orientations) over the ``k``
+   nearest neighbours of each city, a work queue as don't-look bits, an array tour with its
+   position array, reversing the shorter side.
+4. **Heatmap-guided iterated local search** until the time limit: a segment-swap kick
+   (``a [b..x] [c..y] z -> a [c..y] [b..x] z``) whose new edges ``a-c`` and ``y-b`` are drawn with
+   probability proportional to the heatmap weights, local search from the six end cities, the
+   round kept when the tour is no longer and undone exactly otherwise; improving rounds raise
+   the weights of the edges they drew (the MCTS-style update of the heatmap).
+
+Distances: for instances with coordinates whose matrix equals Euclidean distances (unrounded,
+TSPLIB ``nint`` or ``CEIL_2D``; checked once over all pairs) the kernels compute them on the fly,
+so no matrix is read in the search; otherwise they read the (symmetric) matrix. The reported
+cost is always recomputed from the instance's matrix, so it equals the instance's own cost.
+
+The kernels run in slices of a fixed number of rounds; the clock is checked between slices, so the
+same seed and ``max_iterations`` (counted in rounds) give the same tour.
+
+Examples
+--------
+>>> from netopt.datasets import generate_tsp
+>>> res = TspHeatmap().solve(generate_tsp(30, seed=2), time_limit=5, seed=0, max_iterations=200)
+>>> res.status, res.solution["feasible"], len(res.solution["routes"])
+('feasible', True, 1)
+"""
 
 from __future__ import annotations
 
-from ..base import Solver
+import time
+import weakref
+
+import numpy as np
+
+from ...exceptions import SolverParameterError
+from ..base import Param, SearchState, Solver
 from ..registry import register
+from . import _kernels as K
+from .heatmap import DEFAULT_TEMPERATURE, Heatmap, check_heatmap, knn_candidates, knn_heatmap, softdist_heatmap
+
+_MODES = {"none": K.EUCLID, "nint": K.NINT, "ceil": K.CEIL}
+_warm = False
+_sources: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_DUMMY_XY = np.zeros((1, 2))  # the unused distance source handed to the kernels
+_DUMMY_DM = np.zeros((1, 1))
+
+
+class HeatmapArg(str):
+    """The ``heatmap`` parameter: ``"softdist"``, ``"knn"`` or, from Python, a pair ``(cand, weight)``.
+
+    A pair becomes the string ``"custom"`` (so ``Result.params`` stays JSON) carrying the arrays.
+    """
+
+    arrays: tuple | None = None
+
+    def __new__(cls, value):
+        if isinstance(value, str):
+            return str.__new__(cls, value)
+        if isinstance(value, (tuple, list)) and len(value) == 2:
+            obj = str.__new__(cls, "custom")
+            obj.arrays = value
+            return obj
+        raise ValueError(value)
+
+
+def warm_up() -> float:
+    """Compile (or load from the Numba cache) every kernel on a tiny instance; returns seconds spent."""
+    global _warm
+    if _warm:
+        return 0.0
+    t = time.perf_counter()
+    xy = np.random.default_rng(0).random((12, 2))
+    dm = np.hypot(*(xy[:, None] - xy[None]).transpose(2, 0, 1))
+    xy.flags.writeable = dm.flags.writeable = False  # instance arrays are read-only: a Numba signature of their own
+    nbr, _ = knn_candidates(xy, 5)
+    for mode, x, d in ((K.EUCLID, xy, _DUMMY_DM), (K.MATRIX, _DUMMY_XY, dm)):
+        K.matches_matrix(dm, xy, mode, 1e-9)
+        K.is_symmetric(dm)
+        tour = K.greedy_tour(nbr, x, d, mode)
+        _Search(tour, nbr, Heatmap(nbr, np.ones(nbr.shape)), x, d, mode, 1, 0.5).run(50)
+    _warm = True
+    return time.perf_counter() - t
+
+
+def distance_source(instance) -> tuple[int, np.ndarray, np.ndarray]:
+    """``(mode, xy, dm)`` for the kernels: coordinates when they reproduce the matrix, else the matrix.
+
+    Raises ``ValueError`` for an asymmetric matrix. Cached per instance (the check is O(n^2)).
+    """
+    hit = _sources.get(instance)
+    if hit is not None:
+        return hit
+    dm = np.ascontiguousarray(instance.distance, dtype=np.float64)
+    xy = instance.coordinates
+    found = None
+    if xy is not None:
+        xy = np.ascontiguousarray(xy, dtype=np.float64)
+        tried = []
+        for r in (instance.rounding, "none", "nint"):
+            mode = _MODES.get(r)
+            if mode is None or mode in tried:
+                continue
+            tried.append(mode)
+            if K.matches_matrix(dm, xy, mode, 1e-9):
+                found = (mode, xy, _DUMMY_DM)
+                break
+    if found is None:
+        if not K.is_symmetric(dm):
+            raise ValueError("asymmetric distances (tsp-heatmap needs a symmetric TSP)")
+        found = (K.MATRIX, _DUMMY_XY, dm)
+    _sources[instance] = found
+    return found
+
+
+class _Search:
+    """Tour, queue, journal and random state of one run; ``run(rounds)`` advances the search."""
+
+    def __init__(self, tour, nbr, hm: Heatmap, xy, dm, mode, seed: int, eta: float, window: int = 50):
+        n = len(tour)
+        self.n, self.nbr, self.xy, self.dm, self.mode, self.eta, self.window = n, nbr, xy, dm, mode, eta, window
+        self.tour = np.ascontiguousarray(tour, dtype=np.int64)
+        self.pos = np.empty(n, np.int64)
+        self.pos[self.tour] = np.arange(n)
+        w = hm.weight.astype(np.float64)
+        tot = w.sum(1, keepdims=True)
+        self.hc = np.ascontiguousarray(hm.cand, dtype=np.int64)
+        # rows normalised to sum 1 (an all-zero row becomes uniform), so ``eta`` means the same for any heatmap
+        self.hw = np.where(tot > 0, w / np.where(tot > 0, tot, 1.0), 1.0 / w.shape[1])
+        self.rng = np.array([(int(seed) * 0x9E3779B97F4A7C15 + 12345) % (1 << 64)], np.uint64)
+        self.queue = np.zeros(n, np.int64)
+        self.inq = np.zeros(n, np.bool_)
+        self.qs = np.zeros(2, np.int64)
+        self.jr = np.zeros((1 << 14, 2), np.int64)
+        self.jn = np.zeros(3, np.int64)
+        self.out = np.zeros(8, np.int64)
+        mean_nbr = float(np.mean([K.dist(i, int(nbr[i, 0]), xy, dm, mode) for i in range(min(n, 1000))]))
+        self.eps = 1e-9 * max(mean_nbr, 1e-300)
+        self.cost = K.tour_length(self.tour, xy, dm, mode)
+        self.rounds = 0
+        K.push_all(self.tour, self.queue, self.inq, self.qs)
+
+    def descend(self, max_moves: int) -> bool:
+        """Local search on the queued cities, at most ``max_moves`` moves; True when it converged."""
+        if self.n < 4:
+            self.qs[:] = 0
+            self.inq[:] = False
+            return True
+        self.jn[1] = 0
+        gain, _ = K.local_search(self.tour, self.pos, self.nbr, self.xy, self.dm, self.mode, self.eps, 3,
+                                 self.queue, self.inq, self.qs, self.jr, self.jn, max_moves)
+        self.cost -= gain
+        return self.qs[1] == 0
+
+    def run(self, rounds: int) -> int:
+        """Converge the local search, then ``rounds`` kick + local search rounds; returns improving rounds."""
+        while not self.descend(1 << 30):
+            pass
+        if self.n < 5 or rounds <= 0:
+            return 0
+        self.cost, imp = K.ils(self.tour, self.pos, self.nbr, self.hc, self.hw, self.xy, self.dm, self.mode,
+                               self.rng, rounds, self.cost, self.eps, 3, self.window, self.eta,
+                               self.queue, self.inq, self.qs, self.jr, self.jn, self.out)
+        self.rounds += rounds
+        return imp
+
+    def route(self) -> list[int]:
+        """The tour as one route of customers, starting after the depot (city 0)."""
+        i = int(self.pos[0])
+        return np.concatenate([self.tour[i + 1:], self.tour[:i]]).tolist()
+
+
+def _exact_cost(instance, route: list[int]) -> float:
+    """Cost as the validator computes it (matrix entries along depot -> route -> depot)."""
+    path = np.array([0, *route, 0], np.int64)
+    return float(np.sum(instance.distance[path[:-1], path[1:]]))
 
 
 @register
 class TspHeatmap(Solver):
+    """Heatmap-guided local search for large symmetric TSP (see the module docstring)."""
+
     name = "tsp-heatmap"
     problem = "tsp"
-    description = "heatmap-guided local search for large symmetric TSP (being built)"
+    description = "large symmetric TSP: SoftDist/kNN heatmap-guided 2-opt + Or-opt iterated local search"
+    params = {
+        "k": Param(int, 10, "neighbours per city for the local search and the heatmap (count)"),
+        "temperature": Param(float, DEFAULT_TEMPERATURE,
+                             "SoftDist temperature, in units of twice the mean nearest-neighbour distance"),
+        "heatmap": Param(HeatmapArg, HeatmapArg("softdist"),
+                         "softdist | knn (equal weights); from Python also (cand, weight) arrays",
+                         ("softdist", "knn", "custom")),
+        "eta": Param(float, 0.5, "heatmap weight added by an improving kick (0 = fixed heatmap)"),
+        "window": Param(int, 50, "kick segment length when the heatmap offers no candidate (cities)"),
+    }
 
     def supports(self, instance) -> str:
-        return "tsp-heatmap is not implemented yet"
+        if instance.problem != "tsp" or instance.num_vehicles != 1 or np.any(instance.demands):
+            return f"a {instance.problem} instance; tsp-heatmap solves single-vehicle TSP only"
+        if instance.time_windows is not None or instance.max_distance is not None or instance.max_duration is not None:
+            return "route limits or time windows; tsp-heatmap solves the plain TSP"
+        try:
+            distance_source(instance)
+        except ValueError as e:
+            return str(e)
+        return ""
+
+    def prepare(self, params=None) -> float:
+        return warm_up()
+
+    def _solve(self, instance, state: SearchState, *, seed: int, initial, k: int, temperature: float,
+               heatmap: HeatmapArg, eta: float, window: int) -> dict:
+        if k < 1:
+            raise SolverParameterError(f"solver {self.name}: parameter k: must be >= 1, got {k}")
+        if not temperature > 0 or eta < 0 or window < 1:
+            raise SolverParameterError(f"solver {self.name}: temperature > 0, eta >= 0 and window >= 1 are required")
+        n = instance.num_nodes
+        if n <= 3:  # every tour is optimal
+            route = list(range(1, n))
+            state.improve(_exact_cost(instance, route), [route])
+            return {"optimal": True}
+        t0 = time.perf_counter()
+        mode, xy, dm = distance_source(instance)
+        src = {"points": xy} if mode != K.MATRIX else {"dist": dm}
+        nbr, _ = knn_candidates(k=k, **src)
+        if heatmap == "custom":
+            if getattr(heatmap, "arrays", None) is None:
+                raise SolverParameterError(
+                    f"solver {self.name}: heatmap=custom takes arrays from Python: solve(..., heatmap=(cand, weight))")
+            hm = check_heatmap(heatmap.arrays, n)
+        elif heatmap == "knn":
+            hm = knn_heatmap(k=k, **src)
+        else:
+            hm = softdist_heatmap(k=k, temperature=temperature, **src)
+        if initial is not None and initial.is_feasible and len(initial.routes) == 1:
+            tour = np.array([0, *initial.routes[0]], np.int64)
+            start = "initial"
+        else:
+            tour = K.greedy_tour(hm.cand, xy, dm, mode)
+            start = "greedy"
+        setup_s = time.perf_counter() - t0
+        search = _Search(tour, nbr, hm, xy, dm, mode, seed, eta, window)
+        greedy_cost = search.cost
+        while not search.descend(max(1000, 2_000_000 // n)) and not state.should_stop():
+            pass
+        best = np.inf
+        chunk = int(min(16384, max(64, (1 << 22) // n)))
+        while True:
+            if search.cost < best - search.eps:  # every state of the array is a valid tour
+                best = search.cost
+                route = search.route()
+                state.improve(_exact_cost(instance, route), [route])
+            if state.should_stop():
+                break
+            todo = chunk if state.max_iterations is None else min(chunk, state.max_iterations - state.iterations)
+            search.run(todo)
+            state.tick(todo)
+        return {"start": start, "start_cost": round(float(greedy_cost), 6), "setup_s": round(setup_s, 4),
+                "distance": {K.MATRIX: "matrix", K.EUCLID: "euclidean", K.NINT: "nint", K.CEIL: "ceil"}[mode],
+                "rounds": search.rounds}

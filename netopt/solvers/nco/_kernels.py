@@ -1,0 +1,582 @@
+"""Numba kernels of the heatmap-guided TSP search (``@njit(cache=True)`` only; inputs are trusted).
+
+Conventions (the caller in :mod:`netopt.solvers.nco.tsp` validates and prepares them):
+
+* cities are ``0..n-1``; a tour is an int64 permutation ``tour`` with its inverse ``pos``
+  (``pos[tour[i]] == i``); the tour is a cycle, positions are taken modulo ``n``;
+* distances come from :func:`dist`: ``mode`` ``MATRIX`` reads ``dm[i, j]`` (float64, symmetric),
+  the others compute from ``xy`` (float64 ``(n, 2)``) on the fly: ``EUCLID`` unrounded,
+  ``NINT`` TSPLIB ``floor(d + 0.5)``, ``CEIL`` TSPLIB ``CEIL_2D``; the unused array is a dummy;
+* ``nbr`` (int64 ``(n, k)``) are the local-search neighbour lists (nearest first);
+  ``hc``/``hw`` (int64/float64 ``(n, kh)``) the heatmap: candidate cities and weights;
+* randomness is a splitmix64 generator whose state is ``rng`` (uint64 ``(1,)``), carried from
+  call to call, so the same seed gives the same run however the work is sliced;
+* every tour change is a reversal of a cyclic range of positions (the shorter side); while
+  ``jn[1] == 1`` the reversed ranges are logged in ``jr`` (``jn[0]`` entries, ``jn[2] = 1`` on
+  overflow) so that a rejected step can be undone exactly by replaying them backwards.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+MATRIX, EUCLID, NINT, CEIL = 0, 1, 2, 3
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+# --------------------------------------------------------------------------- distances, random numbers
+
+
+@njit(cache=True)
+def dist(i, j, xy, dm, mode):
+    """Distance between cities ``i`` and ``j`` under ``mode`` (see the module docstring)."""
+    if mode == MATRIX:
+        return dm[i, j]
+    dx = xy[i, 0] - xy[j, 0]
+    dy = xy[i, 1] - xy[j, 1]
+    r = np.sqrt(dx * dx + dy * dy)
+    if mode == EUCLID:
+        return r
+    if mode == NINT:
+        return np.floor(r + 0.5)
+    return np.ceil(r - 1e-12)
+
+
+@njit(cache=True)
+def tour_length(tour, xy, dm, mode):
+    """Length of the closed tour."""
+    n = tour.shape[0]
+    total = 0.0
+    for i in range(n):
+        j = i + 1 if i + 1 < n else 0
+        total += dist(tour[i], tour[j], xy, dm, mode)
+    return total
+
+
+@njit(cache=True)
+def matches_matrix(dm, xy, mode, rtol):
+    """True when ``dm`` equals the on-the-fly distances of ``mode`` (both triangles, within ``rtol``)."""
+    n = dm.shape[0]
+    for i in range(n):
+        if dm[i, i] != 0.0:
+            return False
+        for j in range(i + 1, n):
+            d = dist(i, j, xy, dm, mode)
+            tol = rtol * max(1.0, abs(d))
+            if abs(dm[i, j] - d) > tol or abs(dm[j, i] - d) > tol:
+                return False
+    return True
+
+
+@njit(cache=True)
+def is_symmetric(dm):
+    """True when ``dm[i, j] == dm[j, i]`` for all pairs (early exit)."""
+    n = dm.shape[0]
+    for i in range(n):
+        for j in range(i + 1, n):
+            if dm[i, j] != dm[j, i]:
+                return False
+    return True
+
+
+@njit(cache=True)
+def rand_u64(rng):
+    """Next splitmix64 output; advances ``rng[0]``."""
+    z = rng[0] + _GOLDEN
+    rng[0] = z
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True)
+def rand_int(rng, n):
+    """Uniform integer in ``0..n-1``."""
+    return np.int64(rand_u64(rng) % np.uint64(n))
+
+
+@njit(cache=True)
+def rand_unit(rng):
+    """Uniform float in ``[0, 1)``."""
+    return np.float64(rand_u64(rng) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+# --------------------------------------------------------------------------- construction
+
+
+@njit(cache=True)
+def greedy_tour(cand, xy, dm, mode):
+    """Greedy-edge tour over the candidate edges, fragments joined nearest-endpoint first.
+
+    Candidate edges ``(i, cand[i, t])`` are taken shortest first (ties: lower ``i * k + t``)
+    when both ends have degree < 2 and they close no cycle. The fragments (single cities
+    included) are then chained: from the free end of the current fragment to the nearest free
+    end of another one, looked up among the candidates first and by a scan of all free ends when
+    none is a candidate; the chain starts at the lowest-numbered free end. Returns the tour.
+    """
+    n, k = cand.shape
+    m = n * k
+    length = np.empty(m, np.float64)
+    for i in range(n):
+        for t in range(k):
+            length[i * k + t] = dist(i, cand[i, t], xy, dm, mode)
+    order = np.argsort(length, kind="mergesort")
+    parent = np.arange(n)
+    deg = np.zeros(n, np.int64)
+    adj = np.full((n, 2), -1, np.int64)
+    for e in order:
+        i = e // k
+        j = cand[i, e - i * k]
+        if i == j or deg[i] >= 2 or deg[j] >= 2:
+            continue
+        ri = i
+        while parent[ri] != ri:
+            parent[ri] = parent[parent[ri]]
+            ri = parent[ri]
+        rj = j
+        while parent[rj] != rj:
+            parent[rj] = parent[parent[rj]]
+            rj = parent[rj]
+        if ri == rj:
+            continue
+        parent[ri] = rj
+        adj[i, deg[i]] = j
+        deg[i] += 1
+        adj[j, deg[j]] = i
+        deg[j] += 1
+    # free ends (degree < 2), kept in a list with lazy deletion
+    ends = np.empty(n, np.int64)
+    ne = 0
+    for i in range(n):
+        if deg[i] < 2:
+            ends[ne] = i
+            ne += 1
+    visited = np.zeros(n, np.bool_)
+    tour = np.empty(n, np.int64)
+    cnt = 0
+    cur = ends[0]
+    while True:
+        # walk the fragment from its free end ``cur``
+        prev = -1
+        v = cur
+        while True:
+            visited[v] = True
+            tour[cnt] = v
+            cnt += 1
+            nxt = -1
+            for s in range(deg[v]):
+                w = adj[v, s]
+                if w != prev and not visited[w]:
+                    nxt = w
+            if nxt < 0:
+                break
+            prev = v
+            v = nxt
+        if cnt == n:
+            break
+        best = -1
+        bestd = np.inf
+        for t in range(k):
+            w = cand[v, t]
+            if not visited[w] and deg[w] < 2:
+                d = dist(v, w, xy, dm, mode)
+                if d < bestd:
+                    bestd = d
+                    best = w
+        if best < 0:
+            s = 0
+            while s < ne:
+                w = ends[s]
+                if visited[w]:
+                    ne -= 1
+                    ends[s] = ends[ne]
+                    continue
+                d = dist(v, w, xy, dm, mode)
+                if d < bestd or (d == bestd and w < best):
+                    bestd = d
+                    best = w
+                s += 1
+        cur = best
+    return tour
+
+
+# --------------------------------------------------------------------------- tour changes
+
+
+@njit(cache=True)
+def reverse_range(tour, pos, i, j):
+    """Reverse the cities at cyclic positions ``i, i+1, ..., j`` (exactly that range)."""
+    n = tour.shape[0]
+    length = j - i
+    if length < 0:
+        length += n
+    length += 1
+    for _ in range(length // 2):
+        a = tour[i]
+        b = tour[j]
+        tour[i] = b
+        pos[b] = i
+        tour[j] = a
+        pos[a] = j
+        i += 1
+        if i == n:
+            i = 0
+        j -= 1
+        if j < 0:
+            j = n - 1
+
+
+@njit(cache=True)
+def reverse_path(tour, pos, i, j, jr, jn):
+    """Reverse positions ``i..j`` or, when shorter, the complement (the same cycle); log the range."""
+    n = tour.shape[0]
+    length = j - i
+    if length < 0:
+        length += n
+    length += 1
+    if 2 * length > n:
+        if length >= n:
+            return
+        i, j = j + 1, i - 1
+        if i == n:
+            i = 0
+        if j < 0:
+            j = n - 1
+    reverse_range(tour, pos, i, j)
+    if jn[1] == 1:
+        c = jn[0]
+        if c < jr.shape[0]:
+            jr[c, 0] = i
+            jr[c, 1] = j
+            jn[0] = c + 1
+        else:
+            jn[2] = 1
+
+
+@njit(cache=True)
+def undo(tour, pos, jr, jn):
+    """Replay the logged reversals backwards (restores the tour array exactly) and clear the log."""
+    for t in range(jn[0] - 1, -1, -1):
+        reverse_range(tour, pos, jr[t, 0], jr[t, 1])
+    jn[0] = 0
+
+
+@njit(cache=True)
+def move2(tour, pos, a, b, c, d, jr, jn):
+    """2-opt: replace tour edges ``{a, b}`` and ``{c, d}`` by ``{a, c}`` and ``{b, d}``.
+
+    Requires ``b`` to follow ``a`` and ``d`` to follow ``c`` in one and the same direction.
+    """
+    n = tour.shape[0]
+    nx = pos[a] + 1
+    if nx == n:
+        nx = 0
+    if tour[nx] == b:
+        reverse_path(tour, pos, pos[b], pos[c], jr, jn)
+    else:
+        reverse_path(tour, pos, pos[a], pos[d], jr, jn)
+
+
+@njit(cache=True)
+def or_move(tour, pos, p, f, l, nx, u, v, keep, jr, jn):
+    """Move the segment ``f..l`` (``p`` before it, ``nx`` after it) between ``u`` and ``v = succ(u)``.
+
+    ``keep``: ``u-f ... l-v`` (True) or ``u-l ... f-v`` (False). Done as 2 or 3 :func:`move2`.
+    """
+    move2(tour, pos, p, f, u, v, jr, jn)
+    move2(tour, pos, p, u, nx, l, jr, jn)
+    if keep and f != l:
+        move2(tour, pos, u, l, f, v, jr, jn)
+
+
+@njit(cache=True)
+def segment_swap(tour, pos, a, b, x, c, y, z, jr, jn):
+    """Pure 3-opt ``a [b..x] [c..y] z -> a [c..y] [b..x] z`` (no segment reversed), as 3 :func:`move2`."""
+    move2(tour, pos, a, b, y, z, jr, jn)
+    move2(tour, pos, a, y, c, x, jr, jn)
+    move2(tour, pos, y, x, b, z, jr, jn)
+
+
+# --------------------------------------------------------------------------- local search
+
+
+@njit(cache=True)
+def _push(queue, inq, qs, v):
+    if not inq[v]:
+        n = queue.shape[0]
+        t = qs[0] + qs[1]
+        if t >= n:
+            t -= n
+        queue[t] = v
+        qs[1] += 1
+        inq[v] = True
+
+
+@njit(cache=True)
+def push_all(tour, queue, inq, qs):
+    """Queue every city (in tour order)."""
+    for i in range(tour.shape[0]):
+        _push(queue, inq, qs, tour[i])
+
+
+@njit(cache=True)
+def improve_city(a, tour, pos, nbr, xy, dm, mode, eps, or_max, queue, inq, qs, jr, jn):
+    """Apply the best improving 2-opt or Or-opt move touching city ``a``; returns its gain (0 if none).
+
+    2-opt: a new edge ``{a, c}`` for a neighbour ``c``, on either side of ``a``. Or-opt: a segment
+    of 1..``or_max`` cities with ``a`` at one end moves between a neighbour ``c`` of one of its
+    ends and a tour neighbour of ``c``, either way round. The end cities of the changed edges go
+    back on the queue.
+    """
+    n = tour.shape[0]
+    k = nbr.shape[1]
+    best = eps
+    kind = 0
+    m0 = m1 = m2 = m3 = m4 = m5 = 0
+    keep = False
+    ia = pos[a]
+    sa = tour[ia + 1 if ia + 1 < n else 0]
+    pa = tour[ia - 1 if ia > 0 else n - 1]
+    d_next = dist(a, sa, xy, dm, mode)
+    d_prev = dist(pa, a, xy, dm, mode)
+    for t in range(k):
+        c = nbr[a, t]
+        dac = dist(a, c, xy, dm, mode)
+        g1 = d_next - dac
+        if g1 > eps and c != sa:
+            ic = pos[c]
+            sc = tour[ic + 1 if ic + 1 < n else 0]
+            if sc != a:
+                g = g1 + dist(c, sc, xy, dm, mode) - dist(sa, sc, xy, dm, mode)
+                if g > best:
+                    best, kind, m0, m1, m2, m3 = g, 1, a, sa, c, sc
+        g1 = d_prev - dac
+        if g1 > eps and c != pa:
+            ic = pos[c]
+            pc = tour[ic - 1 if ic > 0 else n - 1]
+            if pc != a:
+                g = g1 + dist(pc, c, xy, dm, mode) - dist(pa, pc, xy, dm, mode)
+                if g > best:
+                    best, kind, m0, m1, m2, m3 = g, 1, pa, a, pc, c
+    # Or-opt: segments f..l (tour order) of length L with a == f (forward) or a == l (backward)
+    for L in range(1, or_max + 1):
+        if n - L < 3:
+            break
+        for side in range(2):
+            if L == 1 and side == 1:
+                break
+            if side == 0:
+                fi = ia
+            else:
+                fi = ia - (L - 1)
+                if fi < 0:
+                    fi += n
+            li = fi + L - 1
+            if li >= n:
+                li -= n
+            f = tour[fi]
+            l = tour[li]
+            p = tour[fi - 1 if fi > 0 else n - 1]
+            nx = tour[li + 1 if li + 1 < n else 0]
+            g1 = dist(p, f, xy, dm, mode) + dist(l, nx, xy, dm, mode) - dist(p, nx, xy, dm, mode)
+            if g1 <= best:
+                continue
+            for e in range(2):
+                end = f if e == 0 else l
+                for t in range(k):
+                    c = nbr[end, t]
+                    off = pos[c] - fi
+                    if off < 0:
+                        off += n
+                    if off < L:
+                        continue
+                    ic = pos[c]
+                    for w in range(2):
+                        if w == 0:
+                            u = c
+                            v = tour[ic + 1 if ic + 1 < n else 0]
+                        else:
+                            u = tour[ic - 1 if ic > 0 else n - 1]
+                            v = c
+                        if v == p:
+                            continue
+                        ou = pos[u] - fi
+                        if ou < 0:
+                            ou += n
+                        ov = pos[v] - fi
+                        if ov < 0:
+                            ov += n
+                        if ou < L or ov < L:
+                            continue
+                        duv = dist(u, v, xy, dm, mode)
+                        g = g1 - (dist(u, f, xy, dm, mode) + dist(l, v, xy, dm, mode) - duv)
+                        if g > best:
+                            best, kind, keep = g, 2, True
+                            m0, m1, m2, m3, m4, m5 = p, f, l, nx, u, v
+                        g = g1 - (dist(u, l, xy, dm, mode) + dist(f, v, xy, dm, mode) - duv)
+                        if g > best:
+                            best, kind, keep = g, 2, False
+                            m0, m1, m2, m3, m4, m5 = p, f, l, nx, u, v
+    if kind == 0:
+        return 0.0
+    if kind == 1:
+        move2(tour, pos, m0, m1, m2, m3, jr, jn)
+        _push(queue, inq, qs, m0)
+        _push(queue, inq, qs, m1)
+        _push(queue, inq, qs, m2)
+        _push(queue, inq, qs, m3)
+    else:
+        or_move(tour, pos, m0, m1, m2, m3, m4, m5, keep, jr, jn)
+        _push(queue, inq, qs, m0)
+        _push(queue, inq, qs, m1)
+        _push(queue, inq, qs, m2)
+        _push(queue, inq, qs, m3)
+        _push(queue, inq, qs, m4)
+        _push(queue, inq, qs, m5)
+    return best
+
+
+@njit(cache=True)
+def local_search(tour, pos, nbr, xy, dm, mode, eps, or_max, queue, inq, qs, jr, jn, max_moves):
+    """2-opt + Or-opt from the queued cities until the queue is empty or ``max_moves`` moves were made.
+
+    Returns ``(gain, moves)``; the queue (``queue``, ``inq``, ``qs = [head, count]``) persists, so
+    a call that stopped at ``max_moves`` can be continued.
+    """
+    n = tour.shape[0]
+    gain = 0.0
+    moves = 0
+    while qs[1] > 0 and moves < max_moves:
+        a = queue[qs[0]]
+        qs[0] += 1
+        if qs[0] == n:
+            qs[0] = 0
+        qs[1] -= 1
+        inq[a] = False
+        g = improve_city(a, tour, pos, nbr, xy, dm, mode, eps, or_max, queue, inq, qs, jr, jn)
+        if g > 0.0:
+            gain += g
+            moves += 1
+            _push(queue, inq, qs, a)
+    return gain, moves
+
+
+# --------------------------------------------------------------------------- perturbation
+
+
+@njit(cache=True)
+def kick(tour, pos, hc, hw, rng, window, jr, jn, out):
+    """Heatmap-guided segment swap ``a [b..x] [c..y] z -> a [c..y] [b..x] z``.
+
+    ``a`` is uniform; ``c`` is drawn from ``a``'s heatmap row (weights ``hw``) among cities other
+    than ``a`` and ``b = succ(a)``; ``y`` from ``b``'s row among the cities from ``c`` on up to
+    ``pred(a)``, or, when none is there, uniformly within ``window`` positions from ``c``. Writes
+    ``a, b, x, c, y, z, t_c, t_y`` to ``out`` (``t_*``: heatmap column used, -1 if none) and
+    returns False when no move was possible.
+    """
+    n = tour.shape[0]
+    kh = hc.shape[1]
+    a = rand_int(rng, n)
+    ia = pos[a]
+    b = tour[ia + 1 if ia + 1 < n else 0]
+    total = 0.0
+    for t in range(kh):
+        c = hc[a, t]
+        if c != a and c != b:
+            total += hw[a, t]
+    tc = -1
+    if total > 0.0:
+        r = rand_unit(rng) * total
+        for t in range(kh):
+            c = hc[a, t]
+            if c != a and c != b:
+                tc = t
+                r -= hw[a, t]
+                if r < 0.0:
+                    break
+    if tc >= 0:
+        c = hc[a, tc]
+    else:
+        c = tour[(ia + 2 + rand_int(rng, n - 2)) % n]
+    oc = pos[c] - ia
+    if oc < 0:
+        oc += n
+    total = 0.0
+    for t in range(kh):
+        y = hc[b, t]
+        oy = pos[y] - ia
+        if oy < 0:
+            oy += n
+        if oy >= oc:
+            total += hw[b, t]
+    ty = -1
+    if total > 0.0:
+        r = rand_unit(rng) * total
+        for t in range(kh):
+            y = hc[b, t]
+            oy = pos[y] - ia
+            if oy < 0:
+                oy += n
+            if oy >= oc:
+                ty = t
+                r -= hw[b, t]
+                if r < 0.0:
+                    break
+    if ty >= 0:
+        y = hc[b, ty]
+        oy = pos[y] - ia
+        if oy < 0:
+            oy += n
+    else:
+        oy = oc + rand_int(rng, min(window, n - oc))
+        y = tour[(ia + oy) % n]
+    x = tour[(ia + oc - 1) % n]
+    z = tour[(ia + oy + 1) % n]
+    segment_swap(tour, pos, a, b, x, c, y, z, jr, jn)
+    out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7] = a, b, x, c, y, z, tc, ty
+    return True
+
+
+@njit(cache=True)
+def ils(tour, pos, nbr, hc, hw, xy, dm, mode, rng, iterations, cost, eps, or_max, window, eta,
+        queue, inq, qs, jr, jn, out):
+    """``iterations`` rounds of: heatmap-guided kick, local search from its end cities, keep or undo.
+
+    A round is kept when the tour is no longer than before (within ``eps``), else undone exactly.
+    An improving round adds ``eta * min(1, gain / mean edge)`` to the heatmap weights of the
+    edges the kick sampled, so later kicks favour them. ``cost`` is the current tour length;
+    returns ``(cost, improving rounds)``.
+    """
+    n = tour.shape[0]
+    improved = 0
+    big = jr.shape[0] * 4
+    for _ in range(iterations):
+        jn[0] = 0
+        jn[1] = 1
+        jn[2] = 0
+        kick(tour, pos, hc, hw, rng, window, jr, jn, out)
+        a, b, x, c, y, z = out[0], out[1], out[2], out[3], out[4], out[5]
+        delta = (dist(a, c, xy, dm, mode) + dist(y, b, xy, dm, mode) + dist(x, z, xy, dm, mode)
+                 - dist(a, b, xy, dm, mode) - dist(x, c, xy, dm, mode) - dist(y, z, xy, dm, mode))
+        for t in range(6):
+            _push(queue, inq, qs, out[t])
+        gain, _m = local_search(tour, pos, nbr, xy, dm, mode, eps, or_max, queue, inq, qs, jr, jn, big)
+        new = cost + delta - gain
+        if new < cost - eps:
+            if eta > 0.0:
+                bonus = eta * min(1.0, (cost - new) * n / cost)
+                if out[6] >= 0:
+                    hw[a, out[6]] += bonus
+                if out[7] >= 0:
+                    hw[b, out[7]] += bonus
+            cost = new
+            improved += 1
+        elif new <= cost + eps or jn[2] == 1:
+            cost = new
+        else:
+            undo(tour, pos, jr, jn)
+        jn[1] = 0
+    return cost, improved
