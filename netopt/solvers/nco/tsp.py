@@ -171,10 +171,12 @@ class _Search:
         self.rounds += rounds
         return imp
 
-    def route(self) -> list[int]:
-        """The tour as one route of customers, starting after the depot (city 0)."""
-        i = int(self.pos[0])
-        return np.concatenate([self.tour[i + 1:], self.tour[:i]]).tolist()
+
+
+def _route(tour: np.ndarray) -> list[int]:
+    """The tour as one route of customers, starting after the depot (city 0)."""
+    i = int(np.flatnonzero(tour == 0)[0])
+    return np.concatenate([tour[i + 1:], tour[:i]]).tolist()
 
 
 def _exact_cost(instance, route: list[int]) -> float:
@@ -250,14 +252,17 @@ class TspHeatmap(Solver):
         greedy_cost = search.cost
         while not search.descend(max(1000, 2_000_000 // n)) and not state.should_stop():
             pass
-        best = np.inf
-        chunk = int(min(16384, max(64, (1 << 22) // n)))
+        best, best_tour, reported = np.inf, None, -1.0
+        chunk = int(min(2048, max(64, (1 << 21) // n)))  # a few milliseconds of kernel time
         while True:
             if search.cost < best - search.eps:  # every state of the array is a valid tour
-                best = search.cost
-                route = search.route()
+                best, best_tour = search.cost, search.tour.copy()
+            stop = state.should_stop()
+            if best_tour is not None and (stop or state.elapsed() - reported >= 0.2):
+                route = _route(best_tour)
                 state.improve(_exact_cost(instance, route), [route])
-            if state.should_stop():
+                best_tour, reported = None, state.elapsed()
+            if stop:
                 break
             todo = chunk if state.max_iterations is None else min(chunk, state.max_iterations - state.iterations)
             search.run(todo)

@@ -1,0 +1,118 @@
+"""Large-TSP benchmark of tsp-heatmap: random-uniform TSP-500/1000/10000 and TSPLIB, one core.
+
+Usage (from the repository root)::
+
+    .venv/bin/python benchmarks/bench_tsp.py --sizes 500 1000 10000 --time 500=2 1000=4 10000=40
+    .venv/bin/python benchmarks/bench_tsp.py --sizes 500 --instances 16 --tsplib --tsplib-time 2
+
+Random-uniform sets (../shared/datasets/tsp/random_uniform, 128 / 128 / 16 instances): mean tour
+length, gap of the mean to the published reference means (Concorde 16.55 / 23.12, LKH-3 71.77, as
+in the DIMES/DIFUSCO tables), the mean greedy start (before any local search), solve time and load time per
+instance (the loader builds the dense matrix: 800 MB at n = 10,000). ``--instances N`` takes the
+first N of each set (the reference is a full-set mean: a subset's gap is indicative only).
+TSPLIB: cost, proven optimum (OPT.csv) and gap per instance. Numba compilation is done once up
+front and not charged. The machine may be shared: compare gaps, not absolute speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+DATASETS = ROOT.parent / "shared" / "datasets" / "tsp"
+REFERENCE = {500: 16.55, 1000: 23.12, 10000: 71.77}
+FILES = {500: "tsp500_test_concorde.txt", 1000: "tsp1000_test_concorde.txt", 10000: "tsp10000_test_concorde.zip"}
+DEFAULT_TIME = {500: 2.0, 1000: 4.0, 10000: 40.0}
+
+
+def _times(items: list[str]) -> dict[int, float]:
+    out = dict(DEFAULT_TIME)
+    for it in items or []:
+        n, _, t = it.partition("=")
+        out[int(n)] = float(t)
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", nargs="*", type=int, default=[500, 1000, 10000], choices=sorted(FILES))
+    ap.add_argument("--instances", type=int, default=None, help="first N instances of each set (default: all)")
+    ap.add_argument("--time", nargs="*", default=[], metavar="N=SECONDS",
+                    help="time limit per instance for size N (defaults 500=2 1000=4 10000=40)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--param", nargs="*", default=[], metavar="KEY=VALUE", help="tsp-heatmap parameters")
+    ap.add_argument("--tsplib", action="store_true", help="also run the TSPLIB instances of OPT.csv")
+    ap.add_argument("--tsplib-time", type=float, default=2.0, help="seconds per TSPLIB instance")
+    ap.add_argument("--quiet", action="store_true", help="no per-instance lines")
+    args = ap.parse_args(argv)
+
+    sys.path.insert(0, str(ROOT))
+    from netopt.io import load_instance
+    from netopt.io.tsp_sets import count_tsp_set, read_tsp_set
+    from netopt.solvers import get_solver
+
+    params = dict(p.split("=", 1) for p in args.param)
+    solver = get_solver("tsp-heatmap")
+    compile_s = solver.prepare()
+    print(f"# tsp-heatmap params {solver.resolve_params(params)}; compile {compile_s:.1f} s; seed {args.seed}")
+    times = _times(args.time)
+    rows = []
+    for n in args.sizes:
+        path = DATASETS / "random_uniform" / FILES[n]
+        total = count_tsp_set(path)
+        m = total if args.instances is None else min(args.instances, total)
+        if m < 1:
+            continue
+        lengths, starts, solve_s, load_s = [], [], [], []
+        for i in range(m):
+            t = time.perf_counter()
+            inst = read_tsp_set(path, i)
+            why = solver.supports(inst)  # also the one-off distance check, outside the time limit
+            load_s.append(time.perf_counter() - t)
+            assert not why, why
+            res = solver.solve(inst, time_limit=times[n], seed=args.seed, **params)
+            assert res.feasible, res.message
+            lengths.append(res.objective)
+            starts.append(res.extra["start_cost"])
+            solve_s.append(res.runtime_s)
+            if not args.quiet:
+                print(f"  tsp{n}#{i}: {res.objective:.4f} (greedy {res.extra['start_cost']:.4f}, "
+                      f"{res.iterations} rounds, {res.runtime_s:.2f} s, load {load_s[-1]:.2f} s)", flush=True)
+            del inst
+        mean = sum(lengths) / m
+        rows.append((n, f"{m}/{total}", times[n], mean, REFERENCE[n], 100 * (mean - REFERENCE[n]) / REFERENCE[n],
+                     sum(starts) / m, sum(solve_s) / m, sum(load_s) / m))
+    if rows:
+        print("\n| set | instances | limit s | mean length | reference | gap % | mean greedy start | solve s/inst | load s/inst |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for n, cnt, lim, mean, ref, gap, start, ss, ls in rows:
+            print(f"| TSP-{n} | {cnt} | {lim:g} | {mean:.4f} | {ref} | {gap:+.2f} | {start:.4f} | {ss:.2f} | {ls:.2f} |")
+
+    if args.tsplib:
+        tdir = DATASETS / "tsplib"
+        with open(tdir / "OPT.csv") as f:
+            opt = [(r["instance"], float(r["optimal"])) for r in csv.DictReader(f)]
+        print(f"\n| TSPLIB | n | optimum | tsp-heatmap ({args.tsplib_time:g} s) | gap % | time s |")
+        print("|---|---|---|---|---|---|")
+        gaps = []
+        for name, best in opt:
+            inst = load_instance(tdir / f"{name}.tsp")
+            res = solver.solve(inst, time_limit=args.tsplib_time, seed=args.seed, **params)
+            gap = 100 * (res.objective - best) / best
+            gaps.append(gap)
+            print(f"| {name} | {inst.num_nodes} | {best:g} | {res.objective:g} | {gap:.2f} | {res.runtime_s:.2f} |",
+                  flush=True)
+        print(f"| **mean** | | | | **{sum(gaps) / len(gaps):.2f}** | |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
