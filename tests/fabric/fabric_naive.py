@@ -128,10 +128,11 @@ class Xoshiro256:
         return r
 
 
-def uniform_multinomial(rng: Xoshiro256, n: int, P: int):
-    """The same algorithm as ``_kernels.uniform_multinomial``, written plainly (a ball goes right
-    when its random bit is 1; Binomial(c, 1/2) = ones among c bits; balls in virtual bins >= P are
-    thrown again; fewer balls than virtual bins are thrown one by one)."""
+def uniform_multinomial(rng: Xoshiro256, n: int, P: int, mask_max: int = 256):
+    """The same algorithm as ``_kernels.uniform_multinomial``, written plainly: every ball gets
+    ``bits`` random bits (its virtual bin among ``Q = 2**bits``); up to ``mask_max`` balls as bit
+    positions of one word per level and 64 balls, more by halving (Binomial(c, 1/2) = ones among c
+    random bits); balls in virtual bins >= P are thrown again; fewer balls than Q one by one."""
     counts = [0] * P
     if P == 1:
         return [n]
@@ -148,20 +149,32 @@ def uniform_multinomial(rng: Xoshiro256, n: int, P: int):
                 counts[v] += 1
             return counts
         tmp = [0] * Q
-        tmp[0] = rem
-        w = Q
-        while w > 1:
-            h = w // 2
-            for j in range(0, Q, w):
-                c = tmp[j]
-                ones = 0
-                for _ in range(c // 64):
-                    ones += bin(rng.next()).count("1")
-                word = rng.next()
-                if c % 64:
-                    ones += bin(word >> (64 - c % 64)).count("1")
-                tmp[j], tmp[j + h] = c - ones, ones
-            w = h
+        if rem <= mask_max:
+            left = rem
+            while left > 0:
+                c = min(left, 64)
+                left -= c
+                bins = [0] * c  # virtual bin of each ball of the chunk, built bit by bit
+                for _ in range(bits):
+                    w = rng.next()
+                    bins = [2 * b + ((w >> i) & 1) for i, b in enumerate(bins)]
+                for b in bins:
+                    tmp[b] += 1
+        else:
+            tmp[0] = rem
+            w = Q
+            while w > 1:
+                h = w // 2
+                for j in range(0, Q, w):
+                    c = tmp[j]
+                    ones = 0
+                    for _ in range(c // 64):
+                        ones += bin(rng.next()).count("1")
+                    word = rng.next()
+                    if c % 64:
+                        ones += bin(word >> (64 - c % 64)).count("1")
+                    tmp[j], tmp[j + h] = c - ones, ones
+                w = h
         for q in range(P):
             counts[q] += tmp[q]
         rem = sum(tmp[P:])

@@ -27,6 +27,9 @@ _M1 = np.uint64(0x5555555555555555)
 _M2 = np.uint64(0x3333333333333333)
 _M4 = np.uint64(0x0F0F0F0F0F0F0F0F)
 _H01 = np.uint64(0x0101010101010101)
+_ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
+#: throws of at most this many balls use bit masks (:func:`_mask_round`), more the halving tree
+MASK_MAX = 256
 
 
 @njit(cache=True)
@@ -104,18 +107,58 @@ def _bounded(s, P, bits):
 
 
 @njit(cache=True, inline="always")
-def uniform_multinomial(s, n, P, counts, tmp):
+def _mask_round(s, n, bits, Q, tmp, masks):
+    """``tmp[:Q]`` = counts of ``n`` balls thrown uniformly into ``Q = 2**bits`` bins, 64 balls at a
+    time: ball ``i`` of a chunk is bit ``i`` of a mask; each level draws one word ``w`` and sends
+    the balls whose bit is set in ``w`` right (``m & w``), the others left (``m & ~w``); the bin
+    counts are the popcounts of the ``Q`` leaf masks. ``bits`` words per 64 balls."""
+    for q in range(Q):
+        tmp[q] = 0
+    rem = n
+    while rem > 0:
+        c = min(rem, 64)
+        rem -= c
+        masks[0] = _ALL >> _U64(64 - c)
+        width = 1
+        for _ in range(bits):
+            w = rng_next(s)
+            for j in range(width - 1, -1, -1):
+                m = masks[j]
+                masks[2 * j + 1] = m & w
+                masks[2 * j] = m & ~w
+            width *= 2
+        for q in range(Q):
+            tmp[q] += _popcount(masks[q])
+
+
+@njit(cache=True, inline="always")
+def _tree_round(s, n, Q, tmp):
+    """``tmp[:Q]`` = counts of ``n`` balls thrown uniformly into ``Q`` (a power of two) bins by
+    halving: a node holding ``c`` balls sends Binomial(c, 1/2) of them right."""
+    tmp[0] = n
+    for q in range(1, Q):
+        tmp[q] = 0
+    w = Q
+    while w > 1:
+        h = w >> 1
+        for j in range(0, Q, w):
+            c = tmp[j]
+            x = _binomial_half(s, c)
+            tmp[j] = c - x
+            tmp[j + h] = x
+        w = h
+
+
+@njit(cache=True, inline="always")
+def uniform_multinomial(s, n, P, counts, tmp, masks):
     """``counts[:P]`` = bin counts of ``n`` balls thrown uniformly and independently into ``P`` bins.
 
-    Exact: with ``Q = 2**bits >= P`` virtual bins, the balls are split by halves (a ball goes
-    right with probability 1/2: the count is the popcount of random bits), which throws each ball
-    into a uniform virtual bin; balls landing in bins ``>= P`` are thrown again (rejection), so
-    each ball ends in a uniform real bin. Few balls (``n < Q``) are thrown one by one.
-    Cost ``O(n log2(Q) / 64 + Q)`` random words per round instead of ``P - 1`` binomial draws.
-    ``tmp`` needs ``Q`` entries.
+    Exact: with ``Q = 2**bits >= P`` virtual bins, every ball gets ``bits`` fair random bits
+    (its virtual bin), by bit masks for up to :data:`MASK_MAX` balls (:func:`_mask_round`) and by
+    halving with popcount binomials for more (:func:`_tree_round`); balls landing in virtual bins
+    ``>= P`` are thrown again (rejection), so each ball ends in a uniform real bin. Fewer balls
+    than ``Q`` are thrown one by one. ``tmp`` and ``masks`` need ``Q`` entries.
     """
-    for q in range(P):
-        counts[q] = 0
     if P == 1:
         counts[0] = n
         return
@@ -124,24 +167,29 @@ def uniform_multinomial(s, n, P, counts, tmp):
     while Q < P:
         Q *= 2
         bits += 1
+    if P == Q:  # no rejection: one round straight into counts
+        if n < Q:
+            for q in range(P):
+                counts[q] = 0
+            for _ in range(n):
+                counts[_bounded(s, P, bits)] += 1
+        elif n <= MASK_MAX:
+            _mask_round(s, n, bits, Q, counts, masks)
+        else:
+            _tree_round(s, n, Q, counts)
+        return
+    for q in range(P):
+        counts[q] = 0
     rem = n
     while rem > 0:
         if rem < Q:
             for _ in range(rem):
                 counts[_bounded(s, P, bits)] += 1
             return
-        tmp[0] = rem
-        for q in range(1, Q):
-            tmp[q] = 0
-        w = Q
-        while w > 1:
-            h = w >> 1
-            for j in range(0, Q, w):
-                c = tmp[j]
-                x = _binomial_half(s, c)
-                tmp[j] = c - x
-                tmp[j + h] = x
-            w = h
+        if rem <= MASK_MAX:
+            _mask_round(s, rem, bits, Q, tmp, masks)
+        else:
+            _tree_round(s, rem, Q, tmp)
         rem = 0
         for q in range(P):
             counts[q] += tmp[q]
@@ -158,17 +206,18 @@ def uniform_multinomial_draws(n, P, seed, n_draws):
     while Q < P:
         Q *= 2
     tmp = np.empty(Q, dtype=np.int64)
+    masks = np.empty(Q, dtype=np.uint64)
     counts = np.empty(P, dtype=np.int64)
     for r in range(n_draws):
         rng_init(seed, r, s)
-        uniform_multinomial(s, n, P, counts, tmp)
+        uniform_multinomial(s, n, P, counts, tmp, masks)
         out[r] = counts
     return out
 
 
 # ---------------------------------------------------------------------------- ECMP Monte Carlo
 @njit(cache=True)
-def _ls_sample(pa, pb, pn, pw, up_cap, down_cap, healthy, s, up, down, opts, counts, tmp):
+def _ls_sample(pa, pb, pn, pw, up_cap, down_cap, healthy, s, up, down, opts, counts, tmp, masks):
     """One ECMP sample on a leaf-spine into the scratch ``up``/``down``; returns its max congestion.
     ``healthy``: every link is up (skips the per-pair search for live spines)."""
     L, S = up_cap.shape
@@ -186,7 +235,7 @@ def _ls_sample(pa, pb, pn, pw, up_cap, down_cap, healthy, s, up, down, opts, cou
                 if up_cap[a, sp] > 0 and down_cap[b, sp] > 0:
                     opts[P] = sp
                     P += 1
-        uniform_multinomial(s, pn[p], P, counts, tmp)
+        uniform_multinomial(s, pn[p], P, counts, tmp, masks)
         w = pw[p]
         for q in range(P):
             c = counts[q]
@@ -243,10 +292,11 @@ def ecmp_mc_leafspine(pa, pb, pn, pw, up_cap, down_cap, n_seeds, seed):
     opts = np.empty(S, dtype=np.int64)
     counts = np.empty(S, dtype=np.int64)
     tmp = np.empty(2 * S, dtype=np.int64)
+    masks = np.empty(2 * S, dtype=np.uint64)
     s = np.empty(4, dtype=np.uint64)
     for r in range(n_seeds):
         rng_init(seed, r, s)
-        out[r] = _ls_sample(pa, pb, pn, pw, up_cap, down_cap, healthy, s, up, down, opts, counts, tmp)
+        out[r] = _ls_sample(pa, pb, pn, pw, up_cap, down_cap, healthy, s, up, down, opts, counts, tmp, masks)
     return out
 
 
@@ -263,14 +313,16 @@ def ecmp_mc_leafspine_parallel(pa, pb, pn, pw, up_cap, down_cap, n_seeds, seed):
         opts = np.empty(S, dtype=np.int64)
         counts = np.empty(S, dtype=np.int64)
         tmp = np.empty(2 * S, dtype=np.int64)
+        masks = np.empty(2 * S, dtype=np.uint64)
         s = np.empty(4, dtype=np.uint64)
         rng_init(seed, r, s)
-        out[r] = _ls_sample(pa, pb, pn, pw, up_cap, down_cap, healthy, s, up, down, opts, counts, tmp)
+        out[r] = _ls_sample(pa, pb, pn, pw, up_cap, down_cap, healthy, s, up, down, opts, counts, tmp, masks)
     return out
 
 
 @njit(cache=True)
-def _ft_sample(pe, pf, pn, pw, h, up_cap, down_cap, up2_cap, down2_cap, s, up, down, up2, down2, counts, tmp):
+def _ft_sample(pe, pf, pn, pw, h, up_cap, down_cap, up2_cap, down2_cap, s, up, down, up2, down2, counts, tmp,
+               masks):
     """One ECMP sample on a fat-tree into the scratch arrays; returns its max congestion."""
     E = up_cap.shape[0]
     A = up2_cap.shape[0]
@@ -285,13 +337,13 @@ def _ft_sample(pe, pf, pn, pw, h, up_cap, down_cap, up2_cap, down2_cap, s, up, d
         pod_e = e // h
         pod_f = f // h
         if pod_e == pod_f:
-            uniform_multinomial(s, pn[p], h, counts, tmp)
+            uniform_multinomial(s, pn[p], h, counts, tmp, masks)
             for i in range(h):
                 if counts[i]:
                     up[e, i] += counts[i] * w
                     down[f, i] += counts[i] * w
         else:
-            uniform_multinomial(s, pn[p], h * h, counts, tmp)
+            uniform_multinomial(s, pn[p], h * h, counts, tmp, masks)
             for q in range(h * h):
                 c = counts[q]
                 if c:
@@ -339,11 +391,12 @@ def ecmp_mc_fattree(pe, pf, pn, pw, h, up_cap, down_cap, up2_cap, down2_cap, n_s
     down2 = np.zeros((A, h))
     counts = np.empty(h * h, dtype=np.int64)
     tmp = np.empty(2 * h * h, dtype=np.int64)
+    masks = np.empty(2 * h * h, dtype=np.uint64)
     s = np.empty(4, dtype=np.uint64)
     for r in range(n_seeds):
         rng_init(seed, r, s)
         out[r] = _ft_sample(pe, pf, pn, pw, h, up_cap, down_cap, up2_cap, down2_cap, s, up, down, up2, down2,
-                            counts, tmp)
+                            counts, tmp, masks)
     return out
 
 
@@ -360,10 +413,11 @@ def ecmp_mc_fattree_parallel(pe, pf, pn, pw, h, up_cap, down_cap, up2_cap, down2
         down2 = np.zeros((A, h))
         counts = np.empty(h * h, dtype=np.int64)
         tmp = np.empty(2 * h * h, dtype=np.int64)
+        masks = np.empty(2 * h * h, dtype=np.uint64)
         s = np.empty(4, dtype=np.uint64)
         rng_init(seed, r, s)
         out[r] = _ft_sample(pe, pf, pn, pw, h, up_cap, down_cap, up2_cap, down2_cap, s, up, down, up2, down2,
-                            counts, tmp)
+                            counts, tmp, masks)
     return out
 
 
