@@ -1,12 +1,17 @@
 """Fabric congestion benchmarks: wall time and memory of the models at 8K-65K GPUs.
 
 Prints one table row per (case, model): max congestion (s), ratio to spraying, wall time,
-tracemalloc peak (Python/NumPy allocations) and the process peak RSS.
+tracemalloc peak (Python/NumPy allocations) and the process peak RSS; fat-tree cases add the
+flow-level completion time (CCT) of every model; a last table compares the exact ECMP
+distribution with Monte Carlo.
 
 Usage::
 
     .venv/bin/python benchmarks/bench_fabric.py            # full run
     .venv/bin/python benchmarks/bench_fabric.py --quick    # small fabrics (smoke test)
+    .venv/bin/python benchmarks/bench_fabric.py --only mc --repeats 5   # just the 100-seed ECMP Monte Carlo
+    .venv/bin/python benchmarks/bench_fabric.py --only before-after --repeats 3
+        # the same 100-seed kernel call, old binomial sampler (commit 668f16a) vs now, alternating
 
 Numba kernels are compiled (or loaded from cache) by a warm-up on a tiny fabric before timing.
 """
@@ -18,8 +23,11 @@ import resource
 import time
 import tracemalloc
 
+import numpy as np
+
 from netopt.solvers.fabric import (
     all_step_traffic,
+    completion_time,
     all_to_all,
     ecmp_exact,
     ecmp_monte_carlo,
@@ -59,9 +67,15 @@ def warmup():
     ecmp_monte_carlo(fab, c, n_seeds=2)
     ecmp_exact(fab, c)
     ecmp_monte_carlo(fat_tree(4), all_to_all(16, 1e6), n_seeds=2)
+    for par in (True, False):
+        ecmp_monte_carlo(fab, c, n_seeds=2, parallel=par)
+        ecmp_monte_carlo(fat_tree(4), all_to_all(16, 1e6), n_seeds=2, parallel=par)
+    ft = fat_tree(4)
+    r = ring_allreduce(16, 1e6)
+    completion_time(ft, r, "spray")
 
 
-def leaf_spine_case(L, S, H, seeds):
+def leaf_spine_case(L, S, H, seeds, repeats=1):
     fab = leaf_spine(L, S, H, host_gbps=400)
     c = all_to_all(fab.n_hosts, 1 << 30)
     case = f"leaf-spine {L}x{S}x{H} ({fab.n_hosts} GPUs) all-to-all"
@@ -82,9 +96,20 @@ def leaf_spine_case(L, S, H, seeds):
     row(case, "ECMP exact (mean)", ex.info["mean"], base, dt, pk,
         note=f"p50 {ex.info['p50']:.6g}, p99 {ex.info['p99']:.6g}")
     row(case, "TOTAL spray+unsplit+split+exact ECMP", base, base, total, 0, target=1.0)
-    (mc, dt, pk) = timed(lambda: ecmp_monte_carlo(fab, c, n_seeds=seeds, seed=0, traffic=steps))
-    row(case, f"ECMP Monte Carlo ({seeds} seeds, mean)", mc.info["mean"], base, dt, pk, target=5.0,
-        note=f"p99 {mc.info['p99']:.6g}")
+    mc_rows(case, fab, c, steps, base, seeds, repeats)
+
+
+def mc_rows(case, fab, c, steps, base, seeds, repeats):
+    """ECMP Monte Carlo, parallel (default, Numba threads) and serial; median wall time of ``repeats``."""
+    for par in (True, False):
+        ts = []
+        for _ in range(repeats):
+            (mc, dt, pk) = timed(lambda: ecmp_monte_carlo(fab, c, n_seeds=seeds, seed=0, traffic=steps, parallel=par))
+            ts.append(dt)
+        note = f"p99 {mc.info['p99']:.6g}; " + (f"median of {repeats}: " + ", ".join(f"{t:.2f}" for t in ts)
+                                               if repeats > 1 else "")
+        row(case, f"ECMP Monte Carlo ({seeds} seeds, mean, {'parallel' if par else 'serial'})", mc.info["mean"], base,
+            float(np.median(ts)), pk, target=5.0, note=note)
 
 
 def ring_case_ls(L, S, H, C):
@@ -102,36 +127,120 @@ def ring_case_ls(L, S, H, C):
     row(case, "ECMP exact (mean)", ex.info["mean"], sp.max_congestion, dt, 0)
 
 
-def fat_tree_case(k, coll, seeds):
-    fab = fat_tree(k, host_gbps=400)
+def fat_tree_case(k, coll, seeds, link_gbps=None, cct_max_flows=3_000_000):
+    fab = fat_tree(k, host_gbps=400, link_gbps=link_gbps)
     n = fab.n_hosts
     c = all_to_all(n, 1 << 30) if coll == "all-to-all" else ring_allreduce(n, 1 << 30)
-    case = f"fat-tree k={k} ({n} GPUs) {coll}"
+    case = f"fat-tree k={k} ({n} GPUs{'' if link_gbps is None else f', {link_gbps:g} Gbit/s links'}) {coll}"
     tracemalloc.start()
     t0 = time.perf_counter()
     steps = all_step_traffic(fab, c)
     sp = spray(fab, c, traffic=steps)
     t_sp = time.perf_counter() - t0
-    sg = singlepath(fab, c, traffic=steps)
+    sg = singlepath(fab, c, traffic=steps, keep=True)
     t_sg = time.perf_counter() - t0
-    spl = min_split(fab, c, traffic=steps)
+    spl = min_split(fab, c, traffic=steps, keep=True)
     t_spl = time.perf_counter() - t0
+    ccts = {}
+    for m, kw in (("spray", {}), ("ecmp", {"seed": 0}), ("singlepath", {"assignments": sg.assignment}),
+                  ("split", {"assignments": spl.assignment, "k": spl.info["k"]})):
+        t = time.perf_counter()
+        ccts[m] = (completion_time(fab, c, m, max_flows=cct_max_flows, **kw), time.perf_counter() - t)
+    t_all = time.perf_counter() - t0
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     base = sp.max_congestion
     row(case, "spray (incl. aggregation)", base, base, t_sp, peak / 2**20)
     row(case, "singlepath (two-stage colouring)", sg.max_congestion, base, t_sg - t_sp, peak / 2**20)
     row(case, f"minimal split (k={spl.info['k']})", spl.max_congestion, base, t_spl - t_sg, peak / 2**20)
-    row(case, "TOTAL spray+singlepath+split", base, base, t_spl, peak / 2**20, target=10.0)
+    c0 = ccts["spray"][0]
+    for m, (v, dt) in ccts.items():
+        if v is None:
+            row(case, f"CCT {m}", 0.0, 0.0, dt, peak / 2**20, note=f"skipped: over {cct_max_flows:,} (sub)flows per step")
+        else:
+            row(case, f"CCT {m} (s; x spray = CCT ratio)", v, c0, dt, peak / 2**20)
+    row(case, "TOTAL spray+singlepath+split+4 CCTs", base, base, t_all, peak / 2**20, target=10.0)
     if seeds:
         (mc, dt, pk) = timed(lambda: ecmp_monte_carlo(fab, c, n_seeds=seeds, seed=0, traffic=steps))
         row(case, f"ECMP Monte Carlo ({seeds} seeds, mean)", mc.info["mean"], base, dt, pk)
 
 
+def agreement(cases):
+    """Exact ECMP (tiers exact or combined as independent) vs Monte Carlo (exact samples)."""
+    print()
+    print("| case | tiers | exact mean | MC mean (seeds) | rel. diff | z = diff / MC std. error | exact p99 | MC p99 |")
+    print("|---|---|---|---|---|---|---|---|")
+    for L, S, H, coll, C, seeds in cases:
+        fab = leaf_spine(L, S, H, host_gbps=400)
+        place = "random" if coll == "ring-random" else "leaf-major"
+        from netopt.solvers.fabric import placement
+
+        hosts = placement(place, fab.n_hosts, fab.n_hosts, seed=0)
+        c = (all_to_all(fab.n_hosts, 1 << 30, hosts=hosts) if coll == "all-to-all"
+             else ring_allreduce(fab.n_hosts, 1 << 30, channels=C, hosts=hosts))
+        ex = ecmp_exact(fab, c)
+        mc = ecmp_monte_carlo(fab, c, n_seeds=seeds, seed=0)
+        s = mc.info["samples"]
+        se = s.std() / np.sqrt(s.size)
+        d = ex.info["mean"] - s.mean()
+        z = d / se if se > 0 else 0.0
+        print(f"| leaf-spine {L}x{S}x{H} {coll}{'' if coll == 'all-to-all' else f' C={C}'} | {ex.info['tiers']} | "
+              f"{ex.info['mean']:.6g} | {s.mean():.6g} ({seeds}) | {d / s.mean():+.2e} | {z:+.2f} | "
+              f"{ex.info['p99']:.6g} | {mc.info['p99']:.6g} |", flush=True)
+
+
+OLD_COMMIT = "668f16a"  # last commit with the numpy-binomial ECMP sampler
+
+
+def before_after(repeats, seeds=100):
+    """100-seed ECMP kernel on 256x32x32 all-to-all: the sampler of ``OLD_COMMIT`` (compiled from
+    ``git show``, no cache) vs the current serial and parallel kernels, alternating in one process."""
+    import importlib.util
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from netopt.solvers.fabric import _kernels as K
+
+    src = subprocess.run(["git", "show", f"{OLD_COMMIT}:netopt/solvers/fabric/_kernels.py"], capture_output=True,
+                         text=True, check=True).stdout.replace("cache=True", "cache=False")
+    path = Path(tempfile.mkdtemp()) / "old_fabric_kernels.py"
+    path.write_text(src)
+    spec = importlib.util.spec_from_file_location("old_fabric_kernels", path)
+    old = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(old)
+    fab = leaf_spine(256, 32, 32, host_gbps=400)
+    st = all_step_traffic(fab, all_to_all(fab.n_hosts, 1 << 30))[0]
+    args = (st.ga, st.gb, st.gn, st.gw, np.ascontiguousarray(fab.block(2)), np.ascontiguousarray(fab.block(3)))
+    fns = {f"old ({OLD_COMMIT}, numpy binomials)": old.ecmp_mc_leafspine, "new serial": K.ecmp_mc_leafspine,
+           "new parallel": K.ecmp_mc_leafspine_parallel}
+    for f in fns.values():
+        f(*args, 1, 0)
+    times = {name: [] for name in fns}
+    means = {name: [] for name in fns}
+    for rep in range(repeats):
+        for name, f in fns.items():
+            t = time.perf_counter()
+            out = f(*args, seeds, rep)
+            times[name].append(time.perf_counter() - t)
+            means[name].append(out.mean())
+    print()
+    print(f"| sampler ({seeds} seeds, leaf-spine 256x32x32 all-to-all) | median wall (s) | runs (s) | mean max congestion (s) |")
+    print("|---|---|---|---|")
+    for name in fns:
+        print(f"| {name} | {np.median(times[name]):.2f} | {', '.join(f'{t:.2f}' for t in times[name])} | "
+              f"{np.mean(means[name]):.6g} |")
+    base = np.median(times[next(iter(fns))])
+    print(f"| speed-up old / new serial, old / new parallel | {base / np.median(times['new serial']):.1f}x, "
+          f"{base / np.median(times['new parallel']):.1f}x | | |")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="small fabrics only")
+    ap.add_argument("--only", choices=["mc", "fat-tree", "agreement", "before-after"], help="run one part only")
     ap.add_argument("--seeds", type=int, default=100, help="ECMP Monte Carlo samples")
+    ap.add_argument("--repeats", type=int, default=1, help="repeats of the 8,192-GPU Monte Carlo (median)")
     args = ap.parse_args()
     warmup()
     print("| case | model | max congestion (s) | x spray | wall (s) | target (s) | tracemalloc peak (MiB) | "
@@ -141,13 +250,31 @@ def main():
         leaf_spine_case(16, 8, 8, 10)
         fat_tree_case(8, "ring", 5)
         fat_tree_case(8, "all-to-all", 2)
+        agreement([(8, 4, 4, "all-to-all", 1, 2000), (8, 4, 4, "ring", 2, 2000)])
         return
-    leaf_spine_case(256, 32, 32, args.seeds)   # 8,192 GPUs
-    leaf_spine_case(1024, 8, 8, 10)            # 8,192 GPUs, many leaves (MC: 10 seeds, slow)
-    ring_case_ls(256, 32, 32, 1)
-    ring_case_ls(256, 32, 32, 4)
-    fat_tree_case(64, "ring", 10)
-    fat_tree_case(64, "all-to-all", 0)
+    if args.only == "before-after":
+        before_after(args.repeats)
+        return
+    if args.only == "mc":
+        fab = leaf_spine(256, 32, 32, host_gbps=400)
+        c = all_to_all(fab.n_hosts, 1 << 30)
+        steps = all_step_traffic(fab, c)
+        mc_rows("leaf-spine 256x32x32 (8192 GPUs) all-to-all", fab, c, steps, spray(fab, c).max_congestion,
+                args.seeds, args.repeats)
+        return
+    if args.only is None:
+        leaf_spine_case(256, 32, 32, args.seeds, args.repeats)   # 8,192 GPUs
+        leaf_spine_case(1024, 8, 8, args.seeds, args.repeats)    # 8,192 GPUs, many leaves
+        ring_case_ls(256, 32, 32, 1)
+        ring_case_ls(256, 32, 32, 4)
+    if args.only in (None, "fat-tree"):
+        fat_tree_case(64, "ring", 10)
+        fat_tree_case(64, "ring", 0, link_gbps=200)
+        fat_tree_case(64, "all-to-all", 0)
+    if args.only in (None, "agreement"):
+        agreement([(8, 4, 4, "all-to-all", 1, 20000), (32, 16, 8, "all-to-all", 1, 10000),
+                   (256, 32, 32, "all-to-all", 1, 500), (256, 32, 32, "ring", 4, 2000),
+                   (16, 8, 4, "ring-random", 2, 20000), (256, 32, 32, "ring-random", 4, 2000)])
 
 
 if __name__ == "__main__":
