@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from netopt.model import RoutingInstance
+from netopt.model import RoutingInstance, RoutingSolution
 from netopt.solvers.nco import unsupported
 from netopt.solvers.nco.generate import batch_features, sample_instance, uniform_capacity
 from netopt.validate import check_routes
@@ -193,3 +193,44 @@ def test_cli_errors(tmp_path, cvrp_file):
     assert r.exit_code != 0 and "not one of" in r.output
     r = runner.invoke(app, ["nco", "train", "--problem", "pdp", "--out", str(tmp_path / "p.pt")])
     assert r.exit_code != 0 and "cvrp or tsp" in r.output and not (tmp_path / "p.pt").exists()
+
+
+# ------------------------------------------------------------------------------ learned TSP heatmap
+@pytest.fixture(scope="module")
+def tsp_policy_file(tmp_path_factory):
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("nco") / "tsp.pt"
+    P.save_policy(P.Policy("tsp", dim=16, heads=2, layers=1, ff=32), path, {"note": "untrained test policy"})
+    return path
+
+
+def test_edge_frequencies_count_the_tours():
+    """Twin check: the dense frequencies equal edge counts of the tours decoded by `construct`."""
+    torch.manual_seed(2)
+    model = P.Policy("tsp", dim=16, heads=2, layers=1, ff=32)
+    inst = sample_instance(8, problem="tsp", seed=1)
+    freq = P.edge_frequencies(model, inst, pomo=8, samples=0, seed=0)
+    f = P.to_tensors(P.features(inst), "cpu")
+    _, _, seq = model.rollout(f, torch.arange(1, 9)[None])
+    want = np.zeros((9, 9))
+    for row in seq[0].tolist():
+        tour = [0] + [v for v in row if v]
+        for a, b in zip(tour, tour[1:] + [0]):
+            want[a, b] += 1
+            want[b, a] += 1
+    assert np.allclose(freq, want / 8)
+
+
+def test_tsp_heatmap_with_the_policy_heatmap(tsp_policy_file, monkeypatch):
+    from netopt.exceptions import SolverParameterError
+    from netopt.solvers.nco import tsp as tsp_mod
+
+    inst = sample_instance(40, problem="tsp", seed=5)
+    res = get_solver("tsp-heatmap").solve(inst, time_limit=10, seed=0, max_iterations=300, heatmap="policy",
+                                          model=str(tsp_policy_file))
+    assert res.feasible and res.params["heatmap"] == "policy"
+    routes = RoutingSolution.from_node_ids(inst, [r["visits"] for r in res.solution["routes"]]).routes
+    assert check_routes(inst, routes, res.objective).feasible
+    monkeypatch.setattr(tsp_mod, "POLICY_MAX_CITIES", 20)
+    with pytest.raises(SolverParameterError, match="limited to 20 cities"):
+        get_solver("tsp-heatmap").solve(inst, time_limit=5, heatmap="policy", model=str(tsp_policy_file))

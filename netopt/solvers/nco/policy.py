@@ -281,6 +281,41 @@ def construct(model: Policy, instance, *, pomo: int = 100, samples: int = 0, see
     return out
 
 
+@torch.no_grad()
+def edge_frequencies(model: Policy, instance, *, pomo: int = 100, samples: int = 100, seed: int = 0,
+                     device="cpu") -> np.ndarray:
+    """A learned dense heatmap: how often each undirected edge is used by the policy's greedy
+    multi-start and sampled tours, ``(n+1, n+1)`` symmetric, in [0, 1]. For ``tsp-heatmap``.
+
+    >>> from netopt.solvers.nco.generate import sample_instance
+    >>> f = edge_frequencies(Policy("tsp", dim=16, heads=2, layers=1, ff=32), sample_instance(9, problem="tsp"),
+    ...                      pomo=9, samples=9)
+    >>> f.shape, bool((f == f.T).all()), float(f.sum(axis=1).round(6).max())
+    ((10, 10), True, 2.0)
+    """
+    device = torch.device(device)
+    feats = to_tensors(features(instance), device)
+    n = instance.num_customers
+    h = model.encode(feats)
+    _, _, greedy = model.rollout(feats, pomo_starts(1, n, pomo, device, torch.Generator().manual_seed(int(seed))), h=h)
+    seqs = [greedy[0]]
+    if samples > 0:
+        starts = (torch.randperm(n, generator=torch.Generator().manual_seed(int(seed) + 1)) + 1).repeat(samples // n + 1)
+        gen = torch.Generator(device=device).manual_seed(int(seed))
+        _, _, sampled = model.rollout(feats, starts[:samples][None].to(device), sample=True, generator=gen, h=h)
+        seqs.append(sampled[0])
+    freq = np.zeros((n + 1, n + 1))
+    tours = 0
+    for block in seqs:
+        for row in block.cpu().numpy():
+            a, b = row, np.append(row[1:], 0)
+            keep = a != b  # drop the trailing depot-to-depot padding
+            np.add.at(freq, (a[keep], b[keep]), 1.0)
+            tours += 1
+    freq = freq + freq.T
+    return freq / max(tours, 1)
+
+
 _CACHE: dict[tuple[str, str], Policy] = {}
 
 

@@ -44,7 +44,8 @@ from ...exceptions import SolverParameterError
 from ..base import Param, SearchState, Solver
 from ..registry import register
 from . import _kernels as K
-from .heatmap import DEFAULT_TEMPERATURE, Heatmap, check_heatmap, knn_candidates, knn_heatmap, softdist_heatmap
+from .heatmap import (DEFAULT_TEMPERATURE, Heatmap, check_heatmap, heatmap_from_dense, knn_candidates, knn_heatmap,
+                      softdist_heatmap)
 
 _MODES = {"none": K.EUCLID, "nint": K.NINT, "ceil": K.CEIL}
 _warm = False
@@ -185,6 +186,28 @@ def _exact_cost(instance, route: list[int]) -> float:
     return float(np.sum(instance.distance[path[:-1], path[1:]]))
 
 
+POLICY_MAX_CITIES = 2000
+
+
+def _policy_heatmap(instance, model: str, k: int, temperature: float, seed: int, src: dict) -> Heatmap:
+    """Learned heatmap: how often the TSP policy's greedy multi-start and sampled tours use each
+    edge, plus SoftDist weights scaled by 1e-3 so that unused edges rank by SoftDist."""
+    n = instance.num_nodes
+    if n > POLICY_MAX_CITIES:
+        raise SolverParameterError(f"solver tsp-heatmap: heatmap=policy is limited to {POLICY_MAX_CITIES:,} cities "
+                                   f"(the policy's pair features are O(n^2)); {instance.name} has {n:,}")
+    from . import load
+    from .policy import edge_frequencies
+
+    net = load(model or None, "tsp")
+    if net.problem != "tsp":
+        raise SolverParameterError(f"solver tsp-heatmap: heatmap=policy needs a TSP policy, {model} is {net.problem}")
+    scores = edge_frequencies(net, instance, pomo=100, samples=100, seed=seed, device=next(net.parameters()).device)
+    sd = softdist_heatmap(k=min(2 * k, n - 1), temperature=temperature, **src)
+    scores[np.arange(n)[:, None], sd.cand] += 1e-3 * sd.weight
+    return heatmap_from_dense(scores, k)
+
+
 @register
 class TspHeatmap(Solver):
     """Heatmap-guided local search for large symmetric TSP (see the module docstring)."""
@@ -197,8 +220,10 @@ class TspHeatmap(Solver):
         "temperature": Param(float, DEFAULT_TEMPERATURE,
                              "SoftDist temperature, in units of twice the mean nearest-neighbour distance"),
         "heatmap": Param(HeatmapArg, HeatmapArg("softdist"),
-                         "softdist | knn (equal weights); from Python also (cand, weight) arrays",
-                         ("softdist", "knn", "custom")),
+                         "softdist | knn (equal weights) | policy (learned: edge frequencies of the TSP policy's "
+                         "tours, ties broken by SoftDist; up to 2,000 cities, its time counts); from Python also "
+                         "(cand, weight) arrays", ("softdist", "knn", "policy", "custom")),
+        "model": Param(str, "", "policy checkpoint for heatmap=policy (empty = the shipped TSP policy)"),
         "eta": Param(float, 0.5, "heatmap weight added by an improving kick (0 = fixed heatmap)"),
         "window": Param(int, 50, "kick segment length when the heatmap offers no candidate (cities)"),
     }
@@ -215,10 +240,16 @@ class TspHeatmap(Solver):
         return ""
 
     def prepare(self, params=None) -> float:
-        return warm_up()
+        t = time.perf_counter()
+        warm_up()
+        if params and params.get("heatmap") == "policy":
+            from . import load
+
+            load(params["model"] or None, "tsp")
+        return time.perf_counter() - t
 
     def _solve(self, instance, state: SearchState, *, seed: int, initial, k: int, temperature: float,
-               heatmap: HeatmapArg, eta: float, window: int) -> dict:
+               heatmap: HeatmapArg, eta: float, window: int, model: str) -> dict:
         if k < 1:
             raise SolverParameterError(f"solver {self.name}: parameter k: must be >= 1, got {k}")
         if not temperature > 0 or eta < 0 or window < 1:
@@ -239,6 +270,8 @@ class TspHeatmap(Solver):
             hm = check_heatmap(heatmap.arrays, n)
         elif heatmap == "knn":
             hm = knn_heatmap(k=k, **src)
+        elif heatmap == "policy":
+            hm = _policy_heatmap(instance, model, k, temperature, seed, src)
         else:
             hm = softdist_heatmap(k=k, temperature=temperature, **src)
         if initial is not None and initial.is_feasible and len(initial.routes) == 1:

@@ -287,7 +287,8 @@ class HGS(Solver):
                       "solutions (greedy multi-start + sampled, `netopt nco`) first, then random ones; the "
                       "policy's time counts against the time limit", choices=("random", "nco")),
         "nco_model": Param(str, "", "policy checkpoint for init=nco (empty = the shipped CVRP policy)"),
-        "nco_samples": Param(int, 32, "sampled policy rollouts for init=nco, besides greedy from up to 100 first customers"),
+        "nco_pomo": Param(int, 32, "init=nco: greedy policy rollouts, each from a different first customer (at most n)"),
+        "nco_samples": Param(int, 0, "init=nco: sampled policy rollouts besides the greedy ones"),
         "nco_seeds": Param(int, 0, "policy solutions entering the population for init=nco; 0 means population_size"),
         "nco_device": Param(str, "auto", "torch device of the policy: auto (CUDA when present), cpu, cuda",
                             choices=("auto", "cpu", "cuda")),
@@ -487,7 +488,7 @@ class HGS(Solver):
         p = self.p
         t = time.perf_counter()
         sols = nco.policy_solutions(instance, model=p["nco_model"] or None, samples=p["nco_samples"],
-                                    seed=seed, device=p["nco_device"])
+                                    pomo=p["nco_pomo"], seed=seed, device=p["nco_device"])
         for _, routes in sols[:1]:
             rep = check_routes(instance, routes)
             if rep.feasible:

@@ -1,0 +1,127 @@
+"""NCO benchmark: does the learned policy's warm start make HGS reach its 10 s quality in 1 s?
+
+Usage (from the repository root)::
+
+    .venv/bin/python benchmarks/bench_nco.py --sizes 100 200 500 --styles uniform x --instances 16
+
+For each seeded instance (``netopt.solvers.nco.generate.sample_instance(n, style, seed)``, seeds
+0..instances-1; the full sets of the issue are ``--instances 128``):
+
+* the policy alone: best of the greedy multi-start (up to 100 first customers) and best of greedy +
+  128 sampled rollouts, with their inference times (CPU here; ``--device cuda`` where a GPU is);
+* plain ``hgs`` for ``--ref-time`` seconds (default 10) and ``hgs init=nco`` for the longest
+  checkpoint (default 5 s); both anytime curves are read at the checkpoints 1, 2, 5 s (the policy's
+  construction time counts: it runs inside the clock; Numba compilation and model loading do not).
+
+Gaps are relative to plain HGS at ``--ref-time`` on the same instance (positive = worse than it).
+The table gives mean gaps per (size, style); the last column says whether ``init=nco`` at 1 s
+reaches plain HGS's ``--ref-time`` quality on average. The machine may be shared: compare gaps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+
+
+def best_at(history: list, t: float) -> float | None:
+    """Best objective found by time ``t`` in a Result history ``[[elapsed, cost], ...]``."""
+    vals = [c for s, c in history if s <= t]
+    return min(vals) if vals else None
+
+
+def gap(x: float | None, ref: float) -> float:
+    return float("nan") if x is None else 100.0 * (x - ref) / ref
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", nargs="+", type=int, default=[100, 200, 500])
+    ap.add_argument("--styles", nargs="+", default=["uniform", "x"], choices=["uniform", "x"])
+    ap.add_argument("--instances", type=int, default=16, help="seeds 0..N-1 per (size, style); the issue's sets are 128")
+    ap.add_argument("--checkpoints", nargs="+", type=float, default=[1.0, 2.0, 5.0], help="seconds")
+    ap.add_argument("--ref-time", type=float, default=10.0, help="plain HGS run length, seconds (the reference)")
+    ap.add_argument("--model", default="", help="policy checkpoint (default: the shipped CVRP policy)")
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--samples", type=int, default=128, help="sampled rollouts for the policy-alone row")
+    ap.add_argument("--json-out", default="", help="write per-instance records here (JSON lines)")
+    args = ap.parse_args(argv)
+
+    import numpy as np
+    import torch
+
+    from netopt.solvers import get_solver
+    from netopt.solvers.nco import load
+    from netopt.solvers.nco.generate import sample_instance
+    from netopt.solvers.nco.policy import construct
+    from netopt.solvers.vrp.hgs import warm_up
+
+    torch.set_num_threads(1)
+    warm_up()
+    model = load(args.model or None, "cvrp", args.device)
+    cps = sorted(args.checkpoints)
+    rows = []
+    sink = open(args.json_out, "a") if args.json_out else None
+    print(f"{'n':>4} {'style':>7} {'seed':>4} {'ref':>9} {'greedy%':>8} {'g_s':>5} {'sampled%':>8} {'s_s':>5} "
+          + " ".join(f"{'hgs@' + format(c, 'g'):>8}" for c in cps) + " "
+          + " ".join(f"{'nco@' + format(c, 'g'):>8}" for c in cps), flush=True)
+    for n in args.sizes:
+        for style in args.styles:
+            for seed in range(args.instances):
+                inst = sample_instance(n, style, seed)
+                t = time.perf_counter()
+                greedy = construct(model, inst, pomo=100, samples=0, seed=seed, device=args.device)[0][0]
+                g_s = time.perf_counter() - t
+                t = time.perf_counter()
+                sampled = construct(model, inst, pomo=100, samples=args.samples, seed=seed, device=args.device)[0][0]
+                s_s = time.perf_counter() - t
+                plain = get_solver("hgs").solve(inst, time_limit=args.ref_time, seed=seed)
+                nco = get_solver("hgs").solve(inst, time_limit=max(cps), seed=seed, init="nco",
+                                              nco_model=args.model, nco_device=args.device)
+                ref = plain.objective
+                rec = {"n": n, "style": style, "seed": seed, "ref": ref, "greedy": greedy, "greedy_s": g_s,
+                       "sampled": sampled, "sampled_s": s_s, "nco_s": nco.extra.get("nco_s"),
+                       "hgs": {c: best_at(plain.history, c) for c in cps},
+                       "hgs_nco": {c: best_at(nco.history, c) for c in cps}}
+                rows.append(rec)
+                if sink:
+                    sink.write(json.dumps(rec) + "\n")
+                    sink.flush()
+                print(f"{n:>4} {style:>7} {seed:>4} {ref:>9.0f} {gap(greedy, ref):>8.2f} {g_s:>5.2f} "
+                      f"{gap(sampled, ref):>8.2f} {s_s:>5.2f} "
+                      + " ".join(f"{gap(rec['hgs'][c], ref):>8.3f}" for c in cps) + " "
+                      + " ".join(f"{gap(rec['hgs_nco'][c], ref):>8.3f}" for c in cps), flush=True)
+
+    print("\nMean gap (%) to plain HGS at", args.ref_time, "s; policy times are medians (s); "
+          "'reach' = init=nco at the first checkpoint is no worse than the reference on average")
+    head = (f"| n | style | inst | policy greedy | time | greedy+{args.samples} sampled | time | "
+            + " | ".join(f"hgs {c:g} s" for c in cps) + " | " + " | ".join(f"hgs+nco {c:g} s" for c in cps) + " | reach |")
+    print(head)
+    print("|" + "---|" * (head.count("|") - 1))
+    for n in args.sizes:
+        for style in args.styles:
+            rs = [r for r in rows if r["n"] == n and r["style"] == style]
+            if not rs:
+                continue
+
+            def m(key, c=None):
+                vals = [gap(r[key] if c is None else r[key][c], r["ref"]) for r in rs]
+                return float(np.nanmean(vals))
+
+            first = m("hgs_nco", cps[0])
+            print(f"| {n} | {style} | {len(rs)} | {m('greedy'):.2f} | {np.median([r['greedy_s'] for r in rs]):.2f} | "
+                  f"{m('sampled'):.2f} | {np.median([r['sampled_s'] for r in rs]):.2f} | "
+                  + " | ".join(f"{m('hgs', c):.3f}" for c in cps) + " | "
+                  + " | ".join(f"{m('hgs_nco', c):.3f}" for c in cps) + f" | {'yes' if first <= 0 else 'no'} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
