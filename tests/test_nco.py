@@ -107,16 +107,19 @@ def test_sampled_rollouts_are_feasible_and_lengths_recompute():
 def test_training_improves_the_policy_and_checkpoint_round_trips(tmp_path):
     from netopt.solvers.nco.train import TrainConfig, train
 
-    cfg = TrainConfig(size=8, epochs=4, steps_per_epoch=15, batch=32, pomo=8, lr=1e-3, dim=32, heads=4,
+    cfg = TrainConfig(size=10, epochs=4, steps_per_epoch=20, batch=32, pomo=10, lr=3e-3, dim=32, heads=4,
                       layers=1, ff=64, val_instances=16, device="cpu")
     report = train(cfg, tmp_path / "p.pt")
+    # what REINFORCE minimises, the expected sampled length (a mean over 6,400 rollouts per epoch),
+    # falls by about 4 % in 80 steps (greedy validation at n = 10 is too close to optimal to move reliably)
+    sampled = [r["train_length"] for r in report["history"]]
+    assert sampled[-1] < 0.98 * sampled[0], sampled
     vals = [r["val_length"] for r in report["history"]]
-    assert min(vals[1:]) < vals[0], vals  # REINFORCE with the POMO baseline learns something in 60 steps
     model, meta = P.load_policy(tmp_path / "p.pt")
-    assert meta["best_val_length"] == min(vals) and meta["train_config"]["size"] == 8
-    inst = sample_instance(8, seed=9)
-    a = P.construct(model, inst, pomo=8, samples=4, seed=3)
-    b = P.construct(P.load_policy(tmp_path / "p.pt")[0], inst, pomo=8, samples=4, seed=3)
+    assert meta["best_val_length"] == min(vals) and meta["train_config"]["size"] == 10
+    inst = sample_instance(10, seed=9)
+    a = P.construct(model, inst, pomo=10, samples=4, seed=3)
+    b = P.construct(P.load_policy(tmp_path / "p.pt")[0], inst, pomo=10, samples=4, seed=3)
     assert a == b
 
 

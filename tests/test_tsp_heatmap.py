@@ -318,9 +318,9 @@ def test_same_seed_same_result_and_heatmap_choices():
     a = solve(inst, seed=4, max_iterations=3000)
     b = solve(inst, seed=4, max_iterations=3000)
     assert a.solution["routes"] == b.solution["routes"] and a.objective == b.objective
-    assert a.iterations == 3000 and a.params["heatmap"] == "softdist"
-    knn = solve(inst, seed=4, max_iterations=500, heatmap="knn", k=6)
-    assert knn.params["heatmap"] == "knn" and knn.params["k"] == 6
+    assert a.iterations == 3000 and a.params["heatmap"] == "knn"
+    sd = solve(inst, seed=4, max_iterations=500, heatmap="softdist", k=6)
+    assert sd.params["heatmap"] == "softdist" and sd.params["k"] == 6
 
 
 def test_custom_heatmap_from_python():

@@ -287,7 +287,7 @@ class HGS(Solver):
                       "solutions (greedy multi-start + sampled, `netopt nco`) first, then random ones; the "
                       "policy's time counts against the time limit", choices=("random", "nco")),
         "nco_model": Param(str, "", "policy checkpoint for init=nco (empty = the shipped CVRP policy)"),
-        "nco_pomo": Param(int, 32, "init=nco: greedy policy rollouts, each from a different first customer (at most n)"),
+        "nco_pomo": Param(int, 16, "init=nco: greedy policy rollouts, each from a different first customer (at most n)"),
         "nco_samples": Param(int, 0, "init=nco: sampled policy rollouts besides the greedy ones"),
         "nco_seeds": Param(int, 0, "policy solutions entering the population for init=nco; 0 means population_size"),
         "nco_device": Param(str, "auto", "torch device of the policy: auto (CUDA when present), cpu, cuda",
