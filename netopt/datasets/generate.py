@@ -104,14 +104,5 @@ def generate_tsp(n: int = 100, *, seed: int = 0, scale: float = 1.0, name: str |
     if n < 2:
         raise ValueError(f"n must be at least 2, got {n}")
     xy = np.random.default_rng(seed).random((n, 2)) * scale
-    return RoutingInstance(
-        name=name or f"gen-tsp-n{n}-s{seed}",
-        distance=euclidean(xy),
-        demands=np.zeros(n, np.int64),
-        capacity=1,
-        num_vehicles=1,
-        coordinates=xy,
-        rounding="none",
-        problem="tsp",
-        source=f"generate_tsp(n={n}, seed={seed})",
-    )
+    return RoutingInstance.euclidean_tsp(xy, name=name or f"gen-tsp-n{n}-s{seed}",
+                                         source=f"generate_tsp(n={n}, seed={seed})")

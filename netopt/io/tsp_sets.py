@@ -122,8 +122,6 @@ def read_tsp_set(path, index: int = 0) -> RoutingInstance:
     index
         Which line; out of range is an :class:`InstanceFormatError` giving the valid range.
     """
-    from scipy.spatial.distance import cdist
-
     lines = _lines(path)
     if not lines:
         raise InstanceFormatError(path, None, "no instances (empty file)")
@@ -132,17 +130,5 @@ def read_tsp_set(path, index: int = 0) -> RoutingInstance:
                                               f"instances (0..{len(lines) - 1})")
     line = lines[index]
     xy = parse_tsp_line(line, path, index + 1)
-    n = xy.shape[0]
-    name = f"{Path(path).name.split('.')[0]}#{index}"
-    return RoutingInstance(
-        name=name,
-        distance=cdist(xy, xy),
-        demands=np.zeros(n, np.int64),
-        capacity=1,
-        num_vehicles=1,
-        coordinates=xy,
-        rounding="none",
-        problem="tsp",
-        source=f"{path}#{index}",
-        sha256=hashlib.sha256(line.encode()).hexdigest(),
-    )
+    return RoutingInstance.euclidean_tsp(xy, name=f"{Path(path).name.split('.')[0]}#{index}", source=f"{path}#{index}",
+                                         sha256=hashlib.sha256(line.encode()).hexdigest())

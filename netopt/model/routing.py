@@ -184,6 +184,20 @@ class RoutingInstance:
         if not self.sha256:
             set_(self, "sha256", self._content_hash())
 
+    @classmethod
+    def euclidean_tsp(cls, xy, *, name: str, source: str = "<points>", sha256: str = "") -> "RoutingInstance":
+        """A TSP over points with unrounded Euclidean distances (city 0 plays the depot).
+
+        >>> RoutingInstance.euclidean_tsp([[0, 0], [3, 4], [0, 4]], name="t").distance[0].tolist()
+        [0.0, 5.0, 4.0]
+        """
+        from scipy.spatial.distance import cdist  # no (n, n, 2) temporary: 800 MB, not 2.4 GB, at n = 10,000
+
+        xy = np.asarray(xy, dtype=np.float64)
+        n = xy.shape[0]
+        return cls(name=name, distance=cdist(xy, xy), demands=np.zeros(n, np.int64), capacity=1, num_vehicles=1,
+                   coordinates=xy, rounding="none", problem="tsp", source=source, sha256=sha256)
+
     @staticmethod
     def _infer_problem(tw, nv, dem) -> str:
         if tw is not None:
