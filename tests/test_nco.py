@@ -123,6 +123,27 @@ def test_training_improves_the_policy_and_checkpoint_round_trips(tmp_path):
     assert a == b
 
 
+def test_training_continues_from_a_checkpoint(tmp_path, policy_file):
+    from netopt.exceptions import NetoptError
+    from netopt.solvers.nco.train import TrainConfig, train
+
+    cfg = TrainConfig(size=6, epochs=1, steps_per_epoch=2, batch=4, pomo=6, dim=8, heads=2, layers=1, ff=16,
+                      val_instances=2, init_from=str(policy_file))
+    train(cfg, tmp_path / "ft.pt")
+    base, _ = P.load_policy(policy_file)
+    tuned, meta = P.load_policy(tmp_path / "ft.pt")
+    assert tuned.config == base.config and meta["train_config"]["init_from"] == str(policy_file)
+    torch.manual_seed(123)
+    fresh = P.Policy(**base.config)
+
+    def dist(m1, m2):
+        return sum(float(((a - b) ** 2).sum()) for a, b in zip(m1.state_dict().values(), m2.state_dict().values()))
+
+    assert 0 < dist(tuned, base) < 0.01 * dist(fresh, base)  # trained, starting from the checkpoint
+    with pytest.raises(NetoptError, match="cannot be trained on tsp"):
+        train(TrainConfig(problem="tsp", size=6, epochs=1, steps_per_epoch=1, init_from=str(policy_file)), tmp_path / "x.pt")
+
+
 def test_load_refuses_other_files(tmp_path):
     from netopt.exceptions import NetoptError
 

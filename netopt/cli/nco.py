@@ -48,6 +48,7 @@ def train(
     val_instances: Annotated[int, typer.Option("--val-instances", min=1, help="Seeded validation instances at the target size.")] = 32,
     device: Annotated[Device, typer.Option("--device", help="auto = CUDA when available (bf16 autocast), else CPU.")] = Device.auto,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the initialisation, training and validation instances.")] = 0,
+    init_from: Annotated[Optional[Path], typer.Option("--init-from", help="Continue training this checkpoint (its architecture replaces --dim/--heads/--layers).")] = None,
     max_minutes: Annotated[float, typer.Option("--max-minutes", min=0.0, help="Stop after this many minutes (0 = no limit); the best epoch so far is kept.")] = 0.0,
     threads: Annotated[Optional[int], typer.Option("--threads", min=1, help="torch CPU threads (default: torch's choice).")] = None,
     out_path: Annotated[Path, typer.Option("--out", "-o", help="Checkpoint to write (loads with torch.load(weights_only=True)).")] = Path("nco.pt"),
@@ -73,7 +74,7 @@ def train(
     cfg = TrainConfig(problem=problem, size=size, curriculum=_sizes(curriculum), epochs=epochs, steps_per_epoch=steps,
                       batch=batch, pomo=pomo, lr=lr, seed=seed, device=device.value, dim=dim, heads=heads,
                       layers=layers, ff=4 * dim, val_instances=val_instances, x_share=x_share, asym_share=asym_share,
-                      max_minutes=max_minutes)
+                      max_minutes=max_minutes, init_from=str(init_from) if init_from else "")
     progress = Progress(TextColumn(f"[bold]train[/] {problem} n={size}"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("size {task.fields[n]} train {task.fields[tl]} val {task.fields[vl]}"),
                         TimeElapsedColumn(), console=err, transient=True)

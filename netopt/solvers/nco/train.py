@@ -6,6 +6,7 @@ out ``min(n, pomo)`` sampled solutions per instance from different first custome
 Epoch ``e`` of ``E`` trains on size ``sizes[e * len(sizes) // E]``; the batch grows at smaller sizes
 (``batch * size / n`` instances) so that each step costs about the same. A fixed seeded validation
 set at the target size is decoded greedily (all starts) after each epoch; the best epoch is kept.
+``init_from`` continues from a checkpoint (e.g. the shipped CPU-trained one, on a GPU).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 import torch
 
 from .generate import batch_features
-from .policy import Policy, pomo_starts, save_policy, to_tensors
+from .policy import Policy, load_policy, pomo_starts, save_policy, to_tensors
 
 
 @dataclass
@@ -43,6 +44,7 @@ class TrainConfig:
     x_share: float = 0.5
     asym_share: float = 0.25
     max_minutes: float = 0.0
+    init_from: str = ""
     sizes: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -88,7 +90,16 @@ def train(cfg: TrainConfig, out_path, progress: Callable[[dict], None] | None = 
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng([cfg.seed, 1])
     val = _features(np.random.default_rng([cfg.seed, 2]), cfg.val_instances, cfg.size, cfg, device)
-    model = Policy(cfg.problem, dim=cfg.dim, heads=cfg.heads, layers=cfg.layers, ff=cfg.ff).to(device)
+    if cfg.init_from:  # fine-tune: the checkpoint's architecture wins over dim/heads/layers/ff
+        model, _ = load_policy(cfg.init_from, device)
+        if model.problem != cfg.problem:
+            from ...exceptions import NetoptError
+
+            raise NetoptError(f"{cfg.init_from}: a {model.problem} policy cannot be trained on {cfg.problem}")
+        model.train()
+        cfg.dim, cfg.heads, cfg.layers, cfg.ff = (model.config[k] for k in ("dim", "heads", "layers", "ff"))
+    else:
+        model = Policy(cfg.problem, dim=cfg.dim, heads=cfg.heads, layers=cfg.layers, ff=cfg.ff).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     amp = device.type == "cuda"
     start = time.perf_counter()

@@ -40,8 +40,8 @@ import time
 
 import numpy as np
 
-from ...validate import check_routes
 from ...exceptions import UnsupportedInstanceError
+from ...validate import check_routes
 from ..base import Param, SearchState, Solver
 from ..registry import register
 from . import _kernels as K
