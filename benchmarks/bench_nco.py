@@ -46,6 +46,8 @@ def main(argv=None) -> int:
     ap.add_argument("--sizes", nargs="+", type=int, default=[100, 200, 500])
     ap.add_argument("--styles", nargs="+", default=["uniform", "x"], choices=["uniform", "x"])
     ap.add_argument("--instances", type=int, default=16, help="seeds 0..N-1 per (size, style); the issue's sets are 128")
+    ap.add_argument("--first-seed", type=int, default=0, help="start the seeds here (to extend an earlier run)")
+    ap.add_argument("--summarize", nargs="*", default=[], help="only print the table of these --json-out files")
     ap.add_argument("--checkpoints", nargs="+", type=float, default=[1.0, 2.0, 5.0], help="seconds")
     ap.add_argument("--ref-time", type=float, default=10.0, help="plain HGS run length, seconds (the reference)")
     ap.add_argument("--model", default="", help="policy checkpoint (default: the shipped CVRP policy)")
@@ -63,6 +65,12 @@ def main(argv=None) -> int:
     from netopt.solvers.nco.policy import construct
     from netopt.solvers.vrp.hgs import warm_up
 
+    if args.summarize:
+        rows = [json.loads(line) for f in args.summarize for line in open(f)]
+        for r in rows:  # JSON turned the checkpoint keys into strings
+            r["hgs"] = {float(k): v for k, v in r["hgs"].items()}
+            r["hgs_nco"] = {float(k): v for k, v in r["hgs_nco"].items()}
+        return summarize(rows, args)
     torch.set_num_threads(1)
     warm_up()
     model = load(args.model or None, "cvrp", args.device)
@@ -74,7 +82,7 @@ def main(argv=None) -> int:
           + " ".join(f"{'nco@' + format(c, 'g'):>8}" for c in cps), flush=True)
     for n in args.sizes:
         for style in args.styles:
-            for seed in range(args.instances):
+            for seed in range(args.first_seed, args.first_seed + args.instances):
                 inst = sample_instance(n, style, seed)
                 t = time.perf_counter()
                 greedy = construct(model, inst, pomo=100, samples=0, seed=seed, device=args.device)[0][0]
@@ -99,15 +107,24 @@ def main(argv=None) -> int:
                       + " ".join(f"{gap(rec['hgs'][c], ref):>8.3f}" for c in cps) + " "
                       + " ".join(f"{gap(rec['hgs_nco'][c], ref):>8.3f}" for c in cps), flush=True)
 
+    return summarize(rows, args)
+
+
+def summarize(rows: list[dict], args) -> int:
+    import numpy as np
+
+    cps = sorted(args.checkpoints)
     print("\nMean gap (%) to plain HGS at", args.ref_time, "s; policy times are medians (s); "
           "'reach' = init=nco at the first checkpoint is no worse than the reference on average")
     head = (f"| n | style | inst | policy greedy | time | greedy+{args.samples} sampled | time | "
-            + " | ".join(f"hgs {c:g} s" for c in cps) + " | " + " | ".join(f"hgs+nco {c:g} s" for c in cps) + " | reach |")
+            + " | ".join(f"hgs {c:g} s" for c in cps) + " | " + " | ".join(f"hgs+nco {c:g} s" for c in cps) + f" | nco won/lost at {cps[0]:g} s | reach |")
     print(head)
     print("|" + "---|" * (head.count("|") - 1))
     for n in args.sizes:
         for style in args.styles:
             rs = [r for r in rows if r["n"] == n and r["style"] == style]
+            wins = sum(r["hgs_nco"][cps[0]] < r["hgs"][cps[0]] for r in rs)
+            losses = sum(r["hgs_nco"][cps[0]] > r["hgs"][cps[0]] for r in rs)
             if not rs:
                 continue
 
@@ -119,7 +136,7 @@ def main(argv=None) -> int:
             print(f"| {n} | {style} | {len(rs)} | {m('greedy'):.2f} | {np.median([r['greedy_s'] for r in rs]):.2f} | "
                   f"{m('sampled'):.2f} | {np.median([r['sampled_s'] for r in rs]):.2f} | "
                   + " | ".join(f"{m('hgs', c):.3f}" for c in cps) + " | "
-                  + " | ".join(f"{m('hgs_nco', c):.3f}" for c in cps) + f" | {'yes' if first <= 0 else 'no'} |")
+                  + " | ".join(f"{m('hgs_nco', c):.3f}" for c in cps) + f" | {wins}/{losses} | {'yes' if first <= 0 else 'no'} |")
     return 0
 
 
