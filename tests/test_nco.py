@@ -24,13 +24,18 @@ import naive_nco  # noqa: E402
 runner = CliRunner()
 
 
+def _untrained(tmp_path_factory, problem: str, **arch):
+    """A seeded untrained policy saved as a checkpoint: enough to exercise every code path."""
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("nco") / f"{problem}.pt"
+    P.save_policy(P.Policy(problem, **arch), path, {"note": "untrained test policy"})
+    return path
+
+
 @pytest.fixture(scope="module")
 def policy_file(tmp_path_factory):
-    """An untrained 2-layer CVRP policy (seeded): enough to exercise every code path."""
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("nco") / "cvrp.pt"
-    P.save_policy(P.Policy("cvrp", dim=32, heads=4, layers=2, ff=64), path, {"note": "untrained test policy"})
-    return path
+    """An untrained 2-layer CVRP policy."""
+    return _untrained(tmp_path_factory, "cvrp", dim=32, heads=4, layers=2, ff=64)
 
 
 # ------------------------------------------------------------------------------ generators / features
@@ -222,14 +227,12 @@ def test_cli_errors(tmp_path, cvrp_file):
 # ------------------------------------------------------------------------------ learned TSP heatmap
 @pytest.fixture(scope="module")
 def tsp_policy_file(tmp_path_factory):
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("nco") / "tsp.pt"
-    P.save_policy(P.Policy("tsp", dim=16, heads=2, layers=1, ff=32), path, {"note": "untrained test policy"})
-    return path
+    """An untrained 1-layer TSP policy."""
+    return _untrained(tmp_path_factory, "tsp", dim=16, heads=2, layers=1, ff=32)
 
 
 def test_edge_frequencies_count_the_tours():
-    """Twin check: the dense frequencies equal edge counts of the tours decoded by `construct`."""
+    """Twin check: the dense frequencies equal edge counts of the greedy tours of `Policy.rollout`."""
     torch.manual_seed(2)
     model = P.Policy("tsp", dim=16, heads=2, layers=1, ff=32)
     inst = sample_instance(8, problem="tsp", seed=1)

@@ -127,9 +127,7 @@ def register(app: typer.Typer) -> None:
                 raise SolverParameterError(f"--init applies to --solver hgs and --model to hgs or nco, not {solver}")
             if init is not None:
                 params["init"] = init
-            if model is not None:
-                if not model.is_file():
-                    raise NetoptError(f"{model}: no such policy checkpoint")
+            if model is not None:  # a missing file is reported when the solver loads it, before the clock
                 params["nco_model" if solver == "hgs" else "model"] = str(model)
         get_solver(solver).resolve_params(params)  # fail on bad names/params before loading anything else
         start = read_routes(initial, inst)[0] if initial else None

@@ -63,15 +63,16 @@ def _points(points) -> np.ndarray:
     return xy
 
 
-def _matrix(dist) -> np.ndarray:
+def _matrix(dist, what: str = "dist") -> np.ndarray:
+    """A C-ordered float64 square matrix (n >= 2), finite and non-negative; ``what`` names it in errors."""
     try:
         d = np.ascontiguousarray(dist, dtype=np.float64)
     except (TypeError, ValueError):
-        raise _bad("dist: must be a numeric (n, n) matrix") from None
+        raise _bad(f"{what}: must be a numeric (n, n) matrix") from None
     if d.ndim != 2 or d.shape[0] != d.shape[1] or d.shape[0] < 2:
-        raise _bad(f"dist: expected a square matrix with n >= 2, got shape {d.shape}")
+        raise _bad(f"{what}: expected a square matrix with n >= 2, got shape {d.shape}")
     if not np.all(np.isfinite(d)) or np.any(d < 0):
-        raise _bad("dist: must be finite and non-negative")
+        raise _bad(f"{what}: must be finite and non-negative")
     return d
 
 
@@ -219,14 +220,7 @@ def heatmap_from_dense(scores, k: int = 10) -> Heatmap:
     >>> heatmap_from_dense(s, 1).cand.ravel().tolist()
     [2, 0, 0]
     """
-    try:
-        s = np.array(scores, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise _bad("scores: must be a numeric (n, n) matrix") from None
-    if s.ndim != 2 or s.shape[0] != s.shape[1] or s.shape[0] < 2:
-        raise _bad(f"scores: expected a square matrix with n >= 2, got shape {s.shape}")
-    if not np.all(np.isfinite(s)) or np.any(s < 0):
-        raise _bad("scores: must be finite and non-negative")
+    s = _matrix(scores, "scores").copy()  # the diagonal is overwritten below: never the caller's array
     n = s.shape[0]
     k = _k(k, n)
     np.fill_diagonal(s, -np.inf)

@@ -243,6 +243,25 @@ def _seq_cost(dist: np.ndarray, seq: np.ndarray) -> float:
 
 
 @torch.no_grad()
+def decode(model: Policy, instance, *, pomo: int = 100, samples: int = 0, seed: int = 0,
+           device="cpu") -> list[np.ndarray]:
+    """Visited sequences (0 = depot) of ``instance``: greedy from ``min(n, pomo)`` first customers,
+    then ``samples`` sampled rollouts (first customers cycled), one encoding for both. Seeded."""
+    device = torch.device(device)
+    feats = to_tensors(features(instance), device)
+    n = instance.num_customers
+    h = model.encode(feats)
+    _, _, seq = model.rollout(feats, pomo_starts(1, n, pomo, device, torch.Generator().manual_seed(int(seed))), h=h)
+    seqs = list(seq[0].cpu().numpy())
+    if samples > 0:
+        starts = (torch.randperm(n, generator=torch.Generator().manual_seed(int(seed) + 1)) + 1).repeat(samples // n + 1)
+        gen = torch.Generator(device=device).manual_seed(int(seed))
+        _, _, seq = model.rollout(feats, starts[:samples][None].to(device), sample=True, generator=gen, h=h)
+        seqs += list(seq[0].cpu().numpy())
+    return seqs
+
+
+@torch.no_grad()
 def construct(model: Policy, instance, *, pomo: int = 100, samples: int = 0, seed: int = 0,
               device="cpu") -> list[tuple[float, list[list[int]]]]:
     """Distinct solutions of ``instance``, cheapest first, as ``(cost, routes)`` in the instance's own
@@ -256,27 +275,15 @@ def construct(model: Policy, instance, *, pomo: int = 100, samples: int = 0, see
     >>> all(check_routes(inst, r).feasible for _, r in sols), sols[0][0] <= sols[-1][0]
     (True, True)
     """
-    device = torch.device(device)
-    feats = to_tensors(features(instance), device)
-    n = instance.num_customers
-    gen = torch.Generator(device=device).manual_seed(int(seed))
-    h = model.encode(feats)
-    seqs = []
-    _, _, seq = model.rollout(feats, pomo_starts(1, n, pomo, device, torch.Generator().manual_seed(int(seed))), h=h)
-    seqs.append(seq[0].cpu().numpy())
-    if samples > 0:
-        starts = (torch.randperm(n, generator=torch.Generator().manual_seed(int(seed) + 1)) + 1).repeat(samples // n + 1)
-        _, _, seq = model.rollout(feats, starts[:samples][None].to(device), sample=True, generator=gen, h=h)
-        seqs.append(seq[0].cpu().numpy())
+    seqs = decode(model, instance, pomo=pomo, samples=samples, seed=seed, device=device)
     dist = np.asarray(instance.distance, np.float64)
     out, seen = [], set()
-    for block in seqs:
-        for row in block:
-            key = row.tobytes()
-            if key in seen:
-                continue
-            seen.add(key)
-            out.append((_seq_cost(dist, row), sequence_to_routes(row)))
+    for row in seqs:
+        key = row.tobytes()
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append((_seq_cost(dist, row), sequence_to_routes(row)))
     out.sort(key=lambda x: x[0])
     return out
 
@@ -293,27 +300,15 @@ def edge_frequencies(model: Policy, instance, *, pomo: int = 100, samples: int =
     >>> f.shape, bool((f == f.T).all()), float(f.sum(axis=1).round(6).max())
     ((10, 10), True, 2.0)
     """
-    device = torch.device(device)
-    feats = to_tensors(features(instance), device)
+    seqs = decode(model, instance, pomo=pomo, samples=samples, seed=seed, device=device)
     n = instance.num_customers
-    h = model.encode(feats)
-    _, _, greedy = model.rollout(feats, pomo_starts(1, n, pomo, device, torch.Generator().manual_seed(int(seed))), h=h)
-    seqs = [greedy[0]]
-    if samples > 0:
-        starts = (torch.randperm(n, generator=torch.Generator().manual_seed(int(seed) + 1)) + 1).repeat(samples // n + 1)
-        gen = torch.Generator(device=device).manual_seed(int(seed))
-        _, _, sampled = model.rollout(feats, starts[:samples][None].to(device), sample=True, generator=gen, h=h)
-        seqs.append(sampled[0])
     freq = np.zeros((n + 1, n + 1))
-    tours = 0
-    for block in seqs:
-        for row in block.cpu().numpy():
-            a, b = row, np.append(row[1:], 0)
-            keep = a != b  # drop the trailing depot-to-depot padding
-            np.add.at(freq, (a[keep], b[keep]), 1.0)
-            tours += 1
+    for row in seqs:
+        a, b = row, np.append(row[1:], 0)
+        keep = a != b  # drop the trailing depot-to-depot padding
+        np.add.at(freq, (a[keep], b[keep]), 1.0)
     freq = freq + freq.T
-    return freq / max(tours, 1)
+    return freq / max(len(seqs), 1)
 
 
 _CACHE: dict[tuple[str, str], Policy] = {}

@@ -153,6 +153,16 @@ class _Data:
         return neigh, ncnt
 
 
+def _route_arrays(routes: list, slots: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Kernel form of routes: ``(slots, n + 2)`` visits after a depot column, and route lengths."""
+    arr = np.zeros((slots, n + 2), np.int64)
+    rlen = np.zeros(slots, np.int64)
+    for r, route in enumerate(routes):
+        arr[r, 1:len(route) + 1] = route
+        rlen[r] = len(route)
+    return arr, rlen
+
+
 def polish_routes(instance, routes: list[list[int]], seed: int = 0, granular: int = 20) -> list[list[int]]:
     """HGS's granular local search (relocate, swap, 2-opt, 2-opt*, SWAP*) on given routes, with
     prohibitive penalties so that a feasible solution stays feasible; returns the improved routes.
@@ -169,11 +179,7 @@ def polish_routes(instance, routes: list[list[int]], seed: int = 0, granular: in
     d = _Data(instance, granular)
     nv = instance.num_vehicles
     k = len(routes) + 1 if nv is None else max(nv, len(routes))
-    arr = np.zeros((k, d.n + 2), np.int64)
-    rlen = np.zeros(k, np.int64)
-    for r, route in enumerate(routes):
-        arr[r, 1:len(route) + 1] = route
-        rlen[r] = len(route)
+    arr, rlen = _route_arrays(routes, k, d.n)
     K.local_search(arr, rlen, d.dist, d.tt, d.tw_e, d.tw_l, d.dem, d.prm(1e9, 1e9), d.neigh, d.ncnt, d.angle,
                    int(seed), True, 1000)
     return [arr[r, 1:rlen[r] + 1].tolist() for r in range(k) if rlen[r] > 0]
@@ -428,12 +434,7 @@ class HGS(Solver):
     def _seed(self, routes: list) -> None:
         """Educate a given solution (kept as routes when the fleet allows, else as a giant tour)."""
         if len(routes) <= self.K:
-            r_arr = np.zeros((self.K, self.data.n + 2), np.int64)
-            rlen = np.zeros(self.K, np.int64)
-            for r, route in enumerate(routes):
-                r_arr[r, 1:len(route) + 1] = route
-                rlen[r] = len(route)
-            inds = self._educate(None, r_arr, rlen)
+            inds = self._educate(None, *_route_arrays(routes, self.K, self.data.n))
         else:
             inds = self._educate(np.array([v for r in routes for v in r], np.int64))
         for ind in inds:
