@@ -7,8 +7,9 @@ Usage (from the repository root)::
 For each seeded instance (``netopt.solvers.nco.generate.sample_instance(n, style, seed)``, seeds
 0..instances-1; the full sets of the issue are ``--instances 128``):
 
-* the policy alone: best of the greedy multi-start (up to 100 first customers) and best of greedy +
-  128 sampled rollouts, with their inference times (CPU here; ``--device cuda`` where a GPU is);
+* the policy alone: best of the greedy multi-start (up to 100 first customers), of the same on the
+  8 symmetric copies of the coordinates (``--augment``, POMO's augmentation) and of greedy + 128
+  sampled rollouts, with their inference times (CPU here; ``--device cuda`` where a GPU is);
 * plain ``hgs`` for ``--ref-time`` seconds (default 10) and ``hgs init=nco`` for the longest
   checkpoint (default 5 s); both anytime curves are read at the checkpoints 1, 2, 5 s (the policy's
   construction time counts: it runs inside the clock; Numba compilation and model loading do not).
@@ -16,6 +17,9 @@ For each seeded instance (``netopt.solvers.nco.generate.sample_instance(n, style
 Gaps are relative to plain HGS at ``--ref-time`` on the same instance (positive = worse than it).
 The table gives mean gaps per (size, style); the last column says whether ``init=nco`` at 1 s
 reaches plain HGS's ``--ref-time`` quality on average. The machine may be shared: compare gaps.
+
+``--policy-only`` skips the HGS runs (e.g. to time inference on a GPU machine); gaps then refer to
+the ``ref`` of the matching records in ``--refs`` (JSON lines of an earlier full run), if given.
 """
 
 from __future__ import annotations
@@ -53,6 +57,9 @@ def main(argv=None) -> int:
     ap.add_argument("--model", default="", help="policy checkpoint (default: the shipped CVRP policy)")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--samples", type=int, default=128, help="sampled rollouts for the policy-alone row")
+    ap.add_argument("--augment", type=int, default=8, help="symmetric copies for the augmented greedy row (1 = skip)")
+    ap.add_argument("--policy-only", action="store_true", help="no HGS runs: time and score the policy alone")
+    ap.add_argument("--refs", nargs="*", default=[], help="JSON lines of an earlier run: their 'ref' for --policy-only")
     ap.add_argument("--json-out", default="", help="write per-instance records here (JSON lines)")
     args = ap.parse_args(argv)
 
@@ -66,18 +73,18 @@ def main(argv=None) -> int:
     from netopt.solvers.vrp.hgs import warm_up
 
     if args.summarize:
-        rows = [json.loads(line) for f in args.summarize for line in open(f)]
-        for r in rows:  # JSON turned the checkpoint keys into strings
-            r["hgs"] = {float(k): v for k, v in r["hgs"].items()}
-            r["hgs_nco"] = {float(k): v for k, v in r["hgs_nco"].items()}
-        return summarize(rows, args)
+        return summarize(read_records(args.summarize), args)
+    refs = {(r["n"], r["style"], r["seed"]): r["ref"] for r in read_records(args.refs)}
     torch.set_num_threads(1)
-    warm_up()
+    if not args.policy_only:
+        warm_up()
     model = load(args.model or None, "cvrp", args.device)
+    construct(model, sample_instance(20, "uniform", 0), pomo=20, augment=2, samples=4, device=args.device)  # warm-up
     cps = sorted(args.checkpoints)
     rows = []
     sink = open(args.json_out, "a") if args.json_out else None
-    print(f"{'n':>4} {'style':>7} {'seed':>4} {'ref':>9} {'greedy%':>8} {'g_s':>5} {'sampled%':>8} {'s_s':>5} "
+    print(f"{'n':>4} {'style':>7} {'seed':>4} {'ref':>9} {'greedy%':>8} {'g_s':>5} {'aug%':>8} {'a_s':>5} "
+          f"{'sampled%':>8} {'s_s':>5} "
           + " ".join(f"{'hgs@' + format(c, 'g'):>8}" for c in cps) + " "
           + " ".join(f"{'nco@' + format(c, 'g'):>8}" for c in cps), flush=True)
     for n in args.sizes:
@@ -87,56 +94,88 @@ def main(argv=None) -> int:
                 t = time.perf_counter()
                 greedy = construct(model, inst, pomo=100, samples=0, seed=seed, device=args.device)[0][0]
                 g_s = time.perf_counter() - t
+                aug, a_s = float("nan"), float("nan")
+                if args.augment > 1:
+                    t = time.perf_counter()
+                    aug = construct(model, inst, pomo=100, augment=args.augment, seed=seed, device=args.device)[0][0]
+                    a_s = time.perf_counter() - t
                 t = time.perf_counter()
                 sampled = construct(model, inst, pomo=100, samples=args.samples, seed=seed, device=args.device)[0][0]
                 s_s = time.perf_counter() - t
-                plain = get_solver("hgs").solve(inst, time_limit=args.ref_time, seed=seed)
-                nco = get_solver("hgs").solve(inst, time_limit=max(cps), seed=seed, init="nco",
-                                              nco_model=args.model, nco_device=args.device)
-                ref = plain.objective
-                rec = {"n": n, "style": style, "seed": seed, "ref": ref, "greedy": greedy, "greedy_s": g_s,
-                       "sampled": sampled, "sampled_s": s_s, "nco_s": nco.extra.get("nco_s"),
-                       "hgs": {c: best_at(plain.history, c) for c in cps},
-                       "hgs_nco": {c: best_at(nco.history, c) for c in cps}}
+                rec = {"n": n, "style": style, "seed": seed, "ref": refs.get((n, style, seed), float("nan")),
+                       "greedy": greedy, "greedy_s": g_s, "augmented": aug, "augmented_s": a_s,
+                       "sampled": sampled, "sampled_s": s_s, "device": args.device}
+                if not args.policy_only:
+                    plain = get_solver("hgs").solve(inst, time_limit=args.ref_time, seed=seed)
+                    nco = get_solver("hgs").solve(inst, time_limit=max(cps), seed=seed, init="nco",
+                                                  nco_model=args.model, nco_device=args.device)
+                    rec.update(ref=plain.objective, nco_s=nco.extra.get("nco_s"),
+                               hgs={c: best_at(plain.history, c) for c in cps},
+                               hgs_nco={c: best_at(nco.history, c) for c in cps})
+                ref = rec["ref"]
                 rows.append(rec)
                 if sink:
                     sink.write(json.dumps(rec) + "\n")
                     sink.flush()
                 print(f"{n:>4} {style:>7} {seed:>4} {ref:>9.0f} {gap(greedy, ref):>8.2f} {g_s:>5.2f} "
-                      f"{gap(sampled, ref):>8.2f} {s_s:>5.2f} "
-                      + " ".join(f"{gap(rec['hgs'][c], ref):>8.3f}" for c in cps) + " "
-                      + " ".join(f"{gap(rec['hgs_nco'][c], ref):>8.3f}" for c in cps), flush=True)
+                      f"{gap(aug, ref):>8.2f} {a_s:>5.2f} {gap(sampled, ref):>8.2f} {s_s:>5.2f} "
+                      + " ".join(f"{gap(rec.get('hgs', {}).get(c), ref):>8.3f}" for c in cps) + " "
+                      + " ".join(f"{gap(rec.get('hgs_nco', {}).get(c), ref):>8.3f}" for c in cps), flush=True)
 
     return summarize(rows, args)
+
+
+def read_records(paths: list[str]) -> list[dict]:
+    """Per-instance records of ``--json-out`` files (JSON turned the checkpoint keys into strings)."""
+    rows = [json.loads(line) for f in paths for line in open(f)]
+    for r in rows:
+        for key in ("hgs", "hgs_nco"):
+            if key in r:
+                r[key] = {float(k): v for k, v in r[key].items()}
+    return rows
 
 
 def summarize(rows: list[dict], args) -> int:
     import numpy as np
 
     cps = sorted(args.checkpoints)
-    print("\nMean gap (%) to plain HGS at", args.ref_time, "s; policy times are medians (s); "
-          "'reach' = init=nco at the first checkpoint is no worse than the reference on average")
-    head = (f"| n | style | inst | policy greedy | time | greedy+{args.samples} sampled | time | "
-            + " | ".join(f"hgs {c:g} s" for c in cps) + " | " + " | ".join(f"hgs+nco {c:g} s" for c in cps) + f" | nco won/lost at {cps[0]:g} s | reach |")
+    full = [r for r in rows if "hgs" in r]
+    print("\nMean gap (%) to plain HGS at", args.ref_time, "s (rows without a reference: mean objective); "
+          "policy times are medians (s); 'reach' = init=nco at the first checkpoint is no worse than the "
+          "reference on average")
+    head = (f"| n | style | inst | policy greedy | time | greedy x{args.augment} aug | time | "
+            f"greedy+{args.samples} sampled | time | "
+            + " | ".join(f"hgs {c:g} s" for c in cps) + " | " + " | ".join(f"hgs+nco {c:g} s" for c in cps)
+            + f" | nco won/lost at {cps[0]:g} s | reach |")
     print(head)
     print("|" + "---|" * (head.count("|") - 1))
     for n in args.sizes:
         for style in args.styles:
             rs = [r for r in rows if r["n"] == n and r["style"] == style]
-            wins = sum(r["hgs_nco"][cps[0]] < r["hgs"][cps[0]] for r in rs)
-            losses = sum(r["hgs_nco"][cps[0]] > r["hgs"][cps[0]] for r in rs)
             if not rs:
                 continue
 
-            def m(key, c=None):
-                vals = [gap(r[key] if c is None else r[key][c], r["ref"]) for r in rs]
-                return float(np.nanmean(vals))
+            def m(key, c=None, rs=rs):
+                if c is None and all(np.isnan(r["ref"]) for r in rs):  # --policy-only without --refs
+                    return float(np.nanmean([r.get(key, float("nan")) for r in rs]))
+                vals = [gap(r.get(key, float("nan")) if c is None else r[key][c], r["ref"]) for r in rs]
+                return float(np.nanmean(vals)) if not np.isnan(vals).all() else float("nan")
 
-            first = m("hgs_nco", cps[0])
-            print(f"| {n} | {style} | {len(rs)} | {m('greedy'):.2f} | {np.median([r['greedy_s'] for r in rs]):.2f} | "
-                  f"{m('sampled'):.2f} | {np.median([r['sampled_s'] for r in rs]):.2f} | "
-                  + " | ".join(f"{m('hgs', c):.3f}" for c in cps) + " | "
-                  + " | ".join(f"{m('hgs_nco', c):.3f}" for c in cps) + f" | {wins}/{losses} | {'yes' if first <= 0 else 'no'} |")
+            def med(key, rs=rs):
+                return float(np.nanmedian([r.get(key, float("nan")) for r in rs]))
+
+            policy = (f"| {n} | {style} | {len(rs)} | {m('greedy'):.2f} | {med('greedy_s'):.2f} | "
+                      f"{m('augmented'):.2f} | {med('augmented_s'):.2f} | {m('sampled'):.2f} | {med('sampled_s'):.2f} |")
+            fs = [r for r in rs if r in full]
+            if not fs:
+                print(policy + " -- |" * (2 * len(cps) + 2))
+                continue
+            wins = sum(r["hgs_nco"][cps[0]] < r["hgs"][cps[0]] for r in fs)
+            losses = sum(r["hgs_nco"][cps[0]] > r["hgs"][cps[0]] for r in fs)
+            first = m("hgs_nco", cps[0], fs)
+            print(policy + " " + " | ".join(f"{m('hgs', c, fs):.3f}" for c in cps) + " | "
+                  + " | ".join(f"{m('hgs_nco', c, fs):.3f}" for c in cps)
+                  + f" | {wins}/{losses} | {'yes' if first <= 0 else 'no'} |")
     return 0
 
 

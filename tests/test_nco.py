@@ -92,6 +92,39 @@ def test_batched_greedy_rollout_matches_python_twin(problem, asym):
         assert math.isclose(float(length[0, p]), want_len, rel_tol=1e-5)
 
 
+def test_augmented_copies_are_the_eight_isometries_of_the_square():
+    f = P.to_tensors(P.features(sample_instance(15, "x", seed=2)), "cpu")
+    aug = P.augmented(f, 8)
+    xy = aug["xy"]
+    assert xy.shape == (8, 16, 2) and float(xy.min()) >= 0 and float(xy.max()) <= 1
+    assert len({tuple(c.flatten().tolist()) for c in xy}) == 8  # all distinct
+    d0 = torch.cdist(xy[0], xy[0])
+    assert all(torch.allclose(torch.cdist(c, c), d0, atol=1e-6) for c in xy)  # distances unchanged
+    assert torch.equal(xy[0], f["xy"][0]) and torch.equal(aug["dist"][5], f["dist"][0])
+    with pytest.raises(ValueError, match="1..8"):
+        P.augmented(f, 9)
+
+
+def test_augmented_decoding_is_the_greedy_rollout_of_each_copy():
+    torch.manual_seed(3)
+    model = P.Policy("cvrp", dim=16, heads=2, layers=1, ff=32).eval()
+    inst = sample_instance(7, "uniform", seed=6)
+    seqs = P.decode(model, inst, pomo=7, augment=4)
+    assert len(seqs) == 4 * 7
+    aug = P.augmented(P.to_tensors(P.features(inst), "cpu"), 4)
+    for a in range(4):
+        one = {k: v[a:a + 1] for k, v in aug.items()}
+        for p in range(7):
+            want, _, _ = naive_nco.greedy_rollout(model, one, p + 1)
+            got = seqs[a * 7 + p].tolist()
+            assert got[:len(want)] == want and not any(got[len(want):])
+    assert [s.tolist() for s in P.decode(model, inst, pomo=7)] == [s.tolist() for s in seqs[:7]]
+    from netopt.exceptions import SolverParameterError
+
+    with pytest.raises(SolverParameterError, match="augment"):
+        get_solver("nco").resolve_params({"augment": "9"})
+
+
 def test_sampled_rollouts_are_feasible_and_lengths_recompute():
     torch.manual_seed(0)
     model = P.Policy("cvrp", dim=16, heads=2, layers=1, ff=32)
@@ -182,6 +215,20 @@ def test_nco_solver_and_hgs_init(policy_file):
     r2 = get_solver("hgs").solve(inst, time_limit=30, seed=0, max_iterations=60, init="nco", nco_model=str(policy_file))
     assert r1.feasible and r1.objective == r2.objective and r1.extra["nco_s"] > 0
     assert r1.history[0][1] <= r1.extra["nco_best"] + 1e-9  # the policy's best is the first incumbent
+
+
+def test_prepare_loads_the_shipped_policy_of_the_instances_problem(monkeypatch):
+    """Model loading happens before the clock; a TSP instance gets the TSP policy, a CVRP one the CVRP policy."""
+    from netopt.solvers import nco
+
+    for problem in ("tsp", "cvrp"):
+        monkeypatch.setattr(P, "_CACHE", {})
+        inst = sample_instance(6, problem=problem, seed=0)
+        for name, params in (("nco", {}), ("hgs", {"init": "nco"})):
+            solver = get_solver(name)
+            solver.prepare(solver.resolve_params({**params, "device": "cpu"} if name == "nco" else
+                                                 {**params, "nco_device": "cpu"}), inst)
+            assert [k[0] for k in P._CACHE] == [str(nco.default_model(problem))]
 
 
 def test_nco_refuses_time_windows(small_vrptw, policy_file):

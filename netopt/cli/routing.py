@@ -63,7 +63,7 @@ def run_solver(instance, solver_name: str, time_limit: float, seed: int, params:
     """Solve with a Rich progress bar on stderr (time elapsed against the limit, best objective)."""
     solver = get_solver(solver_name)
     with err.status("preparing the solver (first run: compiling Numba kernels, cached afterwards) ...") if not quiet else _null():
-        prepared_s = solver.prepare(solver.resolve_params(params))
+        prepared_s = solver.prepare(solver.resolve_params(params), instance)
     with Progress(
         TextColumn(f"[bold]{solver_name}[/] {instance.name}"),
         BarColumn(),

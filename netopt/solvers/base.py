@@ -27,12 +27,12 @@ from ..model import Result, RoutingInstance, RoutingSolution
 
 @dataclass(frozen=True)
 class Param:
-    """A declared solver parameter; ``choices`` restricts string values."""
+    """A declared solver parameter; ``choices`` restricts its values."""
 
     type: type
     default: Any
     help: str
-    choices: tuple[str, ...] | None = None
+    choices: tuple | None = None
 
     def convert(self, solver: str, name: str, value: Any) -> Any:
         if self.type is bool and isinstance(value, str):
@@ -48,7 +48,7 @@ class Param:
             ) from None
         if self.choices and value not in self.choices:
             raise SolverParameterError(
-                f"solver {solver}: parameter {name}: {value!r} is not one of {', '.join(self.choices)}"
+                f"solver {solver}: parameter {name}: {value!r} is not one of {', '.join(map(str, self.choices))}"
             )
         return value
 
@@ -176,7 +176,7 @@ class Solver:
             raise UnsupportedInstanceError(f"solver {self.name} cannot solve {instance.name}: {why}")
         resolved = self.resolve_params(params)
         instance.check_feasible()
-        compile_s = self.prepare(resolved)  # JIT compilation / model loading is not charged to the time limit
+        compile_s = self.prepare(resolved, instance)  # JIT compilation / model loading is not charged to the time limit
         state = SearchState(time_limit, max_iterations, progress)
         if initial is not None and initial.is_feasible:
             state.improve(initial.cost, initial.routes)
@@ -185,9 +185,10 @@ class Solver:
         extra["compile_s"] = round(compile_s, 4)
         return self._result(instance, state, resolved, seed, extra)
 
-    def prepare(self, params: dict[str, Any] | None = None) -> float:
+    def prepare(self, params: dict[str, Any] | None = None, instance: RoutingInstance | None = None) -> float:
         """One-off set-up before the clock starts (compiling Numba kernels, loading a model for the
-        resolved ``params``); returns seconds spent. Repeated calls are cheap."""
+        resolved ``params`` and, where it matters, the kind of ``instance``); returns seconds spent.
+        Repeated calls are cheap."""
         return 0.0
 
     def _solve(self, instance, state: SearchState, *, seed: int, initial, **params) -> dict | None:

@@ -41,9 +41,9 @@ def load(model: str | Path | None = None, problem: str = "cvrp", device: str = "
 
 
 def policy_solutions(instance, *, model: str | Path | None = None, samples: int = 32, pomo: int = 100,
-                     seed: int = 0, device: str = "auto") -> list[tuple[float, list[list[int]]]]:
-    """Distinct policy solutions of ``instance`` (greedy multi-start + ``samples`` sampled), cheapest
-    first, as ``(cost, routes)``; see :func:`netopt.solvers.nco.policy.construct`."""
+                     augment: int = 1, seed: int = 0, device: str = "auto") -> list[tuple[float, list[list[int]]]]:
+    """Distinct policy solutions of ``instance`` (greedy multi-start on ``augment`` symmetric copies +
+    ``samples`` sampled), cheapest first, as ``(cost, routes)``; see :func:`netopt.solvers.nco.policy.construct`."""
     from .policy import cached_policy, construct
 
     path, device = _resolve(model, instance.problem if instance.problem == "tsp" else "cvrp", device)
@@ -52,7 +52,7 @@ def policy_solutions(instance, *, model: str | Path | None = None, samples: int 
         from ...exceptions import NetoptError
 
         raise NetoptError(f"{path}: a {net.problem} policy cannot construct {instance.problem} solutions")
-    return construct(net, instance, pomo=pomo, samples=samples, seed=seed, device=device)
+    return construct(net, instance, pomo=pomo, samples=samples, seed=seed, augment=augment, device=device)
 
 
 def unsupported(instance) -> str:

@@ -242,31 +242,55 @@ def _seq_cost(dist: np.ndarray, seq: np.ndarray) -> float:
     return float(dist[seq[:-1], seq[1:]].sum() + dist[seq[-1], 0])
 
 
+#: the 8 symmetries of the unit square (POMO's instance augmentation), identity first; they keep distances
+SYMMETRIES = (lambda x, y: (x, y), lambda x, y: (y, x), lambda x, y: (1 - x, y), lambda x, y: (y, 1 - x),
+              lambda x, y: (x, 1 - y), lambda x, y: (1 - y, x), lambda x, y: (1 - x, 1 - y), lambda x, y: (1 - y, 1 - x))
+
+
+def augmented(feats: dict[str, torch.Tensor], k: int) -> dict[str, torch.Tensor]:
+    """``k`` (1..8) copies of a batch-of-one instance whose coordinates are mapped by the first
+    ``k`` :data:`SYMMETRIES` of the unit square; distances, durations and demands are shared.
+
+    >>> f = {"xy": torch.tensor([[[0.0, 0.25], [1.0, 0.5]]]), "demand": torch.zeros(1, 2)}
+    >>> augmented(f, 4)["xy"][:, 0].tolist()
+    [[0.0, 0.25], [0.25, 0.0], [1.0, 0.25], [0.25, 1.0]]
+    """
+    if not 1 <= k <= len(SYMMETRIES):
+        raise ValueError(f"augment must be 1..{len(SYMMETRIES)}, got {k}")
+    x, y = feats["xy"][0, :, 0], feats["xy"][0, :, 1]
+    xy = torch.stack([torch.stack(m(x, y), dim=-1) for m in SYMMETRIES[:k]])
+    return {key: xy if key == "xy" else v.expand(k, *v.shape[1:]) for key, v in feats.items()}
+
+
 @torch.no_grad()
-def decode(model: Policy, instance, *, pomo: int = 100, samples: int = 0, seed: int = 0,
+def decode(model: Policy, instance, *, pomo: int = 100, samples: int = 0, seed: int = 0, augment: int = 1,
            device="cpu") -> list[np.ndarray]:
-    """Visited sequences (0 = depot) of ``instance``: greedy from ``min(n, pomo)`` first customers,
-    then ``samples`` sampled rollouts (first customers cycled), one encoding for both. Seeded."""
+    """Visited sequences (0 = depot) of ``instance``: greedy from ``min(n, pomo)`` first customers on
+    each of ``augment`` symmetric copies of the coordinates (:func:`augmented`; the first copy is the
+    instance itself, the others get their own seeded first customers when ``pomo < n``), then
+    ``samples`` sampled rollouts on the instance itself (first customers cycled). Seeded."""
     device = torch.device(device)
-    feats = to_tensors(features(instance), device)
+    feats = augmented(to_tensors(features(instance), device), augment)
     n = instance.num_customers
     h = model.encode(feats)
-    _, _, seq = model.rollout(feats, pomo_starts(1, n, pomo, device, torch.Generator().manual_seed(int(seed))), h=h)
-    seqs = list(seq[0].cpu().numpy())
+    starts = pomo_starts(augment, n, pomo, device, torch.Generator().manual_seed(int(seed)))
+    _, _, seq = model.rollout(feats, starts, h=h)
+    seqs = list(seq.reshape(-1, seq.shape[-1]).cpu().numpy())
     if samples > 0:
+        one = {k: v[:1] for k, v in feats.items()}
         starts = (torch.randperm(n, generator=torch.Generator().manual_seed(int(seed) + 1)) + 1).repeat(samples // n + 1)
         gen = torch.Generator(device=device).manual_seed(int(seed))
-        _, _, seq = model.rollout(feats, starts[:samples][None].to(device), sample=True, generator=gen, h=h)
+        _, _, seq = model.rollout(one, starts[:samples][None].to(device), sample=True, generator=gen, h=h[:1])
         seqs += list(seq[0].cpu().numpy())
     return seqs
 
 
 @torch.no_grad()
-def construct(model: Policy, instance, *, pomo: int = 100, samples: int = 0, seed: int = 0,
+def construct(model: Policy, instance, *, pomo: int = 100, samples: int = 0, seed: int = 0, augment: int = 1,
               device="cpu") -> list[tuple[float, list[list[int]]]]:
     """Distinct solutions of ``instance``, cheapest first, as ``(cost, routes)`` in the instance's own
-    (unnormalised) distances: greedy decoding from ``min(n, pomo)`` first customers plus
-    ``samples`` sampled rollouts (first customers cycled). Same seed, same solutions.
+    (unnormalised) distances: greedy decoding from ``min(n, pomo)`` first customers on ``augment``
+    symmetric copies plus ``samples`` sampled rollouts (:func:`decode`). Same seed, same solutions.
 
     >>> from netopt.solvers.nco.generate import sample_instance
     >>> inst = sample_instance(12, seed=0)
@@ -275,7 +299,7 @@ def construct(model: Policy, instance, *, pomo: int = 100, samples: int = 0, see
     >>> all(check_routes(inst, r).feasible for _, r in sols), sols[0][0] <= sols[-1][0]
     (True, True)
     """
-    seqs = decode(model, instance, pomo=pomo, samples=samples, seed=seed, device=device)
+    seqs = decode(model, instance, pomo=pomo, samples=samples, seed=seed, augment=augment, device=device)
     dist = np.asarray(instance.distance, np.float64)
     out, seen = [], set()
     for row in seqs:

@@ -24,6 +24,9 @@ class NCO(Solver):
     params = {
         "samples": Param(int, 64, "sampled rollouts besides the greedy multi-start (count)"),
         "pomo": Param(int, 100, "greedy rollouts, each from a different first customer (at most n)"),
+        "augment": Param(int, 1, "greedy rollouts run on this many of the 8 symmetric copies of the coordinates "
+                         "(8 = POMO's augmentation: ~2 % shorter constructions for ~6x the policy time)",
+                         choices=tuple(range(1, 9))),
         "polish": Param(int, 8, "best distinct constructions improved by local search (0 = none)"),
         "model": Param(str, "", "policy checkpoint (empty = the shipped one for the problem)"),
         "device": Param(str, "auto", "torch device: auto (CUDA when present), cpu, cuda", choices=("auto", "cpu", "cuda")),
@@ -36,22 +39,24 @@ class NCO(Solver):
             return "needs at least one customer"
         return unsupported(instance)
 
-    def prepare(self, params=None) -> float:
+    def prepare(self, params=None, instance=None) -> float:
         from ..vrp.hgs import warm_up
         from . import load
 
         t = time.perf_counter()
         warm_up()
         if params is not None:
-            load(params["model"] or None, "cvrp", params["device"])
+            problem = "tsp" if instance is not None and instance.problem == "tsp" else "cvrp"
+            load(params["model"] or None, problem, params["device"])
         return time.perf_counter() - t
 
-    def _solve(self, instance, state: SearchState, *, seed: int, initial, samples, pomo, polish, model, device):
+    def _solve(self, instance, state: SearchState, *, seed: int, initial, samples, pomo, augment, polish, model, device):
         from ..vrp.hgs import polish_routes
         from . import policy_solutions
 
         t = time.perf_counter()
-        sols = policy_solutions(instance, model=model or None, samples=samples, pomo=pomo, seed=seed, device=device)
+        sols = policy_solutions(instance, model=model or None, samples=samples, pomo=pomo, augment=augment, seed=seed,
+                                device=device)
         construct_s = time.perf_counter() - t
 
         def offer(routes) -> None:

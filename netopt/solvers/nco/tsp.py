@@ -241,7 +241,7 @@ class TspHeatmap(Solver):
             return str(e)
         return ""
 
-    def prepare(self, params=None) -> float:
+    def prepare(self, params=None, instance=None) -> float:
         t = time.perf_counter()
         warm_up()
         if params and params.get("heatmap") == "policy":

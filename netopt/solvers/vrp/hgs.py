@@ -294,6 +294,8 @@ class HGS(Solver):
                       "policy's time counts against the time limit", choices=("random", "nco")),
         "nco_model": Param(str, "", "policy checkpoint for init=nco (empty = the shipped CVRP policy)"),
         "nco_pomo": Param(int, 16, "init=nco: greedy policy rollouts, each from a different first customer (at most n)"),
+        "nco_augment": Param(int, 1, "init=nco: run the greedy rollouts on this many symmetric copies of the "
+                             "coordinates (1..8, POMO's augmentation)", choices=tuple(range(1, 9))),
         "nco_samples": Param(int, 0, "init=nco: sampled policy rollouts besides the greedy ones"),
         "nco_seeds": Param(int, 0, "policy solutions entering the population for init=nco; 0 means population_size"),
         "nco_device": Param(str, "auto", "torch device of the policy: auto (CUDA when present), cpu, cuda",
@@ -470,13 +472,14 @@ class HGS(Solver):
             self._manage_penalties()
 
     # ------------------------------------------------------------------ search
-    def prepare(self, params=None) -> float:
+    def prepare(self, params=None, instance=None) -> float:
         t = time.perf_counter()
         warm_up()
         if params and params.get("init") == "nco":
             from .. import nco
 
-            nco.load(params["nco_model"] or None, "cvrp", params["nco_device"])
+            problem = "tsp" if instance is not None and instance.problem == "tsp" else "cvrp"
+            nco.load(params["nco_model"] or None, problem, params["nco_device"])
         return time.perf_counter() - t
 
     def _nco_seeds(self, instance, seed: int) -> tuple[list, dict]:
@@ -489,7 +492,7 @@ class HGS(Solver):
         p = self.p
         t = time.perf_counter()
         sols = nco.policy_solutions(instance, model=p["nco_model"] or None, samples=p["nco_samples"],
-                                    pomo=p["nco_pomo"], seed=seed, device=p["nco_device"])
+                                    pomo=p["nco_pomo"], augment=p["nco_augment"], seed=seed, device=p["nco_device"])
         for _, routes in sols[:1]:
             rep = check_routes(instance, routes)
             if rep.feasible:
