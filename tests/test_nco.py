@@ -155,6 +155,10 @@ def test_training_improves_the_policy_and_checkpoint_round_trips(tmp_path):
     vals = [r["val_length"] for r in report["history"]]
     model, meta = P.load_policy(tmp_path / "p.pt")
     assert meta["best_val_length"] == min(vals) and meta["train_config"]["size"] == 10
+    from netopt.solvers.nco.train import _features, evaluate
+
+    val = _features(np.random.default_rng([cfg.seed, 2]), cfg.val_instances, cfg.size, cfg, "cpu")
+    assert round(evaluate(model, val), 5) == meta["best_val_length"]  # validation is deterministic
     inst = sample_instance(10, seed=9)
     a = P.construct(model, inst, pomo=10, samples=4, seed=3)
     b = P.construct(P.load_policy(tmp_path / "p.pt")[0], inst, pomo=10, samples=4, seed=3)

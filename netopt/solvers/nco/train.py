@@ -5,7 +5,7 @@ out ``min(n, pomo)`` sampled solutions per instance from different first custome
 ``-(L_mean - L) * log p`` (the shared POMO baseline: the mean length over an instance's rollouts).
 Epoch ``e`` of ``E`` trains on size ``sizes[e * len(sizes) // E]``; the batch grows at smaller sizes
 (``batch * size / n`` instances) so that each step costs about the same. A fixed seeded validation
-set at the target size is decoded greedily (all starts) after each epoch; the best epoch is kept.
+set at the target size is decoded greedily from every first customer after each epoch; the best epoch is kept.
 ``init_from`` continues from a checkpoint (e.g. the shipped CPU-trained one, on a GPU).
 """
 
@@ -70,14 +70,15 @@ def _features(rng, batch, n, cfg: TrainConfig, device):
 
 
 @torch.no_grad()
-def evaluate(model: Policy, feats: dict[str, torch.Tensor], pomo: int) -> float:
-    """Mean over instances of the best greedy multi-start length (normalised unit)."""
+def evaluate(model: Policy, feats: dict[str, torch.Tensor]) -> float:
+    """Mean over instances of the best greedy rollout from every first customer (normalised unit):
+    deterministic, so epochs and runs with the same validation set compare."""
     model.eval()
     B, N = feats["xy"].shape[:2]
     out = []
     for lo in range(0, B, 16):
         part = {k: v[lo:lo + 16] for k, v in feats.items()}
-        starts = pomo_starts(part["xy"].shape[0], N - 1, pomo, part["xy"].device)
+        starts = pomo_starts(part["xy"].shape[0], N - 1, N - 1, part["xy"].device)
         length, _, _ = model.rollout(part, starts)
         out.append(length.min(dim=1).values)
     model.train()
@@ -130,7 +131,7 @@ def train(cfg: TrainConfig, out_path, progress: Callable[[dict], None] | None = 
             if cfg.max_minutes and time.perf_counter() - start > 60 * cfg.max_minutes:
                 stopped_early = True
                 break
-        v = evaluate(model, val, cfg.pomo)
+        v = evaluate(model, val)
         row = {"epoch": epoch, "size": n, "batch": batch, "steps": len(lengths),
                "train_length": round(float(np.mean(lengths)), 5), "val_length": round(v, 5),
                "instances_seen": seen, "elapsed_s": round(time.perf_counter() - start, 1)}
