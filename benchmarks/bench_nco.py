@@ -141,12 +141,14 @@ def summarize(rows: list[dict], args) -> int:
     cps = sorted(args.checkpoints)
     full = [r for r in rows if "hgs" in r]
     print("\nMean gap (%) to plain HGS at", args.ref_time, "s (rows without a reference: mean objective); "
-          "policy times are medians (s); 'reach' = init=nco at the first checkpoint is no worse than the "
-          "reference on average")
+          "policy times are medians (s); each checkpoint's means are over the instances where both arms "
+          "have a feasible solution by then (a missing one loses in won/lost); s.e. = standard error of the "
+          "paired mean difference; 'reach' = init=nco at the "
+          "first checkpoint is no worse than the reference on average")
     head = (f"| n | style | inst | policy greedy | time | greedy x{args.augment} aug | time | "
             f"greedy+{args.samples} sampled | time | "
             + " | ".join(f"hgs {c:g} s" for c in cps) + " | " + " | ".join(f"hgs+nco {c:g} s" for c in cps)
-            + f" | nco won/lost at {cps[0]:g} s | reach |")
+            + f" | nco - hgs at {cps[0]:g} s (± s.e.) | nco won/lost at {cps[0]:g} s | no solution at {cps[0]:g} s (hgs/nco) | reach |")
     print(head)
     print("|" + "---|" * (head.count("|") - 1))
     for n in args.sizes:
@@ -168,14 +170,23 @@ def summarize(rows: list[dict], args) -> int:
                       f"{m('augmented'):.2f} | {med('augmented_s'):.2f} | {m('sampled'):.2f} | {med('sampled_s'):.2f} |")
             fs = [r for r in rs if r in full]
             if not fs:
-                print(policy + " -- |" * (2 * len(cps) + 2))
+                print(policy + " -- |" * (2 * len(cps) + 4))
                 continue
-            wins = sum(r["hgs_nco"][cps[0]] < r["hgs"][cps[0]] for r in fs)
-            losses = sum(r["hgs_nco"][cps[0]] > r["hgs"][cps[0]] for r in fs)
-            first = m("hgs_nco", cps[0], fs)
-            print(policy + " " + " | ".join(f"{m('hgs', c, fs):.3f}" for c in cps) + " | "
-                  + " | ".join(f"{m('hgs_nco', c, fs):.3f}" for c in cps)
-                  + f" | {wins}/{losses} | {'yes' if first <= 0 else 'no'} |")
+
+            def paired(c, fs=fs):  # instances where both arms have a feasible solution by c seconds
+                return [r for r in fs if r["hgs"][c] is not None and r["hgs_nco"][c] is not None]
+
+            inf = float("inf")
+            c0 = cps[0]
+            wins = sum((r["hgs_nco"][c0] or inf) < (r["hgs"][c0] or inf) for r in fs)
+            losses = sum((r["hgs_nco"][c0] or inf) > (r["hgs"][c0] or inf) for r in fs)
+            none = f"{sum(r['hgs'][c0] is None for r in fs)}/{sum(r['hgs_nco'][c0] is None for r in fs)}"
+            first = m("hgs_nco", c0, paired(c0))
+            d = [gap(r["hgs_nco"][c0], r["ref"]) - gap(r["hgs"][c0], r["ref"]) for r in paired(c0)]
+            diff = f"{np.mean(d):+.3f} ± {np.std(d, ddof=1) / np.sqrt(len(d)):.3f}" if len(d) > 1 else "--"
+            print(policy + " " + " | ".join(f"{m('hgs', c, paired(c)):.3f}" for c in cps) + " | "
+                  + " | ".join(f"{m('hgs_nco', c, paired(c)):.3f}" for c in cps)
+                  + f" | {diff} | {wins}/{losses} | {none} | {'yes' if first <= 0 else 'no'} |")
     return 0
 
 
