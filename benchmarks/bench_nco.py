@@ -41,8 +41,9 @@ def best_at(history: list, t: float) -> float | None:
     return min(vals) if vals else None
 
 
-def gap(x: float | None, ref: float) -> float:
-    return float("nan") if x is None else 100.0 * (x - ref) / ref
+def gap(x: float | None, ref: float | None) -> float:
+    """Percent above ``ref``; NaN when either is missing (no feasible solution)."""
+    return float("nan") if x is None or ref is None else 100.0 * (x - ref) / ref
 
 
 def main(argv=None) -> int:
@@ -117,7 +118,7 @@ def main(argv=None) -> int:
                 if sink:
                     sink.write(json.dumps(rec) + "\n")
                     sink.flush()
-                print(f"{n:>4} {style:>7} {seed:>4} {ref:>9.0f} {gap(greedy, ref):>8.2f} {g_s:>5.2f} "
+                print(f"{n:>4} {style:>7} {seed:>4} {ref if ref is not None else float('nan'):>9.0f} {gap(greedy, ref):>8.2f} {g_s:>5.2f} "
                       f"{gap(aug, ref):>8.2f} {a_s:>5.2f} {gap(sampled, ref):>8.2f} {s_s:>5.2f} "
                       + " ".join(f"{gap(rec.get('hgs', {}).get(c), ref):>8.3f}" for c in cps) + " "
                       + " ".join(f"{gap(rec.get('hgs_nco', {}).get(c), ref):>8.3f}" for c in cps), flush=True)
@@ -142,7 +143,8 @@ def summarize(rows: list[dict], args) -> int:
     full = [r for r in rows if "hgs" in r]
     print("\nMean gap (%) to plain HGS at", args.ref_time, "s (rows without a reference: mean objective); "
           "policy times are medians (s); each checkpoint's means are over the instances where both arms "
-          "have a feasible solution by then (a missing one loses in won/lost); s.e. = standard error of the "
+          "have a feasible solution by then and plain HGS one at the reference time (a missing one loses in "
+          "won/lost); s.e. = standard error of the "
           "paired mean difference; 'reach' = init=nco at the "
           "first checkpoint is no worse than the reference on average")
     head = (f"| n | style | inst | policy greedy | time | greedy x{args.augment} aug | time | "
@@ -158,13 +160,14 @@ def summarize(rows: list[dict], args) -> int:
                 continue
 
             def m(key, c=None, rs=rs):
-                if c is None and all(np.isnan(r["ref"]) for r in rs):  # --policy-only without --refs
+                if c is None and all(r["ref"] is None or np.isnan(r["ref"]) for r in rs):  # --policy-only, no --refs
                     return float(np.nanmean([r.get(key, float("nan")) for r in rs]))
                 vals = [gap(r.get(key, float("nan")) if c is None else r[key][c], r["ref"]) for r in rs]
                 return float(np.nanmean(vals)) if not np.isnan(vals).all() else float("nan")
 
             def med(key, rs=rs):
-                return float(np.nanmedian([r.get(key, float("nan")) for r in rs]))
+                vals = [r.get(key, float("nan")) for r in rs]
+                return float(np.nanmedian(vals)) if not np.isnan(vals).all() else float("nan")
 
             policy = (f"| {n} | {style} | {len(rs)} | {m('greedy'):.2f} | {med('greedy_s'):.2f} | "
                       f"{m('augmented'):.2f} | {med('augmented_s'):.2f} | {m('sampled'):.2f} | {med('sampled_s'):.2f} |")
@@ -174,7 +177,7 @@ def summarize(rows: list[dict], args) -> int:
                 continue
 
             def paired(c, fs=fs):  # instances where both arms have a feasible solution by c seconds
-                return [r for r in fs if r["hgs"][c] is not None and r["hgs_nco"][c] is not None]
+                return [r for r in fs if None not in (r["ref"], r["hgs"][c], r["hgs_nco"][c])]
 
             inf = float("inf")
             c0 = cps[0]
