@@ -25,7 +25,7 @@ class NCO(Solver):
         "samples": Param(int, 64, "sampled rollouts besides the greedy multi-start (count)"),
         "pomo": Param(int, 100, "greedy rollouts, each from a different first customer (at most n)"),
         "augment": Param(int, 1, "greedy rollouts run on this many of the 8 symmetric copies of the coordinates "
-                         "(8 = POMO's augmentation: 1.5-2.5 % shorter constructions for 5-8x the policy time on CPU)",
+                         "(8 = POMO's augmentation: 1.5-2 % shorter constructions for 5-8x the policy time on CPU)",
                          choices=tuple(range(1, 9))),
         "polish": Param(int, 8, "best distinct constructions improved by local search (0 = none)"),
         "model": Param(str, "", "policy checkpoint (empty = the shipped one for the problem)"),
