@@ -228,10 +228,9 @@ def test_prepare_loads_the_shipped_policy_of_the_instances_problem(monkeypatch):
     for problem in ("tsp", "cvrp"):
         monkeypatch.setattr(P, "_CACHE", {})
         inst = sample_instance(6, problem=problem, seed=0)
-        for name, params in (("nco", {}), ("hgs", {"init": "nco"})):
+        for name, params in (("nco", {"device": "cpu"}), ("hgs", {"init": "nco", "nco_device": "cpu"})):
             solver = get_solver(name)
-            solver.prepare(solver.resolve_params({**params, "device": "cpu"} if name == "nco" else
-                                                 {**params, "nco_device": "cpu"}), inst)
+            solver.prepare(solver.resolve_params(params), inst)
             assert [k[0] for k in P._CACHE] == [str(nco.default_model(problem))]
 
 

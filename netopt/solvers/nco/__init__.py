@@ -19,6 +19,12 @@ def default_model(problem: str = "cvrp") -> Path:
     return CHECKPOINTS / f"{problem}.pt"
 
 
+def policy_problem(instance=None) -> str:
+    """The policy kind that builds solutions of ``instance``: ``tsp`` for a TSP, else ``cvrp``
+    (also when no instance is known yet)."""
+    return "tsp" if instance is not None and instance.problem == "tsp" else "cvrp"
+
+
 def _resolve(model: str | Path | None, problem: str, device: str):
     from ...exceptions import NetoptError
     from ...gnn import require_torch
@@ -46,9 +52,10 @@ def policy_solutions(instance, *, model: str | Path | None = None, samples: int 
     ``samples`` sampled), cheapest first, as ``(cost, routes)``; see :func:`netopt.solvers.nco.policy.construct`."""
     from .policy import cached_policy, construct
 
-    path, device = _resolve(model, instance.problem if instance.problem == "tsp" else "cvrp", device)
+    problem = policy_problem(instance)
+    path, device = _resolve(model, problem, device)
     net = cached_policy(path, device)
-    if net.problem != ("tsp" if instance.problem == "tsp" else "cvrp"):
+    if net.problem != problem:
         from ...exceptions import NetoptError
 
         raise NetoptError(f"{path}: a {net.problem} policy cannot construct {instance.problem} solutions")

@@ -41,13 +41,12 @@ class NCO(Solver):
 
     def prepare(self, params=None, instance=None) -> float:
         from ..vrp.hgs import warm_up
-        from . import load
+        from . import load, policy_problem
 
         t = time.perf_counter()
         warm_up()
         if params is not None:
-            problem = "tsp" if instance is not None and instance.problem == "tsp" else "cvrp"
-            load(params["model"] or None, problem, params["device"])
+            load(params["model"] or None, policy_problem(instance), params["device"])
         return time.perf_counter() - t
 
     def _solve(self, instance, state: SearchState, *, seed: int, initial, samples, pomo, augment, polish, model, device):

@@ -478,8 +478,7 @@ class HGS(Solver):
         if params and params.get("init") == "nco":
             from .. import nco
 
-            problem = "tsp" if instance is not None and instance.problem == "tsp" else "cvrp"
-            nco.load(params["nco_model"] or None, problem, params["nco_device"])
+            nco.load(params["nco_model"] or None, nco.policy_problem(instance), params["nco_device"])
         return time.perf_counter() - t
 
     def _nco_seeds(self, instance, seed: int) -> tuple[list, dict]:
