@@ -9,7 +9,7 @@
 # seeded validation set for the same --seed and --size), copy a better cvrp.pt over the shipped one, run
 # the CPU benchmark with it (benchmarks/bench_nco.py) and record the figures in RESULTS.md section 7.
 set -euo pipefail
-if [[ ${1:-} == -h || ${1:-} == --help ]]; then sed -n '2,11p' "$0"; echo "# usage: bash benchmarks/nco_device.sh [MINUTES of training, default 5]"; exit 0; fi
+if [[ ${1:-} == -h || ${1:-} == --help ]]; then sed -n '2,10p' "$0"; echo "# usage: bash benchmarks/nco_device.sh [MINUTES of training, default 5]"; exit 0; fi
 MINUTES=${1:-5}
 OUT=${OUT:-nco-device-out}
 mkdir -p "$OUT"
