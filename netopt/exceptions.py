@@ -9,9 +9,11 @@ from __future__ import annotations
 
 
 class NetoptError(Exception):
-    """Base class of all errors a user can cause. ``exit_code`` is used by the CLI."""
+    """Base class of all errors a user can cause. ``exit_code`` is used by the CLI (README's table):
+    2 bad input or usage (the default), 3 infeasible instance, 4 missing optional dependency, and 1
+    only for "no usable result" (an invalid solution, an output that could not be written)."""
 
-    exit_code = 1
+    exit_code = 2
 
 
 class InstanceFormatError(NetoptError, ValueError):
@@ -78,3 +80,34 @@ class MissingDependencyError(NetoptError, ImportError):
     """An optional package is needed, e.g. ``pip install "netopt[gnn]"``."""
 
     exit_code = 4
+
+
+class ResourceLimitError(NetoptError):
+    """A declared size would need more memory than is available (checked before allocating)."""
+
+    exit_code = 2
+
+
+class InvalidSolutionError(SolutionFormatError):
+    """Routes that parse but cannot be a solution of the instance: a non-integer node id, the depot
+    in the middle of a route, a node id the instance does not have. Exit 1, like any invalid solution."""
+
+    exit_code = 1
+
+
+class OutputPathError(NetoptError):
+    """An output path that cannot be used, found before any work: no such folder, a parent that is a
+    file, no permission, an unknown suffix."""
+
+    exit_code = 2
+
+
+class OutputWriteError(NetoptError):
+    """Writing an output failed (disk full, I/O error); the run produced no usable output."""
+
+    exit_code = 1
+
+
+class NetoptWarning(UserWarning):
+    """Something was accepted but changed or looks wrong (e.g. a warm start that was repaired);
+    the CLI prints it as one ``warning:`` line on stderr."""

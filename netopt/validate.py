@@ -10,8 +10,11 @@ Routes are lists of *internal* customer indices (1..n, depot 0 left out).
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from typing import Sequence
+
+import numpy as np
 
 from .model.routing import RoutingInstance
 
@@ -96,7 +99,12 @@ def check_routes(
     total = 0.0
 
     for r, route in enumerate(routes, start=1):
-        visits = [int(v) for v in route]
+        try:
+            visits = [operator.index(v) for v in route]  # 2.9 is refused, never truncated to 2
+        except TypeError:
+            bad_v = next(v for v in route if not isinstance(v, (int, np.integer)) or isinstance(v, bool))
+            violations.append(f"route {r}: non-integer node index {bad_v!r}")
+            continue
         if not visits:
             continue
         bad = [v for v in visits if not 1 <= v < n1]

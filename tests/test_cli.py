@@ -109,7 +109,7 @@ def test_generate_then_solve(tmp_path):
         (["solve", "{inst}", "--solver", "gurobi"], "unknown solver 'gurobi' (available:", 2),
         (["solve", "{inst}", "-s", "ortools", "-p", "speed=3"], "unknown parameter 'speed'", 2),
         (["solve", "{inst}", "-p", "oops"], "expected KEY=VALUE", 2),
-        (["solve", "{inst}", "--out", "/nonexistent/dir/r.json"], "does not exist", 1),
+        (["solve", "{inst}", "--out", "/nonexistent/dir/r.json"], "does not exist", 2),  # issue 13: an unusable output path is usage (2)
         (["solve", "{infeasible}", "-s", "ortools"], "has demand 50 above the vehicle capacity 10", 3),
         (["validate", "{inst}", "{garbage}"], "expected 'Route #k: ...'", 2),
     ],

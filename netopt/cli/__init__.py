@@ -6,9 +6,21 @@ Library errors become a one-line message and a non-zero exit at the edge (``_out
 
 from __future__ import annotations
 
+from typing import Annotated, Optional
+
 import typer
+import typer.core
 
 from . import bench, fabric, gnn, nco, routing, traffic
+
+
+def _flag_type(self, ctx):
+    """Help shows ``--json`` for a plain flag, not ``--json <bool>`` (Typer labels every option with its type)."""
+    return None if self.is_flag and self.metavar is None else _option_type(self, ctx)
+
+
+_option_type = typer.core.TyperOption.display_type_rich
+typer.core.TyperOption.display_type_rich = _flag_type
 
 app = typer.Typer(
     name="netopt",
@@ -24,6 +36,22 @@ app.add_typer(fabric.app, name="fabric")
 app.add_typer(bench.app, name="bench")
 app.add_typer(gnn.app, name="gnn")
 app.add_typer(nco.app, name="nco")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        typer.echo(f"netopt {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True,
+                                                    help="Print the version and exit.")] = None,
+) -> None:
+    """Network and graph optimization: vehicle routing, traffic assignment, network design, datacenter fabrics."""
 
 
 def main() -> None:

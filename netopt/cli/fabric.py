@@ -3,7 +3,7 @@
 ``analyze`` compares ideal packet spraying, ECMP hashing, best singlepath and minimal splitting
 for one topology and collective (Rich table, or ``--json``); ``sweep`` varies one parameter and
 plots congestion and completion time to a PNG. Library errors (:class:`netopt.exceptions.NetoptError`)
-become ``error: <message>`` on stderr and exit code 2.
+become ``error: <message>`` on stderr and their exit code (``_output.handle_errors``, as every command group).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from netopt.exceptions import NetoptError
+from ..io import check_writable, write_atomic
+from ._output import handle_errors
 
 app = typer.Typer(
     name="fabric",
@@ -89,12 +90,6 @@ def _fail_pairs(items):
     return out
 
 
-def _fail(e: Exception) -> None:
-    msg = str(e).splitlines()[0] if str(e) else type(e).__name__
-    _err.print(f"error: {msg}", markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
-
-
 def _fmt(x, unit=""):
     if x is None:
         return "-"
@@ -147,6 +142,7 @@ def _table(res: dict) -> Table:
 
 
 @app.command()
+@handle_errors
 def analyze(
     topology: TopologyOpt = Topology.leaf_spine,
     leaves: LeavesOpt = 32,
@@ -173,15 +169,12 @@ def analyze(
     """Max congestion (s = bytes / link capacity) and completion time of every load-balancing model."""
     from netopt.solvers import fabric as fb
 
-    try:
-        fab, coll = fb.build(topology=topology.value, leaves=leaves, spines=spines, hosts_per_leaf=hosts_per_leaf,
-                             k=k, host_gbps=host_gbps, uplink_gbps=uplink_gbps, oversubscription=oversubscription,
-                             failed=_fail_pairs(fail), collective=collective, ranks=ranks, nbytes=nbytes,
-                             channels=channels, placement_kind=placement, seed=seed)
-        res = fb.analyze(fab, coll, seeds=seeds, seed=seed, qps=qps, ecmp=ecmp.value, cct=cct,
-                         cct_max_flows=cct_max_flows)
-    except NetoptError as e:
-        _fail(e)
+    fab, coll = fb.build(topology=topology.value, leaves=leaves, spines=spines, hosts_per_leaf=hosts_per_leaf,
+                         k=k, host_gbps=host_gbps, uplink_gbps=uplink_gbps, oversubscription=oversubscription,
+                         failed=_fail_pairs(fail), collective=collective, ranks=ranks, nbytes=nbytes,
+                         channels=channels, placement_kind=placement, seed=seed)
+    res = fb.analyze(fab, coll, seeds=seeds, seed=seed, qps=qps, ecmp=ecmp.value, cct=cct,
+                     cct_max_flows=cct_max_flows)
     if as_json:
         typer.echo(json.dumps(_jsonable(res), indent=2))
     else:
@@ -196,6 +189,7 @@ class SweepParam(str, Enum):
 
 
 @app.command()
+@handle_errors
 def sweep(
     param: Annotated[SweepParam, typer.Option(help="Parameter to vary: spines (count), oversubscription (ratio), "
                                                    "channels (ring count) or qps (ECMP queue pairs per flow).")],
@@ -225,19 +219,17 @@ def sweep(
     from netopt.solvers import fabric as fb
     from netopt.solvers.fabric.errors import FabricInputError
 
+    check_writable(out, (".png",))
     try:
-        try:
-            vals = [float(v) if param == SweepParam.oversubscription else int(v) for v in values.split(",") if v.strip()]
-        except ValueError:
-            raise FabricInputError("values", f"expected comma-separated numbers, got {values!r}") from None
-        base = dict(topology=topology.value, leaves=leaves, spines=spines, hosts_per_leaf=hosts_per_leaf, k=k,
-                    host_gbps=host_gbps, uplink_gbps=uplink_gbps, oversubscription=oversubscription,
-                    collective=collective, ranks=ranks, nbytes=nbytes, channels=channels,
-                    placement_kind=placement, seed=seed)
-        rows = fb.sweep(param.value, vals, base, seeds=seeds, seed=seed, qps=qps, cct=cct,
-                        cct_max_flows=cct_max_flows)
-    except NetoptError as e:
-        _fail(e)
+        vals = [float(v) if param == SweepParam.oversubscription else int(v) for v in values.split(",") if v.strip()]
+    except ValueError:
+        raise FabricInputError("values", f"expected comma-separated numbers, got {values!r}") from None
+    base = dict(topology=topology.value, leaves=leaves, spines=spines, hosts_per_leaf=hosts_per_leaf, k=k,
+                host_gbps=host_gbps, uplink_gbps=uplink_gbps, oversubscription=oversubscription,
+                collective=collective, ranks=ranks, nbytes=nbytes, channels=channels,
+                placement_kind=placement, seed=seed)
+    rows = fb.sweep(param.value, vals, base, seeds=seeds, seed=seed, qps=qps, cct=cct,
+                    cct_max_flows=cct_max_flows)
     _plot(rows, param.value, out)
     _err.print(f"wrote {out}", markup=False, highlight=False)
     if as_json:
@@ -280,9 +272,12 @@ def _plot(rows, param, out: Path) -> None:
         ax.grid(alpha=0.3)
     fig.suptitle(f"{rows[0]['collective']}: congestion and CCT vs {param}")
     fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=100)
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
     plt.close(fig)
+    write_atomic(out, buf.getvalue())
 
 
 if __name__ == "__main__":  # pragma: no cover

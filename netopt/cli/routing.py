@@ -12,11 +12,11 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .. import DEFAULT_SOLVER
-from ..exceptions import NetoptError, SolverParameterError
+from ..exceptions import InvalidSolutionError, NetoptError, SolutionFormatError, SolverParameterError
 from ..io import check_writable, format_sol, format_vrplib, instance_to_json, load_instance, read_routes, write_atomic
 from ..model import Result, RoutingSolution
 from ..solvers import available_solvers, get_solver
-from ._output import err, handle_errors, out, print_json, table
+from ._output import err, fail, handle_errors, out, print_json, table, warn
 
 
 class Rounding(str, Enum):
@@ -32,7 +32,7 @@ class RouteFormat(str, Enum):
     png = "png"
 
 
-InstanceArg = Annotated[Path, typer.Argument(help="Instance file: VRPLIB .vrp, TSPLIB .tsp/.atsp, Solomon .txt or netopt .json.", show_default=False)]
+InstanceArg = Annotated[Path, typer.Argument(help="Instance file: VRPLIB .vrp, TSPLIB .tsp/.atsp, Solomon .txt or netopt .json; - reads standard input.", show_default=False)]
 RoundOpt = Annotated[Rounding, typer.Option("--round", help="Distance rounding for EUC_2D coordinates: auto = nearest integer (CVRPLIB, TSPLIB), DIMACS one-decimal truncation with time windows.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout instead of a table.")]
 TimeOpt = Annotated[float, typer.Option("--time-limit", "-t", min=0.001, help="Wall-clock limit per solve, in seconds.")]
@@ -62,6 +62,7 @@ def run_solver(instance, solver_name: str, time_limit: float, seed: int, params:
                max_iterations: int | None = None, quiet: bool = False) -> Result:
     """Solve with a Rich progress bar on stderr (time elapsed against the limit, best objective)."""
     solver = get_solver(solver_name)
+    quiet = quiet or not err.is_terminal  # no progress bar (nor the blank line it leaves) without a terminal
     with err.status("preparing the solver (first run: compiling Numba kernels, cached afterwards) ...") if not quiet else _null():
         prepared_s = solver.prepare(solver.resolve_params(params), instance)
     with Progress(
@@ -85,9 +86,15 @@ def _null():
     yield
 
 
+ROUTE_SUFFIXES = (".json", ".sol", ".png")
+
+
 def _write_routes(path: Path, solution: RoutingSolution, fmt: RouteFormat | None) -> None:
-    fmt = fmt or (RouteFormat.sol if path.suffix == ".sol" else RouteFormat.png if path.suffix == ".png" else RouteFormat.json)
+    suffix = path.suffix.lower()
+    fmt = fmt or (RouteFormat.sol if suffix == ".sol" else RouteFormat.png if suffix == ".png" else RouteFormat.json)
     if fmt is RouteFormat.png:
+        if str(path) in ("-", "/dev/stdout"):
+            raise NetoptError(f"--out {path}: a PNG plot cannot go to standard output; give a .png file")
         from ..plot import plot_routes
 
         plot_routes(solution, path)
@@ -117,9 +124,10 @@ def register(app: typer.Typer) -> None:
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     ):
         """Solve a routing instance and print a summary (Ctrl-C stops early and keeps the best solution)."""
-        for p in (out_path, result_path):
-            if p is not None:
-                check_writable(p)
+        if out_path is not None:
+            check_writable(out_path, ROUTE_SUFFIXES)
+        if result_path is not None:
+            check_writable(result_path, (".json",))
         inst = load_instance(instance, rounding=rounding.value)
         params = _parse_params(param)
         if init is not None or model is not None:
@@ -130,7 +138,10 @@ def register(app: typer.Typer) -> None:
             if model is not None:  # a missing file is reported when the solver loads it, before the clock
                 params["nco_model" if solver == "hgs" else "model"] = str(model)
         get_solver(solver).resolve_params(params)  # fail on bad names/params before loading anything else
-        start = read_routes(initial, inst)[0] if initial else None
+        try:
+            start = read_routes(initial, inst)[0] if initial else None
+        except InvalidSolutionError as e:  # a warm start is input: bad ids are exit 2 here, exit 1 in validate
+            raise SolutionFormatError(f"--initial {e}") from None
         res = run_solver(inst, solver, time_limit, seed, params, start, max_iterations, quiet)
         if res.solution is not None and out_path is not None:
             sol = RoutingSolution.from_node_ids(inst, [r["visits"] for r in res.solution["routes"]])
@@ -143,6 +154,7 @@ def register(app: typer.Typer) -> None:
             _print_result(res)
         if res.status == "interrupted":
             err.print("interrupted: returned the best solution found so far")
+            raise typer.Exit(130)
         if not res.feasible:
             raise typer.Exit(1)
 
@@ -162,9 +174,16 @@ def register(app: typer.Typer) -> None:
         names = list(dict.fromkeys(s.strip() for s in solvers.split(",") if s.strip()))
         for name in names:
             get_solver(name)
-        rows, records = [], []
+        rows, records, failed = [], [], 0
         for path in instances:
-            inst = load_instance(path, rounding=rounding.value)
+            try:
+                inst = load_instance(path, rounding=rounding.value)
+            except NetoptError as e:  # report it, keep the rows of the other files
+                warn(f"skipped: {e}")
+                failed += 1
+                records.append({"instance": str(path), "solver": None, "status": "error", "message": str(e)})
+                rows.append([str(path), "-", None, None, None, None, "error"])
+                continue
             bks = best_known(path)
             for name in names:
                 res = run_solver(inst, name, time_limit, seed, {})
@@ -178,6 +197,8 @@ def register(app: typer.Typer) -> None:
             print_json(records)
         else:
             out().print(table(None, ["instance", "solver", "objective", "BKS", "gap", "time (s)", "status"], rows))
+        if failed:
+            fail(f"{failed} of {len(instances)} instance file(s) could not be read (see the warnings above)", 2)
 
     @app.command()
     @handle_errors
@@ -231,11 +252,11 @@ def register(app: typer.Typer) -> None:
         rounding: RoundOpt = Rounding.auto,
     ):
         """Convert routes between route JSON, CVRPLIB .sol and a PNG plot."""
-        check_writable(out_path)
+        check_writable(out_path, None if fmt is not None else ROUTE_SUFFIXES)
         inst = load_instance(instance, rounding=rounding.value)
         sol, _ = read_routes(routes, inst)
         _write_routes(out_path, sol, fmt)
-        err.print(f"wrote {out_path} ({sol.num_routes} routes, cost {sol.cost:,.10g})")
+        err.print(f"wrote {out_path} ({sol.num_routes} routes, cost {sol.cost:,.10g})", highlight=False)
 
     @app.command("solvers")
     @handle_errors
@@ -268,7 +289,7 @@ def register(app: typer.Typer) -> None:
         """Write a seeded X-style CVRP instance (Uchoa et al. 2017 recipe)."""
         from ..datasets import generate_cvrp
 
-        check_writable(out_path)
+        check_writable(out_path, (".vrp", ".json"))
         try:
             inst = generate_cvrp(n, seed=seed, depot=depot, customers=layout, demand=demand,
                                  route_size=route_size, name=out_path.stem)

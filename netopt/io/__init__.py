@@ -8,7 +8,8 @@ from ..model import RoutingInstance
 from ._text import read_text
 from .instance_json import instance_to_json, read_instance_json
 from .solomon import looks_like_solomon, read_solomon
-from .solutions import check_writable, format_sol, read_routes, read_sol, write_atomic
+from .output import check_writable, write_atomic
+from .solutions import format_sol, read_routes, read_sol
 from .tsp_sets import looks_like_tsp_set, read_tsp_set, split_index
 from .vrplib import format_vrplib, read_vrplib
 
@@ -16,7 +17,8 @@ from .vrplib import format_vrplib, read_vrplib
 def load_instance(path, *, rounding: str = "auto") -> RoutingInstance:
     """Read a routing instance, choosing the reader from the name and content.
 
-    ``.json``: netopt instance JSON; a Solomon table (``CUST NO.`` header): Solomon text;
+    ``path`` may be ``-`` or ``/dev/stdin`` (read once, at most 1 GiB). ``.json`` (or text starting
+    with ``{``): netopt instance JSON; a Solomon table (``CUST NO.`` header): Solomon text;
     a random-uniform TSP set (``x1 y1 ... output ...`` lines, ``.txt`` or ``.zip``; ``file#i`` picks
     instance ``i``, 0-based): :func:`~netopt.io.tsp_sets.read_tsp_set`; anything else: VRPLIB / TSPLIB.
     ``rounding``: ``auto`` | ``nint`` | ``dimacs`` | ``none`` (see :mod:`netopt.io.distances`).
@@ -28,6 +30,8 @@ def load_instance(path, *, rounding: str = "auto") -> RoutingInstance:
     if p.suffix.lower() == ".json":
         return read_instance_json(p)
     text, _ = read_text(p)
+    if text.lstrip().startswith("{"):  # instance JSON without a .json name (e.g. on standard input)
+        return read_instance_json(p)
     if looks_like_tsp_set(p, text):
         return read_tsp_set(p, 0)
     if text.lstrip().startswith("<NUMBER OF"):

@@ -13,12 +13,26 @@ ROUNDINGS = ("nint", "dimacs", "none")
 
 
 def euclidean(xy: np.ndarray) -> np.ndarray:
-    diff = xy[:, None, :] - xy[None, :, :]
-    return np.sqrt((diff**2).sum(-1))
+    with np.errstate(over="ignore", invalid="ignore"):  # huge coordinates: inf, reported by check_finite
+        diff = xy[:, None, :] - xy[None, :, :]
+        return np.sqrt((diff**2).sum(-1))
+
+
+def check_finite(d: np.ndarray, path, field: str) -> None:
+    """Coordinates so large (``1e300``) that a distance overflows are an :class:`InstanceFormatError`."""
+    if not np.all(np.isfinite(d)):
+        from ..exceptions import InstanceFormatError
+
+        raise InstanceFormatError(path, field, "coordinates so large that distances overflow to infinity")
 
 
 def round_distances(d: np.ndarray, rounding: str) -> np.ndarray:
     """Apply a rounding convention to a float matrix."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _round(d, rounding)
+
+
+def _round(d: np.ndarray, rounding: str) -> np.ndarray:
     if rounding == "nint":
         return np.floor(d + 0.5)
     if rounding == "dimacs":
@@ -33,8 +47,9 @@ def round_distances(d: np.ndarray, rounding: str) -> np.ndarray:
 
 def att(xy: np.ndarray) -> np.ndarray:
     """TSPLIB pseudo-Euclidean (ATT) distance."""
-    diff = xy[:, None, :] - xy[None, :, :]
-    r = np.sqrt((diff**2).sum(-1) / 10.0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        diff = xy[:, None, :] - xy[None, :, :]
+        r = np.sqrt((diff**2).sum(-1) / 10.0)
     t = np.floor(r + 0.5)
     return np.where(t < r, t + 1.0, t)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+from .._limits import check_dense
 from ..exceptions import InstanceFormatError
 from ..model import RoutingInstance
 from ._text import read_text
@@ -21,6 +22,8 @@ _FIELDS = ("distance", "duration", "demands", "capacity", "num_vehicles", "time_
 
 def read_instance_json(path) -> RoutingInstance:
     text, sha = read_text(path)
+    # parsed JSON numbers take ~4x their text (Python floats in lists), the arrays built from them more
+    check_dense("parsed JSON document", (len(text),), itemsize=8, where=str(path))
     try:
         d = json.loads(text)
     except json.JSONDecodeError as e:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._limits import check_dense
 from ..exceptions import InstanceFormatError
 from ..model import RoutingInstance
 from . import distances as D
@@ -46,16 +47,21 @@ def read_solomon(path, rounding: str = "auto") -> RoutingInstance:
             raise InstanceFormatError(path, "CUSTOMER", f"non-numeric value in {' '.join(toks)[:60]!r}", lineno) from None
     if len(rows) < 2:
         raise InstanceFormatError(path, "CUSTOMER", "needs a depot row and at least one customer")
+    check_dense("distance matrix", (len(rows), len(rows)), copies=6, where=str(path))
     a = np.array(rows)
+    if not np.all(np.isfinite(a)):
+        raise InstanceFormatError(path, "CUSTOMER", "non-finite value")
     if rounding == "auto":
         rounding = "dimacs"
     if rounding not in D.ROUNDINGS:
         raise InstanceFormatError(path, "rounding", f"unknown convention {rounding!r}")
     if np.any(a[:, 3] != np.round(a[:, 3])):
         raise InstanceFormatError(path, "DEMAND", "demands must be integers")
+    dist = D.round_distances(D.euclidean(a[:, 1:3]), rounding)
+    D.check_finite(dist, path, "CUSTOMER")
     return RoutingInstance(
         name=name,
-        distance=D.round_distances(D.euclidean(a[:, 1:3]), rounding),
+        distance=dist,
         demands=a[:, 3].astype(np.int64),
         capacity=capacity,
         num_vehicles=vehicles,

@@ -8,12 +8,10 @@ Route JSON uses the instance file's own node ids (depot 1, customers 2..n+1 for 
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
-from pathlib import Path
+import warnings
 
-from ..exceptions import NetoptError, SolutionFormatError
+from ..exceptions import InvalidSolutionError, NetoptError, NetoptWarning, SolutionFormatError
 from ..model import RoutingInstance, RoutingSolution
 from ._text import read_text
 
@@ -34,10 +32,10 @@ def read_sol(path, instance: RoutingInstance) -> tuple[RoutingSolution, float | 
             try:
                 visits = [int(t) for t in m.group(2).split()]
             except ValueError:
-                raise SolutionFormatError(f"{path}:{lineno}: Route: non-integer customer in {line[:60]!r}") from None
+                raise InvalidSolutionError(f"{path}:{lineno}: Route: non-integer customer in {line[:60]!r}") from None
             bad = [v for v in visits if not 1 <= v <= instance.num_customers]
             if bad:
-                raise SolutionFormatError(
+                raise InvalidSolutionError(
                     f"{path}:{lineno}: Route: customer {bad[0]} outside 1..{instance.num_customers} of {instance.name}"
                 )
             routes.append(visits)
@@ -75,6 +73,10 @@ def read_routes(path, instance: RoutingInstance) -> tuple[RoutingSolution, float
         data = json.loads(text)
     except json.JSONDecodeError as e:
         raise SolutionFormatError(f"{path}:{e.lineno}: invalid JSON: {e.msg}") from None
+    named = data.get("instance") if isinstance(data, dict) else None
+    if named is not None and str(named) != instance.name:
+        warnings.warn(f"{path}: the routes name instance {str(named)[:60]!r}, not {instance.name!r}",
+                      NetoptWarning, stacklevel=2)
     if isinstance(data, dict) and "solution" in data and "schema_version" in data:  # a Result
         claimed = data.get("objective")
         status = data.get("status")
@@ -92,7 +94,7 @@ def read_routes(path, instance: RoutingInstance) -> tuple[RoutingSolution, float
         if not isinstance(visits, list):
             raise SolutionFormatError(f"{path}: routes[{k - 1}].visits: expected a list of node ids")
         out.append(visits)
-    if claimed is not None and not isinstance(claimed, (int, float)):
+    if claimed is not None and (isinstance(claimed, bool) or not isinstance(claimed, (int, float))):
         raise SolutionFormatError(f"{path}: cost: expected a number, got {claimed!r}")
     return RoutingSolution.from_node_ids(instance, out, source=str(path)), claimed
 
@@ -102,34 +104,3 @@ def _read(path):
         return read_text(path)
     except NetoptError as e:  # report as a solution-file problem
         raise SolutionFormatError(str(e)) from None
-
-
-def write_atomic(path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same folder, so a failure leaves nothing behind."""
-    p = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=p.parent if str(p.parent) else ".", prefix=f".{p.name}.", suffix=".tmp")
-    except OSError as e:
-        raise NetoptError(f"{path}: cannot write: {e.strerror}") from None
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
-        os.replace(tmp, p)
-    except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
-        raise NetoptError(f"{path}: cannot write: {e.strerror}") from None
-
-
-def check_writable(path) -> None:
-    """Fail early (before a long solve) when ``path`` cannot be written."""
-    p = Path(path)
-    parent = p.parent if str(p.parent) else Path(".")
-    if p.is_dir():
-        raise NetoptError(f"{path}: is a directory")
-    if not parent.is_dir():
-        raise NetoptError(f"{path}: folder {parent} does not exist")
-    if not os.access(parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
-        raise NetoptError(f"{path}: not writable")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._limits import check_dense
 from ..exceptions import InstanceFormatError
 from ..model import RoadNetwork
 from ._text import read_text
@@ -94,7 +95,25 @@ def read_net(path) -> tuple[dict, np.ndarray, dict[str, float]]:
     a = np.array(rows)
     if not np.all(np.isfinite(a)):
         raise InstanceFormatError(path, "links", "non-finite value")
+    _check_sizes(info, a, path)
     return info, a, meta
+
+
+def _check_sizes(info: dict, links: np.ndarray, path) -> None:
+    """Compare the declared node and zone counts with the links present (before anything is sized by them)."""
+    nodes, zones = info["nodes"], info["zones"]
+    for key, v in (("NUMBER OF NODES", nodes), ("NUMBER OF ZONES", zones), ("NUMBER OF LINKS", info["links"])):
+        if v < (0 if key == "NUMBER OF LINKS" else 1):
+            raise InstanceFormatError(path, f"<{key}>", f"must be positive, got {v:,}")
+    if zones > nodes:
+        raise InstanceFormatError(path, "<NUMBER OF ZONES>", f"{zones:,} zones but only {nodes:,} nodes (zones are nodes 1..zones)")
+    used = int(links[:, :2].max()) if len(links) else 0
+    if nodes > max(used, zones):
+        raise InstanceFormatError(path, "<NUMBER OF NODES>",
+                                  f"says {nodes:,} but no link touches a node above {used:,} (and there are {zones:,} zones)")
+    # per-node arrays of the assignment (labels, predecessors, flows per origin) and the dense OD matrix
+    check_dense("per-node arrays", (nodes, 16), where=str(path))
+    check_dense("OD demand matrix", (zones, zones), copies=3, where=str(path))
 
 
 def _isnum(t: str) -> bool:
@@ -112,6 +131,9 @@ def read_trips(path, zones: int | None = None) -> np.ndarray:
     z = _meta_number(meta, "NUMBER OF ZONES", path)
     if zones is not None and z != zones:
         raise InstanceFormatError(path, "<NUMBER OF ZONES>", f"{z} zones but the network has {zones}")
+    if z < 1:
+        raise InstanceFormatError(path, "<NUMBER OF ZONES>", f"must be positive, got {z:,}")
+    check_dense("OD demand matrix", (z, z), copies=3, where=str(path))
     dem = np.zeros((z, z))
     origin = None
     for lineno, raw in body:
@@ -152,6 +174,7 @@ def read_trips(path, zones: int | None = None) -> np.ndarray:
 def read_nodes(path, nodes: int) -> np.ndarray:
     """Parse ``_node.tntp`` (``Node X Y``) into an ``(nodes, 2)`` array (NaN for nodes not listed)."""
     text, _ = read_text(path)
+    check_dense("node coordinates", (nodes, 2), where=str(path))
     xy = np.full((nodes, 2), np.nan)
     for lineno, raw in enumerate(text.splitlines(), start=1):
         toks = raw.replace(";", " ").split()
@@ -211,8 +234,9 @@ def network_from_arrays(name, info, links: np.ndarray, demand: np.ndarray, sourc
     )
 
 
-def find_files(path) -> tuple[Path, Path, Path | None, Path | None]:
-    """``(net, trips, node or None, flow or None)`` for a network folder or a ``_net.tntp`` file."""
+def find_files(path, need_trips: bool = True) -> tuple[Path, Path | None, Path | None, Path | None]:
+    """``(net, trips, node or None, flow or None)`` for a network folder or a ``_net.tntp`` file
+    (``trips`` is None when it is not beside the net file and ``need_trips`` is False)."""
     p = Path(path)
     if p.is_dir():
         nets = sorted(p.glob("*_net.tntp"))
@@ -232,14 +256,20 @@ def find_files(path) -> tuple[Path, Path, Path | None, Path | None]:
         return None
 
     trips = sibling("trips")
-    if trips is None:
+    if trips is None and need_trips:
         raise InstanceFormatError(net, None, f"no {stem}_trips.tntp beside it; give the trips file explicitly")
     return net, trips, sibling("node"), sibling("flow")
 
 
 def load_network(path, trips=None) -> RoadNetwork:
     """Read a TNTP network from a folder or a ``_net.tntp`` file (+ trips file found beside it or given)."""
-    net_path, trips_path, node_path, _ = find_files(path) if trips is None else (Path(path), Path(trips), None, None)
+    if trips is None:
+        net_path, trips_path, node_path, _ = find_files(path)
+    elif Path(path).is_dir():  # a folder and an explicit trips file: the folder's net (and node) file
+        net_path, _, node_path, _ = find_files(path, need_trips=False)
+        trips_path = Path(trips)
+    else:
+        net_path, trips_path, node_path = Path(path), Path(trips), None
     info, links, _ = read_net(net_path)
     demand = read_trips(trips_path, info["zones"])
     xy = read_nodes(node_path, info["nodes"]) if node_path is not None else None

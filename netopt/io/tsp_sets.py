@@ -28,8 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .._limits import available_memory, check_dense, format_bytes
 from ..exceptions import InstanceFormatError
 from ..model import RoutingInstance
+from ._text import read_bytes
 
 
 def split_index(path) -> tuple[str, int | None]:
@@ -89,9 +91,13 @@ def _lines(path) -> list[str]:
                 names = [m for m in z.namelist() if not m.endswith("/")]
                 if len(names) != 1:
                     raise InstanceFormatError(p, None, f"expected one text file in the zip, found {len(names)}")
+                size = z.getinfo(names[0]).file_size
+                if size * 3 > available_memory():  # a zip bomb
+                    raise InstanceFormatError(p, None, f"{names[0]} unpacks to {format_bytes(size)}, too large for "
+                                                       f"the {format_bytes(available_memory())} of memory available")
                 data = z.read(names[0])
         else:
-            data = p.read_bytes()
+            data = read_bytes(p)
     except FileNotFoundError:
         raise InstanceFormatError(p, None, "no such file") from None
     except zipfile.BadZipFile:
@@ -130,5 +136,6 @@ def read_tsp_set(path, index: int = 0) -> RoutingInstance:
                                               f"instances (0..{len(lines) - 1})")
     line = lines[index]
     xy = parse_tsp_line(line, path, index + 1)
+    check_dense("distance matrix", (len(xy), len(xy)), copies=2, where=f"{path}#{index}")
     return RoutingInstance.euclidean_tsp(xy, name=f"{Path(path).name.split('.')[0]}#{index}", source=f"{path}#{index}",
                                          sha256=hashlib.sha256(line.encode()).hexdigest())

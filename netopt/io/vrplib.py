@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._limits import check_dense
 from ..exceptions import InstanceFormatError
 from ..model import RoutingInstance
 from . import distances as D
@@ -199,16 +200,23 @@ def read_vrplib(path, rounding: str = "auto") -> RoutingInstance:
         raise r.err("EDGE_WEIGHT_TYPE", f"unsupported {ewt!r} (supported: {', '.join(WEIGHT_TYPES)})",
                     headers["EDGE_WEIGHT_TYPE"][1])
 
-    # node ids: from the coordinate section when present, else 1..dim
-    coords = None
+    # compare DIMENSION with the data present before allocating anything of that size
     if "NODE_COORD_SECTION" in sections:
         rows = sections["NODE_COORD_SECTION"]
         if len(rows) != dim:
-            raise r.err("NODE_COORD_SECTION", f"{len(rows)} rows for DIMENSION {dim}")
-        ids = [r._int("NODE_COORD_SECTION", toks[0], line) for line, toks in rows]
-        coords = r.rows("NODE_COORD_SECTION", 2, ids)
+            raise r.err("NODE_COORD_SECTION", f"{len(rows):,} rows for DIMENSION {dim:,}")
     elif ewt != "EXPLICIT":
         raise r.err("NODE_COORD_SECTION", f"missing section (needed for EDGE_WEIGHT_TYPE {ewt})")
+    if ewt == "EXPLICIT":
+        _explicit_count(r, dim)
+    # the distance matrix, its reordered copy and the instance's own copy (Euclidean: plus temporaries)
+    check_dense("distance matrix", (dim, dim), copies=3 if ewt == "EXPLICIT" else 6, where=str(path))
+
+    # node ids: from the coordinate section when present, else 1..dim
+    coords = None
+    if "NODE_COORD_SECTION" in sections:
+        ids = [r._int("NODE_COORD_SECTION", toks[0], line) for line, toks in rows]
+        coords = r.rows("NODE_COORD_SECTION", 2, ids)
     else:
         ids = list(range(1, dim + 1))
 
@@ -231,6 +239,7 @@ def read_vrplib(path, rounding: str = "auto") -> RoutingInstance:
         else:
             dist, rounding = _explicit(r, dim), "exact"
 
+    D.check_finite(dist, path, "NODE_COORD_SECTION")
     is_vrp = problem in ("cvrp", "vrptw")
     if is_vrp:
         capacity = r.number("CAPACITY", int, required=True, positive=True)
@@ -294,7 +303,8 @@ def _depot(r: _Reader, ids) -> int:
     return found[0]
 
 
-def _explicit(r: _Reader, dim: int) -> np.ndarray:
+def _explicit_count(r: _Reader, dim: int) -> str:
+    """Check the format and that EDGE_WEIGHT_SECTION holds as many values as DIMENSION needs; returns the format."""
     fmt = (r.header("EDGE_WEIGHT_FORMAT", required=True) or "").upper()
     if fmt == "FUNCTION":
         raise r.err("EDGE_WEIGHT_FORMAT", "FUNCTION needs coordinates, not EXPLICIT weights")
@@ -302,11 +312,18 @@ def _explicit(r: _Reader, dim: int) -> np.ndarray:
         raise r.err("EDGE_WEIGHT_FORMAT", f"unsupported {fmt!r} (supported: {', '.join(FORMATS)})")
     if "EDGE_WEIGHT_SECTION" not in r.sections:
         raise r.err("EDGE_WEIGHT_SECTION", "missing section (needed for EDGE_WEIGHT_TYPE EXPLICIT)")
-    vals = [r._float("EDGE_WEIGHT_SECTION", tok, line) for line, toks in r.sections["EDGE_WEIGHT_SECTION"] for tok in toks]
     diag = "DIAG" in fmt
     expected = {"FULL_MATRIX": dim * dim}.get(fmt, dim * (dim + 1) // 2 if diag else dim * (dim - 1) // 2)
-    if len(vals) != expected:
-        raise r.err("EDGE_WEIGHT_SECTION", f"{len(vals)} values, expected {expected} for {fmt} with DIMENSION {dim}")
+    count = sum(len(toks) for _, toks in r.sections["EDGE_WEIGHT_SECTION"])
+    if count != expected:
+        raise r.err("EDGE_WEIGHT_SECTION", f"{count:,} values, expected {expected:,} for {fmt} with DIMENSION {dim:,}")
+    return fmt
+
+
+def _explicit(r: _Reader, dim: int) -> np.ndarray:
+    fmt = _explicit_count(r, dim)
+    diag = "DIAG" in fmt
+    vals = [r._float("EDGE_WEIGHT_SECTION", tok, line) for line, toks in r.sections["EDGE_WEIGHT_SECTION"] for tok in toks]
     if fmt == "FULL_MATRIX":
         return np.array(vals).reshape(dim, dim)
     m = np.zeros((dim, dim))

@@ -31,7 +31,7 @@ class RoutingSolution:
 
     def __init__(self, instance: RoutingInstance, routes: Sequence[Sequence[int]]):
         object.__setattr__(self, "instance", instance)
-        object.__setattr__(self, "routes", tuple(tuple(int(v) for v in r) for r in routes if len(r)))
+        object.__setattr__(self, "routes", tuple(tuple(_index(v) for v in r) for r in routes if len(r)))
 
     @cached_property
     def report(self):
@@ -56,22 +56,37 @@ class RoutingSolution:
 
     @classmethod
     def from_node_ids(cls, instance: RoutingInstance, routes: Sequence[Sequence[int]], source: str = "<routes>"):
-        """Build from routes written in the instance file's own node ids (depot ids are skipped)."""
-        from ..exceptions import SolutionFormatError
+        """Build from routes written in the instance file's own node ids.
+
+        The depot may open and close a route (``[1, 5, 4, 1]``) but not appear inside it (the
+        instance has no reloads); every id must be an integer node id of ``instance``. Anything else
+        is an :class:`~netopt.exceptions.InvalidSolutionError` (exit 1) naming the route and the id.
+        """
+        from ..exceptions import InvalidSolutionError
 
         out = []
         depot = instance.depot_id
         for r, route in enumerate(routes, start=1):
-            idx = []
+            ids = []
             for v in route:
+                if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+                    raise InvalidSolutionError(f"{source}: route {r}: node {v!r} is not an integer node id")
+                ids.append(int(v))
+            if ids and ids[0] == depot:
+                ids = ids[1:]
+            if ids and ids[-1] == depot:
+                ids = ids[:-1]
+            idx = []
+            for k, v in enumerate(ids):
+                if v == depot:
+                    raise InvalidSolutionError(f"{source}: route {r}: the depot {depot} in the middle of the route "
+                                               f"(after {ids[k - 1] if k else depot}); instance {instance.name} "
+                                               "has no reloads")
                 try:
-                    v = int(v)
-                    if v == depot:
-                        continue
                     idx.append(instance.index_of(v))
-                except (KeyError, TypeError, ValueError):
-                    raise SolutionFormatError(
-                        f"{source}: route {r}: node {v!r} is not a node id of instance {instance.name}"
+                except KeyError:
+                    raise InvalidSolutionError(
+                        f"{source}: route {r}: node {v} is not a node id of instance {instance.name}"
                     ) from None
             out.append(idx)
         return cls(instance, out)
@@ -103,3 +118,15 @@ class RoutingSolution:
 def _num(x: float):
     """Integral floats as ints so JSON reads like the instance (27591, not 27591.0)."""
     return int(x) if float(x).is_integer() else round(float(x), 10)
+
+
+def _index(v) -> int:
+    """An internal node index as a Python int; a float (``2.9``) or other non-integer is refused, never truncated."""
+    import operator
+
+    try:
+        return operator.index(v)
+    except TypeError:
+        from ..exceptions import InvalidSolutionError
+
+        raise InvalidSolutionError(f"node index {v!r} is not an integer") from None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 
+from ..._limits import check_dense
 from .cct import completion_time
 from .collectives import Collective, make_collective, placement, read_placement
 from .errors import FabricInputError, UnsupportedInstanceError
@@ -46,8 +47,19 @@ def build(*, topology: str = "leaf-spine", leaves: int = 32, spines: int = 16, h
         if ranks is not None and ranks != hosts.size:
             raise FabricInputError("ranks", f"--ranks {ranks} disagrees with the placement file ({hosts.size} ranks)")
         n = hosts.size
+    check_dense("flow table", (_flow_estimate(collective, n, channels),), itemsize=32, copies=4, where="collective")
     coll = make_collective(collective, n, nbytes, channels=channels, hosts=hosts)
     return fab, coll
+
+
+def _flow_estimate(collective: str, n: int, channels: int) -> int:
+    """(Sub)flows the models materialise for ``n`` ranks (an upper estimate, before building anything)."""
+    n = max(int(n), 0)
+    if collective.startswith("all-to-all"):
+        return n * max(n - 1, 0)
+    if collective in ("ring", "reduce-scatter", "all-gather"):
+        return n * max(int(channels), 1)
+    return 2 * n * max(n.bit_length(), 1)  # tree, recursive doubling / halving-doubling
 
 
 def analyze(fabric: Fabric, coll: Collective, *, seeds: int = 100, seed: int = 0, qps: int = 1,

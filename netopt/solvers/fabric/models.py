@@ -417,6 +417,8 @@ def ecmp_exact(fabric: Fabric, coll: Collective, qps: int = 1, traffic=None) -> 
             F *= np.where(idx >= 0, f[np.clip(idx, 0, None)], 0.0)
         return grid, F
 
+    if not xs:  # no traffic between leaves (e.g. a single leaf): no switch link is loaded
+        xs, Fs, xs_up, Fs_up = [np.zeros(1)], [np.ones(1)], [np.zeros(1)], [np.ones(1)]
     x, F = combine(xs, Fs)
     xu, Fu = combine(xs_up, Fs_up)
     info = _summarise_cdf(x, F)

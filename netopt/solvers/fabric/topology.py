@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..._limits import check_dense
 from .errors import FabricInputError
 
 __all__ = ["Fabric", "leaf_spine", "fat_tree", "GBIT"]
@@ -229,6 +230,12 @@ class Fabric:
         return f"fat-tree k={self.k} ({self.n_hosts} hosts, {self.n_leaves} edge switches)"
 
 
+def _check_links(n_links: int) -> None:
+    """Refuse a fabric whose link arrays (src, dst: int64, capacity: float64, tier: int8; with the
+    temporaries of their construction and of the models) would not fit in memory."""
+    check_dense("link table", (n_links,), itemsize=25, copies=4, where="fabric")
+
+
 def _check_int(name: str, v, minimum: int = 1) -> int:
     try:
         iv = int(v)
@@ -284,6 +291,7 @@ def leaf_spine(leaves: int, spines: int, hosts_per_leaf: int, *, host_gbps: floa
     else:
         u = _check_speed("uplink_gbps", uplink_gbps)
     N = L * H
+    _check_links(2 * N + 2 * L * S)
     hosts = np.arange(N, dtype=np.int64)
     leaf_node = N + hosts // H
     a = np.repeat(np.arange(L, dtype=np.int64), S)
@@ -326,6 +334,7 @@ def fat_tree(k: int, *, host_gbps: float = 400.0, link_gbps: float | None = None
     E = k * half
     A = k * half
     N = E * half
+    _check_links(2 * N + 2 * E * half + 2 * A * half)
     hosts = np.arange(N, dtype=np.int64)
     edge_node = N + hosts // half
     agg0 = N + E
