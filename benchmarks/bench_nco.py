@@ -68,7 +68,7 @@ def main(argv=None) -> int:
     import torch
 
     from netopt.solvers import get_solver
-    from netopt.solvers.nco import load
+    from netopt.solvers.nco import load, warm_started
     from netopt.solvers.nco.generate import sample_instance
     from netopt.solvers.nco.policy import construct
     from netopt.solvers.vrp.hgs import warm_up
@@ -108,8 +108,8 @@ def main(argv=None) -> int:
                        "sampled": sampled, "sampled_s": s_s, "device": args.device}
                 if not args.policy_only:
                     plain = get_solver("hgs").solve(inst, time_limit=args.ref_time, seed=seed)
-                    nco = get_solver("hgs").solve(inst, time_limit=max(cps), seed=seed, init="nco",
-                                                  nco_model=args.model, nco_device=args.device)
+                    nco = warm_started("hgs", inst, time_limit=max(cps), seed=seed,
+                                       nco={"model": args.model or "", "device": args.device})
                     rec.update(ref=plain.objective, nco_s=nco.extra.get("nco_s"),
                                hgs={c: best_at(plain.history, c) for c in cps},
                                hgs_nco={c: best_at(nco.history, c) for c in cps})

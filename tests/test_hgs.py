@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import naive
+from netopt.exceptions import NetoptWarning, SolutionFormatError
 from netopt.model import RoutingInstance, RoutingSolution
 from netopt.solvers import get_solver
 from netopt.solvers.vrp import _kernels as K
@@ -288,8 +289,7 @@ def test_tsp_single_vehicle():
     assert inst.problem == "tsp"
     res, routes = solve(inst, max_iterations=40)
     assert len(routes) == 1
-    # optimal by Held-Karp on this size? compare with a brute-force-free bound: 2-opt optimal tour
-    # must be no worse than a nearest-neighbour tour
+    # the search must beat the nearest-neighbour tour (the optimum is checked by brute force below)
     tour, left = [0], set(range(1, n + 1))
     while left:
         nxt = min(left, key=lambda j: (d[tour[-1], j], j))
@@ -321,12 +321,45 @@ def test_fixed_fleet_respected():
     assert len(routes) <= 4
 
 
-def test_warm_start_never_worse():
+def test_search_improves_a_poor_warm_start():
+    """A warm start of one route per customer is the first incumbent; the search must then improve it."""
     inst = make_instance(6, n=20, cap=15)
-    first, routes = solve(inst, max_iterations=30)
-    init = RoutingSolution(inst, routes)
-    again, _ = solve(inst, initial=init, max_iterations=5, seed=3)
-    assert again.objective <= first.objective
+    poor = RoutingSolution(inst, [[i] for i in range(1, 21)])
+    res, _ = solve(inst, initial=poor, max_iterations=30, seed=3)
+    assert res.history[0][1] == pytest.approx(poor.cost)
+    assert res.objective < 0.8 * poor.cost
+
+
+def test_warm_start_is_repaired_or_refused():
+    """Repeated customers are dropped, missing ones inserted (with a warning); an id outside 1..n is refused."""
+    inst = make_instance(6, n=20, cap=15)
+    with pytest.warns(NetoptWarning, match="dropped 1 repeated visit.*inserted 2 missing customers"):
+        res, routes = solve(inst, initial=[[list(range(1, 10)), [9, *range(10, 19)]]], max_iterations=5)
+    assert sorted(v for r in routes for v in r) == list(range(1, 21))
+    for bad in ([[0, 1, 2]], [[1, 2, 21]], [[1, 2.5]], [[True]]):
+        with pytest.raises(SolutionFormatError, match="is not a customer index"):
+            solve(inst, initial=[bad])
+
+
+def test_one_solver_object_runs_two_searches_at_once():
+    """Run state lives in a run object, not on the solver: two threads sharing one HGS get the
+    results of two separate sequential runs."""
+    import threading
+
+    a, b = make_instance(7, n=25, cap=30), make_instance(8, n=30, cap=40)
+    hgs_solver = get_solver("hgs")
+    expected = [hgs_solver.solve(i, time_limit=60, seed=1, max_iterations=40).objective for i in (a, b)]
+    got = [None, None]
+
+    def run(k, inst):
+        got[k] = hgs_solver.solve(inst, time_limit=60, seed=1, max_iterations=40).objective
+
+    threads = [threading.Thread(target=run, args=(k, i)) for k, i in enumerate((a, b))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == expected
 
 
 def test_registered_with_params():

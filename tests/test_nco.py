@@ -3,17 +3,18 @@ decoder against a one-rollout Python twin, training, checkpoints, the `nco` solv
 and the CLI. A tiny untrained or briefly trained policy is enough: quality lives in benchmarks/."""
 
 import math
+import time
 
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from netopt.model import RoutingInstance, RoutingSolution
-from netopt.solvers.nco import unsupported
+from netopt.solvers.nco import unsupported, warm_started
 from netopt.solvers.nco.generate import batch_features, sample_instance, uniform_capacity
 from netopt.validate import check_routes
 
-torch = pytest.importorskip("torch")
+import torch  # noqa: E402  (the gnn extra: installed by `make test`)
 
 from netopt.cli import app  # noqa: E402
 from netopt.solvers.nco import policy as P  # noqa: E402
@@ -215,10 +216,26 @@ def test_nco_solver_and_hgs_init(policy_file):
     res = get_solver("nco").solve(inst, time_limit=30, seed=0, model=str(policy_file), samples=16, polish=3)
     assert res.feasible and res.extra["constructed"] >= 16
     assert res.objective <= res.extra["policy_best"] + 1e-9  # polishing never makes it worse
-    r1 = get_solver("hgs").solve(inst, time_limit=30, seed=0, max_iterations=60, init="nco", nco_model=str(policy_file))
-    r2 = get_solver("hgs").solve(inst, time_limit=30, seed=0, max_iterations=60, init="nco", nco_model=str(policy_file))
+    r1 = warm_started("hgs", inst, time_limit=30, seed=0, max_iterations=60, nco={"model": str(policy_file)})
+    r2 = warm_started("hgs", inst, time_limit=30, seed=0, max_iterations=60, nco={"model": str(policy_file)})
     assert r1.feasible and r1.objective == r2.objective and r1.extra["nco_s"] > 0
     assert r1.history[0][1] <= r1.extra["nco_best"] + 1e-9  # the policy's best is the first incumbent
+    assert r1.params["init"] == "nco" and r1.params["nco_pomo"] == 16 and r1.solver == "hgs"
+    # the policy's solutions seed any solver that takes warm starts, OR-Tools included
+    r3 = warm_started("ortools", inst, time_limit=3, seed=0, nco={"model": str(policy_file), "share": 0.6})
+    assert r3.feasible and r3.history[0][1] <= r3.extra["nco_best"] + 1e-9
+
+
+def test_policy_time_is_bounded_by_its_share_of_the_time_limit(policy_file):
+    """The rollouts stop at their deadline (what finished is kept); the whole solve ends near the limit."""
+    inst = sample_instance(60, "x", seed=4)
+    net = P.cached_policy(policy_file, "cpu")
+    t = time.perf_counter()
+    assert P.construct(net, inst, pomo=60, augment=8, samples=64, seed=0, deadline=t) == []
+    res = warm_started("hgs", inst, time_limit=0.6, seed=0, nco={"model": str(policy_file), "augment": 8, "share": 0.1})
+    assert res.extra["nco_s"] <= 0.06 + 0.05 and res.runtime_s <= 0.6 + 0.5
+    res = get_solver("nco").solve(inst, time_limit=0.6, seed=0, model=str(policy_file), augment=8, samples=256)
+    assert res.runtime_s <= 0.6 + 0.5 and res.extra["construct_s"] <= 0.7 * 0.6 + 0.05
 
 
 def test_prepare_loads_the_shipped_policy_of_the_instances_problem(monkeypatch):
@@ -228,10 +245,12 @@ def test_prepare_loads_the_shipped_policy_of_the_instances_problem(monkeypatch):
     for problem in ("tsp", "cvrp"):
         monkeypatch.setattr(P, "_CACHE", {})
         inst = sample_instance(6, problem=problem, seed=0)
-        for name, params in (("nco", {"device": "cpu"}), ("hgs", {"init": "nco", "nco_device": "cpu"})):
-            solver = get_solver(name)
-            solver.prepare(solver.resolve_params(params), inst)
-            assert [k[0] for k in P._CACHE] == [str(nco.default_model(problem))]
+        solver = get_solver("nco")
+        solver.prepare(solver.resolve_params({"device": "cpu"}), inst)
+        assert [k[0] for k in P._CACHE] == [str(nco.default_model(problem))]
+        monkeypatch.setattr(P, "_CACHE", {})
+        warm_started("hgs", inst, time_limit=5, max_iterations=1, nco={"device": "cpu"})
+        assert [k[0] for k in P._CACHE] == [str(nco.default_model(problem))]
 
 
 def test_nco_refuses_time_windows(small_vrptw, policy_file):
@@ -240,8 +259,8 @@ def test_nco_refuses_time_windows(small_vrptw, policy_file):
     assert "time windows" in unsupported(small_vrptw)
     with pytest.raises(UnsupportedInstanceError, match="time windows"):
         get_solver("nco").solve(small_vrptw, time_limit=5, model=str(policy_file))
-    with pytest.raises(UnsupportedInstanceError, match="init=nco"):
-        get_solver("hgs").solve(small_vrptw, time_limit=5, init="nco", nco_model=str(policy_file))
+    with pytest.raises(UnsupportedInstanceError, match="--init nco"):
+        warm_started("hgs", small_vrptw, time_limit=5, nco={"model": str(policy_file)})
 
 
 # ------------------------------------------------------------------------------ CLI
@@ -264,8 +283,12 @@ def test_cli_train_info_and_solve(tmp_path, cvrp_file, policy_file):
 
 
 def test_cli_errors(tmp_path, cvrp_file):
-    r = runner.invoke(app, ["solve", str(cvrp_file), "--solver", "ortools", "--init", "nco"])
-    assert r.exit_code != 0 and "--init applies" in r.output
+    r = runner.invoke(app, ["solve", str(cvrp_file), "--solver", "nco", "--init", "nco"])
+    assert r.exit_code == 2 and "--solver nco is the policy alone" in r.output
+    r = runner.invoke(app, ["solve", str(cvrp_file), "--init", "nco", "-p", "nco.augment=9"])
+    assert r.exit_code == 2 and "augment: 9 is out of range" in r.output
+    r = runner.invoke(app, ["solve", str(cvrp_file), "-p", "nco.pomo=9"])
+    assert r.exit_code == 2 and "go with --init nco" in r.output
     r = runner.invoke(app, ["solve", str(cvrp_file), "--init", "nco", "--model", str(tmp_path / "none.pt")])
     assert r.exit_code != 0 and "no such policy checkpoint" in r.output
     r = runner.invoke(app, ["solve", str(cvrp_file), "--init", "greedy"])

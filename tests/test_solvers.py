@@ -1,6 +1,7 @@
 """Registry errors, parameters, and one invariant check run over every registered solver."""
 
 import itertools
+import json
 
 import numpy as np
 import pytest
@@ -34,9 +35,63 @@ def test_parameters_are_checked(line_cvrp):
         s.solve(line_cvrp, time_limit=1, speed=3)
     with pytest.raises(SolverParameterError, match="not one of"):
         s.solve(line_cvrp, time_limit=1, metaheuristic="MAGIC")
-    with pytest.raises(SolverParameterError, match="expected int"):
+    with pytest.raises(SolverParameterError, match="expected an integer"):
         s.resolve_params({"vehicles": "many"})
     assert Param(bool, False, "").convert("s", "flag", "yes") is True
+
+
+@pytest.mark.parametrize("solver,given,message", [
+    ("ortools", {"vehicles": -1}, r"vehicles: -1 is out of range \(valid: integer >= 1 or 0\)"),
+    ("hgs", {"population_size": 0}, r"population_size: 0 is out of range \(valid: integer >= 2\)"),
+    ("hgs", {"population_size": "-5"}, "population_size: -5 is out of range"),
+    ("hgs", {"target_feasible": 5}, r"target_feasible: 5.0 is out of range \(valid: 0 <= number <= 1\)"),
+    ("hgs", {"repair_probability": "nan"}, "not a finite number"),
+    ("hgs", {"granular": 2.5}, "expected an integer"),
+    ("hgs", {"nb_elite": 30}, "nb_elite must be at most population_size"),
+    ("hgs", {"swap_star": "maybe"}, "expected true/false"),
+    ("hgs", {"init": "nco"}, "unknown parameter 'init'"),
+    ("nco", {"augment": 9}, r"augment: 9 is out of range \(valid: 1 <= integer <= 8\)"),
+    ("tsp-heatmap", {"temperature": 0}, r"temperature: 0.0 is out of range \(valid: number > 0\)"),
+    ("tsp-heatmap", {"heatmap": "magic"}, "valid: knn, softdist, policy, or a Heatmap"),
+])
+def test_parameter_ranges_are_checked_before_any_work(line_cvrp, solver, given, message):
+    """Out-of-range values fail in resolve_params and in solve, before a kernel is compiled or a model loaded."""
+    s = get_solver(solver)
+    with pytest.raises(SolverParameterError, match=message):
+        s.resolve_params(given)
+    with pytest.raises(SolverParameterError, match=message):
+        s.solve(line_cvrp, time_limit=1, **given)
+
+
+@pytest.mark.parametrize("name", sorted(available_solvers()))
+def test_every_parameter_declares_its_range(name):
+    """Every solver's numbers have a range and the defaults pass their own checks (resolve() of no input)."""
+    space = available_solvers()[name].params
+    assert space.owner == f"solver {name}"
+    for key, p in space.items():
+        if p.type in (int, float):
+            assert p.low is not None or p.high is not None or p.choices, f"{name}.{key} has no range"
+    assert dict(space.resolve()) == {k: p.default for k, p in space.items()}
+
+
+def test_params_are_frozen_and_reported_as_json(line_cvrp):
+    p = get_solver("hgs").resolve_params({"population_size": "30"})
+    assert p.population_size == 30 and p["nb_elite"] == 4
+    with pytest.raises(AttributeError, match="frozen"):
+        p.population_size = 3
+    res = get_solver("hgs").solve(line_cvrp, time_limit=5, max_iterations=5, population_size=30)
+    assert res.params["population_size"] == 30 and json.loads(res.to_json())["params"]["nb_elite"] == 4
+
+
+@pytest.mark.parametrize("kw,message", [
+    ({"time_limit": 0}, "time limit must be positive"),
+    ({"time_limit": float("inf")}, "finite seconds"),
+    ({"seed": -1}, "seed must be an integer"),
+    ({"max_iterations": 0}, "max iterations must be an integer >= 1"),
+])
+def test_limits_and_seed_are_checked(line_cvrp, kw, message):
+    with pytest.raises(SolverParameterError, match=message):
+        get_solver("hgs").solve(line_cvrp, **{"time_limit": 1, **kw})
 
 
 def test_infeasible_instance_is_refused_before_solving(line_cvrp):

@@ -18,7 +18,7 @@ from netopt.model import RoutingInstance, RoutingSolution
 from netopt.solvers import get_solver
 from netopt.solvers.nco import _kernels as K
 from netopt.solvers.nco.heatmap import (
-    check_heatmap, heatmap_from_dense, knn_candidates, knn_heatmap, softdist_heatmap,
+    Heatmap, check_heatmap, heatmap_from_dense, knn_candidates, knn_heatmap, softdist_heatmap,
 )
 from netopt.solvers.nco.tsp import distance_source, warm_up
 from netopt.validate import check_routes
@@ -327,12 +327,13 @@ def test_custom_heatmap_from_python():
     inst = tsp_instance(points(60, 7))
     cand, _ = knn_candidates(inst.coordinates, 5)
     res = solve(inst, max_iterations=500, heatmap=(cand, np.ones(cand.shape)))
-    assert res.params["heatmap"] == "custom"
+    assert res.params["heatmap"] == "Heatmap"  # a typed object, recorded by its type in the Result JSON
     json.dumps(res.to_dict())
-    with pytest.raises(SolverParameterError, match="heatmap=custom takes arrays"):
-        get_solver("tsp-heatmap").solve(inst, time_limit=1, heatmap="custom")
-    with pytest.raises(SolverParameterError, match="not one of"):
-        get_solver("tsp-heatmap").solve(inst, time_limit=1, heatmap="learned")
+    same = solve(inst, max_iterations=500, heatmap=Heatmap(cand, np.ones(cand.shape)))
+    assert same.solution["routes"] == res.solution["routes"]
+    for bad in ("custom", "learned", 3):
+        with pytest.raises(SolverParameterError, match="valid: knn, softdist, policy, or a Heatmap"):
+            get_solver("tsp-heatmap").solve(inst, time_limit=1, heatmap=bad)
     with pytest.raises(SolverParameterError, match="outside 0..59"):
         get_solver("tsp-heatmap").solve(inst, time_limit=1, heatmap=(cand + 100, np.ones(cand.shape)))
 

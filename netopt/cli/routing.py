@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from .. import DEFAULT_SOLVER
+from ..solvers.registry import DEFAULT_SOLVER
 from ..exceptions import InvalidSolutionError, NetoptError, SolutionFormatError, SolverParameterError
 from ..io import check_writable, format_sol, format_vrplib, instance_to_json, load_instance, read_routes, write_atomic
 from ..model import Result, RoutingSolution
@@ -59,8 +59,9 @@ def _progress_fn(progress: Progress, task, time_limit: float):
 
 
 def run_solver(instance, solver_name: str, time_limit: float, seed: int, params: dict, initial=None,
-               max_iterations: int | None = None, quiet: bool = False) -> Result:
-    """Solve with a Rich progress bar on stderr (time elapsed against the limit, best objective)."""
+               max_iterations: int | None = None, quiet: bool = False, nco: dict | None = None) -> Result:
+    """Solve with a Rich progress bar on stderr (time elapsed against the limit, best objective);
+    with ``nco`` (the policy's parameters) the learned policy's solutions seed the solver."""
     solver = get_solver(solver_name)
     quiet = quiet or not err.is_terminal  # no progress bar (nor the blank line it leaves) without a terminal
     with err.status("preparing the solver (first run: compiling Numba kernels, cached afterwards) ...") if not quiet else _null():
@@ -75,8 +76,15 @@ def run_solver(instance, solver_name: str, time_limit: float, seed: int, params:
         disable=quiet,
     ) as progress:
         task = progress.add_task("solve", total=time_limit, best="-", it=0)
-        res = solver.solve(instance, time_limit=time_limit, seed=seed, max_iterations=max_iterations,
-                           initial=initial, progress=_progress_fn(progress, task, time_limit), **params)
+        if nco is not None:
+            from ..solvers.nco import warm_started
+
+            res = warm_started(solver, instance, time_limit=time_limit, seed=seed, nco=nco, initial=initial,
+                               max_iterations=max_iterations, progress=_progress_fn(progress, task, time_limit),
+                               **params)
+        else:
+            res = solver.solve(instance, time_limit=time_limit, seed=seed, max_iterations=max_iterations,
+                               initial=initial, progress=_progress_fn(progress, task, time_limit), **params)
     res.extra["compile_s"] = round(max(prepared_s, res.extra.get("compile_s", 0.0)), 4)
     return res
 
@@ -115,7 +123,7 @@ def register(app: typer.Typer) -> None:
         max_iterations: Annotated[Optional[int], typer.Option("--max-iterations", min=1, help="Stop after this many solver iterations (count, optional).")] = None,
         param: ParamOpt = None,
         initial: Annotated[Optional[Path], typer.Option("--initial", help="Warm start from routes (route JSON, Result JSON or .sol).")] = None,
-        init: Annotated[Optional[str], typer.Option("--init", help="hgs only: first population from `random` giant tours or the learned `nco` policy's solutions (its time counts against --time-limit).")] = None,
+        init: Annotated[Optional[str], typer.Option("--init", help="Warm start: `random` (the solver's own start) or `nco`: the learned policy's best solutions seed the solver; the policy gets at most 20 % of --time-limit, which its time counts against (tune it with -p nco.pomo=, nco.augment=, nco.samples=, nco.share=, nco.seeds=).")] = None,
         model: Annotated[Optional[Path], typer.Option("--model", help="Policy checkpoint for --init nco or --solver nco (default: the shipped one; `netopt nco train`).")] = None,
         out_path: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the routes here: .json (route JSON, file node ids), .sol or .png (plot).")] = None,
         result_path: Annotated[Optional[Path], typer.Option("--result", help="Write the full Result JSON here.")] = None,
@@ -130,19 +138,31 @@ def register(app: typer.Typer) -> None:
             check_writable(result_path, (".json",))
         inst = load_instance(instance, rounding=rounding.value)
         params = _parse_params(param)
-        if init is not None or model is not None:
-            if solver not in ("hgs", "nco") or (init is not None and solver != "hgs"):
-                raise SolverParameterError(f"--init applies to --solver hgs and --model to hgs or nco, not {solver}")
-            if init is not None:
-                params["init"] = init
-            if model is not None:  # a missing file is reported when the solver loads it, before the clock
-                params["nco_model" if solver == "hgs" else "model"] = str(model)
+        nco = {k[4:]: params.pop(k) for k in list(params) if k.startswith("nco.")}
+        if init not in (None, "random", "nco"):
+            raise SolverParameterError(f"--init {init!r} is not one of random, nco")
+        init = None if init == "random" else init
+        if init is not None and solver == "nco":
+            raise SolverParameterError("--init nco seeds another solver with the policy's solutions; --solver nco is the policy alone")
+        if nco and init is None:
+            raise SolverParameterError(f"--param nco.{next(iter(nco))}: nco.* parameters go with --init nco")
+        if model is not None:  # a missing file is reported when the policy loads, before the clock
+            if solver == "nco":
+                params["model"] = str(model)
+            elif init == "nco":
+                nco["model"] = str(model)
+            else:
+                raise SolverParameterError(f"--model goes with --solver nco or --init nco, not --solver {solver}")
         get_solver(solver).resolve_params(params)  # fail on bad names/params before loading anything else
+        if init is not None:
+            from ..solvers.nco import WARM_START_PARAMS
+
+            WARM_START_PARAMS.resolve(nco)
         try:
             start = read_routes(initial, inst)[0] if initial else None
         except InvalidSolutionError as e:  # a warm start is input: bad ids are exit 2 here, exit 1 in validate
             raise SolutionFormatError(f"--initial {e}") from None
-        res = run_solver(inst, solver, time_limit, seed, params, start, max_iterations, quiet)
+        res = run_solver(inst, solver, time_limit, seed, params, start, max_iterations, quiet, nco=nco if init else None)
         if res.solution is not None and out_path is not None:
             sol = RoutingSolution.from_node_ids(inst, [r["visits"] for r in res.solution["routes"]])
             _write_routes(out_path, sol, None)
@@ -265,14 +285,18 @@ def register(app: typer.Typer) -> None:
         items = []
         for name, cls in available_solvers().items():
             items.append({"name": name, "problem": cls.problem, "description": cls.description,
-                          "params": {k: {"type": p.type.__name__, "default": p.default, "help": p.help,
-                                         "choices": list(p.choices) if p.choices else None}
-                                     for k, p in cls.params.items()}})
+                          "params": cls.params.describe()})
+        from ..solvers.nco import WARM_START_PARAMS
+
+        items.append({"name": "--init nco", "problem": "routing",
+                      "description": "the learned policy's solutions seed the chosen solver (-p nco.KEY=VALUE)",
+                      "params": WARM_START_PARAMS.describe()})
         if as_json:
             print_json(items)
             return
         rows = [[i["name"], i["problem"], i["description"],
-                 "\n".join(f"{k}={v['default']}: {v['help']}" for k, v in i["params"].items())] for i in items]
+                 "\n".join(f"{k}={v['default']}: {v['help']} [{v['valid']}]" for k, v in i["params"].items())]
+                for i in items]
         out().print(table(None, ["name", "problem", "description", "params (default)"], rows))
 
     @app.command()

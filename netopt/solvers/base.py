@@ -1,12 +1,14 @@
 """Solver protocol, declared parameters, and the search state every solver reports into.
 
-A solver is a class with ``name``, ``problem``, ``description``, declared ``params`` and
+A solver is a class with ``name``, ``problem``, ``description``, declared ``params`` (a
+:class:`~netopt.params.ParamSpace`: types, defaults, ranges) and
 
 * ``supports(instance) -> str``: empty when it can solve ``instance``, else the reason;
-* ``_solve(instance, state, initial, **params)``: search, calling ``state.improve`` on each
-  new best solution and stopping when ``state.should_stop()``.
+* ``_solve(instance, state, *, seed, initial, params)``: search, calling ``state.improve`` on each
+  new best solution and stopping when ``state.should_stop()``. All run state lives in locals or a
+  run object, never on the solver, so one solver object can run several searches at once.
 
-:meth:`Solver.solve` wraps that with parameter validation, the feasibility pre-check,
+:meth:`Solver.solve` wraps that with parameter and warm-start validation, the feasibility pre-check,
 Ctrl-C handling (the first Ctrl-C stops the search and returns the best solution so far)
 and the independent validation of the final routes, so every solver's ``Result`` is
 built the same way.
@@ -14,46 +16,32 @@ built the same way.
 
 from __future__ import annotations
 
+import math
 import signal
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Sequence
 
 from ..exceptions import SolverParameterError, UnsupportedInstanceError
 from ..model import Result, RoutingInstance, RoutingSolution
-
-
-@dataclass(frozen=True)
-class Param:
-    """A declared solver parameter; ``choices`` restricts its values."""
-
-    type: type
-    default: Any
-    help: str
-    choices: tuple | None = None
-
-    def convert(self, solver: str, name: str, value: Any) -> Any:
-        if self.type is bool and isinstance(value, str):
-            low = value.strip().lower()
-            if low not in ("1", "0", "true", "false", "yes", "no"):
-                raise SolverParameterError(f"solver {solver}: parameter {name}: expected true/false, got {value!r}")
-            value = low in ("1", "true", "yes")
-        try:
-            value = self.type(value)
-        except (TypeError, ValueError):
-            raise SolverParameterError(
-                f"solver {solver}: parameter {name}: expected {self.type.__name__}, got {value!r}"
-            ) from None
-        if self.choices and value not in self.choices:
-            raise SolverParameterError(
-                f"solver {solver}: parameter {name}: {value!r} is not one of {', '.join(map(str, self.choices))}"
-            )
-        return value
+from ..params import Param, Params, ParamSpace
+from ..validate import check_routes
+from .warm_start import warm_start_routes
 
 
 ProgressFn = Callable[["SearchState"], None]
+
+
+def check_limits(time_limit: float, max_iterations: int | None = None, seed: int = 0) -> None:
+    """Time limit (positive, finite seconds), iteration cap (>= 1) and seed (0 <= seed < 2**63) or a clear error."""
+    if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or not 0 < time_limit < math.inf:
+        raise SolverParameterError(f"time limit must be positive, finite seconds, got {time_limit!r}")
+    if max_iterations is not None and (isinstance(max_iterations, bool) or not isinstance(max_iterations, int)
+                                       or max_iterations < 1):
+        raise SolverParameterError(f"max iterations must be an integer >= 1, got {max_iterations!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
+        raise SolverParameterError(f"seed must be an integer in 0..2^63-1, got {seed!r}")
 
 
 class SearchState:
@@ -63,13 +51,15 @@ class SearchState:
     is True past the time limit, past ``max_iterations`` or after Ctrl-C.
     """
 
-    def __init__(self, time_limit: float, max_iterations: int | None = None, progress: ProgressFn | None = None):
-        if not time_limit > 0:
-            raise SolverParameterError(f"time limit must be positive seconds, got {time_limit!r}")
+    def __init__(self, time_limit: float, max_iterations: int | None = None, progress: ProgressFn | None = None,
+                 start: float | None = None):
+        check_limits(time_limit, max_iterations)
         self.time_limit = float(time_limit)
         self.max_iterations = max_iterations
         self.progress = progress
-        self.start = time.perf_counter()
+        #: ``time.perf_counter()`` when the clock started (earlier than now when work before the
+        #: search, e.g. a learned warm start, counts against the time limit)
+        self.start = time.perf_counter() if start is None else float(start)
         self.iterations = 0
         self.best_cost: float | None = None
         self.best_routes: list[list[int]] | None = None
@@ -136,24 +126,16 @@ class Solver:
     name: ClassVar[str] = ""
     problem: ClassVar[str] = "routing"
     description: ClassVar[str] = ""
-    params: ClassVar[dict[str, Param]] = {}
-    #: True when the solver can prove optimality (then ``status`` may be ``optimal``)
-    exact: ClassVar[bool] = False
+    params: ClassVar[ParamSpace] = ParamSpace("solver", {})
 
     def supports(self, instance: RoutingInstance) -> str:
         """Empty string when ``instance`` can be solved, else a one-line reason."""
         return ""
 
-    def resolve_params(self, given: dict[str, Any]) -> dict[str, Any]:
-        """Defaults merged with ``given`` (strings are converted); unknown names fail loudly."""
-        unknown = sorted(set(given) - set(self.params))
-        if unknown:
-            valid = ", ".join(sorted(self.params)) or "none"
-            raise SolverParameterError(f"solver {self.name}: unknown parameter {unknown[0]!r} (valid: {valid})")
-        out = {k: p.default for k, p in self.params.items()}
-        for k, v in given.items():
-            out[k] = self.params[k].convert(self.name, k, v)
-        return out
+    def resolve_params(self, given: dict[str, Any] | None = None) -> Params:
+        """Defaults merged with ``given``, converted and range-checked (:class:`~netopt.params.ParamSpace`);
+        unknown names and out-of-range values fail loudly, before any work."""
+        return self.params.resolve(given)
 
     def solve(
         self,
@@ -162,36 +144,51 @@ class Solver:
         time_limit: float = 10.0,
         seed: int = 0,
         max_iterations: int | None = None,
-        initial: RoutingSolution | None = None,
+        initial: RoutingSolution | Sequence[RoutingSolution] | None = None,
         progress: ProgressFn | None = None,
+        clock_start: float | None = None,
         **params: Any,
     ) -> Result:
         """Solve ``instance`` within ``time_limit`` seconds; same seed, same result.
 
+        ``params`` are this solver's declared parameters (:attr:`params`), checked before any work.
+        ``initial`` is one warm-start solution or several (e.g. a learned policy's): each is checked
+        against the instance, repaired where it repeats or misses customers (with a
+        :class:`~netopt.exceptions.NetoptWarning`), and seeds the search. ``clock_start`` (a
+        ``time.perf_counter()`` value) starts the clock earlier, when work done before the call
+        counts against ``time_limit``; call :meth:`prepare` before that work then.
+
         The returned routes went through :func:`netopt.validate.check_routes`; an
         infeasible outcome has ``objective=None`` and the violations in ``message``.
         """
+        check_limits(time_limit, max_iterations, seed)
+        resolved = self.resolve_params(params)
         why = self.supports(instance)
         if why:
             raise UnsupportedInstanceError(f"solver {self.name} cannot solve {instance.name}: {why}")
-        resolved = self.resolve_params(params)
         instance.check_feasible()
+        starts = warm_start_routes(instance, initial)
         compile_s = self.prepare(resolved, instance)  # JIT compilation / model loading is not charged to the time limit
-        state = SearchState(time_limit, max_iterations, progress)
-        if initial is not None and initial.is_feasible:
-            state.improve(initial.cost, initial.routes)
+        state = SearchState(time_limit, max_iterations, progress, start=clock_start)
+        for routes in starts:
+            rep = check_routes(instance, routes)
+            if rep.feasible:
+                state.improve(rep.cost, routes)
         with interrupt_guard(state):
-            extra = self._solve(instance, state, seed=seed, initial=initial, **resolved) or {}
+            extra = self._solve(instance, state, seed=seed, initial=starts, params=resolved) or {}
         extra["compile_s"] = round(compile_s, 4)
-        return self._result(instance, state, resolved, seed, extra)
+        return self._result(instance, state, resolved.to_json(), seed, extra)
 
-    def prepare(self, params: dict[str, Any] | None = None, instance: RoutingInstance | None = None) -> float:
+    def prepare(self, params: Params | None = None, instance: RoutingInstance | None = None) -> float:
         """One-off set-up before the clock starts (compiling Numba kernels, loading a model for the
         resolved ``params`` and, where it matters, the kind of ``instance``); returns seconds spent.
         Repeated calls are cheap."""
         return 0.0
 
-    def _solve(self, instance, state: SearchState, *, seed: int, initial, **params) -> dict | None:
+    def _solve(self, instance: RoutingInstance, state: SearchState, *, seed: int,
+               initial: list[list[list[int]]], params: Params) -> dict | None:
+        """Search, calling ``state.improve`` on each new best; ``initial`` holds checked warm starts
+        (routes of customer indices); returns extra facts for ``Result.extra``."""
         raise NotImplementedError
 
     def _result(self, instance, state: SearchState, params: dict, seed: int, extra: dict) -> Result:

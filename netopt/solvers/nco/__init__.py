@@ -11,7 +11,29 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ...params import Param, ParamSpace
+
 CHECKPOINTS = Path(__file__).parent / "checkpoints"
+
+#: the policy's rollout parameters, shared by the ``nco`` solver and :func:`warm_started`
+ROLLOUT_PARAMS = {
+    "pomo": Param(int, 100, "greedy rollouts, each from a different first customer (count; at most n)", low=1),
+    "augment": Param(int, 1, "greedy rollouts run on this many of the 8 symmetric copies of the coordinates "
+                     "(8 = POMO's augmentation: 1.5-2 % shorter constructions for 5-8x the policy time on CPU)",
+                     low=1, high=8),
+    "samples": Param(int, 64, "sampled rollouts besides the greedy multi-start (count)", low=0),
+    "model": Param(str, "", "policy checkpoint (empty = the shipped one for the problem)"),
+    "device": Param(str, "auto", "torch device: auto (CUDA when present), cpu, cuda", choices=("auto", "cpu", "cuda")),
+}
+
+#: the policy's warm start for another solver (:func:`warm_started`; the CLI's ``--init nco``)
+WARM_START_PARAMS = ParamSpace("--init nco", {
+    **ROLLOUT_PARAMS,
+    "pomo": Param(int, 16, "greedy rollouts, each from a different first customer (count; at most n)", low=1),
+    "samples": Param(int, 0, "sampled rollouts besides the greedy multi-start (count)", low=0),
+    "share": Param(float, 0.2, "largest share of the time limit the policy may take", low=0, high=1, low_open=True),
+    "seeds": Param(int, 25, "best distinct policy solutions handed to the solver (count)", low=1),
+})
 
 
 def default_model(problem: str = "cvrp") -> Path:
@@ -26,8 +48,8 @@ def policy_problem(instance=None) -> str:
 
 
 def _resolve(model: str | Path | None, problem: str, device: str):
+    from ..._torch import require_torch
     from ...exceptions import NetoptError
-    from ...gnn import require_torch
 
     torch = require_torch()
     path = Path(model) if model else default_model(problem)
@@ -47,9 +69,11 @@ def load(model: str | Path | None = None, problem: str = "cvrp", device: str = "
 
 
 def policy_solutions(instance, *, model: str | Path | None = None, samples: int = 32, pomo: int = 100,
-                     augment: int = 1, seed: int = 0, device: str = "auto") -> list[tuple[float, list[list[int]]]]:
+                     augment: int = 1, seed: int = 0, device: str = "auto",
+                     deadline: float | None = None) -> list[tuple[float, list[list[int]]]]:
     """Distinct policy solutions of ``instance`` (greedy multi-start on ``augment`` symmetric copies +
-    ``samples`` sampled), cheapest first, as ``(cost, routes)``; see :func:`netopt.solvers.nco.policy.construct`."""
+    ``samples`` sampled), cheapest first, as ``(cost, routes)``; rollouts unfinished at ``deadline``
+    (a ``time.perf_counter()`` value) are dropped. See :func:`netopt.solvers.nco.policy.construct`."""
     from .policy import cached_policy, construct
 
     problem = policy_problem(instance)
@@ -59,7 +83,8 @@ def policy_solutions(instance, *, model: str | Path | None = None, samples: int 
         from ...exceptions import NetoptError
 
         raise NetoptError(f"{path}: a {net.problem} policy cannot construct {instance.problem} solutions")
-    return construct(net, instance, pomo=pomo, samples=samples, seed=seed, augment=augment, device=device)
+    return construct(net, instance, pomo=pomo, samples=samples, seed=seed, augment=augment, device=device,
+                     deadline=deadline)
 
 
 def unsupported(instance) -> str:
@@ -69,3 +94,43 @@ def unsupported(instance) -> str:
     if instance.problem not in ("cvrp", "tsp"):
         return f"the NCO policy builds CVRP and TSP solutions only, not {instance.problem}"
     return ""
+
+
+def warm_started(solver, instance, *, time_limit: float, seed: int = 0, nco: dict | None = None, initial=None,
+                 max_iterations: int | None = None, progress=None, **params):
+    """Solve ``instance`` with ``solver`` (a name or a :class:`~netopt.solvers.Solver`), seeded by
+    the policy's best distinct solutions.
+
+    The policy (``nco``: pomo, augment, samples, model, device, share, seeds; see
+    :data:`WARM_START_PARAMS`) runs first, for at most ``share`` of ``time_limit``, and its time
+    counts against the limit; model loading and JIT compilation do not. ``initial`` (the caller's
+    own warm start, one solution or several) goes first. ``params`` are the solver's own. The
+    Result's ``extra`` gains ``nco_s``, ``nco_solutions`` and ``nco_best``.
+    """
+    import time
+
+    from ...exceptions import UnsupportedInstanceError
+    from ...model import RoutingSolution
+    from ..base import check_limits
+    from ..registry import get_solver
+
+    solver = get_solver(solver) if isinstance(solver, str) else solver
+    check_limits(time_limit, max_iterations, seed)
+    why = unsupported(instance)
+    if why:
+        raise UnsupportedInstanceError(f"--init nco: {why} ({instance.name})")
+    q = WARM_START_PARAMS.resolve(nco)
+    resolved = solver.resolve_params(params)  # every parameter is checked before anything loads
+    load(q.model or None, policy_problem(instance), q.device)
+    solver.prepare(resolved, instance)
+    start = time.perf_counter()
+    sols = policy_solutions(instance, model=q.model or None, samples=q.samples, pomo=q.pomo, augment=q.augment,
+                            seed=seed, device=q.device, deadline=start + q.share * time_limit)
+    nco_s = time.perf_counter() - start
+    given = [] if initial is None else [initial] if isinstance(initial, RoutingSolution) else list(initial)
+    res = solver.solve(instance, time_limit=time_limit, seed=seed, max_iterations=max_iterations,
+                       initial=[*given, *(r for _, r in sols[:q.seeds])] or None, progress=progress,
+                       clock_start=start, **params)
+    res.params = {**res.params, "init": "nco", **{f"nco_{k}": v for k, v in q.to_json().items()}}
+    res.extra.update(nco_s=round(nco_s, 4), nco_solutions=len(sols), nco_best=round(sols[0][0], 6) if sols else None)
+    return res

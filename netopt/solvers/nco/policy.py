@@ -25,6 +25,7 @@ Everything here imports torch; import this module lazily (``netopt.solvers.nco.l
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import torch
@@ -142,13 +143,14 @@ class Policy(nn.Module):
 
     # -- decoder
     def rollout(self, f: dict[str, torch.Tensor], starts: torch.Tensor, *, sample: bool = False,
-                generator: torch.Generator | None = None,
-                h: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+                generator: torch.Generator | None = None, h: torch.Tensor | None = None,
+                deadline: float | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
         """Construct one solution per (instance, start).
 
         ``starts`` is ``(B, P)`` customer indices visited first. Returns the directed length in the
         normalised unit ``(B, P)``, the summed log-probabilities ``(B, P)`` and the visited
         sequence ``(B, P, T)`` (0 = depot; trailing zeros after the end). ``h`` reuses an encoding.
+        Past ``deadline`` (a ``time.perf_counter()`` value) it gives up and returns None.
         """
         h = self.encode(f) if h is None else h
         B, N, D = h.shape
@@ -175,6 +177,8 @@ class Policy(nn.Module):
         done = torch.zeros(B, P, dtype=torch.bool, device=h.device)
         dem_b = dem[:, None, :].expand(B, P, N)
         for _ in range(2 * N):
+            if deadline is not None and time.perf_counter() > deadline:
+                return None
             all_done = visited[:, :, 1:].all(dim=-1)
             allowed = ~visited & (dem_b <= cap[..., None] + 1e-6)
             at_depot = cur == 0
@@ -264,33 +268,44 @@ def augmented(feats: dict[str, torch.Tensor], k: int) -> dict[str, torch.Tensor]
 
 @torch.no_grad()
 def decode(model: Policy, instance, *, pomo: int = 100, samples: int = 0, seed: int = 0, augment: int = 1,
-           device="cpu") -> list[np.ndarray]:
+           device="cpu", deadline: float | None = None) -> list[np.ndarray]:
     """Visited sequences (0 = depot) of ``instance``: greedy from ``min(n, pomo)`` first customers on
     each of ``augment`` symmetric copies of the coordinates (:func:`augmented`; the first copy is the
     instance itself, the others get their own seeded first customers when ``pomo < n``), then
-    ``samples`` sampled rollouts on the instance itself (first customers cycled). Seeded."""
+    ``samples`` sampled rollouts on the instance itself (first customers cycled). Seeded.
+
+    With a ``deadline`` (a ``time.perf_counter()`` value) the copies are decoded one at a time and
+    decoding stops when time is up: what finished by then is returned (possibly nothing)."""
     device = torch.device(device)
     feats = augmented(to_tensors(features(instance), device), augment)
     n = instance.num_customers
     h = model.encode(feats)
     starts = pomo_starts(augment, n, pomo, device, torch.Generator().manual_seed(int(seed)))
-    _, _, seq = model.rollout(feats, starts, h=h)
-    seqs = list(seq.reshape(-1, seq.shape[-1]).cpu().numpy())
+    seqs: list[np.ndarray] = []
+    batches = [slice(0, augment)] if deadline is None else [slice(a, a + 1) for a in range(augment)]
+    for b in batches:
+        out = model.rollout({k: v[b] for k, v in feats.items()}, starts[b], h=h[b], deadline=deadline)
+        if out is None:
+            return seqs
+        seqs += list(out[2].reshape(-1, out[2].shape[-1]).cpu().numpy())
     if samples > 0:
         one = {k: v[:1] for k, v in feats.items()}
         starts = (torch.randperm(n, generator=torch.Generator().manual_seed(int(seed) + 1)) + 1).repeat(samples // n + 1)
         gen = torch.Generator(device=device).manual_seed(int(seed))
-        _, _, seq = model.rollout(one, starts[:samples][None].to(device), sample=True, generator=gen, h=h[:1])
-        seqs += list(seq[0].cpu().numpy())
+        out = model.rollout(one, starts[:samples][None].to(device), sample=True, generator=gen, h=h[:1],
+                            deadline=deadline)
+        if out is not None:
+            seqs += list(out[2][0].cpu().numpy())
     return seqs
 
 
 @torch.no_grad()
 def construct(model: Policy, instance, *, pomo: int = 100, samples: int = 0, seed: int = 0, augment: int = 1,
-              device="cpu") -> list[tuple[float, list[list[int]]]]:
+              device="cpu", deadline: float | None = None) -> list[tuple[float, list[list[int]]]]:
     """Distinct solutions of ``instance``, cheapest first, as ``(cost, routes)`` in the instance's own
     (unnormalised) distances: greedy decoding from ``min(n, pomo)`` first customers on ``augment``
-    symmetric copies plus ``samples`` sampled rollouts (:func:`decode`). Same seed, same solutions.
+    symmetric copies plus ``samples`` sampled rollouts (:func:`decode`, which also explains
+    ``deadline``). Same seed, same solutions (when no deadline cuts decoding short).
 
     >>> from netopt.solvers.nco.generate import sample_instance
     >>> inst = sample_instance(12, seed=0)
@@ -299,7 +314,8 @@ def construct(model: Policy, instance, *, pomo: int = 100, samples: int = 0, see
     >>> all(check_routes(inst, r).feasible for _, r in sols), sols[0][0] <= sols[-1][0]
     (True, True)
     """
-    seqs = decode(model, instance, pomo=pomo, samples=samples, seed=seed, augment=augment, device=device)
+    seqs = decode(model, instance, pomo=pomo, samples=samples, seed=seed, augment=augment, device=device,
+                  deadline=deadline)
     dist = np.asarray(instance.distance, np.float64)
     out, seen = [], set()
     for row in seqs:
@@ -314,9 +330,10 @@ def construct(model: Policy, instance, *, pomo: int = 100, samples: int = 0, see
 
 @torch.no_grad()
 def edge_frequencies(model: Policy, instance, *, pomo: int = 100, samples: int = 100, seed: int = 0,
-                     device="cpu") -> np.ndarray:
+                     device="cpu", deadline: float | None = None) -> np.ndarray:
     """A learned dense heatmap: how often each undirected edge is used by the policy's greedy
-    multi-start and sampled tours, ``(n+1, n+1)`` symmetric, in [0, 1]. For ``tsp-heatmap``.
+    multi-start and sampled tours, ``(n+1, n+1)`` symmetric, in [0, 1] (all zero when a ``deadline``
+    stopped :func:`decode` before any tour was finished). For ``tsp-heatmap``.
 
     >>> from netopt.solvers.nco.generate import sample_instance
     >>> f = edge_frequencies(Policy("tsp", dim=16, heads=2, layers=1, ff=32), sample_instance(9, problem="tsp"),
@@ -324,7 +341,7 @@ def edge_frequencies(model: Policy, instance, *, pomo: int = 100, samples: int =
     >>> f.shape, bool((f == f.T).all()), float(f.sum(axis=1).round(6).max())
     ((10, 10), True, 2.0)
     """
-    seqs = decode(model, instance, pomo=pomo, samples=samples, seed=seed, device=device)
+    seqs = decode(model, instance, pomo=pomo, samples=samples, seed=seed, device=device, deadline=deadline)
     n = instance.num_customers
     freq = np.zeros((n + 1, n + 1))
     for row in seqs:
@@ -339,16 +356,22 @@ _CACHE: dict[tuple[str, str], Policy] = {}
 
 
 def cached_policy(path, device="cpu") -> Policy:
-    """:func:`load_policy` memoised per (file, device), for repeated solves in one process."""
+    """:func:`load_policy` memoised per (file, device), for repeated solves in one process, and warmed up."""
     key = (str(path), str(device))
     if key not in _CACHE:
-        _CACHE[key] = load_policy(path, device)[0]
+        net = load_policy(path, device)[0]
+        # one tiny decode: torch's first calls are several times slower (lazy kernel set-up), and a
+        # solver's clock should not pay for that
+        from .generate import sample_instance
+
+        construct(net, sample_instance(8, problem=net.problem, seed=0), pomo=4, samples=4, device=device)
+        _CACHE[key] = net
     return _CACHE[key]
 
 
 def save_policy(model: Policy, path, meta: dict) -> None:
     """A checkpoint loadable with ``torch.load(weights_only=True)``: config, weights, metadata."""
-    from ...gnn import save_torch
+    from ..._torch import save_torch
 
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     save_torch({"format": "netopt-nco-policy", "version": 1, "config": model.config, "state": state,
@@ -357,7 +380,7 @@ def save_policy(model: Policy, path, meta: dict) -> None:
 
 def load_policy(path, device="cpu") -> tuple[Policy, dict]:
     """The policy stored at ``path`` (eval mode, on ``device``) and its metadata."""
-    from ...gnn import load_torch
+    from ..._torch import load_torch
 
     ck = load_torch(path, "checkpoint", "netopt-nco-policy")
     model = Policy(**ck["config"])

@@ -43,7 +43,8 @@ import weakref
 import numpy as np
 
 from ...exceptions import SolverParameterError
-from ..base import Param, SearchState, Solver
+from ...params import Param, ParamSpace
+from ..base import SearchState, Solver
 from ..registry import register
 from . import _kernels as K
 from .heatmap import (DEFAULT_TEMPERATURE, Heatmap, check_heatmap, heatmap_from_dense, knn_candidates, knn_heatmap,
@@ -56,22 +57,23 @@ _DUMMY_XY = np.zeros((1, 2))  # the unused distance source handed to the kernels
 _DUMMY_DM = np.zeros((1, 1))
 
 
-class HeatmapArg(str):
-    """The ``heatmap`` parameter: ``"softdist"``, ``"knn"`` or, from Python, a pair ``(cand, weight)``.
+#: the named heatmaps of the ``heatmap`` parameter; from Python a :class:`Heatmap` (or a pair
+#: ``(cand, weight)``) may be given instead
+HEATMAPS = ("knn", "softdist", "policy")
 
-    A pair becomes the string ``"custom"`` (so ``Result.params`` stays JSON) carrying the arrays.
-    """
 
-    arrays: tuple | None = None
-
-    def __new__(cls, value):
-        if isinstance(value, str):
-            return str.__new__(cls, value)
-        if isinstance(value, (tuple, list)) and len(value) == 2:
-            obj = str.__new__(cls, "custom")
-            obj.arrays = value
-            return obj
-        raise ValueError(value)
+def heatmap_param(value) -> str | Heatmap:
+    """The ``heatmap`` parameter's value: one of :data:`HEATMAPS`, or a :class:`Heatmap` (a pair of
+    arrays becomes one; it is checked against the instance when the search starts)."""
+    if isinstance(value, str):
+        if value not in HEATMAPS:
+            raise ValueError(f"{value!r} is not a heatmap")
+        return value
+    if isinstance(value, Heatmap):
+        return value
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        return Heatmap(*value)
+    raise ValueError(f"{type(value).__name__} is not a heatmap")
 
 
 def warm_up() -> float:
@@ -217,18 +219,19 @@ class TspHeatmap(Solver):
     name = "tsp-heatmap"
     problem = "tsp"
     description = "large symmetric TSP: kNN/SoftDist/learned heatmap-guided 2-opt + Or-opt iterated local search"
-    params = {
-        "k": Param(int, 10, "neighbours per city for the local search and the heatmap (count)"),
+    params = ParamSpace("solver tsp-heatmap", {
+        "k": Param(int, 10, "neighbours per city for the local search and the heatmap (count)", low=1),
         "temperature": Param(float, DEFAULT_TEMPERATURE,
-                             "SoftDist temperature, in units of twice the mean nearest-neighbour distance"),
-        "heatmap": Param(HeatmapArg, HeatmapArg("knn"),
+                             "SoftDist temperature, in units of twice the mean nearest-neighbour distance",
+                             low=0, low_open=True),
+        "heatmap": Param(heatmap_param, "knn",
                          "knn (equal weights) | softdist | policy (learned: edge frequencies of the TSP policy's "
                          "tours, ties broken by SoftDist; up to 2,000 cities, its time counts); from Python also "
-                         "(cand, weight) arrays", ("softdist", "knn", "policy", "custom")),
+                         "a Heatmap or (cand, weight) arrays", valid="knn, softdist, policy, or a Heatmap"),
         "model": Param(str, "", "policy checkpoint for heatmap=policy (empty = the shipped TSP policy)"),
-        "eta": Param(float, 0.5, "heatmap weight added by an improving kick (0 = fixed heatmap)"),
-        "window": Param(int, 50, "kick segment length when the heatmap offers no candidate (cities)"),
-    }
+        "eta": Param(float, 0.5, "heatmap weight added by an improving kick (0 = fixed heatmap)", low=0),
+        "window": Param(int, 50, "kick segment length when the heatmap offers no candidate (cities)", low=1),
+    })
 
     def supports(self, instance) -> str:
         if instance.problem != "tsp" or instance.num_vehicles != 1 or np.any(instance.demands):
@@ -244,18 +247,14 @@ class TspHeatmap(Solver):
     def prepare(self, params=None, instance=None) -> float:
         t = time.perf_counter()
         warm_up()
-        if params and params.get("heatmap") == "policy":
+        if params is not None and params.heatmap == "policy":
             from . import load
 
             load(params["model"] or None, "tsp")
         return time.perf_counter() - t
 
-    def _solve(self, instance, state: SearchState, *, seed: int, initial, k: int, temperature: float,
-               heatmap: HeatmapArg, eta: float, window: int, model: str) -> dict:
-        if k < 1:
-            raise SolverParameterError(f"solver {self.name}: parameter k: must be >= 1, got {k}")
-        if not temperature > 0 or eta < 0 or window < 1:
-            raise SolverParameterError(f"solver {self.name}: temperature > 0, eta >= 0 and window >= 1 are required")
+    def _solve(self, instance, state: SearchState, *, seed: int, initial, params) -> dict:
+        k, temperature, heatmap, eta, window = params.k, params.temperature, params.heatmap, params.eta, params.window
         n = instance.num_nodes
         if n <= 3:  # every tour is optimal
             route = list(range(1, n))
@@ -265,19 +264,16 @@ class TspHeatmap(Solver):
         mode, xy, dm = distance_source(instance)
         src = {"points": xy} if mode != K.MATRIX else {"dist": dm}
         nbr, _ = knn_candidates(k=k, **src)
-        if heatmap == "custom":
-            if getattr(heatmap, "arrays", None) is None:
-                raise SolverParameterError(
-                    f"solver {self.name}: heatmap=custom takes arrays from Python: solve(..., heatmap=(cand, weight))")
-            hm = check_heatmap(heatmap.arrays, n)
+        if isinstance(heatmap, Heatmap):
+            hm = check_heatmap(heatmap, n)
         elif heatmap == "knn":
             hm = knn_heatmap(k=k, **src)
         elif heatmap == "policy":
-            hm = _policy_heatmap(instance, model, k, temperature, seed, src)
+            hm = _policy_heatmap(instance, params.model, k, temperature, seed, src)
         else:
             hm = softdist_heatmap(k=k, temperature=temperature, **src)
-        if initial is not None and initial.is_feasible and len(initial.routes) == 1:
-            tour = np.array([0, *initial.routes[0]], np.int64)
+        if initial and len(initial[0]) == 1:  # a checked warm start visits every city
+            tour = np.array([0, *initial[0][0]], np.int64)
             start = "initial"
         else:
             tour = K.greedy_tour(hm.cand, xy, dm, mode)

@@ -40,9 +40,9 @@ import time
 
 import numpy as np
 
-from ...exceptions import UnsupportedInstanceError
 from ...validate import check_routes
-from ..base import Param, SearchState, Solver
+from ...params import Param, ParamSpace
+from ..base import SearchState, Solver
 from ..registry import register
 from . import _kernels as K
 
@@ -271,56 +271,108 @@ class _SubPop:
         self.remove(worst)
 
 
-@register
-class HGS(Solver):
-    """Hybrid genetic search with Numba kernels (see the module docstring)."""
+class _Penalties:
+    """Penalty weights of excess load and of time violations, adapted every 100 offspring so that
+    about ``target`` of the educated offspring are feasible for load and for time."""
 
-    name = "hgs"
-    description = ("Hybrid genetic search (Vidal 2022 style): giant-tour split, OX crossover, granular local search "
-                   "with SWAP*, adaptive penalties, diversity management; CVRP, VRPTW, TSP, asymmetric matrices.")
-    params = {
-        "population_size": Param(int, 25, "minimum subpopulation size (mu), individuals"),
-        "generation_size": Param(int, 40, "offspring added before survivor selection (lambda), individuals"),
-        "nb_elite": Param(int, 4, "elite individuals protected by the biased fitness"),
-        "nb_close": Param(int, 5, "closest individuals averaged for the diversity contribution"),
-        "granular": Param(int, 20, "granular neighbourhood size (closest customers tried per customer)"),
-        "target_feasible": Param(float, 0.2, "target share of feasible offspring for penalty adaptation, 0..1"),
-        "repair_probability": Param(float, 0.5, "probability of repairing an infeasible offspring, 0..1"),
-        "restart_after": Param(int, 20000, "offspring without improvement before a population restart"),
-        "swap_star": Param(bool, True, "use the SWAP* inter-route neighbourhood"),
-        "initial_population": Param(int, 0, "individuals created at (re)start; 0 means 4 * population_size"),
-        "init": Param(str, "random", "first population: random giant tours, or nco = the learned policy's "
-                      "solutions (greedy multi-start + sampled, `netopt nco`) first, then random ones; the "
-                      "policy's time counts against the time limit", choices=("random", "nco")),
-        "nco_model": Param(str, "", "policy checkpoint for init=nco (empty = the shipped CVRP policy)"),
-        "nco_pomo": Param(int, 16, "init=nco: greedy policy rollouts, each from a different first customer (at most n)"),
-        "nco_augment": Param(int, 1, "init=nco: run the greedy rollouts on this many symmetric copies of the "
-                             "coordinates (1..8, POMO's augmentation)", choices=tuple(range(1, 9))),
-        "nco_samples": Param(int, 0, "init=nco: sampled policy rollouts besides the greedy ones"),
-        "nco_seeds": Param(int, 0, "policy solutions entering the population for init=nco; 0 means population_size"),
-        "nco_device": Param(str, "auto", "torch device of the policy: auto (CUDA when present), cpu, cuda",
-                            choices=("auto", "cpu", "cuda")),
-    }
+    def __init__(self, load: float, time: float, target: float):
+        self.load, self.time, self.target = load, time, target
+        self._load_ok: list[bool] = []
+        self._time_ok: list[bool] = []
 
-    def supports(self, instance) -> str:
-        if instance.num_customers < 1:
-            return "needs at least one customer"
-        return ""
+    def record(self, ind: _Individual) -> None:
+        self._load_ok.append(ind.load_ex <= 0.0)
+        self._time_ok.append(ind.time_viol <= _FEAS_TOL)
 
-    # ------------------------------------------------------------------ helpers
-    def _fleet(self, inst, data: _Data) -> int:
-        n = data.n
-        if inst.num_vehicles is not None:
-            return int(min(inst.num_vehicles, n))
-        k = math.ceil(1.3 * inst.min_vehicles) + 3
-        if inst.time_windows is not None or inst.max_duration is not None or inst.max_distance is not None:
-            # estimate the routes time/route limits force: split the deadline order with stiff penalties
-            order = np.argsort(data.tw_l[1:], kind="stable").astype(np.int64) + 1
-            prm = data.prm(1e4, 1e4)
-            _, rlen, _ = K.split(order, n, data.dist, data.tt, data.tw_e, data.tw_l, data.dem, prm, 1.0)
-            k = max(k, math.ceil(1.3 * int(np.count_nonzero(rlen))) + 3)
-        return int(min(k, n))
+    def _adapted(self, pen: float, flags: list[bool]) -> float:
+        if not flags:
+            return pen
+        frac = sum(flags) / len(flags)
+        if frac < self.target - 0.05:
+            pen = min(pen * 1.2, 1e5)
+        elif frac > self.target + 0.05:
+            pen = max(pen * 0.85, 0.1)
+        return pen
 
+    def adapt(self) -> None:
+        self.load = self._adapted(self.load, self._load_ok)
+        self.time = self._adapted(self.time, self._time_ok)
+        self._load_ok.clear()
+        self._time_ok.clear()
+
+
+class _Population:
+    """Feasible and infeasible subpopulations with survivor selection and binary tournaments."""
+
+    def __init__(self, params):
+        self.p = params
+        self.reset()
+
+    def reset(self) -> None:
+        cap = self.p.population_size + self.p.generation_size + 2
+        self.feas, self.infeas = _SubPop(cap), _SubPop(cap)
+
+    def __len__(self) -> int:
+        return len(self.feas) + len(self.infeas)
+
+    def add(self, ind: _Individual, pen: _Penalties) -> None:
+        """Insert ``ind``; past mu + lambda individuals, trim its subpopulation back to mu."""
+        p = self.p
+        sub = self.feas if ind.feasible else self.infeas
+        sub.add(ind)
+        if len(sub) > p.population_size + p.generation_size:
+            while len(sub) > p.population_size:
+                sub.remove_worst(pen.load, pen.time, p.nb_elite, p.nb_close)
+
+    def penalties_changed(self) -> None:
+        self.infeas.fit = None  # the infeasible individuals' penalised costs moved
+
+    def tournament(self, pen: _Penalties, rng: np.random.Generator) -> _Individual:
+        p = self.p
+        nf, ni = len(self.feas), len(self.infeas)
+        pick = []
+        for _ in range(2):
+            k = int(rng.integers(nf + ni))
+            sub, i = (self.feas, k) if k < nf else (self.infeas, k - nf)
+            f = sub.biased_fitness(pen.load, pen.time, p.nb_elite, p.nb_close)
+            pick.append((f[i], sub.inds[i]))
+        return pick[0][1] if pick[0][0] <= pick[1][0] else pick[1][1]
+
+
+def _fleet(inst, data: _Data) -> int:
+    """Route slots of the search: the fleet when it is fixed, else a generous estimate."""
+    n = data.n
+    if inst.num_vehicles is not None:
+        return int(min(inst.num_vehicles, n))
+    k = math.ceil(1.3 * inst.min_vehicles) + 3
+    if inst.time_windows is not None or inst.max_duration is not None or inst.max_distance is not None:
+        # estimate the routes time/route limits force: split the deadline order with stiff penalties
+        order = np.argsort(data.tw_l[1:], kind="stable").astype(np.int64) + 1
+        prm = data.prm(1e4, 1e4)
+        _, rlen, _ = K.split(order, n, data.dist, data.tt, data.tw_e, data.tw_l, data.dem, prm, 1.0)
+        k = max(k, math.ceil(1.3 * int(np.count_nonzero(rlen))) + 3)
+    return int(min(k, n))
+
+
+class _Run:
+    """One search: everything that changes while HGS runs (so a solver object can run many)."""
+
+    def __init__(self, instance, state: SearchState, params, seed: int):
+        self.inst, self.state, self.p = instance, state, params
+        self.rng = np.random.default_rng(seed)
+        self.data = d = _Data(instance, params.granular)
+        self.slots = _fleet(instance, d)
+        maxd = float(d.dist.max()) if d.dist.size else 1.0
+        maxdem = float(d.dem.max())
+        pc = max(0.1, min(1000.0, maxd / maxdem)) if maxdem > 0 else 1.0
+        self.pen = _Penalties(pc, 1.0, params.target_feasible)
+        self.pop = _Population(params)
+        self.count = 0
+        self.edu_time = 0.0  # moving average of one education, in seconds
+        self.run_best = math.inf
+        self.no_improve = 0
+
+    # ------------------------------------------------------------------ individuals
     def _make(self, routes: np.ndarray, rlen: np.ndarray, prm: np.ndarray) -> _Individual:
         d = self.data
         dist, le, tv, _ = K.evaluate_routes(routes, rlen, d.dist, d.tt, d.tw_e, d.tw_l, d.dem, prm)
@@ -339,7 +391,7 @@ class HGS(Solver):
     def _ls(self, routes, rlen, prm) -> None:
         d = self.data
         K.local_search(routes, rlen, d.dist, d.tt, d.tw_e, d.tw_l, d.dem, prm, d.neigh, d.ncnt, d.angle,
-                       int(self.rng.integers(2**31)), bool(self.p["swap_star"]), 1000)
+                       int(self.rng.integers(2**31)), bool(self.p.swap_star), 1000)
 
     def _time_left(self) -> bool:
         """False once stopped, or when less than half an average education is left: one education
@@ -352,44 +404,43 @@ class HGS(Solver):
             return False
         return True
 
-    def _educate(self, tour: np.ndarray, routes=None, rlen=None) -> list[_Individual]:
+    def _educate(self, tour: np.ndarray | None, routes=None, rlen=None) -> list[_Individual]:
         """Split (unless routes are given), local search, and maybe repair; returns 1 or 2 individuals."""
         start = time.perf_counter()
         try:
-            return self._educate_timed(tour, routes, rlen)
+            d = self.data
+            prm = d.prm(self.pen.load, self.pen.time)
+            if routes is None:
+                routes, rlen, _ = K.split(tour, self.slots, d.dist, d.tt, d.tw_e, d.tw_l, d.dem, prm, 1.5)
+            self._ls(routes, rlen, prm)
+            ind = self._make(routes, rlen, prm)
+            self.pen.record(ind)
+            out = [ind]
+            if not ind.feasible and self.rng.random() < self.p.repair_probability:
+                prm10 = d.prm(self.pen.load * 10, self.pen.time * 10)
+                r2, l2 = routes.copy(), rlen.copy()
+                self._ls(r2, l2, prm10)
+                rep = self._make(r2, l2, prm)
+                if rep.feasible:
+                    out.append(rep)
+            return out
         finally:
             self.edu_time = 0.8 * self.edu_time + 0.2 * (time.perf_counter() - start)
 
-    def _educate_timed(self, tour: np.ndarray, routes=None, rlen=None) -> list[_Individual]:
-        d = self.data
-        prm = d.prm(self.pc, self.ptw)
-        if routes is None:
-            routes, rlen, _ = K.split(tour, self.K, d.dist, d.tt, d.tw_e, d.tw_l, d.dem, prm, 1.5)
-        self._ls(routes, rlen, prm)
-        ind = self._make(routes, rlen, prm)
-        self.feas_load.append(ind.load_ex <= 0.0)
-        self.feas_time.append(ind.time_viol <= _FEAS_TOL)
-        out = [ind]
-        if not ind.feasible and self.rng.random() < self.p["repair_probability"]:
-            prm10 = d.prm(self.pc * 10, self.ptw * 10)
-            r2, l2 = routes.copy(), rlen.copy()
-            self._ls(r2, l2, prm10)
-            rep = self._make(r2, l2, prm)
-            if rep.feasible:
-                out.append(rep)
-        return out
-
-    def _add(self, ind: _Individual) -> None:
-        p = self.p
-        sub = self.feas if ind.feasible else self.infeas
-        sub.add(ind)
-        if len(sub) > p["population_size"] + p["generation_size"]:
-            while len(sub) > p["population_size"]:
-                sub.remove_worst(self.pc, self.ptw, p["nb_elite"], p["nb_close"])
-        if ind.feasible and ind.dist < self.run_best - 1e-9:
-            self.run_best = ind.dist
-            self.no_improve = 0
-            self._offer(ind)
+    def _add_all(self, inds: list[_Individual]) -> None:
+        """Insert educated offspring, offer a new best to the caller, count one offspring."""
+        for ind in inds:
+            self.pop.add(ind, self.pen)
+            if ind.feasible and ind.dist < self.run_best - 1e-9:
+                self.run_best = ind.dist
+                self.no_improve = 0
+                self._offer(ind)
+        self.state.tick()
+        self.no_improve += 1
+        self.count += 1
+        if self.count % 100 == 0:
+            self.pen.adapt()
+            self.pop.penalties_changed()
 
     def _offer(self, ind: _Individual) -> None:
         st = self.state
@@ -400,140 +451,79 @@ class HGS(Solver):
         if rep.feasible:
             st.improve(rep.cost, routes)
 
-    def _tournament(self) -> _Individual:
-        p = self.p
-        nf, ni = len(self.feas), len(self.infeas)
-        pick = []
-        for _ in range(2):
-            k = int(self.rng.integers(nf + ni))
-            if k < nf:
-                f = self.feas.biased_fitness(self.pc, self.ptw, p["nb_elite"], p["nb_close"])
-                pick.append((f[k], self.feas.inds[k]))
-            else:
-                f = self.infeas.biased_fitness(self.pc, self.ptw, p["nb_elite"], p["nb_close"])
-                pick.append((f[k - nf], self.infeas.inds[k - nf]))
-        return pick[0][1] if pick[0][0] <= pick[1][0] else pick[1][1]
-
-    def _manage_penalties(self) -> None:
-        tgt = self.p["target_feasible"]
-
-        def adapt(pen: float, flags: list) -> float:
-            if not flags:
-                return pen
-            frac = sum(flags) / len(flags)
-            if frac < tgt - 0.05:
-                pen = min(pen * 1.2, 1e5)
-            elif frac > tgt + 0.05:
-                pen = max(pen * 0.85, 0.1)
-            return pen
-
-        self.pc = adapt(self.pc, self.feas_load)
-        self.ptw = adapt(self.ptw, self.feas_time)
-        self.feas_load.clear()
-        self.feas_time.clear()
-        self.infeas.fit = None
-
-    def _seed(self, routes: list) -> None:
-        """Educate a given solution (kept as routes when the fleet allows, else as a giant tour)."""
-        if len(routes) <= self.K:
-            inds = self._educate(None, *_route_arrays(routes, self.K, self.data.n))
-        else:
-            inds = self._educate(np.array([v for r in routes for v in r], np.int64))
-        for ind in inds:
-            self._add(ind)
-        self._after_offspring()
-
+    # ------------------------------------------------------------------ search
     def _initial_population(self, seeds: list | None = None) -> None:
         """A fresh population: the ``seeds`` (lists of routes) first, then random giant tours."""
         p = self.p
-        cap = p["population_size"] + p["generation_size"] + 2
-        self.feas, self.infeas = _SubPop(cap), _SubPop(cap)
+        self.pop.reset()
         self.run_best = math.inf
         self.no_improve = 0
-        count = p["initial_population"] or 4 * p["population_size"]
+        count = p.initial_population or 4 * p.population_size
         for routes in seeds or ():
             if not self._time_left():
                 return
-            self._seed(routes)
+            # a seed is educated as routes when the route slots allow, else as a giant tour
+            if len(routes) <= self.slots:
+                self._add_all(self._educate(None, *_route_arrays(routes, self.slots, self.data.n)))
+            else:
+                self._add_all(self._educate(np.array([v for r in routes for v in r], np.int64)))
         n = self.data.n
         for _ in range(count - len(seeds or ())):
             if not self._time_left():
                 return
             tour = (self.rng.permutation(n) + 1).astype(np.int64)
-            for ind in self._educate(tour):
-                self._add(ind)
-            self._after_offspring()
+            self._add_all(self._educate(tour))
 
-    def _after_offspring(self) -> None:
-        self.state.tick()
-        self.no_improve += 1
-        self.count += 1
-        if self.count % 100 == 0:
-            self._manage_penalties()
-
-    # ------------------------------------------------------------------ search
-    def prepare(self, params=None, instance=None) -> float:
-        t = time.perf_counter()
-        warm_up()
-        if params and params.get("init") == "nco":
-            from .. import nco
-
-            nco.load(params["nco_model"] or None, nco.policy_problem(instance), params["nco_device"])
-        return time.perf_counter() - t
-
-    def _nco_seeds(self, instance, seed: int) -> tuple[list, dict]:
-        """The policy's best distinct solutions (timed: they count against the time limit)."""
-        from .. import nco
-
-        why = nco.unsupported(instance)
-        if why:
-            raise UnsupportedInstanceError(f"hgs init=nco: {why} ({instance.name})")
-        p = self.p
-        t = time.perf_counter()
-        sols = nco.policy_solutions(instance, model=p["nco_model"] or None, samples=p["nco_samples"],
-                                    pomo=p["nco_pomo"], augment=p["nco_augment"], seed=seed, device=p["nco_device"])
-        for _, routes in sols[:1]:
-            rep = check_routes(instance, routes)
-            if rep.feasible:
-                self.state.improve(rep.cost, routes)
-        keep = sols[:p["nco_seeds"] or p["population_size"]]
-        info = {"nco_s": round(time.perf_counter() - t, 4), "nco_solutions": len(sols),
-                "nco_best": round(sols[0][0], 6) if sols else None}
-        return [r for _, r in keep], info
-
-    def _solve(self, instance, state: SearchState, *, seed: int, initial, **params) -> dict:
-        self.inst, self.state, self.p = instance, state, params
-        self.rng = np.random.default_rng(seed)
-        self.data = d = _Data(instance, params["granular"])
-        self.K = self._fleet(instance, d)
-        maxd = float(d.dist.max()) if d.dist.size else 1.0
-        maxdem = float(d.dem.max())
-        self.pc = max(0.1, min(1000.0, maxd / maxdem)) if maxdem > 0 else 1.0
-        self.ptw = 1.0
-        self.feas_load: list[bool] = []
-        self.feas_time: list[bool] = []
-        self.count = 0
-        self.edu_time = 0.0  # moving average of one education, in seconds
+    def search(self, seeds: list) -> dict:
         restarts = 0
-
-        seeds, info = [], {}
-        if params["init"] == "nco":
-            seeds, info = self._nco_seeds(instance, seed)
-        if initial is not None and len(initial.routes):
-            seeds.insert(0, [list(r) for r in initial.routes])
         self._initial_population(seeds)
-
         while self._time_left():
-            if len(self.feas) + len(self.infeas) == 0:
+            if len(self.pop) == 0:
                 self._initial_population()
                 continue
-            p1, p2 = self._tournament(), self._tournament()
+            p1, p2 = self.pop.tournament(self.pen, self.rng), self.pop.tournament(self.pen, self.rng)
             child = K.ox_crossover(p1.tour, p2.tour, int(self.rng.integers(2**31)))
-            for ind in self._educate(child):
-                self._add(ind)
-            self._after_offspring()
-            if self.no_improve >= params["restart_after"] and not state.should_stop():
+            self._add_all(self._educate(child))
+            if self.no_improve >= self.p.restart_after and not self.state.should_stop():
                 restarts += 1
                 self._initial_population()
-        return {**info, "restarts": restarts, "fleet_slots": self.K,
-                "penalty_load": round(self.pc, 6), "penalty_time": round(self.ptw, 6)}
+        return {"restarts": restarts, "fleet_slots": self.slots,
+                "penalty_load": round(self.pen.load, 6), "penalty_time": round(self.pen.time, 6)}
+
+
+@register
+class HGS(Solver):
+    """Hybrid genetic search with Numba kernels (see the module docstring)."""
+
+    name = "hgs"
+    description = ("Hybrid genetic search (Vidal 2022 style): giant-tour split, OX crossover, granular local search "
+                   "with SWAP*, adaptive penalties, diversity management; CVRP, VRPTW, TSP, asymmetric matrices.")
+    params = ParamSpace("solver hgs", {
+        "population_size": Param(int, 25, "minimum subpopulation size (mu), individuals", low=2),
+        "generation_size": Param(int, 40, "offspring added before survivor selection (lambda), individuals", low=1),
+        "nb_elite": Param(int, 4, "elite individuals protected by the biased fitness", low=0),
+        "nb_close": Param(int, 5, "closest individuals averaged for the diversity contribution", low=1),
+        "granular": Param(int, 20, "granular neighbourhood size (closest customers tried per customer)", low=1),
+        "target_feasible": Param(float, 0.2, "target share of feasible offspring for penalty adaptation",
+                                 low=0, high=1),
+        "repair_probability": Param(float, 0.5, "probability of repairing an infeasible offspring", low=0, high=1),
+        "restart_after": Param(int, 20000, "offspring without improvement before a population restart", low=1),
+        "swap_star": Param(bool, True, "use the SWAP* inter-route neighbourhood"),
+        "initial_population": Param(int, 0, "individuals created at (re)start; 0 means 4 * population_size",
+                                    low=1, special=(0,)),
+    }, rules=[
+        (lambda p: p.nb_elite <= p.population_size, "nb_elite must be at most population_size"),
+        (lambda p: p.nb_close < p.population_size + p.generation_size,
+         "nb_close must be below population_size + generation_size"),
+    ])
+
+    def supports(self, instance) -> str:
+        if instance.num_customers < 1:
+            return "needs at least one customer"
+        return ""
+
+    def prepare(self, params=None, instance=None) -> float:
+        return warm_up()
+
+    def _solve(self, instance, state: SearchState, *, seed: int, initial, params) -> dict:
+        return _Run(instance, state, params, seed).search(initial)

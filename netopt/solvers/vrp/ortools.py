@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..base import Param, SearchState, Solver
+from ...params import Param, ParamSpace
+from ..base import SearchState, Solver
 from ..registry import register
 
 FIRST_SOLUTIONS = (
@@ -48,30 +49,32 @@ PATIENCE = 0.2
 class ORToolsSolver(Solver):
     name = "ortools"
     description = "Google OR-Tools routing (first solution + local search metaheuristic); the baseline."
-    params = {
+    params = ParamSpace("solver ortools", {
         "first_solution": Param(str, "PATH_CHEAPEST_ARC", "first-solution strategy", FIRST_SOLUTIONS),
         "metaheuristic": Param(str, "GUIDED_LOCAL_SEARCH", "local-search metaheuristic", METAHEURISTICS),
-        "vehicles": Param(int, 0, "fleet size to use for an unlimited fleet (0 = automatic)"),
-    }
+        "vehicles": Param(int, 0, "vehicles of the first attempt for an unlimited fleet (count; 0 = automatic; "
+                          "more than the customers count as one per customer)", low=1, special=(0,)),
+    })
 
-    def _solve(self, instance, state: SearchState, *, seed, initial, first_solution, metaheuristic, vehicles):
+    def _solve(self, instance, state: SearchState, *, seed, initial, params):
         from ortools.constraint_solver import pywrapcp  # noqa: F401  (fail early if missing)
 
         n = instance.num_customers
+        start = initial[0] if initial else None  # the first warm start (OR-Tools takes one)
         if instance.num_vehicles is not None:
             fleets = [instance.num_vehicles]
         else:
-            v = vehicles or min(n, instance.min_vehicles + max(2, instance.min_vehicles // 10))
-            if initial is not None:
-                v = max(v, initial.num_routes)
-            fleets = [v]
+            v = params.vehicles or instance.min_vehicles + max(2, instance.min_vehicles // 10)
+            if start is not None:
+                v = max(v, len(start))
+            fleets = [max(1, min(n, v))]
             while fleets[-1] < n:
                 fleets.append(min(n, 2 * fleets[-1]))
         attempts = []
         for k, v in enumerate(fleets):
             last = k == len(fleets) - 1
             patience = None if last else max(0.5, PATIENCE * state.remaining())
-            found = _solve_once(instance, state, v, first_solution, metaheuristic, initial, patience)
+            found = _solve_once(instance, state, v, params.first_solution, params.metaheuristic, start, patience)
             attempts.append(v)
             if found or state.should_stop():
                 break
@@ -79,8 +82,9 @@ class ORToolsSolver(Solver):
 
 
 def _solve_once(inst, state: SearchState, num_vehicles, first_solution, metaheuristic, initial, patience) -> bool:
-    """One OR-Tools search with ``num_vehicles``; gives up after ``patience`` seconds
-    without a solution that serves every customer (None: never). True when one was found."""
+    """One OR-Tools search with ``num_vehicles`` from the warm start ``initial`` (routes, or None);
+    gives up after ``patience`` seconds without a solution that serves every customer (None:
+    never). True when one was found."""
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
     started = state.elapsed()
@@ -159,9 +163,9 @@ def _solve_once(inst, state: SearchState, num_vehicles, first_solution, metaheur
     params.time_limit.FromMilliseconds(max(1, int(state.remaining() * 1000)))
 
     assignment = None
-    if initial is not None and initial.num_routes <= num_vehicles:
+    if initial is not None and len(initial) <= num_vehicles:
         routing.CloseModelWithParameters(params)
-        start = routing.ReadAssignmentFromRoutes([list(r) for r in initial.routes], True)
+        start = routing.ReadAssignmentFromRoutes([list(r) for r in initial], True)
         if start is not None:
             assignment = routing.SolveFromAssignmentWithParameters(start, params)
     if assignment is None:

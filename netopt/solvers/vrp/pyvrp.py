@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..base import Param, SearchState, Solver
+from ...params import Param, ParamSpace
+from ..base import SearchState, Solver
 from ..registry import register
 from .ortools import integer_scale
 
@@ -26,12 +27,12 @@ def _available() -> bool:
 class PyVRPSolver(Solver):
     name = "pyvrp"
     description = "PyVRP's hybrid genetic search (optional: pip install pyvrp); state-of-the-art reference."
-    params = {"display": Param(bool, False, "print PyVRP's own progress log")}
+    params = ParamSpace("solver pyvrp", {"display": Param(bool, False, "print PyVRP's own progress log")})
 
     def supports(self, instance) -> str:
         return "" if _available() else 'pyvrp is not installed (pip install pyvrp; a benchmark-only dependency)'
 
-    def _solve(self, instance, state: SearchState, *, seed, initial, display):
+    def _solve(self, instance, state: SearchState, *, seed, initial, params):
         from pyvrp import Model
         from pyvrp.stop import MaxRuntime
 
@@ -65,7 +66,7 @@ class PyVRPSolver(Solver):
             for j in range(n1):
                 if i != j:
                     m.add_edge(locs[i], locs[j], distance=int(dist[i, j]), duration=int(dur[i, j]))
-        res = m.solve(stop=MaxRuntime(max(0.01, state.remaining())), seed=seed, display=display)
+        res = m.solve(stop=MaxRuntime(max(0.01, state.remaining())), seed=seed, display=params.display)
         state.tick(int(res.num_iterations))
         best = res.best
         if best.is_feasible():
