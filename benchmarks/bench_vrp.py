@@ -14,7 +14,6 @@ shared: compare gaps and ratios, not absolute speed.
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import resource
 import sys
@@ -26,15 +25,6 @@ os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT.parent / "shared" / "datasets"
-
-
-def bks_table(kind: str) -> dict[str, tuple[int, float]]:
-    path = DATASETS / kind / "BKS.csv"
-    out = {}
-    with open(path) as f:
-        for row in csv.DictReader(f):
-            out[row["instance"]] = (int(row["n"]), float(row.get("bks") or row.get("bks_distance")))
-    return out
 
 
 def instance_path(kind: str, name: str) -> Path:
@@ -55,6 +45,7 @@ def main(argv=None) -> int:
     if not DATASETS.exists():
         print(f"datasets not found at {DATASETS}", file=sys.stderr)
         return 2
+    from netopt.datasets import best_known, known_table
     from netopt.io import load_instance
     from netopt.solvers import get_solver
     from netopt.solvers.vrp.hgs import warm_up
@@ -62,7 +53,7 @@ def main(argv=None) -> int:
     t = time.perf_counter()
     compile_s = warm_up()
     print(f"# numba warm-up (compile or cache load): {compile_s:.2f} s", file=sys.stderr)
-    bks = bks_table(args.set)
+    bks = known_table(DATASETS / args.set)  # the instance list; values through best_known, as `netopt compare`
     names = args.instances or [k for k, (n, _) in bks.items() if args.min_n <= n <= args.max_n]
     cols = [(s, tl) for tl in args.time_limits for s in args.solvers]
     gaps: dict[tuple[str, float], list[float]] = {c: [] for c in cols}
@@ -72,7 +63,7 @@ def main(argv=None) -> int:
     print(header)
     print("-" * len(header))
     for name in names:
-        n, best = bks[name]
+        n, best = bks[name].n, best_known(instance_path(args.set, name))
         inst = load_instance(instance_path(args.set, name))
         cells = []
         for s, tl in cols:

@@ -17,11 +17,9 @@ from .exceptions import (
     UnknownSolverError,
 )
 from .model import Result, RoutingInstance, RoutingSolution
+from .solvers.registry import DEFAULT_SOLVER
 
 __version__ = "0.1.0"
-
-#: solver used when none is named
-DEFAULT_SOLVER = "hgs"
 
 
 def load_instance(path, *, rounding: str = "auto") -> RoutingInstance:

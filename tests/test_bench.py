@@ -45,7 +45,6 @@ def instance_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def client():
     """A 2-worker local Dask cluster (processes, one thread each)."""
-    pytest.importorskip("distributed")
     from netopt.bench import dask_client
 
     with dask_client(workers=2) as c:
@@ -131,10 +130,9 @@ def test_missing_dask_says_how_to_install(monkeypatch):
 
 
 def test_unreachable_scheduler():
-    pytest.importorskip("distributed")
-    from netopt.bench import dask_client
+    from netopt.parallel import ParallelError, dask_client
 
-    with pytest.raises(BenchError, match="cannot reach"):
+    with pytest.raises(ParallelError, match="cannot reach"):
         with dask_client(scheduler="tcp://127.0.0.1:9", timeout=1):
             pass
 

@@ -140,6 +140,44 @@ def test_bad_parameters(grid):
         solve_design(p, "ga", time_limit=1, speed=3)
     with pytest.raises(SolverParameterError, match="unknown design method"):
         solve_design(p, "tabu", time_limit=1)
+    with pytest.raises(SolverParameterError, match=r"ndp-greedy: unknown parameter 'population' \(valid: none\)"):
+        solve_design(p, "greedy", time_limit=1, population=4)
+
+
+@pytest.mark.parametrize("given,match", [
+    ({"population": 0}, r"population: 0 is out of range \(valid: integer >= 2\)"),
+    ({"population": "-3"}, r"population: -3 is out of range"),
+    ({"elite": 1000}, r"elite must be smaller than population"),
+    ({"elite": -1}, r"elite: -1 is out of range \(valid: integer >= 0\)"),
+    ({"crossover": 1.5}, r"crossover: 1.5 is out of range \(valid: 0 <= number <= 1\)"),
+    ({"mutation": "-0.2"}, r"mutation: -0.2 is out of range"),
+    ({"generations": -1}, r"generations: -1 is out of range"),
+    ({"population": "many"}, r"expected an integer"),
+])
+def test_ga_parameter_ranges_are_checked_before_any_fitness(grid, monkeypatch, given, match):
+    p, _ = grid
+    import netopt.solvers.design.search as S
+
+    def no_fitness(*a, **k):
+        raise AssertionError("a fitness was built before the parameters were checked")
+
+    monkeypatch.setattr(S, "ExactFitness", no_fitness)
+    with pytest.raises(SolverParameterError, match=match):
+        solve_design(p, "ga", time_limit=1, workers=2, **given)
+
+
+def test_design_state_is_a_search_state():
+    from netopt.solvers.base import SearchState
+    from netopt.solvers.design.search import DesignState
+
+    seen = []
+    s = DesignState(10.0, progress=seen.append)
+    assert isinstance(s, SearchState) and s.best is None and s.best_obj == np.inf and not s.should_stop()
+    s.offer(np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([5.0, 3.0]))
+    s.offer(np.array([[1.0, 1.0]]), np.array([4.0]))
+    assert s.best.tolist() == [0.0, 1.0] and s.best_obj == s.best_cost == 3.0
+    assert [h[1] for h in s.history] == [5.0, 3.0] and len(seen) == 2
+    assert [d.tolist() for d in s.top(2)] == [[0.0, 1.0], [1.0, 1.0]]
 
 
 # ----------------------------------------------------------------------------- CLI
@@ -157,6 +195,10 @@ def test_cli_ndp_solve(tmp_path):
     assert res.exit_code == 0 and "objective (exact UE)" in res.stdout
     bad = runner.invoke(app, ["ndp", "solve", str(tmp_path / "braess_trips.tntp")])
     assert bad.exit_code != 0 and "give --kind" in bad.stderr and "Traceback" not in bad.output
+    for p in ("population=0", "population=-3", "elite=1000"):
+        bad = runner.invoke(app, ["ndp", "solve", str(tmp_path / "braess_dndp.txt"), "-b", "1", "-p", p])
+        assert bad.exit_code == 2 and "valid:" in bad.stderr and "Traceback" not in bad.output, bad.output
+        assert len(bad.stderr.strip().splitlines()) == 1
 
 
 # ----------------------------------------------------------------------------- shared instances

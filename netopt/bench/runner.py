@@ -17,7 +17,6 @@ two settings of one solver.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import re
@@ -29,8 +28,15 @@ from glob import glob
 from pathlib import Path
 from typing import Callable
 
+from ..datasets import best_known
 from ..exceptions import NetoptError, SolverParameterError
-from .engine import BenchError, Outcome, dask_client, run_tasks
+from ..parallel import Outcome, dask_client, run_tasks
+
+
+class BenchError(NetoptError):
+    """A benchmark request that cannot be carried out (no instance matched, a bad --seeds ...)."""
+
+    exit_code = 2
 
 #: named instance sets under ``shared/datasets``: (folder, file pattern, max customers or None)
 SUITES: dict[str, tuple[str, str, int | None, str]] = {
@@ -154,29 +160,6 @@ def parse_solvers(text: str) -> list[SolverSpec]:
         raise BenchError(f"--solvers: duplicate solver labels in {', '.join(labels)}")
     return specs
 
-
-def best_known_value(path) -> float | None:
-    """BKS from a ``.sol`` / ``BKS.csv`` (:func:`netopt.datasets.best_known`), else TSPLIB's ``OPT.csv``."""
-    from ..datasets import best_known
-
-    try:
-        v = best_known(path)
-    except (OSError, ValueError):
-        v = None
-    if v is not None:
-        return v
-    p = Path(path)
-    for folder in (p.parent, p.parent.parent):
-        table = folder / "OPT.csv"
-        if table.is_file():
-            try:
-                with open(table, newline="") as f:
-                    for row in csv.DictReader(f):
-                        if row.get("instance") == p.stem and row.get("optimal"):
-                            return float(row["optimal"])
-            except (OSError, ValueError):
-                return None
-    return None
 
 
 def solve_task(instance_path: str, solver: str, time_limit: float, seed: int, params: dict) -> dict:
@@ -305,7 +288,7 @@ def plan_runs(instances: list[Path], solvers: list[SolverSpec], seeds: list[int]
     """Every (instance, solver, seed) in that order, with its result path and best-known value."""
     runs = []
     for inst in instances:
-        bks = best_known_value(inst)
+        bks = best_known(inst)
         for s in solvers:
             for seed in seeds:
                 runs.append(Run(inst, s, seed, result_path(out, inst, s, seed), bks, float(time_limit)))
@@ -351,7 +334,7 @@ def run_benchmark(
     """Run what is missing of instances x solvers x seeds and rebuild the table.
 
     ``client``: an existing ``distributed.Client``; else one is made from ``workers`` /
-    ``scheduler`` (see :func:`netopt.bench.engine.dask_client`) when something needs running.
+    ``scheduler`` (see :func:`netopt.parallel.dask_client`) when something needs running.
     ``warmup``: first run :func:`warmup_task` on every worker (imports, Numba compilation),
     so that compilation does not eat into the first timed runs.
     ``log(message)``, ``on_start(todo, skipped)`` and ``on_done(run, result_dict)`` report progress.

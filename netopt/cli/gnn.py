@@ -1,6 +1,6 @@
 """``netopt gnn``: training data, training and inspection of the GNN flow surrogate.
 
-torch is imported only inside the commands (through :mod:`netopt.gnn`), so ``netopt --help``
+torch is imported only inside the commands (through :mod:`netopt._torch`), so ``netopt --help``
 stays fast and works without the ``gnn`` extra; a missing torch is a one-line error (exit 4).
 """
 
@@ -27,13 +27,6 @@ class Device(str, Enum):
     cuda = "cuda"
 
 
-def _threads(n: Optional[int]) -> None:
-    if n:
-        import torch
-
-        torch.set_num_threads(n)
-
-
 @app.command()
 @handle_errors
 def generate(
@@ -53,7 +46,7 @@ def generate(
 ):
     """Solve perturbed equilibria (demand, lanes, open candidates) as training data."""
     from ..gnn import data as D
-    from ..gnn import require_torch
+    from .._torch import require_torch
 
     require_torch()
     check_writable(out_path)
@@ -97,8 +90,8 @@ def train(
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics JSON on stdout.")] = False,
 ):
     """Train the flow surrogate; writes the checkpoint, metrics JSON and a learning-curve PNG."""
+    from .._torch import require_torch, set_threads
     from ..gnn import data as D
-    from ..gnn import require_torch
     from ..gnn.models import save_checkpoint
     from ..gnn.train import plot_learning_curve
     from ..gnn.train import train as fit
@@ -108,7 +101,7 @@ def train(
     plot_path = plot_path or out_path.with_suffix(".png")
     for p in (out_path, metrics_path, plot_path):
         check_writable(p)
-    _threads(threads)
+    set_threads(threads)
     ds = D.load(data)
     progress = Progress(TextColumn(f"[bold]train[/] {ds['manifest']['network']}"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("loss {task.fields[tl]} val {task.fields[vl]} TSTT err {task.fields[te]}"),

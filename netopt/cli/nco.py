@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ..io import check_writable, write_atomic
 from ._output import err, handle_errors, out, print_json, table
-from .gnn import Device, _threads
+from .gnn import Device
 
 app = typer.Typer(help="Learned route-construction policy (attention, POMO/REINFORCE; needs torch).",
                   no_args_is_help=True)
@@ -56,8 +56,8 @@ def train(
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics JSON on stdout.")] = False,
 ):
     """Train the policy with POMO/REINFORCE on seeded random instances; keeps the best validation epoch."""
+    from .._torch import require_torch, set_threads
     from ..exceptions import NetoptError
-    from ..gnn import require_torch
 
     require_torch()
     from ..solvers.nco.train import TrainConfig
@@ -70,7 +70,7 @@ def train(
     metrics_path = metrics_path or out_path.with_suffix(".json")
     for p in (out_path, metrics_path):
         check_writable(p)
-    _threads(threads)
+    set_threads(threads)
     cfg = TrainConfig(problem=problem, size=size, curriculum=_sizes(curriculum), epochs=epochs, steps_per_epoch=steps,
                       batch=batch, pomo=pomo, lr=lr, seed=seed, device=device.value, dim=dim, heads=heads,
                       layers=layers, ff=4 * dim, val_instances=val_instances, x_share=x_share, asym_share=asym_share,
@@ -109,7 +109,7 @@ def info(
     as_json: Annotated[bool, typer.Option("--json", help="Print the checkpoint's metadata as JSON.")] = False,
 ):
     """Show a policy checkpoint's architecture and how it was trained."""
-    from ..gnn import load_torch, require_torch
+    from .._torch import load_torch, require_torch
     from ..solvers.nco import default_model
 
     require_torch()

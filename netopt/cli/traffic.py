@@ -62,8 +62,8 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print the result (with link flows) as JSON on stdout.")] = False,
     ):
         """Solve static user equilibrium (BPR link costs) on a TNTP network."""
-        from ..solvers.assignment import _kernels as K  # Numba: imported when used, not for --help
-        from ..solvers.assignment import assign as solve_ue
+        from ..solvers.assignment import assign as solve_ue  # Numba: imported when used, not for --help
+        from ..solvers.assignment import beckmann
         from ..validate import check_flows
 
         for p in (out_path, plot):
@@ -79,7 +79,7 @@ def register(app: typer.Typer) -> None:
         best = None if trips is not None else find_files(network)[3]
         if best is not None:
             bk, _ = read_flow(best, net)
-            bb = float(K.beckmann(bk, net.fftt, net.b, net.capacity, net.power, net.fixed_cost))
+            bb = beckmann(net, bk)
             data["best_known"] = {"file": str(best), "beckmann": bb, "relative_difference": (res.beckmann - bb) / bb}
         if out_path is not None:
             write_atomic(out_path, _flows_csv(data) if out_path.suffix == ".csv" else json.dumps(data, indent=1) + "\n")
@@ -179,13 +179,14 @@ def ndp_solve(
     as_json: Annotated[bool, typer.Option("--json", help="Print the Result JSON on stdout.")] = False,
 ):
     """Search for the best design; the best designs are re-scored with exact UE at --rescore-gap."""
-    from ..solvers.design import solve_design
+    from ..solvers.design import design_params, solve_design
     from .routing import _parse_params
 
     if result_path is not None:
         check_writable(result_path)
     prob = load_design_problem(problem, kind, trips, budget, lanes, upper)
     params = _parse_params(param)
+    design_params(method.value, params)  # bad -p values fail here, before any model is loaded
     surrogate = None
     if fitness == "gnn":
         from ..gnn.surrogate import GNNFitness

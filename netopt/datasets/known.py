@@ -1,4 +1,20 @@
-"""Where the benchmark data lives and what the best-known objective of an instance is."""
+"""Where the benchmark data lives and what the best-known objective of an instance is.
+
+One lookup, used by ``netopt compare`` / ``info``, ``netopt bench`` and ``benchmarks/bench_vrp.py``:
+:func:`best_known` reads the ``Cost`` of a ``.sol`` beside the instance, else the instance's row in
+a table of the folder or the folder above (:func:`known_table`): ``BKS.csv`` (CVRP ``bks``, VRPTW
+``bks_distance``) or TSPLIB's ``OPT.csv`` (``optimal``).
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (d / "OPT.csv").write_text("instance,n,optimal\\neil51,51,426\\n")
+>>> best_known(d / "eil51.tsp"), best_known(d / "other.tsp")
+(426.0, None)
+>>> known_table(d)
+{'eil51': Known(n=51, value=426.0)}
+"""
 
 from __future__ import annotations
 
@@ -6,8 +22,19 @@ import csv
 import os
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 _COST = re.compile(r"^\s*Cost\s*:?\s*(\S+)\s*$", re.IGNORECASE | re.MULTILINE)
+
+#: tables of best-known values in a dataset folder: file name -> value columns, first non-empty wins
+TABLES = {"BKS.csv": ("bks", "bks_distance"), "OPT.csv": ("optimal",)}
+
+
+class Known(NamedTuple):
+    """A table row: the instance's number of customers / cities (when given) and best-known objective."""
+
+    n: int | None
+    value: float | None
 
 
 def shared_datasets() -> Path | None:
@@ -19,24 +46,47 @@ def shared_datasets() -> Path | None:
     return next((p for p in candidates if p.is_dir()), None)
 
 
+def _number(text, kind=float):
+    try:
+        return kind(text) if text not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def known_table(folder) -> dict[str, Known]:
+    """Instance name -> :class:`Known` from the ``BKS.csv`` / ``OPT.csv`` in ``folder`` (empty when
+    there is none; an unreadable table or value counts as unknown)."""
+    out: dict[str, Known] = {}
+    for name, columns in TABLES.items():
+        table = Path(folder) / name
+        if not table.is_file():
+            continue
+        try:
+            with open(table, newline="") as f:
+                for row in csv.DictReader(f):
+                    inst = row.get("instance")
+                    if inst and inst not in out:
+                        value = next((v for v in (_number(row.get(c)) for c in columns) if v is not None), None)
+                        out[inst] = Known(_number(row.get("n"), int), value)
+        except (OSError, csv.Error, UnicodeDecodeError):
+            continue
+    return out
+
+
 def best_known(instance_path) -> float | None:
-    """Best-known objective: the ``Cost`` of a ``.sol`` beside the file, else a ``BKS.csv`` in
-    its folder or the folder above (columns ``instance`` and ``bks`` or ``bks_distance``)."""
+    """Best-known objective of the instance file: the ``Cost`` of a ``.sol`` beside it, else its row
+    in a ``BKS.csv`` / ``OPT.csv`` of its folder or the folder above; None when unknown."""
     p = Path(instance_path)
     sol = p.with_suffix(".sol")
     if sol.is_file():
-        m = _COST.search(sol.read_text(errors="replace"))
-        if m:
-            try:
-                return float(m.group(1))
-            except ValueError:
-                pass
+        try:
+            m = _COST.search(sol.read_text(errors="replace"))
+        except OSError:
+            m = None
+        if m and _number(m.group(1)) is not None:
+            return _number(m.group(1))
     for folder in (p.parent, p.parent.parent):
-        table = folder / "BKS.csv"
-        if table.is_file():
-            with open(table, newline="") as f:
-                for row in csv.DictReader(f):
-                    if row.get("instance") == p.stem:
-                        val = row.get("bks") or row.get("bks_distance")
-                        return float(val) if val else None
+        row = known_table(folder).get(p.stem)
+        if row is not None:
+            return row.value
     return None

@@ -17,57 +17,16 @@ Pipeline (``netopt gnn ...`` on the command line):
    :func:`netopt.solvers.design.solve_design` as ``fitness=``, which re-scores the best designs
    with exact UE at the end.
 
-Everything that needs torch imports it lazily: importing this package does not import torch, and
-a missing torch raises :class:`netopt.exceptions.MissingDependencyError`.
+Everything that needs torch imports it lazily through :mod:`netopt._torch` (device choice, seeding,
+atomic checkpoint files): importing this package does not import torch, and a missing torch raises
+:class:`netopt.exceptions.MissingDependencyError`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ..exceptions import MissingDependencyError
-
-INSTALL_HINT = 'pip install torch==2.13.0 "netopt[gnn]"'
-
 #: pretrained checkpoints shipped with the package
 CHECKPOINTS = Path(__file__).resolve().parent / "checkpoints"
 
-
-def require_torch():
-    """Import and return ``torch``, or raise :class:`MissingDependencyError` with the install hint."""
-    try:
-        import torch
-    except ImportError:
-        raise MissingDependencyError(f"the GNN surrogate needs torch: {INSTALL_HINT}") from None
-    return torch
-
-
-def save_torch(obj, path) -> None:
-    """``torch.save`` through a temporary file in the same folder, so a failure leaves nothing behind."""
-    torch = require_torch()
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(obj, tmp)
-    tmp.replace(path)
-
-
-def load_torch(path, what: str, fmt: str) -> dict:
-    """``torch.load(weights_only=True)`` of a netopt ``what`` ("dataset", "checkpoint") whose format
-    tag is ``fmt`` (read from the dict itself or from its manifest); one-line errors otherwise."""
-    from ..exceptions import NetoptError
-
-    torch = require_torch()
-    path = Path(path)
-    if not path.is_file():
-        raise NetoptError(f"{path}: no such {what} file")
-    try:
-        obj = torch.load(path, weights_only=True, map_location="cpu")
-    except Exception as e:  # noqa: BLE001 - torch raises many kinds for a bad file
-        raise NetoptError(f"{path}: not a netopt {what} ({type(e).__name__}: {str(e)[:120]})") from None
-    tag = obj.get("format", obj.get("manifest", {}).get("format")) if isinstance(obj, dict) else None
-    if tag != fmt:
-        raise NetoptError(f"{path}: not a netopt {what} (expected format {fmt})")
-    return obj
-
-
-__all__ = ["CHECKPOINTS", "INSTALL_HINT", "load_torch", "require_torch", "save_torch"]
+__all__ = ["CHECKPOINTS"]

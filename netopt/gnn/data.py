@@ -15,14 +15,12 @@ path-based gradient projection to a relative gap <= ``gap`` (1e-6 by default):
 The dataset is a plain dict of tensors saved with ``torch.save`` (it loads with
 ``torch.load(weights_only=True)``); :func:`to_pyg` turns it into torch-geometric ``Data`` objects.
 Per-sample random streams come from ``SeedSequence(seed).spawn``, so the data do not depend on the
-number of workers.
+number of workers; the chunks of samples run on :func:`netopt.parallel.engine` (local processes).
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -30,6 +28,7 @@ import numpy as np
 
 from ..exceptions import InfeasibleInstanceError, NetoptError
 from ..model import RoadNetwork
+from ..parallel import engine, run_tasks
 
 FORMAT = "netopt-gnn-data/1"
 
@@ -134,7 +133,7 @@ def generate(base: Base, samples: int, *, seed: int = 0, workers: int = 1, setti
 
     ``progress(done, total)`` is called as chunks finish.
     """
-    from . import require_torch
+    from .._torch import require_torch
 
     torch = require_torch()
     if samples < 1:
@@ -146,23 +145,14 @@ def generate(base: Base, samples: int, *, seed: int = 0, workers: int = 1, setti
     t0 = time.perf_counter()
     rows: list[list[dict]] = [None] * len(chunks)
     done = 0
-    if workers <= 1:
-        for i, c in enumerate(chunks):
-            rows[i] = solve_samples(base, settings, c)
-            done += len(c)
+    with engine(max(1, workers)) as runner:  # one worker: in-process, chunk after chunk
+        for o in run_tasks(solve_samples, [(base, settings, c) for c in chunks], runner):
+            if o.error is not None:
+                raise o.error
+            rows[o.index] = o.value
+            done += len(chunks[o.index])
             if progress:
                 progress(done, samples)
-    else:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = {pool.submit(solve_samples, base, settings, c): i for i, c in enumerate(chunks)}
-            from concurrent.futures import as_completed
-
-            for f in as_completed(futures):
-                i = futures[f]
-                rows[i] = f.result()
-                done += len(chunks[i])
-                if progress:
-                    progress(done, samples)
     flat = [r for rs in rows for r in rs]
     elapsed = time.perf_counter() - t0
     net = base.network
@@ -190,14 +180,14 @@ def generate(base: Base, samples: int, *, seed: int = 0, workers: int = 1, setti
 
 
 def save(data: dict, path: Path) -> None:
-    from . import save_torch
+    from .._torch import save_torch
 
     save_torch(data, path)
 
 
 def load(path: Path) -> dict:
     """Load a dataset written by :func:`save` (``weights_only=True``: tensors and plain types only)."""
-    from . import load_torch
+    from .._torch import load_torch
 
     return load_torch(path, "dataset", FORMAT)
 
@@ -208,7 +198,7 @@ def to_pyg(data: dict) -> list:
     try:
         import torch_geometric.data as tgd
     except ImportError:
-        from . import INSTALL_HINT
+        from .._torch import INSTALL_HINT
         from ..exceptions import MissingDependencyError
 
         raise MissingDependencyError(f"to_pyg needs torch-geometric: {INSTALL_HINT}") from None

@@ -41,7 +41,7 @@ class NetworkMismatchError(NetoptError):
 
 @functools.lru_cache(maxsize=None)
 def _classes():
-    from . import require_torch
+    from .._torch import require_torch
 
     torch = require_torch()
     from torch import nn
@@ -156,7 +156,7 @@ def save_checkpoint(path: Path, model, manifest: dict, metrics: dict | None = No
     only, so it loads with ``torch.load(weights_only=True)``."""
     import torch
 
-    from . import save_torch
+    from .._torch import save_torch
 
     ckpt = {
         "format": FORMAT,
@@ -175,7 +175,7 @@ def save_checkpoint(path: Path, model, manifest: dict, metrics: dict | None = No
 
 def read_checkpoint(path: Path) -> dict:
     """The checkpoint dict (``weights_only=True``), validated."""
-    from . import load_torch
+    from .._torch import load_torch
 
     return load_torch(path, "checkpoint", FORMAT)
 

@@ -54,9 +54,8 @@ class GNNFitness:
     name = "gnn"
 
     def __init__(self, problem, model: Path | str | None = None, device: str = "cpu", batch_size: int = 4096):
-        from . import require_torch
+        from .._torch import pick_device, require_torch
         from .models import load_model
-        from .train import pick_device
 
         torch = require_torch()
         if model is None:

@@ -22,18 +22,6 @@ from ..exceptions import NetoptError
 from .models import build_model, model_config
 
 
-def pick_device(device: str = "auto") -> str:
-    import torch
-
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda" and not torch.cuda.is_available():
-        raise NetoptError("--device cuda: CUDA is not available here (torch.cuda.is_available() is False)")
-    if device not in ("cpu", "cuda"):
-        raise NetoptError(f"unknown device {device!r} (auto, cpu, cuda)")
-    return device
-
-
 def split(n: int, seed: int, val_share: float, test_share: float):
     """``(train, val, test)`` index arrays from a seeded permutation (at least one sample each)."""
     if n < 3:
@@ -100,11 +88,11 @@ def train(data: dict, *, epochs: int = 200, batch_size: int = 128, lr: float = 3
     (per epoch: train loss, validation loss, validation TSTT error %), timings and settings.
     ``progress(epoch, epochs, train_loss, val_loss, val_tstt_err)`` is called after each epoch.
     """
-    from . import require_torch
+    from .._torch import pick_device, require_torch, seed_torch
 
     torch = require_torch()
     dev = pick_device(device)
-    torch.manual_seed(seed)
+    seed_torch(seed)
     man = data["manifest"]
     n = len(data["flow"])
     tr, va, te = split(n, seed, val_share, test_share)

@@ -10,6 +10,9 @@ import importlib
 from ..exceptions import UnknownSolverError
 from .base import Solver
 
+#: solver used when none is named (``netopt solve``, :func:`netopt.solve`)
+DEFAULT_SOLVER = "hgs"
+
 _REGISTRY: dict[str, type[Solver]] = {}
 #: modules that register the built-in solvers; imported on first lookup (they import heavy packages lazily)
 _BUILTIN = ("netopt.solvers.vrp.ortools", "netopt.solvers.vrp.hgs", "netopt.solvers.vrp.pyvrp",

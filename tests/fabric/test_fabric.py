@@ -202,7 +202,6 @@ def test_spray_with_failed_links():
 
 
 def test_milp_unequal_sizes_beats_greedy():
-    pytest.importorskip("ortools")
     fab = leaf_spine(3, 2, 2, host_gbps=100)
     from netopt.solvers.fabric import Collective
 

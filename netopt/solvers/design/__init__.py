@@ -2,7 +2,7 @@
 
 from .fitness import ExactFitness, Fitness
 from .problems import KINDS, DesignProblem, lane_addition, load_cndp, load_dndp
-from .search import METHODS, solve_design
+from .search import METHODS, PARAMS, design_params, solve_design
 
-__all__ = ["KINDS", "METHODS", "DesignProblem", "ExactFitness", "Fitness", "lane_addition", "load_cndp",
-           "load_dndp", "solve_design"]
+__all__ = ["KINDS", "METHODS", "PARAMS", "DesignProblem", "ExactFitness", "Fitness", "design_params", "lane_addition",
+           "load_cndp", "load_dndp", "solve_design"]

@@ -8,10 +8,12 @@ only call ``evaluate``; ``ExactFitness.rescore`` re-solves chosen designs at a t
 from __future__ import annotations
 
 from collections import OrderedDict
+from contextlib import ExitStack
 from typing import Protocol
 
 import numpy as np
 
+from ...parallel import engine, run_tasks
 from ..assignment import Assignment, assign
 from .problems import DesignProblem
 
@@ -85,9 +87,10 @@ def evaluate_designs_task(problem: DesignProblem, designs: np.ndarray, gap: floa
 
 
 class PooledFitness:
-    """Exact fitness evaluated in parallel: a local process pool, or a Dask cluster when a
-    scheduler address is given (the same engine as ``netopt bench``). Results are cached here;
-    each worker solves its chunk with warm starts between the designs of that chunk."""
+    """Exact fitness evaluated in parallel, on :func:`netopt.parallel.engine`: local processes, or a
+    Dask cluster when a scheduler address is given (the same engine as ``netopt bench``). Use it
+    in a ``with`` block (the pool lives for the block). Results are cached here; each worker
+    solves its chunk with warm starts between the designs of that chunk."""
 
     name = "exact"
 
@@ -95,27 +98,17 @@ class PooledFitness:
         self.problem, self.gap, self.workers, self.scheduler = problem, gap, max(1, workers), scheduler
         self.local = ExactFitness(problem, gap)  # the cache, and rescoring
         self.evaluations = 0
-        self._pool = None
-        self._client = None
+        self._stack: ExitStack | None = None
+        self._runner = None
 
     def __enter__(self):
-        if self.scheduler:
-            from ...bench.engine import dask_client
-
-            self._client_cm = dask_client(scheduler=self.scheduler)
-            self._client = self._client_cm.__enter__()
-        else:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        self._stack = ExitStack()
+        self._runner = self._stack.enter_context(engine(self.workers, self.scheduler))
         return self
 
     def __exit__(self, *exc):
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-        if self._client is not None:
-            self._client_cm.__exit__(*exc)
+        stack, self._stack, self._runner = self._stack, None, None
+        return stack.__exit__(*exc) if stack is not None else False
 
     def evaluate(self, designs, parents=None) -> np.ndarray:
         designs = np.atleast_2d(np.asarray(designs, np.float64))
@@ -125,18 +118,13 @@ class PooledFitness:
             rows = {k: d for k, d in zip(keys, designs)}
             chunks = [np.array([rows[k] for k in todo[i:: self.workers]]) for i in range(min(self.workers, len(todo)))]
             key_chunks = [todo[i:: self.workers] for i in range(len(chunks))]
-            if self._client is not None:
-                from ...bench.engine import run_tasks
-
-                outs = {o.index: o for o in run_tasks(evaluate_designs_task, [(self.problem, c, self.gap) for c in chunks], self._client)}
-                values = []
-                for i in range(len(chunks)):
-                    if outs[i].error is not None:
-                        raise outs[i].error
-                    values.append(outs[i].value)
-            else:
-                futures = [self._pool.submit(evaluate_designs_task, self.problem, c, self.gap) for c in chunks]
-                values = [f.result() for f in futures]
+            if self._stack is None:
+                raise RuntimeError("PooledFitness.evaluate outside its `with` block")
+            values = [None] * len(chunks)
+            for o in run_tasks(evaluate_designs_task, [(self.problem, c, self.gap) for c in chunks], self._runner):
+                if o.error is not None:
+                    raise o.error
+                values[o.index] = o.value
             for ks, vs in zip(key_chunks, values):
                 for k, v in zip(ks, vs):
                     self.local.cache[k] = float(v)

@@ -16,47 +16,75 @@ equilibrium at a tight gap (``rescore_gap``), which is what is reported.
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
+from contextlib import ExitStack
+from typing import Any, Mapping
 
 import numpy as np
 
 from ...exceptions import NetoptError, SolverParameterError
 from ...model import Result
-from ..base import interrupt_guard
+from ...params import Param, Params, ParamSpace
+from ..base import SearchState, interrupt_guard
 from .fitness import ExactFitness, design_key
 from .problems import DesignProblem
 
 METHODS = ("ga", "enumerate", "greedy")
 MAX_ENUMERATE = 20
 
+#: the declared parameters of each search method (``-p KEY=VALUE`` on the command line)
+PARAMS: dict[str, ParamSpace] = {
+    "ga": ParamSpace("ndp-ga", {
+        "population": Param(int, 24, "designs per generation", low=2),
+        "elite": Param(int, 2, "best designs copied unchanged into the next generation", low=0),
+        "crossover": Param(float, 0.9, "probability that a child crosses two parents (else a copy of one)", low=0, high=1),
+        "mutation": Param(float, -1.0, "per-candidate mutation probability; -1 = 1 / number of candidates",
+                          low=0, high=1, special=(-1,)),
+        "generations": Param(int, 0, "stop after this many generations; 0 = no limit (the time limit stops the search)",
+                             low=1, special=(0,)),
+    }, rules=[(lambda p: p.elite < p.population, "elite must be smaller than population (valid: 0 <= elite < population)")]),
+    "enumerate": ParamSpace("ndp-enumerate", {}),
+    "greedy": ParamSpace("ndp-greedy", {}),
+}
 
-@dataclass
-class DesignState:
-    """Best design so far, history, and the stopping rule shared with the caller's progress bar."""
 
-    time_limit: float
-    progress: object = None
-    start: float = field(default_factory=time.perf_counter)
-    best: np.ndarray | None = None
-    best_obj: float = np.inf
-    history: list = field(default_factory=list)
-    iterations: int = 0
-    interrupted: bool = False
-    ranked: dict = field(default_factory=dict)  # design key -> (objective, design)
+def design_params(method: str, given: Mapping[str, Any] | None = None) -> Params:
+    """The parameters of search ``method``: defaults merged with ``given``, range-checked;
+    an unknown method or parameter, or a value out of range, is a :class:`SolverParameterError`.
 
-    def elapsed(self) -> float:
-        return time.perf_counter() - self.start
+    Examples
+    --------
+    >>> design_params("ga", {"population": "12"}).population
+    12
+    >>> design_params("ga", {"population": 0})
+    Traceback (most recent call last):
+    ...
+    netopt.exceptions.SolverParameterError: ndp-ga: parameter population: 0 is out of range (valid: integer >= 2)
+    """
+    if method not in PARAMS:
+        raise SolverParameterError(f"unknown design method {method!r} (choose from {', '.join(METHODS)})")
+    return PARAMS[method].resolve(given)
 
-    def should_stop(self) -> bool:
-        return self.interrupted or self.elapsed() >= self.time_limit
+
+class DesignState(SearchState):
+    """Best design so far (``best``, objective ``best_obj``), every design seen (``ranked``), history
+    and the stopping rule (:class:`~netopt.solvers.base.SearchState`) shared with the caller's progress bar."""
+
+    def __init__(self, time_limit: float, progress=None):
+        super().__init__(time_limit, progress=progress)
+        self.best: np.ndarray | None = None
+        self.ranked: dict[bytes, tuple[float, np.ndarray]] = {}  # design key -> (objective, design)
+
+    @property
+    def best_obj(self) -> float:
+        return np.inf if self.best_cost is None else self.best_cost
 
     def offer(self, designs: np.ndarray, objs: np.ndarray) -> None:
+        """Record evaluated designs; a better one becomes ``best`` (one history point each)."""
         for d, f in zip(designs, objs):
             self.ranked[design_key(d)] = (float(f), np.array(d, np.float64))
             if f < self.best_obj - 1e-12:
-                self.best_obj, self.best = float(f), np.array(d, np.float64)
-                self.history.append([round(self.elapsed(), 4), self.best_obj])
+                self.best_cost, self.best = float(f), np.array(d, np.float64)
+                self.history.append([round(self.elapsed(), 4), self.best_cost])
         if self.progress is not None:
             self.progress(self)
 
@@ -65,10 +93,13 @@ class DesignState:
 
 
 def genetic(problem: DesignProblem, fitness, state: DesignState, rng: np.random.Generator, *,
-            population: int = 24, elite: int = 2, crossover: float = 0.9, mutation: float | None = None,
-            generations: int | None = None, initial: list[np.ndarray] | None = None) -> None:
+            initial: list[np.ndarray] | None = None, **params) -> None:
+    """Generational GA (see the module docstring); ``params`` as declared in ``PARAMS["ga"]``."""
+    p = design_params("ga", params)
+    population, elite, crossover = p.population, p.elite, p.crossover
+    generations = p.generations or None
     n = problem.size
-    pm = mutation if mutation is not None else 1.0 / n
+    pm = p.mutation if p.mutation != -1 else 1.0 / n
     polish_at = state.time_limit * (2 / 3) if problem.kind == "cndp" else np.inf
     pop = [problem.empty()] + [problem.repair(d, rng) for d in (initial or [])]
     while len(pop) < population:
@@ -227,8 +258,7 @@ def solve_design(
     cluster at ``scheduler``); a surrogate object with ``evaluate`` can be given instead, and is
     then reported next to the exact objective of the re-scored designs.
     """
-    if method not in METHODS:
-        raise SolverParameterError(f"unknown design method {method!r} (choose from {', '.join(METHODS)})")
+    resolved = design_params(method, params)  # before any fitness or pool is built
     if not time_limit > 0:
         raise SolverParameterError(f"time limit must be positive seconds, got {time_limit}")
     if method == "enumerate":
@@ -236,33 +266,20 @@ def solve_design(
     rng = np.random.default_rng(seed)
     state = DesignState(time_limit, progress)
     exact = ExactFitness(problem, gap)
-    pooled = None
-    if fitness is None and (workers > 1 or scheduler):
-        from .fitness import PooledFitness
-
-        pooled = PooledFitness(problem, gap, workers, scheduler).__enter__()
-        fitness = pooled
-    fitness = fitness or exact
     complete = False
-    try:
+    with ExitStack() as stack:
+        if fitness is None and (workers > 1 or scheduler):
+            from .fitness import PooledFitness
+
+            fitness = stack.enter_context(PooledFitness(problem, gap, workers, scheduler))
+        fitness = fitness or exact
         with interrupt_guard(state):
             if method == "ga":
-                types = {"population": int, "elite": int, "crossover": float, "mutation": float, "generations": int}
-                unknown = set(params) - set(types)
-                if unknown:
-                    raise SolverParameterError(f"ga: unknown parameter {sorted(unknown)[0]!r} ({', '.join(types)})")
-                try:
-                    ga_params = {k: types[k](v) for k, v in params.items()}
-                except ValueError as e:
-                    raise SolverParameterError(f"ga: bad parameter value: {e}") from None
-                genetic(problem, fitness, state, rng, **ga_params)
+                genetic(problem, fitness, state, rng, **resolved)
             elif method == "enumerate":
                 complete = enumerate_designs(problem, fitness, state)
             else:
                 greedy(problem, fitness, state)
-    finally:
-        if pooled is not None:
-            pooled.__exit__(None, None, None)
     search_time = state.elapsed()
     if state.best is None:
         raise NetoptError(f"{problem.name}: no design was evaluated within {time_limit:g} s")
@@ -290,7 +307,7 @@ def solve_design(
     return Result(
         problem=f"ndp-{problem.kind}", instance=problem.name, instance_sha256=problem.network.sha256,
         solver=f"ndp-{method}", params={"gap": gap, "rescore_gap": rescore_gap, "fitness": getattr(fitness, "name", "custom"),
-                                        "workers": workers, **params},
+                                        "workers": workers, **resolved},
         seed=seed, status=status, objective=obj, runtime_s=round(state.elapsed(), 4), iterations=state.iterations,
         solution=solution, history=state.history,
         extra={"evaluations": getattr(fitness, "evaluations", None), "search_time_s": round(search_time, 4),

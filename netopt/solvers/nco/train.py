@@ -20,6 +20,7 @@ from typing import Callable
 import numpy as np
 import torch
 
+from ..._torch import pick_device, seed_torch
 from .generate import batch_features
 from .policy import Policy, load_policy, pomo_starts, save_policy, to_tensors
 
@@ -54,16 +55,6 @@ class TrainConfig:
             raise ValueError(f"sizes must be at least 2 customers, got {self.sizes}")
 
 
-def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        from ...exceptions import NetoptError
-
-        raise NetoptError("--device cuda: no CUDA device is available (use --device auto or cpu)")
-    return torch.device(name)
-
-
 def _features(rng, batch, n, cfg: TrainConfig, device):
     f = batch_features(rng, batch, n, problem=cfg.problem, x_share=cfg.x_share, asym_share=cfg.asym_share)
     return to_tensors(f, device)
@@ -87,8 +78,8 @@ def evaluate(model: Policy, feats: dict[str, torch.Tensor]) -> float:
 
 def train(cfg: TrainConfig, out_path, progress: Callable[[dict], None] | None = None) -> dict:
     """Train, write the best checkpoint to ``out_path`` after each improving epoch; returns metrics."""
-    device = resolve_device(cfg.device)
-    torch.manual_seed(cfg.seed)
+    device = torch.device(pick_device(cfg.device))
+    seed_torch(cfg.seed)
     rng = np.random.default_rng([cfg.seed, 1])
     val = _features(np.random.default_rng([cfg.seed, 2]), cfg.val_instances, cfg.size, cfg, device)
     if cfg.init_from:  # fine-tune: the checkpoint's architecture wins over dim/heads/layers/ff
