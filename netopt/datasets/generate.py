@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._limits import check_dense
 from ..io.distances import euclidean, round_distances
 from ..model import RoutingInstance
 
@@ -67,6 +68,9 @@ def generate_cvrp(
     """
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
+    if not 1.0 <= route_size < float("inf"):
+        raise ValueError(f"route_size must be a finite number of customers >= 1, got {route_size}")
+    check_dense("distance matrix (and its copies)", (n + 1, n + 1), copies=3, where=f"{n:,} customers")
     for val, opts, what in ((depot, DEPOTS, "depot"), (customers, CUSTOMERS, "customers"), (demand, DEMANDS, "demand")):
         if val not in opts:
             raise ValueError(f"{what} must be one of {', '.join(opts)}, got {val!r}")
