@@ -57,6 +57,9 @@ _DUMMY_XY = np.zeros((1, 2))  # the unused distance source handed to the kernels
 _DUMMY_DM = np.zeros((1, 1))
 
 
+#: share of the time limit the policy's rollouts may take for ``heatmap=policy``
+POLICY_SHARE = 0.5
+
 #: the named heatmaps of the ``heatmap`` parameter; from Python a :class:`Heatmap` (or a pair
 #: ``(cand, weight)``) may be given instead
 HEATMAPS = ("knn", "softdist", "policy")
@@ -193,9 +196,11 @@ def _exact_cost(instance, route: list[int]) -> float:
 POLICY_MAX_CITIES = 2000
 
 
-def _policy_heatmap(instance, model: str, k: int, temperature: float, seed: int, src: dict) -> Heatmap:
+def _policy_heatmap(instance, model: str, k: int, temperature: float, seed: int, src: dict,
+                    deadline: float | None = None) -> Heatmap:
     """Learned heatmap: how often the TSP policy's greedy multi-start and sampled tours use each
-    edge, plus SoftDist weights scaled by 1e-3 so that unused edges rank by SoftDist."""
+    edge (those finished by ``deadline``), plus SoftDist weights scaled by 1e-3 so that unused
+    edges rank by SoftDist."""
     n = instance.num_nodes
     if n > POLICY_MAX_CITIES:
         raise SolverParameterError(f"solver tsp-heatmap: heatmap=policy is limited to {POLICY_MAX_CITIES:,} cities "
@@ -206,7 +211,8 @@ def _policy_heatmap(instance, model: str, k: int, temperature: float, seed: int,
     net = load(model or None, "tsp")
     if net.problem != "tsp":
         raise SolverParameterError(f"solver tsp-heatmap: heatmap=policy needs a TSP policy, {model} is {net.problem}")
-    scores = edge_frequencies(net, instance, pomo=32, samples=32, seed=seed, device=next(net.parameters()).device)
+    scores = edge_frequencies(net, instance, pomo=32, samples=32, seed=seed, device=next(net.parameters()).device,
+                              deadline=deadline)
     sd = softdist_heatmap(k=min(2 * k, n - 1), temperature=temperature, **src)
     scores[np.arange(n)[:, None], sd.cand] += 1e-3 * sd.weight
     return heatmap_from_dense(scores, k)
@@ -269,7 +275,8 @@ class TspHeatmap(Solver):
         elif heatmap == "knn":
             hm = knn_heatmap(k=k, **src)
         elif heatmap == "policy":
-            hm = _policy_heatmap(instance, params.model, k, temperature, seed, src)
+            hm = _policy_heatmap(instance, params.model, k, temperature, seed, src,
+                                 deadline=state.start + POLICY_SHARE * state.time_limit)
         else:
             hm = softdist_heatmap(k=k, temperature=temperature, **src)
         if initial and len(initial[0]) == 1:  # a checked warm start visits every city
