@@ -54,7 +54,7 @@ def generate(
     settings = D.Settings(demand_noise=demand_noise, base_demand_share=base_demand_share, max_lane_share=max_lane_share,
                           lane_factor=lane_factor, design_share=design_share, design_budget=design_budget, gap=gap)
     progress = Progress(TextColumn(f"[bold]UE samples[/] {base.network.name}"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True)
+                        TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal)
     task = progress.add_task("gen", total=samples)
     with progress:
         ds = D.generate(base, samples, seed=seed, workers=workers, settings=settings,
@@ -105,7 +105,7 @@ def train(
     ds = D.load(data)
     progress = Progress(TextColumn(f"[bold]train[/] {ds['manifest']['network']}"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("loss {task.fields[tl]} val {task.fields[vl]} TSTT err {task.fields[te]}"),
-                        TimeElapsedColumn(), console=err, transient=True)
+                        TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
     task = progress.add_task("train", total=epochs, tl="-", vl="-", te="-")
 
     def update(ep, total, tl, vl, te):

@@ -77,7 +77,7 @@ def train(
                       max_minutes=max_minutes, init_from=str(init_from) if init_from else "")
     progress = Progress(TextColumn(f"[bold]train[/] {problem} n={size}"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("size {task.fields[n]} train {task.fields[tl]} val {task.fields[vl]}"),
-                        TimeElapsedColumn(), console=err, transient=True)
+                        TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
     task = progress.add_task("train", total=epochs * steps, n="-", tl="-", vl="-")
 
     def update(row: dict) -> None:

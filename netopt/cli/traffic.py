@@ -31,7 +31,7 @@ NetworkArg = Annotated[Path, typer.Argument(help="TNTP network folder, or its _n
 def gap_progress(target: float, label: str):
     """A Rich progress bar on stderr that fills as log10(gap) approaches log10(target)."""
     progress = Progress(TextColumn(label), BarColumn(), TextColumn("gap {task.fields[gap]}  it {task.fields[it]}"),
-                        TimeElapsedColumn(), console=err, transient=True)
+                        TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
     task = progress.add_task("ue", total=1.0, gap="-", it=0)
     first = {}
 
@@ -196,7 +196,7 @@ def ndp_solve(
         err.print("--model is used only with --fitness gnn; ignoring it")
     progress = Progress(TextColumn(f"[bold]{method.value}[/] {prob.name}"), BarColumn(),
                         TextColumn("{task.completed:>5.0f}/{task.total:g} s  best {task.fields[best]}  designs {task.fields[n]}"),
-                        console=err, transient=True)
+                        console=err, transient=True, disable=not err.is_terminal)
     task = progress.add_task("ndp", total=time_limit, best="-", n=0)
 
     def update(state):

@@ -54,7 +54,9 @@ def looks_like_tsp_set(path, text: str | None = None) -> bool:
         return True
     if text is None:
         return False
-    first = text.lstrip()[:4096].split("\n", 1)[0]
+    body = text.lstrip()
+    end = body.find("\n")
+    first = body if end < 0 else body[:end]  # the whole first line: 10,000 cities make a 400 kB line
     return " output " in f" {first} "
 
 

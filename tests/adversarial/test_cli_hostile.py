@@ -1,0 +1,212 @@
+"""Hostile inputs, one row each: exit code, a one-line message, no traceback, nothing destroyed (issue 13).
+
+Every row of :data:`CASES` runs ``python -m netopt ...`` as a subprocess under a 2 GiB address-space
+cap and a wall-clock cap (``_harness.run_case`` lists the checks every row gets). To add a case,
+append a ``Case(id, args, code, message, files=..., ...)``; the inputs in ``_harness``
+(``TINY_VRP``, ``TINY_ROUTES``, ``TINY_NET``, ``TINY_TRIPS``) are there to reuse. Rows that
+need a solve use ``-s ortools`` (no Numba compilation) and short time limits.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+
+import pytest
+from _harness import TINY_NET, TINY_ROUTES, TINY_TRIPS, TINY_VRP, Case, run_case
+
+from netopt.exceptions import MissingDependencyError
+
+# --- inputs ----------------------------------------------------------------------------------
+HUGE_EXPLICIT = """NAME : huge
+TYPE : CVRP
+DIMENSION : 1000000000
+EDGE_WEIGHT_TYPE : EXPLICIT
+EDGE_WEIGHT_FORMAT : FULL_MATRIX
+CAPACITY : 10
+EDGE_WEIGHT_SECTION
+0 1 1 0
+DEMAND_SECTION
+1 0
+2 1
+DEPOT_SECTION
+1
+-1
+EOF
+"""
+HUGE_COORD = TINY_VRP.replace("4 10 10\n", "4 1e300 1e300\n")
+# 20,000 cities: the file is 300 kB, its distance matrix 3 GiB (2 copies: 6 GiB) > the 2 GiB cap
+BIG_TSP_SET = " ".join(f"{i % 997 / 997:.4f} {i % 991 / 991:.4f}" for i in range(20_000)) + " output 1 2 1\n"
+NET_1E9_NODES = TINY_NET.replace("<NUMBER OF NODES> 4", "<NUMBER OF NODES> 1e9")
+NET_200K_ZONES = """<NUMBER OF ZONES> 200000
+<NUMBER OF NODES> 200000
+<FIRST THRU NODE> 1
+<NUMBER OF LINKS> 1
+<END OF METADATA>
+1 200000 10 0 1 0.15 4 0 0 1 ;
+"""
+TRIPS_200K = "<NUMBER OF ZONES> 200000\n<END OF METADATA>\nOrigin 1\n 2 : 1.0;\n"
+DNDP_NO_TRIPS = TINY_NET.replace("<NUMBER OF LINKS> 5", "<NUMBER OF LINKS> 4\n<NUMBER OF NEW LINKS> 1").replace(
+    "3 4 10 0 1 0.15 4 0 0 1 ;", "3 4 10 0 1 0.15 4 0 0 1 5 ;").replace("0 0 1 ;\n", "0 0 1 0 ;\n")
+VRP = {"tiny.vrp": TINY_VRP}
+ROUTES = {"tiny.vrp": TINY_VRP, "r.json": TINY_ROUTES}
+
+
+def routes(visits: str) -> dict:
+    return {"tiny.vrp": TINY_VRP, "r.json": '{"routes": %s}\n' % visits}
+
+
+# --- setups and extra checks -----------------------------------------------------------------
+def _symlink(folder):
+    (folder / "target.json").write_text("old\n")
+    (folder / "link.json").symlink_to("target.json")
+
+
+def _symlink_kept(folder, res, _):
+    assert (folder / "link.json").is_symlink(), "the symlink was replaced"
+    assert '"routes"' in (folder / "target.json").read_text()
+
+
+def _fifo(folder):
+    os.mkfifo(folder / "pipe")
+    got = []
+
+    def read():
+        with open(folder / "pipe", "rb") as f:
+            got.append(f.read())
+
+    t = threading.Thread(target=read, daemon=True)
+    t.start()
+    return t, got
+
+
+def _fifo_kept(folder, res, extra):
+    t, got = extra
+    t.join(10)
+    assert stat.S_ISFIFO(os.lstat(folder / "pipe").st_mode), "the FIFO was replaced"
+    assert got and b'"routes"' in got[0]
+
+
+def _dev_full_kept(folder, res, _):
+    assert stat.S_ISCHR(os.lstat("/dev/full").st_mode), "/dev/full is no longer a device"
+
+
+def _routes_on_stdout(folder, res, _):
+    assert '"routes"' in res.stdout
+
+
+def _best_written(folder, res, _):
+    assert '"routes"' in (folder / "best.json").read_text()
+
+
+def _rows_kept(folder, res, _):
+    assert "tiny" in res.stdout and "error" in res.stdout
+
+
+def _no_bool_metavar(folder, res, _):
+    assert "--json" in res.stdout and "<bool>" not in res.stdout
+
+
+CASES = [
+    # 3. declared sizes are checked against the data and the memory before allocating
+    Case("vrplib-dimension-1e9-explicit", ["info", "huge.vrp"], 2, "expected 1,000,000,000,000,000,000",
+         files={"huge.vrp": HUGE_EXPLICIT}),
+    Case("tsp-set-matrix-beyond-memory", ["info", "big.txt"], 2, "would need 6.0 GiB for a 20,000 x 20,000 distance matrix",
+         files={"big.txt": BIG_TSP_SET}),
+    Case("tntp-nodes-1e9", ["assign", "net"], 2, "<NUMBER OF NODES>: says 1,000,000,000 but no link touches a node above 4",
+         files={"net/x_net.tntp": NET_1E9_NODES, "net/x_trips.tntp": TINY_TRIPS}),
+    Case("tntp-200k-zones", ["assign", "net"], 2, "for a 200,000 x 200,000 OD demand matrix",
+         files={"net/x_net.tntp": NET_200K_ZONES, "net/x_trips.tntp": TRIPS_200K}),
+    Case("fabric-leaves-1e7", ["fabric", "analyze", "--leaves", "10000000"], 2, "would need 44.7 GiB for a 480,000,000-entry link table"),
+    Case("fabric-fat-tree-k1000", ["fabric", "analyze", "--topology", "fat-tree", "--k", "1000"], 2, "would need"),
+    # 4. --out writes through what is there instead of replacing it
+    Case("out-dev-full", ["export", "tiny.vrp", "r.json", "--out", "/dev/full"], 1, "No space left on device",
+         files=ROUTES, check=_dev_full_kept),
+    Case("out-symlink-keeps-link", ["export", "tiny.vrp", "r.json", "--out", "link.json"], 0, "wrote link.json",
+         files=ROUTES, setup=_symlink, check=_symlink_kept),
+    Case("out-fifo-written-not-replaced", ["export", "tiny.vrp", "r.json", "--out", "pipe"], 0, "wrote pipe",
+         files=ROUTES, setup=_fifo, check=_fifo_kept),
+    Case("out-dash-is-stdout", ["export", "tiny.vrp", "r.json", "--out", "-"], 0, '"visits"', files=ROUTES,
+         stream="stdout", absent=("-",), check=_routes_on_stdout),
+    Case("out-unknown-suffix", ["solve", "tiny.vrp", "-s", "ortools", "-t", "0.2", "--out", "r.txt"], 2,
+         "unknown output suffix '.txt'; valid: .json, .sol, .png", files=VRP, absent=("r.txt",)),
+    Case("out-parent-is-a-file", ["export", "tiny.vrp", "r.json", "--out", "r.json/x.json"], 2,
+         "r.json is a file, not a folder", files=ROUTES, untouched=("r.json",)),
+    Case("out-missing-folder", ["generate", "--out", "no/such/g.vrp", "-n", "5"], 2, "folder no/such does not exist",
+         absent=("no",)),
+    Case("out-kept-when-routes-invalid", ["export", "tiny.vrp", "bad.json", "--out", "keep.json"], 1,
+         "not an integer node id", files={**VRP, "bad.json": '{"routes": [[5, 4, 2.9], [3]]}', "keep.json": "keep\n"},
+         untouched=("keep.json",)),
+    # 6. the validator refuses malformed routes instead of fixing them
+    Case("validate-float-id", ["validate", "tiny.vrp", "r.json"], 1, "route 1: node 2.9 is not an integer node id",
+         files=routes("[[5, 4, 2.9], [3]]")),
+    Case("validate-depot-mid-route", ["validate", "tiny.vrp", "r.json"], 1,
+         "route 1: the depot 1 in the middle of the route", files=routes("[[5, 4, 1, 3], [2]]")),
+    Case("validate-foreign-id", ["validate", "tiny.vrp", "r.json"], 1, "node 99 is not a node id of instance tiny",
+         files=routes("[[5, 4, 99], [3, 2]]")),
+    Case("validate-string-id", ["validate", "tiny.vrp", "r.json"], 1, "node '5' is not an integer node id",
+         files=routes('[["5", 4], [3, 2]]')),
+    Case("validate-sol-float-id", ["validate", "tiny.vrp", "r.sol"], 1, "Route: non-integer customer",
+         files={**VRP, "r.sol": "Route #1: 4 3 1.5\nRoute #2: 2\nCost 62\n"}),
+    Case("validate-depot-at-both-ends-ok", ["validate", "tiny.vrp", "r.json"], 0, "valid", stream="stdout",
+         files=routes("[[1, 5, 4, 1], [1, 3, 2, 1]]")),
+    Case("validate-other-instance-warns", ["validate", "tiny.vrp", "r.json"], 0,
+         "warning: r.json: the routes name instance 'X-n101-k25', not 'tiny'",
+         files={**VRP, "r.json": TINY_ROUTES.replace('"tiny"', '"X-n101-k25"')}),
+    # 8. fabric errors
+    Case("fabric-one-leaf", ["fabric", "analyze", "--leaves", "1", "--no-cct"], 0, "spray", stream="stdout"),
+    Case("fabric-bad-value-exit-2", ["fabric", "analyze", "--spines", "0"], 2, "spines: must be an integer >= 1"),
+    # 9. smaller ones
+    Case("version", ["--version"], 0, "netopt 0.1.0", stream="stdout"),
+    Case("stdin-dash", ["info", "-", "--json"], 0, '"customers": 4', stdin=TINY_VRP, stream="stdout"),
+    Case("stdin-dev-stdin-pipe", ["info", "/dev/stdin", "--json"], 0, '"customers": 4', stdin=TINY_VRP, stream="stdout"),
+    Case("stdin-empty", ["info", "-"], 2, "DIMENSION: missing", stdin=""),
+    Case("instance-dev-zero-capped", ["info", "/dev/zero"], 2, "more than 1.0 GiB of data, not a regular file",
+         timeout=30),
+    Case("interrupted-solve-exits-130", ["solve", "tiny.vrp", "-s", "ortools", "-t", "60", "--out", "best.json"], 130,
+         "interrupted: returned the best solution found so far", files=VRP, interrupt_after=6.0,
+         check=_best_written, timeout=40),
+    Case("depot-foo-exit-2", ["generate", "--out", "g.vrp", "--depot", "foo", "-n", "5"], 2,
+         "depot must be one of central, eccentric, random, got 'foo'", absent=("g.vrp",)),
+    Case("device-cuda-without-cuda", ["nco", "train", "--device", "cuda", "--epochs", "1", "--size", "10",
+                                      "--out", "m.pt"], 2, "--device cuda", env={"CUDA_VISIBLE_DEVICES": ""},
+         absent=("m.pt",), timeout=90),
+    Case("ndp-without-trips", ["ndp", "solve", "net/x_net.tntp", "--budget", "1"], 2, "no trips file beside it",
+         files={"net/x_net.tntp": DNDP_NO_TRIPS}),
+    Case("assign-folder-and-trips", ["assign", "net", "other_trips.tntp"], 2, "3 zones but the network has 2",
+         files={"net/x_net.tntp": TINY_NET, "net/x_trips.tntp": TINY_TRIPS,
+                "other_trips.tntp": TINY_TRIPS.replace("ZONES> 2", "ZONES> 3")}),
+    Case("compare-keeps-finished-rows", ["compare", "tiny.vrp", "bad.vrp", "--solvers", "ortools", "-t", "0.2"], 2,
+         "1 of 2 instance file(s) could not be read", files={**VRP, "bad.vrp": "NAME : bad\n"}, check=_rows_kept),
+    Case("coordinate-1e300", ["info", "huge.vrp"], 2, "coordinates so large that distances overflow",
+         files={"huge.vrp": HUGE_COORD}),
+    Case("solve-no-blank-stderr", ["solve", "tiny.vrp", "-s", "ortools", "-t", "1", "--json"], 0, "", files=VRP),
+    Case("help-flags-no-bool", ["info", "--help"], 0, "--json", stream="stdout", check=_no_bool_metavar),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_hostile_input(case: Case, tmp_path):
+    run_case(case, tmp_path)
+
+
+def test_case_ids_unique():
+    ids = [c.id for c in CASES]
+    assert len(ids) == len(set(ids))
+
+
+def test_fabric_missing_dependency_exits_4(monkeypatch):
+    """The fabric group maps errors like every group: a missing optional package is exit 4, not 2."""
+    from typer.testing import CliRunner
+
+    from netopt.cli import app
+    from netopt.solvers import fabric
+
+    def missing(**kw):
+        raise MissingDependencyError('scipy is needed: pip install "netopt[fabric]"')
+
+    monkeypatch.setattr(fabric, "build", missing)
+    res = CliRunner().invoke(app, ["fabric", "analyze"])
+    assert res.exit_code == 4, res.output
+    assert "Traceback" not in res.output
