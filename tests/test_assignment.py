@@ -12,7 +12,7 @@ from support import datasets_dir
 from netopt.exceptions import InfeasibleInstanceError, InstanceFormatError, SolverParameterError
 from netopt.io.tntp import load_network, read_flow, read_trips
 from netopt.model import RoadNetwork
-from netopt.solvers.assignment import METHODS, assign, relative_gap
+from netopt.solvers.assignment import METHODS, assign, beckmann, relative_gap
 from netopt.solvers.assignment import _kernels as K
 from netopt.validate import check_flows
 
@@ -268,7 +268,8 @@ def test_best_known_flows_are_reproduced(name):
     best, _ = read_flow(folder / f"{name}_flow.tntp", net)
     res = assign(net, "gp", gap=1e-6)
     assert res.converged and check_flows(net, res.flow) == []
-    best_beckmann = float(K.beckmann(best, net.fftt, net.b, net.capacity, net.power, net.fixed_cost))
+    best_beckmann = beckmann(net, best)  # the public function `netopt assign` reports with
+    assert beckmann(net, res.flow) == pytest.approx(res.beckmann, rel=1e-12)
     assert abs(res.beckmann - best_beckmann) <= 1e-6 * best_beckmann
     np.testing.assert_allclose(res.flow, best, rtol=0, atol=1e-2 * best.max())
 
