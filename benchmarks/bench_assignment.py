@@ -24,12 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from netopt.datasets import shared_datasets  # noqa: E402
 from netopt.io.tntp import load_network, read_flow  # noqa: E402
-from netopt.solvers.assignment import _kernels as K  # noqa: E402
-from netopt.solvers.assignment import assign  # noqa: E402
-
-
-def beckmann(net, x):
-    return float(K.beckmann(x, net.fftt, net.b, net.capacity, net.power, net.fixed_cost))
+from netopt.solvers.assignment import assign, beckmann  # noqa: E402
 
 
 def aequilibrae_bfw(net, gap):

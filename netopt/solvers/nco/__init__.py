@@ -48,15 +48,13 @@ def policy_problem(instance=None) -> str:
 
 
 def _resolve(model: str | Path | None, problem: str, device: str):
-    from ..._torch import require_torch
+    from ..._torch import pick_device
     from ...exceptions import NetoptError
 
-    torch = require_torch()
+    device = pick_device(device)
     path = Path(model) if model else default_model(problem)
     if not path.is_file():
         raise NetoptError(f"{path}: no such policy checkpoint (train one with `netopt nco train`)")
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
     return path, device
 
 
