@@ -10,6 +10,8 @@ The flat public API::
 
 from __future__ import annotations
 
+from importlib.metadata import version as _version
+
 from .exceptions import (
     InfeasibleInstanceError,
     InstanceFormatError,
@@ -19,7 +21,7 @@ from .exceptions import (
 from .model import Result, RoutingInstance, RoutingSolution
 from .solvers.registry import DEFAULT_SOLVER
 
-__version__ = "0.1.0"
+__version__ = _version("netopt")  # one source: pyproject.toml
 
 
 def load_instance(path, *, rounding: str = "auto") -> RoutingInstance:

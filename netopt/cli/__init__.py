@@ -40,9 +40,9 @@ app.add_typer(nco.app, name="nco")
 
 def _version(value: bool) -> None:
     if value:
-        from .. import __version__
+        from importlib.metadata import version
 
-        typer.echo(f"netopt {__version__}")
+        typer.echo(f"netopt {version('netopt')}")
         raise typer.Exit()
 
 

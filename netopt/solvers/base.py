@@ -25,7 +25,7 @@ from typing import Any, Callable, ClassVar, Sequence
 
 from ..exceptions import SolverParameterError, UnsupportedInstanceError
 from ..model import Result, RoutingInstance, RoutingSolution
-from ..params import Param, Params, ParamSpace
+from ..params import Params, ParamSpace
 from ..validate import check_routes
 from .warm_start import warm_start_routes
 

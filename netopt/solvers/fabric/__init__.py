@@ -10,6 +10,7 @@ Pieces
 :mod:`.collectives`   :class:`Collective` (flows src/dst/size/step): ring, tree, recursive
                       doubling/halving, all-to-all, reduce-scatter/all-gather; placements.
 :mod:`.traffic`       aggregation of a step to leaf-pair matrices (no per-flow Python loops).
+:mod:`.results`       :class:`StepLoads` and :class:`ModelResult`, what every model returns.
 :mod:`.models`        spraying, ECMP (Monte Carlo and exact multinomial maximum), best
                       singlepath (equitable edge colouring / MILP), minimal split.
 :mod:`.cct`           flow-level completion time under max-min fair sharing.

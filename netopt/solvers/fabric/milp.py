@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import FabricInputError, UnsupportedInstanceError
+from .results import ModelResult, StepLoads, congestion_of_loads
 from .topology import TIER_DOWN, TIER_UP
 
 MAX_MILP_FLOWS = 5000
@@ -91,8 +92,6 @@ def _milp(up_cap, dn_cap, la, lb, z, time_limit):
 
 def singlepath_general(fabric, coll, steps, method, time_limit, keep):
     """Singlepath by MILP or greedy on a leaf-spine (see the module docstring)."""
-    from .models import ModelResult, StepLoads, congestion_of_loads
-
     if fabric.kind != "leaf-spine":
         raise UnsupportedInstanceError("MILP/greedy singlepath is implemented for leaf-spine fabrics")
     up_cap, dn_cap = fabric.block(TIER_UP), fabric.block(TIER_DOWN)

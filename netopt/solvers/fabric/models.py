@@ -41,7 +41,7 @@ congestion is reported together with the spraying lower bound.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -50,6 +50,7 @@ from scipy.special import gammaln
 from . import _kernels
 from .collectives import Collective
 from .errors import FabricInputError, UnsupportedInstanceError
+from .results import ModelResult, StepLoads, congestion_of_loads
 from .topology import TIER_DOWN, TIER_DOWN2, TIER_UP, TIER_UP2, Fabric
 from .traffic import StepTraffic, all_step_traffic
 
@@ -58,46 +59,6 @@ __all__ = [
     "multinomial_max_cdf", "equitable_assign", "singlepath", "min_split", "congestion_of_loads",
     "assignment_loads",
 ]
-
-
-# ---------------------------------------------------------------------------- results
-@dataclass
-class StepLoads:
-    """Bytes on each switch tier in one step: ``up``/``down`` ``(L, S)``; ``up2``/``down2``
-    ``(A, h)`` for fat-trees (``None`` for leaf-spine)."""
-
-    up: np.ndarray
-    down: np.ndarray
-    up2: np.ndarray | None = None
-    down2: np.ndarray | None = None
-
-
-@dataclass
-class ModelResult:
-    """Outcome of one model: ``max_congestion`` (s) over steps, per-step values, extras."""
-
-    model: str
-    max_congestion: float
-    step_congestion: np.ndarray
-    info: dict = field(default_factory=dict)
-    loads: list | None = None
-    assignment: list | None = None
-
-
-def congestion_of_loads(fabric: Fabric, loads: StepLoads) -> float:
-    """Max of ``load / capacity`` over switch links with capacity > 0 (raises if a failed link
-    carries load)."""
-    m = 0.0
-    pairs = [(loads.up, fabric.block(TIER_UP)), (loads.down, fabric.block(TIER_DOWN))]
-    if loads.up2 is not None:
-        pairs += [(loads.up2, fabric.block(TIER_UP2)), (loads.down2, fabric.block(TIER_DOWN2))]
-    for ld, cap in pairs:
-        live = cap > 0
-        if np.any(ld[~live] > 0):
-            raise FabricInputError("assignment", "traffic routed over a failed link")
-        if np.any(live):
-            m = max(m, float(np.max(ld[live] / cap[live])))
-    return m
 
 
 def host_congestion(fabric: Fabric, st: StepTraffic) -> float:
