@@ -80,7 +80,7 @@ class Param:
         else:
             text = word
         if self.special:
-            text += " or " + ", ".join(map(str, self.special))
+            text += " or " + ", ".join("none" if v is None else str(v) for v in self.special)
         return text
 
     def convert(self, owner: str, name: str, value: Any) -> Any:
@@ -88,6 +88,9 @@ class Param:
 
         def bad(why: str) -> SolverParameterError:
             return SolverParameterError(f"{owner}: parameter {name}: {why} (valid: {self.valid_text()})")
+
+        if value is None and None in self.special:
+            return None
 
         if self.type is bool:
             if isinstance(value, str):

@@ -743,3 +743,36 @@ def test_cli_every_command_has_help(runner):
         r = runner.invoke(app, [cmd, "--help"])
         assert r.exit_code == 0
         assert "Gbit/s" in r.output and "bytes" in r.output
+
+
+# ------------------------------------------------------------------ parameters (one scheme with the solvers)
+@pytest.mark.parametrize("kw,message", [
+    ({"leaves": 0}, r"leaves: 0 is out of range \(valid: integer >= 1\)"),
+    ({"host_gbps": -1}, "host_gbps: -1.0 is out of range"),
+    ({"collective": "gossip"}, "collective: 'gossip' is not one of the choices"),
+    ({"failed": ["3-1"]}, "expected LEAF:SPINE"),
+    ({"ranks": 0}, r"ranks: 0 is out of range \(valid: integer >= 1 or none\)"),
+])
+def test_build_checks_its_parameters(kw, message):
+    from netopt.exceptions import SolverParameterError
+    from netopt.solvers.fabric import build
+
+    with pytest.raises(SolverParameterError, match=message):
+        build(**kw)
+
+
+def test_sweep_checks_every_value_before_the_first_analysis(monkeypatch):
+    """A bad value late in the list fails at once; nothing is analysed (analyze is never called)."""
+    from netopt.exceptions import SolverParameterError
+    from netopt.solvers.fabric import analysis
+
+    calls = []
+    monkeypatch.setattr(analysis, "analyze", lambda *a, **k: calls.append(a) or {})
+    base = {"leaves": 4, "spines": 2, "hosts_per_leaf": 2, "collective": "ring"}
+    with pytest.raises(SolverParameterError, match="spines: 0 is out of range"):
+        analysis.sweep("spines", [2, 4, 0], base, seeds=5)
+    with pytest.raises(SolverParameterError, match="qps: -2 is out of range"):
+        analysis.sweep("qps", ["1", "-2"], base)
+    assert calls == []
+    rows = analysis.sweep("qps", ["1", "2"], base, seeds=5)
+    assert [r["value"] for r in rows] == ["1", "2"] and len(calls) == 2

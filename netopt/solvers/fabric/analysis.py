@@ -12,43 +12,88 @@ import time
 
 from ..._limits import check_dense
 from .cct import completion_time
-from .collectives import Collective, make_collective, placement, read_placement
+from ...params import Param, ParamSpace
+from .collectives import COLLECTIVES, Collective, make_collective, placement, read_placement
 from .errors import FabricInputError, UnsupportedInstanceError
 from .models import ecmp_exact, ecmp_monte_carlo, min_split, singlepath, spray
 from .topology import Fabric, fat_tree, leaf_spine
 from .traffic import all_step_traffic
 
-__all__ = ["analyze", "build", "sweep", "SWEEP_PARAMS"]
+__all__ = ["ANALYSIS", "SETUP", "SWEEP_PARAMS", "analyze", "build", "sweep"]
 
 
-def build(*, topology: str = "leaf-spine", leaves: int = 32, spines: int = 16, hosts_per_leaf: int = 8,
-          k: int = 8, host_gbps: float = 400.0, uplink_gbps: float | None = None, oversubscription: float = 1.0,
-          failed=None, collective: str = "all-to-all", ranks: int | None = None, nbytes: float = 1 << 30,
-          channels: int = 1, placement_kind: str = "leaf-major", seed: int = 0) -> tuple[Fabric, Collective]:
-    """Fabric and placed collective from plain parameters (what the CLI passes).
+def _failed_links(value) -> tuple[tuple[int, int], ...]:
+    """Failed leaf-spine cables: ``(leaf, spine)`` pairs, or ``"LEAF:SPINE"`` strings."""
+    out = []
+    for item in value or ():
+        pair = item.split(":") if isinstance(item, str) else item
+        try:
+            leaf, spine = pair
+            out.append((int(leaf), int(spine)))
+        except (TypeError, ValueError):
+            raise ValueError(f"expected LEAF:SPINE (two integers), got {item!r}") from None
+    return tuple(out)
+
+
+#: what :func:`build` makes: the fabric and the placed collective
+SETUP = ParamSpace("fabric", {
+    "topology": Param(str, "leaf-spine", "fabric: 2-tier leaf-spine or 3-tier k-ary fat-tree",
+                      choices=("leaf-spine", "fat-tree")),
+    "leaves": Param(int, 32, "leaf switches (leaf-spine)", low=1),
+    "spines": Param(int, 16, "spine switches; each leaf has one uplink to every spine (leaf-spine)", low=1),
+    "hosts_per_leaf": Param(int, 8, "hosts (GPUs/NICs) per leaf (leaf-spine)", low=1),
+    "k": Param(int, 8, "fat-tree arity k (even); k^3/4 hosts", low=2),
+    "host_gbps": Param(float, 400.0, "host NIC speed (Gbit/s)", low=0, low_open=True),
+    "uplink_gbps": Param(float, None, "switch-to-switch link speed (Gbit/s); none: from the oversubscription "
+                         "(fat-tree: the host speed)", low=0, low_open=True, special=(None,)),
+    "oversubscription": Param(float, 1.0, "leaf oversubscription, host / uplink bandwidth (1 = non-blocking)",
+                              low=0, low_open=True),
+    "failed": Param(_failed_links, (), "failed leaf-spine cables", valid="(leaf, spine) pairs or LEAF:SPINE"),
+    "collective": Param(str, "all-to-all", "collective traffic pattern", choices=COLLECTIVES),
+    "ranks": Param(int, None, "participating ranks (GPUs); none: every host", low=1, special=(None,)),
+    "nbytes": Param(float, float(1 << 30), "buffer size per rank (bytes)", low=0, low_open=True),
+    "channels": Param(int, 1, "ring channels (parallel rings, each carrying bytes/channels)", low=1),
+    "placement_kind": Param(str, "leaf-major", "rank placement: leaf-major, random, or a placement file"),
+    "seed": Param(int, 0, "seed of a random placement", low=0),
+})
+
+#: how :func:`analyze` runs the models
+ANALYSIS = ParamSpace("fabric analyze", {
+    "seeds": Param(int, 100, "ECMP Monte Carlo samples", low=1),
+    "seed": Param(int, 0, "seed of the ECMP samples and of the ECMP CCT sample", low=0),
+    "qps": Param(int, 1, "queue pairs per flow for ECMP (each hashed independently)", low=1),
+    "ecmp": Param(str, "auto", "ECMP model", choices=("auto", "exact", "monte-carlo", "both")),
+    "cct": Param(bool, True, "compute flow-level completion times"),
+    "cct_max_flows": Param(int, 200_000, "skip the completion time above this many (sub)flows per step", low=1),
+})
+
+
+def build(**params) -> tuple[Fabric, Collective]:
+    """Fabric and placed collective from plain parameters (:data:`SETUP`: what the CLI passes),
+    each checked before anything is built.
 
     ``placement_kind`` is ``"leaf-major"``, ``"random"`` or a path to a placement file (whose
     length then sets the rank count).
     """
-    if topology == "leaf-spine":
-        fab = leaf_spine(leaves, spines, hosts_per_leaf, host_gbps=host_gbps, uplink_gbps=uplink_gbps,
-                         oversubscription=oversubscription, failed=failed)
-    elif topology == "fat-tree":
-        if failed:
+    p = SETUP.resolve(params)
+    if p.topology == "leaf-spine":
+        fab = leaf_spine(p.leaves, p.spines, p.hosts_per_leaf, host_gbps=p.host_gbps, uplink_gbps=p.uplink_gbps,
+                         oversubscription=p.oversubscription, failed=list(p.failed) or None)
+    else:
+        if p.failed:
             raise FabricInputError("failed", "link failures are supported on leaf-spine fabrics only")
-        fab = fat_tree(k, host_gbps=host_gbps, link_gbps=uplink_gbps)
+        fab = fat_tree(p.k, host_gbps=p.host_gbps, link_gbps=p.uplink_gbps)
+    if p.placement_kind in ("leaf-major", "random"):
+        n = fab.n_hosts if p.ranks is None else p.ranks
+        hosts = placement(p.placement_kind, n, fab.n_hosts, p.seed)
     else:
-        raise FabricInputError("topology", f"unknown topology {topology!r} (leaf-spine, fat-tree)")
-    if placement_kind in ("leaf-major", "random"):
-        n = fab.n_hosts if ranks is None else ranks
-        hosts = placement(placement_kind, n, fab.n_hosts, seed)
-    else:
-        hosts = read_placement(placement_kind, fab.n_hosts)
-        if ranks is not None and ranks != hosts.size:
-            raise FabricInputError("ranks", f"--ranks {ranks} disagrees with the placement file ({hosts.size} ranks)")
+        hosts = read_placement(p.placement_kind, fab.n_hosts)
+        if p.ranks is not None and p.ranks != hosts.size:
+            raise FabricInputError("ranks", f"--ranks {p.ranks} disagrees with the placement file ({hosts.size} ranks)")
         n = hosts.size
-    check_dense("flow table", (_flow_estimate(collective, n, channels),), itemsize=32, copies=4, where="collective")
-    coll = make_collective(collective, n, nbytes, channels=channels, hosts=hosts)
+    check_dense("flow table", (_flow_estimate(p.collective, n, p.channels),), itemsize=32, copies=4,
+                where="collective")
+    coll = make_collective(p.collective, n, p.nbytes, channels=p.channels, hosts=hosts)
     return fab, coll
 
 
@@ -62,9 +107,9 @@ def _flow_estimate(collective: str, n: int, channels: int) -> int:
     return 2 * n * max(n.bit_length(), 1)  # tree, recursive doubling / halving-doubling
 
 
-def analyze(fabric: Fabric, coll: Collective, *, seeds: int = 100, seed: int = 0, qps: int = 1,
-            ecmp: str = "auto", cct: bool = True, cct_max_flows: int = 200_000) -> dict:
-    """Run every model and collect a JSON-ready summary.
+def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
+    """Run every model and collect a JSON-ready summary. ``params`` are :data:`ANALYSIS`'s,
+    checked before any model runs.
 
     Parameters
     ----------
@@ -90,6 +135,8 @@ def analyze(fabric: Fabric, coll: Collective, *, seeds: int = 100, seed: int = 0
         adds ``mean``, ``p50``, ``p99``; split adds ``k``. A model that does not apply holds
         ``{"error": msg}``.
     """
+    p = ANALYSIS.resolve(params)
+    seeds, seed, qps, ecmp, cct, cct_max_flows = p.seeds, p.seed, p.qps, p.ecmp, p.cct, p.cct_max_flows
     t0 = time.perf_counter()
     steps = all_step_traffic(fabric, coll)
     models: dict = {}
@@ -182,27 +229,24 @@ def analyze(fabric: Fabric, coll: Collective, *, seeds: int = 100, seed: int = 0
 SWEEP_PARAMS = ("spines", "oversubscription", "channels", "qps")
 
 
-def sweep(param: str, values, base: dict, *, seeds: int = 20, seed: int = 0, qps: int = 1, cct: bool = True,
-          cct_max_flows: int = 200_000) -> list[dict]:
-    """:func:`analyze` for each value of ``param`` (one of :data:`SWEEP_PARAMS`) over the
-    :func:`build` keyword arguments ``base``; returns one summary per value with ``value`` set."""
+def sweep(param: str, values, base: dict, **params) -> list[dict]:
+    """:func:`analyze` (with ``params``, :data:`ANALYSIS`) for each value of ``param`` (one of
+    :data:`SWEEP_PARAMS`) over the :func:`build` parameters ``base`` (:data:`SETUP`); returns one
+    summary per value with ``value`` set. Every value is checked before the first analysis runs."""
     if param not in SWEEP_PARAMS:
         raise FabricInputError("param", f"unknown sweep parameter {param!r} (one of: {', '.join(SWEEP_PARAMS)})")
     vals = list(values)
     if not vals:
         raise FabricInputError("values", "give at least one value to sweep")
-    out = []
+    space = ANALYSIS if param in ANALYSIS else SETUP
+    runs = []
     for v in vals:
-        kw = dict(base)
-        q = qps
-        if param == "qps":
-            q = int(v)
-        elif param == "oversubscription":
-            kw[param] = float(v)
-        else:
-            kw[param] = int(v)
-        fab, coll = build(**kw)
-        res = analyze(fab, coll, seeds=seeds, seed=seed, qps=q, cct=cct, cct_max_flows=cct_max_flows)
+        setup, analysis = dict(base), dict(params)
+        (analysis if space is ANALYSIS else setup)[param] = v
+        runs.append((v, SETUP.resolve(setup), ANALYSIS.resolve(analysis)))
+    out = []
+    for v, setup, analysis in runs:
+        res = analyze(*build(**setup), **analysis)
         res["value"] = v
         out.append(res)
     return out
