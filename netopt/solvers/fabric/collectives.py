@@ -144,10 +144,6 @@ class Collective:
             z = np.concatenate([z, np.full(int(keep.sum()), self.pair_bytes)])
         return s, d, z
 
-    def with_placement(self, hosts: np.ndarray) -> "Collective":
-        return Collective(self.name, self.n_ranks, hosts, self.src, self.dst, self.size, self.step,
-                          self.step_repeat, self.pair_bytes)
-
 
 # ---------------------------------------------------------------------- builders
 def _bytes(v) -> float:

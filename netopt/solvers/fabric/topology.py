@@ -120,11 +120,6 @@ class Fabric:
         return self.n_spines
 
     @property
-    def n_pods(self) -> int:
-        """Pods of a fat-tree (1 for leaf-spine)."""
-        return self.k if self.kind == "fat-tree" else 1
-
-    @property
     def n_links(self) -> int:
         return int(self.capacity.size)
 
