@@ -49,7 +49,7 @@ def generate(
     from .._torch import require_torch
 
     require_torch()
-    check_writable(out_path)
+    check_writable(out_path, (".pt",), stream=False)
     base = D.load_base(network, trips)
     settings = D.Settings(demand_noise=demand_noise, base_demand_share=base_demand_share, max_lane_share=max_lane_share,
                           lane_factor=lane_factor, design_share=design_share, design_budget=design_budget, gap=gap)
@@ -99,8 +99,8 @@ def train(
     require_torch()
     metrics_path = metrics_path or out_path.with_suffix(".json")
     plot_path = plot_path or out_path.with_suffix(".png")
-    for p in (out_path, metrics_path, plot_path):
-        check_writable(p)
+    for p, ok in ((out_path, (".pt",)), (metrics_path, (".json",)), (plot_path, (".png",))):
+        check_writable(p, ok, stream=p is metrics_path)
     set_threads(threads)
     ds = D.load(data)
     progress = Progress(TextColumn(f"[bold]train[/] {ds['manifest']['network']}"), BarColumn(), MofNCompleteColumn(),

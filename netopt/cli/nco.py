@@ -68,8 +68,8 @@ def train(
     if dim % heads:
         raise NetoptError(f"--heads {heads} must divide --dim {dim}")
     metrics_path = metrics_path or out_path.with_suffix(".json")
-    for p in (out_path, metrics_path):
-        check_writable(p)
+    for p, ok in ((out_path, (".pt",)), (metrics_path, (".json",))):
+        check_writable(p, ok, stream=p is metrics_path)
     set_threads(threads)
     cfg = TrainConfig(problem=problem, size=size, curriculum=_sizes(curriculum), epochs=epochs, steps_per_epoch=steps,
                       batch=batch, pomo=pomo, lr=lr, seed=seed, device=device.value, dim=dim, heads=heads,

@@ -66,9 +66,9 @@ def register(app: typer.Typer) -> None:
         from ..solvers.assignment import beckmann
         from ..validate import check_flows
 
-        for p in (out_path, plot):
+        for p, ok in ((out_path, (".csv", ".json")), (plot, (".png",))):
             if p is not None:
-                check_writable(p)
+                check_writable(p, ok, stream=p is out_path)
         net = load_network(network, trips)
         progress, update = gap_progress(gap, f"[bold]{method.value}[/] {net.name}")
         with progress:
@@ -183,7 +183,7 @@ def ndp_solve(
     from .routing import _parse_params
 
     if result_path is not None:
-        check_writable(result_path)
+        check_writable(result_path, (".json",))
     prob = load_design_problem(problem, kind, trips, budget, lanes, upper)
     params = _parse_params(param)
     design_params(method.value, params)  # bad -p values fail here, before any model is loaded

@@ -43,12 +43,16 @@ def _target(path) -> Path:
     return Path(os.path.realpath(p)) if p.is_symlink() else p
 
 
-def check_writable(path, suffixes: Iterable[str] | None = None) -> None:
+def check_writable(path, suffixes: Iterable[str] | None = None, *, stream: bool = True) -> None:
     """Fail early (before a long solve) when ``path`` cannot be written or has an unknown suffix.
 
     ``suffixes``: the accepted suffixes (e.g. ``(".json", ".sol", ".png")``); ``None`` accepts any.
+    ``stream``: whether ``-`` / ``/dev/stdout`` may stand for the output (not for files written by
+    another library, such as a torch checkpoint or a Matplotlib PNG).
     """
     if str(path) in _STREAMS:
+        if not stream:
+            raise OutputPathError(f"{path}: this output must be a file ({', '.join(suffixes or ())})")
         return
     p = Path(path)
     t = _target(p)

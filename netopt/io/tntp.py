@@ -49,7 +49,7 @@ def _meta_number(meta, key, path, kind=int, default=None):
         raise InstanceFormatError(path, f"<{key}>", "missing")
     try:
         v = float(meta[key])
-        if kind is int and v != int(v):
+        if not np.isfinite(v) or (kind is int and v != int(v)):
             raise ValueError
         return kind(v)
     except ValueError:

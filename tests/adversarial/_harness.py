@@ -28,52 +28,34 @@ from pathlib import Path
 from typing import Callable, Optional, Union
 
 #: address-space cap of every case (RLIMIT_AS). 2 GiB is enough for ``python -m netopt`` with
-#: NumPy, SciPy, Numba/LLVM and OR-Tools imported (about 1.3 GiB of address space); a case that
-#: imports torch needs more (``memory=`` on the row).
+#: NumPy, SciPy, Numba/LLVM, OR-Tools and CPU torch imported; a row that needs more sets ``memory=``.
 MEMORY_CAP = 2 << 30
 GIB = 1 << 30
 
 # --- small inputs every case may use ---------------------------------------------------------
+def vrplib_text(name: str, xy: list[tuple[float, float]], demands: list[int], capacity: int) -> str:
+    """A CVRP in VRPLIB (EUC_2D), node 1 the depot."""
+    lines = [f"NAME : {name}", "TYPE : CVRP", f"DIMENSION : {len(xy)}", "EDGE_WEIGHT_TYPE : EUC_2D",
+             f"CAPACITY : {capacity}", "NODE_COORD_SECTION"]
+    lines += [f"{i} {x:g} {y:g}" for i, (x, y) in enumerate(xy, start=1)]
+    lines += ["DEMAND_SECTION", *(f"{i} {q}" for i, q in enumerate(demands, start=1)), "DEPOT_SECTION", "1", "-1", "EOF"]
+    return "\n".join(lines) + "\n"
+
+
+def tntp_net_text(zones: int, nodes: int, links: list[tuple[int, int, float]]) -> str:
+    """A TNTP ``_net`` file: links ``(init, term, free-flow time)``, capacity 10, BPR 0.15 / 4."""
+    head = [f"<NUMBER OF ZONES> {zones}", f"<NUMBER OF NODES> {nodes}", "<FIRST THRU NODE> 1",
+            f"<NUMBER OF LINKS> {len(links)}", "<END OF METADATA>"]
+    return "\n".join(head + [f"{a} {b} 10 0 {t:g} 0.15 4 0 0 1 ;" for a, b, t in links]) + "\n"
+
+
 #: 4-customer CVRP: depot 1 at (0,0); customers 2..5 at (10,0), (0,10), (10,10), (5,5);
 #: demands 3, 4, 5, 2; capacity 10.
-TINY_VRP = """NAME : tiny
-TYPE : CVRP
-DIMENSION : 5
-EDGE_WEIGHT_TYPE : EUC_2D
-CAPACITY : 10
-NODE_COORD_SECTION
-1 0 0
-2 10 0
-3 0 10
-4 10 10
-5 5 5
-DEMAND_SECTION
-1 0
-2 3
-3 4
-4 5
-5 2
-DEPOT_SECTION
-1
--1
-EOF
-"""
+TINY_VRP = vrplib_text("tiny", [(0, 0), (10, 0), (0, 10), (10, 10), (5, 5)], [0, 3, 4, 5, 2], 10)
 #: a feasible solution of TINY_VRP in its node ids (cost 62)
 TINY_ROUTES = '{"instance": "tiny", "routes": [[5, 4], [3, 2]]}\n'
-
 #: Braess-like two-zone road network (TNTP) and its trips
-TINY_NET = """<NUMBER OF ZONES> 2
-<NUMBER OF NODES> 4
-<FIRST THRU NODE> 1
-<NUMBER OF LINKS> 5
-<END OF METADATA>
-~ init term cap len fftt b power speed toll type ;
-1 3 10 0 1 0.15 4 0 0 1 ;
-1 4 10 0 5 0.15 4 0 0 1 ;
-3 2 10 0 5 0.15 4 0 0 1 ;
-4 2 10 0 1 0.15 4 0 0 1 ;
-3 4 10 0 1 0.15 4 0 0 1 ;
-"""
+TINY_NET = tntp_net_text(2, 4, [(1, 3, 1), (1, 4, 5), (3, 2, 5), (4, 2, 1), (3, 4, 1)])
 TINY_TRIPS = "<NUMBER OF ZONES> 2\n<END OF METADATA>\nOrigin 1\n 2 : 6.0;\n"
 
 

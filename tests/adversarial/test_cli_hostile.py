@@ -14,7 +14,7 @@ import stat
 import threading
 
 import pytest
-from _harness import TINY_NET, TINY_ROUTES, TINY_TRIPS, TINY_VRP, Case, run_case
+from _harness import TINY_NET, TINY_ROUTES, TINY_TRIPS, TINY_VRP, Case, run_case, tntp_net_text
 
 from netopt.exceptions import MissingDependencyError
 
@@ -39,13 +39,7 @@ HUGE_COORD = TINY_VRP.replace("4 10 10\n", "4 1e300 1e300\n")
 # 20,000 cities: the file is 300 kB, its distance matrix 3 GiB (2 copies: 6 GiB) > the 2 GiB cap
 BIG_TSP_SET = " ".join(f"{i % 997 / 997:.4f} {i % 991 / 991:.4f}" for i in range(20_000)) + " output 1 2 1\n"
 NET_1E9_NODES = TINY_NET.replace("<NUMBER OF NODES> 4", "<NUMBER OF NODES> 1e9")
-NET_200K_ZONES = """<NUMBER OF ZONES> 200000
-<NUMBER OF NODES> 200000
-<FIRST THRU NODE> 1
-<NUMBER OF LINKS> 1
-<END OF METADATA>
-1 200000 10 0 1 0.15 4 0 0 1 ;
-"""
+NET_200K_ZONES = tntp_net_text(200_000, 200_000, [(1, 200_000, 1)])
 TRIPS_200K = "<NUMBER OF ZONES> 200000\n<END OF METADATA>\nOrigin 1\n 2 : 1.0;\n"
 DNDP_NO_TRIPS = TINY_NET.replace("<NUMBER OF LINKS> 5", "<NUMBER OF LINKS> 4\n<NUMBER OF NEW LINKS> 1").replace(
     "3 4 10 0 1 0.15 4 0 0 1 ;", "3 4 10 0 1 0.15 4 0 0 1 5 ;").replace("0 0 1 ;\n", "0 0 1 0 ;\n")
@@ -131,6 +125,9 @@ CASES = [
          stream="stdout", absent=("-",), check=_routes_on_stdout),
     Case("out-unknown-suffix", ["solve", "tiny.vrp", "-s", "ortools", "-t", "0.2", "--out", "r.txt"], 2,
          "unknown output suffix '.txt'; valid: .json, .sol, .png", files=VRP, absent=("r.txt",)),
+    Case("out-unknown-suffix-assign", ["assign", "net", "--out", "flows.txt"], 2,
+         "unknown output suffix '.txt'; valid: .csv, .json", files={"net/x_net.tntp": TINY_NET, "net/x_trips.tntp": TINY_TRIPS},
+         absent=("flows.txt",)),
     Case("out-parent-is-a-file", ["export", "tiny.vrp", "r.json", "--out", "r.json/x.json"], 2,
          "r.json is a file, not a folder", files=ROUTES, untouched=("r.json",)),
     Case("out-missing-folder", ["generate", "--out", "no/such/g.vrp", "-n", "5"], 2, "folder no/such does not exist",

@@ -1,4 +1,4 @@
-"""Property-based tests: mutated VRPLIB / TNTP / route files either read cleanly or raise a typed error.
+"""Property-based tests: mutated VRPLIB / TNTP / route JSON / .sol files either read cleanly or raise a typed error.
 
 Each example takes a valid small file, applies random mutations (drop, duplicate or truncate
 lines, replace numbers with corrupt, huge, negative or non-finite ones, cut the file short) and
@@ -10,6 +10,7 @@ are checked before allocating, so a mutated ``DIMENSION : 1e18`` is an error, no
 from __future__ import annotations
 
 import json
+import os
 import re
 import tempfile
 import time
@@ -28,8 +29,9 @@ from netopt.io.tntp import load_network
 from netopt.model import RoadNetwork, RoutingInstance, RoutingSolution
 from netopt.validate import check_routes
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow],
-                    database=None)
+#: examples per property: 60 in the suite (seconds); NETOPT_FUZZ_EXAMPLES=5000 for a longer hunt
+SETTINGS = settings(max_examples=int(os.environ.get("NETOPT_FUZZ_EXAMPLES", 60)), deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow], database=None)
 #: wall-clock bound per example (seconds): readers of tiny files must never hang
 BOUND_S = 5.0
 
@@ -121,6 +123,7 @@ _JSON = st.recursive(
     st.fixed_dictionaries({"routes": st.lists(st.lists(st.one_of(st.integers(-3, 8), st.floats(0, 8), st.booleans(),
                                                                    st.text(max_size=2)), max_size=6), max_size=4)}),
     mutated(TINY_ROUTES),
+    mutated("Route #1: 4 3\nRoute #2: 2 1\nCost 62\n"),  # CVRPLIB .sol (customers numbered 1..n)
 ))
 def test_mutated_routes_read_or_raise_typed_error(data, workdir):
     inst = load_instance(_tiny(workdir))
