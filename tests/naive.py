@@ -2,12 +2,15 @@
 
 Routes here are plain lists of customers (depot left out). Instance arrays come from
 ``netopt.solvers.vrp.hgs._Data``: ``dist``, ``tt`` (service folded into travel time), ``tw_e``,
-``tw_l``, ``dem``, and ``prm = [capacity, max_duration, max_distance, penalty_load, penalty_time, ...]``.
+``tw_l``, ``dem``, and ``prm`` (slots named by the kernels' ``P_*`` constants); move kinds are the
+kernels' ``RELOCATE`` ... ``TWO_OPT_STAR``.
 """
 
 from __future__ import annotations
 
 import itertools
+
+from netopt.solvers.vrp import _kernels as K
 
 
 def route_stats(route, data):
@@ -38,8 +41,8 @@ def route_penalized(route, data, prm):
     if not route:
         return 0.0
     d, load, warp, dur = route_stats(route, data)
-    viol = warp + max(dur - prm[1], 0.0) + max(d - prm[2], 0.0)
-    return d + prm[3] * max(load - prm[0], 0.0) + prm[4] * viol
+    viol = warp + max(dur - prm[K.P_MAX_DURATION], 0.0) + max(d - prm[K.P_MAX_DISTANCE], 0.0)
+    return d + prm[K.P_LOAD_PENALTY] * max(load - prm[K.P_CAPACITY], 0.0) + prm[K.P_TIME_PENALTY] * viol
 
 
 def split(tour, k, data, prm, load_bound):
@@ -56,7 +59,7 @@ def split(tour, k, data, prm, load_bound):
                 bounds = [0, *cuts, n]
                 routes = [list(tour[a:b]) for a, b in zip(bounds, bounds[1:])]
                 if bounded and any(
-                    len(r) > 1 and sum(data.dem[v] for v in r) > load_bound * prm[0] for r in routes
+                    len(r) > 1 and sum(data.dem[v] for v in r) > load_bound * prm[K.P_CAPACITY] for r in routes
                 ):
                     continue
                 best = min(best, sum(route_penalized(r, data, prm) for r in routes))
@@ -76,28 +79,28 @@ def apply_move(kind, routes, ru, iu, rv, iv):
     v = B[iv] if iv >= 0 else None
     y = B[iv + 1] if iv + 1 < len(B) else None
     same = ru == rv
-    if kind == 1:
+    if kind == K.RELOCATE:
         if same and iv == iu - 1:
             return None
         A.remove(u)
         B = R[rv]
         B.insert(0 if v is None else B.index(v) + 1, u)
-    elif kind in (2, 3):
+    elif kind in (K.RELOCATE_PAIR, K.RELOCATE_PAIR_REVERSED):
         if x is None or v == x or (same and iv == iu - 1):
             return None
-        pair = [u, x] if kind == 2 else [x, u]
+        pair = [u, x] if kind == K.RELOCATE_PAIR else [x, u]
         A.remove(u)
         A.remove(x)
         B = R[rv]
         pos = 0 if v is None else B.index(v) + 1
         B[pos:pos] = pair
-    elif kind == 4:
+    elif kind == K.SWAP:
         if v is None:
             return None
         A[A.index(u)] = -1
         B[B.index(v)] = u
         A[A.index(-1)] = v
-    elif kind == 5:
+    elif kind == K.SWAP_PAIR_ONE:
         if v is None or x is None or v == x:
             return None
         A[A.index(u)] = -1
@@ -108,7 +111,7 @@ def apply_move(kind, routes, ru, iu, rv, iv):
         B = R[rv]
         j = B.index(-2)
         B[j:j + 1] = [u, x]
-    elif kind == 6:
+    elif kind == K.SWAP_PAIRS:
         if v is None or x is None or y is None or (same and abs(iu - iv) < 2):
             return None
         A[A.index(u)] = -1
@@ -121,21 +124,21 @@ def apply_move(kind, routes, ru, iu, rv, iv):
         B = R[rv]
         j = B.index(-2)
         B[j:j + 1] = [u, x]
-    elif kind == 7:
+    elif kind == K.TWO_OPT:
         if not same:
             return None
         lo, hi = (iu + 1, iv) if iu < iv else (iv + 1, iu)
         if hi - lo < 1:
             return None
         A[lo:hi + 1] = A[lo:hi + 1][::-1]
-    elif kind == 8:
+    elif kind == K.TWO_OPT_STAR_REVERSED:
         if same:
             return None
         headv = B[: iv + 1]
         tailu = A[iu + 1:]
         R[ru] = A[: iu + 1] + headv[::-1]
         R[rv] = tailu[::-1] + B[iv + 1:]
-    elif kind == 9:
+    elif kind == K.TWO_OPT_STAR:
         if same:
             return None
         R[ru] = A[: iu + 1] + B[iv + 1:]

@@ -69,7 +69,7 @@ def state_for(routes, rlen, data, prm):
     rcost, sec = np.zeros(Kr), np.zeros((Kr, 2), np.int64)
     for r in range(Kr):
         K.update_route(r, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, data.angle,
-                       data.dist, data.tt, data.tw_e, data.tw_l, data.dem, prm)
+                       data.kd, prm)
     return fwd, bwd, node_route, node_pos, rcost
 
 
@@ -93,13 +93,12 @@ def test_route_segments_match_naive(variant, seed):
     rng = np.random.default_rng(seed)
     for _ in range(5):
         route = list(rng.permutation(np.arange(1, 10))[: rng.integers(1, 10)])
-        s = K.seq_segment(np.array(route, np.int64), len(route), data.dist, data.tt, data.tw_e, data.tw_l, data.dem)
+        s = K.seq_segment(np.array(route, np.int64), len(route), data.kd)
         d, load, warp, dur = naive.route_stats(route, data)
         assert s[0] == pytest.approx(d) and s[1] == load and s[3] == pytest.approx(warp, abs=1e-9)
         if not inst.has_time_windows:
             assert s[2] == pytest.approx(dur)
-        got = K.route_penalized(np.array(route, np.int64), len(route), data.dist, data.tt, data.tw_e, data.tw_l,
-                                data.dem, prm)
+        got = K.route_penalized(np.array(route, np.int64), len(route), data.kd, prm)
         assert got == pytest.approx(naive.route_penalized(route, data, prm))
         # time feasibility agrees with the independent validator
         if inst.has_time_windows:
@@ -116,7 +115,7 @@ def test_split_matches_enumeration(variant, seed, k):
     data = hgs._Data(inst, 5)
     prm = data.prm(5.0, 2.0)
     tour = np.random.default_rng(seed).permutation(np.arange(1, 8)).astype(np.int64)
-    routes, rlen, cost = K.split(tour, k, data.dist, data.tt, data.tw_e, data.tw_l, data.dem, prm, 1.5)
+    routes, rlen, cost = K.split(tour, k, data.kd, prm, 1.5)
     assert cost == pytest.approx(naive.split(list(tour), k, data, prm, 1.5))
     got = routes_of(routes, rlen)
     assert [v for r in got for v in r] == list(tour)  # order kept
@@ -131,7 +130,7 @@ def test_move_deltas_match_naive(variant, seed):
     data = hgs._Data(inst, 5)
     prm = data.prm(4.0, 2.0)
     tour = np.random.default_rng(seed).permutation(np.arange(1, 10)).astype(np.int64)
-    routes, rlen, _ = K.split(tour, 4, data.dist, data.tt, data.tw_e, data.tw_l, data.dem, prm, 1.5)
+    routes, rlen, _ = K.split(tour, 4, data.kd, prm, 1.5)
     if np.count_nonzero(rlen) == 1:  # make sure there are two routes to move between
         rlen[:] = 0
         routes[0, 1:6], rlen[0] = tour[:5], 5
@@ -147,12 +146,13 @@ def test_move_deltas_match_naive(variant, seed):
             ru, pu = node_route[u], node_pos[u]
             targets = [(node_route[v], node_pos[v])] if v else [(r, 0) for r in range(len(R))]
             for rv, pv in targets:
-                kinds = range(1, 10) if v else (1, 2, 3, 8, 9)
+                kinds = range(K.RELOCATE, K.TWO_OPT_STAR + 1) if v else (
+                    K.RELOCATE, K.RELOCATE_PAIR, K.RELOCATE_PAIR_REVERSED, K.TWO_OPT_STAR_REVERSED, K.TWO_OPT_STAR)
                 for kind in kinds:
-                    if ru != rv and kind == 7 or ru == rv and kind >= 8:
+                    same = ru == rv
+                    if not same and kind == K.TWO_OPT or same and kind in (K.TWO_OPT_STAR_REVERSED, K.TWO_OPT_STAR):
                         continue
-                    d, ma, mb = K.move_delta(kind, ru, pu, rv, pv, routes, rlen, fwd, bwd, rcost, data.dist, data.tt,
-                                             data.tw_e, data.tw_l, data.dem, prm, PA, PB)
+                    d, ma, mb = K.move_delta(kind, ru, pu, rv, pv, routes, rlen, fwd, bwd, rcost, data.kd, prm, PA, PB)
                     ref = naive.move_delta(kind, R, ru, pu - 1, rv, pv - 1, data, prm)
                     if ref is None:
                         assert d == np.inf, (kind, u, v)
@@ -184,8 +184,7 @@ def test_swap_star_exact_gain(variant, seed):
     W = 12
     bufs = [np.zeros((W, 3)), np.zeros((W, 3), np.int64), np.zeros((W, 3)), np.zeros((W, 3), np.int64)]
     bufa, bufb = np.zeros(W, np.int64), np.zeros(W, np.int64)
-    d, bu, bv, bua, bva = K.swap_star(0, 1, routes, rlen, fwd, rcost, data.dist, data.tt, data.tw_e, data.tw_l,
-                                      data.dem, prm, *bufs, bufa, bufb)
+    d, bu, bv, bua, bva = K.swap_star(0, 1, routes, rlen, fwd, rcost, data.kd, prm, *bufs, bufa, bufb)
     if bu < 0:
         return
     R = routes_of(routes, rlen)
@@ -205,21 +204,21 @@ def test_local_search_keeps_customers_and_improves(variant, seed):
     data = hgs._Data(inst, 8)
     prm = data.prm(4.0, 2.0)
     tour = np.random.default_rng(seed).permutation(np.arange(1, 21)).astype(np.int64)
-    routes, rlen, c0 = K.split(tour, 8, data.dist, data.tt, data.tw_e, data.tw_l, data.dem, prm, 1.5)
-    K.local_search(routes, rlen, data.dist, data.tt, data.tw_e, data.tw_l, data.dem, prm, data.neigh, data.ncnt,
-                   data.angle, seed, True, 1000)
+    routes, rlen, c0 = K.split(tour, 8, data.kd, prm, 1.5)
+    K.local_search(routes, rlen, data.kd, prm, data.neigh, data.ncnt, data.angle, seed, True, 1000)
     R = routes_of(routes, rlen)
     assert sorted(v for r in R for v in r) == list(range(1, 21))
     c1 = sum(naive.route_penalized(r, data, prm) for r in R)
     assert c1 <= c0 + 1e-9
-    dist, le, tv, used = K.evaluate_routes(routes, rlen, data.dist, data.tt, data.tw_e, data.tw_l, data.dem, prm)
-    assert dist + prm[3] * le + prm[4] * tv == pytest.approx(c1)
+    dist, le, tv, used = K.evaluate_routes(routes, rlen, data.kd, prm)
+    assert dist + prm[K.P_LOAD_PENALTY] * le + prm[K.P_TIME_PENALTY] * tv == pytest.approx(c1)
     # no improving relocate of any customer to any position is left within the granular set... at
     # least none of the (cheap to enumerate) single relocations between routes to a neighbour
     fwd, bwd, node_route, node_pos, rcost = state_for(routes, rlen, data, prm)
     for u in range(1, 21):
         for v in data.neigh[u, :data.ncnt[u]]:
-            d = naive.move_delta(1, R, node_route[u], node_pos[u] - 1, node_route[v], node_pos[v] - 1, data, prm)
+            d = naive.move_delta(K.RELOCATE, R, node_route[u], node_pos[u] - 1, node_route[v], node_pos[v] - 1,
+                                 data, prm)
             assert d is None or d > -1e-6
 
 

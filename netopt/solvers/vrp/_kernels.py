@@ -1,15 +1,11 @@
-"""Numba kernels of the hybrid genetic search (``@njit(cache=True)`` only; inputs are trusted).
+"""Numba kernels of the hybrid genetic search (every function ``@njit(cache=True)``; inputs are trusted).
 
 Conventions shared by every kernel (the caller in :mod:`netopt.solvers.vrp.hgs` prepares them):
 
 * node 0 is the depot, ``1..n`` the customers; ``N = n + 1``;
-* ``dist[i, j]`` (float64) is the objective arc cost; ``tt[i, j] = service[i] + duration[i, j]``
-  (float64) is the time from the start of service at ``i`` to the arrival at ``j``, so service
-  times never appear again;
-* ``tw_e``, ``tw_l`` (float64) are the time windows (``0`` / ``1e30`` without time windows);
-* ``dem`` (float64) are the demands (integers stored as floats, exact below 2**53);
-* ``prm = [capacity, max_duration, max_distance, penalty_load, penalty_time, symmetric]`` (float64;
-  absent route limits are ``1e30``; ``symmetric`` is 1.0 when ``dist`` is symmetric).
+* the instance reaches the kernels as one :class:`KernelData` named tuple ``kd`` (see below);
+* ``prm`` is a float64 vector of ``N_PRM`` slots named by the ``P_*`` constants below;
+* move kinds are the integer constants ``RELOCATE`` ... ``TWO_OPT_STAR`` below.
 
 A route is a row of ``routes`` (int64, ``(K, n + 2)``): position 0 and ``rlen[r] + 1`` hold the
 depot, positions ``1..rlen[r]`` the customers.
@@ -25,30 +21,62 @@ The penalised cost of a route is ``distance + penalty_load * excess_load + penal
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 from numba import njit
 
 BIG = 1e30
 EPS = 1e-7  # an improving move must gain more than this
 
+# ---------------------------------------------------------------------------
+# KernelData ``kd``: the instance, all float64 C-contiguous (built once by hgs._Data as ``kd``)
+#   dist[i, j]  objective arc cost
+#   tt[i, j]    service[i] + duration[i, j]: from the start of service at i to the arrival at j
+#               (so service times never appear again)
+#   tw_e, tw_l  time windows (0 / BIG without time windows)
+#   dem         demands (integers stored as floats, exact below 2**53)
+KernelData = namedtuple("KernelData", "dist tt tw_e tw_l dem")
+
+# prm[...]: the penalty parameters of one evaluation (float64; absent route limits are BIG)
+P_CAPACITY = 0  # vehicle capacity
+P_MAX_DURATION = 1  # route duration limit
+P_MAX_DISTANCE = 2  # route distance limit
+P_LOAD_PENALTY = 3  # cost per unit of excess load
+P_TIME_PENALTY = 4  # cost per unit of time warp + excess duration + excess distance
+P_SYMMETRIC = 5  # 1.0 when dist is symmetric (enables the cheap filter of reversing moves)
+N_PRM = 6
+
+# Move kinds (Vidal 2022 numbering; x, y are the successors of u, v; v may be a route's start depot)
+RELOCATE = 1  # u after v
+RELOCATE_PAIR = 2  # (u, x) after v
+RELOCATE_PAIR_REVERSED = 3  # (x, u) after v
+SWAP = 4  # u and v
+SWAP_PAIR_ONE = 5  # (u, x) and v
+SWAP_PAIRS = 6  # (u, x) and (v, y)
+TWO_OPT = 7  # same route: reverse the part between u and v
+TWO_OPT_STAR_REVERSED = 8  # two routes: u -> v, x -> y (both tails reversed)
+TWO_OPT_STAR = 9  # two routes: u -> y, v -> x (tails exchanged)
+# (Numba freezes module-level ints as compile-time constants.)
+
 # --------------------------------------------------------------------------- segments
 
 
 @njit(cache=True, inline="always")
-def seg_node(i, tw_e, tw_l, dem):
+def seg_node(i, kd):
     """Summary of the single visit ``i``."""
-    return (0.0, dem[i], 0.0, 0.0, tw_e[i], tw_l[i], np.int64(i), np.int64(i))
+    return (0.0, kd.dem[i], 0.0, 0.0, kd.tw_e[i], kd.tw_l[i], np.int64(i), np.int64(i))
 
 
 @njit(cache=True, inline="always")
-def seg_cat(a, b, dist, tt):
+def seg_cat(a, b, kd):
     """Summary of sequence ``a`` followed by sequence ``b`` (Vidal et al. 2013, eq. 7-11)."""
-    t = tt[a[7], b[6]]
+    t = kd.tt[a[7], b[6]]
     delta = a[2] - a[3] + t
     wait = max(b[4] - delta - a[5], 0.0)
     warp = max(a[4] + delta - b[5], 0.0)
     return (
-        a[0] + b[0] + dist[a[7], b[6]],
+        a[0] + b[0] + kd.dist[a[7], b[6]],
         a[1] + b[1],
         a[2] + b[2] + t + wait,
         a[3] + b[3] + warp,
@@ -62,8 +90,8 @@ def seg_cat(a, b, dist, tt):
 @njit(cache=True, inline="always")
 def seg_violations(s, prm):
     """(excess load, time violation) of a depot-to-depot summary."""
-    load_ex = max(s[1] - prm[0], 0.0)
-    tv = s[3] + max(s[2] - prm[1], 0.0) + max(s[0] - prm[2], 0.0)
+    load_ex = max(s[1] - prm[P_CAPACITY], 0.0)
+    tv = s[3] + max(s[2] - prm[P_MAX_DURATION], 0.0) + max(s[0] - prm[P_MAX_DISTANCE], 0.0)
     return load_ex, tv
 
 
@@ -71,31 +99,31 @@ def seg_violations(s, prm):
 def seg_penalized(s, prm):
     """Penalised cost of a depot-to-depot summary."""
     load_ex, tv = seg_violations(s, prm)
-    return s[0] + prm[3] * load_ex + prm[4] * tv
+    return s[0] + prm[P_LOAD_PENALTY] * load_ex + prm[P_TIME_PENALTY] * tv
 
 
 @njit(cache=True)
-def seq_segment(seq, m, dist, tt, tw_e, tw_l, dem):
+def seq_segment(seq, m, kd):
     """Summary of the route depot, seq[0..m-1], depot."""
-    s = seg_node(0, tw_e, tw_l, dem)
+    s = seg_node(0, kd)
     for k in range(m):
-        s = seg_cat(s, seg_node(seq[k], tw_e, tw_l, dem), dist, tt)
-    return seg_cat(s, seg_node(0, tw_e, tw_l, dem), dist, tt)
+        s = seg_cat(s, seg_node(seq[k], kd), kd)
+    return seg_cat(s, seg_node(0, kd), kd)
 
 
 @njit(cache=True)
-def route_penalized(seq, m, dist, tt, tw_e, tw_l, dem, prm):
+def route_penalized(seq, m, kd, prm):
     """Penalised cost of the route depot, seq[0..m-1], depot (0 for an empty route)."""
     if m == 0:
         return 0.0
-    return seg_penalized(seq_segment(seq, m, dist, tt, tw_e, tw_l, dem), prm)
+    return seg_penalized(seq_segment(seq, m, kd), prm)
 
 
 # --------------------------------------------------------------------------- split
 
 
 @njit(cache=True)
-def split(tour, K, dist, tt, tw_e, tw_l, dem, prm, load_bound):
+def split(tour, K, kd, prm, load_bound):
     """Optimal cut of the giant tour ``tour`` into at most ``K`` routes (penalised cost).
 
     Bellman shortest path on the DAG of cut points (Prins 2004), with routes restricted to a load
@@ -105,18 +133,18 @@ def split(tour, K, dist, tt, tw_e, tw_l, dem, prm, load_bound):
     Returns ``(routes, rlen, cost)``.
     """
     n = tour.shape[0]
-    W = dist.shape[0] + 1
+    W = kd.dist.shape[0] + 1
     routes = np.zeros((K, W), np.int64)
     rlen = np.zeros(K, np.int64)
-    maxload = load_bound * prm[0]
-    depot = seg_node(0, tw_e, tw_l, dem)
+    maxload = load_bound * prm[P_CAPACITY]
+    depot = seg_node(0, kd)
     if n == 0:
         return routes, rlen, 0.0
     if K == 1:
         for k in range(n):
             routes[0, k + 1] = tour[k]
         rlen[0] = n
-        return routes, rlen, route_penalized(tour, n, dist, tt, tw_e, tw_l, dem, prm)
+        return routes, rlen, route_penalized(tour, n, kd, prm)
     # unlimited fleet
     pot = np.full(n + 1, np.inf)
     pred = np.zeros(n + 1, np.int64)
@@ -126,10 +154,10 @@ def split(tour, K, dist, tt, tw_e, tw_l, dem, prm, load_bound):
             continue
         s = depot
         for j in range(i, n):
-            s = seg_cat(s, seg_node(tour[j], tw_e, tw_l, dem), dist, tt)
+            s = seg_cat(s, seg_node(tour[j], kd), kd)
             if j > i and s[1] > maxload:
                 break
-            c = pot[i] + seg_penalized(seg_cat(s, depot, dist, tt), prm)
+            c = pot[i] + seg_penalized(seg_cat(s, depot, kd), prm)
             if c < pot[j + 1]:
                 pot[j + 1] = c
                 pred[j + 1] = i
@@ -161,10 +189,10 @@ def split(tour, K, dist, tt, tw_e, tw_l, dem, prm, load_bound):
                     continue
                 s = depot
                 for j in range(i, n):
-                    s = seg_cat(s, seg_node(tour[j], tw_e, tw_l, dem), dist, tt)
+                    s = seg_cat(s, seg_node(tour[j], kd), kd)
                     if attempt == 0 and j > i and s[1] > maxload:
                         break
-                    c = potk[k, i] + seg_penalized(seg_cat(s, depot, dist, tt), prm)
+                    c = potk[k, i] + seg_penalized(seg_cat(s, depot, kd), prm)
                     if c < potk[k + 1, j + 1]:
                         potk[k + 1, j + 1] = c
                         predk[k + 1, j + 1] = i
@@ -200,12 +228,12 @@ def _sector_extend(start, end, a):
 
 
 @njit(cache=True)
-def update_route(r, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, dist, tt, tw_e, tw_l, dem, prm):
+def update_route(r, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, kd, prm):
     """Recompute prefix / suffix summaries, positions, penalised cost and polar sector of route ``r``."""
     m = rlen[r]
     routes[r, 0] = 0
     routes[r, m + 1] = 0
-    s = seg_node(0, tw_e, tw_l, dem)
+    s = seg_node(0, kd)
     fwd[r, 0, 0] = s[0]
     fwd[r, 0, 1] = s[1]
     fwd[r, 0, 2] = s[2]
@@ -217,7 +245,7 @@ def update_route(r, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, an
         if p <= m:
             node_route[v] = r
             node_pos[v] = p
-        s = seg_cat(s, seg_node(v, tw_e, tw_l, dem), dist, tt)
+        s = seg_cat(s, seg_node(v, kd), kd)
         fwd[r, p, 0] = s[0]
         fwd[r, p, 1] = s[1]
         fwd[r, p, 2] = s[2]
@@ -225,11 +253,11 @@ def update_route(r, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, an
         fwd[r, p, 4] = s[4]
         fwd[r, p, 5] = s[5]
     rcost[r] = 0.0 if m == 0 else seg_penalized(s, prm)
-    s = seg_node(0, tw_e, tw_l, dem)
+    s = seg_node(0, kd)
     for k in range(6):
         bwd[r, m + 1, k] = fwd[r, 0, k]
     for p in range(m, -1, -1):
-        s = seg_cat(seg_node(routes[r, p], tw_e, tw_l, dem), s, dist, tt)
+        s = seg_cat(seg_node(routes[r, p], kd), s, kd)
         bwd[r, p, 0] = s[0]
         bwd[r, p, 1] = s[1]
         bwd[r, p, 2] = s[2]
@@ -247,7 +275,7 @@ def update_route(r, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, an
 
 
 @njit(cache=True, inline="always")
-def piece_seg(r, i, j, rev, routes, rlen, fwd, bwd, dist, tt, tw_e, tw_l, dem):
+def piece_seg(r, i, j, rev, routes, rlen, fwd, bwd, kd):
     """Summary of positions ``i..j`` of route ``r`` (``rev``: traversed from ``i`` down to ``j``)."""
     if rev == 0:
         if i == 0:
@@ -256,13 +284,13 @@ def piece_seg(r, i, j, rev, routes, rlen, fwd, bwd, dist, tt, tw_e, tw_l, dem):
         if j == rlen[r] + 1:
             return (bwd[r, i, 0], bwd[r, i, 1], bwd[r, i, 2], bwd[r, i, 3], bwd[r, i, 4], bwd[r, i, 5],
                     routes[r, i], np.int64(0))
-        s = seg_node(routes[r, i], tw_e, tw_l, dem)
+        s = seg_node(routes[r, i], kd)
         for p in range(i + 1, j + 1):
-            s = seg_cat(s, seg_node(routes[r, p], tw_e, tw_l, dem), dist, tt)
+            s = seg_cat(s, seg_node(routes[r, p], kd), kd)
         return s
-    s = seg_node(routes[r, i], tw_e, tw_l, dem)
+    s = seg_node(routes[r, i], kd)
     for p in range(i - 1, j - 1, -1):
-        s = seg_cat(s, seg_node(routes[r, p], tw_e, tw_l, dem), dist, tt)
+        s = seg_cat(s, seg_node(routes[r, p], kd), kd)
     return s
 
 
@@ -291,12 +319,11 @@ def _addr(P, m, r, i, j):
 
 
 @njit(cache=True, inline="always")
-def eval_pieces(P, m, routes, rlen, fwd, bwd, dist, tt, tw_e, tw_l, dem, prm):
+def eval_pieces(P, m, routes, rlen, fwd, bwd, kd, prm):
     """Penalised cost of the route made of pieces ``P[:m]`` (which start and end at a depot)."""
-    s = piece_seg(P[0, 0], P[0, 1], P[0, 2], P[0, 3], routes, rlen, fwd, bwd, dist, tt, tw_e, tw_l, dem)
+    s = piece_seg(P[0, 0], P[0, 1], P[0, 2], P[0, 3], routes, rlen, fwd, bwd, kd)
     for k in range(1, m):
-        s = seg_cat(s, piece_seg(P[k, 0], P[k, 1], P[k, 2], P[k, 3], routes, rlen, fwd, bwd, dist, tt, tw_e, tw_l, dem),
-                    dist, tt)
+        s = seg_cat(s, piece_seg(P[k, 0], P[k, 1], P[k, 2], P[k, 3], routes, rlen, fwd, bwd, kd), kd)
     customers = 0
     for k in range(m):
         lo = min(P[k, 1], P[k, 2])
@@ -335,10 +362,8 @@ def materialize(P, m, routes, buf):
 def build_move(kind, ru, pu, rv, pv, routes, rlen, PA, PB):
     """Pieces of the route(s) after move ``kind`` between position ``pu`` of ``ru`` and ``pv`` of ``rv``.
 
-    Kinds (Vidal 2022 numbering): 1 relocate u after v; 2 relocate (u, x) after v; 3 relocate
-    (x, u) after v; 4 swap u and v; 5 swap (u, x) and v; 6 swap (u, x) and (v, y); 7 2-opt
-    (same route: reverse the part between u and v); 8 2-opt* reversing (u -> v, x -> y);
-    9 2-opt* (u -> y, v -> x). ``x``/``y`` are the successors of ``u``/``v``. Returns
+    ``kind`` is one of the move kinds listed at the top of the module (``RELOCATE`` ...
+    ``TWO_OPT_STAR``); ``x``/``y`` are the successors of ``u``/``v``. Returns
     ``(ma, mb)``: piece counts for the new ``ru`` and (if different) ``rv``; ``ma == 0`` when
     the move does not apply.
     """
@@ -350,7 +375,7 @@ def build_move(kind, ru, pu, rv, pv, routes, rlen, PA, PB):
     mb = 0
     if ru == rv:
         r = ru
-        if kind == 1:
+        if kind == RELOCATE:
             if pv == pu - 1:
                 return 0, 0
             if pu < pv:
@@ -363,20 +388,20 @@ def build_move(kind, ru, pu, rv, pv, routes, rlen, PA, PB):
                 ma = _add(PA, ma, r, pu, pu)
                 ma = _add(PA, ma, r, pv + 1, pu - 1)
                 ma = _add(PA, ma, r, pu + 1, eu)
-        elif kind == 2 or kind == 3:
+        elif kind == RELOCATE_PAIR or kind == RELOCATE_PAIR_REVERSED:
             if not xcust or pv == pu + 1 or pv == pu - 1:
                 return 0, 0
             if pv > pu + 1:
                 ma = _add(PA, ma, r, 0, pu - 1)
                 ma = _add(PA, ma, r, pu + 2, pv)
-                ma = _add(PA, ma, r, pu, pu + 1) if kind == 2 else _addr(PA, ma, r, pu + 1, pu)
+                ma = _add(PA, ma, r, pu, pu + 1) if kind == RELOCATE_PAIR else _addr(PA, ma, r, pu + 1, pu)
                 ma = _add(PA, ma, r, pv + 1, eu)
             else:
                 ma = _add(PA, ma, r, 0, pv)
-                ma = _add(PA, ma, r, pu, pu + 1) if kind == 2 else _addr(PA, ma, r, pu + 1, pu)
+                ma = _add(PA, ma, r, pu, pu + 1) if kind == RELOCATE_PAIR else _addr(PA, ma, r, pu + 1, pu)
                 ma = _add(PA, ma, r, pv + 1, pu - 1)
                 ma = _add(PA, ma, r, pu + 2, eu)
-        elif kind == 4:
+        elif kind == SWAP:
             if pv == 0:
                 return 0, 0
             a = min(pu, pv)
@@ -386,7 +411,7 @@ def build_move(kind, ru, pu, rv, pv, routes, rlen, PA, PB):
             ma = _add(PA, ma, r, a + 1, b - 1)
             ma = _add(PA, ma, r, a, a)
             ma = _add(PA, ma, r, b + 1, eu)
-        elif kind == 5:
+        elif kind == SWAP_PAIR_ONE:
             if pv == 0 or not xcust or pv == pu + 1:
                 return 0, 0
             if pv > pu:
@@ -401,7 +426,7 @@ def build_move(kind, ru, pu, rv, pv, routes, rlen, PA, PB):
                 ma = _add(PA, ma, r, pv + 1, pu - 1)
                 ma = _add(PA, ma, r, pv, pv)
                 ma = _add(PA, ma, r, pu + 2, eu)
-        elif kind == 6:
+        elif kind == SWAP_PAIRS:
             if pv == 0 or not xcust or not ycust or abs(pu - pv) < 2:
                 return 0, 0
             if pv > pu:
@@ -416,7 +441,7 @@ def build_move(kind, ru, pu, rv, pv, routes, rlen, PA, PB):
                 ma = _add(PA, ma, r, pv + 2, pu - 1)
                 ma = _add(PA, ma, r, pv, pv + 1)
                 ma = _add(PA, ma, r, pu + 2, eu)
-        elif kind == 7:
+        elif kind == TWO_OPT:
             if pu < pv:
                 if pv < pu + 2:
                     return 0, 0
@@ -433,21 +458,21 @@ def build_move(kind, ru, pu, rv, pv, routes, rlen, PA, PB):
             return 0, 0
         return ma, 0
     # two different routes
-    if kind == 1:
+    if kind == RELOCATE:
         ma = _add(PA, ma, ru, 0, pu - 1)
         ma = _add(PA, ma, ru, pu + 1, eu)
         mb = _add(PB, mb, rv, 0, pv)
         mb = _add(PB, mb, ru, pu, pu)
         mb = _add(PB, mb, rv, pv + 1, ev)
-    elif kind == 2 or kind == 3:
+    elif kind == RELOCATE_PAIR or kind == RELOCATE_PAIR_REVERSED:
         if not xcust:
             return 0, 0
         ma = _add(PA, ma, ru, 0, pu - 1)
         ma = _add(PA, ma, ru, pu + 2, eu)
         mb = _add(PB, mb, rv, 0, pv)
-        mb = _add(PB, mb, ru, pu, pu + 1) if kind == 2 else _addr(PB, mb, ru, pu + 1, pu)
+        mb = _add(PB, mb, ru, pu, pu + 1) if kind == RELOCATE_PAIR else _addr(PB, mb, ru, pu + 1, pu)
         mb = _add(PB, mb, rv, pv + 1, ev)
-    elif kind == 4:
+    elif kind == SWAP:
         if pv == 0:
             return 0, 0
         ma = _add(PA, ma, ru, 0, pu - 1)
@@ -456,7 +481,7 @@ def build_move(kind, ru, pu, rv, pv, routes, rlen, PA, PB):
         mb = _add(PB, mb, rv, 0, pv - 1)
         mb = _add(PB, mb, ru, pu, pu)
         mb = _add(PB, mb, rv, pv + 1, ev)
-    elif kind == 5:
+    elif kind == SWAP_PAIR_ONE:
         if pv == 0 or not xcust:
             return 0, 0
         ma = _add(PA, ma, ru, 0, pu - 1)
@@ -465,7 +490,7 @@ def build_move(kind, ru, pu, rv, pv, routes, rlen, PA, PB):
         mb = _add(PB, mb, rv, 0, pv - 1)
         mb = _add(PB, mb, ru, pu, pu + 1)
         mb = _add(PB, mb, rv, pv + 1, ev)
-    elif kind == 6:
+    elif kind == SWAP_PAIRS:
         if pv == 0 or not xcust or not ycust:
             return 0, 0
         ma = _add(PA, ma, ru, 0, pu - 1)
@@ -474,14 +499,14 @@ def build_move(kind, ru, pu, rv, pv, routes, rlen, PA, PB):
         mb = _add(PB, mb, rv, 0, pv - 1)
         mb = _add(PB, mb, ru, pu, pu + 1)
         mb = _add(PB, mb, rv, pv + 2, ev)
-    elif kind == 8:
+    elif kind == TWO_OPT_STAR_REVERSED:
         ma = _add(PA, ma, ru, 0, pu)
         ma = _addr(PA, ma, rv, pv, 1)
         ma = _add(PA, ma, ru, eu, eu)
         mb = _add(PB, mb, rv, 0, 0)
         mb = _addr(PB, mb, ru, eu - 1, pu + 1)
         mb = _add(PB, mb, rv, pv + 1, ev)
-    elif kind == 9:
+    elif kind == TWO_OPT_STAR:
         ma = _add(PA, ma, ru, 0, pu)
         ma = _add(PA, ma, rv, pv + 1, ev)
         mb = _add(PB, mb, rv, 0, pv)
@@ -492,15 +517,15 @@ def build_move(kind, ru, pu, rv, pv, routes, rlen, PA, PB):
 
 
 @njit(cache=True)
-def move_delta(kind, ru, pu, rv, pv, routes, rlen, fwd, bwd, rcost, dist, tt, tw_e, tw_l, dem, prm, PA, PB):
+def move_delta(kind, ru, pu, rv, pv, routes, rlen, fwd, bwd, rcost, kd, prm, PA, PB):
     """Change of the penalised cost made by a move (``inf`` when the move does not apply)."""
     ma, mb = build_move(kind, ru, pu, rv, pv, routes, rlen, PA, PB)
     if ma == 0:
         return np.inf, ma, mb
-    new = eval_pieces(PA, ma, routes, rlen, fwd, bwd, dist, tt, tw_e, tw_l, dem, prm)
+    new = eval_pieces(PA, ma, routes, rlen, fwd, bwd, kd, prm)
     old = rcost[ru]
     if ru != rv:
-        new += eval_pieces(PB, mb, routes, rlen, fwd, bwd, dist, tt, tw_e, tw_l, dem, prm)
+        new += eval_pieces(PB, mb, routes, rlen, fwd, bwd, kd, prm)
         old += rcost[rv]
     return new - old, ma, mb
 
@@ -570,7 +595,7 @@ def swap_star_route(r, remove_pos, insert_node, after_pos, routes, rlen, buf):
 
 
 @njit(cache=True)
-def swap_star(r1, r2, routes, rlen, fwd, rcost, dist, tt, tw_e, tw_l, dem, prm, ins1c, ins1p, ins2c, ins2p, bufa, bufb):
+def swap_star(r1, r2, routes, rlen, fwd, rcost, kd, prm, ins1c, ins1p, ins2c, ins2p, bufa, bufb):
     """Best SWAP* move between routes ``r1`` and ``r2`` (Vidal 2022): exchange u in r1 and v in r2,
     each reinserted at its best position of the other route (not necessarily in place).
 
@@ -578,14 +603,16 @@ def swap_star(r1, r2, routes, rlen, fwd, rcost, dist, tt, tw_e, tw_l, dem, prm, 
     the best one is then evaluated exactly (time windows, durations). Returns
     ``(gain, u_pos, v_pos, u_after, v_after)`` with gain < 0 when improving.
     """
+    dist = kd.dist
+    dem = kd.dem
     m1 = rlen[r1]
     m2 = rlen[r2]
     for p in range(1, m1 + 1):
-        _top3_insert(routes[r1, p], r2, routes, rlen, dist, ins1c[p], ins1p[p])
+        _top3_insert(routes[r1, p], r2, routes, rlen, kd.dist, ins1c[p], ins1p[p])
     for p in range(1, m2 + 1):
-        _top3_insert(routes[r2, p], r1, routes, rlen, dist, ins2c[p], ins2p[p])
-    cap = prm[0]
-    pc = prm[3]
+        _top3_insert(routes[r2, p], r1, routes, rlen, kd.dist, ins2c[p], ins2p[p])
+    cap = prm[P_CAPACITY]
+    pc = prm[P_LOAD_PENALTY]
     load1 = fwd[r1, m1 + 1, 1]
     load2 = fwd[r2, m2 + 1, 1]
     pen1 = pc * max(load1 - cap, 0.0)
@@ -637,8 +664,8 @@ def swap_star(r1, r2, routes, rlen, fwd, rcost, dist, tt, tw_e, tw_l, dem, prm, 
         return 0.0, -1, -1, -1, -1
     ca = swap_star_route(r1, bu, routes[r2, bv], bva, routes, rlen, bufa)
     cb = swap_star_route(r2, bv, routes[r1, bu], bua, routes, rlen, bufb)
-    new = (route_penalized(bufa, ca, dist, tt, tw_e, tw_l, dem, prm)
-           + route_penalized(bufb, cb, dist, tt, tw_e, tw_l, dem, prm))
+    new = (route_penalized(bufa, ca, kd, prm)
+           + route_penalized(bufb, cb, kd, prm))
     return new - rcost[r1] - rcost[r2], bu, bv, bua, bva
 
 
@@ -653,17 +680,19 @@ def _sectors_overlap(sec, a, b):
 
 
 @njit(cache=True, inline="always")
-def _may_improve(kind, ru, pu, rv, pv, routes, rlen, fwd, rcost, dist, dem, prm):
+def _may_improve(kind, ru, pu, rv, pv, routes, rlen, fwd, rcost, kd, prm):
     """Cheap filter (as HGS-CVRP): False when the new distance plus the new load penalty (a lower
     bound of the new penalised cost, time penalties being >= 0) cannot beat the current cost.
     Same-route moves are filtered only when u and v are 4+ positions apart (or 2-opt on a
     symmetric matrix), where the node formulas are exact."""
+    dist = kd.dist
+    dem = kd.dem
     eu = rlen[ru] + 1
     ev = rlen[rv] + 1
     if ru == rv:
         # same route: the node formulas below hold when u and v are far enough apart
-        if kind == 7:
-            if prm[5] == 0.0:
+        if kind == TWO_OPT:
+            if prm[P_SYMMETRIC] == 0.0:
                 return True
         elif abs(pu - pv) < 4:
             return True
@@ -674,99 +703,99 @@ def _may_improve(kind, ru, pu, rv, pv, routes, rlen, fwd, rcost, dist, dem, prm)
     y = routes[rv, pv + 1]
     loadu = fwd[ru, eu, 1]
     loadv = fwd[rv, ev, 1]
-    if kind >= 2 and kind <= 6 and pu + 1 >= eu:
+    if kind >= RELOCATE_PAIR and kind <= SWAP_PAIRS and pu + 1 >= eu:
         return False  # x is the depot: these moves need a customer x
-    if kind >= 4 and kind <= 6 and pv == 0:
+    if kind >= SWAP and kind <= SWAP_PAIRS and pv == 0:
         return False
-    if kind == 6 and (pv + 1 >= ev):
+    if kind == SWAP_PAIRS and (pv + 1 >= ev):
         return False
     xn = routes[ru, pu + 2] if pu + 1 < eu else 0
     b = routes[rv, pv - 1] if pv > 0 else 0
-    if kind == 1:
+    if kind == RELOCATE:
         delta = dist[a, x] - dist[a, u] - dist[u, x] + dist[v, u] + dist[u, y] - dist[v, y]
         la = loadu - dem[u]
         lb = loadv + dem[u]
-    elif kind == 2:
+    elif kind == RELOCATE_PAIR:
         delta = dist[a, xn] - dist[a, u] - dist[x, xn] + dist[v, u] + dist[x, y] - dist[v, y]
         la = loadu - dem[u] - dem[x]
         lb = loadv + dem[u] + dem[x]
-    elif kind == 3:
+    elif kind == RELOCATE_PAIR_REVERSED:
         delta = (dist[a, xn] - dist[a, u] - dist[u, x] - dist[x, xn]
                  + dist[v, x] + dist[x, u] + dist[u, y] - dist[v, y])
         la = loadu - dem[u] - dem[x]
         lb = loadv + dem[u] + dem[x]
-    elif kind == 4:
+    elif kind == SWAP:
         delta = (dist[a, v] + dist[v, x] - dist[a, u] - dist[u, x]
                  + dist[b, u] + dist[u, y] - dist[b, v] - dist[v, y])
         la = loadu - dem[u] + dem[v]
         lb = loadv - dem[v] + dem[u]
-    elif kind == 5:
+    elif kind == SWAP_PAIR_ONE:
         delta = (dist[a, v] + dist[v, xn] - dist[a, u] - dist[x, xn]
                  + dist[b, u] + dist[x, y] - dist[b, v] - dist[v, y])
         la = loadu - dem[u] - dem[x] + dem[v]
         lb = loadv - dem[v] + dem[u] + dem[x]
-    elif kind == 6:
+    elif kind == SWAP_PAIRS:
         yn = routes[rv, pv + 2]
         delta = (dist[a, v] + dist[y, xn] - dist[a, u] - dist[x, xn]
                  + dist[b, u] + dist[x, yn] - dist[b, v] - dist[y, yn])
         la = loadu - dem[u] - dem[x] + dem[v] + dem[y]
         lb = loadv - dem[v] - dem[y] + dem[u] + dem[x]
-    elif kind == 8:
-        if prm[5] == 0.0:
+    elif kind == TWO_OPT_STAR_REVERSED:
+        if prm[P_SYMMETRIC] == 0.0:
             return True  # reversal on an asymmetric matrix: no cheap bound
         delta = dist[u, v] + dist[x, y] - dist[u, x] - dist[v, y]
         la = fwd[ru, pu, 1] + fwd[rv, pv, 1]
         lb = loadu + loadv - la
-    elif kind == 7:
+    elif kind == TWO_OPT:
         delta = dist[u, v] + dist[x, y] - dist[u, x] - dist[v, y]
         la = loadu
         lb = 0.0
-    else:  # 9
+    else:  # TWO_OPT_STAR
         delta = dist[u, y] + dist[v, x] - dist[u, x] - dist[v, y]
         la = fwd[ru, pu, 1] + loadv - fwd[rv, pv, 1]
         lb = fwd[rv, pv, 1] + loadu - fwd[ru, pu, 1]
-    cap = prm[0]
+    cap = prm[P_CAPACITY]
     if ru == rv:
-        return fwd[ru, eu, 0] + delta + prm[3] * max(loadu - cap, 0.0) < rcost[ru] - EPS
+        return fwd[ru, eu, 0] + delta + prm[P_LOAD_PENALTY] * max(loadu - cap, 0.0) < rcost[ru] - EPS
     lower = (fwd[ru, eu, 0] + fwd[rv, ev, 0] + delta
-             + prm[3] * (max(la - cap, 0.0) + max(lb - cap, 0.0)))
+             + prm[P_LOAD_PENALTY] * (max(la - cap, 0.0) + max(lb - cap, 0.0)))
     return lower < rcost[ru] + rcost[rv] - EPS
 
 
 @njit(cache=True)
 def _try_pair(kmask, ru, pu, rv, pv, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle,
-              dist, tt, tw_e, tw_l, dem, prm, PA, PB, bufa, bufb):
+              kd, prm, PA, PB, bufa, bufb):
     """Try the moves whose bit is set in ``kmask`` (bit k = kind k) in order; apply the first
     improving one and return True."""
-    for kind in range(1, 10):
+    for kind in range(RELOCATE, TWO_OPT_STAR + 1):
         if (kmask >> kind) & 1 == 0:
             continue
-        if ru == rv and (kind == 8 or kind == 9):
+        if ru == rv and (kind == TWO_OPT_STAR_REVERSED or kind == TWO_OPT_STAR):
             continue
-        if ru != rv and kind == 7:
+        if ru != rv and kind == TWO_OPT:
             continue
-        if not _may_improve(kind, ru, pu, rv, pv, routes, rlen, fwd, rcost, dist, dem, prm):
+        if not _may_improve(kind, ru, pu, rv, pv, routes, rlen, fwd, rcost, kd, prm):
             continue
-        d, ma, mb = move_delta(kind, ru, pu, rv, pv, routes, rlen, fwd, bwd, rcost, dist, tt, tw_e, tw_l,
-                               dem, prm, PA, PB)
+        d, ma, mb = move_delta(kind, ru, pu, rv, pv, routes, rlen, fwd, bwd, rcost, kd, prm, PA, PB)
         if d < -EPS:
             apply_pieces(ru, rv, PA, ma, PB, mb if ru != rv else 0, routes, rlen, bufa, bufb)
-            update_route(ru, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, dist, tt,
-                         tw_e, tw_l, dem, prm)
+            update_route(ru, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, kd, prm)
             if rv != ru:
-                update_route(rv, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, dist,
-                             tt, tw_e, tw_l, dem, prm)
+                update_route(rv, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, kd, prm)
             return True
     return False
 
 
-ALL_MOVES = 0b1111111110  # kinds 1..9
-DEPOT_MOVES = (1 << 1) | (1 << 2) | (1 << 3) | (1 << 8) | (1 << 9)
-EMPTY_MOVES = (1 << 1) | (1 << 2) | (1 << 3) | (1 << 9)
+ALL_MOVES = sum(1 << k for k in range(RELOCATE, TWO_OPT_STAR + 1))  # 0b1111111110
+# v is the start depot of its route (pv = 0): the moves that insert after v or cut after it
+DEPOT_MOVES = ((1 << RELOCATE) | (1 << RELOCATE_PAIR) | (1 << RELOCATE_PAIR_REVERSED)
+               | (1 << TWO_OPT_STAR_REVERSED) | (1 << TWO_OPT_STAR))
+# into an empty route
+EMPTY_MOVES = (1 << RELOCATE) | (1 << RELOCATE_PAIR) | (1 << RELOCATE_PAIR_REVERSED) | (1 << TWO_OPT_STAR)
 
 
 @njit(cache=True)
-def local_search(routes, rlen, dist, tt, tw_e, tw_l, dem, prm, neigh, ncnt, angle, seed, use_swap_star, max_loops):
+def local_search(routes, rlen, kd, prm, neigh, ncnt, angle, seed, use_swap_star, max_loops):
     """Granular first-improvement local search (relocate, swap, 2-opt, 2-opt*, SWAP*) in place.
 
     ``neigh[u, :ncnt[u]]`` are the granular neighbours of customer ``u``. Moves are tried for each
@@ -778,7 +807,7 @@ def local_search(routes, rlen, dist, tt, tw_e, tw_l, dem, prm, neigh, ncnt, angl
     """
     np.random.seed(seed)
     K, W = routes.shape
-    N = dist.shape[0]
+    N = kd.dist.shape[0]
     n = N - 1
     fwd = np.empty((K, W, 6))
     bwd = np.empty((K, W, 6))
@@ -787,7 +816,7 @@ def local_search(routes, rlen, dist, tt, tw_e, tw_l, dem, prm, neigh, ncnt, angl
     rcost = np.zeros(K)
     sec = np.zeros((K, 2), np.int64)
     for r in range(K):
-        update_route(r, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, dist, tt, tw_e, tw_l, dem, prm)
+        update_route(r, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, kd, prm)
     PA = np.zeros((8, 4), np.int64)
     PB = np.zeros((8, 4), np.int64)
     bufa = np.zeros(W, np.int64)
@@ -823,10 +852,10 @@ def local_search(routes, rlen, dist, tt, tw_e, tw_l, dem, prm, neigh, ncnt, angl
                 pu = node_pos[u]
                 pv = node_pos[v]
                 ok = _try_pair(ALL_MOVES, ru, pu, rv, pv, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec,
-                               angle, dist, tt, tw_e, tw_l, dem, prm, PA, PB, bufa, bufb)
+                               angle, kd, prm, PA, PB, bufa, bufb)
                 if not ok and pv == 1:  # v is first on its route: also try after the start depot
                     ok = _try_pair(DEPOT_MOVES, ru, pu, rv, 0, routes, rlen, fwd, bwd, node_route, node_pos, rcost,
-                                   sec, angle, dist, tt, tw_e, tw_l, dem, prm, PA, PB, bufa, bufb)
+                                   sec, angle, kd, prm, PA, PB, bufa, bufb)
                 if ok:
                     counter += 1
                     nmoves += 1
@@ -842,7 +871,7 @@ def local_search(routes, rlen, dist, tt, tw_e, tw_l, dem, prm, neigh, ncnt, angl
                 if re >= 0:
                     ru = node_route[u]
                     if _try_pair(EMPTY_MOVES, ru, node_pos[u], re, 0, routes, rlen, fwd, bwd, node_route, node_pos,
-                                 rcost, sec, angle, dist, tt, tw_e, tw_l, dem, prm, PA, PB, bufa, bufb):
+                                 rcost, sec, angle, kd, prm, PA, PB, bufa, bufb):
                         counter += 1
                         nmoves += 1
                         last_mod[ru] = counter
@@ -861,7 +890,7 @@ def local_search(routes, rlen, dist, tt, tw_e, tw_l, dem, prm, neigh, ncnt, angl
                         continue
                     if not _sectors_overlap(sec, r1, r2):
                         continue
-                    d, bu, bv, bua, bva = swap_star(r1, r2, routes, rlen, fwd, rcost, dist, tt, tw_e, tw_l, dem, prm,
+                    d, bu, bv, bua, bva = swap_star(r1, r2, routes, rlen, fwd, rcost, kd, prm,
                                                     ins1c, ins1p, ins2c, ins2p, bufa, bufb)
                     if bu >= 0 and d < -EPS:
                         ca = swap_star_route(r1, bu, routes[r2, bv], bva, routes, rlen, bufa)
@@ -872,10 +901,8 @@ def local_search(routes, rlen, dist, tt, tw_e, tw_l, dem, prm, neigh, ncnt, angl
                         for k in range(cb):
                             routes[r2, k + 1] = bufb[k]
                         rlen[r2] = cb
-                        update_route(r1, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, dist, tt,
-                                     tw_e, tw_l, dem, prm)
-                        update_route(r2, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, dist, tt,
-                                     tw_e, tw_l, dem, prm)
+                        update_route(r1, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, kd, prm)
+                        update_route(r2, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, kd, prm)
                         counter += 1
                         nmoves += 1
                         last_mod[r1] = counter
@@ -889,7 +916,7 @@ def local_search(routes, rlen, dist, tt, tw_e, tw_l, dem, prm, neigh, ncnt, angl
 
 
 @njit(cache=True)
-def evaluate_routes(routes, rlen, dist, tt, tw_e, tw_l, dem, prm):
+def evaluate_routes(routes, rlen, kd, prm):
     """``(distance, excess load, time violation, routes used)`` summed over the routes."""
     d = 0.0
     le = 0.0
@@ -900,7 +927,7 @@ def evaluate_routes(routes, rlen, dist, tt, tw_e, tw_l, dem, prm):
         if m == 0:
             continue
         used += 1
-        s = seq_segment(routes[r, 1:], m, dist, tt, tw_e, tw_l, dem)
+        s = seq_segment(routes[r, 1:], m, kd)
         a, b = seg_violations(s, prm)
         d += s[0]
         le += a

@@ -67,15 +67,18 @@ def warm_up() -> float:
     tw_l = np.full(6, 100.0)
     dem = np.ones(6)
     dem[0] = 0
-    prm = np.array([3.0, K.BIG, K.BIG, 1.0, 1.0, 1.0])
+    prm = np.ones(K.N_PRM)
+    prm[K.P_CAPACITY] = 3.0
+    prm[K.P_MAX_DURATION] = prm[K.P_MAX_DISTANCE] = K.BIG
+    kd = K.KernelData(d, d, tw_e, tw_l, dem)
     neigh = np.array([[0, 0, 0, 0, 0]] + [[j for j in range(1, 6) if j != i] + [0] for i in range(1, 6)], np.int64)
     ncnt = np.array([0] + [4] * 5, np.int64)
     angle = np.zeros(6, np.int64)
     tour = np.arange(1, 6, dtype=np.int64)
-    routes, rlen, _ = K.split(tour, 3, d, d, tw_e, tw_l, dem, prm, 1.5)
-    K.split(tour, 2, d, d, tw_e, tw_l, dem, prm, 1.5)
-    K.local_search(routes, rlen, d, d, tw_e, tw_l, dem, prm, neigh, ncnt, angle, 1, True, 100)
-    K.evaluate_routes(routes, rlen, d, d, tw_e, tw_l, dem, prm)
+    routes, rlen, _ = K.split(tour, 3, kd, prm, 1.5)
+    K.split(tour, 2, kd, prm, 1.5)
+    K.local_search(routes, rlen, kd, prm, neigh, ncnt, angle, 1, True, 100)
+    K.evaluate_routes(routes, rlen, kd, prm)
     s, p = K.succ_pred(routes, rlen, 6)
     K.broken_pairs(s, p, s, p)
     K.ox_crossover(tour, tour[::-1].copy(), 1)
@@ -98,12 +101,12 @@ class _Data:
             self.tw_e = np.zeros(n1)
             self.tw_l = np.full(n1, K.BIG)
         self.dem = inst.demands.astype(np.float64)
-        self.base = np.array([
-            float(inst.capacity),
-            K.BIG if inst.max_duration is None else float(inst.max_duration),
-            K.BIG if inst.max_distance is None else float(inst.max_distance),
-        ])
-        self.sym = 1.0 if np.array_equal(self.dist, self.dist.T) else 0.0
+        self.kd = K.KernelData(self.dist, self.tt, self.tw_e, self.tw_l, self.dem)
+        self.base = np.zeros(K.N_PRM)  # prm without the penalties
+        self.base[K.P_CAPACITY] = float(inst.capacity)
+        self.base[K.P_MAX_DURATION] = K.BIG if inst.max_duration is None else float(inst.max_duration)
+        self.base[K.P_MAX_DISTANCE] = K.BIG if inst.max_distance is None else float(inst.max_distance)
+        self.base[K.P_SYMMETRIC] = 1.0 if np.array_equal(self.dist, self.dist.T) else 0.0
         self.coords = None if inst.coordinates is None else np.asarray(inst.coordinates, np.float64)
         if self.coords is not None:
             dx = self.coords[:, 0] - self.coords[0, 0]
@@ -115,7 +118,10 @@ class _Data:
         self.neigh, self.ncnt = self._neighbours(inst, granular)
 
     def prm(self, pc: float, ptw: float) -> np.ndarray:
-        return np.array([*self.base, pc, ptw, self.sym])
+        prm = self.base.copy()
+        prm[K.P_LOAD_PENALTY] = pc
+        prm[K.P_TIME_PENALTY] = ptw
+        return prm
 
     def _neighbours(self, inst, granular: int):
         """Granular neighbourhoods: the ``granular`` closest customers, made symmetric.
@@ -180,8 +186,7 @@ def polish_routes(instance, routes: list[list[int]], seed: int = 0, granular: in
     nv = instance.num_vehicles
     k = len(routes) + 1 if nv is None else max(nv, len(routes))
     arr, rlen = _route_arrays(routes, k, d.n)
-    K.local_search(arr, rlen, d.dist, d.tt, d.tw_e, d.tw_l, d.dem, d.prm(1e9, 1e9), d.neigh, d.ncnt, d.angle,
-                   int(seed), True, 1000)
+    K.local_search(arr, rlen, d.kd, d.prm(1e9, 1e9), d.neigh, d.ncnt, d.angle, int(seed), True, 1000)
     return [arr[r, 1:rlen[r] + 1].tolist() for r in range(k) if rlen[r] > 0]
 
 
@@ -349,7 +354,7 @@ def _fleet(inst, data: _Data) -> int:
         # estimate the routes time/route limits force: split the deadline order with stiff penalties
         order = np.argsort(data.tw_l[1:], kind="stable").astype(np.int64) + 1
         prm = data.prm(1e4, 1e4)
-        _, rlen, _ = K.split(order, n, data.dist, data.tt, data.tw_e, data.tw_l, data.dem, prm, 1.0)
+        _, rlen, _ = K.split(order, n, data.kd, prm, 1.0)
         k = max(k, math.ceil(1.3 * int(np.count_nonzero(rlen))) + 3)
     return int(min(k, n))
 
@@ -375,7 +380,7 @@ class _Run:
     # ------------------------------------------------------------------ individuals
     def _make(self, routes: np.ndarray, rlen: np.ndarray, prm: np.ndarray) -> _Individual:
         d = self.data
-        dist, le, tv, _ = K.evaluate_routes(routes, rlen, d.dist, d.tt, d.tw_e, d.tw_l, d.dem, prm)
+        dist, le, tv, _ = K.evaluate_routes(routes, rlen, d.kd, prm)
         lst = [routes[r, 1:rlen[r] + 1].copy() for r in range(routes.shape[0]) if rlen[r] > 0]
         if d.coords is not None and len(lst) > 1:
             c0 = d.coords[0]
@@ -390,8 +395,8 @@ class _Run:
 
     def _ls(self, routes, rlen, prm) -> None:
         d = self.data
-        K.local_search(routes, rlen, d.dist, d.tt, d.tw_e, d.tw_l, d.dem, prm, d.neigh, d.ncnt, d.angle,
-                       int(self.rng.integers(2**31)), bool(self.p.swap_star), 1000)
+        K.local_search(routes, rlen, d.kd, prm, d.neigh, d.ncnt, d.angle, int(self.rng.integers(2**31)),
+                       bool(self.p.swap_star), 1000)
 
     def _time_left(self) -> bool:
         """False once stopped, or when less than half an average education is left: one education
@@ -411,7 +416,7 @@ class _Run:
             d = self.data
             prm = d.prm(self.pen.load, self.pen.time)
             if routes is None:
-                routes, rlen, _ = K.split(tour, self.slots, d.dist, d.tt, d.tw_e, d.tw_l, d.dem, prm, 1.5)
+                routes, rlen, _ = K.split(tour, self.slots, d.kd, prm, 1.5)
             self._ls(routes, rlen, prm)
             ind = self._make(routes, rlen, prm)
             self.pen.record(ind)
