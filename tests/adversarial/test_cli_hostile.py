@@ -113,6 +113,9 @@ CASES = [
     Case("tntp-200k-zones", ["assign", "net"], 2, "for a 200,000 x 200,000 OD demand matrix",
          files={"net/x_net.tntp": NET_200K_ZONES, "net/x_trips.tntp": TRIPS_200K}),
     Case("fabric-leaves-1e7", ["fabric", "analyze", "--leaves", "10000000"], 2, "would need 44.7 GiB for a 480,000,000-entry link table"),
+    Case("fabric-leaf-pair-matrix-beyond-memory", ["fabric", "analyze", "--leaves", "20000", "--hosts-per-leaf", "1",
+                                                   "--spines", "4", "--collective", "ring", "--no-cct"], 2,
+         "for a 20,000 x 20,000 leaf-pair traffic matrix"),
     Case("fabric-fat-tree-k1000", ["fabric", "analyze", "--topology", "fat-tree", "--k", "1000"], 2, "would need"),
     # 4. --out writes through what is there instead of replacing it
     Case("out-dev-full", ["export", "tiny.vrp", "r.json", "--out", "/dev/full"], 1, "No space left on device",

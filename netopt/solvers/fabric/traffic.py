@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..._limits import check_dense
 from .collectives import Collective
 from .errors import FabricInputError
 from .topology import Fabric
@@ -109,5 +110,8 @@ def step_traffic(fabric: Fabric, coll: Collective, t: int) -> StepTraffic:
 
 
 def all_step_traffic(fabric: Fabric, coll: Collective) -> list[StepTraffic]:
-    """:func:`step_traffic` for every step."""
+    """:func:`step_traffic` for every step (refused up front when the dense leaf-pair matrices,
+    two kept per step plus the temporaries of one, would not fit in memory)."""
+    L = fabric.n_leaves
+    check_dense("leaf-pair traffic matrix", (L, L), copies=2 * coll.n_steps + 4, where="fabric")
     return [step_traffic(fabric, coll, t) for t in range(coll.n_steps)]
