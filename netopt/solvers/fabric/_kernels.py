@@ -5,7 +5,7 @@ functions in :mod:`netopt.solvers.fabric.models` and :mod:`netopt.solvers.fabric
 Randomness comes from a xoshiro256** generator written here (:func:`rng_next`), one stream per
 Monte Carlo sample derived from ``(seed, sample index)``, so the same seed gives the same samples
 whether they are drawn serially or in parallel. Each kernel has a slow pure-Python twin in
-``tests/fabric/fabric_naive.py``.
+``tests/solvers/fabric/naive_fabric.py``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from numba import njit, prange
 # ---------------------------------------------------------------------------- exact ECMP sampling
 # Random numbers: xoshiro256** (Blackman & Vigna) seeded by splitmix64 from (seed, stream). Every
 # Monte Carlo sample gets its own stream, so samples do not depend on the order (or thread) in which
-# they are drawn. Pure-Python twin: ``tests/fabric/fabric_naive.py`` (``Xoshiro256``), bit for bit.
+# they are drawn. Pure-Python twin: ``tests/solvers/fabric/naive_fabric.py`` (``Xoshiro256``), bit for bit.
 _U64 = np.uint64
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)

@@ -11,7 +11,7 @@ import sys
 
 import numpy as np
 import pytest
-from fabric_naive import (
+from naive_fabric import (
     Xoshiro256,
     compositions,
     ecmp_fattree_sample,
@@ -20,11 +20,10 @@ from fabric_naive import (
     multinomial_max_cdf_bruteforce,
     multinomial_pmf,
 )
-from fabric_naive import uniform_multinomial as uniform_multinomial_naive
+from naive_fabric import uniform_multinomial as uniform_multinomial_naive
 
 from netopt.exceptions import InstanceFormatError, NetoptError, UnsupportedInstanceError
 from netopt.solvers.fabric import (
-    FabricInputError,
     _kernels,
     all_to_all,
     analyze,

@@ -1,21 +1,19 @@
-"""Hybrid genetic search: kernels against tests/naive.py, and the solver end to end (validated)."""
+"""Hybrid genetic search: kernels against their twins in naive_vrp.py, and the solver end to end (validated)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-import naive
+import naive_vrp as naive
+from support import datasets_dir
 from netopt.exceptions import NetoptWarning, SolutionFormatError
+from netopt.io import load_instance
 from netopt.model import RoutingInstance, RoutingSolution
 from netopt.solvers import get_solver
 from netopt.solvers.vrp import _kernels as K
 from netopt.solvers.vrp import hgs
 from netopt.validate import check_routes
-
-DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 
 
 # --------------------------------------------------------------------------- instances
@@ -369,28 +367,15 @@ def test_registered_with_params():
 # --------------------------------------------------------------------------- datasets (skipped without them)
 
 
-def _load(path):
-    io = pytest.importorskip("netopt.io")
-    if not hasattr(io, "load_instance"):
-        pytest.skip("netopt.io.load_instance not available")
-    return io.load_instance(path)
-
-
 @pytest.mark.datasets
 def test_solomon_c101_short_run():
-    path = DATASETS / "vrptw" / "solomon" / "C101.vrp"
-    if not path.exists():
-        pytest.skip("../shared/datasets absent")
-    inst = _load(path)
+    inst = load_instance(datasets_dir("vrptw/solomon") / "C101.vrp")
     res, _ = solve(inst, max_iterations=30)
     assert res.objective <= 827.3 * 1.10
 
 
 @pytest.mark.datasets
 def test_x_instance_short_run():
-    path = DATASETS / "cvrp" / "X-n101-k25.vrp"
-    if not path.exists():
-        pytest.skip("../shared/datasets absent")
-    inst = _load(path)
+    inst = load_instance(datasets_dir("cvrp") / "X-n101-k25.vrp")
     res, _ = solve(inst, max_iterations=30)
     assert res.objective <= 27591 * 1.10

@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 
 from support import CVRP_TEXT, VRPTW_TEXT, datasets_dir
 from netopt.exceptions import InstanceFormatError, SolutionFormatError
-from netopt.io import (format_sol, format_vrplib, instance_to_json, load_instance, read_routes, read_sol,
-                       read_vrplib)
+from netopt.io import (format_sol, format_vrplib, instance_to_json, load_instance, read_routes, read_sol)
 from netopt.validate import check_routes
 
 

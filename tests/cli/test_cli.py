@@ -1,7 +1,6 @@
 """The CLI through typer's CliRunner, plus real subprocess runs (one of them interrupted with Ctrl-C)."""
 
 import json
-import os
 import signal
 import subprocess
 import sys
