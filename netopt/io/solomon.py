@@ -57,6 +57,8 @@ def read_solomon(path, rounding: str = "auto") -> RoutingInstance:
         raise InstanceFormatError(path, "rounding", f"unknown convention {rounding!r}")
     if np.any(a[:, 3] != np.round(a[:, 3])):
         raise InstanceFormatError(path, "DEMAND", "demands must be integers")
+    if np.any(a[:, 0] != np.round(a[:, 0])) or np.any(np.abs(a[:, [0, 3]]) > 2.0**53):
+        raise InstanceFormatError(path, "CUSTOMER", "customer numbers and demands must be integers below 2^53")
     dist = D.round_distances(D.euclidean(a[:, 1:3]), rounding)
     D.check_finite(dist, path, "CUSTOMER")
     return RoutingInstance(

@@ -107,7 +107,13 @@ def _check_sizes(info: dict, links: np.ndarray, path) -> None:
             raise InstanceFormatError(path, f"<{key}>", f"must be positive, got {v:,}")
     if zones > nodes:
         raise InstanceFormatError(path, "<NUMBER OF ZONES>", f"{zones:,} zones but only {nodes:,} nodes (zones are nodes 1..zones)")
-    used = int(links[:, :2].max()) if len(links) else 0
+    ends = links[:, :2]
+    if np.any(ends != np.round(ends)) or np.any(ends < 1) or np.any(ends > max(nodes, 1)):
+        bad = ends[(ends != np.round(ends)) | (ends < 1) | (ends > nodes)][0]
+        raise InstanceFormatError(path, "links", f"node {bad:g} outside 1..{nodes}")
+    if np.any(np.abs(links[:, 9]) > 2.0**31) or np.any(links[:, 9] != np.round(links[:, 9])):
+        raise InstanceFormatError(path, "links", "the link type column must hold integers")
+    used = int(ends.max()) if len(links) else 0
     if nodes > max(used, zones):
         raise InstanceFormatError(path, "<NUMBER OF NODES>",
                                   f"says {nodes:,} but no link touches a node above {used:,} (and there are {zones:,} zones)")

@@ -146,7 +146,7 @@ class _Reader:
             seen.add(nid)
             for k, tok in enumerate(toks[1:]):
                 out[pos[nid], k] = self._float(name, tok, line)
-            if kind is int and not np.all(out[pos[nid]] == np.round(out[pos[nid]])):
+            if kind is int and not np.all((out[pos[nid]] == np.round(out[pos[nid]])) & (np.abs(out[pos[nid]]) <= 2.0**53)):
                 raise self.err(name, f"node {nid}: expected integers, got {' '.join(toks[1:])}", line)
         if len(seen) != len(ids):
             missing = next(v for v in ids if v not in seen)

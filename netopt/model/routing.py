@@ -89,6 +89,12 @@ class RoutingInstance:
         def bad(fld: str, msg: str) -> InstanceFormatError:
             return InstanceFormatError(src, fld, msg)
 
+        def floats(name: str, a) -> np.ndarray:
+            try:
+                return np.array(a, dtype=np.float64)
+            except (TypeError, ValueError, OverflowError):
+                raise bad(name, "must be numbers") from None
+
         def matrix(name: str, a) -> np.ndarray:
             try:
                 a = np.array(a, dtype=np.float64)
@@ -115,6 +121,8 @@ class RoutingInstance:
         if dem.dtype.kind == "f":
             if not np.all(np.isfinite(dem)) or np.any(dem != np.round(dem)):
                 raise bad("demands", "must be integers (scale fractional units, e.g. kg -> g)")
+            if np.any(np.abs(dem) > 2.0**53):
+                raise bad("demands", "must be integers below 2^53")
         elif dem.dtype.kind not in "iub":
             raise bad("demands", "must be integers")
         dem = dem.astype(np.int64)
@@ -125,26 +133,30 @@ class RoutingInstance:
             raise bad("demands", f"depot demand must be 0, got {dem[0]}")
         try:
             cap = int(self.capacity)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise bad("capacity", f"must be an integer, got {self.capacity!r}") from None
         if cap != self.capacity or cap <= 0:
             raise bad("capacity", f"must be a positive integer, got {self.capacity!r}")
 
         nv = self.num_vehicles
         if nv is not None:
-            if int(nv) != nv or nv < 1:
+            try:
+                ok = int(nv) == nv and nv >= 1
+            except (TypeError, ValueError, OverflowError):
+                ok = False
+            if not ok:
                 raise bad("num_vehicles", f"must be a positive integer or None, got {nv!r}")
             nv = int(nv)
 
         tw = self.time_windows
         if tw is not None:
-            tw = np.array(tw, dtype=np.float64)
+            tw = floats("time_windows", tw)
             if tw.shape != (n1, 2):
                 raise bad("time_windows", f"expected shape ({n1}, 2), got {tw.shape}")
             if np.any(np.isnan(tw)) or np.any(tw[:, 0] > tw[:, 1]):
                 i = int(np.argmax(np.isnan(tw).any(1) | (tw[:, 0] > tw[:, 1])))
                 raise bad("time_windows", f"earliest > latest at node {self._id(i)}: {tw[i].tolist()}")
-        st = np.zeros(n1) if self.service_times is None else np.array(self.service_times, np.float64)
+        st = np.zeros(n1) if self.service_times is None else floats("service_times", self.service_times)
         if st.shape != (n1,) or not np.all(np.isfinite(st)) or np.any(st < 0):
             raise bad("service_times", f"expected {n1} finite non-negative values")
 
@@ -155,12 +167,17 @@ class RoutingInstance:
 
         xy = self.coordinates
         if xy is not None:
-            xy = np.array(xy, dtype=np.float64)
+            xy = floats("coordinates", xy)
             if xy.shape != (n1, 2):
                 raise bad("coordinates", f"expected shape ({n1}, 2), got {xy.shape}")
 
-        ids = np.arange(1, n1 + 1) if self.node_ids is None else np.array(self.node_ids, np.int64)
-        if ids.shape != (n1,) or len(np.unique(ids)) != n1:
+        ids = np.arange(1, n1 + 1) if self.node_ids is None else floats("node_ids", self.node_ids)
+        if ids.shape != (n1,):
+            raise bad("node_ids", f"expected {n1} distinct ids")
+        if np.any(ids != np.round(ids)) or np.any(np.abs(ids) > 2.0**53):
+            raise bad("node_ids", "must be integers below 2^53")
+        ids = ids.astype(np.int64)
+        if len(np.unique(ids)) != n1:
             raise bad("node_ids", f"expected {n1} distinct ids")
         if self.rounding not in ("nint", "dimacs", "none", "exact", "ceil", "att", "geo"):
             raise bad("rounding", f"unknown convention {self.rounding!r}")

@@ -1,4 +1,4 @@
-"""Property-based tests: mutated VRPLIB / TNTP / route JSON / .sol files either read cleanly or raise a typed error.
+"""Property-based tests: mutated VRPLIB / Solomon / instance JSON / TNTP / route JSON / .sol files either read cleanly or raise a typed error.
 
 Each example takes a valid small file, applies random mutations (drop, duplicate or truncate
 lines, replace numbers with corrupt, huge, negative or non-finite ones, cut the file short) and
@@ -14,6 +14,7 @@ import os
 import re
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from netopt._limits import check_dense, format_bytes
-from netopt.exceptions import NetoptError, ResourceLimitError
+from netopt.exceptions import NetoptError, NetoptWarning, ResourceLimitError
 from netopt.io import load_instance, read_routes
 from netopt.io.tntp import load_network
 from netopt.model import RoadNetwork, RoutingInstance, RoutingSolution
@@ -68,10 +69,13 @@ def mutated(draw, text: str) -> str:
 
 
 def _read_clean(fn, *args):
-    """Call a reader; return its result or the typed error, fail on anything else or on a slow call."""
+    """Call a reader; return its result or the typed error; fail on anything else, a leaked warning or a slow call."""
     start = time.monotonic()
     try:
-        out = fn(*args)
+        with warnings.catch_warnings():  # a leaked RuntimeWarning (overflow, invalid cast) is a failure
+            warnings.simplefilter("error")
+            warnings.simplefilter("ignore", NetoptWarning)
+            out = fn(*args)
     except NetoptError as e:
         out = e
         assert str(e) and "\n" not in str(e), f"not a one-line message: {e!r}"
@@ -93,6 +97,42 @@ def test_mutated_vrplib_reads_or_raises_typed_error(text, workdir):
     out = _read_clean(load_instance, p)
     if isinstance(out, RoutingInstance):
         assert np.all(np.isfinite(out.distance)) and out.num_nodes >= 2
+
+
+TINY_SOLOMON = """tiny
+VEHICLE
+NUMBER     CAPACITY
+  2         10
+CUSTOMER
+CUST NO.  XCOORD.   YCOORD.    DEMAND   READY TIME  DUE DATE   SERVICE   TIME
+    0      0         0          0          0        100          0
+    1      10        0          3          0        50           1
+    2      0         10         4          5        60           1
+    3      10        10         5          0        80           1
+"""
+
+
+@SETTINGS
+@given(text=mutated(TINY_SOLOMON))
+def test_mutated_solomon_reads_or_raises_typed_error(text, workdir):
+    p = workdir / "m.txt"
+    p.write_text(text)
+    out = _read_clean(load_instance, p)
+    if isinstance(out, RoutingInstance):
+        assert np.all(np.isfinite(out.distance))
+
+
+@SETTINGS
+@given(text=st.data())
+def test_mutated_instance_json_reads_or_raises_typed_error(text, workdir):
+    from netopt.io import instance_to_json
+
+    base = instance_to_json(load_instance(_tiny(workdir))).replace(", ", ",\n")  # one field/value a line
+    p = workdir / "m.json"
+    p.write_text(text.draw(mutated(base)))
+    out = _read_clean(load_instance, p)
+    if isinstance(out, RoutingInstance):
+        assert np.all(np.isfinite(out.distance))
 
 
 @SETTINGS
