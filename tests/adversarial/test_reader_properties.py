@@ -89,16 +89,6 @@ def workdir():
         yield Path(d)
 
 
-@SETTINGS
-@given(text=mutated(TINY_VRP))
-def test_mutated_vrplib_reads_or_raises_typed_error(text, workdir):
-    p = workdir / "m.vrp"
-    p.write_text(text)
-    out = _read_clean(load_instance, p)
-    if isinstance(out, RoutingInstance):
-        assert np.all(np.isfinite(out.distance)) and out.num_nodes >= 2
-
-
 TINY_SOLOMON = """tiny
 VEHICLE
 NUMBER     CAPACITY
@@ -112,27 +102,23 @@ CUST NO.  XCOORD.   YCOORD.    DEMAND   READY TIME  DUE DATE   SERVICE   TIME
 """
 
 
-@SETTINGS
-@given(text=mutated(TINY_SOLOMON))
-def test_mutated_solomon_reads_or_raises_typed_error(text, workdir):
-    p = workdir / "m.txt"
-    p.write_text(text)
+def _instance_text(suffix: str, workdir: Path) -> str:
+    """A valid instance file: VRPLIB (.vrp), Solomon text (.txt) or netopt instance JSON (.json)."""
+    if suffix == ".json":
+        from netopt.io import instance_to_json
+
+        return instance_to_json(load_instance(_tiny(workdir))).replace(", ", ",\n")  # a field or value a line
+    return TINY_VRP if suffix == ".vrp" else TINY_SOLOMON
+
+
+@settings(SETTINGS, max_examples=3 * SETTINGS.max_examples)
+@given(data=st.data(), suffix=st.sampled_from([".vrp", ".txt", ".json"]))
+def test_mutated_instance_files_read_or_raise_typed_error(data, suffix, workdir):
+    p = workdir / f"m{suffix}"
+    p.write_text(data.draw(mutated(_instance_text(suffix, workdir))))
     out = _read_clean(load_instance, p)
     if isinstance(out, RoutingInstance):
-        assert np.all(np.isfinite(out.distance))
-
-
-@SETTINGS
-@given(text=st.data())
-def test_mutated_instance_json_reads_or_raises_typed_error(text, workdir):
-    from netopt.io import instance_to_json
-
-    base = instance_to_json(load_instance(_tiny(workdir))).replace(", ", ",\n")  # one field/value a line
-    p = workdir / "m.json"
-    p.write_text(text.draw(mutated(base)))
-    out = _read_clean(load_instance, p)
-    if isinstance(out, RoutingInstance):
-        assert np.all(np.isfinite(out.distance))
+        assert np.all(np.isfinite(out.distance)) and out.num_nodes >= 2
 
 
 @SETTINGS
