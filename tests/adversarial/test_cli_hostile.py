@@ -149,6 +149,8 @@ CASES = [
          files=routes('[["5", 4], [3, 2]]')),
     Case("validate-sol-float-id", ["validate", "tiny.vrp", "r.sol"], 1, "Route: non-integer customer",
          files={**VRP, "r.sol": "Route #1: 4 3 1.5\nRoute #2: 2\nCost 62\n"}),
+    Case("initial-float-id-is-bad-input", ["solve", "tiny.vrp", "-s", "ortools", "-t", "1", "--initial", "r.json"], 2,
+         "--initial r.json: route 1: node 2.9 is not an integer node id", files=routes("[[5, 4, 2.9], [3]]")),
     Case("validate-depot-at-both-ends-ok", ["validate", "tiny.vrp", "r.json"], 0, "valid", stream="stdout",
          files=routes("[[1, 5, 4, 1], [1, 3, 2, 1]]")),
     Case("validate-other-instance-warns", ["validate", "tiny.vrp", "r.json"], 0,
