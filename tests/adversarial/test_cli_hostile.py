@@ -167,7 +167,7 @@ CASES = [
     Case("instance-dev-zero-capped", ["info", "/dev/zero"], 2, "more than 1.0 GiB of data, not a regular file",
          timeout=30),
     Case("interrupted-solve-exits-130", ["solve", "tiny.vrp", "-s", "ortools", "-t", "60", "--out", "best.json"], 130,
-         "interrupted: returned the best solution found so far", files=VRP, interrupt_after=6.0,
+         "interrupted: returned the best solution found so far", files=VRP, interrupt_after=8.0,
          check=_best_written, timeout=40),
     Case("depot-foo-exit-2", ["generate", "--out", "g.vrp", "--depot", "foo", "-n", "5"], 2,
          "depot must be one of central, eccentric, random, got 'foo'", absent=("g.vrp",)),
