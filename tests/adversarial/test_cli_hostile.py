@@ -102,6 +102,27 @@ def _no_bool_metavar(folder, res, _):
     assert "--json" in res.stdout and "<bool>" not in res.stdout
 
 
+def _runtime_within(limit: float):
+    """The Result JSON on stdout reports a runtime within max(0.5 s, 5 %) of ``limit``."""
+
+    def check(folder, res, _):
+        import json
+
+        r = json.loads(res.stdout)
+        assert r["runtime_s"] <= limit + max(0.5, 0.05 * limit), r["runtime_s"]
+        assert r["solution"] is None or r["solution"]["feasible"]
+
+    return check
+
+
+def _all_customers_once(folder, res, _):
+    import json
+
+    r = json.loads(res.stdout)
+    visits = sorted(v for route in r["solution"]["routes"] for v in route["visits"])
+    assert r["solution"]["feasible"] and visits == [2, 3, 4, 5], visits
+
+
 CASES = [
     # 3. declared sizes are checked against the data and the memory before allocating
     Case("vrplib-dimension-1e9-explicit", ["info", "huge.vrp"], 2, "expected 1,000,000,000,000,000,000",
@@ -185,6 +206,52 @@ CASES = [
          files={"huge.vrp": HUGE_COORD}),
     Case("solve-no-blank-stderr", ["solve", "tiny.vrp", "-s", "ortools", "-t", "1", "--json"], 0, "", files=VRP),
     Case("help-flags-no-bool", ["info", "--help"], 0, "--json", stream="stdout", check=_no_bool_metavar),
+    # 1. warm starts are checked at the boundary: repaired with a warning, or refused (HGS segfaulted on these)
+    Case("initial-duplicate-customer-hgs", ["solve", "tiny.vrp", "-t", "1", "--max-iterations", "5", "--initial",
+                                            "r.json", "--json"], 0,
+         "warm start 1 of tiny: dropped 1 repeated visit (node 2); inserted 0 missing customers",
+         files=routes("[[5, 4, 2], [3, 2]]"), check=_all_customers_once, timeout=400),  # may compile the kernels
+    Case("initial-missing-customer-hgs", ["solve", "tiny.vrp", "-t", "1", "--max-iterations", "5", "--initial",
+                                          "r.json", "--json"], 0,
+         "dropped 0 repeated visits; inserted 1 missing customer (node 2)",
+         files=routes("[[5, 4], [3]]"), check=_all_customers_once, timeout=400),
+    Case("initial-missing-customer-ortools", ["solve", "tiny.vrp", "-s", "ortools", "-t", "1", "--initial", "r.json",
+                                              "--json"], 0, "inserted 1 missing customer (node 2)",
+         files=routes("[[5, 4], [3]]"), check=_all_customers_once),
+    Case("initial-foreign-id-is-bad-input", ["solve", "tiny.vrp", "-s", "ortools", "-t", "1", "--initial", "r.json",
+                                             "--out", "out.json"], 2, "node 9 is not a node id of instance tiny",
+         files=routes("[[5, 4, 9], [3, 2]]"), absent=("out.json",)),
+    # 2. parameter ranges are checked before any work (vehicles=-1 hung OR-Tools' fleet loop at 350 MB/s)
+    Case("ortools-vehicles-negative", ["solve", "tiny.vrp", "-s", "ortools", "-p", "vehicles=-1", "--out", "o.json"], 2,
+         "vehicles: -1 is out of range (valid: integer >= 1 or 0)", files=VRP, absent=("o.json",), timeout=30),
+    # 5. time limits hold for the learned parts: the policy's rollouts stop at their deadline
+    Case("nco-augment-8-time-limit", ["solve", "tiny.vrp", "-s", "nco", "-p", "augment=8", "-p", "samples=512",
+                                      "-t", "1", "--json"], 0, "", files=VRP, stream="stdout",
+         check=_runtime_within(1.0), timeout=120),
+    Case("init-nco-time-limit", ["solve", "tiny.vrp", "-s", "ortools", "--init", "nco", "-p", "nco.augment=8",
+                                 "-t", "1", "--json"], 0, '"nco_s"', files=VRP, stream="stdout",
+         check=_runtime_within(1.0), timeout=120),
+    # 7. every solver's and search's parameters are range-checked up front, exit 2 with the valid range
+    Case("hgs-population-zero", ["solve", "tiny.vrp", "-p", "population_size=0", "--out", "o.json"], 2,
+         "population_size: 0 is out of range (valid: integer >= 2)", files=VRP, absent=("o.json",), timeout=30),
+    Case("hgs-population-negative", ["solve", "tiny.vrp", "-p", "population_size=-5"], 2,
+         "population_size: -5 is out of range", files=VRP, timeout=30),
+    Case("hgs-target-feasible-5", ["solve", "tiny.vrp", "-p", "target_feasible=5"], 2,
+         "target_feasible: 5.0 is out of range (valid: 0 <= number <= 1)", files=VRP, timeout=30),
+    Case("hgs-unknown-mutation", ["solve", "tiny.vrp", "-p", "mutation=5"], 2,
+         "solver hgs: unknown parameter 'mutation'", files=VRP, timeout=30),
+    Case("hgs-nb-elite-above-population", ["solve", "tiny.vrp", "-p", "nb_elite=30"], 2,
+         "nb_elite must be at most population_size", files=VRP, timeout=30),
+    Case("generate-route-size-negative", ["generate", "--out", "g.vrp", "--route-size", "-1"], 2,
+         "route_size must be a finite number of customers >= 1", absent=("g.vrp",)),
+    Case("generate-beyond-memory", ["generate", "--out", "g.vrp", "-n", "1000000"], 2,
+         "would need 21.8 TiB for a 1,000,001 x 1,000,001 distance matrix", absent=("g.vrp",)),
+    Case("ndp-population-zero", ["ndp", "solve", "net", "--kind", "lanes", "--budget", "0.5", "-p", "population=0"], 2,
+         "population: 0 is out of range (valid: integer >= 2)",
+         files={"net/x_net.tntp": TINY_NET, "net/x_trips.tntp": TINY_TRIPS}),
+    Case("ndp-elite-1000", ["ndp", "solve", "net", "--kind", "lanes", "--budget", "0.5", "-p", "elite=1000"], 2,
+         "elite must be smaller than population", files={"net/x_net.tntp": TINY_NET, "net/x_trips.tntp": TINY_TRIPS}),
+    Case("seed-negative", ["solve", "tiny.vrp", "-s", "ortools", "--seed", "-1"], 2, "seed", files=VRP),
 ]
 
 
