@@ -295,7 +295,7 @@ def register(app: typer.Typer) -> None:
             print_json(items)
             return
         rows = [[i["name"], i["problem"], i["description"],
-                 "\n".join(f"{k}={v['default']}: {v['help']} [{v['valid']}]" for k, v in i["params"].items())]
+                 "\n".join(f"{k}={v['default']}: {v['help']} (valid: {v['valid']})" for k, v in i["params"].items())]
                 for i in items]
         out().print(table(None, ["name", "problem", "description", "params (default)"], rows))
 

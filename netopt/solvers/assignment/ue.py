@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ...exceptions import InfeasibleInstanceError, SolverParameterError
+from ...exceptions import InfeasibleInstanceError
 from ...model import RoadNetwork
+from ...params import Param, ParamSpace
 from . import _kernels as K
 
 METHODS = ("gp", "bfw", "cfw", "fw")
@@ -146,6 +147,16 @@ def relative_gap(net: RoadNetwork, flow: np.ndarray, is_open=None) -> tuple[floa
     return (tstt - sptt) / tstt if tstt > 0 else 0.0, tstt, sptt
 
 
+#: the parameters of :func:`assign`, checked in one place like every solver's
+PARAMS = ParamSpace("assignment", {
+    "method": Param(str, "gp", "equilibrium algorithm", choices=METHODS),
+    "gap": Param(float, 1e-6, "target relative gap", low=0, low_open=True),
+    "max_iterations": Param(int, 100_000, "iteration cap (count)", low=1),
+    "time_limit": Param(float, None, "time limit (s); none: no limit", low=0, low_open=True, special=(None,)),
+    "inner_sweeps": Param(int, 2, "gradient-projection sweeps over the OD pairs per iteration (count)", low=1),
+})
+
+
 def assign(
     network: RoadNetwork,
     method: str = "gp",
@@ -187,16 +198,15 @@ def assign(
     >>> np.round(res.flow, 6).tolist()
     [1.0, 1.0]
     """
-    if method not in METHODS:
-        raise SolverParameterError(f"unknown assignment method {method!r} (choose from {', '.join(METHODS)})")
-    if not gap > 0:
-        raise SolverParameterError(f"gap must be positive, got {gap}")
+    p = PARAMS.resolve({"method": method, "gap": gap, "max_iterations": max_iterations, "time_limit": time_limit,
+                        "inner_sweeps": inner_sweeps})
+    method, gap, max_iterations, time_limit, inner_sweeps = (p.method, p.gap, p.max_iterations, p.time_limit,
+                                                             p.inner_sweeps)
     is_open = _check_open(network, is_open)
     start = time.perf_counter()
     if method == "gp":
         return _gradient_projection(network, is_open, gap, max_iterations, time_limit, warm_start, inner_sweeps, progress, start)
     return _frank_wolfe(network, method, is_open, gap, max_iterations, time_limit, warm_start, progress, start)
-
 
 
 class _Monitor:

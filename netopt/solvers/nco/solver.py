@@ -21,6 +21,7 @@ from . import ROLLOUT_PARAMS
 #: share of the time limit the policy's rollouts may take before local search starts
 CONSTRUCT_SHARE = 0.7
 
+
 @register
 class NCO(Solver):
     name = "nco"

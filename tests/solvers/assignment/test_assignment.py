@@ -192,8 +192,14 @@ def test_unreachable_demand_and_bad_method():
     net = two_routes()
     with pytest.raises(InfeasibleInstanceError, match="zone 1 to zone 2 has no path"):
         assign(net, is_open=np.array([False, False]))
-    with pytest.raises(SolverParameterError, match="unknown assignment method"):
+    with pytest.raises(SolverParameterError, match="method: 'msa' is not one of the choices"):
         assign(net, "msa")
+    for kw, message in (({"gap": 0}, r"gap: 0.0 is out of range \(valid: number > 0\)"),
+                        ({"gap": float("nan")}, "not a finite number"),
+                        ({"max_iterations": 0}, "max_iterations: 0 is out of range"),
+                        ({"time_limit": -1}, "time_limit: -1.0 is out of range")):
+        with pytest.raises(SolverParameterError, match=message):
+            assign(net, **kw)
 
 
 def test_check_flows_reports_violations():
