@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
+import io
 
 from .exceptions import NetoptError
+from .io import write_atomic
 from .model import RoutingSolution
 
 
 def _save(fig, path) -> None:
+    """Render ``fig`` as PNG and write it like every output (atomic replace, through a symlink,
+    into a device or FIFO; a write error is one line, exit 1)."""
     import matplotlib.pyplot as plt
 
+    buf = io.BytesIO()
     try:
-        fig.savefig(Path(path))
-    except OSError as e:
-        raise NetoptError(f"{path}: cannot write: {e.strerror}") from None
+        fig.savefig(buf, format="png")
     finally:
         plt.close(fig)
+    write_atomic(path, buf.getvalue())
 
 
 def plot_routes(solution: RoutingSolution, path) -> None:

@@ -115,6 +115,10 @@ def _runtime_within(limit: float):
     return check
 
 
+def _png_link_to_dev_full(folder):
+    (folder / "full.png").symlink_to("/dev/full")
+
+
 def _all_customers_once(folder, res, _):
     import json
 
@@ -251,6 +255,8 @@ CASES = [
          files={"net/x_net.tntp": TINY_NET, "net/x_trips.tntp": TINY_TRIPS}),
     Case("ndp-elite-1000", ["ndp", "solve", "net", "--kind", "lanes", "--budget", "0.5", "-p", "elite=1000"], 2,
          "elite must be smaller than population", files={"net/x_net.tntp": TINY_NET, "net/x_trips.tntp": TINY_TRIPS}),
+    Case("png-write-error-exit-1", ["export", "tiny.vrp", "r.json", "--out", "full.png"], 1,
+         "No space left on device", files=ROUTES, setup=_png_link_to_dev_full),
     Case("seed-negative", ["solve", "tiny.vrp", "-s", "ortools", "--seed", "-1"], 2, "seed", files=VRP),
 ]
 
