@@ -34,8 +34,10 @@ def format_bytes(n: float) -> str:
 
 
 def available_memory() -> int:
-    """Bytes this process may still allocate: the smaller of free RAM (``MemAvailable``) and the
-    headroom under ``RLIMIT_AS`` / ``RLIMIT_DATA``. Unknown parts are ignored (never below 64 MiB)."""
+    """Bytes this process may still allocate: the smallest of free RAM (``MemAvailable``), the
+    headroom under the container's memory limit (cgroup v2 ``memory.max`` or v1
+    ``memory.limit_in_bytes``) and the headroom under ``RLIMIT_AS`` / ``RLIMIT_DATA``. Unknown parts
+    are ignored (never below 64 MiB)."""
     limits = []
     try:
         with open("/proc/meminfo") as f:
@@ -50,6 +52,9 @@ def available_memory() -> int:
             limits.append(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
         except (OSError, ValueError, AttributeError):
             pass
+    cgroup = _cgroup_headroom()
+    if cgroup is not None:
+        limits.append(cgroup)
     used = _address_space_used()
     for which in (resource.RLIMIT_AS, getattr(resource, "RLIMIT_DATA", None)):
         if which is None:
@@ -58,6 +63,34 @@ def available_memory() -> int:
         if soft != resource.RLIM_INFINITY:
             limits.append(soft - (used if which == resource.RLIMIT_AS else 0))
     return max(min(limits), 64 << 20) if limits else 1 << 62
+
+
+def _cgroup_headroom() -> int | None:
+    """Limit minus usage of this process's memory cgroup (v2, else v1); None without a limit."""
+    try:
+        with open("/proc/self/cgroup") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if controllers == "":  # cgroup v2
+            files = (f"/sys/fs/cgroup{path}/memory.max", f"/sys/fs/cgroup{path}/memory.current")
+        elif "memory" in controllers.split(","):
+            base = f"/sys/fs/cgroup/memory{path}"
+            files = (f"{base}/memory.limit_in_bytes", f"{base}/memory.usage_in_bytes")
+        else:
+            continue
+        try:
+            with open(files[0]) as f:
+                limit = f.read().strip()
+            with open(files[1]) as f:
+                usage = int(f.read().strip())
+        except (OSError, ValueError):
+            continue
+        if limit.isdigit() and int(limit) < 1 << 60:  # "max" or a huge number: no limit
+            return max(int(limit) - usage, 0)
+    return None
 
 
 def _address_space_used() -> int:
