@@ -72,6 +72,17 @@ EcmpOpt = Annotated[EcmpMethod, typer.Option(
          "auto (exact where supported plus Monte Carlo).")]
 CctOpt = Annotated[bool, typer.Option("--cct/--no-cct", help="Compute flow-level completion times (s), max-min fair, leaf-spine and fat-tree.")]
 CctMaxOpt = Annotated[int, typer.Option(help="Skip the completion time (shown as -) above this many (sub)flows per step.")]
+class Aggregate(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+AggregateOpt = Annotated[Aggregate, typer.Option(
+    help="ECMP Monte Carlo per link class ('always': balls per uplink/downlink/pod-core group, tiers sampled "
+         "independently; all-to-all on a healthy fabric only), per flow ('never': tiers jointly exact), or 'auto' "
+         "(aggregated for the all-to-all once per-flow sampling would be slow, e.g. k >= 32 fat-trees). JSON "
+         "'method' says which ran.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")]
 
 
@@ -116,7 +127,10 @@ def _table(res: dict) -> Table:
                 method = f"{method} (tiers {m['tiers']})"
             notes.append(f"{method}, qps={m.get('qps')}, p50={_fmt(m.get('p50'))}, p99={_fmt(m.get('p99'))}")
             if "monte_carlo" in m:
-                notes.append(f"MC mean={_fmt(m['monte_carlo']['mean'])} ({m['monte_carlo']['seeds']} seeds)")
+                notes.append(f"MC mean={_fmt(m['monte_carlo']['mean'])} ({m['monte_carlo']['seeds']} seeds, "
+                             f"{m['monte_carlo']['sampling']})")
+            elif "sampling" in m:
+                notes.append(f"{m['sampling']} sampling")
         if name == "split":
             notes.append(f"k={m['k']} subflows/flow")
         if name == "singlepath":
@@ -149,6 +163,7 @@ def analyze(
     ecmp: EcmpOpt = EcmpMethod.auto,
     cct: CctOpt = True,
     cct_max_flows: CctMaxOpt = 200_000,
+    aggregate: AggregateOpt = Aggregate.auto,
     as_json: JsonOpt = False,
 ) -> None:
     """Max congestion (s = bytes / link capacity) and completion time of every load-balancing model."""
@@ -159,7 +174,7 @@ def analyze(
                          failed=fail or (), collective=collective, ranks=ranks, nbytes=nbytes,
                          channels=channels, placement_kind=placement, seed=seed)
     res = fb.analyze(fab, coll, seeds=seeds, seed=seed, qps=qps, ecmp=ecmp.value, cct=cct,
-                     cct_max_flows=cct_max_flows)
+                     cct_max_flows=cct_max_flows, aggregate=aggregate.value)
     if as_json:
         typer.echo(json.dumps(_jsonable(res), indent=2))
     else:

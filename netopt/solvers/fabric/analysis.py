@@ -65,6 +65,8 @@ ANALYSIS = ParamSpace("fabric analyze", {
     "ecmp": Param(str, "auto", "ECMP model", choices=("auto", "exact", "monte-carlo", "both")),
     "cct": Param(bool, True, "compute flow-level completion times"),
     "cct_max_flows": Param(int, 200_000, "skip the completion time above this many (sub)flows per step", low=1),
+    "aggregate": Param(str, "auto", "ECMP Monte Carlo per link class (aggregated) or per flow; auto: aggregated for "
+                       "the all-to-all once per-flow sampling would be slow", choices=("auto", "always", "never")),
 })
 
 
@@ -100,6 +102,8 @@ def build(**params) -> tuple[Fabric, Collective]:
 def _flow_estimate(collective: str, n: int, channels: int) -> int:
     """(Sub)flows the models materialise for ``n`` ranks (an upper estimate, before building anything)."""
     n = max(int(n), 0)
+    if collective == "all-to-all":
+        return 0  # implicit all-pairs flows: aggregated to leaf-pair matrices (checked in all_step_traffic)
     if collective.startswith("all-to-all"):
         return n * max(n - 1, 0)
     if collective in ("ring", "reduce-scatter", "all-gather"):
@@ -125,20 +129,33 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
         ``"independent"``, see :func:`~netopt.solvers.fabric.models.ecmp_exact`).
     cct, cct_max_flows
         Compute flow-level completion times (leaf-spine and fat-tree; ``None`` for a model whose
-        steps have more than ``cct_max_flows`` (sub)flows).
+        steps have more than ``cct_max_flows`` (sub)flows; the all-to-all of a k >= 16 fat-tree has
+        millions of flows, so its CCT is skipped at the default).
+    aggregate
+        ``"always"``: sample ECMP per link class (uplink/downlink/pod-core groups with their flow
+        counts; :func:`~netopt.solvers.fabric.models.ecmp_monte_carlo` with ``aggregate=True``,
+        tiers independent); only for the all-at-once all-to-all on a healthy fabric. ``"never"``:
+        per flow (tiers jointly exact). ``"auto"``: aggregated for the all-to-all once the per-flow
+        sampler would draw more than ``AGGREGATE_WORK`` path choices (k >= 32 fat-trees).
+        Spraying, singlepath and minimal split run on leaf-pair matrices either way (the all-to-all
+        is aggregated to them in closed form from the ranks per leaf, never enumerated).
 
     Returns
     -------
     dict
         ``models`` maps ``spray``/``ecmp``/``singlepath``/``split`` to dicts with
         ``max_congestion`` (s), ``ratio`` (to spraying), ``cct`` (s or ``None``), ``time_s``; ECMP
-        adds ``mean``, ``p50``, ``p99``; split adds ``k``. A model that does not apply holds
-        ``{"error": msg}``.
+        adds ``mean``, ``p50``, ``p99`` (and ``sampling``/``tiers`` of its Monte Carlo); split
+        adds ``k``. A model that does not apply holds ``{"error": msg}``. ``method`` is
+        ``"aggregated"`` or ``"per-flow"``: how ECMP was sampled (without Monte Carlo: whether the
+        collective is the implicit all-to-all).
     """
     p = ANALYSIS.resolve(params)
     seeds, seed, qps, ecmp, cct, cct_max_flows = p.seeds, p.seed, p.qps, p.ecmp, p.cct, p.cct_max_flows
+    aggregate = {"auto": "auto", "always": True, "never": False}[p.aggregate]
     t0 = time.perf_counter()
     steps = all_step_traffic(fabric, coll)
+    method = "aggregated" if coll.pair_bytes > 0 and coll.src.size == 0 and aggregate is not False else "per-flow"
     models: dict = {}
     do_cct = bool(cct)
 
@@ -170,8 +187,13 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
                           "p99": ex.info["p99"], "method": "exact", "tiers": ex.info["tiers"],
                           "uplink": ex.info["uplink"], "time_s": dt})
     if ecmp in ("auto", "monte-carlo", "both"):
-        mc, dt = timed(lambda: ecmp_monte_carlo(fabric, coll, n_seeds=seeds, seed=seed, qps=qps, traffic=steps))
-        mc_d = {"mean": mc.info["mean"], "p50": mc.info["p50"], "p99": mc.info["p99"], "seeds": seeds, "time_s": dt}
+        mc, dt = timed(lambda: ecmp_monte_carlo(fabric, coll, n_seeds=seeds, seed=seed, qps=qps, traffic=steps,
+                                                aggregate=aggregate))
+        if isinstance(mc, dict):
+            raise UnsupportedInstanceError(mc["error"])
+        method = mc.info["sampling"]
+        mc_d = {"mean": mc.info["mean"], "p50": mc.info["p50"], "p99": mc.info["p99"], "seeds": seeds, "time_s": dt,
+                "sampling": mc.info["sampling"], "tiers": mc.info["tiers"]}
         if "method" in entry:
             entry["monte_carlo"] = mc_d
         else:
@@ -220,6 +242,7 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
         "bytes": float(coll.total_bytes()),
         "flows": coll.n_flows,
         "steps": coll.n_steps,
+        "method": method,
         "units": {"max_congestion": "s (bytes / link capacity)", "cct": "s"},
         "models": models,
         "time_s": time.perf_counter() - t0,

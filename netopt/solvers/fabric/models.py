@@ -57,7 +57,7 @@ from .traffic import StepTraffic, all_step_traffic
 __all__ = [
     "StepLoads", "ModelResult", "Assignment", "spray", "spray_loads", "ecmp_monte_carlo", "ecmp_exact",
     "multinomial_max_cdf", "equitable_assign", "singlepath", "min_split", "congestion_of_loads",
-    "assignment_loads",
+    "assignment_loads", "link_class_balls", "aggregable", "per_flow_work", "AGGREGATE_WORK",
 ]
 
 
@@ -138,8 +138,79 @@ def _check_qps(qps):
     return int(qps)
 
 
+#: ``aggregate="auto"``: sample per link class once the per-flow sampler would draw more than this
+#: many (path choices x samples); about 5 s on one core (``benchmarks/RESULTS.md`` section 4)
+AGGREGATE_WORK = 2e8
+
+
+def link_class_balls(fabric: Fabric, st: StepTraffic, qps: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
+    """ECMP link classes of one step: ``(balls, cap)`` per tier, ``balls[g]`` the flows (times
+    ``qps``) that hash uniformly over the ``P`` links of group ``g`` whose capacities are
+    ``cap[g, :]``.
+
+    A flow ``a -> b`` between leaves (edge switches) hashes over the ``S`` (``h``) uplinks of ``a``
+    and the downlinks of ``b``; between pods over the ``h*h`` aggregation-core links of its source
+    pod and of its destination pod. So each group receives a uniform multinomial of its ball count
+    (leaf out-/in-degrees, pod out-/in-degrees from the leaf-pair ``count`` matrix), and groups of
+    one tier hold disjoint flows (independent). Needs a healthy fabric (every group's links live).
+    """
+    q = int(qps)
+    if fabric.kind == "leaf-spine":
+        return [(st.out_degree * q, fabric.block(TIER_UP)), (st.in_degree * q, fabric.block(TIER_DOWN))]
+    h, k = fabric.half, fabric.k
+    P = st.count.reshape(k, h, k, h).sum(axis=(1, 3))
+    dp = np.diag(P)
+    return [(st.out_degree * q, fabric.block(TIER_UP)), (st.in_degree * q, fabric.block(TIER_DOWN)),
+            ((P.sum(axis=1) - dp) * q, fabric.block(TIER_UP2).reshape(k, h * h)),
+            ((P.sum(axis=0) - dp) * q, fabric.block(TIER_DOWN2).reshape(k, h * h))]
+
+
+def per_flow_work(fabric: Fabric, steps, n_seeds: int) -> float:
+    """Path choices the per-flow sampler draws: ``n_seeds`` x the paths of every loaded leaf pair."""
+    work = 0.0
+    for st in steps:
+        if fabric.kind == "leaf-spine":
+            work += float(st.ga.size) * fabric.n_spines
+        else:
+            h = fabric.half
+            same_pod = (st.ga // h) == (st.gb // h)
+            work += float(same_pod.sum()) * h + float((~same_pod).sum()) * h * h
+    return work * n_seeds
+
+
+def aggregable(fabric: Fabric, coll: Collective, steps) -> bool:
+    """Whether the aggregated ECMP sampler applies: the all-at-once all-to-all (implicit all-pairs
+    flows, nothing else), equal flow sizes, a healthy fabric."""
+    return (coll.pair_bytes > 0 and coll.src.size == 0 and fabric.healthy and _equal_size_steps(steps))
+
+
+def _ecmp_mc_aggregated(fabric: Fabric, steps, n_seeds: int, seed: int, qps: int) -> np.ndarray:
+    """``(steps, n_seeds)`` max congestion of ECMP sampled per link class (:func:`link_class_balls`):
+    each group's counts are one uniform multinomial (NumPy's exact sampler); tiers independent."""
+    rng = np.random.default_rng(seed)
+    per_step = np.zeros((len(steps), n_seeds))
+    for i, st in enumerate(steps):
+        if st.count.sum() == 0:
+            continue
+        w = st.size / qps
+        for balls, cap in link_class_balls(fabric, st, qps):
+            sel = balls > 0
+            n, c = np.ascontiguousarray(balls[sel], dtype=np.int64), cap[sel]
+            if n.size == 0:
+                continue
+            P = c.shape[1]
+            scale = w / c
+            pv = np.full(P, 1.0 / P)
+            chunk = max(1, int(4_000_000 // (n.size * P)))
+            for r0 in range(0, n_seeds, chunk):
+                r1 = min(n_seeds, r0 + chunk)
+                cnt = rng.multinomial(n, pv, size=(r1 - r0, n.size))
+                per_step[i, r0:r1] = np.maximum(per_step[i, r0:r1], (cnt * scale).max(axis=(1, 2)))
+    return per_step
+
+
 def ecmp_monte_carlo(fabric: Fabric, coll: Collective, n_seeds: int = 100, seed: int = 0, qps: int = 1,
-                     traffic=None, parallel: bool = True) -> ModelResult:
+                     traffic=None, parallel: bool = True, aggregate: bool | str = False) -> ModelResult:
     """ECMP hashing, sampled: each of the ``qps`` queue pairs of every flow (``size/qps`` bytes)
     hashes uniformly and independently onto one live path; returns the max congestion of each of
     ``n_seeds`` samples.
@@ -158,8 +229,19 @@ def ecmp_monte_carlo(fabric: Fabric, coll: Collective, n_seeds: int = 100, seed:
         Queue pairs per flow.
     parallel
         Spread the samples over Numba's threads (``NUMBA_NUM_THREADS``).
+    aggregate
+        ``False`` (default): sample every flow's path (per leaf-pair group, as above; tiers jointly
+        exact). ``True``: sample balls per link class (:func:`link_class_balls`): each uplink /
+        downlink / pod-core group gets one uniform multinomial of its flow count, so the cost no
+        longer grows with the number of leaf pairs (4 million on a k = 64 fat-tree); every group's
+        distribution is exact, but the tiers (and a leaf's uplinks vs another's downlinks) are
+        sampled **independently**, which ignores the flows they share (an approximation, measured
+        in ``benchmarks/RESULTS.md`` section 4). ``"auto"``: ``True`` when :func:`aggregable` and the
+        per-flow sampler would draw more than :data:`AGGREGATE_WORK` path choices. Refused
+        (``UnsupportedInstanceError``) when ``True`` and not :func:`aggregable`.
 
-    ``info`` holds ``samples`` (per seed, max over steps), ``mean``, ``p50``, ``p99``.
+    ``info`` holds ``samples`` (per seed, max over steps), ``mean``, ``p50``, ``p99``, ``sampling``
+    (``"aggregated"`` or ``"per-flow"``) and ``tiers`` (``"exact"`` or ``"independent"``).
 
     Examples
     --------
@@ -174,6 +256,18 @@ def ecmp_monte_carlo(fabric: Fabric, coll: Collective, n_seeds: int = 100, seed:
     if int(seed) != seed or seed < 0:
         raise FabricInputError("seed", f"must be a non-negative integer, got {seed!r}")
     steps = _steps(fabric, coll, traffic)
+    if aggregate not in (True, False, "auto"):
+        raise FabricInputError("aggregate", f"expected True, False or 'auto', got {aggregate!r}")
+    if fabric.kind == "fat-tree" and not fabric.healthy:
+        raise UnsupportedInstanceError("fat-tree analyses need a healthy fabric (no failed links)")
+    if aggregate == "auto":
+        aggregate = aggregable(fabric, coll, steps) and per_flow_work(fabric, steps, n_seeds) > AGGREGATE_WORK
+    if aggregate:
+        if not aggregable(fabric, coll, steps):
+            raise UnsupportedInstanceError("aggregated ECMP sampling needs the all-at-once all-to-all on a "
+                                           "healthy fabric; use aggregate=False")
+        per_step = _ecmp_mc_aggregated(fabric, steps, n_seeds, int(seed), qps)
+        return _mc_result(per_step, qps, n_seeds, "aggregated")
     rng = np.random.default_rng(seed)
     per_step = np.zeros((len(steps), n_seeds))
     for i, st in enumerate(steps):
@@ -198,9 +292,14 @@ def ecmp_monte_carlo(fabric: Fabric, coll: Collective, n_seeds: int = 100, seed:
             per_step[i] = kern(ga, gb, gn, gw, fabric.half, *(np.ascontiguousarray(fabric.block(t)) for t in
                                                              (TIER_UP, TIER_DOWN, TIER_UP2, TIER_DOWN2)),
                                n_seeds, ks)
+    return _mc_result(per_step, qps, n_seeds, "per-flow")
+
+
+def _mc_result(per_step: np.ndarray, qps: int, n_seeds: int, sampling: str) -> ModelResult:
     samples = per_step.max(axis=0)
     info = {"samples": samples, "mean": float(samples.mean()), "p50": float(np.quantile(samples, 0.5)),
-            "p99": float(np.quantile(samples, 0.99)), "qps": qps, "seeds": n_seeds, "method": "monte-carlo"}
+            "p99": float(np.quantile(samples, 0.99)), "qps": qps, "seeds": n_seeds, "method": "monte-carlo",
+            "sampling": sampling, "tiers": "independent" if sampling == "aggregated" else "exact"}
     return ModelResult("ecmp", float(samples.mean()), per_step.mean(axis=1), info)
 
 

@@ -111,7 +111,9 @@ def step_traffic(fabric: Fabric, coll: Collective, t: int) -> StepTraffic:
 
 def all_step_traffic(fabric: Fabric, coll: Collective) -> list[StepTraffic]:
     """:func:`step_traffic` for every step (refused up front when the dense leaf-pair matrices,
-    two kept per step plus the temporaries of one, would not fit in memory)."""
+    two kept per step plus the temporaries of one, and for the implicit all-to-all its three
+    dense flow-group arrays and their temporaries, would not fit in memory)."""
     L = fabric.n_leaves
-    check_dense("leaf-pair traffic matrix", (L, L), copies=2 * coll.n_steps + 4, where="fabric")
+    copies = 2 * coll.n_steps + 4 + (6 if coll.pair_bytes > 0 else 0)
+    check_dense("leaf-pair traffic matrix", (L, L), copies=copies, where="fabric")
     return [step_traffic(fabric, coll, t) for t in range(coll.n_steps)]
