@@ -12,6 +12,9 @@ Usage::
     .venv/bin/python benchmarks/bench_fabric.py --only mc --repeats 5   # just the 100-seed ECMP Monte Carlo
     .venv/bin/python benchmarks/bench_fabric.py --only before-after --repeats 3
         # the same 100-seed kernel call, old binomial sampler (commit 668f16a) vs now, alternating
+    .venv/bin/python benchmarks/bench_fabric.py --only scale --repeats 3
+        # issue 19: `netopt fabric analyze --topology fat-tree --k K --collective C --json` as a
+        # subprocess under /usr/bin/time (wall time and peak RSS, median of the repeats), k = 16, 32, 64
 
 Numba kernels are compiled (or loaded from cache) by a warm-up on a tiny fabric before timing.
 """
@@ -235,13 +238,61 @@ def before_after(repeats, seeds=100):
           f"{base / np.median(times['new parallel']):.1f}x | | |")
 
 
+SCALE_CASES = [(16, "all-to-all"), (32, "all-to-all"), (64, "all-to-all"), (16, "ring"), (32, "ring"), (64, "ring")]
+
+
+def scale(cases, repeats, timeout=600):
+    """Issue 19: the whole CLI analysis (every model, default options) per fat-tree size and
+    collective, each run in a fresh process under ``/usr/bin/time -f "%e %M"`` (wall s, peak RSS KiB);
+    prints medians, every run, the JSON ``method`` and ECMP sampling, and the CCT (null = skipped)."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    tbin = shutil.which("time") or "/usr/bin/time"
+    exe = str(Path(sys.executable).with_name("netopt"))
+    print()
+    print("| fat-tree k | GPUs | collective | method | median wall (s) | runs (s) | median peak RSS (MiB) | "
+          "spray (s) | ECMP MC mean x spray | singlepath x spray | split k | CCT spray (s) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for k, coll in cases:
+        walls, rss, res = [], [], None
+        for _ in range(repeats):
+            cmd = [tbin, "-f", "%e %M", exe, "fabric", "analyze", "--topology", "fat-tree", "--k", str(k),
+                   "--collective", coll, "--json"]
+            try:
+                r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+            except subprocess.TimeoutExpired:
+                walls.append(float("inf"))
+                break
+            e, m = r.stderr.strip().splitlines()[-1].split()
+            walls.append(float(e))
+            rss.append(int(m) / 1024.0)
+            res = json.loads(r.stdout) if r.returncode == 0 else None
+        if res is None:
+            print(f"| {k} | {k ** 3 // 4} | {coll} | - | > {timeout} or failed | | | | | | | |", flush=True)
+            continue
+        m = res["models"]
+        ecmp = m["ecmp"].get("monte_carlo", m["ecmp"])
+        print(f"| {k} | {k ** 3 // 4:,} | {coll} | {res['method']} ({ecmp.get('sampling')}) | {np.median(walls):.2f} | "
+              f"{', '.join(f'{w:.2f}' for w in walls)} | {np.median(rss):.0f} | {m['spray']['max_congestion']:.6g} | "
+              f"{ecmp['mean'] / m['spray']['max_congestion']:.4f} | {m['singlepath']['ratio']:.4f} | "
+              f"{m['split']['k']} | {m['spray'].get('cct')} |", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="small fabrics only")
-    ap.add_argument("--only", choices=["mc", "fat-tree", "agreement", "before-after"], help="run one part only")
+    ap.add_argument("--only", choices=["mc", "fat-tree", "agreement", "before-after", "scale"],
+                    help="run one part only")
     ap.add_argument("--seeds", type=int, default=100, help="ECMP Monte Carlo samples")
     ap.add_argument("--repeats", type=int, default=1, help="repeats of the 8,192-GPU Monte Carlo (median)")
     args = ap.parse_args()
+    if args.only == "scale":
+        scale(SCALE_CASES[:2] if args.quick else SCALE_CASES, args.repeats)
+        return
     warmup()
     print("| case | model | max congestion (s) | x spray | wall (s) | target (s) | tracemalloc peak (MiB) | "
           "peak RSS (MiB) | notes |")

@@ -81,7 +81,7 @@ class Aggregate(str, Enum):
 AggregateOpt = Annotated[Aggregate, typer.Option(
     help="ECMP Monte Carlo per link class ('always': balls per uplink/downlink/pod-core group, tiers sampled "
          "independently; all-to-all on a healthy fabric only), per flow ('never': tiers jointly exact), or 'auto' "
-         "(aggregated for the all-to-all once per-flow sampling would be slow, e.g. k >= 32 fat-trees). JSON "
+         "(aggregated for the all-to-all once per-flow sampling would be slow, e.g. fat-trees from k = 16). JSON "
          "'method' says which ran.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")]
 

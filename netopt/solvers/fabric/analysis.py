@@ -136,7 +136,7 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
         counts; :func:`~netopt.solvers.fabric.models.ecmp_monte_carlo` with ``aggregate=True``,
         tiers independent); only for the all-at-once all-to-all on a healthy fabric. ``"never"``:
         per flow (tiers jointly exact). ``"auto"``: aggregated for the all-to-all once the per-flow
-        sampler would draw more than ``AGGREGATE_WORK`` path choices (k >= 32 fat-trees).
+        sampler would draw more than ``AGGREGATE_WORK`` path choices (fat-trees from k = 16).
         Spraying, singlepath and minimal split run on leaf-pair matrices either way (the all-to-all
         is aggregated to them in closed form from the ranks per leaf, never enumerated).
 

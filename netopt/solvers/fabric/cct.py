@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..._limits import check_dense
 from . import _kernels
 from .collectives import Collective
 from .errors import FabricInputError, UnsupportedInstanceError
@@ -203,6 +204,8 @@ def step_completion_time(fabric: Fabric, coll: Collective, t: int, model: str, *
     mult = {"ecmp": qps, "split": k}.get(model, 1)
     if n * mult > max_flows:
         return None
+    # the (sub)flow arrays, their CSR rows (about six links each) and the max-min state
+    check_dense("completion-time flow table", (n * mult,), itemsize=160, copies=1, where="cct_max_flows")
     s, d, z = coll.step_flows(t)
     hs, hd = coll.placement[s], coll.placement[d]
     if fabric.kind == "fat-tree":

@@ -13,7 +13,9 @@ Models
     paths. Closed form on leaf-pair matrices.
 :func:`ecmp_monte_carlo`
     ECMP hashing: each flow (or each of its ``qps`` queue pairs) picks one path uniformly at
-    random; Numba kernel, one sample per seed.
+    random; Numba kernel, one sample per seed. With ``aggregate=True`` (the all-to-all on large
+    fabrics) it samples balls per link class instead (:func:`link_class_balls`: one uniform
+    multinomial per uplink / downlink / pod-core group), tiers sampled independently.
 :func:`ecmp_exact`
     The exact distribution of the maximum load of each ECMP uplink (and downlink) group on a
     healthy leaf-spine with equal flows: the maximum of a uniform multinomial, computed by
@@ -139,8 +141,8 @@ def _check_qps(qps):
 
 
 #: ``aggregate="auto"``: sample per link class once the per-flow sampler would draw more than this
-#: many (path choices x samples); about 5 s on one core (``benchmarks/RESULTS.md`` section 4)
-AGGREGATE_WORK = 2e8
+#: many (path choices x samples): about 0.5 s of per-flow sampling (``benchmarks/RESULTS.md`` section 4)
+AGGREGATE_WORK = 2e7
 
 
 def link_class_balls(fabric: Fabric, st: StepTraffic, qps: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
