@@ -284,7 +284,6 @@ def decode(model: Policy, instance, *, pomo: int = 100, samples: int = 0, seed: 
     device = torch.device(device)
     feats = augmented(to_tensors(features(instance), device), augment)
     n = instance.num_customers
-    h = model.encode(feats)
     starts = pomo_starts(augment, n, pomo, device, torch.Generator().manual_seed(int(seed)))
     seqs: list[np.ndarray] = []
     if deadline is None:
@@ -293,16 +292,25 @@ def decode(model: Policy, instance, *, pomo: int = 100, samples: int = 0, seed: 
         first = min(FIRST_STARTS, starts.shape[1])
         batches = [(slice(0, 1), slice(0, first)), (slice(0, 1), slice(first, None))]
         batches += [(slice(a, a + 1), slice(None)) for a in range(1, augment)]
+    encoded: dict[tuple, torch.Tensor] = {}  # with a deadline each copy is encoded when it is reached
     for copies, cols in batches:
         sub = starts[copies, cols]
         if sub.shape[1] == 0:
             continue
-        out = model.rollout({k: v[copies] for k, v in feats.items()}, sub, h=h[copies], deadline=deadline)
+        if deadline is not None and time.perf_counter() > deadline:
+            return seqs
+        f = {k: v[copies] for k, v in feats.items()}
+        key = (copies.start, copies.stop)
+        if key not in encoded:
+            encoded[key] = model.encode(f)
+        out = model.rollout(f, sub, h=encoded[key], deadline=deadline)
         if out is None:
             return seqs
         seqs += list(out[2].reshape(-1, out[2].shape[-1]).cpu().numpy())
+    h = encoded[(0, augment)] if deadline is None else encoded.get((0, 1))
     if samples > 0:
         one = {k: v[:1] for k, v in feats.items()}
+        h = model.encode(one) if h is None else h
         starts = (torch.randperm(n, generator=torch.Generator().manual_seed(int(seed) + 1)) + 1).repeat(samples // n + 1)
         gen = torch.Generator(device=device).manual_seed(int(seed))
         out = model.rollout(one, starts[:samples][None].to(device), sample=True, generator=gen, h=h[:1],
