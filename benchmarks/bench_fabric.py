@@ -263,7 +263,7 @@ def scale(cases, repeats, timeout=600):
             cmd = [tbin, "-f", "%e %M", exe, "fabric", "analyze", "--topology", "fat-tree", "--k", str(k),
                    "--collective", coll, "--json"]
             try:
-                r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+                r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
             except subprocess.TimeoutExpired:
                 walls.append(float("inf"))
                 break

@@ -267,7 +267,7 @@ def ecmp_monte_carlo(fabric: Fabric, coll: Collective, n_seeds: int = 100, seed:
     if aggregate:
         if not aggregable(fabric, coll, steps):
             raise UnsupportedInstanceError("aggregated ECMP sampling needs the all-at-once all-to-all on a "
-                                           "healthy fabric; use aggregate=False")
+                                           "healthy fabric; use aggregate=False (CLI: --aggregate auto or never)")
         per_step = _ecmp_mc_aggregated(fabric, steps, n_seeds, int(seed), qps)
         return _mc_result(per_step, qps, n_seeds, "aggregated")
     rng = np.random.default_rng(seed)
