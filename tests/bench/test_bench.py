@@ -141,7 +141,7 @@ def test_unreachable_scheduler():
 
 
 def test_solve_task_returns_a_result_dict_or_an_error_result(instance_dir):
-    d = solve_task(str(instance_dir / "g8.vrp"), "ortools", 0.2, 0, {})
+    d = solve_task(str(instance_dir / "g8.vrp"), "ortools", 1.0, 0, {})  # 1 s: room on a loaded machine
     assert d["status"] in ("time_limit", "feasible", "optimal") and d["objective"] > 0
     assert d["extra"]["bench"]["n"] == 8 and d["extra"]["bench"]["pid"] == os.getpid()
     e = solve_task(str(instance_dir / "bad.vrp"), "ortools", 0.2, 0, {})
