@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 import typer.core
+import typer.rich_utils
 
 from . import bench, fabric, gnn, nco, routing, traffic
 
@@ -21,6 +22,21 @@ def _flag_type(self, ctx):
 
 _option_type = typer.core.TyperOption.display_type_rich
 typer.core.TyperOption.display_type_rich = _flag_type
+
+
+def _usage_error(e) -> None:
+    """Usage errors (a value out of an option's range, a missing argument) as one ``error:`` line
+    like every other netopt error, instead of Rich's framed box; the exit code stays click's 2."""
+    from rich.markup import escape
+
+    from ._output import err
+
+    hint = f" (see '{e.ctx.command_path} --help')" if getattr(e, "ctx", None) is not None else ""
+    err.print(f"[bold red]error:[/] {escape(e.format_message())}{hint}", markup=True, highlight=False,
+              soft_wrap=True)
+
+
+typer.rich_utils.rich_format_error = _usage_error
 
 app = typer.Typer(
     name="netopt",

@@ -257,6 +257,10 @@ CASES = [
          "elite must be smaller than population", files={"net/x_net.tntp": TINY_NET, "net/x_trips.tntp": TINY_TRIPS}),
     Case("png-write-error-exit-1", ["export", "tiny.vrp", "r.json", "--out", "full.png"], 1,
          "No space left on device", files=ROUTES, setup=_png_link_to_dev_full),
+    Case("usage-time-limit-zero-one-line", ["solve", "tiny.vrp", "-t", "0"], 2,
+         "Invalid value for '--time-limit' / '-t'", files=VRP),
+    Case("usage-unknown-option-one-line", ["solve", "tiny.vrp", "--bogus"], 2, "No such option: --bogus", files=VRP),
+    Case("usage-missing-argument-one-line", ["validate", "tiny.vrp"], 2, "Missing argument", files=VRP),
     Case("seed-negative", ["solve", "tiny.vrp", "-s", "ortools", "--seed", "-1"], 2, "seed", files=VRP),
 ]
 
