@@ -4,6 +4,14 @@ Usage (from the repository root)::
 
     .venv/bin/python benchmarks/bench_tsp.py --sizes 500 1000 10000 --time 500=2 1000=4 10000=40
     .venv/bin/python benchmarks/bench_tsp.py --sizes 500 --instances 16 --tsplib --tsplib-time 2
+    .venv/bin/python benchmarks/bench_tsp.py --anytime 0.5 1 2 4 8 16 --sizes 1000 --instances 3
+    .venv/bin/python benchmarks/bench_tsp.py --code /work/tmp/tsp_before --anytime 0.5 1 2 4 8 16 --sizes 1000 --instances 3
+
+``--anytime T1 T2 ...``: one run per instance with the largest time as its limit; prints the best
+tour length found by each time (from the run's history of incumbents, which the solver reports
+at most every 0.2 s, so a length can show up to 0.2 s late). ``--code DIR`` imports ``netopt``
+from DIR (a worktree of an older commit, ``git worktree add DIR <commit>``: before/after
+comparisons on the same datasets).
 
 Random-uniform sets (../shared/datasets/tsp/random_uniform, 128 / 128 / 16 instances): mean tour
 length, gap of the mean to the published reference means (Concorde 16.55 / 23.12, LKH-3 71.77, as
@@ -52,9 +60,12 @@ def main(argv=None) -> int:
     ap.add_argument("--tsplib", action="store_true", help="also run the TSPLIB instances of OPT.csv")
     ap.add_argument("--tsplib-time", type=float, default=2.0, help="seconds per TSPLIB instance")
     ap.add_argument("--quiet", action="store_true", help="no per-instance lines")
+    ap.add_argument("--anytime", nargs="*", type=float, default=None, metavar="SECONDS",
+                    help="anytime curve: best length by each of these times, one run per instance")
+    ap.add_argument("--code", default=str(ROOT), help="import netopt from this directory (default: this checkout)")
     args = ap.parse_args(argv)
 
-    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, args.code)
     from netopt.io import load_instance
     from netopt.io.tsp_sets import count_tsp_set, read_tsp_set
     from netopt.solvers import get_solver
@@ -64,6 +75,8 @@ def main(argv=None) -> int:
     compile_s = solver.prepare()
     print(f"# tsp-heatmap params {solver.resolve_params(params)}; compile {compile_s:.1f} s; seed {args.seed}")
     times = _times(args.time)
+    if args.anytime:
+        return _anytime(args, solver, params, read_tsp_set, count_tsp_set)
     rows = []
     for n in args.sizes:
         path = DATASETS / "random_uniform" / FILES[n]
@@ -111,6 +124,32 @@ def main(argv=None) -> int:
             print(f"| {name} | {inst.num_nodes} | {best:g} | {res.objective:g} | {gap:.2f} | {res.runtime_s:.2f} |",
                   flush=True)
         print(f"| **mean** | | | | **{sum(gaps) / len(gaps):.2f}** | |")
+    return 0
+
+
+def _anytime(args, solver, params, read_tsp_set, count_tsp_set) -> int:
+    """Best tour length by each time of ``args.anytime`` (one run per instance), as a Markdown table."""
+    import netopt
+
+    marks = sorted(args.anytime)
+    print(f"# netopt from {os.path.dirname(os.path.dirname(netopt.__file__))}; load {os.getloadavg()[0]:.2f}")
+    print("| instance | " + " | ".join(f"{t:g} s" for t in marks) + " | rounds |")
+    print("|---|" + "---|" * (len(marks) + 1))
+    for n in args.sizes:
+        path = DATASETS / "random_uniform" / FILES[n]
+        m = count_tsp_set(path) if args.instances is None else min(args.instances, count_tsp_set(path))
+        for i in range(m):
+            inst = read_tsp_set(path, i)
+            assert not solver.supports(inst)
+            res = solver.solve(inst, time_limit=marks[-1], seed=args.seed, **params)
+            assert res.feasible, res.message
+            hist = res.history
+            cells = []
+            for t in marks:
+                seen = [c for s, c in hist if s <= t]
+                cells.append(f"{min(seen):.4f}" if seen else "-")
+            print(f"| tsp{n}#{i} | " + " | ".join(cells) + f" | {res.iterations} |", flush=True)
+            del inst
     return 0
 
 

@@ -468,31 +468,44 @@ def local_search(tour, pos, nbr, xy, dm, mode, eps, or_max, queue, inq, qs, jr, 
 
 
 @njit(cache=True)
-def kick(tour, pos, hc, hw, rng, window, jr, jn, out):
+def kick(tour, pos, hc, hw, rng, window, jr, jn, out, min_seg=1, p_heat=1.0):
     """Heatmap-guided segment swap ``a [b..x] [c..y] z -> a [c..y] [b..x] z``.
 
-    ``a`` is uniform; ``c`` is drawn from ``a``'s heatmap row (weights ``hw``) among cities other
-    than ``a`` and ``b = succ(a)``; ``y`` from ``b``'s row among the cities from ``c`` on up to
-    ``pred(a)``, or, when none is there, uniformly within ``window`` positions from ``c``. Writes
+    ``a`` is uniform; ``c`` is drawn from ``a``'s heatmap row (weights ``hw``) among the cities
+    that leave ``[b..x]`` at least ``min_seg`` cities and room for two more such segments
+    (``[c..y]`` and ``[z..a]``); ``y`` from ``b``'s row among the cities that keep ``[c..y]`` and
+    ``[z..a]`` at least ``min_seg`` long (with probability ``p_heat``, an extra random number when
+    below 1) or, otherwise or when none is there, uniformly within ``window`` positions from the
+    first allowed one. ``min_seg = 1`` allows every segment swap; a swap with a segment of at most
+    ``or_max`` cities is an Or-opt move, which the local search undoes at once, so :func:`ils` asks
+    for ``or_max + 1`` (needs ``n >= 3 * min_seg``). The defaults (1, 1.0) are the kick before
+    issue 20. Writes
     ``a, b, x, c, y, z, t_c, t_y`` to ``out`` (``t_*``: heatmap column used, -1 if none) and
     returns False when no move was possible.
     """
     n = tour.shape[0]
     kh = hc.shape[1]
+    m = min_seg
+    lo_c = m + 1              # offsets from a: [b..x] = 1..oc-1, [c..y] = oc..oy, [z..a] = oy+1..n
+    hi_c = n - 2 * m + 1
     a = rand_int(rng, n)
     ia = pos[a]
     b = tour[ia + 1 if ia + 1 < n else 0]
     total = 0.0
     for t in range(kh):
-        c = hc[a, t]
-        if c != a and c != b:
+        oc = pos[hc[a, t]] - ia
+        if oc < 0:
+            oc += n
+        if lo_c <= oc <= hi_c:
             total += hw[a, t]
     tc = -1
     if total > 0.0:
         r = rand_unit(rng) * total
         for t in range(kh):
-            c = hc[a, t]
-            if c != a and c != b:
+            oc = pos[hc[a, t]] - ia
+            if oc < 0:
+                oc += n
+            if lo_c <= oc <= hi_c:
                 tc = t
                 r -= hw[a, t]
                 if r < 0.0:
@@ -500,17 +513,22 @@ def kick(tour, pos, hc, hw, rng, window, jr, jn, out):
     if tc >= 0:
         c = hc[a, tc]
     else:
-        c = tour[(ia + 2 + rand_int(rng, n - 2)) % n]
+        c = tour[(ia + lo_c + rand_int(rng, hi_c - lo_c + 1)) % n]
     oc = pos[c] - ia
     if oc < 0:
         oc += n
+    lo_y = oc + m - 1
+    hi_y = n - m
+    ky = kh
+    if p_heat < 1.0 and rand_unit(rng) >= p_heat:
+        ky = 0  # y from the window: heatmap rows alone give only ~n * k * k kicks, soon all tried
     total = 0.0
-    for t in range(kh):
+    for t in range(ky):
         y = hc[b, t]
         oy = pos[y] - ia
         if oy < 0:
             oy += n
-        if oy >= oc:
+        if lo_y <= oy <= hi_y:
             total += hw[b, t]
     ty = -1
     if total > 0.0:
@@ -520,7 +538,7 @@ def kick(tour, pos, hc, hw, rng, window, jr, jn, out):
             oy = pos[y] - ia
             if oy < 0:
                 oy += n
-            if oy >= oc:
+            if lo_y <= oy <= hi_y:
                 ty = t
                 r -= hw[b, t]
                 if r < 0.0:
@@ -531,7 +549,7 @@ def kick(tour, pos, hc, hw, rng, window, jr, jn, out):
         if oy < 0:
             oy += n
     else:
-        oy = oc + rand_int(rng, min(window, n - oc))
+        oy = lo_y + rand_int(rng, min(window, hi_y - lo_y + 1))
         y = tour[(ia + oy) % n]
     x = tour[(ia + oc - 1) % n]
     z = tour[(ia + oy + 1) % n]
@@ -542,22 +560,28 @@ def kick(tour, pos, hc, hw, rng, window, jr, jn, out):
 
 @njit(cache=True)
 def ils(tour, pos, nbr, hc, hw, xy, dm, mode, rng, iterations, cost, eps, or_max, window, eta,
-        queue, inq, qs, jr, jn, out):
+        queue, inq, qs, jr, jn, out, best_tour, best, slack, p_heat):
     """``iterations`` rounds of: heatmap-guided kick, local search from its end cities, keep or undo.
 
-    A round is kept when the tour is no longer than before (within ``eps``), else undone exactly.
-    An improving round adds ``eta * min(1, gain / mean edge)`` to the heatmap weights of the
-    edges the kick sampled, so later kicks favour them. ``cost`` is the current tour length;
-    returns ``(cost, improving rounds)``.
+    Acceptance (record-to-record travel): a round is kept when the new tour is no longer than the
+    current one, or shorter than the best tour so far plus ``slack`` (an absolute length; 0 = keep
+    only rounds that do not lengthen the tour), else undone exactly. Kicks have no segment of
+    ``or_max`` cities or fewer and draw ``y`` from the heatmap with probability ``p_heat`` (see
+    :func:`kick`). The best tour so far is kept
+    in ``best_tour`` with its length in ``best[0]`` (the caller initialises both). An improving
+    round adds ``eta * min(1, gain / mean edge)`` to the heatmap weights of the edges the kick
+    sampled, so later kicks favour them. ``cost`` is the current tour length; returns
+    ``(cost, improving rounds)``.
     """
     n = tour.shape[0]
     improved = 0
     big = jr.shape[0] * 4
+    min_seg = min(or_max + 1, n // 3)  # no Or-opt-sized segment: the local search would undo it
     for _ in range(iterations):
         jn[0] = 0
         jn[1] = 1
         jn[2] = 0
-        kick(tour, pos, hc, hw, rng, window, jr, jn, out)
+        kick(tour, pos, hc, hw, rng, window, jr, jn, out, min_seg, p_heat)
         a, b, x, c, y, z = out[0], out[1], out[2], out[3], out[4], out[5]
         delta = (dist(a, c, xy, dm, mode) + dist(y, b, xy, dm, mode) + dist(x, z, xy, dm, mode)
                  - dist(a, b, xy, dm, mode) - dist(x, c, xy, dm, mode) - dist(y, z, xy, dm, mode))
@@ -574,9 +598,12 @@ def ils(tour, pos, nbr, hc, hw, xy, dm, mode, rng, iterations, cost, eps, or_max
                     hw[b, out[7]] += bonus
             cost = new
             improved += 1
-        elif new <= cost + eps or jn[2] == 1:
+        elif new <= cost + eps or new < best[0] + slack or jn[2] == 1:
             cost = new
         else:
             undo(tour, pos, jr, jn)
         jn[1] = 0
+        if cost < best[0] - eps:
+            best[0] = cost
+            best_tour[:] = tour
     return cost, improved

@@ -14,10 +14,15 @@ parameter-free k-nearest heatmap guides the search as well as learned heatmaps d
    nearest neighbours of each city, a work queue as don't-look bits, an array tour with its
    position array, reversing the shorter side.
 4. **Heatmap-guided iterated local search** until the time limit: a segment-swap kick
-   (``a [b..x] [c..y] z -> a [c..y] [b..x] z``) whose new edges ``a-c`` and ``y-b`` are drawn with
-   probability proportional to the heatmap weights, local search from the six end cities, the
-   round kept when the tour is no longer and undone exactly otherwise; improving rounds raise
-   the weights of the edges they drew (the MCTS-style update of the heatmap).
+   (``a [b..x] [c..y] z -> a [c..y] [b..x] z``, no segment short enough for Or-opt to undo) whose
+   new edge ``a-c`` is drawn with probability proportional to the heatmap weights, and ``y-b``
+   too in half of the kicks (else ``y`` is uniform within ``window`` positions), local search from
+   the six end cities, the round kept when the tour is no longer than the current one or than
+   the best so far plus ``slack`` mean edge lengths (record-to-record travel), undone exactly
+   otherwise; improving rounds raise the weights of the edges they drew (the MCTS-style update
+   of the heatmap). Issue 20: with heatmap-only kicks and no-worse acceptance the search stalled
+   within seconds (the finite kick set was exhausted and most kicks were Or-opt moves undone by
+   the local search).
 
 Distances: for instances with coordinates whose matrix equals Euclidean distances (unrounded,
 TSPLIB ``nint`` or ``CEIL_2D``; checked once over all pairs) the kernels compute them on the fly,
@@ -57,6 +62,13 @@ _DUMMY_XY = np.zeros((1, 2))  # the unused distance source handed to the kernels
 _DUMMY_DM = np.zeros((1, 1))
 
 
+#: share of kicks whose second new edge ``y-b`` is drawn from the heatmap (the others take ``y``
+#: uniformly within ``window`` positions): heatmap rows alone offer only about ``n * k * k``
+#: kicks, all tried within seconds at n = 1000 (issue 20)
+P_HEAT = 0.5
+#: default of the ``slack`` parameter (record-to-record acceptance, in mean edge lengths)
+SLACK = 1.0
+
 #: share of the time limit the policy's rollouts may take for ``heatmap=policy``
 POLICY_SHARE = 0.5
 
@@ -93,7 +105,7 @@ def warm_up() -> float:
         K.matches_matrix(dm, xy, mode, 1e-9)
         K.is_symmetric(dm)
         tour = K.greedy_tour(nbr, x, d, mode)
-        _Search(tour, nbr, Heatmap(nbr, np.ones(nbr.shape)), x, d, mode, 1, 0.5).run(50)
+        _Search(tour, nbr, Heatmap(nbr, np.ones(nbr.shape)), x, d, mode, 1, 0.5, 50, SLACK, P_HEAT).run(50)
     _warm = True
     return time.perf_counter() - t
 
@@ -129,11 +141,18 @@ def distance_source(instance) -> tuple[int, np.ndarray, np.ndarray]:
 
 
 class _Search:
-    """Tour, queue, journal and random state of one run; ``run(rounds)`` advances the search."""
+    """Tour, queue, journal and random state of one run; ``run(rounds)`` advances the search.
 
-    def __init__(self, tour, nbr, hm: Heatmap, xy, dm, mode, seed: int, eta: float, window: int = 50):
+    ``cost``/``tour`` are the current tour, ``best[0]``/``best_tour`` the best one so far (they
+    differ when ``slack > 0`` lets the search keep a worse tour; ``slack`` is in mean edge lengths
+    of the start tour). ``p_heat``: share of kicks whose second new edge comes from the heatmap.
+    """
+
+    def __init__(self, tour, nbr, hm: Heatmap, xy, dm, mode, seed: int, eta: float, window: int = 50,
+                 slack: float = 0.0, p_heat: float = 1.0):
         n = len(tour)
         self.n, self.nbr, self.xy, self.dm, self.mode, self.eta, self.window = n, nbr, xy, dm, mode, eta, window
+        self.p_heat = float(p_heat)
         self.tour = np.ascontiguousarray(tour, dtype=np.int64)
         self.pos = np.empty(n, np.int64)
         self.pos[self.tour] = np.arange(n)
@@ -152,6 +171,9 @@ class _Search:
         mean_nbr = float(np.mean([K.dist(i, int(nbr[i, 0]), xy, dm, mode) for i in range(min(n, 1000))]))
         self.eps = 1e-9 * max(mean_nbr, 1e-300)
         self.cost = K.tour_length(self.tour, xy, dm, mode)
+        self.best_tour = self.tour.copy()
+        self.best = np.array([self.cost])
+        self.slack = slack * self.cost / n  # in mean edge lengths of the start tour
         self.rounds = 0
         K.push_all(self.tour, self.queue, self.inq, self.qs)
 
@@ -165,6 +187,9 @@ class _Search:
         gain, _ = K.local_search(self.tour, self.pos, self.nbr, self.xy, self.dm, self.mode, self.eps, 3,
                                  self.queue, self.inq, self.qs, self.jr, self.jn, max_moves)
         self.cost -= gain
+        if self.cost < self.best[0]:
+            self.best[0] = self.cost
+            self.best_tour[:] = self.tour
         return self.qs[1] == 0
 
     def run(self, rounds: int) -> int:
@@ -175,7 +200,8 @@ class _Search:
             return 0
         self.cost, imp = K.ils(self.tour, self.pos, self.nbr, self.hc, self.hw, self.xy, self.dm, self.mode,
                                self.rng, rounds, self.cost, self.eps, 3, self.window, self.eta,
-                               self.queue, self.inq, self.qs, self.jr, self.jn, self.out)
+                               self.queue, self.inq, self.qs, self.jr, self.jn, self.out,
+                               self.best_tour, self.best, self.slack, self.p_heat)
         self.rounds += rounds
         return imp
 
@@ -236,7 +262,9 @@ class TspHeatmap(Solver):
                          "a Heatmap or (cand, weight) arrays", valid="knn, softdist, policy, or a Heatmap"),
         "model": Param(str, "", "policy checkpoint for heatmap=policy (empty = the shipped TSP policy)"),
         "eta": Param(float, 0.5, "heatmap weight added by an improving kick (0 = fixed heatmap)", low=0),
-        "window": Param(int, 50, "kick segment length when the heatmap offers no candidate (cities)", low=1),
+        "window": Param(int, 50, "kick segment length when y is not drawn from the heatmap (cities)", low=1),
+        "slack": Param(float, SLACK, "acceptance: a worse tour is kept while shorter than the best so far plus "
+                       "slack mean edge lengths (0 = only rounds that do not lengthen the tour)", low=0),
     })
 
     def supports(self, instance) -> str:
@@ -261,6 +289,7 @@ class TspHeatmap(Solver):
 
     def _solve(self, instance, state: SearchState, *, seed: int, initial, params) -> dict:
         k, temperature, heatmap, eta, window = params.k, params.temperature, params.heatmap, params.eta, params.window
+        slack = params.slack
         n = instance.num_nodes
         if n <= 3:  # every tour is optimal
             route = list(range(1, n))
@@ -286,15 +315,15 @@ class TspHeatmap(Solver):
             tour = K.greedy_tour(hm.cand, xy, dm, mode)
             start = "greedy"
         setup_s = time.perf_counter() - t0
-        search = _Search(tour, nbr, hm, xy, dm, mode, seed, eta, window)
+        search = _Search(tour, nbr, hm, xy, dm, mode, seed, eta, window, slack, P_HEAT)
         greedy_cost = search.cost
         while not search.descend(max(1000, 2_000_000 // n)) and not state.should_stop():
             pass
         best, best_tour, reported = np.inf, None, -1.0
         chunk = int(min(2048, max(64, (1 << 21) // n)))  # a few milliseconds of kernel time
         while True:
-            if search.cost < best - search.eps:  # every state of the array is a valid tour
-                best, best_tour = search.cost, search.tour.copy()
+            if search.best[0] < best - search.eps:  # the kernels keep the best tour so far
+                best, best_tour = float(search.best[0]), search.best_tour.copy()
             stop = state.should_stop()
             if best_tour is not None and (stop or state.elapsed() - reported >= 0.2):
                 route = _route(best_tour)

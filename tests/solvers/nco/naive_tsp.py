@@ -120,6 +120,40 @@ def segment_swap(tour, a, b, x, c, y, z):
     return e
 
 
+def swap_segments(tour, a, c, y):
+    """Lengths of the three segments ``[b..x]``, ``[c..y]``, ``[z..a]`` a segment swap cuts the cycle
+    into (``b = succ(a)``, ``x = pred(c)``, ``z = succ(y)``)."""
+    n = len(tour)
+    ia = tour.index(a)
+    oc = (tour.index(c) - ia) % n
+    oy = (tour.index(y) - ia) % n
+    return oc - 1, oy - oc + 1, n - oy
+
+
+def kick_choices(tour, a, c, row_a, row_b, min_seg):
+    """The cities of ``a``'s heatmap row a kick with segments of at least ``min_seg`` cities may
+    take as ``c``, and those of ``b``'s row (``b = succ(a)``) it may take as ``y`` given ``c``."""
+    n = len(tour)
+    ia = tour.index(a)
+
+    def off(v):
+        return (tour.index(v) - ia) % n
+
+    cs = [v for v in row_a if min_seg + 1 <= off(v) <= n - 2 * min_seg + 1]
+    ys = [v for v in row_b if off(c) + min_seg - 1 <= off(v) <= n - min_seg]
+    return cs, ys
+
+
+def ils_accepts(new, cost, best, slack, eps=1e-9, overflow=False):
+    """The ILS acceptance rule: ``"improve"`` (shorter than the current tour), ``"keep"`` (no
+    longer, or within ``slack`` of the best so far, or the journal overflowed) or ``"undo"``."""
+    if new < cost - eps:
+        return "improve"
+    if new <= cost + eps or new < best + slack or overflow:
+        return "keep"
+    return "undo"
+
+
 def best_gain(tour, nbr, D, or_max=3, eps=1e-9):
     """Largest gain of any 2-opt or Or-opt move in the kernels' neighbourhood (0 if none).
 

@@ -197,22 +197,34 @@ def test_move_kernels_match_list_surgery(seed):
             assert tour.tolist() == start
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_kick_is_a_segment_swap_and_undo_restores(seed):
+@pytest.mark.parametrize("seed,min_seg,p_heat", [(0, 1, 1.0), (1, 1, 1.0), (2, 4, 1.0), (3, 4, 0.5), (4, 8, 0.0),
+                                                 (5, 2, 0.5)])
+def test_kick_is_a_segment_swap_and_undo_restores(seed, min_seg, p_heat):
     n = 25
     xy = points(n, seed)
     hm = softdist_heatmap(xy, 5)
     rng = np.array([seed + 1], np.uint64)
     out = np.zeros(8, np.int64)
-    for _ in range(40):
-        start = list(np.random.default_rng(seed).permutation(n))
+    window = 5
+    for _ in range(60):
+        start = list(np.random.default_rng(seed + _).permutation(n))
         tour, pos, jr, jn = tour_state(start)
-        K.kick(tour, pos, hm.cand, hm.weight.copy(), rng, 5, jr, jn, out)
+        K.kick(tour, pos, hm.cand, hm.weight.copy(), rng, window, jr, jn, out, min_seg, p_heat)
         a, b, x, c, y, z, tc, ty = out.tolist()
         assert b == start[(start.index(a) + 1) % n] and x == start[start.index(c) - 1]
         assert z == start[(start.index(y) + 1) % n]
         assert N.edges(tour.tolist()) == N.segment_swap(start, a, b, x, c, y, z)
-        assert tc < 0 or hm.cand[a, tc] == c
+        assert min(N.swap_segments(start, a, c, y)) >= min_seg  # no Or-opt-sized segment
+        cs, ys = N.kick_choices(start, a, c, hm.cand[a].tolist(), hm.cand[b].tolist(), min_seg)
+        if cs:  # c from the heatmap whenever the row offers an allowed city
+            assert tc >= 0 and hm.cand[a, tc] == c and c in cs
+        else:
+            assert tc < 0
+        if ty >= 0:
+            assert p_heat > 0 and y in ys and hm.cand[b, ty] == y
+        else:  # y from the window: heatmap skipped (p_heat) or no allowed city in b's row
+            assert p_heat < 1 or not ys
+            assert N.swap_segments(start, a, c, y)[1] <= min_seg - 1 + window
         K.undo(tour, pos, jr, jn)
         assert tour.tolist() == start
 
@@ -242,9 +254,8 @@ def test_local_search_reaches_a_local_optimum_of_the_twin_neighbourhood(n, k, mo
     assert N.best_gain(tour.tolist(), nbr.tolist(), D) <= 1e-9
 
 
-def test_ils_cost_is_the_tour_length_and_never_grows():
-    n = 150
-    xy = points(n, 5)
+def ils_setup(n=150, seed=5):
+    xy = points(n, seed)
     D = N.matrix(xy.tolist(), 2)
     nbr, _ = knn_candidates(xy, 8)
     hm = softdist_heatmap(xy, 8)
@@ -252,14 +263,80 @@ def test_ils_cost_is_the_tour_length_and_never_grows():
     tour, pos, jr, jn = tour_state(tour.tolist())
     jr = np.zeros((1 << 12, 2), np.int64)
     queue, inq, qs = np.zeros(n, np.int64), np.zeros(n, np.bool_), np.zeros(2, np.int64)
+    jn[1] = 0
+    K.push_all(tour, queue, inq, qs)
+    K.local_search(tour, pos, nbr, xy, np.zeros((1, 1)), K.NINT, 1e-9, 3, queue, inq, qs, jr, jn, 10**9)
+    return xy, D, nbr, hm, tour, pos, jr, jn, queue, inq, qs
+
+
+@pytest.mark.parametrize("slack,p_heat", [(0.0, 1.0), (0.0, 0.5), (20.0, 0.5)])
+def test_ils_cost_is_the_tour_length_and_best_never_grows(slack, p_heat):
+    xy, D, nbr, hm, tour, pos, jr, jn, queue, inq, qs = ils_setup()
     rng, out, w = np.array([3], np.uint64), np.zeros(8, np.int64), hm.weight.copy()
     cost = N.tour_length(tour.tolist(), D)
+    best_tour, best = tour.copy(), np.array([cost])
+    worse = 0
     for _ in range(5):
-        new, imp = K.ils(tour, pos, nbr, hm.cand, w, xy, np.zeros((1, 1)), K.NINT, rng, 300, cost, 1e-9, 3, 20, 0.5,
-                         queue, inq, qs, jr, jn, out)
-        assert new <= cost + 1e-9 and new == pytest.approx(N.tour_length(tour.tolist(), D), abs=1e-6)
+        old_best = best[0]
+        new, _imp = K.ils(tour, pos, nbr, hm.cand, w, xy, np.zeros((1, 1)), K.NINT, rng, 300, cost, 1e-9, 3, 20,
+                          0.5, queue, inq, qs, jr, jn, out, best_tour, best, slack, p_heat)
+        assert new == pytest.approx(N.tour_length(tour.tolist(), D), abs=1e-6)
+        assert best[0] <= old_best and best[0] == pytest.approx(N.tour_length(best_tour.tolist(), D), abs=1e-6)
+        assert new < best[0] + slack + 1e-9  # (the journal of 4,096 reversals never overflows here)
+        if slack == 0:
+            assert new <= cost + 1e-9 and new == best[0]
+        worse += new > best[0]
         cost = new
-    assert sorted(tour.tolist()) == list(range(n)) and np.any(w != hm.weight)  # weights learned
+    assert sorted(tour.tolist()) == list(range(n := len(tour))) and sorted(best_tour.tolist()) == list(range(n))
+    assert np.any(w != hm.weight)  # weights learned
+    if slack > 0:
+        assert worse > 0  # it did keep worse tours
+
+
+def test_ils_matches_a_loop_over_kick_local_search_and_the_twin_acceptance():
+    """ils == Python rounds of K.kick + K.local_search + N.ils_accepts (the same random stream)."""
+    runs = []
+    for twin in (False, True):
+        xy, D, nbr, hm, tour, pos, jr, jn, queue, inq, qs = ils_setup(120, 9)
+        dm = np.zeros((1, 1))
+        rng, out, w = np.array([7], np.uint64), np.zeros(8, np.int64), hm.weight.copy()
+        cost = K.tour_length(tour, xy, dm, K.NINT)
+        best_tour, best = tour.copy(), np.array([cost])
+        slack, eta, or_max, window = 15.0, 0.5, 3, 20
+        if not twin:
+            cost, _ = K.ils(tour, pos, nbr, hm.cand, w, xy, dm, K.NINT, rng, 400, cost, 1e-9, or_max, window, eta,
+                            queue, inq, qs, jr, jn, out, best_tour, best, slack, 0.5)
+        else:
+            n = len(tour)
+            for _ in range(400):
+                jn[:] = (0, 1, 0)
+                K.kick(tour, pos, hm.cand, w, rng, window, jr, jn, out, min(or_max + 1, n // 3), 0.5)
+                a, b, x, c, y, z = out[:6].tolist()
+                delta = D[a][c] + D[y][b] + D[x][z] - D[a][b] - D[x][c] - D[y][z]
+                for t in range(6):
+                    K._push(queue, inq, qs, out[t])
+                gain, _m = K.local_search(tour, pos, nbr, xy, dm, K.NINT, 1e-9, or_max, queue, inq, qs, jr, jn,
+                                          jr.shape[0] * 4)
+                new = cost + delta - gain
+                verdict = N.ils_accepts(new, cost, best[0], slack, overflow=jn[2] == 1)
+                if verdict == "improve":
+                    bonus = eta * min(1.0, (cost - new) * n / cost)
+                    if out[6] >= 0:
+                        w[a, out[6]] += bonus
+                    if out[7] >= 0:
+                        w[b, out[7]] += bonus
+                if verdict == "undo":
+                    K.undo(tour, pos, jr, jn)
+                else:
+                    cost = new
+                jn[1] = 0
+                if cost < best[0] - 1e-9:
+                    best[0] = cost
+                    best_tour[:] = tour
+        runs.append((tour.tolist(), best_tour.tolist(), best[0], w.copy(), cost))
+    (t1, b1, c1, w1, k1), (t2, b2, c2, w2, k2) = runs
+    assert t1 == t2 and b1 == b2 and w1.tolist() == w2.tolist()
+    assert c1 == pytest.approx(c2, abs=1e-6) and k1 == pytest.approx(k2, abs=1e-6)
 
 
 # ----------------------------------------------------------------------------- the solver
