@@ -359,6 +359,34 @@ def _fleet(inst, data: _Data) -> int:
     return int(min(k, n))
 
 
+class _Phases:
+    """Seconds spent per phase of one search, reported as ``Result.extra["phase_s"]`` (the profile
+    that says where a search's time goes: kernels, population management, Python between them).
+
+    ``with phases("split"): ...`` adds the block's wall time to that phase."""
+
+    NAMES = ("parents", "split", "local_search", "repair", "evaluate", "population", "offer")
+
+    def __init__(self):
+        self.seconds = dict.fromkeys(self.NAMES, 0.0)
+        self._name, self._t = "", 0.0
+
+    def __call__(self, name: str) -> "_Phases":
+        self._name = name
+        return self
+
+    def __enter__(self) -> None:
+        self._t = time.perf_counter()
+
+    def __exit__(self, *exc) -> None:
+        self.seconds[self._name] += time.perf_counter() - self._t
+
+    def report(self, total: float) -> dict[str, float]:
+        out = {k: round(v, 4) for k, v in self.seconds.items()}
+        out["other"] = round(max(total - sum(self.seconds.values()), 0.0), 4)
+        return out
+
+
 class _Run:
     """One search: everything that changes while HGS runs (so a solver object can run many)."""
 
@@ -376,6 +404,7 @@ class _Run:
         self.edu_time = 0.0  # moving average of one education, in seconds
         self.run_best = math.inf
         self.no_improve = 0
+        self.phases = _Phases()
 
     # ------------------------------------------------------------------ individuals
     def _make(self, routes: np.ndarray, rlen: np.ndarray, prm: np.ndarray) -> _Individual:
@@ -413,19 +442,23 @@ class _Run:
         """Split (unless routes are given), local search, and maybe repair; returns 1 or 2 individuals."""
         start = time.perf_counter()
         try:
-            d = self.data
+            d, ph = self.data, self.phases
             prm = d.prm(self.pen.load, self.pen.time)
             if routes is None:
-                routes, rlen, _ = K.split(tour, self.slots, d.kd, prm, 1.5)
-            self._ls(routes, rlen, prm)
-            ind = self._make(routes, rlen, prm)
+                with ph("split"):
+                    routes, rlen, _ = K.split(tour, self.slots, d.kd, prm, 1.5)
+            with ph("local_search"):
+                self._ls(routes, rlen, prm)
+            with ph("evaluate"):
+                ind = self._make(routes, rlen, prm)
             self.pen.record(ind)
             out = [ind]
             if not ind.feasible and self.rng.random() < self.p.repair_probability:
-                prm10 = d.prm(self.pen.load * 10, self.pen.time * 10)
-                r2, l2 = routes.copy(), rlen.copy()
-                self._ls(r2, l2, prm10)
-                rep = self._make(r2, l2, prm)
+                with ph("repair"):
+                    prm10 = d.prm(self.pen.load * 10, self.pen.time * 10)
+                    r2, l2 = routes.copy(), rlen.copy()
+                    self._ls(r2, l2, prm10)
+                    rep = self._make(r2, l2, prm)
                 if rep.feasible:
                     out.append(rep)
             return out
@@ -435,11 +468,13 @@ class _Run:
     def _add_all(self, inds: list[_Individual]) -> None:
         """Insert educated offspring, offer a new best to the caller, count one offspring."""
         for ind in inds:
-            self.pop.add(ind, self.pen)
+            with self.phases("population"):
+                self.pop.add(ind, self.pen)
             if ind.feasible and ind.dist < self.run_best - 1e-9:
                 self.run_best = ind.dist
                 self.no_improve = 0
-                self._offer(ind)
+                with self.phases("offer"):
+                    self._offer(ind)
         self.state.tick()
         self.no_improve += 1
         self.count += 1
@@ -481,19 +516,22 @@ class _Run:
 
     def search(self, seeds: list) -> dict:
         restarts = 0
+        start = time.perf_counter()
         self._initial_population(seeds)
         while self._time_left():
             if len(self.pop) == 0:
                 self._initial_population()
                 continue
-            p1, p2 = self.pop.tournament(self.pen, self.rng), self.pop.tournament(self.pen, self.rng)
-            child = K.ox_crossover(p1.tour, p2.tour, int(self.rng.integers(2**31)))
+            with self.phases("parents"):
+                p1, p2 = self.pop.tournament(self.pen, self.rng), self.pop.tournament(self.pen, self.rng)
+                child = K.ox_crossover(p1.tour, p2.tour, int(self.rng.integers(2**31)))
             self._add_all(self._educate(child))
             if self.no_improve >= self.p.restart_after and not self.state.should_stop():
                 restarts += 1
                 self._initial_population()
         return {"restarts": restarts, "fleet_slots": self.slots,
-                "penalty_load": round(self.pen.load, 6), "penalty_time": round(self.pen.time, 6)}
+                "penalty_load": round(self.pen.load, 6), "penalty_time": round(self.pen.time, 6),
+                "phase_s": self.phases.report(time.perf_counter() - start)}
 
 
 @register
