@@ -50,11 +50,15 @@ class NCO(Solver):
 
     def _solve(self, instance, state: SearchState, *, seed: int, initial, params):
         from . import policy_solutions
+        from .policy import FIRST_STARTS
 
         p = params
         t = time.perf_counter()
         sols = policy_solutions(instance, model=p.model or None, samples=p.samples, pomo=p.pomo, augment=p.augment,
                                 seed=seed, device=p.device, deadline=state.start + CONSTRUCT_SHARE * state.time_limit)
+        if not sols:  # nothing finished in time: a few greedy rollouts always run (as HGS's first education does)
+            sols = policy_solutions(instance, model=p.model or None, samples=0, pomo=min(p.pomo, FIRST_STARTS),
+                                    seed=seed, device=p.device)
         construct_s = time.perf_counter() - t
 
         def offer(routes) -> None:

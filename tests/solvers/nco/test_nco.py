@@ -238,6 +238,16 @@ def test_policy_time_is_bounded_by_its_share_of_the_time_limit(policy_file):
     assert res.runtime_s <= 0.6 + 0.5 and res.extra["construct_s"] <= 0.7 * 0.6 + 0.45
 
 
+def test_nco_solver_always_returns_a_solution(policy_file, monkeypatch):
+    """When no rollout finishes by the deadline (here: at once), a few greedy rollouts still run."""
+    from netopt.solvers.nco import solver as nco_solver
+
+    monkeypatch.setattr(nco_solver, "CONSTRUCT_SHARE", 0.0)
+    inst = sample_instance(30, "x", seed=5)
+    res = get_solver("nco").solve(inst, time_limit=5, seed=0, model=str(policy_file), polish=0)
+    assert res.feasible and res.extra["constructed"] == P.FIRST_STARTS
+
+
 def test_prepare_loads_the_shipped_policy_of_the_instances_problem(monkeypatch):
     """Model loading happens before the clock; a TSP instance gets the TSP policy, a CVRP one the CVRP policy."""
     from netopt.solvers import nco
