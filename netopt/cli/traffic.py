@@ -120,7 +120,13 @@ class Kind(str, Enum):
     auto = "auto"
     dndp = "dndp"
     lanes = "lanes"
+    swap = "swap"
     cndp = "cndp"
+
+
+class Centroids(str, Enum):
+    pass_ = "pass"
+    block = "block"
 
 
 class DesignMethod(str, Enum):
@@ -129,10 +135,12 @@ class DesignMethod(str, Enum):
     greedy = "greedy"
 
 
-def load_design_problem(path: Path, kind: Kind, trips: Path | None, budget: float, lanes: int, upper: float):
+def load_design_problem(path: Path, kind: Kind, trips: Path | None, budget: float, lanes: int, upper: float,
+                        share: float = 0.25, instance_seed: int = 10, demand_noise: float = 0.2,
+                        centroids: str = "pass"):
     """Build the design problem a path describes (see ``netopt ndp solve --help``)."""
     from ..exceptions import NetoptError
-    from ..solvers.design import lane_addition, load_cndp, load_dndp
+    from ..solvers.design import lane_addition, lane_swap, load_cndp, load_dndp
 
     if kind is Kind.auto:
         if path.is_dir() and (path / "net2.txt").is_file():
@@ -140,7 +148,7 @@ def load_design_problem(path: Path, kind: Kind, trips: Path | None, budget: floa
         elif path.is_file() and "<NUMBER OF NEW LINKS>" in path.read_text(errors="replace")[:2000].upper():
             kind = Kind.dndp
         else:
-            raise NetoptError(f"{path}: cannot tell the design problem kind; give --kind dndp|lanes|cndp")
+            raise NetoptError(f"{path}: cannot tell the design problem kind; give --kind dndp|lanes|swap|cndp")
     if kind is Kind.cndp:
         folder = path if path.is_dir() else path.parent
         net, dem = (folder / "net2.txt", folder / "demand2.txt") if path.is_dir() else (path, trips or folder / "demand2.txt")
@@ -153,17 +161,24 @@ def load_design_problem(path: Path, kind: Kind, trips: Path | None, budget: floa
                                   "SiouxFalls/SiouxFalls_trips.tntp)")
             trips = near[0]
         return load_dndp(path, trips, budget)
-    return lane_addition(load_network(path, trips), budget, lanes)
+    if kind is Kind.swap:
+        return lane_swap(load_network(path, trips), share, lanes, seed=instance_seed, demand_noise=demand_noise,
+                         centroids=centroids)
+    return lane_addition(load_network(path, trips), budget, lanes, centroids=centroids)
 
 
 @ndp_app.command("solve")
 @handle_errors
 def ndp_solve(
     problem: Annotated[Path, typer.Argument(help="DNDP file (TNTP + cost column), a TNTP network (lanes), or a CNDP folder (net2.txt, demand2.txt).", show_default=False)],
-    kind: Annotated[Kind, typer.Option("--kind", "-k", help="dndp (new links), lanes (one more lane per link), cndp (continuous capacity); auto detects dndp and cndp.")] = Kind.auto,
+    kind: Annotated[Kind, typer.Option("--kind", "-k", help="dndp (new links), lanes (one more lane per link, Madadi & Correia's NDP_LA), swap (a lane changes direction on two-way roads, their NDP_LS), cndp (continuous capacity); auto detects dndp and cndp.")] = Kind.auto,
     method: Annotated[DesignMethod, typer.Option("--method", "-m", help="ga (genetic algorithm), enumerate (exact, <= 20 binary candidates), greedy (benefit/cost + swaps).")] = DesignMethod.ga,
-    budget: Annotated[float, typer.Option("--budget", "-b", min=0.0, max=1.0, help="Budget as a share of the total cost of all candidates (0.25 = 25 %); dndp and lanes.")] = 0.5,
-    lanes: Annotated[int, typer.Option("--lanes", min=1, help="lanes: existing lanes per link; one more adds capacity/lanes.")] = 2,
+    budget: Annotated[float, typer.Option("--budget", "-b", min=0.0, max=1.0, help="Budget as a share of the total cost of all candidates (0.25 = 25 %); dndp and lanes (swap has none).")] = 0.5,
+    lanes: Annotated[int, typer.Option("--lanes", min=1, help="lanes, swap: existing lanes per link (count); one lane is capacity/lanes (the paper's capacity step 0.5 = 2 lanes, 0.25 = 4); swap needs >= 2.")] = 2,
+    share: Annotated[float, typer.Option("--share", help="swap: share of the two-way roads drawn as candidates, in (0, 1] (the paper's SW_RP: 0.25, 0.5, 0.75).")] = 0.25,
+    instance_seed: Annotated[int, typer.Option("--instance-seed", min=0, help="swap: seed of the candidate-road draw and the demand noise (NumPy legacy generator; 10 reproduces the paper's instances).")] = 10,
+    demand_noise: Annotated[float, typer.Option("--demand-noise", min=0.0, help="swap: standard deviation of the normal demand perturbation, as a share of each OD entry (paper: 0.2; 0 = the file's demand).")] = 0.2,
+    centroids: Annotated[Centroids, typer.Option("--centroids", help="lanes, swap: pass = routes may pass through zone centroids (the paper's AequilibraE setup; changes Anaheim), block = obey the file's FIRST THRU NODE.")] = Centroids.pass_,
     upper: Annotated[float, typer.Option("--upper", min=0.0, help="cndp: largest capacity addition per candidate, in the network's capacity unit.")] = 25.0,
     trips: Annotated[Optional[Path], typer.Option("--trips", help="_trips.tntp (dndp, lanes) or demand matrix (cndp) when not beside the network.")] = None,
     time_limit: Annotated[float, typer.Option("--time-limit", "-t", min=0.001, help="Search time in seconds (re-scoring comes after).")] = 60.0,
@@ -184,7 +199,8 @@ def ndp_solve(
 
     if result_path is not None:
         check_writable(result_path, (".json",))
-    prob = load_design_problem(problem, kind, trips, budget, lanes, upper)
+    prob = load_design_problem(problem, kind, trips, budget, lanes, upper, share, instance_seed, demand_noise,
+                               centroids.value)
     params = _parse_params(param)
     design_params(method.value, params)  # bad -p values fail here, before any model is loaded
     surrogate = None
@@ -220,6 +236,6 @@ def ndp_solve(
             ["status", res.status], ["objective (exact UE)", sol["objective_exact"]],
             ["objective while searching" + (" (GNN surrogate)" if surrogate else ""), sol["objective_search"]], ["TSTT", sol["tstt"]],
             ["investment", sol["investment"]], ["budget", sol["budget"]],
-            ["chosen", ", ".join(f"{d['from']}->{d['to']}" + ("" if prob.binary else f" +{d['value']:.3g}") for d in sol["design"]) or "none"],
+            ["lanes moved onto" if prob.kind == "swap" else "chosen", ", ".join(f"{d['from']}->{d['to']}" + ("" if prob.binary else f" +{d['value']:.3g}") for d in sol["design"]) or "none"],
             ["designs evaluated", res.extra["designs_seen"]], ["time (s)", res.runtime_s]]
     out().print(table(None, ["field", "value"], rows))

@@ -2,7 +2,7 @@
 
 :class:`GNNFitness` implements the fitness protocol of :mod:`netopt.solvers.design.fitness`
 (``name``, ``evaluations``, ``evaluate(designs, parents=None)``). A design becomes link capacities
-(lanes: ``+ extra_capacity``, cndp: ``+ y``) or open flags (dndp) on the problem's network; the
+(``DesignProblem.capacities``: lanes, swap, cndp) or open flags (dndp) on the problem's network; the
 model predicts equilibrium link flows for the whole batch, and the objective is
 ``problem.objective(TSTT, design)`` with TSTT = sum of predicted flow x BPR cost at that flow
 (float64). :func:`~netopt.solvers.design.solve_design` re-scores the best designs with exact UE.
@@ -84,15 +84,12 @@ class GNNFitness:
     def inputs(self, designs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(capacity (k, E), is_open (k, E))`` of the designs."""
         p = self.problem
-        k = len(designs)
-        cap = np.repeat(self._cap[None, :], k, axis=0)
+        if p.kind != "dndp":
+            cap = p.capacities(designs)  # lanes, swap, cndp: the problem's own capacity rule
+            return cap, np.ones_like(cap, dtype=np.bool_)
+        cap = np.repeat(self._cap[None, :], len(designs), axis=0)
         is_open = np.ones_like(cap, dtype=np.bool_)
-        if p.kind == "dndp":
-            is_open[:, p.candidates] = designs > 0.5
-        elif p.kind == "lanes":
-            cap[:, p.candidates] += designs * p.extra_capacity
-        else:
-            cap[:, p.candidates] += designs
+        is_open[:, p.candidates] = designs > 0.5
         return cap, is_open
 
     def predict(self, designs) -> tuple[np.ndarray, np.ndarray]:

@@ -1,20 +1,34 @@
 """Network design problems: which links to build or how much capacity to add under a budget.
 
-Three kinds, one :class:`DesignProblem`:
+Four kinds, one :class:`DesignProblem`:
 
 ``dndp``   discrete NDP: binary candidate new links with build costs, budget; objective = UE TSTT
            (Rey 2020 Sioux Falls instances: TNTP with an extra cost column).
-``lanes``  lane addition (Madadi & Correia 2024): every link is a binary candidate for one more
-           lane, adding ``capacity / lanes``; lane cost = free-flow time x capacity; objective = TSTT.
+``lanes``  lane addition (Madadi & Correia 2024, NDP_LA): every link is a binary candidate for one
+           more lane, adding ``capacity / lanes``; lane cost = free-flow time x capacity; budget =
+           a share of the cost of a lane on every link; objective = TSTT.
+``swap``   lane swap (Madadi & Correia 2024, NDP_LS): on a random share of the two-way roads one
+           lane may change direction: link a gains ``capacity_a / lanes``, its reverse loses
+           ``capacity_rev / lanes``; no budget; objective = TSTT (under the paper's perturbed demand).
 ``cndp``   continuous NDP (Suwansirikul et al. 1987 variant): capacity additions ``0 <= y <= upper``
            on candidate links; objective = TSTT + theta * sum(d_a * y_a^2).
 
-A design is a float vector with one entry per candidate (0/1 for the binary kinds).
+A design is a float vector with one entry per candidate (0/1 for the binary kinds; for ``swap``
+one entry per direction of each candidate road, at most one of the two set).
+
+Madadi & Correia's conventions (github.com/bahmanmdd/HDLMF_GIN-GA, ``data_due_generate.py``):
+their equilibria come from AequilibraE with ``set_blocked_centroid_flows(False)``, so routes may
+pass *through* zone centroids whatever the file's ``<FIRST THRU NODE>`` says. This matters on
+Anaheim (first thru node 39): base TSTT 1,322,586 with through-centroid routes, 1,419,914 without.
+``lane_addition`` and ``lane_swap`` follow the paper by default (``centroids="pass"``);
+``centroids="block"`` keeps the file's rule. (Their reader also resets power <= 1 to 4 and
+free-flow time or capacity <= 0 to 1e-6; no link of Sioux Falls, Eastern-Massachusetts or
+Anaheim is affected, so that is not reproduced here.)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +36,8 @@ import numpy as np
 from ...exceptions import InstanceFormatError, NetoptError
 from ...model import RoadNetwork
 
-KINDS = ("dndp", "lanes", "cndp")
+KINDS = ("dndp", "lanes", "swap", "cndp")
+CENTROIDS = ("pass", "block")
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,9 +48,10 @@ class DesignProblem:
     kind: str
     network: RoadNetwork
     candidates: np.ndarray  # link indices (network CSR order)
-    costs: np.ndarray  # per candidate: build cost (dndp), lane cost (lanes), coefficient d (cndp)
+    costs: np.ndarray  # per candidate: build cost (dndp), lane cost (lanes), 1 (swap), coefficient d (cndp)
     budget: float | None = None
-    extra_capacity: np.ndarray | None = None  # lanes: capacity one more lane adds
+    extra_capacity: np.ndarray | None = None  # lanes, swap: capacity one lane adds to the candidate's link
+    partner: np.ndarray | None = None  # swap: position (in candidates) of the reverse direction
     upper: np.ndarray | None = None  # cndp: largest capacity addition
     theta: float = 0.001  # cndp: weight of the investment term
     info: dict = field(default_factory=dict)
@@ -50,6 +66,11 @@ class DesignProblem:
         object.__setattr__(self, "costs", np.asarray(self.costs, np.float64))
         if self.binary and (self.budget is None or self.budget < 0):
             raise NetoptError(f"{self.name}: a non-negative budget is needed")
+        if self.kind == "swap":
+            q = np.asarray(self.partner, np.int64) if self.partner is not None else None
+            if q is None or q.shape != c.shape or not np.array_equal(q[q], np.arange(len(c))) or np.any(q == np.arange(len(c))):
+                raise NetoptError(f"{self.name}: swap candidates need a partner permutation pairing the two directions")
+            object.__setattr__(self, "partner", q)
 
     @property
     def binary(self) -> bool:
@@ -71,11 +92,54 @@ class DesignProblem:
         design = np.asarray(design, np.float64)
         return float(self.costs @ (design**2 if self.kind == "cndp" else design))
 
-    def feasible(self, design: np.ndarray) -> bool:
+    def violations(self, design: np.ndarray) -> list[str]:
+        """Why a design is infeasible (empty when it is feasible), in file terms."""
         design = np.asarray(design, np.float64)
+        if design.shape != (self.size,):
+            return [f"design has shape {design.shape}, expected ({self.size},)"]
+        if not np.all(np.isfinite(design)):
+            return ["design has non-finite entries"]
         if self.kind == "cndp":
-            return bool(np.all(design >= 0) and np.all(design <= self.upper + 1e-12))
-        return bool(np.all((design == 0) | (design == 1)) and self.investment(design) <= self.budget + 1e-9)
+            out = [f"candidate {k}: {design[k]:g} outside [0, {self.upper[k]:g}]"
+                   for k in np.nonzero((design < 0) | (design > self.upper + 1e-12))[0]]
+            return out[:5]
+        out = [f"candidate {k}: {design[k]:g} is not 0 or 1" for k in np.nonzero((design != 0) & (design != 1))[0][:5]]
+        if out:
+            return out
+        spent = self.investment(design)
+        if spent > self.budget + 1e-9:
+            out.append(f"investment {spent:,.6g} exceeds the budget {self.budget:,.6g}")
+        if self.kind == "swap":  # a lane moves one way or the other, not both
+            net = self.network
+            for k in np.nonzero((design > 0) & (design[self.partner] > 0) & (np.arange(self.size) < self.partner))[0][:5]:
+                a = self.candidates[k]
+                out.append(f"road {net.init[a] + 1}-{net.term[a] + 1}: a lane moved both ways")
+        return out
+
+    def feasible(self, design: np.ndarray) -> bool:
+        return not self.violations(design)
+
+    def addable(self, design: np.ndarray) -> np.ndarray:
+        """Mask of the unchosen candidates that could be added to a binary design and keep it feasible."""
+        d = np.asarray(design, np.float64) > 0.5
+        ok = ~d & (self.investment(d) + self.costs <= self.budget + 1e-9)
+        if self.kind == "swap":
+            ok &= ~d[self.partner]
+        return ok
+
+    def capacities(self, designs: np.ndarray) -> np.ndarray:
+        """Link capacities ``(k, links)`` of designs ``(k, candidates)`` (lanes, swap, cndp)."""
+        designs = np.atleast_2d(np.asarray(designs, np.float64))
+        cap = np.repeat(self.network.capacity[None, :], len(designs), axis=0)
+        if self.kind == "lanes":
+            cap[:, self.candidates] += designs * self.extra_capacity
+        elif self.kind == "swap":  # candidate k gains its lane share, its reverse loses its own share
+            cap[:, self.candidates] += (designs - designs[:, self.partner]) * self.extra_capacity
+        elif self.kind == "cndp":
+            cap[:, self.candidates] += designs
+        else:
+            raise NetoptError(f"{self.name}: {self.kind} designs open links, they do not change capacities")
+        return cap
 
     def network_for(self, design: np.ndarray) -> tuple[RoadNetwork, np.ndarray | None]:
         """The network a design produces and its open-link mask (None = all open)."""
@@ -85,10 +149,7 @@ class DesignProblem:
             is_open = np.ones(net.num_links, np.bool_)
             is_open[self.candidates] = design > 0.5
             return net, is_open
-        cap = net.capacity.copy()
-        add = design * (self.extra_capacity if self.kind == "lanes" else 1.0)
-        cap[self.candidates] += add
-        return net.with_links(capacity=cap), None
+        return net.with_links(capacity=self.capacities(design)[0]), None
 
     def objective(self, tstt: float, design: np.ndarray) -> float:
         if self.kind == "cndp":
@@ -103,6 +164,10 @@ class DesignProblem:
         if self.kind == "cndp":
             return np.clip(d, 0.0, self.upper)
         d = (d > 0.5).astype(np.float64)
+        if self.kind == "swap":  # both directions chosen: keep one of them at random (no budget to fill)
+            both = np.nonzero((d > 0) & (d[self.partner] > 0) & (np.arange(self.size) < self.partner))[0]
+            d[np.where(rng.random(len(both)) < 0.5, both, self.partner[both])] = 0.0
+            return d
         spent = self.investment(d)
         while spent > self.budget + 1e-9:
             on = np.nonzero(d)[0]
@@ -120,6 +185,8 @@ class DesignProblem:
     def random_design(self, rng: np.random.Generator) -> np.ndarray:
         if self.kind == "cndp":
             return rng.uniform(0, 1, self.size) * self.upper
+        if self.kind == "swap":  # per road: no swap 4/9, either direction 5/18
+            return self.repair((rng.random(self.size) < 1 / 3).astype(float), rng)
         p = min(1.0, self.budget / max(self.total_cost, 1e-12))
         return self.repair((rng.random(self.size) < p).astype(float), rng)
 
@@ -162,17 +229,75 @@ def load_dndp(path, trips, budget: float) -> DesignProblem:
                          info={"budget_share": budget, "source": str(path)})
 
 
-def lane_addition(network: RoadNetwork, budget: float, lanes: int = 2) -> DesignProblem:
-    """Madadi & Correia (2024): each link may get one more lane (``capacity / lanes`` extra) at
-    cost free-flow time x capacity; ``budget`` is a share of the cost of adding a lane everywhere."""
+def paper_network(network: RoadNetwork, centroids: str = "pass") -> RoadNetwork:
+    """The network as Madadi & Correia's equilibria see it: ``centroids="pass"`` lets routes pass
+    through zone centroids (their AequilibraE setup), ``"block"`` keeps the file's first thru node."""
+    if centroids not in CENTROIDS:
+        raise NetoptError(f"centroids must be one of {', '.join(CENTROIDS)}, got {centroids!r}")
+    return replace(network, first_thru_node=1) if centroids == "pass" and network.first_thru_node != 1 else network
+
+
+def lane_addition(network: RoadNetwork, budget: float, lanes: int = 2, centroids: str = "pass") -> DesignProblem:
+    """Madadi & Correia (2024) NDP_LA: each link may get one more lane (``capacity / lanes`` extra:
+    their capacity step 1/lanes, 0.5 or 0.25) at cost free-flow time x capacity; ``budget`` is a
+    share of the cost of adding a lane everywhere; routes pass through centroids unless
+    ``centroids="block"`` (see the module docstring)."""
     _check_share(budget)
     if lanes < 1:
         raise NetoptError(f"lanes must be at least 1, got {lanes}")
+    network = paper_network(network, centroids)
     cand = np.arange(network.num_links)
     costs = network.fftt * network.capacity
     return DesignProblem(f"{network.name}-lanes", "lanes", network, cand, costs, budget=float(budget * costs.sum()),
                          extra_capacity=network.capacity / lanes,
-                         info={"budget_share": budget, "lanes": lanes, "source": network.source})
+                         info={"budget_share": budget, "lanes": lanes, "centroids": centroids, "source": network.source})
+
+
+def two_way_roads(network: RoadNetwork) -> list[tuple[int, int]]:
+    """The two-way roads ``(i, j)``, ``i < j``, 1-based nodes, sorted (the paper's ``pairs``)."""
+    links = set(zip((network.init + 1).tolist(), (network.term + 1).tolist()))
+    return sorted({(min(i, j), max(i, j)) for i, j in links if (j, i) in links and i != j})
+
+
+def lane_swap(network: RoadNetwork, share: float, lanes: int = 2, seed: int = 10, demand_noise: float = 0.2,
+              centroids: str = "pass") -> DesignProblem:
+    """Madadi & Correia (2024) NDP_LS: on ``round(share x two-way roads)`` roads drawn at random one
+    lane may change direction (link a gains ``capacity_a / lanes``, its reverse loses
+    ``capacity_rev / lanes``); no budget; objective = TSTT.
+
+    The instance is drawn as in their ``ndp_ls_bm.generate_ndp_ls``: NumPy's legacy generator seeded
+    with ``seed`` (10 in the paper) picks the roads (``choice(pairs, k, replace=False)``), then
+    perturbs every OD entry d (row-major, diagonal included) to ``max(0, normal(d, demand_noise x d))``
+    (0.2 in the paper; 0 keeps the base demand). Same ``seed``: same demand for every share."""
+    if not 0 < share <= 1:
+        raise NetoptError(f"swap share is the share of two-way roads that are candidates, in (0, 1], got {share}")
+    if lanes < 2:
+        raise NetoptError(f"lanes must be at least 2 to move one of them, got {lanes}")
+    if not (demand_noise >= 0 and np.isfinite(demand_noise)):
+        raise NetoptError(f"demand noise is a non-negative standard deviation (share of each OD entry), got {demand_noise}")
+    network = paper_network(network, centroids)
+    pairs = two_way_roads(network)
+    if not pairs:
+        raise NetoptError(f"{network.name}: no two-way road, nothing to swap")
+    rs = np.random.RandomState(seed)  # legacy stream on purpose: it reproduces the paper's instances
+    chosen = sorted(rs.choice(range(len(pairs)), round(share * len(pairs)), replace=False))
+    if not chosen:
+        raise NetoptError(f"{network.name}: swap share {share} of {len(pairs)} two-way roads rounds to none")
+    if demand_noise > 0:
+        d = network.demand
+        z = rs.standard_normal(d.size).reshape(d.shape)  # the legacy normal(d, s) is d + s * z, one z per entry
+        network = network.with_demand(np.maximum(0.0, d + (demand_noise * d) * z))
+    cand = []
+    for k in chosen:
+        i, j = pairs[k]
+        cand += [network.link_index(i, j), network.link_index(j, i)]
+    cand = np.array(cand)
+    partner = np.arange(len(cand)) ^ 1  # 2k <-> 2k+1
+    return DesignProblem(f"{network.name}-swap", "swap", network, cand, np.ones(len(cand)), budget=float(len(chosen)),
+                         extra_capacity=network.capacity[cand] / lanes, partner=partner,
+                         info={"swap_share": share, "roads": len(chosen), "two_way_roads": len(pairs), "lanes": lanes,
+                               "instance_seed": seed, "demand_noise": demand_noise, "centroids": centroids,
+                               "source": network.source})
 
 
 def load_cndp(net_path, demand_path, upper: float = 25.0, theta: float = 0.001) -> DesignProblem:

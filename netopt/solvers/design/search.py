@@ -175,7 +175,7 @@ def pattern_search(problem: DesignProblem, fitness, state: DesignState, step: fl
 def enumerate_designs(problem: DesignProblem, fitness, state: DesignState) -> bool:
     """Every feasible binary design in Gray-code order; True when all were evaluated."""
     if not problem.binary:
-        raise SolverParameterError("enumeration needs a binary design problem (dndp or lanes)")
+        raise SolverParameterError("enumeration needs a binary design problem (dndp, lanes or swap)")
     n = problem.size
     if n > MAX_ENUMERATE:
         raise SolverParameterError(f"{n} candidates: enumerating 2^{n} designs is out of reach (at most {MAX_ENUMERATE})")
@@ -196,14 +196,14 @@ def enumerate_designs(problem: DesignProblem, fitness, state: DesignState) -> bo
 
 def greedy(problem: DesignProblem, fitness, state: DesignState) -> None:
     if not problem.binary:
-        raise SolverParameterError("greedy needs a binary design problem (dndp or lanes)")
+        raise SolverParameterError("greedy needs a binary design problem (dndp, lanes or swap)")
     x = problem.empty()
     fx = fitness.evaluate(x[None, :])[0]
     state.offer(x[None, :], np.array([fx]))
     spent = 0.0
     while not state.should_stop():
-        options = [k for k in np.nonzero(x == 0)[0] if spent + problem.costs[k] <= problem.budget + 1e-9]
-        if not options:
+        options = np.nonzero(problem.addable(x))[0]
+        if len(options) == 0:
             break
         cands = np.repeat(x[None, :], len(options), axis=0)
         cands[np.arange(len(options)), options] = 1.0
@@ -226,6 +226,8 @@ def greedy(problem: DesignProblem, fitness, state: DesignState) -> None:
                 break
             y = x.copy()
             y[i], y[j] = 0.0, 1.0
+            if not problem.feasible(y):  # swap: j may be the reverse of a chosen road
+                continue
             fy = fitness.evaluate(y[None, :], [x])[0]
             state.offer(y[None, :], np.array([fy]))
             if fy < fx - 1e-12:
@@ -291,6 +293,9 @@ def solve_design(
         rescored.append((obj, d, res))
     rescored.sort(key=lambda t: t[0])
     obj, best, res = rescored[0]
+    bad = problem.violations(best)
+    if bad:  # the searches repair every design: this is a bug, never a result to report
+        raise NetoptError(f"{problem.name}: the best design is infeasible: {'; '.join(bad)}")
     status = "optimal" if complete else ("interrupted" if state.interrupted else "time_limit" if state.should_stop() else "feasible")
     solution = {
         "design": problem.design_dict(best),
