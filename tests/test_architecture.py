@@ -27,6 +27,8 @@ LAYERS = {
     "netopt.solvers": 4, "netopt.solvers.base": 4, "netopt.solvers.registry": 4,
     "netopt.solvers.assignment": 5, "netopt.solvers.vrp": 5, "netopt.solvers.fabric": 5,
     "netopt.solvers.design": 6, "netopt.solvers.nco": 6,
+    # real roads: OSM graphs, address points, road matrices (uses the assignment engine's Dijkstra)
+    "netopt.roads": 6,
     # the GNN surrogate (design fitness), benchmarks over solvers, the command line, the flat API
     "netopt.gnn": 7, "netopt.bench": 8, "netopt.cli": 9, "netopt.__main__": 10, "netopt": 10,
 }

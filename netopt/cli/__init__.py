@@ -12,7 +12,7 @@ import typer
 import typer.core
 import typer.rich_utils
 
-from . import bench, fabric, gnn, nco, routing, traffic
+from . import bench, fabric, gnn, nco, road, routing, traffic
 
 
 def _flag_type(self, ctx):
@@ -52,6 +52,7 @@ app.add_typer(fabric.app, name="fabric")
 app.add_typer(bench.app, name="bench")
 app.add_typer(gnn.app, name="gnn")
 app.add_typer(nco.app, name="nco")
+app.add_typer(road.app, name="road")
 
 
 def _version(value: bool) -> None:

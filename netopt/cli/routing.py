@@ -267,12 +267,17 @@ def register(app: typer.Typer) -> None:
     def export(
         instance: InstanceArg,
         routes: Annotated[Path, typer.Argument(help="Routes: route JSON, Result JSON or CVRPLIB .sol.", show_default=False)],
-        out_path: Annotated[Path, typer.Option("--out", "-o", help="Output file.", show_default=False)],
+        out_path: Annotated[Path, typer.Option("--out", "-o", help="Output file; .geojson or .html (offline map) draw the routes along the streets of an instance from `netopt road matrix`.", show_default=False)],
         fmt: Annotated[Optional[RouteFormat], typer.Option("--to", help="json (route JSON), sol (CVRPLIB) or png (plot); default from the --out suffix.")] = None,
         rounding: RoundOpt = Rounding.auto,
     ):
-        """Convert routes between route JSON, CVRPLIB .sol and a PNG plot."""
-        check_writable(out_path, None if fmt is not None else ROUTE_SUFFIXES)
+        """Convert routes between route JSON, CVRPLIB .sol and a PNG plot; draw them on real roads (.geojson, .html)."""
+        from ..roads.export import MAP_SUFFIXES, export_map
+
+        check_writable(out_path, None if fmt is not None else ROUTE_SUFFIXES + MAP_SUFFIXES)
+        if fmt is None and out_path.suffix.lower() in MAP_SUFFIXES:
+            err.print(export_map(instance, routes, out_path), highlight=False)
+            return
         inst = load_instance(instance, rounding=rounding.value)
         sol, _ = read_routes(routes, inst)
         _write_routes(out_path, sol, fmt)

@@ -1,0 +1,64 @@
+"""Points + road graph -> a netopt routing instance (instance JSON) with real-road matrices.
+
+The instance JSON gets two keys the routing model ignores (``read_instance_json`` reads only its
+own fields) and ``netopt export`` uses to draw the routes along the streets:
+
+* ``labels``: one per node (depot first);
+* ``road``: the graph file (absolute path and sha256) and where each point was snapped
+  (``edge``, fraction ``t``, ``offset_m``); ``coordinates`` are ``[lon, lat]`` (``"crs": "lonlat"``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..io import instance_to_json
+from ..model import RoutingInstance
+from .addresses import Points
+from .graph import RoadGraph
+from .matrix import (
+    Snap,
+    Snapper,
+    augment,
+    check_points_in_map,
+    check_reachable,
+    many_to_many,
+)
+
+
+def road_matrices(graph: RoadGraph, points: Points, *, engine: str = "numba", max_snap_m: float = 300.0,
+                  where: str = "points", link_time_s: np.ndarray | None = None):
+    """``(distance m, duration s, snap)`` between the points; ``link_time_s`` replaces the free-flow
+    edge times (e.g. equilibrium times). Raises naming the row of a point off the map or unreachable."""
+    snap = Snapper(graph).snap(points.lat, points.lon)
+    check_points_in_map(graph, snap, points.rows, max_snap_m, where)
+    time_s = graph.duration_s if link_time_s is None else link_time_s
+    aug = augment(graph, snap, {"distance": graph.length_m, "duration": time_s})
+    dist = many_to_many(aug, "distance", engine)
+    check_reachable(dist, points.rows)
+    dur = many_to_many(aug, "duration", engine)
+    check_reachable(dur, points.rows)
+    return dist, dur, snap
+
+
+def make_instance(graph: RoadGraph, points: Points, snap: Snap, dist: np.ndarray, dur: np.ndarray, *, name: str,
+                  capacity: int, vehicles: int | None, graph_path) -> str:
+    """Instance JSON text (distances rounded to 0.1 m, durations to 0.1 s)."""
+    tw = points.time_windows
+    if tw is not None:
+        tw = tw.copy()
+    inst = RoutingInstance(
+        name=name, distance=np.round(dist, 1), duration=np.round(dur, 1), demands=points.demands,
+        capacity=capacity, num_vehicles=vehicles, time_windows=tw, service_times=points.service,
+        coordinates=np.column_stack([points.lon, points.lat]), node_ids=points.ids, rounding="exact",
+        problem="vrptw" if tw is not None else "cvrp", source=name)
+    d = json.loads(instance_to_json(inst))
+    d["labels"] = list(points.labels)
+    d["crs"] = "lonlat"
+    d["road"] = {"graph": str(Path(graph_path).resolve()), "graph_sha256": graph.meta.get("sha256", ""),
+                 "profile": graph.meta.get("profile", "car"), "edge": snap.edge.tolist(),
+                 "t": [round(float(x), 9) for x in snap.t], "offset_m": [round(float(x), 1) for x in snap.offset_m]}
+    return json.dumps(d)
