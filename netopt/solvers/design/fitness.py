@@ -74,6 +74,14 @@ class ExactFitness:
             out[i] = self.cache[key] = self.problem.objective(res.tstt, d)
         return out
 
+    def equilibrium(self, design: np.ndarray) -> Assignment:
+        """The equilibrium of a design at the search gap (kept from the search, else solved now)."""
+        key = design_key(design)
+        if key not in self.states:
+            self.cache.pop(key, None)
+            self.evaluate(np.asarray(design, np.float64)[None, :])
+        return self.states[key]
+
     def rescore(self, design: np.ndarray, gap: float = 1e-8) -> tuple[float, Assignment]:
         """Exact objective at a tight gap (warm-started from the search's equilibrium)."""
         key = design_key(design)

@@ -141,6 +141,21 @@ class DesignProblem:
             raise NetoptError(f"{self.name}: {self.kind} designs open links, they do not change capacities")
         return cap
 
+    def first_order_saving(self, flow: np.ndarray) -> np.ndarray:
+        """Travel time each candidate saves on its own at fixed link ``flow`` (lanes, swap): for a
+        lane ``x_a (t_a(c_a) - t_a(c_a + e_a))``; a swap also pays ``x_r (t_r(c_r - e_r) - t_r(c_r))``
+        on the reverse link r. A cheap ranking (no re-routing) to seed searches with."""
+        if self.kind not in ("lanes", "swap"):
+            raise NetoptError(f"{self.name}: first-order savings are defined for lanes and swap designs, not {self.kind}")
+        net, x = self.network, np.asarray(flow, np.float64)
+        a, e = self.candidates, self.extra_capacity
+        cap = net.capacity[a]
+        gain = x[a] * (_bpr(net, a, x[a], cap) - _bpr(net, a, x[a], cap + e))
+        if self.kind == "lanes":
+            return gain
+        r, er = a[self.partner], e[self.partner]
+        return gain - x[r] * (_bpr(net, r, x[r], net.capacity[r] - er) - _bpr(net, r, x[r], net.capacity[r]))
+
     def network_for(self, design: np.ndarray) -> tuple[RoadNetwork, np.ndarray | None]:
         """The network a design produces and its open-link mask (None = all open)."""
         design = np.asarray(design, np.float64)
@@ -204,6 +219,12 @@ class DesignProblem:
                 out.append({"link": int(net.link_ids[a]), "from": int(net.init[a] + 1), "to": int(net.term[a] + 1),
                             "value": v, "cost": float(self.costs[k] * (v * v if self.kind == "cndp" else v))})
         return out
+
+
+def _bpr(net: RoadNetwork, links: np.ndarray, x: np.ndarray, cap: np.ndarray) -> np.ndarray:
+    """BPR travel time of ``links`` at flow ``x`` and capacity ``cap`` (fixed costs left out)."""
+    b, p = net.b[links], net.power[links]
+    return net.fftt[links] * (1.0 + np.where(b > 0, b * (x / np.maximum(cap, 1e-300)) ** p, 0.0))
 
 
 # ----------------------------------------------------------------------------- loaders

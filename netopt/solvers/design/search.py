@@ -16,8 +16,9 @@ equilibrium at a tight gap (``rescore_gap``), which is what is reported.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import ExitStack
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -41,6 +42,9 @@ PARAMS: dict[str, ParamSpace] = {
                           low=0, high=1, special=(-1,)),
         "generations": Param(int, 0, "stop after this many generations; 0 = no limit (the time limit stops the search)",
                              low=1, special=(0,)),
+        "first_order": Param(bool, True, "lanes, swap: seed the first generation with first-order designs (candidates "
+                             "ranked by travel time saved per cost at the no-design equilibrium flows, filling the "
+                             "budget: all, top half, top quarter); false = random designs only"),
     }, rules=[(lambda p: p.elite < p.population, "elite must be smaller than population (valid: 0 <= elite < population)")]),
     "enumerate": ParamSpace("ndp-enumerate", {}),
     "greedy": ParamSpace("ndp-greedy", {}),
@@ -145,6 +149,21 @@ def genetic(problem: DesignProblem, fitness, state: DesignState, rng: np.random.
         sigma = max(0.02, sigma * 0.97)
     if problem.kind == "cndp" and (generations is None or state.iterations < generations):
         pattern_search(problem, fitness, state)
+
+
+def first_order_designs(problem: DesignProblem, flow: np.ndarray, fractions=(1.0, 0.5, 0.25)) -> list[np.ndarray]:
+    """Designs built from :meth:`DesignProblem.first_order_saving`: the candidates that save time,
+    best saving per cost first, the top ``fraction`` of them added while they fit (budget, swap pairs)."""
+    saving = problem.first_order_saving(flow)
+    ranked = [k for k in np.argsort(-saving / np.maximum(problem.costs, 1e-300), kind="stable") if saving[k] > 0]
+    out: dict[bytes, np.ndarray] = {}
+    for frac in fractions:
+        d = problem.empty()
+        for k in ranked[: int(np.ceil(frac * len(ranked)))]:
+            if problem.addable(d)[k]:
+                d[k] = 1.0
+        out.setdefault(design_key(d), d)
+    return list(out.values())
 
 
 def pattern_search(problem: DesignProblem, fitness, state: DesignState, step: float = 0.1) -> None:
@@ -277,7 +296,10 @@ def solve_design(
         fitness = fitness or exact
         with interrupt_guard(state):
             if method == "ga":
-                genetic(problem, fitness, state, rng, **resolved)
+                seeds = None
+                if resolved.first_order and problem.kind in ("lanes", "swap"):
+                    seeds = first_order_designs(problem, exact.equilibrium(problem.empty()).flow)
+                genetic(problem, fitness, state, rng, initial=seeds, **resolved)
             elif method == "enumerate":
                 complete = enumerate_designs(problem, fitness, state)
             else:

@@ -209,3 +209,27 @@ def test_sioux_falls_lane_swap_instance_matches_the_papers_demand():
     p = lane_swap(load_network(datasets_dir("tntp") / "SiouxFalls"), 0.25, lanes=2)
     assert p.info["roads"] == 10 and p.info["two_way_roads"] == 38
     assert ExactFitness(p, 1e-8).evaluate(p.empty()[None, :])[0] == pytest.approx(7424377.7058, rel=2e-5)
+
+
+# ----------------------------------------------------------------------------- first-order seeding
+@pytest.mark.parametrize("kind", ["lanes", "swap"])
+def test_first_order_saving_is_the_fixed_flow_tstt_change(kind):
+    """Each candidate alone, link flows held fixed: TSTT before minus after, from whole networks."""
+    from netopt.solvers.design.search import first_order_designs
+
+    net = grid_network(seed=3)
+    p = lane_addition(net, 0.3, lanes=2) if kind == "lanes" else lane_swap(net, 0.5, lanes=2, demand_noise=0.0)
+    x = assign(p.network, gap=1e-9).flow
+
+    def fixed_flow_tstt(n):
+        return float(np.sum(x * n.fftt * (1 + n.b * (x / n.capacity) ** n.power)))
+
+    want = [fixed_flow_tstt(p.network) - fixed_flow_tstt(p.network_for(np.eye(p.size)[k])[0]) for k in range(p.size)]
+    np.testing.assert_allclose(p.first_order_saving(x), want, rtol=1e-9, atol=1e-9)
+    seeds = first_order_designs(p, x)
+    assert seeds and all(p.feasible(d) for d in seeds) and all(d.sum() > 0 for d in seeds)
+    res = solve_design(p, "ga", time_limit=60, seed=0, population=6, generations=1)
+    on = solve_design(p, "ga", time_limit=60, seed=0, population=6, generations=1, first_order=True)
+    assert res.solution["vector"] == on.solution["vector"]  # on by default
+    off = solve_design(p, "ga", time_limit=60, seed=0, population=6, generations=1, first_order=False)
+    assert off.params["first_order"] is False and p.feasible(np.array(off.solution["vector"]))
