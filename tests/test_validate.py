@@ -21,8 +21,8 @@ def test_feasible_routes(line_cvrp):
         ([[1, 2], [3, 4, 1]], None, "customer 2 visited twice"),
         ([[1, 2, 3], [4]], None, "load 6 exceeds capacity 5"),
         ([[1, 2], [3, 4]], 13, "reported cost 13 differs"),
-        ([[1, 2], [3, 9]], None, "unknown or depot node index 9"),
-        ([[1, 2], [0, 3, 4]], None, "unknown or depot node index 0"),
+        ([[1, 2], [3, 9]], None, "unknown node index 9"),
+        ([[1, 2], [0, 3, 4]], None, "depot node index 0 inside the route"),
     ],
 )
 def test_each_violation_is_reported(line_cvrp, routes, cost, pattern):

@@ -290,16 +290,16 @@ def register(app: typer.Typer) -> None:
         items = []
         for name, cls in available_solvers().items():
             items.append({"name": name, "problem": cls.problem, "description": cls.description,
-                          "params": cls.params.describe()})
+                          "features": sorted(cls.features), "params": cls.params.describe()})
         from ..solvers.nco import WARM_START_PARAMS
 
         items.append({"name": "--init nco", "problem": "routing",
                       "description": "the learned policy's solutions seed the chosen solver (-p nco.KEY=VALUE)",
-                      "params": WARM_START_PARAMS.describe()})
+                      "features": [], "params": WARM_START_PARAMS.describe()})
         if as_json:
             print_json(items)
             return
-        rows = [[i["name"], i["problem"], i["description"],
+        rows = [[i["name"], i["problem"] + "".join(f"\n+ {f}" for f in i["features"]), i["description"],
                  "\n".join(f"{k}={v['default']}: {v['help']} (valid: {v['valid']})" for k, v in i["params"].items())]
                 for i in items]
         out().print(table(None, ["name", "problem", "description", "params (default)"], rows))

@@ -2,14 +2,23 @@
 
 ``nint``   nearest integer, TSPLIB's ``nint(x) = floor(x + 0.5)`` (CVRPLIB X set, TSPLIB EUC_2D);
 ``dimacs`` truncated to one decimal, ``floor(10 x) / 10`` (Solomon VRPTW as used for the BKS);
-``none``   unrounded floats (random-uniform TSP sets).
+``none``   unrounded floats (random-uniform TSP sets);
+``x10``    PyVRP's "dimacs": every distance and time value times 10, truncated to an integer
+           (PyVRP's PCVRPTW and MTVRPTWR sets; costs come out in tenths);
+``x1000``  PyVRP's "exact": every distance and time value times 1000, rounded half to even
+           (PyVRP's MDVRPTW and SDVRPTW sets).
+
+The two scaled conventions follow ``pyvrp.read``'s ``round_func`` exactly (no epsilon), since
+the best-known solutions of those sets were computed with it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-ROUNDINGS = ("nint", "dimacs", "none")
+ROUNDINGS = ("nint", "dimacs", "none", "x10", "x1000")
+#: conventions that scale every distance and time value (not loads) by a factor
+SCALED = {"x10": 10.0, "x1000": 1000.0}
 
 
 def euclidean(xy: np.ndarray) -> np.ndarray:
@@ -42,7 +51,19 @@ def _round(d: np.ndarray, rounding: str) -> np.ndarray:
         return np.ceil(d - 1e-12)
     if rounding == "none":
         return d.copy()
+    if rounding in SCALED:
+        return scale_values(d, rounding)
     raise ValueError(f"unknown rounding {rounding!r} (choose from {', '.join(ROUNDINGS)})")
+
+
+def scale_values(a, rounding: str):
+    """A time, duration, distance limit or cost value (or array) in the units of ``rounding``:
+    times 10 truncated (``x10``), times 1000 rounded (``x1000``), unchanged otherwise."""
+    if rounding == "x10":
+        return np.floor(10.0 * np.asarray(a, dtype=np.float64))
+    if rounding == "x1000":
+        return np.round(1000.0 * np.asarray(a, dtype=np.float64))
+    return a
 
 
 def att(xy: np.ndarray) -> np.ndarray:

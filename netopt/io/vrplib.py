@@ -1,13 +1,22 @@
-"""VRPLIB / TSPLIB reader: CVRP, CVRPTW (Solomon as VRPLIB), TSP and ATSP.
+"""VRPLIB / TSPLIB reader: CVRP, CVRPTW (Solomon as VRPLIB), TSP, ATSP and PyVRP's dialect of
+the rich variants (HFVRP, MDVRPTW, PCVRPTW, VRPB, MTVRPTWR, SDVRPTW).
 
 Supported: ``EDGE_WEIGHT_TYPE`` EUC_2D, CEIL_2D, ATT, GEO and EXPLICIT (all TSPLIB
 ``EDGE_WEIGHT_FORMAT`` s: FULL_MATRIX, UPPER/LOWER_ROW, UPPER/LOWER_DIAG_ROW and their
-_COL twins); sections NODE_COORD, DEMAND, DEPOT, TIME_WINDOW, SERVICE_TIME, EDGE_WEIGHT
-(DISPLAY_DATA and TOUR are skipped); headers CAPACITY, VEHICLES, SERVICE_TIME (customers),
-DISTANCE (route length limit). Durations equal distances, as in the Solomon conversion.
+_COL twins); sections NODE_COORD, DEMAND (or LINEHAUL), BACKHAUL, DEPOT (several depots:
+the first node ids), TIME_WINDOW, SERVICE_TIME, RELEASE_TIME, PRIZE, EDGE_WEIGHT and the
+per-vehicle sections of :mod:`netopt.io.fleet` (DISPLAY_DATA and TOUR are skipped); headers
+CAPACITY, VEHICLES, SERVICE_TIME (customers), DISTANCE (route length limit), and
+VEHICLES_MAX_DURATION / VEHICLES_MAX_DISTANCE / ... for every vehicle. Durations equal
+distances, as in the Solomon conversion. As in ``pyvrp.read``, a client with prize 0 is
+required and one with a prize is optional; TYPE VRPB puts linehauls before backhauls.
 
-``rounding="auto"`` is CVRPLIB's nearest integer for CVRP and TSP, and DIMACS
-(truncate to one decimal) for instances with time windows.
+``rounding="auto"`` is CVRPLIB's nearest integer for CVRP and TSP, DIMACS (truncate to one
+decimal) for instances with time windows, and for PyVRP's benchmark types the convention its
+best-known solutions use (:data:`AUTO_ROUNDING`: ``x10`` / ``x1000`` scale every distance and
+time value, as ``pyvrp.read``'s ``dimacs`` and ``exact``). Costs are in the file's units: PyVRP's
+HFVRP files store fixed and unit distance costs times 100, so with ``x1000`` an HFVRP cost is
+1e5 times the literature's (some of its ``.sol`` files state it so, others in the original units).
 """
 
 from __future__ import annotations
@@ -21,14 +30,22 @@ from .._limits import check_dense
 from ..exceptions import InstanceFormatError
 from ..model import RoutingInstance
 from . import distances as D
+from . import fleet as F
 from ._text import read_text
 
 SECTIONS = {
     "NODE_COORD_SECTION", "DEMAND_SECTION", "DEPOT_SECTION", "TIME_WINDOW_SECTION",
     "SERVICE_TIME_SECTION", "EDGE_WEIGHT_SECTION", "DISPLAY_DATA_SECTION", "TOUR_SECTION",
-}
+    "LINEHAUL_SECTION", "BACKHAUL_SECTION", "RELEASE_TIME_SECTION", "PRIZE_SECTION",
+} | F.SECTIONS
 _IGNORED_SECTIONS = {"DISPLAY_DATA_SECTION", "TOUR_SECTION"}
 TYPES = {"CVRP": "cvrp", "CVRPTW": "vrptw", "VRPTW": "vrptw", "TSP": "tsp", "ATSP": "tsp"}
+#: PyVRP's rich types: the problem is "vrptw" when the file has time windows, else "cvrp"
+RICH_TYPES = ("HFVRP", "MDVRP", "MDVRPTW", "PCVRP", "PCVRPTW", "VRPB", "VRPBTW", "MTVRP", "MTVRPTW", "MTVRPTWR",
+              "SDVRP", "SDVRPTW", "VRP")
+#: the rounding of PyVRP's benchmark sets, by TYPE (the one their best-known solutions use)
+AUTO_ROUNDING = {"HFVRP": "x1000", "MDVRPTW": "x1000", "SDVRPTW": "x1000", "PCVRPTW": "x10", "MTVRPTWR": "x10",
+                 "VRPB": "nint"}
 WEIGHT_TYPES = ("EUC_2D", "CEIL_2D", "ATT", "GEO", "EXPLICIT")
 FORMATS = (
     "FULL_MATRIX", "UPPER_ROW", "LOWER_ROW", "UPPER_DIAG_ROW", "LOWER_DIAG_ROW",
@@ -80,7 +97,7 @@ def parse(text: str, path) -> tuple[dict[str, tuple[str, int]], dict[str, list[t
 _KNOWN_HEADERS = {
     "NAME", "TYPE", "COMMENT", "DIMENSION", "CAPACITY", "EDGE_WEIGHT_TYPE", "EDGE_WEIGHT_FORMAT",
     "NODE_COORD_TYPE", "DISPLAY_DATA_TYPE", "VEHICLES", "SERVICE_TIME", "DISTANCE", "EDGE_DATA_FORMAT",
-}
+} | set(F.VALUE_HEADERS)
 
 
 def _is_number(tok: str) -> bool:
@@ -186,9 +203,13 @@ def read_vrplib(path, rounding: str = "auto") -> RoutingInstance:
     name = r.header("NAME") or Path(path).stem
 
     typ = (r.header("TYPE") or ("CVRP" if "CAPACITY" in headers else "TSP")).upper()
-    if typ not in TYPES:
-        raise r.err("TYPE", f"unsupported problem type {typ!r} (supported: {', '.join(TYPES)})", headers["TYPE"][1])
-    problem = TYPES[typ]
+    if typ in RICH_TYPES:
+        problem = "vrptw" if "TIME_WINDOW_SECTION" in sections else "cvrp"
+    elif typ in TYPES:
+        problem = TYPES[typ]
+    else:
+        raise r.err("TYPE", f"unsupported problem type {typ!r} (supported: {', '.join([*TYPES, *RICH_TYPES])})",
+                    headers["TYPE"][1])
     dim = r.number("DIMENSION", int, required=True, positive=True)
     if dim < 2:
         raise r.err("DIMENSION", f"need at least 2 nodes, got {dim}", headers["DIMENSION"][1])
@@ -225,7 +246,7 @@ def read_vrplib(path, rounding: str = "auto") -> RoutingInstance:
         raise r.err("rounding", f"unknown convention {rounding!r} (choose from auto, {', '.join(D.ROUNDINGS)})")
     if ewt == "EUC_2D":
         if rounding == "auto":
-            rounding = "dimacs" if tw_needed else "nint"
+            rounding = AUTO_ROUNDING.get(typ, "dimacs" if tw_needed else "nint")
         dist = D.round_distances(D.euclidean(coords), rounding)
     else:
         if rounding != "auto":
@@ -239,17 +260,24 @@ def read_vrplib(path, rounding: str = "auto") -> RoutingInstance:
         else:
             dist, rounding = _explicit(r, dim), "exact"
 
+    def times(a):  # a time, duration or prize in the units of a scaled convention
+        return D.scale_values(a, rounding)
+
     D.check_finite(dist, path, "NODE_COORD_SECTION")
     is_vrp = problem in ("cvrp", "vrptw")
+    vehicles = r.number("VEHICLES", int, positive=True)
     if is_vrp:
-        capacity = r.number("CAPACITY", int, required=True, positive=True)
-        demands = r.rows("DEMAND_SECTION", 1, ids, kind=int)[:, 0]
-        depot = _depot(r, ids)
-        vehicles = r.number("VEHICLES", int, positive=True)
+        capacity = r.number("CAPACITY", int, positive=True, required="CAPACITY_SECTION" not in sections)
+        dem_sec = "LINEHAUL_SECTION" if "LINEHAUL_SECTION" in sections else "DEMAND_SECTION"
+        demands = r.rows(dem_sec, 1, ids, kind=int)[:, 0]
+        depots = _depots(r, ids) if "DEPOT_SECTION" in sections or typ not in RICH_TYPES else [ids[0]]
     else:
-        capacity, demands, depot, vehicles = 1, np.zeros(dim), ids[0], 1
+        capacity, demands, depots, vehicles = 1, np.zeros(dim), [ids[0]], 1
         if "DEPOT_SECTION" in sections:
-            depot = _depot(r, ids)
+            depots = _depots(r, ids)
+    nd = len(depots)
+    if nd >= dim:
+        raise r.err("DEPOT_SECTION", f"{nd} depots leave no client among the {dim} nodes")
 
     tws = r.rows("TIME_WINDOW_SECTION", 2, ids, required=tw_needed)
     service = np.zeros(dim)
@@ -257,34 +285,58 @@ def read_vrplib(path, rounding: str = "auto") -> RoutingInstance:
         service = r.rows("SERVICE_TIME_SECTION", 1, ids)[:, 0]
     elif "SERVICE_TIME" in headers:
         service[:] = r.number("SERVICE_TIME")
-        service[ids.index(depot)] = 0.0
+        for dep in depots:
+            service[ids.index(dep)] = 0.0
     max_distance = r.number("DISTANCE", positive=True)
+    pickups = r.rows("BACKHAUL_SECTION", 1, ids, required=False, kind=int)
+    release = r.rows("RELEASE_TIME_SECTION", 1, ids, required=False)
+    prizes = r.rows("PRIZE_SECTION", 1, ids, required=False)
 
-    # depot first, customers in file order
-    d = ids.index(depot)
-    order = np.array([d] + [i for i in range(dim) if i != d])
+    # depots first (a single depot may be anywhere; several must be the first node ids, as in
+    # PyVRP's dialect, so that .sol locations are internal indices), clients in file order
+    if nd == 1:
+        d = ids.index(depots[0])
+        order = np.array([d] + [i for i in range(dim) if i != d])
+    else:
+        if sorted(ids.index(v) for v in depots) != list(range(nd)):
+            raise r.err("DEPOT_SECTION", f"the {nd} depots must be the first {nd} nodes of the file")
+        order = np.arange(dim)
     dist = dist[np.ix_(order, order)]
-    if np.any(demands[order][0] != 0):
-        raise r.err("DEMAND_SECTION", f"depot {depot} has non-zero demand {demands[d]:g}")
+    for sec, a in (("DEMAND_SECTION", demands), ("BACKHAUL_SECTION", pickups)):
+        if a is not None and np.any(a[order][:nd] != 0):
+            k = int(np.argmax(a[order][:nd] != 0))
+            raise r.err(sec, f"depot {ids[order[k]]} has non-zero demand {a[order][k]:g}")
+
+    if F.has_vehicle_data(r) or nd > 1:
+        node_index = {ids[i]: k for k, i in enumerate(order)}
+        types, fleet = F.read_vehicle_types(r, vehicles, capacity, max_distance, node_index, nd, rounding)
+        kwargs = dict(vehicle_types=types, fleet=fleet)
+    else:
+        kwargs = dict(capacity=capacity, num_vehicles=vehicles,
+                      max_distance=None if max_distance is None else float(times(max_distance)))
     return RoutingInstance(
         name=name,
         distance=dist,
         demands=demands[order].astype(np.int64),
-        capacity=capacity,
-        num_vehicles=vehicles,
-        time_windows=None if tws is None else tws[order],
-        service_times=service[order],
-        max_distance=max_distance,
+        time_windows=None if tws is None else times(tws[order]),
+        service_times=times(service[order]),
         coordinates=None if coords is None else coords[order],
         node_ids=np.array(ids)[order],
         rounding=rounding,
         problem=problem,
         source=str(path),
         sha256=sha,
+        num_depots=nd,
+        pickups=None if pickups is None else pickups[order, 0].astype(np.int64),
+        linehauls_first=typ in ("VRPB", "VRPBTW") and pickups is not None,
+        release_times=None if release is None else times(release[order, 0]),
+        prizes=None if prizes is None else times(prizes[order, 0]),
+        required=None if prizes is None else prizes[order, 0] == 0,
+        **kwargs,
     )
 
 
-def _depot(r: _Reader, ids) -> int:
+def _depots(r: _Reader, ids) -> list[int]:
     if "DEPOT_SECTION" not in r.sections:
         raise r.err("DEPOT_SECTION", "missing section (no depot given)")
     found = []
@@ -295,12 +347,12 @@ def _depot(r: _Reader, ids) -> int:
                 break
             if v not in ids:
                 raise r.err("DEPOT_SECTION", f"depot {v} is not one of the nodes", line)
+            if v in found:
+                raise r.err("DEPOT_SECTION", f"depot {v} listed twice", line)
             found.append(v)
     if not found:
         raise r.err("DEPOT_SECTION", "no depot listed")
-    if len(found) > 1:
-        raise r.err("DEPOT_SECTION", f"{len(found)} depots; only single-depot instances are supported")
-    return found[0]
+    return found
 
 
 def _explicit_count(r: _Reader, dim: int) -> str:

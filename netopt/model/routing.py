@@ -1,8 +1,13 @@
-"""Vehicle-routing instances: one frozen dataclass for CVRP, VRPTW, TSP and asymmetric matrices.
+"""Vehicle-routing instances: one frozen dataclass for CVRP, VRPTW, TSP, asymmetric matrices and the
+rich variants (vehicle types, several depots, optional clients with prizes, backhauls, reloads,
+release times, site dependence).
 
-Internally node 0 is the depot and nodes ``1..n`` are the customers, in the order of the
-file. ``node_ids`` maps these indices back to the file's own ids (VRPLIB: depot 1,
-customers 2..n+1), which is what route JSON and ``.sol`` files use.
+Internally nodes ``0..D-1`` are the depots (``D = num_depots``, 1 for a CVRP) and nodes ``D..n``
+the clients, in the order of the file. ``node_ids`` maps these indices back to the file's own
+ids (VRPLIB: depot 1, customers 2..n+1), which is what route JSON uses; ``.sol`` files use the
+internal index. A CVRP or VRPTW is the special case with one depot and one vehicle type built
+from ``capacity`` / ``num_vehicles`` / ``max_duration`` / ``max_distance``: every variant goes
+through the same fields, the same validator and the same reader.
 """
 
 from __future__ import annotations
@@ -13,6 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..exceptions import InfeasibleInstanceError, InstanceFormatError
+from .fleet import VehicleType
+
+
+#: distance conventions an instance may declare (see :mod:`netopt.io.distances`)
+ROUNDINGS = ("nint", "dimacs", "none", "exact", "ceil", "att", "geo", "x10", "x1000")
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -51,11 +61,33 @@ class RoutingInstance:
     node_ids
         ``(n+1,)`` the file's own node ids; defaults to VRPLIB's ``1..n+1``.
     rounding
-        How distances were rounded: ``"nint"``, ``"dimacs"``, ``"none"`` or ``"exact"`` (explicit matrix).
+        How distances were rounded: ``"nint"``, ``"dimacs"``, ``"none"``, ``"exact"`` (explicit
+        matrix), ``"x10"`` or ``"x1000"`` (PyVRP's scaled integers: every distance and time
+        value times 10, truncated, or times 1000, rounded), ``"ceil"``, ``"att"``, ``"geo"``.
     problem
-        ``"cvrp"``, ``"vrptw"`` or ``"tsp"``; inferred when omitted.
+        ``"cvrp"``, ``"vrptw"`` or ``"tsp"``; inferred when omitted. :attr:`variant` names the
+        rich variant (``"hfvrp"``, ``"mdvrptw"`` ...) from :attr:`features`.
     source, sha256
         Where the instance came from and the hash of its bytes (for Result provenance).
+    num_depots
+        ``D``: nodes ``0..D-1`` are depots (demand 0).
+    pickups
+        ``(n+1,)`` amounts picked up at each client and carried back to a depot (backhauls), or ``None``.
+    linehauls_first
+        VRPB: on every trip all deliveries (linehauls) come before any pickup (backhaul), and a
+        trip does not start with a backhaul.
+    release_times
+        ``(n+1,)`` time from which a client's delivery is at the depot: the trip carrying it
+        leaves the depot no earlier; or ``None``.
+    prizes, required
+        ``(n+1,)`` prize of each client and whether it must be served. An optional client may be
+        skipped; the cost then includes its prize. Defaults: all required, no prizes.
+    vehicle_types
+        The fleet (:class:`~netopt.model.fleet.VehicleType`); ``None`` builds the one type of a
+        CVRP from ``capacity``, ``num_vehicles``, ``max_duration`` and ``max_distance``.
+    fleet
+        ``(V,)`` vehicle type of each vehicle, for files that list vehicles one by one (route ``k``
+        of a ``.sol`` is vehicle ``k``); ``None``: vehicles are numbered type by type.
 
     Examples
     --------
@@ -69,7 +101,7 @@ class RoutingInstance:
     name: str
     distance: np.ndarray
     demands: np.ndarray
-    capacity: int
+    capacity: int | None = None
     duration: np.ndarray | None = None
     num_vehicles: int | None = None
     time_windows: np.ndarray | None = None
@@ -82,6 +114,14 @@ class RoutingInstance:
     problem: str = ""
     source: str = "<instance>"
     sha256: str = ""
+    num_depots: int = 1
+    pickups: np.ndarray | None = None
+    linehauls_first: bool = False
+    release_times: np.ndarray | None = None
+    prizes: np.ndarray | None = None
+    required: np.ndarray | None = None
+    vehicle_types: tuple[VehicleType, ...] | None = None
+    fleet: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         src = self.source
@@ -115,28 +155,44 @@ class RoutingInstance:
         if dur.shape != dist.shape:
             raise bad("duration", f"shape {dur.shape} differs from distance {dist.shape}")
 
-        dem = np.asarray(self.demands)
-        if dem.shape != (n1,):
-            raise bad("demands", f"expected {n1} values (depot first), got shape {dem.shape}")
-        if dem.dtype.kind == "f":
-            if not np.all(np.isfinite(dem)) or np.any(dem != np.round(dem)):
-                raise bad("demands", "must be integers (scale fractional units, e.g. kg -> g)")
-            if np.any(np.abs(dem) > 2.0**53):
-                raise bad("demands", "must be integers below 2^53")
-        elif dem.dtype.kind not in "iub":
-            raise bad("demands", "must be integers")
-        dem = dem.astype(np.int64)
-        if np.any(dem < 0):
-            i = int(np.argmax(dem < 0))
-            raise bad("demands", f"negative demand {dem[i]} at node {self._id(i)}")
-        if dem[0] != 0:
-            raise bad("demands", f"depot demand must be 0, got {dem[0]}")
-        try:
-            cap = int(self.capacity)
-        except (TypeError, ValueError, OverflowError):
-            raise bad("capacity", f"must be an integer, got {self.capacity!r}") from None
-        if cap != self.capacity or cap <= 0:
-            raise bad("capacity", f"must be a positive integer, got {self.capacity!r}")
+        nd = self.num_depots
+        if isinstance(nd, bool) or not isinstance(nd, (int, np.integer)) or not 1 <= nd < n1:
+            raise bad("num_depots", f"must be an integer in 1..{n1 - 1} (at least one client), got {nd!r}")
+        nd = int(nd)
+
+        def amounts(name: str, a, what: str) -> np.ndarray:
+            a = np.asarray(a)
+            if a.shape != (n1,):
+                raise bad(name, f"expected {n1} values (depots first), got shape {a.shape}")
+            if a.dtype.kind == "f":
+                if not np.all(np.isfinite(a)) or np.any(a != np.round(a)):
+                    raise bad(name, "must be integers (scale fractional units, e.g. kg -> g)")
+                if np.any(np.abs(a) > 2.0**53):
+                    raise bad(name, "must be integers below 2^53")
+            elif a.dtype.kind not in "iub":
+                raise bad(name, "must be integers")
+            a = a.astype(np.int64)
+            if np.any(a < 0):
+                i = int(np.argmax(a < 0))
+                raise bad(name, f"negative {what} {a[i]} at node {self._id(i)}")
+            if np.any(a[:nd] != 0):
+                i = int(np.argmax(a[:nd] != 0))
+                raise bad(name, f"depot {what} must be 0, got {a[i]} at depot {self._id(i)}")
+            return a
+
+        dem = amounts("demands", self.demands, "demand")
+        pick = None if self.pickups is None else amounts("pickups", self.pickups, "pickup")
+
+        cap = self.capacity
+        if cap is not None:
+            try:
+                cap = int(self.capacity)
+            except (TypeError, ValueError, OverflowError):
+                raise bad("capacity", f"must be an integer, got {self.capacity!r}") from None
+            if cap != self.capacity or cap <= 0:
+                raise bad("capacity", f"must be a positive integer, got {self.capacity!r}")
+        elif self.vehicle_types is None:
+            raise bad("capacity", "missing (give capacity or vehicle_types)")
 
         nv = self.num_vehicles
         if nv is not None:
@@ -179,8 +235,62 @@ class RoutingInstance:
         ids = ids.astype(np.int64)
         if len(np.unique(ids)) != n1:
             raise bad("node_ids", f"expected {n1} distinct ids")
-        if self.rounding not in ("nint", "dimacs", "none", "exact", "ceil", "att", "geo"):
+        if self.rounding not in ROUNDINGS:
             raise bad("rounding", f"unknown convention {self.rounding!r}")
+
+        def per_node(name: str, a) -> np.ndarray | None:
+            if a is None:
+                return None
+            a = floats(name, a)
+            if a.shape != (n1,) or not np.all(np.isfinite(a)) or np.any(a < 0):
+                raise bad(name, f"expected {n1} finite non-negative values (depots first)")
+            return a
+
+        release = per_node("release_times", self.release_times)
+        prizes = per_node("prizes", self.prizes)
+        req = np.ones(n1, bool) if self.required is None else np.asarray(self.required)
+        if req.shape != (n1,) or req.dtype.kind not in "bi" or not np.all((req == 0) | (req == 1)):
+            raise bad("required", f"expected {n1} booleans (depots first)")
+        req = req.astype(bool)
+        req[:nd] = True
+        if self.linehauls_first and pick is None:
+            raise bad("linehauls_first", "needs pickups (backhaul amounts)")
+
+        types = self.vehicle_types
+        if types is None:
+            if nd > 1:
+                raise bad("vehicle_types", f"{nd} depots need vehicle types saying where each vehicle is based")
+            types = (VehicleType(capacity=cap, num_available=nv, max_duration=self.max_duration,
+                                 max_distance=self.max_distance),)
+        else:
+            types = tuple(types)
+            if not types or not all(isinstance(t, VehicleType) for t in types):
+                raise bad("vehicle_types", "expected a non-empty sequence of VehicleType")
+            for k, t in enumerate(types):
+                for fld, msg in t.problems(nd, n1):
+                    raise bad(f"vehicle_types[{k}].{fld}", msg)
+            if self.capacity is not None or self.num_vehicles is not None or \
+                    self.max_duration is not None or self.max_distance is not None:
+                raise bad("capacity", "give capacity, num_vehicles, max_duration and max_distance per vehicle type "
+                                      "when vehicle_types is given")
+            cap = max(int(t.capacity) for t in types)
+            if cap <= 0:
+                raise bad("vehicle_types", "every vehicle type has capacity 0")
+            counts = [t.num_available for t in types]
+            nv = None if any(c is None for c in counts) else int(sum(counts))
+            for fld in ("max_duration", "max_distance"):
+                vals = {getattr(t, fld) for t in types}
+                object.__setattr__(self, fld, vals.pop() if len(vals) == 1 else None)
+        fleet = self.fleet
+        if fleet is not None:
+            fleet = np.asarray(fleet)
+            if fleet.ndim != 1 or fleet.dtype.kind not in "iu" or np.any(fleet < 0) or np.any(fleet >= len(types)):
+                raise bad("fleet", f"expected one vehicle type index (0..{len(types) - 1}) per vehicle")
+            got = np.bincount(fleet, minlength=len(types))
+            for k, t in enumerate(types):
+                if t.num_available is None or got[k] != t.num_available:
+                    raise bad("fleet", f"lists {got[k]} vehicles of type {k}, the type has {t.num_available}")
+            fleet = fleet.astype(np.int64)
 
         problem = self.problem or self._infer_problem(tw, nv, dem)
         if problem not in ("cvrp", "vrptw", "tsp"):
@@ -198,6 +308,14 @@ class RoutingInstance:
         set_(self, "coordinates", None if xy is None else _readonly(xy))
         set_(self, "node_ids", _readonly(ids))
         set_(self, "problem", problem)
+        set_(self, "num_depots", nd)
+        set_(self, "pickups", None if pick is None or not pick.any() else _readonly(pick))
+        set_(self, "linehauls_first", bool(self.linehauls_first))
+        set_(self, "release_times", None if release is None or not release.any() else _readonly(release))
+        set_(self, "prizes", None if prizes is None else _readonly(prizes))
+        set_(self, "required", _readonly(req))
+        set_(self, "vehicle_types", types)
+        set_(self, "fleet", None if fleet is None else _readonly(fleet))
         if not self.sha256:
             set_(self, "sha256", self._content_hash())
 
@@ -234,17 +352,27 @@ class RoutingInstance:
         if self.time_windows is not None:
             h.update(self.time_windows.tobytes())
         h.update(repr((self.capacity, self.num_vehicles, self.max_duration, self.max_distance)).encode())
+        if self.features:  # rich variants only, so the hash of a plain CVRP / VRPTW stays as it was
+            for a in (self.pickups, self.release_times, self.prizes, self.required, self.fleet):
+                h.update(b"-" if a is None else np.ascontiguousarray(a).tobytes())
+            h.update(repr((self.num_depots, self.linehauls_first, [t.to_dict() for t in self.vehicle_types])).encode())
         return h.hexdigest()
 
     # ------------------------------------------------------------------ properties
     @property
     def num_nodes(self) -> int:
-        """Depot plus customers."""
+        """Depots plus clients."""
         return self.distance.shape[0]
 
     @property
     def num_customers(self) -> int:
-        return self.distance.shape[0] - 1
+        """Clients (customers), required or optional."""
+        return self.distance.shape[0] - self.num_depots
+
+    @property
+    def clients(self) -> range:
+        """Internal indices of the clients."""
+        return range(self.num_depots, self.num_nodes)
 
     @property
     def is_symmetric(self) -> bool:
@@ -264,8 +392,102 @@ class RoutingInstance:
 
     @property
     def min_vehicles(self) -> int:
-        """Lower bound on the number of routes from capacity (ceil(total demand / capacity))."""
-        return max(1, -(-self.total_demand // self.capacity))
+        """Lower bound on the number of routes from capacity: ceil(required load / largest capacity),
+        the load being the larger of deliveries and pickups (one trip per route)."""
+        req = self.required
+        load = int(self.demands[req].sum())
+        if self.pickups is not None:
+            load = max(load, int(self.pickups[req].sum()))
+        return max(1, -(-load // self.capacity))
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        """The rich-VRP features this instance uses beyond a CVRP / VRPTW with one vehicle type:
+        ``multi_depot``, ``vehicle_types``, ``vehicle_costs``, ``prizes``, ``backhauls`` (pickups),
+        ``linehauls_first``, ``release_times``, ``reloads``, ``allowed_clients``, ``shift_windows``."""
+        cached = self.__dict__.get("_features")
+        if cached is not None:
+            return cached
+        types = self.vehicle_types
+        one = VehicleType(capacity=types[0].capacity, num_available=types[0].num_available,
+                          max_duration=types[0].max_duration, max_distance=types[0].max_distance)
+        out = []
+        if self.num_depots > 1:
+            out.append("multi_depot")
+        if len(types) > 1:
+            out.append("vehicle_types")
+        if any((t.fixed_cost, t.unit_distance_cost, t.unit_duration_cost) != (0.0, 1.0, 0.0) for t in types):
+            out.append("vehicle_costs")
+        if not self.required.all() or (self.prizes is not None and self.prizes.any()):
+            out.append("prizes")
+        if self.pickups is not None:
+            out.append("backhauls")
+        if self.linehauls_first:
+            out.append("linehauls_first")
+        if self.release_times is not None:
+            out.append("release_times")
+        if any(t.reload_depots for t in types):
+            out.append("reloads")
+        if any(t.allowed_clients is not None for t in types):
+            out.append("allowed_clients")
+        if any(t.tw_early is not None or t.tw_late is not None for t in types):
+            out.append("shift_windows")
+        if len(types) == 1 and "vehicle_costs" not in out and types[0] != one and not out:
+            out.append("vehicle_types")  # one type with other settings than capacity, count and limits
+        result = tuple(out)
+        object.__setattr__(self, "_features", result)
+        return result
+
+    @property
+    def variant(self) -> str:
+        """A short name of the problem: ``cvrp``, ``vrptw``, ``tsp``, or a rich variant such as
+        ``hfvrp``, ``mdvrptw``, ``pcvrptw``, ``vrpb``, ``mtvrptwr``, ``sdvrptw`` (a combination is
+        named by its parts)."""
+        f = set(self.features)
+        if not f:
+            return self.problem
+        name = ""
+        if "multi_depot" in f:
+            name += "md"
+        kinds = {(t.capacity, t.fixed_cost, t.unit_distance_cost, t.unit_duration_cost) for t in self.vehicle_types}
+        if len(kinds) > 1 or "vehicle_costs" in f:
+            name += "hf" if "allowed_clients" not in f else ""
+        if "allowed_clients" in f:
+            name += "sd"
+        if "prizes" in f:
+            name += "pc"
+        if "reloads" in f:
+            name += "mt"
+        name += "vrp"
+        if "backhauls" in f:
+            name += "b"
+        if self.time_windows is not None:
+            name += "tw"
+        if "release_times" in f:
+            name += "r"
+        return name
+
+    def vehicle_type_of(self, vehicle: int) -> int | None:
+        """Type index of vehicle number ``vehicle`` (0-based, as route ``k + 1`` of a ``.sol``), or
+        ``None`` when the fleet has no such vehicle."""
+        if self.fleet is not None:
+            return int(self.fleet[vehicle]) if 0 <= vehicle < len(self.fleet) else None
+        first = 0
+        for k, t in enumerate(self.vehicle_types):
+            if t.num_available is None or vehicle < first + t.num_available:
+                return k if vehicle >= first else None
+            first += t.num_available
+        return None
+
+    def vehicles_of_type(self, k: int) -> list[int] | None:
+        """Vehicle numbers of type ``k`` in order (``None`` for an unlimited type)."""
+        t = self.vehicle_types[k]
+        if t.num_available is None:
+            return None
+        if self.fleet is not None:
+            return [int(v) for v in np.flatnonzero(self.fleet == k)]
+        first = sum(u.num_available or 0 for u in self.vehicle_types[:k])
+        return list(range(first, first + t.num_available))
 
     def index_of(self, node_id: int) -> int:
         """Internal index of a file node id; raises ``KeyError`` when unknown."""
@@ -277,52 +499,71 @@ class RoutingInstance:
 
     # ------------------------------------------------------------------ feasibility
     def check_feasible(self) -> None:
-        """Raise :class:`InfeasibleInstanceError` when some customer cannot be served at all.
+        """Raise :class:`InfeasibleInstanceError` when some required client cannot be served at all.
 
-        Checks each customer alone on its own route: demand within capacity, time window
-        reachable from the depot and the depot reachable again before it closes, route limits.
-        With a fixed fleet, also the capacity bound ``ceil(total demand / capacity) <= fleet``.
-        This is necessary, not sufficient: a fixed fleet can still be too small for time windows.
+        Checks each required client alone on one route of each vehicle type that may serve it:
+        demand and pickup within capacity, time window reachable from the depot after its release
+        time and the depot reachable again before it closes, route limits. With a fixed fleet
+        of one type, also the capacity bound ``ceil(total demand / capacity) <= fleet``. This is
+        necessary, not sufficient: a fixed fleet can still be too small for time windows.
         """
         src = self.source
-        for i in range(1, self.num_nodes):
-            if self.demands[i] > self.capacity:
+        types = self.vehicle_types
+        for i in self.clients:
+            if not self.required[i]:
+                continue
+            load = max(int(self.demands[i]), 0 if self.pickups is None else int(self.pickups[i]))
+            if len(types) == 1 and load > self.capacity:
                 raise InfeasibleInstanceError(
-                    f"{src}: customer {self._id(i)} has demand {self.demands[i]} above the vehicle capacity {self.capacity}"
+                    f"{src}: customer {self._id(i)} has demand {load} above the vehicle capacity {self.capacity}"
                 )
-            why = self._single_route_problem(i)
+            why = ""
+            for t in types:
+                if not t.may_serve(i):
+                    why = why or "no vehicle type may serve it"
+                elif load > t.capacity:
+                    why = why or f"its load {load} is above the capacity of every vehicle type that may serve it"
+                else:
+                    why = self._single_route_problem(i, t)
+                    if not why:
+                        break
             if why:
                 raise InfeasibleInstanceError(f"{src}: customer {self._id(i)} cannot be served: {why}")
-        if self.num_vehicles is not None and self.min_vehicles > self.num_vehicles:
+        if len(types) == 1 and self.num_vehicles is not None and self.min_vehicles > self.num_vehicles:
             raise InfeasibleInstanceError(
                 f"{src}: total demand {self.total_demand} needs at least {self.min_vehicles} vehicles "
                 f"of capacity {self.capacity}, the fleet has {self.num_vehicles}"
             )
 
-    def _single_route_problem(self, i: int) -> str:
-        d, t, st = self.distance, self.duration, self.service_times
-        if self.max_distance is not None and d[0, i] + d[i, 0] > self.max_distance + 1e-9:
-            return f"depot-{self._id(i)}-depot distance {d[0, i] + d[i, 0]:g} exceeds the route limit {self.max_distance:g}"
-        if self.time_windows is None:
-            if self.max_duration is not None:
-                dur = t[0, i] + st[0] + st[i] + t[i, 0]
-                if dur > self.max_duration + 1e-9:
-                    return f"round trip takes {dur:g}, above the route duration limit {self.max_duration:g}"
-            return ""
+    def _single_route_problem(self, i: int, t: VehicleType) -> str:
+        d, dur, st = self.distance, self.duration, self.service_times
+        s, e = t.start_depot, t.end_depot
+        if t.max_distance is not None and d[s, i] + d[i, e] > t.max_distance + 1e-9:
+            return f"depot-{self._id(i)}-depot distance {d[s, i] + d[i, e]:g} exceeds the route limit {t.max_distance:g}"
         tw = self.time_windows
-        arrive = tw[0, 0] + st[0] + t[0, i]
-        if arrive > tw[i, 1] + 1e-9:
+        early = _first(t.tw_early, None if tw is None else tw[s, 0], 0.0)
+        late = _first(t.tw_late, None if tw is None else tw[e, 1], np.inf)
+        release = 0.0 if self.release_times is None else float(self.release_times[i])
+        depart = max(early, release)
+        if depart > late + 1e-9:
+            return f"its release time {release:g} is after the depot closes ({late:g})"
+        arrive = depart + st[s] + dur[s, i]
+        if tw is not None and arrive > tw[i, 1] + 1e-9:
             return f"earliest arrival {arrive:g} is after its time window closes ({tw[i, 1]:g})"
-        back = max(arrive, tw[i, 0]) + st[i] + t[i, 0]
-        if back > tw[0, 1] + 1e-9:
-            return f"earliest return to the depot {back:g} is after the depot closes ({tw[0, 1]:g})"
+        back = max(arrive, 0.0 if tw is None else tw[i, 0]) + st[i] + dur[i, e]
+        if back > late + 1e-9:
+            return f"earliest return to the depot {back:g} is after the depot closes ({late:g})"
+        if t.max_duration is not None and tw is None and back - depart > t.max_duration + 1e-9:
+            return f"round trip takes {back - depart:g}, above the route duration limit {t.max_duration:g}"
         return ""
 
     def describe(self) -> dict:
         """Summary used by ``netopt info``."""
-        return {
+        out = {
             "name": self.name,
             "problem": self.problem,
+            "variant": self.variant,
+            "features": list(self.features),
             "customers": self.num_customers,
             "capacity": self.capacity,
             "total_demand": self.total_demand,
@@ -337,3 +578,20 @@ class RoutingInstance:
             "source": self.source,
             "sha256": self.sha256,
         }
+        if self.features:
+            out["depots"] = self.num_depots
+            out["optional_clients"] = int((~self.required[self.num_depots:]).sum())
+            out["vehicle_types"] = [
+                {"name": t.name or str(k), "count": t.num_available or "unlimited", "capacity": t.capacity,
+                 "depot": int(self.node_ids[t.start_depot]), "fixed_cost": t.fixed_cost,
+                 "unit_distance_cost": t.unit_distance_cost}
+                for k, t in enumerate(self.vehicle_types[:20])
+            ]
+            if len(self.vehicle_types) > 20:
+                out["vehicle_types"].append(f"... {len(self.vehicle_types) - 20} more")
+        return out
+
+
+def _first(*values) -> float:
+    """The first value that is not None, as a float."""
+    return float(next(v for v in values if v is not None))

@@ -127,10 +127,16 @@ class Solver:
     problem: ClassVar[str] = "routing"
     description: ClassVar[str] = ""
     params: ClassVar[ParamSpace] = ParamSpace("solver", {})
+    #: the rich-VRP features (:attr:`RoutingInstance.features`) this solver models; others are refused
+    features: ClassVar[frozenset[str]] = frozenset()
 
     def supports(self, instance: RoutingInstance) -> str:
         """Empty string when ``instance`` can be solved, else a one-line reason."""
         return ""
+
+    def unsupported_features(self, instance: RoutingInstance) -> list[str]:
+        """The features of ``instance`` this solver does not model (never solved by ignoring them)."""
+        return [f for f in instance.features if f not in self.features]
 
     def resolve_params(self, given: dict[str, Any] | None = None) -> Params:
         """Defaults merged with ``given``, converted and range-checked (:class:`~netopt.params.ParamSpace`);
@@ -163,7 +169,8 @@ class Solver:
         """
         check_limits(time_limit, max_iterations, seed)
         resolved = self.resolve_params(params)
-        why = self.supports(instance)
+        missing = self.unsupported_features(instance)
+        why = f"it does not model {', '.join(missing)} ({instance.variant})" if missing else self.supports(instance)
         if why:
             raise UnsupportedInstanceError(f"solver {self.name} cannot solve {instance.name}: {why}")
         instance.check_feasible()

@@ -87,6 +87,8 @@ def policy_solutions(instance, *, model: str | Path | None = None, samples: int 
 
 def unsupported(instance) -> str:
     """Why the policy cannot build solutions for ``instance`` (empty when it can)."""
+    if instance.features:
+        return f"the NCO policy builds CVRP and TSP solutions; it does not model {', '.join(instance.features)}"
     if instance.time_windows is not None or instance.max_duration is not None or instance.max_distance is not None:
         return "the NCO policy builds CVRP and TSP solutions; it does not handle time windows or route limits"
     if instance.problem not in ("cvrp", "tsp"):
