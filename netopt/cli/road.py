@@ -85,34 +85,69 @@ def sample(
     err.print(f"wrote {out_path}: depot + {addresses} addresses (seed {seed})", highlight=False)
 
 
+class Cost(str, Enum):
+    distance = "distance"
+    duration = "duration"
+
+
+class TimeUnit(str, Enum):
+    s = "s"
+    min = "min"
+    h = "h"
+
+
 @app.command()
 @handle_errors
 def matrix(
-    graph_path: GraphArg,
-    points: Annotated[Path, typer.Option("--points", help="Points CSV (id,lat,lon[,label,demand,tw_start,tw_end,service]; depot first; seconds).", show_default=False)],
-    out_path: Annotated[Path, typer.Option("--out", "-o", help="Instance JSON to write (netopt instance JSON with distance in m and duration in s).", show_default=False)],
+    graph_path: Annotated[Path | None, typer.Argument(help="Road graph .npz from `netopt road build` (or use --network).", show_default=False)] = None,
+    points: Annotated[Path, typer.Option("--points", help="Points CSV (id,lat,lon[,label,demand,tw_start,tw_end,service]; depot first; seconds); with --network a node column (1-based node ids) may replace lat,lon.", show_default=False)] = ...,
+    out_path: Annotated[Path, typer.Option("--out", "-o", help="Instance JSON to write (netopt instance JSON with distance in m and duration in s).", show_default=False)] = ...,
     capacity: Annotated[int, typer.Option("--capacity", min=1, help="Vehicle capacity (units of demand).")] = 50,
     vehicles: Annotated[int | None, typer.Option("--vehicles", min=1, help="Fleet size (default: unlimited).")] = None,
     max_snap: Annotated[float, typer.Option("--max-snap", min=0.0, help="Refuse points farther than this from every road (metres).")] = 300.0,
     engine: Annotated[Engine, typer.Option("--engine", help="Shortest paths: numba (the assignment engine's Dijkstra) or scipy (scipy.sparse.csgraph).")] = Engine.numba,
+    cost: Annotated[Cost, typer.Option("--cost", help="What the solvers minimise: road distance (m) or travel time (s); the instance's distance field holds it.")] = Cost.distance,
+    network: Annotated[Path | None, typer.Option("--network", help="A TNTP network folder with node coordinates (_net and _node files) instead of an OSM road graph.")] = None,
+    flows: Annotated[Path | None, typer.Option("--flows", help="With --network: link flows from `netopt assign --out flows.csv`; travel times at these flows (BPR) instead of free flow.")] = None,
+    time_unit: Annotated[TimeUnit, typer.Option("--time-unit", help="With --network: the unit of the file's free-flow times (TNTP: mostly minutes).")] = TimeUnit.min,
     as_json: JsonOpt = False,
 ):
     """Snap the points to the nearest road edge and write asymmetric road distance (m) and duration (s)
-    matrices as a routing instance (`netopt solve`, `netopt export ... --out map.html`)."""
+    matrices as a routing instance (`netopt solve`, `netopt export ... --out map.html`); on a TNTP network
+    with --flows, the durations are congested (user-equilibrium) travel times."""
     import time
 
+    from ..exceptions import NetoptError
     from ..roads.addresses import read_points
     from ..roads.graph import RoadGraph
     from ..roads.instance import make_instance, road_matrices
 
+    if (graph_path is None) == (network is None):
+        raise NetoptError("give either a road graph (.npz) or --network DIR, not both")
+    if flows is not None and network is None:
+        raise NetoptError("--flows goes with --network (equilibrium link flows of a TNTP network)")
     check_writable(out_path, (".json",))
     pts = read_points(points)
-    graph = RoadGraph.load(graph_path)
     t0 = time.perf_counter()
-    dist, dur, snap = road_matrices(graph, pts, engine=engine.value, max_snap_m=max_snap, where=str(points))
+    if network is not None:
+        from ..roads.tntp import graph_from_tntp, node_snap
+
+        graph, link_time, info = graph_from_tntp(network, flows, time_unit.value)
+        snap = node_snap(graph, pts.nodes, pts.rows, str(points)) if pts.nodes is not None else None
+        if snap is None and not info["degrees"]:
+            raise NetoptError(f"{info['node']}: the node coordinates are not longitude/latitude; give the points as node ids (a node column)")
+        dist, dur, snap = road_matrices(graph, pts, engine=engine.value, max_snap_m=max_snap, where=str(points),
+                                        link_time_s=link_time, snap=snap)
+        road = {"network": info["net"], "flows": None if flows is None else str(flows.resolve()), "time_unit": time_unit.value}
+    else:
+        if pts.nodes is not None:
+            raise NetoptError(f"{points}: a node column goes with --network; on an OSM graph give lat,lon")
+        graph = RoadGraph.load(graph_path)
+        dist, dur, snap = road_matrices(graph, pts, engine=engine.value, max_snap_m=max_snap, where=str(points))
+        road = None
     secs = time.perf_counter() - t0
     text = make_instance(graph, pts, snap, dist, dur, name=out_path.stem if str(out_path) != "-" else "roads",
-                         capacity=capacity, vehicles=vehicles, graph_path=graph_path)
+                         capacity=capacity, vehicles=vehicles, graph_path=graph_path, cost=cost.value, road=road)
     write_atomic(out_path, text + "\n")
     summary = {"out": str(out_path), "points": len(pts), "engine": engine.value, "seconds": round(secs, 3),
                "max_snap_m": round(float(snap.offset_m.max()), 1),

@@ -1,7 +1,8 @@
 """Delivery points: sampling real OSM addresses, and the points CSV (``id,lat,lon,label,demand``).
 
 The first row of a points file is the depot. Optional columns: ``tw_start``, ``tw_end`` (time
-window, seconds from the start of the day's schedule) and ``service`` (seconds at the stop).
+window, seconds from the start of the day's schedule) and ``service`` (seconds at the stop); on a
+TNTP network a ``node`` column (1-based node ids) may stand for ``lat``/``lon``.
 
 Examples
 --------
@@ -39,6 +40,7 @@ class Points:
     time_windows: np.ndarray | None
     service: np.ndarray | None
     rows: list[str]  # "file:line" of each point, for messages
+    nodes: np.ndarray | None = None  # network node ids (TNTP points), else None
 
     def __len__(self) -> int:
         return int(self.ids.size)
@@ -104,14 +106,15 @@ def parse_points(f, where: str) -> Points:
     if header is None:
         raise InstanceFormatError(where, None, "empty file, expected a header id,lat,lon,label,demand")
     header = [h.strip().lower() for h in header]
-    for col in ("id", "lat", "lon"):
+    for col in ("id", "lat", "lon") if "node" not in header else ("id", "node"):
         if col not in header:
             raise InstanceFormatError(where, None, f"no {col!r} column (header: {','.join(header)})", 1)
     col = {h: i for i, h in enumerate(header)}
     has_tw = "tw_start" in col or "tw_end" in col
     if has_tw and not ("tw_start" in col and "tw_end" in col):
         raise InstanceFormatError(where, None, "tw_start and tw_end go together", 1)
-    ids, lat, lon, labels, dem, tw, svc, rows = [], [], [], [], [], [], [], []
+    ids, lat, lon, labels, dem, tw, svc, rows, nodes = [], [], [], [], [], [], [], [], []
+    by_node = "node" in col
     for lineno, row in enumerate(reader, start=2):
         if not row or all(not c.strip() for c in row):
             continue
@@ -138,8 +141,10 @@ def parse_points(f, where: str) -> Points:
             return int(x) if integer else x
 
         ids.append(number("id", -2.0**53, 2.0**53, integer=True))
-        lat.append(number("lat", -90, 90))
-        lon.append(number("lon", -180, 180))
+        if by_node:
+            nodes.append(number("node", 1, 2.0**31, integer=True))
+        lat.append(number("lat", -90, 90, default=math.nan if by_node else None))
+        lon.append(number("lon", -180, 180, default=math.nan if by_node else None))
         labels.append(cell("label") or str(ids[-1]))
         dem.append(number("demand", 0, 2.0**53, integer=True, default=0))
         if has_tw:
@@ -158,4 +163,5 @@ def parse_points(f, where: str) -> Points:
     if dem[0] != 0:
         raise InstanceFormatError(where, "demand", f"the depot (first row) must have demand 0, got {dem[0]}", 2)
     return Points(np.array(ids, np.int64), np.array(lat), np.array(lon), labels, np.array(dem, np.int64),
-                  np.array(tw) if has_tw else None, np.array(svc) if "service" in col else None, rows)
+                  np.array(tw) if has_tw else None, np.array(svc) if "service" in col else None, rows,
+                  np.array(nodes, np.int64) if by_node else None)

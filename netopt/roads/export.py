@@ -1,7 +1,8 @@
 """Routes along the streets: GeoJSON and a self-contained offline HTML map (Leaflet inlined).
 
 Each leg between two stops is drawn along the shortest path *by distance* on the road graph
-(the distance matrix is what the solvers minimise); arrival times (ETA, seconds after the
+(the distance matrix is what the solvers minimise; by travel time for an instance made with
+``--cost duration``); arrival times (ETA, seconds after the
 depot departure) come from the instance's duration matrix, waiting at a time window's opening
 and adding service times. The road graph is the one named in the instance JSON's ``road`` key
 (written by ``netopt road matrix``); a changed graph file is refused (its snapped positions
@@ -76,7 +77,9 @@ def route_features(instance_path, routes_path) -> dict:
     inst = load_instance(instance_path)
     sol, _ = read_routes(routes_path, inst)
     graph, snap = _road_of(instance_path, raw)
-    aug = augment(graph, snap, {"distance": graph.length_m})
+    by_time = raw.get("cost") == "duration"  # the solver minimised travel time: draw the fastest paths
+    aug = augment(graph, snap, {"distance": graph.duration_s if by_time else graph.length_m})
+    road_dist = np.asarray(raw["road_distance"], float) if by_time and raw.get("road_distance") else inst.distance
     labels = raw.get("labels") or [str(i) for i in inst.node_ids.tolist()]
     if len(labels) != inst.node_ids.size:
         raise InstanceFormatError(instance_path, "labels", f"expected {inst.node_ids.size} labels")
@@ -104,7 +107,7 @@ def route_features(instance_path, routes_path) -> dict:
                     "kind": "stop", "vehicle": r, "order": order, "node": int(inst.node_ids[b]),
                     "label": str(labels[b]), "demand": int(inst.demands[b]), "eta_s": round(arrive - start, 1),
                     "eta": _clock(arrive - start), "colour": colour}))
-        dist = sum(float(inst.distance[a, b]) for a, b in itertools.pairwise(path))
+        dist = sum(float(road_dist[a, b]) for a, b in itertools.pairwise(path))
         features.append({"type": "Feature", "geometry": {"type": "LineString", "coordinates": [list(p) for p in line]},
                          "properties": {"kind": "route", "vehicle": r, "stops": len(route), "colour": colour,
                                         "distance_m": round(dist, 1), "duration_s": round(arrive - start, 1),

@@ -5,7 +5,10 @@ own fields) and ``netopt export`` uses to draw the routes along the streets:
 
 * ``labels``: one per node (depot first);
 * ``road``: the graph file (absolute path and sha256) and where each point was snapped
-  (``edge``, fraction ``t``, ``offset_m``); ``coordinates`` are ``[lon, lat]`` (``"crs": "lonlat"``).
+  (``edge``, fraction ``t``, ``offset_m``); ``coordinates`` are ``[lon, lat]`` (``"crs": "lonlat"``);
+  on a TNTP network, the network and flows files instead (no map: it has no street geometry);
+* ``cost``: which matrix the ``distance`` field holds (``distance``, or ``duration`` with the
+  road distances kept in ``road_distance``).
 """
 
 from __future__ import annotations
@@ -30,11 +33,13 @@ from .matrix import (
 
 
 def road_matrices(graph: RoadGraph, points: Points, *, engine: str = "numba", max_snap_m: float = 300.0,
-                  where: str = "points", link_time_s: np.ndarray | None = None):
+                  where: str = "points", link_time_s: np.ndarray | None = None, snap: Snap | None = None):
     """``(distance m, duration s, snap)`` between the points; ``link_time_s`` replaces the free-flow
-    edge times (e.g. equilibrium times). Raises naming the row of a point off the map or unreachable."""
-    snap = Snapper(graph).snap(points.lat, points.lon)
-    check_points_in_map(graph, snap, points.rows, max_snap_m, where)
+    edge times (e.g. equilibrium times), ``snap`` the nearest-edge snapping (points on known nodes).
+    Raises naming the row of a point off the map or unreachable."""
+    if snap is None:
+        snap = Snapper(graph).snap(points.lat, points.lon)
+        check_points_in_map(graph, snap, points.rows, max_snap_m, where)
     time_s = graph.duration_s if link_time_s is None else link_time_s
     aug = augment(graph, snap, {"distance": graph.length_m, "duration": time_s})
     dist = many_to_many(aug, "distance", engine)
@@ -45,20 +50,27 @@ def road_matrices(graph: RoadGraph, points: Points, *, engine: str = "numba", ma
 
 
 def make_instance(graph: RoadGraph, points: Points, snap: Snap, dist: np.ndarray, dur: np.ndarray, *, name: str,
-                  capacity: int, vehicles: int | None, graph_path) -> str:
-    """Instance JSON text (distances rounded to 0.1 m, durations to 0.1 s)."""
+                  capacity: int, vehicles: int | None, graph_path=None, cost: str = "distance",
+                  road: dict | None = None) -> str:
+    """Instance JSON text (distances rounded to 0.1 m, durations to 0.1 s). ``cost="duration"`` makes
+    the travel time the cost the solvers minimise (the ``distance`` field then holds seconds too)."""
     tw = points.time_windows
-    if tw is not None:
-        tw = tw.copy()
     inst = RoutingInstance(
-        name=name, distance=np.round(dist, 1), duration=np.round(dur, 1), demands=points.demands,
-        capacity=capacity, num_vehicles=vehicles, time_windows=tw, service_times=points.service,
-        coordinates=np.column_stack([points.lon, points.lat]), node_ids=points.ids, rounding="exact",
+        name=name, distance=np.round(dur if cost == "duration" else dist, 1), duration=np.round(dur, 1),
+        demands=points.demands, capacity=capacity, num_vehicles=vehicles, time_windows=tw,
+        service_times=points.service, coordinates=np.column_stack([snap.lon, snap.lat]) if points.nodes is not None
+        else np.column_stack([points.lon, points.lat]), node_ids=points.ids, rounding="exact",
         problem="vrptw" if tw is not None else "cvrp", source=name)
     d = json.loads(instance_to_json(inst))
     d["labels"] = list(points.labels)
-    d["crs"] = "lonlat"
-    d["road"] = {"graph": str(Path(graph_path).resolve()), "graph_sha256": graph.meta.get("sha256", ""),
-                 "profile": graph.meta.get("profile", "car"), "edge": snap.edge.tolist(),
-                 "t": [round(float(x), 9) for x in snap.t], "offset_m": [round(float(x), 1) for x in snap.offset_m]}
+    d["crs"] = "lonlat" if graph.meta.get("degrees", True) else "xy"
+    d["cost"] = cost
+    if cost == "duration":
+        d["road_distance"] = np.round(dist, 1).tolist()
+    if graph_path is not None:
+        d["road"] = {"graph": str(Path(graph_path).resolve()), "graph_sha256": graph.meta.get("sha256", ""),
+                     "profile": graph.meta.get("profile", "car"), "edge": snap.edge.tolist(),
+                     "t": [round(float(x), 9) for x in snap.t], "offset_m": [round(float(x), 1) for x in snap.offset_m]}
+    else:
+        d["road"] = dict(road or {})
     return json.dumps(d)

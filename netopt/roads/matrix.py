@@ -7,7 +7,8 @@ point, with edges ``u -> p`` and ``p -> v`` that split the snapped edge ``u -> v
 fraction (and the same on the reverse edge of a two-way street), plus a direct edge between two
 points on the same edge in driving order. Point nodes come first and are never passed through
 (the ``no_thru`` convention of the assignment engine), so the shortest path between two points
-is exactly the road distance between their snapped positions.
+is exactly the road distance between their snapped positions. A point exactly on a road node
+(``t`` 0 or 1) is joined to that node both ways at no cost, so it may leave by any street.
 
 Many-to-many shortest paths: one Dijkstra per point, either the Numba binary-heap Dijkstra of
 the assignment engine (:func:`netopt.solvers.assignment._kernels.shortest_path_tree`, engine
@@ -140,6 +141,14 @@ def augment(graph: RoadGraph, snap: Snap, weights: dict[str, np.ndarray]) -> Aug
     redge += [r, r]
     t0 += [np.zeros(r.size), tr]
     t1 += [tr, np.ones(r.size)]
+    # a point exactly on a road node is that node: free edges both ways (it may leave by any street)
+    for at, node in ((t == 0.0, graph.tail[e]), (t == 1.0, graph.head[e])):
+        p_at, n_at = pts[at], node[at] + k
+        tails += [p_at, n_at]
+        heads += [n_at, p_at]
+        redge += [e[at], e[at]]
+        t0 += [t[at], t[at]]
+        t1 += [t[at], t[at]]
     # two points on one edge (either direction of it): a direct edge in driving order
     pi, pj, pe, a0, a1 = [], [], [], [], []
     by_edge: dict[int, list[tuple[float, int]]] = {}

@@ -51,7 +51,7 @@ def naive_snap(graph, lat, lon):
 def naive_matrix(graph, snap, weight):
     """Road cost between snapped points: leave along the snapped edge (or its reverse twin), the
     shortest path between road nodes (networkx), arrive along the target's edge; or directly along
-    one shared edge in driving order."""
+    one shared edge in driving order; a point exactly on a node leaves / arrives there directly."""
     G = nx.DiGraph()
     for e in range(graph.num_edges):
         u, v, w = int(graph.tail[e]), int(graph.head[e]), float(weight[e])
@@ -62,6 +62,8 @@ def naive_matrix(graph, snap, weight):
     k = snap.edge.size
     on = [[(int(snap.edge[i]), float(snap.t[i]))] + ([(int(rev[i]), 1.0 - float(snap.t[i]))] if rev[i] >= 0 else [])
           for i in range(k)]
+    # a point exactly on a node is that node: it leaves and arrives there at no cost
+    at = [{int(graph.tail[e]) if t == 0.0 else int(graph.head[e]) for e, t in on[i] if t in (0.0, 1.0)} for i in range(k)]
     out = np.full((k, k), np.inf)
     for p in range(k):
         for q in range(k):
@@ -76,6 +78,19 @@ def naive_matrix(graph, snap, weight):
                         out[p, q] = min(out[p, q], ca + sp[a][b] + cb)
                     if ep == eq and tq >= tp:
                         out[p, q] = min(out[p, q], (tq - tp) * weight[ep])
+            for a in at[p]:
+                for eq, tq in on[q]:
+                    b = int(graph.tail[eq])
+                    if b in sp.get(a, {}):
+                        out[p, q] = min(out[p, q], sp[a][b] + tq * weight[eq])
+                for b in at[q]:
+                    if b in sp.get(a, {}):
+                        out[p, q] = min(out[p, q], sp[a][b])
+            for b in at[q]:
+                for ep, tp in on[p]:
+                    a = int(graph.head[ep])
+                    if b in sp.get(a, {}):
+                        out[p, q] = min(out[p, q], (1 - tp) * weight[ep] + sp[a][b])
     return out
 
 
@@ -159,3 +174,16 @@ def test_unreachable_names_the_points(grid_pbf):
 def test_bad_points(text, match):
     with pytest.raises(InstanceFormatError, match=match):
         parse_points(io.StringIO(text), "p.csv")
+
+
+def test_a_point_on_a_node_leaves_by_any_street(grid):
+    """Points exactly on nodes 5 (centre), 6 and 2: from 5 both one-way streets leaving it are usable,
+    whichever edge the snap picked."""
+    lat = LAT0 + DLAT * np.array([1.0, 1.0, 0.0])
+    lon = LON0 + DLON * np.array([1.0, 2.0, 1.0])
+    snap = Snapper(grid).snap(lat, lon)
+    assert set(snap.t.tolist()) <= {0.0, 1.0}
+    d = many_to_many(augment(grid, snap, {"distance": grid.length_m}), "distance")
+    ids = grid.node_id.tolist()
+    L = {(ids[u], ids[v]): grid.length_m[e] for e, (u, v) in enumerate(zip(grid.tail, grid.head))}
+    assert d[0, 1] == pytest.approx(L[5, 6]) and d[0, 2] == pytest.approx(L[5, 2])

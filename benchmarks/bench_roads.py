@@ -1,0 +1,155 @@
+"""Real roads (issue 17): road graph build time, matrices for 100 / 300 / 1,000 addresses, memory.
+
+    .venv/bin/python benchmarks/bench_roads.py [MAP.osm.pbf] [--sizes 100,300,1000] [--repeats 3]
+    .venv/bin/python benchmarks/bench_roads.py --congestion [--time-limit 10]   # Sioux Falls: free flow vs equilibrium
+
+Default map: ../shared/datasets/osm/Helsinki.osm.pbf. Times are medians of ``--repeats`` runs, in
+seconds, one process, one thread; the matrix columns are after the graph is loaded and the Numba
+kernel is loaded (its one-off load/compile time is printed apart). Both engines compute the
+distance AND the duration matrix (2 x n Dijkstras each); their results are compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from netopt.roads.addresses import read_points, sample_addresses
+from netopt.roads.graph import RoadGraph, build_graph
+from netopt.roads.matrix import Snapper, augment, many_to_many
+from netopt.roads.osm import read_pbf
+
+DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "osm" / "Helsinki.osm.pbf"
+
+
+def median_time(fn, repeats):
+    times, out = [], None
+    for _ in range(repeats):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), out
+
+
+def rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("pbf", nargs="?", default=str(DEFAULT))
+    ap.add_argument("--sizes", default="100,300,1000")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--congestion", action="store_true", help="routes on Sioux Falls with free-flow vs UE times")
+    ap.add_argument("--time-limit", type=float, default=10.0)
+    a = ap.parse_args()
+    if a.congestion:
+        congestion(a.time_limit, a.seed)
+        return
+    if not Path(a.pbf).exists():
+        sys.exit(f"{a.pbf} not found")
+    print(f"map {a.pbf} ({os.path.getsize(a.pbf) / 1e6:.2f} MB); load {os.getloadavg()[0]:.2f}")
+
+    t_read, ext = median_time(lambda: read_pbf(a.pbf), a.repeats)
+    t_build, (g, meta) = median_time(lambda: build_graph(ext, source=a.pbf), a.repeats)
+    tmp = Path(tempfile.mkdtemp()) / "roads.npz"
+    g.save(tmp)
+    t_load, g = median_time(lambda: RoadGraph.load(tmp), a.repeats)
+    d = meta["dropped"]
+    print(f"graph: {g.num_nodes:,} nodes, {g.num_edges:,} edges, {g.addr_lat.size:,} addresses; dropped (not in the "
+          f"largest SCC) {d['nodes']:,} nodes, {d['edges']:,} edges, {d['km']} km; file {tmp.stat().st_size / 1e6:.2f} MB")
+    print(f"read PBF {t_read:.3f} s, build graph + SCC {t_build:.3f} s, load .npz {t_load:.3f} s; "
+          f"peak RSS so far {rss_mib():.0f} MiB")
+
+    t0 = time.perf_counter()
+    pts0 = _points(g, 5, a.seed, tmp.parent)
+    aug0 = augment(g, Snapper(g).snap(pts0.lat, pts0.lon), {"distance": g.length_m})
+    many_to_many(aug0, "distance", "numba")
+    print(f"numba kernel load (cached compile) {time.perf_counter() - t0:.2f} s")
+
+    rows = []
+    w = {"distance": g.length_m, "duration": g.duration_s}
+    for n in [int(s) for s in a.sizes.split(",")]:
+        pts = _points(g, n, a.seed, tmp.parent)
+        t_snap, snap = median_time(lambda pts=pts: Snapper(g).snap(pts.lat, pts.lon), a.repeats)
+        t_aug, aug = median_time(lambda snap=snap: augment(g, snap, w), a.repeats)
+        res = {}
+        for engine in ("numba", "scipy"):
+            t, mats = median_time(lambda aug=aug, engine=engine: [many_to_many(aug, k, engine) for k in w], a.repeats)
+            res[engine] = (t, mats)
+        diff = max(float(np.max(np.abs(x - y))) for x, y in zip(res["numba"][1], res["scipy"][1]))
+        asym = float(np.mean(np.abs(res["numba"][1][0] - res["numba"][1][0].T) > 0.05))
+        rows.append((n + 1, t_snap, t_aug, res["numba"][0], res["scipy"][0], diff, asym, rss_mib()))
+    print()
+    print("| points | snap (s) | augment (s) | numba dist+dur (s) | scipy dist+dur (s) | max abs diff | asymmetric pairs | peak RSS (MiB) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r[0]:,} | {r[1]:.3f} | {r[2]:.3f} | {r[3]:.3f} | {r[4]:.3f} | {r[5]:.1e} | {100 * r[6]:.0f} % | {r[7]:.0f} |")
+
+
+def congestion(time_limit: float, seed: int) -> None:
+    """The user's workflow through the CLI: UE flows, free-flow and equilibrium matrices (cost = travel
+    time), HGS on both, and each plan's route durations under the equilibrium times."""
+    import json
+    import subprocess
+
+    net = DEFAULT.parents[1] / "tntp" / "SiouxFalls"
+    tmp = Path(tempfile.mkdtemp())
+    rng = np.random.default_rng(seed)
+    lines = ["id,node,label,demand", "0,10,depot (node 10),0"]
+    lines += [f"{i},{v},node {v},{d}" for i, (v, d) in enumerate(
+        zip([v for v in range(1, 25) if v != 10], rng.integers(1, 11, 23)), start=1)]
+    (tmp / "pts.csv").write_text("\n".join(lines) + "\n")
+
+    def cli(*args):
+        subprocess.run([sys.executable, "-m", "netopt", *map(str, args)], check=True, capture_output=True)
+
+    cli("assign", net, "--gap", "1e-8", "--out", tmp / "flows.csv")
+    for tag, extra in (("ff", []), ("ue", ["--flows", tmp / "flows.csv"])):
+        cli("road", "matrix", "--network", net, *extra, "--points", tmp / "pts.csv", "--out", tmp / f"{tag}.json",
+            "--cost", "duration", "--capacity", 30)
+        cli("solve", tmp / f"{tag}.json", "-t", time_limit, "--seed", seed, "--out", tmp / f"{tag}_routes.json", "-q")
+    ue = np.array(json.loads((tmp / "ue.json").read_text())["duration"])
+    ff = np.array(json.loads((tmp / "ff.json").read_text())["duration"])
+    print(f"Sioux Falls, depot node 10, 23 customers (all other nodes), capacity 30, HGS -t {time_limit} seed {seed}; "
+          f"load {os.getloadavg()[0]:.2f}")
+    print("| plan made with | routes | planned total (min) | total at equilibrium (min) | routes (node ids) |")
+    print("|---|---:|---:|---:|---|")
+    for tag, mat in (("ff", ff), ("ue", ue)):
+        routes = [r["visits"] for r in json.loads((tmp / f"{tag}_routes.json").read_text())["routes"]]
+        idx = [list(r) for r in routes]  # the point ids 0..23 are the matrix rows
+
+        def total(m, idx=idx):
+            return sum(float(m[0, r[0]] + sum(m[a, b] for a, b in itertools.pairwise(r)) + m[r[-1], 0]) for r in idx)
+
+        names = "; ".join("-".join(str(_node_of(tmp, v)) for v in r) for r in idx)
+        print(f"| {'free-flow times' if tag == 'ff' else 'equilibrium times'} | {len(idx)} | {total(mat) / 60:.1f} | "
+              f"{total(ue) / 60:.1f} | {names} |")
+
+
+def _node_of(folder, point_id):
+    for line in (folder / "pts.csv").read_text().splitlines()[1:]:
+        i, v = line.split(",")[:2]
+        if int(i) == point_id:
+            return int(v)
+    raise KeyError(point_id)
+
+
+def _points(g, n, seed, folder):
+    p = folder / f"p{n}.csv"
+    p.write_text(sample_addresses(g, n, seed))
+    return read_points(p)
+
+
+if __name__ == "__main__":
+    main()
