@@ -236,3 +236,30 @@ def test_costs_agree_with_pyvrp(folder, tmp_path):
     assert theirs.is_feasible()
     assert pyvrp.CostEvaluator([0] * data.num_load_dimensions, 0, 0).cost(theirs) == pytest.approx(sol.cost, abs=1e-6)
     assert np.isclose(sol.cost, check_routes(inst, sol.routes, None, sol.vehicle_types).cost)
+
+
+@pytest.mark.parametrize("text", [MD_HF, MT_PC])
+def test_instance_json_holds_the_rich_model(tmp_path, text):
+    from netopt.io import instance_to_json
+
+    inst = load_instance(write(tmp_path, text))
+    again = load_instance(write(tmp_path, instance_to_json(inst), "i.json"))
+    assert again.vehicle_types == inst.vehicle_types and again.features == inst.features
+    for field in ("demands", "pickups", "release_times", "prizes", "required", "distance", "time_windows"):
+        a, b = getattr(inst, field), getattr(again, field)
+        assert (a is None and b is None) or np.array_equal(a, b), field
+
+
+def test_instance_json_vehicle_type_errors_name_the_field(tmp_path):
+    import json
+
+    from netopt.io import instance_to_json
+
+    d = json.loads(instance_to_json(load_instance(write(tmp_path, MD_HF))))
+    d["vehicle_types"][1]["colour"] = "red"
+    with pytest.raises(InstanceFormatError, match=r"vehicle_types\[1\].colour: unknown field"):
+        load_instance(write(tmp_path, json.dumps(d), "b.json"))
+    d["vehicle_types"][1].pop("colour")
+    d["vehicle_types"][1]["num_available"] = 0
+    with pytest.raises(InstanceFormatError, match=r"vehicle_types\[1\].num_available: must be a positive integer"):
+        load_instance(write(tmp_path, json.dumps(d), "c.json"))
