@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_roads.py [MAP.osm.pbf] [--sizes 100,300,1000] [--repeats 3]
     .venv/bin/python benchmarks/bench_roads.py --congestion [--time-limit 10]   # Sioux Falls: free flow vs equilibrium
+    .venv/bin/python benchmarks/bench_roads.py --grid 100,316,1000 --points 20   # scaling on synthetic street grids
 
 Default map: ../shared/datasets/osm/Helsinki.osm.pbf. Times are medians of ``--repeats`` runs, in
 seconds, one process, one thread; the matrix columns are after the graph is loaded and the Numba
@@ -52,7 +53,12 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--congestion", action="store_true", help="routes on Sioux Falls with free-flow vs UE times")
     ap.add_argument("--time-limit", type=float, default=10.0)
+    ap.add_argument("--grid", help="side lengths of synthetic square street grids (side^2 nodes): scaling of one Dijkstra")
+    ap.add_argument("--points", type=int, default=20, help="points per grid (sources of the many-to-many)")
     a = ap.parse_args()
+    if a.grid:
+        grids([int(x) for x in a.grid.split(",")], a.points, a.seed, a.repeats)
+        return
     if a.congestion:
         congestion(a.time_limit, a.seed)
         return
@@ -75,7 +81,8 @@ def main() -> None:
     pts0 = _points(g, 5, a.seed, tmp.parent)
     aug0 = augment(g, Snapper(g).snap(pts0.lat, pts0.lon), {"distance": g.length_m})
     many_to_many(aug0, "distance", "numba")
-    print(f"numba kernel load (cached compile) {time.perf_counter() - t0:.2f} s")
+    many_to_many(aug0, "distance", "tree")
+    print(f"numba kernels load (cached compile) {time.perf_counter() - t0:.2f} s")
 
     rows = []
     w = {"distance": g.length_m, "duration": g.duration_s}
@@ -84,17 +91,69 @@ def main() -> None:
         t_snap, snap = median_time(lambda pts=pts: Snapper(g).snap(pts.lat, pts.lon), a.repeats)
         t_aug, aug = median_time(lambda snap=snap: augment(g, snap, w), a.repeats)
         res = {}
-        for engine in ("numba", "scipy"):
+        for engine in ("numba", "tree", "scipy"):
             t, mats = median_time(lambda aug=aug, engine=engine: [many_to_many(aug, k, engine) for k in w], a.repeats)
             res[engine] = (t, mats)
         diff = max(float(np.max(np.abs(x - y))) for x, y in zip(res["numba"][1], res["scipy"][1]))
         asym = float(np.mean(np.abs(res["numba"][1][0] - res["numba"][1][0].T) > 0.05))
-        rows.append((n + 1, t_snap, t_aug, res["numba"][0], res["scipy"][0], diff, asym, rss_mib()))
+        diff = max(diff, max(float(np.max(np.abs(x - y))) for x, y in zip(res["numba"][1], res["tree"][1])))
+        rows.append((n + 1, t_snap, t_aug, res["numba"][0], res["tree"][0], res["scipy"][0], diff, asym, rss_mib()))
     print()
-    print("| points | snap (s) | augment (s) | numba dist+dur (s) | scipy dist+dur (s) | max abs diff | asymmetric pairs | peak RSS (MiB) |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| points | snap (s) | augment (s) | numba dist+dur (s) | tree dist+dur (s) | scipy dist+dur (s) | "
+          "max abs diff | asymmetric pairs | peak RSS (MiB) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r[0]:,} | {r[1]:.3f} | {r[2]:.3f} | {r[3]:.3f} | {r[4]:.3f} | {r[5]:.1e} | {100 * r[6]:.0f} % | {r[7]:.0f} |")
+        print(f"| {r[0]:,} | {r[1]:.3f} | {r[2]:.3f} | {r[3]:.3f} | {r[4]:.3f} | {r[5]:.3f} | {r[6]:.1e} | "
+              f"{100 * r[7]:.0f} % | {r[8]:.0f} |")
+
+
+def grid_graph(side: int, seed: int) -> RoadGraph:
+    """A side x side street grid, 100 m blocks at 60 N, every 5th street one-way (alternating), 30 or 50 km/h."""
+    rng = np.random.default_rng(seed)
+    i, j = np.divmod(np.arange(side * side), side)
+    lat, lon = 60.0 + i * 0.0009, 24.0 + j * 0.0018
+    node = np.arange(side * side).reshape(side, side)
+    tails, heads = [], []
+    for a, b, line in ((node[:, :-1], node[:, 1:], i.reshape(side, side)[:, :-1]),
+                       (node[:-1, :], node[1:, :], j.reshape(side, side)[:-1, :])):
+        a, b, line = a.ravel(), b.ravel(), line.ravel()
+        oneway = line % 5 == 0
+        fwd = ~oneway | (line % 10 == 0)
+        bwd = ~oneway | (line % 10 == 5)
+        tails += [a[fwd], b[bwd]]
+        heads += [b[fwd], a[bwd]]
+    tail, head = np.concatenate(tails), np.concatenate(heads)
+    speed = rng.choice([30.0, 50.0], size=tail.size)
+    g = RoadGraph.from_edges(lat, lon, tail, head, speed)
+    return g.largest_component()[0]
+
+
+def grids(sides, k, seed, repeats) -> None:
+    """Per-source Dijkstra time on growing grids, points spread over the whole map or inside a 2 x 2 km
+    square at its centre (a delivery area in a metropolitan graph)."""
+    print(f"synthetic grids, {k} points, seed {seed}, median of {repeats}; load {os.getloadavg()[0]:.2f}")
+    print("| nodes | edges | points | numba (ms/source) | tree (ms/source) | scipy (ms/source) | "
+          "1,000 x 1,000 dist+dur at numba's rate (s) | peak RSS (MiB) |")
+    print("|---:|---:|---|---:|---:|---:|---:|---:|")
+    rng = np.random.default_rng(seed)
+    for side in sides:
+        g = grid_graph(side, seed)
+        for layout in ("spread", "2 km square"):
+            if layout == "spread":
+                lat = rng.uniform(g.node_lat.min(), g.node_lat.max(), k)
+                lon = rng.uniform(g.node_lon.min(), g.node_lon.max(), k)
+            else:
+                c_lat, c_lon = g.node_lat.mean(), g.node_lon.mean()
+                lat = c_lat + rng.uniform(-0.009, 0.009, k)
+                lon = c_lon + rng.uniform(-0.018, 0.018, k)
+            aug = augment(g, Snapper(g).snap(lat, lon), {"distance": g.length_m})
+            many_to_many(aug, "distance", "numba")  # kernel load
+            many_to_many(aug, "distance", "tree")
+            t = {e: median_time(lambda e=e, aug=aug: many_to_many(aug, "distance", e), repeats)[0]
+                 for e in ("numba", "tree", "scipy")}
+            print(f"| {g.num_nodes:,} | {g.num_edges:,} | {layout} | {1000 * t['numba'] / k:.2f} | "
+                  f"{1000 * t['tree'] / k:.2f} | {1000 * t['scipy'] / k:.2f} | {2 * 1000 * t['numba'] / k:.1f} | "
+                  f"{rss_mib():.0f} |")
 
 
 def congestion(time_limit: float, seed: int) -> None:

@@ -22,6 +22,7 @@ class Profile(str, Enum):
 
 class Engine(str, Enum):
     numba = "numba"
+    tree = "tree"
     scipy = "scipy"
 
 
@@ -105,7 +106,7 @@ def matrix(
     capacity: Annotated[int, typer.Option("--capacity", min=1, help="Vehicle capacity (units of demand).")] = 50,
     vehicles: Annotated[int | None, typer.Option("--vehicles", min=1, help="Fleet size (default: unlimited).")] = None,
     max_snap: Annotated[float, typer.Option("--max-snap", min=0.0, help="Refuse points farther than this from every road (metres).")] = 300.0,
-    engine: Annotated[Engine, typer.Option("--engine", help="Shortest paths: numba (the assignment engine's Dijkstra) or scipy (scipy.sparse.csgraph).")] = Engine.numba,
+    engine: Annotated[Engine, typer.Option("--engine", help="Shortest paths: numba (Dijkstra that stops once every point is reached), tree (the assignment engine's full shortest-path trees) or scipy (scipy.sparse.csgraph, full trees).")] = Engine.numba,
     cost: Annotated[Cost, typer.Option("--cost", help="What the solvers minimise: road distance (m) or travel time (s); the instance's distance field holds it.")] = Cost.distance,
     network: Annotated[Path | None, typer.Option("--network", help="A TNTP network folder with node coordinates (_net and _node files) instead of an OSM road graph.")] = None,
     flows: Annotated[Path | None, typer.Option("--flows", help="With --network: link flows from `netopt assign --out flows.csv`; travel times at these flows (BPR) instead of free flow.")] = None,

@@ -10,10 +10,11 @@ points on the same edge in driving order. Point nodes come first and are never p
 is exactly the road distance between their snapped positions. A point exactly on a road node
 (``t`` 0 or 1) is joined to that node both ways at no cost, so it may leave by any street.
 
-Many-to-many shortest paths: one Dijkstra per point, either the Numba binary-heap Dijkstra of
-the assignment engine (:func:`netopt.solvers.assignment._kernels.shortest_path_tree`, engine
-``numba``) or ``scipy.sparse.csgraph.dijkstra`` (engine ``scipy``); benchmarks/bench_roads.py
-measures both.
+Many-to-many shortest paths: one Dijkstra per point, with engine ``numba`` (default:
+:func:`._kernels.targets_dijkstra`, the assignment engine's binary heap, stopping when every point
+is settled), ``tree`` (the assignment engine's full shortest-path tree,
+:func:`netopt.solvers.assignment._kernels.shortest_path_tree`) or ``scipy``
+(``scipy.sparse.csgraph.dijkstra``, full trees); benchmarks/bench_roads.py measures them.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from ..exceptions import InstanceFormatError, NetoptError
 from .graph import RoadGraph
 from .osm import EARTH_RADIUS_M
 
-ENGINES = ("numba", "scipy")
+ENGINES = ("numba", "tree", "scipy")
 
 
 class UnreachableError(NetoptError):
@@ -198,6 +199,12 @@ def many_to_many(aug: Augmented, weight: str, engine: str = "numba") -> np.ndarr
             out[s:s + block] = dijkstra(g, directed=True, indices=np.arange(s, min(k, s + block)))[:, :k]
         # scipy may pass through a point node: the costs are the same (the split edges sum to the edge)
         np.fill_diagonal(out, 0.0)
+        return out
+    if engine == "numba":
+        from ._kernels import targets_dijkstra
+
+        out = np.empty((k, k))
+        targets_dijkstra(k, aug.offsets, aug.head, cost, out)
         return out
     from ..solvers.assignment._kernels import shortest_path_tree
 

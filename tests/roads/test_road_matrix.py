@@ -124,7 +124,7 @@ def test_matrix_engines_match_the_reference(grid, seed, weight):
     w = {"distance": grid.length_m, "duration": grid.duration_s}
     aug = augment(grid, snap, w)
     ref = naive_matrix(grid, snap, w[weight])
-    for engine in ("numba", "scipy"):
+    for engine in ("numba", "tree", "scipy"):
         got = many_to_many(aug, weight, engine)
         np.testing.assert_allclose(got, ref, rtol=1e-9, atol=1e-6, err_msg=engine)
 
@@ -187,3 +187,50 @@ def test_a_point_on_a_node_leaves_by_any_street(grid):
     ids = grid.node_id.tolist()
     L = {(ids[u], ids[v]): grid.length_m[e] for e, (u, v) in enumerate(zip(grid.tail, grid.head))}
     assert d[0, 1] == pytest.approx(L[5, 6]) and d[0, 2] == pytest.approx(L[5, 2])
+
+
+def naive_targets(k, offsets, head, cost):
+    """Textbook Dijkstra (heapq, no early stop) from each of the first k nodes, which are never passed through."""
+    import heapq
+
+    n = offsets.size - 1
+    out = np.full((k, k), np.inf)
+    for s in range(k):
+        dist = [np.inf] * n
+        dist[s] = 0.0
+        heap = [(0.0, s)]
+        done = set()
+        while heap:
+            d, u = heapq.heappop(heap)
+            if u in done:
+                continue
+            done.add(u)
+            if u < k and u != s:
+                continue
+            for e in range(offsets[u], offsets[u + 1]):
+                if d + cost[e] < dist[head[e]]:
+                    dist[head[e]] = d + cost[e]
+                    heapq.heappush(heap, (dist[head[e]], int(head[e])))
+        out[s] = dist[:k]
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_targets_dijkstra_kernel_matches_its_twin(seed):
+    """Random sparse digraphs (some nodes unreachable, zero costs, parallel edges): the early-stopping
+    kernel equals full Dijkstra runs."""
+    from netopt.roads._kernels import targets_dijkstra
+
+    rng = np.random.default_rng(seed)
+    n, k = int(rng.integers(5, 40)), int(rng.integers(1, 6))
+    m = int(rng.integers(n, 4 * n))
+    tail, head = rng.integers(0, n, m), rng.integers(0, n, m)
+    cost = rng.choice([0.0, 1.0, 2.5, 7.0], size=m)
+    order = np.lexsort((head, tail))
+    tail, head, cost = tail[order], head[order].astype(np.int64), cost[order]
+    offsets = np.zeros(n + 1, np.int64)
+    np.add.at(offsets, tail + 1, 1)
+    offsets = np.cumsum(offsets)
+    out = np.empty((k, k))
+    targets_dijkstra(k, offsets, head, cost, out)
+    np.testing.assert_array_equal(out, naive_targets(k, offsets, head, cost))
