@@ -535,49 +535,37 @@ def maxmin_completion(indptr, links, coef, size, cap, rtol):
 
 
 @njit(cache=True)
-def multinomial_max_coeffs(p, c0, c1, S, n, M):
+def multinomial_max_coeffs(v0, p, c0, c1, S, n, M, ks):
     """``[x^n] p_c(x)^S`` for ``c = c0..c1`` where ``p_c`` keeps ``p[0..c]``, read off an
-    ``M``-point DFT (``M`` must exceed the spread of the sum; see ``multinomial_max_cdf``).
+    ``M``-point DFT (``M`` must exceed the spread of the sum; see ``multinomial_max_cdf``) at the
+    points ``ks`` only (the caller drops the points whose term is below ``e^-100`` for every ``c``).
 
-    ``P_c(w^k) = sum_{j<=c} p_j w^{jk}`` (``w = exp(2 pi i / M)``) is updated in ``O(M)`` per ``c``;
-    the coefficient is ``(1/M) sum_k P_c(w^k)^S w^{-kn}``, with the integer power by squaring.
+    ``v0[i] = P_c0(w^ks[i]) = sum_{j<=c0} p_j w^{j ks[i]}`` (``w = exp(2 pi i / M)``; the caller
+    takes it from one FFT) is updated in ``O(len(ks))`` per ``c``; the coefficient is
+    ``(1/M) sum_k Re(P_c(w^k)^S w^{-kn})`` (integer power by squaring; ``ks`` must be closed under
+    ``k -> M - k``). Angles are reduced exactly: ``(c k) mod M`` in integers.
 
     Returns
     -------
     float64[c1 - c0 + 1]
     """
+    K = ks.size
     out = np.empty(c1 - c0 + 1)
-    root = np.empty(M, dtype=np.complex128)
-    for k in range(M):
-        ang = 2.0 * np.pi * k / M
-        root[k] = complex(np.cos(ang), np.sin(ang))
-    v = np.zeros(M, dtype=np.complex128)
-    for j in range(c0 + 1):
-        jm = j % M
-        for k in range(M):
-            v[k] += p[j] * root[(jm * k) % M]
-    nm = n % M
-    back = np.empty(M, dtype=np.complex128)
-    idx = 0
-    for k in range(M):
-        back[k] = root[(M - idx) % M]
-        idx += nm
-        if idx >= M:
-            idx -= M
+    v = v0.copy()
+    back = np.empty(K, dtype=np.complex128)
+    two_pi_m = 2.0 * np.pi / M
+    for i in range(K):
+        ang = -two_pi_m * ((ks[i] * n) % M)
+        back[i] = complex(np.cos(ang), np.sin(ang))
     for c in range(c0, c1 + 1):
         if c > c0:
-            cm = c % M
-            idx = 0
             pc = p[c]
-            for k in range(M):
-                v[k] += pc * root[idx]
-                idx += cm
-                if idx >= M:
-                    idx -= M
+            for i in range(K):
+                ang = two_pi_m * ((c * ks[i]) % M)
+                v[i] += pc * complex(np.cos(ang), np.sin(ang))
         acc = 0.0
-        for k in range(M):
-            # v[k] ** S by squaring
-            base = v[k]
+        for i in range(K):
+            base = v[i]
             e = S
             r = complex(1.0, 0.0)
             while e > 0:
@@ -585,6 +573,40 @@ def multinomial_max_coeffs(p, c0, c1, S, n, M):
                     r *= base
                 base *= base
                 e >>= 1
-            acc += (r * back[k]).real
+            acc += (r * back[i]).real
         out[c - c0] = acc / M
     return out
+
+
+# ---------------------------------------------------------------------------- equitable colouring
+@njit(cache=True)
+def bounded_choice_greedy(ia, ib, order, lo_pair, lo_row, hi_row, lo_col, hi_col):
+    """Greedy 0/1 choice ``y`` per pair ``(ia[p], ib[p])`` for one colour of the equitable colouring:
+    pairs with ``lo_pair[p] = 1`` first, then the others in ``order``, each taken while its row
+    count stays ``<= hi_row`` and its column count ``<= hi_col``. Returns ``(y, ok)``: ``ok`` when
+    every row and column count also reaches its lower bound (else the caller solves the round
+    exactly by max-flow)."""
+    n = ia.size
+    L = lo_row.size
+    y = np.zeros(n, dtype=np.int64)
+    rc = np.zeros(L, dtype=np.int64)
+    cc = np.zeros(L, dtype=np.int64)
+    for p in range(n):
+        if lo_pair[p] > 0:
+            y[p] = 1
+            rc[ia[p]] += 1
+            cc[ib[p]] += 1
+    for q in range(n):
+        p = order[q]
+        a = ia[p]
+        b = ib[p]
+        if y[p] == 0 and rc[a] < hi_row[a] and cc[b] < hi_col[b]:
+            y[p] = 1
+            rc[a] += 1
+            cc[b] += 1
+    ok = True
+    for v in range(L):
+        if rc[v] < lo_row[v] or rc[v] > hi_row[v] or cc[v] < lo_col[v] or cc[v] > hi_col[v]:
+            ok = False
+            break
+    return y, ok

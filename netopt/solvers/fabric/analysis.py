@@ -123,7 +123,8 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
         Queue pairs per flow for ECMP (each hashed independently).
     ecmp
         ``"exact"``, ``"monte-carlo"``, ``"both"`` or ``"auto"`` (exact where supported - healthy
-        uniform leaf-spine, equal flows - plus Monte Carlo; Monte Carlo only otherwise). The
+        leaf-spine or fat-tree with one capacity per tier, equal flows - plus Monte Carlo; Monte
+        Carlo only otherwise). The
         "exact" model is exact per tier; it combines the uplink and downlink tiers as independent
         unless they provably coincide (``tiers`` in the entry says ``"exact"`` or
         ``"independent"``, see :func:`~netopt.solvers.fabric.models.ecmp_exact`).

@@ -18,8 +18,10 @@ Models
     multinomial per uplink / downlink / pod-core group), tiers sampled independently.
 :func:`ecmp_exact`
     The exact distribution of the maximum load of each ECMP uplink (and downlink) group on a
-    healthy leaf-spine with equal flows: the maximum of a uniform multinomial, computed by
-    Poissonisation and a discrete Fourier transform. Groups of one tier are independent (they hold
+    healthy leaf-spine or fat-tree (one capacity per tier) with equal flows: the maximum of a
+    uniform multinomial of the group's ball count (fat-trees: the link classes of
+    :func:`link_class_balls`, from leaf-pair counts), computed by Poissonisation and a pruned
+    discrete Fourier transform. Groups of one tier are independent (they hold
     disjoint flows), so the tier maximum is exact; the two tiers are combined exactly when each
     loaded leaf pair is the only traffic of its two leaves (downlink group = uplink group, e.g.
     leaf-major rings) and otherwise **assuming independence: an approximation** (measured against
@@ -28,7 +30,8 @@ Models
     Best single path per flow without splitting. For equal flows the lower bound
     ``ceil(d / S)`` flows per link (``d`` flows leaving/entering a leaf) is attained by an
     equitable edge colouring of the leaf-pair multigraph, built by :func:`equitable_assign`
-    (rounding the fractional spray solution colour by colour with max-flow). Flows of unequal
+    (rounding the fractional spray solution colour by colour: a greedy choice, checked, else a
+    bounded max-flow). Flows of unequal
     size use a MILP (OR-Tools, imported lazily) or, when asked, a greedy rule.
 :func:`min_split`
     The smallest number ``k`` of equal subflows per flow such that singlepath routing of the
@@ -47,7 +50,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy.special import gammaln
+from scipy.special import bdtr, bdtrc, gammaln, pdtrc
 
 from . import _kernels
 from .collectives import Collective
@@ -305,13 +308,18 @@ def _mc_result(per_step: np.ndarray, qps: int, n_seeds: int, sampling: str) -> M
     return ModelResult("ecmp", float(samples.mean()), per_step.mean(axis=1), info)
 
 
-def multinomial_max_cdf(n: int, S: int, c_max: int | None = None, tail: float = 1e-12):
+def multinomial_max_cdf(n: int, S: int, c_max: int | None = None, tail: float = 1e-12, groups: int = 1,
+                        lower_tail: float = 0.0):
     """Exact CDF of the largest count when ``n`` balls fall uniformly into ``S`` bins.
 
     Uses ``P(max <= c) = P(sum of S Poisson(n/S) truncated at c = n) / P(Poisson(n) = n)``; the
     numerator is the ``n``-th coefficient of ``p_c(x)^S`` (``p_c`` the truncated Poisson pmf),
-    read off a length-``M`` DFT and updated in ``O(M)`` per ``c``. ``M`` is a power of two above
-    ``min(S*c_max, 40 sqrt(n))``, where the wrap-around (aliasing) is below ``1e-300``.
+    read off a length-``M`` DFT (one FFT for the first ``c``, then updated per ``c``). ``M`` is a
+    power of two above ``min(S*c_max, 16 sqrt(n))``, where the wrap-around (aliasing) is below
+    ``1e-300``. Only the DFT points ``k`` where a bound on ``|p_c(w^k)|^S`` exceeds ``e^-100`` for
+    some evaluated ``c`` are summed (``|p_c(w^k)| <= exp(-t(1 - cos theta_k)) + P(Poisson(t) > c)``
+    and ``<= 3 max_j p_j / |sin(theta_k / 2)|``, ``t = n/S``), so dropping the others changes the CDF
+    by less than ``e^-100 sqrt(2 pi n)``; for many bins that leaves a few dozen points.
 
     Parameters
     ----------
@@ -319,12 +327,19 @@ def multinomial_max_cdf(n: int, S: int, c_max: int | None = None, tail: float = 
         Balls (flows) and bins (paths); ``n >= 0``, ``S >= 1``.
     c_max
         Last value to evaluate (default: stop once ``1 - CDF < tail``, or at
-        ``n/S + 12 sqrt(n/S) + 12`` where the remaining tail is below double precision).
+        ``n/S + 40 sqrt(n/S) + 40`` where the remaining tail is below double precision).
+    groups, lower_tail
+        With ``lower_tail > 0`` the CDF is meant to be raised to the power ``groups`` (the maximum
+        over ``groups`` independent such groups): values of ``c`` where
+        ``Binomial(n, 1/S).cdf(c)^(S * groups) < lower_tail`` are not evaluated
+        (``P(max <= c)^groups`` is at most that, by negative association of multinomial counts),
+        so the result starts at the first ``c`` that matters.
 
     Returns
     -------
     (c, cdf) : (int64[m], float64[m])
-        ``cdf[i] = P(max <= c[i])`` for ``c = ceil(n/S) .. c_max``; the CDF is 0 below ``c[0]``.
+        ``cdf[i] = P(max <= c[i])`` for ``c = c_lo .. c_max``; below ``c[0]`` the CDF is 0 (without
+        ``lower_tail``: ``c_lo = ceil(n/S)``) or, raised to ``groups``, below ``lower_tail``.
 
     Examples
     --------
@@ -332,34 +347,51 @@ def multinomial_max_cdf(n: int, S: int, c_max: int | None = None, tail: float = 
     >>> c.tolist(), [round(float(x), 12) for x in F]
     ([1, 2], [0.5, 1.0])
     """
-    n, S = int(n), int(S)
-    if n < 0 or S < 1:
-        raise FabricInputError("n", "need n >= 0 balls and S >= 1 bins")
+    n, S, groups = int(n), int(S), int(groups)
+    if n < 0 or S < 1 or groups < 1:
+        raise FabricInputError("n", "need n >= 0 balls, S >= 1 bins and groups >= 1")
     c0 = -(-n // S)
     if n == 0 or S == 1:
         return np.array([c0], dtype=np.int64), np.array([1.0])
     t = n / S
     hard_max = n if c_max is None else min(int(c_max), n)
+    top = int(min(n, c0 + 40 * math.sqrt(t) + 40))
+    grid = np.arange(c0, top + 1, dtype=np.int64)
     if c_max is None:
         # union bound: 1 - CDF(c) <= S * P(Binomial(n, 1/S) > c); stop where that is below tail/10
-        from scipy.stats import binom
-
-        grid = np.arange(c0, n + 1, max(1, int(math.sqrt(t) / 8)))
-        ok = np.flatnonzero(S * binom.sf(grid, n, 1.0 / S) < tail / 10)
-        guess = int(grid[ok[0]]) if ok.size else n
+        ok = np.flatnonzero(S * bdtrc(grid, n, 1.0 / S) < tail / 10)
+        guess = int(grid[ok[0]]) if ok.size else top
     else:
         guess = hard_max
     cap = min(hard_max, max(guess, c0))
+    lo = c0
+    if lower_tail > 0:
+        # P(max <= c) <= P(Binomial(n, 1/S) <= c)^S (negatively associated counts)
+        with np.errstate(divide="ignore"):
+            bound = S * groups * np.log(bdtr(grid[grid <= cap], n, 1.0 / S))
+        below = np.flatnonzero(bound < math.log(lower_tail))
+        if below.size:
+            lo = min(int(grid[below[-1]]), cap)
     M = 1
     while M < min(S * cap + 1, max(256, int(16 * math.sqrt(n)) + 1)):
         M *= 2
     js = np.arange(cap + 1)
     p = np.exp(js * math.log(t) - t - gammaln(js + 1))
+    # P_lo(w^k) for every k by one FFT of p[0..lo] folded modulo M; then keep the k that can matter:
+    # |P_c(w^k)| <= exp(-t (1 - cos theta)) + P(Poisson(t) > c), and (Abel summation over the
+    # unimodal p) <= 3 max(p) / |sin(theta / 2)|
+    v_all = np.fft.ifft(np.bincount(np.arange(lo + 1) % M, weights=p[: lo + 1], minlength=M)) * M
+    theta = 2.0 * np.pi * np.arange(M) / M
+    with np.errstate(divide="ignore"):
+        pmax = float(np.exp(math.floor(t) * math.log(t) - t - gammaln(math.floor(t) + 1)))
+        bound = np.minimum(np.exp(-t * (1.0 - np.cos(theta))) + float(pdtrc(lo, t)),
+                           3.0 * pmax / np.abs(np.sin(theta / 2.0)))
+        ks = np.flatnonzero(S * np.log(np.minimum(bound, 1.0)) > -100.0).astype(np.int64)
     lognorm = n * math.log(n) - n - gammaln(n + 1)
-    vals = _kernels.multinomial_max_coeffs(p, c0, cap, S, n, M)
+    vals = _kernels.multinomial_max_coeffs(np.ascontiguousarray(v_all[ks]), p, lo, cap, S, n, M, ks)
     with np.errstate(divide="ignore"):
         F = np.clip(np.exp(np.log(np.maximum(vals, 0.0)) - lognorm), 0.0, 1.0)
-    cs = np.arange(c0, cap + 1, dtype=np.int64)
+    cs = np.arange(lo, cap + 1, dtype=np.int64)
     if c_max is None:  # drop the part of the tail beyond double precision
         done = np.flatnonzero(1.0 - F < tail)
         if done.size:
@@ -371,8 +403,10 @@ def multinomial_max_cdf(n: int, S: int, c_max: int | None = None, tail: float = 
 
 
 @lru_cache(maxsize=256)
-def _cached_cdf(n: int, S: int):
-    return multinomial_max_cdf(n, S)
+def _cached_cdf(n: int, S: int, groups: int = 1):
+    """Per-group CDF for a tier of ``groups`` such groups (values where the tier's CDF is below 1e-16
+    are left out: treated as 0)."""
+    return multinomial_max_cdf(n, S, groups=groups, lower_tail=1e-16)
 
 
 def _tier_cdf(degrees: np.ndarray, S: int):
@@ -380,7 +414,7 @@ def _tier_cdf(degrees: np.ndarray, S: int):
     vals, mult = np.unique(degrees[degrees > 0], return_counts=True)
     if vals.size == 0:
         return np.array([0], dtype=np.int64), np.array([1.0])
-    curves = [_cached_cdf(int(v), S) for v in vals]
+    curves = [_cached_cdf(int(v), S, int(m)) for v, m in zip(vals, mult)]
     cmax = max(int(c[-1]) for c, _ in curves)
     grid = np.arange(cmax + 1, dtype=np.int64)
     logF = np.zeros(grid.size)
@@ -420,34 +454,71 @@ def _shared_downlink_groups(count: np.ndarray) -> tuple[np.ndarray, bool]:
     return drop, bool(np.all(pair_single[nz]))
 
 
+def _combine_cdfs(xl, Fl):
+    """CDF of the maximum of independent variables given as step CDFs ``(x, F)`` (``x`` increasing)."""
+    grid = np.unique(np.concatenate(xl))
+    F = np.ones(grid.size)
+    for x, f in zip(xl, Fl):
+        idx = np.searchsorted(x, grid, side="right") - 1
+        F *= np.where(idx >= 0, f[np.clip(idx, 0, None)], 0.0)
+    return grid, F
+
+
+def _point_mass(F: np.ndarray) -> bool:
+    """Whether a CDF on a grid is one jump from 0 to 1 (a deterministic maximum)."""
+    return bool(np.all((F < 1e-15) | (F > 1.0 - 1e-15)))
+
+
+def _uniform_tier(cap: np.ndarray) -> float:
+    u = float(cap.flat[0])
+    if u <= 0 or not np.all(cap == u):
+        raise UnsupportedInstanceError("exact ECMP needs a healthy fabric with one link capacity per switch tier; "
+                                       "use the Monte Carlo model (ecmp_monte_carlo)")
+    return u
+
+
+def _step_tiers(fabric: Fabric, st: StepTraffic, qps: int):
+    """``[(ball counts per group, links per group, capacity)]`` of the ECMP tiers of one step and
+    whether combining them as independent is exact (see :func:`ecmp_exact`)."""
+    if fabric.kind == "leaf-spine":
+        drop, exact = _shared_downlink_groups(st.count)
+        S = fabric.n_spines
+        return [(st.out_degree * qps, S, _uniform_tier(fabric.block(TIER_UP))),
+                (np.where(drop, 0, st.in_degree) * qps, S, _uniform_tier(fabric.block(TIER_DOWN)))], exact
+    return [(balls, cap.shape[1], _uniform_tier(cap)) for balls, cap in link_class_balls(fabric, st, qps)], False
+
+
 def ecmp_exact(fabric: Fabric, coll: Collective, qps: int = 1, traffic=None) -> ModelResult:
     """ECMP maximum-load distribution from exact per-group multinomial maxima (see the module docstring).
 
-    Requires a healthy leaf-spine with uniform switch-link capacity and equal flow sizes within
-    each step. The uplink groups of different leaves hold disjoint flows, so the uplink tier's
-    maximum is exact (``info["uplink"]``), and likewise the downlink tier's. The two tiers share
-    flows (a flow ``a -> b`` loads an uplink of ``a`` and a downlink of ``b``):
+    Requires a healthy fabric with one link capacity per switch tier and equal flow sizes within
+    each step. Leaf-spine: the uplink groups of different leaves hold disjoint flows, so the uplink
+    tier's maximum is exact (``info["uplink"]``), and likewise the downlink tier's. Fat-tree: the
+    groups are the link classes of :func:`link_class_balls` (edge uplinks, edge downlinks, a pod's
+    aggregation -> core links, its core -> aggregation links: balls = flows x ``qps`` per group,
+    from the leaf-pair counts, never per flow); each tier's maximum is exact likewise. Tiers share
+    flows (a flow ``a -> b`` loads an uplink of ``a`` and a downlink of ``b``, and on a fat-tree
+    its aggregation switch is the same on its edge uplink and its pod-core link):
 
-    * when every loaded leaf pair ``(a, b)`` is the only traffic out of ``a`` and into ``b``
-      (e.g. leaf-major rings), ``b``'s downlinks carry exactly ``a``'s uplink counts and the
-      fabric-wide distribution is exact (``info["tiers"] == "exact"``);
+    * leaf-spine, when every loaded leaf pair ``(a, b)`` is the only traffic out of ``a`` and into
+      ``b`` (e.g. leaf-major rings), ``b``'s downlinks carry exactly ``a``'s uplink counts and the
+      fabric-wide distribution is exact (``info["tiers"] == "exact"``); likewise on any fabric when
+      at most one tier's maximum is random (the others deterministic, e.g. one flow per group);
     * otherwise the tiers are combined **as if independent** (``info["tiers"] ==
       "independent"``), an approximation. Measured against the Monte Carlo model (which is exact)
       in ``benchmarks/RESULTS.md`` section 4: all-to-all on 8,192 GPUs, mean within 5e-5 relative;
       smaller fabrics and random-placement rings differ more (see there); use
       :func:`ecmp_monte_carlo` when that matters.
 
-    ``info`` holds ``mean``, ``p50``, ``p99`` of the fabric-wide maximum congestion, ``uplink``,
-    ``tiers`` and ``cdf`` (values, CDF). Steps are combined as independent hashings (as in the
-    Monte Carlo model).
+    ``info`` holds ``mean``, ``p50``, ``p99`` of the fabric-wide maximum congestion, ``uplink``
+    (the leaf / edge uplink tier alone), ``tiers`` and ``cdf`` (values, CDF). Steps are combined as
+    independent hashings (as in the Monte Carlo model).
     """
     qps = _check_qps(qps)
-    if fabric.kind != "leaf-spine" or not fabric.healthy or not fabric.uniform:
-        raise UnsupportedInstanceError("exact ECMP needs a healthy leaf-spine with uniform link capacity; "
+    if not fabric.healthy:
+        raise UnsupportedInstanceError("exact ECMP needs a healthy fabric (no failed links); "
                                        "use the Monte Carlo model (ecmp_monte_carlo)")
     steps = _steps(fabric, coll, traffic)
-    S = fabric.n_spines
-    u = float(fabric.block(TIER_UP)[0, 0])
     xs, Fs, xs_up, Fs_up, means = [], [], [], [], []
     tiers_exact = True
     for st in steps:
@@ -456,33 +527,22 @@ def ecmp_exact(fabric: Fabric, coll: Collective, qps: int = 1, traffic=None) -> 
         if st.size is None:
             raise UnsupportedInstanceError(f"exact ECMP needs equal flow sizes within a step (step {st.step})")
         w = st.size / qps
-        drop, exact = _shared_downlink_groups(st.count)
-        tiers_exact &= exact
-        gu, Fu = _tier_cdf(st.out_degree * qps, S)
-        gd, Fd = _tier_cdf(np.where(drop, 0, st.in_degree) * qps, S)
-        g = np.arange(max(gu[-1], gd[-1]) + 1)
-        Fu2 = np.ones(g.size)
-        Fu2[: gu.size] = Fu
-        Fd2 = np.ones(g.size)
-        Fd2[: gd.size] = Fd
-        xs.append(g * w / u)
-        Fs.append(Fu2 * Fd2)
-        xs_up.append(g * w / u)
-        Fs_up.append(Fu2)
-        means.append(_summarise_cdf(g * w / u, Fu2 * Fd2)["mean"])
-
-    def combine(xl, Fl):
-        grid = np.unique(np.concatenate(xl))
-        F = np.ones(grid.size)
-        for x, f in zip(xl, Fl):
-            idx = np.searchsorted(x, grid, side="right") - 1
-            F *= np.where(idx >= 0, f[np.clip(idx, 0, None)], 0.0)
-        return grid, F
-
+        tiers, exact = _step_tiers(fabric, st, qps)
+        curves = []
+        for balls, P, u in tiers:
+            g, F = _tier_cdf(balls, P)
+            curves.append((g * w / u, F))
+        tiers_exact &= exact or sum(not _point_mass(F) for _, F in curves) <= 1
+        x, F = _combine_cdfs([c[0] for c in curves], [c[1] for c in curves])
+        xs.append(x)
+        Fs.append(F)
+        xs_up.append(curves[0][0])
+        Fs_up.append(curves[0][1])
+        means.append(_summarise_cdf(x, F)["mean"])
     if not xs:  # no traffic between leaves (e.g. a single leaf): no switch link is loaded
         xs, Fs, xs_up, Fs_up = [np.zeros(1)], [np.ones(1)], [np.zeros(1)], [np.ones(1)]
-    x, F = combine(xs, Fs)
-    xu, Fu = combine(xs_up, Fs_up)
+    x, F = _combine_cdfs(xs, Fs)
+    xu, Fu = _combine_cdfs(xs_up, Fs_up)
     info = _summarise_cdf(x, F)
     info.update({"uplink": _summarise_cdf(xu, Fu), "cdf": (x, F), "qps": qps, "method": "exact",
                  "tiers": "exact" if tiers_exact else "independent"})
@@ -600,7 +660,10 @@ def equitable_assign(R: np.ndarray, S: int) -> Assignment:
     ``floor(R/S)`` flows of every pair go to every colour; the remainders (``< S`` per pair) are
     coloured one colour at a time by rounding the fractional solution ``r / S'`` with a bounded
     max-flow, keeping the invariant "remaining remainder degree <= S' * target" (``S'`` colours
-    left), so every round is feasible by integrality of bipartite flows.
+    left), so every round is feasible by integrality of bipartite flows. Each round first tries a
+    greedy choice (:func:`~netopt.solvers.fabric._kernels.bounded_choice_greedy`: forced pairs,
+    then pairs of rows/columns with a lower bound, then by remainder), kept when it meets every
+    bound of the round (any choice that does keeps the invariant), else the max-flow.
 
     Examples
     --------
@@ -632,8 +695,15 @@ def equitable_assign(R: np.ndarray, S: int) -> Assignment:
         rr = np.bincount(ia, weights=rv, minlength=L).astype(np.int64)
         rc = np.bincount(ib, weights=rv, minlength=L).astype(np.int64)
         lo_pair = (rv >= Sp).astype(np.int64)
-        y = _bounded_choice(ia, ib, lo_pair, np.maximum(0, rr - (Sp - 1) * t_row), np.minimum(t_row, rr),
-                            np.maximum(0, rc - (Sp - 1) * t_col), np.minimum(t_col, rc), L)
+        bounds = (np.maximum(0, rr - (Sp - 1) * t_row), np.minimum(t_row, rr),
+                  np.maximum(0, rc - (Sp - 1) * t_col), np.minimum(t_col, rc))
+        # greedy first (pairs of rows/columns with a lower bound, then by remainder); when it misses
+        # a bound, the exact bounded max-flow
+        tight = (bounds[0][ia] > 0).astype(np.int64) + (bounds[2][ib] > 0)
+        order = np.lexsort((-rv, -tight)).astype(np.int64)
+        y, ok = _kernels.bounded_choice_greedy(ia, ib, order, lo_pair, *bounds)
+        if not ok:
+            y = _bounded_choice(ia, ib, lo_pair, *bounds, L)
         if y is None:  # pragma: no cover - impossible by the invariant
             raise RuntimeError("equitable_assign: infeasible rounding round")
         ch = y > 0

@@ -198,3 +198,43 @@ def compositions(n, P):
     for first in range(n + 1):
         for rest in compositions(n - first, P - 1):
             yield (first, *rest)
+
+
+# ----------------------------------------------------------------------------- exact multinomial maximum twin
+def multinomial_max_coeffs(p, c0, c1, S, n):
+    """``[x^n] (p_0 + p_1 x + .. + p_c x^c)^S`` for ``c = c0..c1`` by repeated polynomial
+    multiplication (no DFT): the twin of ``_kernels.multinomial_max_coeffs``."""
+    out = []
+    for c in range(c0, c1 + 1):
+        poly = [1.0]
+        base = list(p[: c + 1])
+        for _ in range(S):
+            prod = [0.0] * min(len(poly) + len(base) - 1, n + 1)
+            for i, a in enumerate(poly):
+                for j, b in enumerate(base):
+                    if i + j <= n:
+                        prod[i + j] += a * b
+            poly = prod
+        out.append(poly[n] if n < len(poly) else 0.0)
+    return out
+
+
+# ----------------------------------------------------------------------------- equitable colouring twin
+def bounded_choice_greedy(ia, ib, order, lo_pair, lo_row, hi_row, lo_col, hi_col):
+    """Forced pairs first, then the others in ``order`` while row/column counts stay within their
+    upper bounds; ``ok`` when every lower bound is met too (twin of ``_kernels.bounded_choice_greedy``)."""
+    y = [1 if f else 0 for f in lo_pair]
+    rows = [0] * len(lo_row)
+    cols = [0] * len(lo_col)
+    for p, taken in enumerate(y):
+        if taken:
+            rows[ia[p]] += 1
+            cols[ib[p]] += 1
+    for p in order:
+        if not y[p] and rows[ia[p]] < hi_row[ia[p]] and cols[ib[p]] < hi_col[ib[p]]:
+            y[p] = 1
+            rows[ia[p]] += 1
+            cols[ib[p]] += 1
+    ok = all(lo <= r <= hi for lo, r, hi in zip(lo_row, rows, hi_row)) and \
+        all(lo <= c <= hi for lo, c, hi in zip(lo_col, cols, hi_col))
+    return y, ok
