@@ -195,7 +195,7 @@ def _ecmp_mc_aggregated(fabric: Fabric, steps, n_seeds: int, seed: int, qps: int
     rng = np.random.default_rng(seed)
     per_step = np.zeros((len(steps), n_seeds))
     for i, st in enumerate(steps):
-        if st.count.sum() == 0:
+        if st.n_inter == 0:
             continue
         w = st.size / qps
         for balls, cap in link_class_balls(fabric, st, qps):
@@ -522,7 +522,7 @@ def ecmp_exact(fabric: Fabric, coll: Collective, qps: int = 1, traffic=None) -> 
     xs, Fs, xs_up, Fs_up, means = [], [], [], [], []
     tiers_exact = True
     for st in steps:
-        if st.count.sum() == 0:
+        if st.n_inter == 0:
             continue
         if st.size is None:
             raise UnsupportedInstanceError(f"exact ECMP needs equal flow sizes within a step (step {st.step})")
@@ -752,14 +752,14 @@ def assignment_loads(fabric: Fabric, assignment: Assignment, flow_bytes: float) 
 
 
 def _equal_size_steps(steps):
-    return all(st.size is not None or st.count.sum() == 0 for st in steps)
+    return all(st.size is not None or st.n_inter == 0 for st in steps)
 
 
 def _split_steps(fabric: Fabric, steps, k: int):
     """Congestion, loads and assignments when every flow is cut into ``k`` equal subflows."""
     cong, loads, assigns = [], [], []
     for st in steps:
-        if st.count.sum() == 0:
+        if st.n_inter == 0:
             cong.append(0.0)
             loads.append(None)
             assigns.append(None)
@@ -858,7 +858,7 @@ def min_split(fabric: Fabric, coll: Collective, k_max: int | None = None, traffi
             h = fabric.half
             ok = True
             for st, tc in zip(steps, target):
-                if st.count.sum() == 0:  # no flow leaves its edge switch
+                if st.n_inter == 0:  # no flow leaves its edge switch
                     continue
                 u = float(fabric.block(TIER_UP)[0, 0])
                 d = np.concatenate([st.out_degree, st.in_degree])

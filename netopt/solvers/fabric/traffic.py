@@ -16,6 +16,7 @@ ranks on every leaf (``n_a * n_b`` flows between leaves ``a != b``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -43,14 +44,20 @@ class StepTraffic:
     host_in: np.ndarray
     size: float | None
 
-    @property
+    # cached: the models ask for these many times (a k = 64 fat-tree's count matrix has 4 M entries)
+    @cached_property
     def out_degree(self) -> np.ndarray:
         """Inter-leaf flows leaving each leaf."""
         return self.count.sum(axis=1)
 
-    @property
+    @cached_property
     def in_degree(self) -> np.ndarray:
         return self.count.sum(axis=0)
+
+    @cached_property
+    def n_inter(self) -> int:
+        """Inter-leaf flows of the step."""
+        return int(self.out_degree.sum())
 
 
 def _check_fit(fabric: Fabric, coll: Collective) -> None:

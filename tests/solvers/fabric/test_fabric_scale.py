@@ -122,3 +122,24 @@ def test_ecmp_exact_fattree_k64_all_to_all_from_class_counts():
     ex = ecmp_exact(ft, all_to_all(ft.n_hosts, float(1 << 30)))
     sp = spray(ft, all_to_all(ft.n_hosts, float(1 << 30))).max_congestion
     assert 1.0 < ex.info["mean"] / sp < 1.05 and ex.info["tiers"] == "independent"
+
+
+@pytest.mark.parametrize("coll,place", [("ring", "leaf-major"), ("ring", "random"), ("tree", "leaf-major")])
+def test_fattree_cct_classes_equal_every_subflow(coll, place):
+    """The CCT of singlepath / minimal split with each within-edge flow's k subflows as one class of
+    weight k equals the CCT with every subflow its own row (the max-min kernel on both)."""
+    from netopt.solvers.fabric import completion_time, min_split, singlepath
+    from netopt.solvers.fabric.cct import _fattree_paths, _solve, fattree_flow_links
+
+    ft = fat_tree(4, host_gbps=100, link_gbps=25)
+    c = make_collective(coll, 16, 1e6, hosts=placement(place, 16, 16, seed=3))
+    for res in (singlepath(ft, c, keep=True), min_split(ft, c, keep=True)):
+        k = res.info.get("k", 1)
+        got = completion_time(ft, c, res.model, assignments=res.assignment, k=k)
+        want = 0.0
+        for t in range(c.n_steps):
+            s, d, z = c.step_flows(t)
+            hs, hd = np.repeat(c.placement[s], k), np.repeat(c.placement[d], k)
+            i, j = _fattree_paths(res.assignment[t], hs, hd, ft.half)
+            want += _solve(ft, *fattree_flow_links(ft, hs, hd, i, j, np.repeat(z / k, k))) * int(c.step_repeat[t])
+        assert got == pytest.approx(want, rel=1e-9), (res.model, k)
