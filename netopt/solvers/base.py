@@ -63,6 +63,7 @@ class SearchState:
         self.iterations = 0
         self.best_cost: float | None = None
         self.best_routes: list[list[int]] | None = None
+        self.best_types: list[int] | None = None  # the vehicle type of each best route (rich instances)
         self.history: list[list[float]] = []
         self.interrupted = False
         self.timed_out = False
@@ -73,12 +74,14 @@ class SearchState:
     def remaining(self) -> float:
         return max(0.0, self.time_limit - self.elapsed())
 
-    def improve(self, cost: float, routes: Sequence[Sequence[int]]) -> bool:
-        """Offer a solution; keeps it when it beats the incumbent. Returns True when kept."""
+    def improve(self, cost: float, routes: Sequence[Sequence[int]], vehicle_types: Sequence[int] | None = None) -> bool:
+        """Offer a solution (with the vehicle type of each route when the instance has several);
+        keeps it when it beats the incumbent. Returns True when kept."""
         if self.best_cost is not None and cost >= self.best_cost - 1e-12:
             return False
         self.best_cost = float(cost)
         self.best_routes = [list(map(int, r)) for r in routes if len(r)]
+        self.best_types = None if vehicle_types is None else [int(k) for r, k in zip(routes, vehicle_types) if len(r)]
         self.history.append([round(self.elapsed(), 4), float(cost)])
         if self.progress is not None:
             self.progress(self)
@@ -174,6 +177,9 @@ class Solver:
         if why:
             raise UnsupportedInstanceError(f"solver {self.name} cannot solve {instance.name}: {why}")
         instance.check_feasible()
+        if initial is not None and instance.features:
+            raise UnsupportedInstanceError(f"solver {self.name}: warm starts are for CVRP, VRPTW and TSP instances, "
+                                           f"not {instance.variant} ({instance.name}) yet")
         starts = warm_start_routes(instance, initial)
         compile_s = self.prepare(resolved, instance)  # JIT compilation / model loading is not charged to the time limit
         state = SearchState(time_limit, max_iterations, progress, start=clock_start)
@@ -214,7 +220,7 @@ class Solver:
         )
         if state.best_routes is None:
             return Result(status="infeasible", objective=None, message="no feasible solution found", **common)
-        sol = RoutingSolution(instance, state.best_routes)
+        sol = RoutingSolution(instance, state.best_routes, state.best_types)
         if not sol.is_feasible:  # a solver bug: never report it as a solution
             return Result(
                 status="error", objective=None, solution=sol.to_dict(),

@@ -7,6 +7,14 @@ limit. OR-Tools needs integer arcs, so matrices are scaled by the smallest power
 (up to 10^4) that makes them integral (DIMACS distances: 10); the reported cost is always
 recomputed from the float matrix by the validator.
 
+Rich variants through the same model: vehicle types (capacity, fixed cost, unit distance and
+duration costs, shift window, duration and distance limits) as per-vehicle settings, start and
+end depots per vehicle (several depots), optional clients as disjunctions with their prize as
+the penalty, allowed vehicles per client (site dependence), and VRPB's linehauls-first rule as a
+second load dimension plus removed arcs (backhaul to linehaul, depot to backhaul). Release
+times and reloads are not modelled: :attr:`ORToolsSolver.features` says so and such instances
+are refused.
+
 Fleet: every customer is droppable at a penalty above the cost of serving it alone, so
 the search always has a solution to improve. A fixed fleet is used as given (an answer
 that still drops customers is reported infeasible). An unlimited fleet starts near the
@@ -49,6 +57,8 @@ PATIENCE = 0.2
 class ORToolsSolver(Solver):
     name = "ortools"
     description = "Google OR-Tools routing (first solution + local search metaheuristic); the baseline."
+    features = frozenset({"multi_depot", "vehicle_types", "vehicle_costs", "prizes", "allowed_clients",
+                          "shift_windows", "backhauls", "linehauls_first"})
     params = ParamSpace("solver ortools", {
         "first_solution": Param(str, "PATH_CHEAPEST_ARC", "first-solution strategy", FIRST_SOLUTIONS),
         "metaheuristic": Param(str, "GUIDED_LOCAL_SEARCH", "local-search metaheuristic", METAHEURISTICS),
@@ -65,81 +75,147 @@ class ORToolsSolver(Solver):
 
         return time.perf_counter() - t
 
+    def supports(self, instance) -> str:
+        if instance.pickups is not None and not instance.linehauls_first:
+            return "pickups mixed with deliveries on one trip are not modelled (only VRPB's linehauls first)"
+        return ""
+
     def _solve(self, instance, state: SearchState, *, seed, initial, params):
         n = instance.num_customers
         start = initial[0] if initial else None  # the first warm start (OR-Tools takes one)
-        if instance.num_vehicles is not None:
-            fleets = [instance.num_vehicles]
+        types = instance.vehicle_types
+        if len(types) > 1:  # every vehicle of the fleet; an unlimited type gets one per client
+            fleets = [[k for k, t in enumerate(types) for _ in range(t.num_available or n)]]
+        elif instance.num_vehicles is not None:
+            fleets = [[0] * instance.num_vehicles]
         else:
             v = params.vehicles or instance.min_vehicles + max(2, instance.min_vehicles // 10)
             if start is not None:
                 v = max(v, len(start))
-            fleets = [max(1, min(n, v))]
-            while fleets[-1] < n:
-                fleets.append(min(n, 2 * fleets[-1]))
+            sizes = [max(1, min(n, v))]
+            while sizes[-1] < n:
+                sizes.append(min(n, 2 * sizes[-1]))
+            fleets = [[0] * v for v in sizes]
         attempts = []
-        for k, v in enumerate(fleets):
+        for k, fleet in enumerate(fleets):
             last = k == len(fleets) - 1
             patience = None if last else max(0.5, PATIENCE * state.remaining())
-            found = _solve_once(instance, state, v, params.first_solution, params.metaheuristic, start, patience)
-            attempts.append(v)
+            found = _solve_once(instance, state, fleet, params.first_solution, params.metaheuristic, start, patience)
+            attempts.append(len(fleet))
             if found or state.should_stop():
                 break
         return {"vehicles_tried": attempts}
 
 
-def _solve_once(inst, state: SearchState, num_vehicles, first_solution, metaheuristic, initial, patience) -> bool:
-    """One OR-Tools search with ``num_vehicles`` from the warm start ``initial`` (routes, or None);
-    gives up after ``patience`` seconds without a solution that serves every customer (None:
-    never). True when one was found."""
+def _solve_once(inst, state: SearchState, fleet, first_solution, metaheuristic, initial, patience) -> bool:
+    """One OR-Tools search with one vehicle of type ``fleet[v]`` for each ``v``, from the warm start
+    ``initial`` (routes, or None); gives up after ``patience`` seconds without a solution that serves
+    every required customer (None: never). True when one was found."""
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+    from ...validate import check_routes
 
     started = state.elapsed()
     complete = False
-    n1 = inst.num_nodes
+    n1, nd = inst.num_nodes, inst.num_depots
+    num_vehicles = len(fleet)
     tw = inst.time_windows
-    manager = pywrapcp.RoutingIndexManager(n1, num_vehicles, 0)
+    types = inst.vehicle_types
+    vtypes = [types[k] for k in fleet]
+    manager = pywrapcp.RoutingIndexManager(n1, num_vehicles, [t.start_depot for t in vtypes],
+                                           [t.end_depot for t in vtypes])
     routing = pywrapcp.RoutingModel(manager)
 
     ds = integer_scale(inst.distance)
     dist_int = np.round(inst.distance * ds).astype(np.int64)
     arc = routing.RegisterTransitMatrix(dist_int.tolist())
-    routing.SetArcCostEvaluatorOfAllVehicles(arc)
+    # arc costs per vehicle type: unit distance cost x distance + unit duration cost x travel time, in one scale
+    unit = {(t.unit_distance_cost, t.unit_duration_cost) for t in vtypes}
+    if unit == {(1.0, 0.0)}:
+        cs = ds
+        routing.SetArcCostEvaluatorOfAllVehicles(arc)
+    else:
+        mats = {u: u[0] * inst.distance + u[1] * inst.duration for u in unit}
+        cs = integer_scale(*mats.values(), np.array([t.fixed_cost for t in vtypes]),
+                           inst.prizes if inst.prizes is not None else None)
+        evaluators = {u: routing.RegisterTransitMatrix(np.round(m * cs).astype(np.int64).tolist())
+                      for u, m in mats.items()}
+        for v, t in enumerate(vtypes):
+            routing.SetArcCostEvaluatorOfVehicle(evaluators[(t.unit_distance_cost, t.unit_duration_cost)], v)
+    for v, t in enumerate(vtypes):
+        if t.fixed_cost:
+            routing.SetFixedCostOfVehicle(int(round(t.fixed_cost * cs)), v)
 
     if inst.demands.any():
         dem = routing.RegisterUnaryTransitVector(inst.demands.tolist())
-        routing.AddDimensionWithVehicleCapacity(dem, 0, [inst.capacity] * num_vehicles, True, "Capacity")
+        routing.AddDimensionWithVehicleCapacity(dem, 0, [int(t.capacity) for t in vtypes], True, "Capacity")
+    if inst.pickups is not None:  # VRPB: linehauls first, so the peak load is the larger of the two sums
+        pick = routing.RegisterUnaryTransitVector(inst.pickups.tolist())
+        routing.AddDimensionWithVehicleCapacity(pick, 0, [int(t.capacity) for t in vtypes], True, "Backhaul")
+        back = [i for i in inst.clients if inst.pickups[i] > 0 and inst.demands[i] == 0]
+        line = [manager.NodeToIndex(j) for j in inst.clients if inst.demands[j] > 0]
+        for i in back:  # no linehaul after a backhaul, and no route that starts with a backhaul
+            nxt = routing.NextVar(manager.NodeToIndex(i))
+            for j in line:
+                nxt.RemoveValue(j)
+            for v in range(num_vehicles):
+                routing.NextVar(routing.Start(v)).RemoveValue(manager.NodeToIndex(i))
 
-    if tw is not None or inst.max_duration is not None:
+    shifts = any(t.tw_early is not None or t.tw_late is not None for t in vtypes)
+    limits = [t.max_duration for t in vtypes]
+    if tw is not None or shifts or any(x is not None for x in limits):
         st = inst.service_times
-        ts = integer_scale(inst.duration, st, tw, None if inst.max_duration is None else np.array([inst.max_duration]))
+        given = [np.array([x]) for x in limits + [t.tw_early for t in vtypes] + [t.tw_late for t in vtypes]
+                 if x is not None]
+        ts = integer_scale(inst.duration, st, tw, *given)
         # transit i->j = service at i + travel i->j; arrival at j must lie in j's window
         time_int = np.round((inst.duration + st[:, None]) * ts).astype(np.int64)
-        horizon = int(np.ceil(tw[0, 1] * ts)) if tw is not None else int(time_int.sum(1).max() * n1)
-        t = routing.RegisterTransitMatrix(time_int.tolist())
-        routing.AddDimension(t, horizon, horizon, False, "Time")
+        ends = [t.tw_late for t in vtypes if t.tw_late is not None] + ([tw[:nd, 1].max()] if tw is not None else [])
+        horizon = int(np.ceil(max(ends) * ts)) if ends else int(time_int.sum(1).max() * n1)
+        t_cb = routing.RegisterTransitMatrix(time_int.tolist())
+        routing.AddDimension(t_cb, horizon, horizon, False, "Time")
         time_dim = routing.GetDimensionOrDie("Time")
         if tw is not None:
-            for node in range(1, n1):
+            for node in inst.clients:
                 time_dim.CumulVar(manager.NodeToIndex(node)).SetRange(
                     int(np.ceil(tw[node, 0] * ts - 1e-6)), int(np.floor(tw[node, 1] * ts + 1e-6)))
-            lo, hi = int(np.ceil(tw[0, 0] * ts - 1e-6)), int(np.floor(tw[0, 1] * ts + 1e-6))
-            for v in range(num_vehicles):
-                time_dim.CumulVar(routing.Start(v)).SetRange(lo, hi)
-                time_dim.CumulVar(routing.End(v)).SetRange(lo, hi)
-        if inst.max_duration is not None:
-            for v in range(num_vehicles):
-                time_dim.SetSpanUpperBoundForVehicle(int(np.floor(inst.max_duration * ts + 1e-6)), v)
+        for v, t in enumerate(vtypes):
+            early = t.tw_early if t.tw_early is not None else (tw[t.start_depot, 0] if tw is not None else 0.0)
+            late = t.tw_late if t.tw_late is not None else (tw[t.end_depot, 1] if tw is not None else horizon / ts)
+            lo, hi = int(np.ceil(early * ts - 1e-6)), int(np.floor(late * ts + 1e-6))
+            time_dim.CumulVar(routing.Start(v)).SetRange(lo, hi)
+            time_dim.CumulVar(routing.End(v)).SetRange(lo, hi)
+            if t.max_duration is not None:
+                time_dim.SetSpanUpperBoundForVehicle(int(np.floor(t.max_duration * ts + 1e-6)), v)
         for v in range(num_vehicles):  # prefer schedules without idle time at the start
             routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.Start(v)))
 
-    if inst.max_distance is not None:
-        routing.AddDimension(arc, 0, int(np.floor(inst.max_distance * ds + 1e-6)), True, "Distance")
+    max_dist = [t.max_distance for t in vtypes]
+    if any(x is not None for x in max_dist):
+        big = int(dist_int.max()) * n1 + 1
+        routing.AddDimensionWithVehicleCapacity(
+            arc, 0, [big if x is None else int(np.floor(x * ds + 1e-6)) for x in max_dist], True, "Distance")
 
-    # dropping a customer costs more than serving it on a route of its own
-    penalty = int(min(2**62 // (2 * n1), 2 * max(1, dist_int.max()) + 1))
-    for node in range(1, n1):
-        routing.AddDisjunction([manager.NodeToIndex(node)], penalty)
+    for node in inst.clients:  # site dependence
+        allowed = [v for v, t in enumerate(vtypes) if t.may_serve(node)]
+        if len(allowed) < num_vehicles:  # (SetAllowedVehiclesForIndex's binding refuses Python lists)
+            routing.VehicleVar(manager.NodeToIndex(node)).SetValues([-1, *allowed])
+    used_depots = {t.start_depot for t in vtypes} | {t.end_depot for t in vtypes}
+    for node in range(nd):  # a depot no vehicle starts or ends at is no stop: it is dropped at no cost
+        if node not in used_depots:
+            idx = manager.NodeToIndex(node)
+            routing.VehicleVar(idx).SetValues([-1])
+            routing.AddDisjunction([idx], 0)
+
+    # dropping a required customer costs more than serving it on a route of its own; an optional one its prize
+    penalty = int(min(2**62 // (2 * n1), 2 * max(1, dist_int.max()) * max(1, cs // ds) * max(
+        1.0, max(t.unit_distance_cost + t.unit_duration_cost for t in vtypes)) + 1 + max(
+        int(round(t.fixed_cost * cs)) for t in vtypes)))
+    required = inst.required
+    for node in inst.clients:
+        prize = 0 if inst.prizes is None else int(round(inst.prizes[node] * cs))
+        routing.AddDisjunction([manager.NodeToIndex(node)], penalty if required[node] else prize)
+    need = int(required[nd:].sum())
 
     def routes_now():
         out = []
@@ -155,10 +231,13 @@ def _solve_once(inst, state: SearchState, num_vehicles, first_solution, metaheur
         nonlocal complete
         state.tick()
         routes = routes_now()
-        if sum(map(len, routes)) == n1 - 1:  # every customer served
+        if sum(1 for r in routes for v in r if required[v]) == need:  # every required customer served
             complete = True
-            cost = sum(float(inst.distance[a, b]) for r in routes for a, b in zip([0, *r], [*r, 0]) if r)
-            state.improve(cost, routes)
+            if len(types) == 1 and not inst.features:
+                cost = sum(float(inst.distance[a, b]) for r in routes for a, b in zip([0, *r], [*r, 0]) if r)
+                state.improve(cost, routes)
+            else:
+                state.improve(check_routes(inst, routes, None, fleet).cost, routes, fleet)
         if state.should_stop() or (not complete and patience is not None and state.elapsed() - started > patience):
             routing.CancelSearch()
 

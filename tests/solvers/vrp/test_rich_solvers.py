@@ -1,0 +1,66 @@
+"""Rich variants in the solvers: OR-Tools reaches the brute-force optimum of tiny instances of every variant
+it models; every solver refuses, with the reason, the features it does not model (never ignores them)."""
+
+import numpy as np
+import pytest
+
+from netopt.exceptions import UnsupportedInstanceError
+from netopt.model import RoutingInstance, RoutingSolution
+from netopt.model.fleet import VehicleType
+from netopt.solvers import available_solvers, get_solver
+
+from naive_rich import brute_force
+
+XY = np.array([[0, 0], [10, 0], [1, 3], [2, -2], [9, 2], [12, 1], [5, 5]], float)
+D = np.round(np.hypot(*(XY[:, None, :] - XY[None, :, :]).transpose(2, 0, 1)), 1)
+DEM = np.array([0, 0, 3, 2, 3, 2, 4])
+
+
+def variants():
+    md = dict(num_depots=2, vehicle_types=(VehicleType(8, 1, start_depot=0), VehicleType(8, 1, start_depot=1)))
+    yield "mdvrp", dict(md)
+    yield "hfvrp", dict(num_depots=2, vehicle_types=(
+        VehicleType(8, 1, fixed_cost=20, unit_distance_cost=1.5), VehicleType(5, 2, start_depot=1, fixed_cost=5)))
+    yield "pcvrp", dict(md, prizes=[0, 0, 0, 0, 30, 2, 8], required=[1, 1, 1, 1, 0, 0, 0])
+    yield "sdvrp", dict(num_depots=2, vehicle_types=(VehicleType(9, 1, allowed_clients=(2, 3, 6)),
+                                                     VehicleType(9, 1, start_depot=1)))
+    yield "vrpb", dict(md, demands=[0, 0, 3, 0, 3, 0, 2], pickups=[0, 0, 0, 4, 0, 2, 0], linehauls_first=True)
+    tw = np.array([[0, 60], [0, 60], [0, 20], [10, 30], [0, 60], [0, 15], [20, 40]], float)
+    yield "vrptw-shift", dict(num_depots=2, time_windows=tw, service_times=[0, 0, 2, 2, 2, 2, 2],
+                              vehicle_types=(VehicleType(9, 1, tw_late=45), VehicleType(9, 1, start_depot=1)))
+
+
+def make(kw):
+    kw = dict(kw)
+    return RoutingInstance("tiny", D, kw.pop("demands", DEM), **kw)
+
+
+@pytest.mark.parametrize("name, kw", list(variants()), ids=[v[0] for v in variants()])
+def test_ortools_reaches_the_brute_force_optimum(name, kw):
+    inst = make(kw)
+    fleet = [k for k, t in enumerate(inst.vehicle_types) for _ in range(t.num_available)]
+    best = brute_force(inst, fleet)
+    assert np.isfinite(best)
+    res = get_solver("ortools").solve(inst, time_limit=1, seed=0)
+    assert res.status in ("feasible", "time_limit", "optimal"), res.message
+    routes = res.solution["routes"]
+    sol = RoutingSolution.from_node_ids(inst, [r["visits"] for r in routes],
+                                        vehicle_types=[r["vehicle_type"] for r in routes])
+    assert sol.is_feasible and np.isclose(sol.cost, res.objective)
+    assert res.objective == pytest.approx(best), (name, res.objective, best)
+
+
+@pytest.mark.parametrize("solver", sorted(available_solvers()))
+def test_every_solver_refuses_what_it_does_not_model(solver):
+    s = get_solver(solver)
+    for name, kw in variants():
+        inst = make(kw)
+        missing = [f for f in inst.features if f not in s.features]
+        if not missing:
+            continue
+        with pytest.raises(UnsupportedInstanceError, match=f"does not model {missing[0]}"):
+            s.solve(inst, time_limit=0.2)
+    reloads = make(dict(num_depots=2, release_times=[0, 0, 5, 0, 0, 0, 0], vehicle_types=(
+        VehicleType(6, 1, reload_depots=(0,)), VehicleType(6, 1, start_depot=1))))
+    with pytest.raises(UnsupportedInstanceError, match="release_times|reloads"):
+        s.solve(reloads, time_limit=0.2)
