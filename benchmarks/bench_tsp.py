@@ -20,6 +20,12 @@ instance (the loader builds the dense matrix: 800 MB at n = 10,000). ``--instanc
 first N of each set (the reference is a full-set mean: a subset's gap is indicative only).
 TSPLIB: cost, proven optimum (OPT.csv) and gap per instance. Numba compilation is done once up
 front and not charged. The machine may be shared: compare gaps, not absolute speed.
+
+``--lkh``: an LKH-3 reference column through the optional ``elkai`` package (benchmark-only, not a
+netopt dependency: ``.venv/bin/pip install elkai==2.0.1``; without it the column is skipped with a
+note). Each instance is solved by LKH right after tsp-heatmap in the same process, one solver at a
+time: ``runs=1`` (LKH's default trials, its own time), coordinates scaled by 1e6 for EUC_2D
+(TSPLIB instances: their integer matrix); its tour is measured with the instance's own distances.
 """
 
 from __future__ import annotations
@@ -63,6 +69,7 @@ def main(argv=None) -> int:
     ap.add_argument("--anytime", nargs="*", type=float, default=None, metavar="SECONDS",
                     help="anytime curve: best length by each of these times, one run per instance")
     ap.add_argument("--code", default=str(ROOT), help="import netopt from this directory (default: this checkout)")
+    ap.add_argument("--lkh", action="store_true", help="also solve each instance with LKH-3 (elkai, runs=1)")
     args = ap.parse_args(argv)
 
     sys.path.insert(0, args.code)
@@ -75,6 +82,7 @@ def main(argv=None) -> int:
     compile_s = solver.prepare()
     print(f"# tsp-heatmap params {solver.resolve_params(params)}; compile {compile_s:.1f} s; seed {args.seed}")
     times = _times(args.time)
+    lkh = _lkh_solver() if args.lkh else None
     if args.anytime:
         return _anytime(args, solver, params, read_tsp_set, count_tsp_set)
     rows = []
@@ -84,7 +92,7 @@ def main(argv=None) -> int:
         m = total if args.instances is None else min(args.instances, total)
         if m < 1:
             continue
-        lengths, starts, solve_s, load_s = [], [], [], []
+        lengths, starts, solve_s, load_s, lkh_len, lkh_s = [], [], [], [], [], []
         for i in range(m):
             t = time.perf_counter()
             inst = read_tsp_set(path, i)
@@ -96,35 +104,81 @@ def main(argv=None) -> int:
             lengths.append(res.objective)
             starts.append(res.extra["start_cost"])
             solve_s.append(res.runtime_s)
+            extra = ""
+            if lkh is not None:
+                length, sec = lkh(inst)
+                lkh_len.append(length)
+                lkh_s.append(sec)
+                extra = f"; LKH {length:.4f} in {sec:.2f} s"
             if not args.quiet:
                 print(f"  tsp{n}#{i}: {res.objective:.4f} (greedy {res.extra['start_cost']:.4f}, "
-                      f"{res.iterations} rounds, {res.runtime_s:.2f} s, load {load_s[-1]:.2f} s)", flush=True)
+                      f"{res.iterations} rounds, {res.runtime_s:.2f} s, load {load_s[-1]:.2f} s{extra})", flush=True)
             del inst
         mean = sum(lengths) / m
+        lk = ""
+        if lkh_len:
+            lm = sum(lkh_len) / m
+            lk = f" {lm:.4f} | {sum(lkh_s) / m:.2f} | {100 * (mean - lm) / lm:+.2f} |"
         rows.append((n, f"{m}/{total}", times[n], mean, REFERENCE[n], 100 * (mean - REFERENCE[n]) / REFERENCE[n],
-                     sum(starts) / m, sum(solve_s) / m, sum(load_s) / m))
+                     sum(starts) / m, sum(solve_s) / m, sum(load_s) / m, lk))
     if rows:
-        print("\n| set | instances | limit s | mean length | reference | gap % | mean greedy start | solve s/inst | load s/inst |")
-        print("|---|---|---|---|---|---|---|---|---|")
-        for n, cnt, lim, mean, ref, gap, start, ss, ls in rows:
-            print(f"| TSP-{n} | {cnt} | {lim:g} | {mean:.4f} | {ref} | {gap:+.2f} | {start:.4f} | {ss:.2f} | {ls:.2f} |")
+        head = "| set | instances | limit s | mean length | reference | gap % | mean greedy start | solve s/inst | load s/inst |"
+        if lkh is not None:
+            head += " LKH-3 mean | LKH s/inst | gap to LKH % |"
+        print("\n" + head)
+        print("|---" * head.count(" | ") + "|---|")
+        for n, cnt, lim, mean, ref, gap, start, ss, ls, lk in rows:
+            print(f"| TSP-{n} | {cnt} | {lim:g} | {mean:.4f} | {ref} | {gap:+.2f} | {start:.4f} | {ss:.2f} | {ls:.2f} |"
+                  + lk)
 
     if args.tsplib:
         tdir = DATASETS / "tsplib"
         with open(tdir / "OPT.csv") as f:
             opt = [(r["instance"], float(r["optimal"])) for r in csv.DictReader(f)]
-        print(f"\n| TSPLIB | n | optimum | tsp-heatmap ({args.tsplib_time:g} s) | gap % | time s |")
-        print("|---|---|---|---|---|---|")
+        print(f"\n| TSPLIB | n | optimum | tsp-heatmap ({args.tsplib_time:g} s) | gap % | time s |"
+              + (" LKH-3 | LKH gap % | LKH s |" if lkh else ""))
+        print("|---|---|---|---|---|---|" + ("---|---|---|" if lkh else ""))
         gaps = []
         for name, best in opt:
             inst = load_instance(tdir / f"{name}.tsp")
             res = solver.solve(inst, time_limit=args.tsplib_time, seed=args.seed, **params)
             gap = 100 * (res.objective - best) / best
             gaps.append(gap)
-            print(f"| {name} | {inst.num_nodes} | {best:g} | {res.objective:g} | {gap:.2f} | {res.runtime_s:.2f} |",
+            lk = ""
+            if lkh is not None:
+                length, sec = lkh(inst)
+                lk = f" {length:g} | {100 * (length - best) / best:.2f} | {sec:.2f} |"
+            print(f"| {name} | {inst.num_nodes} | {best:g} | {res.objective:g} | {gap:.2f} | {res.runtime_s:.2f} |" + lk,
                   flush=True)
         print(f"| **mean** | | | | **{sum(gaps) / len(gaps):.2f}** | |")
     return 0
+
+
+def _lkh_solver():
+    """``solve(instance) -> (length, seconds)`` with LKH-3 through elkai, or None (with a note) without it."""
+    try:
+        import elkai
+    except ImportError:
+        print("# no elkai: the LKH-3 column is skipped (.venv/bin/pip install elkai==2.0.1 to add it)")
+        return None
+    import numpy as np
+
+    def solve(inst):
+        t = time.perf_counter()
+        if inst.rounding == "none" and inst.coordinates is not None:  # random-uniform: EUC_2D of scaled points
+            xy = np.asarray(inst.coordinates, dtype=float) * 1e6
+            order = elkai.Coordinates2D({i: (float(x), float(y)) for i, (x, y) in enumerate(xy)}).solve_tsp(runs=1)
+        else:  # TSPLIB: the instance's own integer matrix
+            order = elkai.DistanceMatrix(np.rint(inst.distance).astype(int).tolist()).solve_tsp(runs=1)
+        sec = time.perf_counter() - t
+        order = [int(v) for v in order]
+        if order[0] == order[-1]:
+            order = order[:-1]
+        assert sorted(order) == list(range(inst.num_nodes)), "LKH returned no tour"
+        path = np.array(order + order[:1])
+        return float(np.sum(inst.distance[path[:-1], path[1:]])), sec
+
+    return solve
 
 
 def _anytime(args, solver, params, read_tsp_set, count_tsp_set) -> int:

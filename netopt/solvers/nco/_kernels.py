@@ -439,12 +439,317 @@ def improve_city(a, tour, pos, nbr, xy, dm, mode, eps, or_max, queue, inq, qs, j
     return best
 
 
+# --------------------------------------------------------------------------- sequential 3-opt and LK-style moves
+#
+# A move from ``t1`` is searched in the *frame* of its first removed edge ``(t1, t2)``: ``d = +1``
+# when ``t2 = succ(t1)``, else -1; ``off(v)`` is ``v``'s position counted from ``t1`` in direction
+# ``d`` (``off(t1) = 0``, ``off(t2) = 1``). Removed edges ``(t1,t2), (t3,t4), (t5,t6)``, added
+# ``(t2,t3), (t4,t5), (t6,t1)``. Cutting the three removed edges leaves the segments
+# ``B = [1..la]``, ``C = [la+1..lb]`` and ``A = [lb+1..n-1, 0]`` (``t1`` ends ``A``); the added
+# edges reconnect them into ``A X Y`` (a tour) or into subcycles (no move).
+
+#: reconnections ``A X Y`` of the three segments (``'`` = reversed); ``P2`` is the 2-opt closing
+P_BrCr, P_CB, P_CBr, P_CrB, P_CrBr, P_BrC, P_BCr, P2 = 1, 2, 3, 4, 5, 6, 7, 8
+
+
 @njit(cache=True)
-def local_search(tour, pos, nbr, xy, dm, mode, eps, or_max, queue, inq, qs, jr, jn, max_moves):
+def _frame(v, pos, p1, d, n):
+    """``v``'s offset from position ``p1`` in direction ``d``."""
+    o = (pos[v] - p1) * d
+    if o < 0:
+        o += n
+    return o
+
+
+@njit(cache=True)
+def _step(v, tour, pos, d, n):
+    """The city after ``v`` in direction ``d``."""
+    i = pos[v] + d
+    if i == n:
+        i = 0
+    elif i < 0:
+        i = n - 1
+    return tour[i]
+
+
+@njit(cache=True)
+def _partner(x, e3, e4, e5, e6):
+    """The endpoint joined to endpoint ``x`` by an added edge: ``0-e3`` (t2-t3), ``e4-e5``, ``e6-5`` (t6-t1)."""
+    if x == 0:
+        return e3
+    if x == e3:
+        return 0
+    if x == e4:
+        return e5
+    if x == e5:
+        return e4
+    if x == 5:
+        return e6
+    return 5
+
+
+@njit(cache=True)
+def pattern3(o3, o4, o5, o6):
+    """Reconnection (``P_*``) of the sequential 3-opt move with the frame offsets ``o3..o6`` of
+    ``t3..t6`` (``t1, t2`` at 0, 1), or 0 when the added edges close a subcycle or two removed
+    edges coincide. Returns ``(code, la, lb)``, ``la < lb`` the lower offsets of the other two
+    removed edges."""
+    l2 = min(o3, o4)
+    l3 = min(o5, o6)
+    if l2 == 0 or l3 == 0 or l2 == l3:
+        return 0, 0, 0
+    la = min(l2, l3)
+    lb = max(l2, l3)
+    # endpoint ids: 2*j = start of segment j, 2*j+1 = its end (j: 0 = B, 1 = C, 2 = A); a city at
+    # the lower offset of removed edge i ends the segment before it, the other one starts segment i
+    i2 = 1 if l2 == la else 2
+    i3 = 3 - i2
+    e3 = 2 * ((i2 + 2) % 3) + 1 if o3 == l2 else 2 * i2
+    e4 = 2 * ((i2 + 2) % 3) + 1 if o4 == l2 else 2 * i2
+    e5 = 2 * ((i3 + 2) % 3) + 1 if o5 == l3 else 2 * i3
+    e6 = 2 * ((i3 + 2) % 3) + 1 if o6 == l3 else 2 * i3
+    cur = _partner(5, e3, e4, e5, e6)
+    code = 0
+    for step in range(2):
+        j = cur // 2
+        if j == 2:
+            return 0, 0, 0
+        rev = cur % 2
+        code = code * 4 + j * 2 + rev
+        cur = _partner(2 * j + 1 - rev, e3, e4, e5, e6)
+    if cur != 4:
+        return 0, 0, 0
+    # code = 4 * (2*j1 + r1) + (2*j2 + r2)
+    if code == 4 * 1 + 3:
+        return P_BrCr, la, lb
+    if code == 4 * 2 + 0:
+        return P_CB, la, lb
+    if code == 4 * 2 + 1:
+        return P_CBr, la, lb
+    if code == 4 * 3 + 0:
+        return P_CrB, la, lb
+    if code == 4 * 3 + 1:
+        return P_CrBr, la, lb
+    if code == 4 * 1 + 2:
+        return P_BrC, la, lb
+    if code == 4 * 0 + 3:
+        return P_BCr, la, lb
+    return 0, 0, 0
+
+
+@njit(cache=True)
+def apply3(t1, t2, t3, t4, t5, t6, tour, pos, jr, jn):
+    """Make the sequential move ``t1..t6`` (``t5 = -1``: the 2-opt ``t1..t4``, ``t4 = pred(t3)`` in the frame)."""
+    n = tour.shape[0]
+    p1 = pos[t1]
+    d = 1 if _step(t1, tour, pos, 1, n) == t2 else -1
+    if t5 < 0:
+        move2(tour, pos, t1, t2, t4, t3, jr, jn)
+        return
+    code, la, lb = pattern3(_frame(t3, pos, p1, d, n), _frame(t4, pos, p1, d, n),
+                            _frame(t5, pos, p1, d, n), _frame(t6, pos, p1, d, n))
+    s0 = t1
+    s1 = t2
+    sj = tour[(p1 + d * la) % n]
+    sj1 = tour[(p1 + d * (la + 1)) % n]
+    sk = tour[(p1 + d * lb) % n]
+    sk1 = tour[(p1 + d * (lb + 1)) % n]
+    if code == P_BrCr:
+        move2(tour, pos, s0, s1, sj, sj1, jr, jn)
+        move2(tour, pos, s1, sj1, sk, sk1, jr, jn)
+    elif code == P_CB:
+        segment_swap(tour, pos, s0, s1, sj, sj1, sk, sk1, jr, jn)
+    elif code == P_CBr:
+        move2(tour, pos, s0, s1, sk, sk1, jr, jn)
+        move2(tour, pos, s0, sk, sj1, sj, jr, jn)
+    elif code == P_CrB:
+        move2(tour, pos, s0, s1, sk, sk1, jr, jn)
+        move2(tour, pos, sj1, sj, s1, sk1, jr, jn)
+    elif code == P_CrBr:
+        move2(tour, pos, s0, s1, sk, sk1, jr, jn)
+    elif code == P_BrC:
+        move2(tour, pos, s0, s1, sj, sj1, jr, jn)
+    elif code == P_BCr:
+        move2(tour, pos, sj, sj1, sk, sk1, jr, jn)
+
+
+@njit(cache=True)
+def _tabu(u, v, added, na):
+    for t in range(na):
+        if (added[t, 0] == u and added[t, 1] == v) or (added[t, 0] == v and added[t, 1] == u):
+            return True
+    return False
+
+
+@njit(cache=True)
+def best_step3(t1, t2, g0, tour, pos, nbr, xy, dm, mode, eps, k3, added, na):
+    """Best sequential move (2-opt or 3-opt) that removes ``(t1, t2)`` first; ``g0`` is the gain so far
+    counting ``(t1, t2)`` as removed (``d(t1, t2)`` for a fresh move).
+
+    ``t3`` is among the first ``k3`` neighbours of ``t2`` with ``g0 - d(t2,t3) > eps``; ``t4`` is a tour
+    neighbour of ``t3``; ``t5`` among the first ``k3`` neighbours of ``t4`` with a positive partial gain;
+    ``t6`` a tour neighbour of ``t5``; edges in ``added[:na]`` are not removed; moves that leave a
+    subcycle are skipped (:func:`pattern3`). Returns ``(gain, t3, t4, t5, t6, open_g, u3, u4, u5, u6)``:
+    the best closed move (gain ``g0`` minus the added plus the other removed edges; ``t5 = -1`` for
+    a 2-opt) and the best open one by partial gain ``open_g`` (before its closing edge to ``t1``)
+    for a deeper search (``u3 = -1`` when none).
+    """
+    n = tour.shape[0]
+    k = min(k3, nbr.shape[1])
+    p1 = pos[t1]
+    d = 1 if _step(t1, tour, pos, 1, n) == t2 else -1
+    best = eps
+    b3 = b4 = b5 = b6 = -1
+    bo = eps
+    u3 = u4 = u5 = u6 = -1
+    s2 = _step(t2, tour, pos, d, n)
+    for i in range(k):
+        t3 = nbr[t2, i]
+        g1 = g0 - dist(t2, t3, xy, dm, mode)
+        if g1 <= eps:
+            break
+        if t3 == t1 or t3 == s2:
+            continue
+        o3 = _frame(t3, pos, p1, d, n)
+        for x4 in range(2):
+            t4 = _step(t3, tour, pos, d if x4 == 0 else -d, n)
+            if t4 == t1 or _tabu(t3, t4, added, na):
+                continue
+            o4 = o3 + 1 if x4 == 0 else o3 - 1
+            g2 = g1 + dist(t3, t4, xy, dm, mode)
+            if x4 == 1:  # the 2-opt closing (t4, t1) gives a tour
+                g = g2 - dist(t4, t1, xy, dm, mode)
+                if g > best:
+                    best, b3, b4, b5, b6 = g, t3, t4, -1, -1
+                if g2 > bo:
+                    bo, u3, u4, u5, u6 = g2, t3, t4, -1, -1
+            s4 = _step(t4, tour, pos, d, n)
+            q4 = _step(t4, tour, pos, -d, n)
+            for h in range(k):
+                t5 = nbr[t4, h]
+                g3 = g2 - dist(t4, t5, xy, dm, mode)
+                if g3 <= eps:
+                    break
+                if t5 == t1 or t5 == s4 or t5 == q4:
+                    continue
+                o5 = _frame(t5, pos, p1, d, n)
+                for x6 in range(2):
+                    t6 = _step(t5, tour, pos, d if x6 == 0 else -d, n)
+                    if t6 == t1 or _tabu(t5, t6, added, na):
+                        continue
+                    g4 = g3 + dist(t5, t6, xy, dm, mode)
+                    g = g4 - dist(t6, t1, xy, dm, mode)
+                    if g <= best and g4 <= bo:
+                        continue
+                    o6 = o5 + 1 if x6 == 0 else o5 - 1
+                    code, _la, _lb = pattern3(o3, o4, o5, o6)
+                    if code == 0:
+                        continue
+                    if g > best:
+                        best, b3, b4, b5, b6 = g, t3, t4, t5, t6
+                    if g4 > bo:
+                        bo, u3, u4, u5, u6 = g4, t3, t4, t5, t6
+    if b3 < 0:
+        best = 0.0
+    return best, b3, b4, b5, b6, bo, u3, u4, u5, u6
+
+
+@njit(cache=True)
+def undo_to(tour, pos, jr, jn, mark):
+    """Replay the logged reversals ``jr[mark:jn[0]]`` backwards and drop them from the log."""
+    for t in range(jn[0] - 1, mark - 1, -1):
+        reverse_range(tour, pos, jr[t, 0], jr[t, 1])
+    jn[0] = mark
+
+
+@njit(cache=True)
+def lk_move(t1, tour, pos, nbr, xy, dm, mode, eps, k3, depth, queue, inq, qs, jr, jn):
+    """Variable-depth (Lin-Kernighan style) improvement from ``t1``; returns its gain (0: tour unchanged).
+
+    For ``t2`` = each tour neighbour of ``t1``: :func:`best_step3` from ``(t1, t2)``; an improving
+    closed move is made and ends the search; otherwise the best open move (largest partial gain) is
+    made tentatively, its closing edge ``(t6, t1)`` becomes the next ``(t1, t2)`` and the search goes
+    one level deeper (at most ``depth`` levels, edges added in earlier levels are not removed). A
+    search without gain is undone exactly. ``depth = 1`` is the plain best sequential 3-opt move.
+    The end cities of the changed edges go on the queue. Needs ``n >= 8``.
+    """
+    n = tour.shape[0]
+    if n < 8:
+        return 0.0
+    if jr.shape[0] - jn[0] < 3 * depth + 3:
+        depth = 1  # no room in the journal to undo tentative levels
+    logged = jn[1]
+    over = jn[2]
+    if logged == 0:
+        jn[0] = 0
+    mark = jn[0]
+    jn[1] = 1
+    added = np.empty((3 * depth, 2), np.int64)
+    touched = np.empty(6 * depth, np.int64)
+    total = 0.0
+    for side in range(2):
+        t2 = _step(t1, tour, pos, 1 if side == 0 else -1, n)
+        g0 = dist(t1, t2, xy, dm, mode)
+        na = 0
+        nt = 0
+        for level in range(depth):
+            gain, t3, t4, t5, t6, og, u3, u4, u5, u6 = best_step3(t1, t2, g0, tour, pos, nbr, xy, dm, mode,
+                                                                  eps, k3, added, na)
+            if t3 >= 0:
+                apply3(t1, t2, t3, t4, t5, t6, tour, pos, jr, jn)
+                touched[nt] = t2
+                touched[nt + 1] = t3
+                touched[nt + 2] = t4
+                nt += 3
+                if t5 >= 0:
+                    touched[nt] = t5
+                    touched[nt + 1] = t6
+                    nt += 2
+                total = gain
+                break
+            if level == depth - 1 or u3 < 0:
+                break
+            last = u4 if u5 < 0 else u6
+            if og - dist(last, nbr[last, 0], xy, dm, mode) <= eps:
+                break  # no next level can gain
+            apply3(t1, t2, u3, u4, u5, u6, tour, pos, jr, jn)
+            added[na, 0] = t2
+            added[na, 1] = u3
+            na += 1
+            touched[nt] = t2
+            touched[nt + 1] = u3
+            touched[nt + 2] = u4
+            nt += 3
+            if u5 >= 0:
+                added[na, 0] = u4
+                added[na, 1] = u5
+                na += 1
+                touched[nt] = u5
+                touched[nt + 1] = u6
+                nt += 2
+            t2 = last
+            g0 = og
+        if total > 0.0:
+            _push(queue, inq, qs, t1)
+            for t in range(nt):
+                _push(queue, inq, qs, touched[t])
+            break
+        undo_to(tour, pos, jr, jn, mark)
+    if logged == 0:
+        jn[0] = 0
+        jn[2] = over
+    jn[1] = logged
+    return total
+
+
+@njit(cache=True)
+def local_search(tour, pos, nbr, xy, dm, mode, eps, or_max, queue, inq, qs, jr, jn, max_moves, depth=0, k3=5):
     """2-opt + Or-opt from the queued cities until the queue is empty or ``max_moves`` moves were made.
 
-    Returns ``(gain, moves)``; the queue (``queue``, ``inq``, ``qs = [head, count]``) persists, so
-    a call that stopped at ``max_moves`` can be continued.
+    With ``depth >= 1`` a city without an improving 2-opt/Or-opt move also tries :func:`lk_move`
+    (sequential 3-opt over its first ``k3`` neighbours, ``depth`` levels deep). Returns
+    ``(gain, moves)``; the queue (``queue``, ``inq``, ``qs = [head, count]``) persists, so a call
+    that stopped at ``max_moves`` can be continued.
     """
     n = tour.shape[0]
     gain = 0.0
@@ -457,6 +762,8 @@ def local_search(tour, pos, nbr, xy, dm, mode, eps, or_max, queue, inq, qs, jr, 
         qs[1] -= 1
         inq[a] = False
         g = improve_city(a, tour, pos, nbr, xy, dm, mode, eps, or_max, queue, inq, qs, jr, jn)
+        if g == 0.0 and depth > 0:
+            g = lk_move(a, tour, pos, nbr, xy, dm, mode, eps, k3, depth, queue, inq, qs, jr, jn)
         if g > 0.0:
             gain += g
             moves += 1
@@ -560,7 +867,7 @@ def kick(tour, pos, hc, hw, rng, window, jr, jn, out, min_seg=1, p_heat=1.0):
 
 @njit(cache=True)
 def ils(tour, pos, nbr, hc, hw, xy, dm, mode, rng, iterations, cost, eps, or_max, window, eta,
-        queue, inq, qs, jr, jn, out, best_tour, best, slack, p_heat):
+        queue, inq, qs, jr, jn, out, best_tour, best, slack, p_heat, depth=0, k3=5):
     """``iterations`` rounds of: heatmap-guided kick, local search from its end cities, keep or undo.
 
     Acceptance (record-to-record travel): a round is kept when the new tour is no longer than the
@@ -570,7 +877,8 @@ def ils(tour, pos, nbr, hc, hw, xy, dm, mode, rng, iterations, cost, eps, or_max
     :func:`kick`). The best tour so far is kept
     in ``best_tour`` with its length in ``best[0]`` (the caller initialises both). An improving
     round adds ``eta * min(1, gain / mean edge)`` to the heatmap weights of the edges the kick
-    sampled, so later kicks favour them. ``cost`` is the current tour length; returns
+    sampled, so later kicks favour them. ``depth``/``k3``: the local search's LK-style moves (see
+    :func:`local_search`). ``cost`` is the current tour length; returns
     ``(cost, improving rounds)``.
     """
     n = tour.shape[0]
@@ -587,7 +895,7 @@ def ils(tour, pos, nbr, hc, hw, xy, dm, mode, rng, iterations, cost, eps, or_max
                  - dist(a, b, xy, dm, mode) - dist(x, c, xy, dm, mode) - dist(y, z, xy, dm, mode))
         for t in range(6):
             _push(queue, inq, qs, out[t])
-        gain, _m = local_search(tour, pos, nbr, xy, dm, mode, eps, or_max, queue, inq, qs, jr, jn, big)
+        gain, _m = local_search(tour, pos, nbr, xy, dm, mode, eps, or_max, queue, inq, qs, jr, jn, big, depth, k3)
         new = cost + delta - gain
         if new < cost - eps:
             if eta > 0.0:

@@ -12,7 +12,12 @@ parameter-free k-nearest heatmap guides the search as well as learned heatmaps d
    nearest-end first.
 3. **Local search**: 2-opt and Or-opt (segments of 1-3 cities, both orientations) over the ``k``
    nearest neighbours of each city, a work queue as don't-look bits, an array tour with its
-   position array, reversing the shorter side.
+   position array, reversing the shorter side. With ``depth >= 1``, a city with no improving
+   2-opt/Or-opt move tries an LK-style move: the best sequential 3-opt move over the first ``k3``
+   neighbours (this covers segment insertion of any length, with or without reversal: Or-3opt),
+   and, when none gains, the best partial one made tentatively and the search continued from its
+   closing edge, up to ``depth`` levels (:func:`~netopt.solvers.nco._kernels.lk_move`; undone
+   exactly when no level gains).
 4. **Heatmap-guided iterated local search** until the time limit: a segment-swap kick
    (``a [b..x] [c..y] z -> a [c..y] [b..x] z``, no segment short enough for Or-opt to undo) whose
    new edge ``a-c`` is drawn with probability proportional to the heatmap weights, and ``y-b``
@@ -68,6 +73,8 @@ _DUMMY_DM = np.zeros((1, 1))
 P_HEAT = 0.5
 #: default of the ``slack`` parameter (record-to-record acceptance, in mean edge lengths)
 SLACK = 1.0
+#: default of the ``depth`` parameter (levels of the LK-style move; 0 = 2-opt + Or-opt only)
+DEPTH = 3
 
 #: share of the time limit the policy's rollouts may take for ``heatmap=policy``
 POLICY_SHARE = 0.5
@@ -105,7 +112,7 @@ def warm_up() -> float:
         K.matches_matrix(dm, xy, mode, 1e-9)
         K.is_symmetric(dm)
         tour = K.greedy_tour(nbr, x, d, mode)
-        _Search(tour, nbr, Heatmap(nbr, np.ones(nbr.shape)), x, d, mode, 1, 0.5, 50, SLACK, P_HEAT).run(50)
+        _Search(tour, nbr, Heatmap(nbr, np.ones(nbr.shape)), x, d, mode, 1, 0.5, 50, SLACK, P_HEAT, DEPTH).run(50)
     _warm = True
     return time.perf_counter() - t
 
@@ -149,8 +156,9 @@ class _Search:
     """
 
     def __init__(self, tour, nbr, hm: Heatmap, xy, dm, mode, seed: int, eta: float, window: int = 50,
-                 slack: float = 0.0, p_heat: float = 1.0):
+                 slack: float = 0.0, p_heat: float = 1.0, depth: int = 0, k3: int = 5):
         n = len(tour)
+        self.depth, self.k3 = int(depth), int(k3)
         self.n, self.nbr, self.xy, self.dm, self.mode, self.eta, self.window = n, nbr, xy, dm, mode, eta, window
         self.p_heat = float(p_heat)
         self.tour = np.ascontiguousarray(tour, dtype=np.int64)
@@ -185,7 +193,7 @@ class _Search:
             return True
         self.jn[1] = 0
         gain, _ = K.local_search(self.tour, self.pos, self.nbr, self.xy, self.dm, self.mode, self.eps, 3,
-                                 self.queue, self.inq, self.qs, self.jr, self.jn, max_moves)
+                                 self.queue, self.inq, self.qs, self.jr, self.jn, max_moves, self.depth, self.k3)
         self.cost -= gain
         if self.cost < self.best[0]:
             self.best[0] = self.cost
@@ -201,7 +209,7 @@ class _Search:
         self.cost, imp = K.ils(self.tour, self.pos, self.nbr, self.hc, self.hw, self.xy, self.dm, self.mode,
                                self.rng, rounds, self.cost, self.eps, 3, self.window, self.eta,
                                self.queue, self.inq, self.qs, self.jr, self.jn, self.out,
-                               self.best_tour, self.best, self.slack, self.p_heat)
+                               self.best_tour, self.best, self.slack, self.p_heat, self.depth, self.k3)
         self.rounds += rounds
         return imp
 
@@ -265,6 +273,9 @@ class TspHeatmap(Solver):
         "window": Param(int, 50, "kick segment length when y is not drawn from the heatmap (cities)", low=1),
         "slack": Param(float, SLACK, "acceptance: a worse tour is kept while shorter than the best so far plus "
                        "slack mean edge lengths (0 = only rounds that do not lengthen the tour)", low=0),
+        "depth": Param(int, DEPTH, "levels of the LK-style move tried where 2-opt/Or-opt find nothing: each level "
+                       "a sequential 3-opt step (1 = plain 3-opt, 0 = no such move; count)", low=0, high=10),
+        "k3": Param(int, 5, "neighbours per city tried by the 3-opt/LK-style move (count, at most k)", low=1),
     })
 
     def supports(self, instance) -> str:
@@ -315,7 +326,7 @@ class TspHeatmap(Solver):
             tour = K.greedy_tour(hm.cand, xy, dm, mode)
             start = "greedy"
         setup_s = time.perf_counter() - t0
-        search = _Search(tour, nbr, hm, xy, dm, mode, seed, eta, window, slack, P_HEAT)
+        search = _Search(tour, nbr, hm, xy, dm, mode, seed, eta, window, slack, P_HEAT, params.depth, params.k3)
         greedy_cost = search.cost
         while not search.descend(max(1000, 2_000_000 // n)) and not state.should_stop():
             pass

@@ -203,3 +203,121 @@ def brute_force(D):
     """Optimal tour length by enumerating the orders of cities 1..n-1 (n <= 9)."""
     n = len(D)
     return min(tour_length([0, *p], D) for p in itertools.permutations(range(1, n)))
+
+
+def cycle_of(es, n):
+    """The cyclic city order of an edge set, or None when it is not one Hamiltonian cycle of ``n``."""
+    adj = {v: [] for v in range(n)}
+    for e in es:
+        u, v = tuple(e)
+        adj[u].append(v)
+        adj[v].append(u)
+    if any(len(a) != 2 for a in adj.values()):
+        return None
+    order, prev, v = [0], None, 0
+    while True:
+        nxt = adj[v][0] if adj[v][0] != prev else adj[v][1]
+        if nxt == 0:
+            break
+        order.append(nxt)
+        prev, v = v, nxt
+    return order if len(order) == n else None
+
+
+def seq_step(tour, t1, t2, g0, nbr, D, k3, added, eps=1e-9):
+    """Twin of ``_kernels.best_step3``: every sequential 2-opt/3-opt move removing ``(t1, t2)`` first,
+    in the kernel's order, measured on edge sets; a candidate counts when the result is one tour.
+
+    Returns ``(gain, t3, t4, t5, t6, open_g, u3, u4, u5, u6)`` like the kernel (first strict maximum).
+    """
+    n = len(tour)
+    i1 = tour.index(t1)
+    fwd = tour[(i1 + 1) % n] == t2
+
+    def step(v, back=False):
+        i = tour.index(v)
+        return tour[(i + (1 if fwd != back else -1)) % n]
+
+    E = edges(tour)
+    tabu = {frozenset(e) for e in added}
+    best, bmove, bo, omove = eps, (-1, -1, -1, -1), eps, (-1, -1, -1, -1)
+
+    def is_tour(removed, new):
+        if len({frozenset(e) for e in removed}) != len(removed):
+            return False
+        rest = E - {frozenset(e) for e in removed}
+        if any(frozenset(e) in rest for e in new):
+            return False
+        return cycle_of(rest | {frozenset(e) for e in new}, n) is not None
+
+    for t3 in nbr[t2][:k3]:
+        g1 = g0 - D[t2][t3]
+        if g1 <= eps:
+            break
+        if t3 in (t1, step(t2)):
+            continue
+        for back4 in (False, True):
+            t4 = step(t3, back4)
+            if t4 == t1 or frozenset((t3, t4)) in tabu:
+                continue
+            g2 = g1 + D[t3][t4]
+            if back4:
+                assert is_tour([(t1, t2), (t3, t4)], [(t2, t3), (t4, t1)])
+                if g2 - D[t4][t1] > best:
+                    best, bmove = g2 - D[t4][t1], (t3, t4, -1, -1)
+                if g2 > bo:
+                    bo, omove = g2, (t3, t4, -1, -1)
+            for t5 in nbr[t4][:k3]:
+                g3 = g2 - D[t4][t5]
+                if g3 <= eps:
+                    break
+                if t5 in (t1, step(t4), step(t4, True)):
+                    continue
+                for back6 in (False, True):
+                    t6 = step(t5, back6)
+                    if t6 == t1 or frozenset((t5, t6)) in tabu:
+                        continue
+                    if not is_tour([(t1, t2), (t3, t4), (t5, t6)], [(t2, t3), (t4, t5), (t6, t1)]):
+                        continue
+                    g4 = g3 + D[t5][t6]
+                    if g4 - D[t6][t1] > best:
+                        best, bmove = g4 - D[t6][t1], (t3, t4, t5, t6)
+                    if g4 > bo:
+                        bo, omove = g4, (t3, t4, t5, t6)
+    if bmove[0] < 0:
+        best = 0.0
+    return (best, *bmove, bo, *omove)
+
+
+def seq_apply(tour, t1, t2, t3, t4, t5, t6):
+    """The tour (a city list) after the sequential move ``t1..t6`` (``t5 = -1``: the 2-opt ``t1..t4``)."""
+    removed = [(t1, t2), (t3, t4)] + ([(t5, t6)] if t5 >= 0 else [])
+    new = [(t2, t3)] + ([(t4, t5), (t6, t1)] if t5 >= 0 else [(t4, t1)])
+    es = (edges(tour) - {frozenset(e) for e in removed}) | {frozenset(e) for e in new}
+    out = cycle_of(es, len(tour))
+    assert out is not None
+    return out
+
+
+def lk_move(tour, t1, nbr, D, k3, depth, eps=1e-9):
+    """Twin of ``_kernels.lk_move``: ``(gain, tour after)`` (the same tour when no gain)."""
+    n = len(tour)
+    if n < 8:
+        return 0.0, tour
+    for side in (1, -1):
+        cur = list(tour)
+        t2 = cur[(cur.index(t1) + side) % n]
+        g0, added = D[t1][t2], []
+        for level in range(depth):
+            gain, t3, t4, t5, t6, og, u3, u4, u5, u6 = seq_step(cur, t1, t2, g0, nbr, D, k3, added, eps)
+            if t3 >= 0:
+                return gain, seq_apply(cur, t1, t2, t3, t4, t5, t6)
+            if level == depth - 1 or u3 < 0:
+                break
+            last = u4 if u5 < 0 else u6
+            if og - D[last][nbr[last][0]] <= eps:
+                break
+            cur = seq_apply(cur, t1, t2, u3, u4, u5, u6)
+            added += [(t2, u3)] + ([(u4, u5)] if u5 >= 0 else [])
+            t2, g0 = last, og
+    return 0.0, tour

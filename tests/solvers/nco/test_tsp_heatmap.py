@@ -254,6 +254,77 @@ def test_local_search_reaches_a_local_optimum_of_the_twin_neighbourhood(n, k, mo
     assert N.best_gain(tour.tolist(), nbr.tolist(), D) <= 1e-9
 
 
+@pytest.mark.parametrize("seed,n,k3", [(0, 12, 4), (1, 30, 5), (2, 45, 6), (3, 60, 5)])
+def test_sequential_3opt_step_matches_the_twin(seed, n, k3):
+    """best_step3 == the twin's enumeration over edge sets (gains, chosen cities, open move); apply3
+    makes the move the twin makes; pattern3 never accepts a subcycle (the twin asserts tours)."""
+    xy = points(n, 40 + seed)
+    D = N.matrix(xy.tolist(), 1)
+    nbr = np.array(N.knn(D, 6), np.int64)
+    rng = np.random.default_rng(seed)
+    found = 0
+    for trial in range(40):
+        start = list(rng.permutation(n))
+        tour, pos, jr, jn = tour_state(start)
+        t1 = int(rng.integers(n))
+        t2 = start[(start.index(t1) + (1 if trial % 2 else -1)) % n]
+        added = np.array([[start[1], start[2]], [0, 0]], np.int64)  # one tabu edge
+        na = int(trial % 3 == 0)
+        g0 = D[t1][t2] * (1.0 if trial % 4 else 1.3)  # a deeper level's partial gain
+        got = K.best_step3(t1, t2, g0, tour, pos, nbr, xy, np.zeros((1, 1)), K.EUCLID, 1e-9, k3, added, na)
+        want = N.seq_step(start, t1, t2, g0, nbr.tolist(), D, k3, added[:na].tolist())
+        assert got[1:5] == want[1:5] and got[6:] == want[6:]
+        assert got[0] == pytest.approx(want[0], abs=1e-9) and got[5] == pytest.approx(want[5], abs=1e-9)
+        for mv in (got[1:5], got[6:]):
+            if mv[0] >= 0:
+                found += 1
+                tour, pos, jr, jn = tour_state(start)
+                K.apply3(t1, t2, *mv, tour, pos, jr, jn)
+                assert N.edges(tour.tolist()) == N.edges(N.seq_apply(start, t1, t2, *mv))
+                assert np.array_equal(pos[tour], np.arange(n))
+                K.undo(tour, pos, jr, jn)
+                assert tour.tolist() == start
+    assert found > 20
+
+
+@pytest.mark.parametrize("seed,depth", [(0, 1), (1, 3), (2, 5)])
+def test_lk_move_matches_the_twin_and_undoes_exactly(seed, depth):
+    """lk_move == the twin's level-by-level search, from a random tour (depth 1) or a 2-opt/Or-opt
+    local optimum (where the deeper levels matter); without gain the tour array is exactly the start."""
+    n = 70
+    xy = points(n, 50 + seed)
+    D = N.matrix(xy.tolist(), 1)
+    nbr = np.array(N.knn(D, 6), np.int64)
+    x, dm = xy, np.zeros((1, 1))
+    tour, pos, jr, jn = tour_state(np.random.default_rng(seed).permutation(n).tolist())
+    jn[1] = 0
+    queue, inq, qs = np.zeros(n, np.int64), np.zeros(n, np.bool_), np.zeros(2, np.int64)
+    if depth > 1:
+        K.push_all(tour, queue, inq, qs)
+        K.local_search(tour, pos, nbr, x, dm, K.EUCLID, 1e-9, 3, queue, inq, qs, jr, jn, 10**9)
+    moved = 0
+    for t1 in range(n):
+        start = tour.tolist()
+        queue[:], inq[:], qs[:] = 0, False, 0
+        for logged in (0, 1):
+            tour, pos, jr, jn = tour_state(start)
+            jn[1] = logged
+            g = K.lk_move(t1, tour, pos, nbr, x, dm, K.EUCLID, 1e-9, 5, depth, queue, inq, qs, jr, jn)
+            wg, wt = N.lk_move(start, t1, nbr.tolist(), D, 5, depth)
+            assert g == pytest.approx(wg, abs=1e-9) and N.edges(tour.tolist()) == N.edges(wt)
+            assert N.tour_length(start, D) - g == pytest.approx(N.tour_length(tour.tolist(), D), abs=1e-9)
+            assert jn[1] == logged and (g > 0 or tour.tolist() == start)
+            if logged:  # the journal holds the net change: undo restores the start
+                K.undo(tour, pos, jr, jn)
+                assert tour.tolist() == start
+            else:
+                assert jn[0] == 0
+        moved += g > 0
+        if g > 0:
+            tour, pos, jr, jn = tour_state(wt)
+    assert moved > 0
+
+
 def ils_setup(n=150, seed=5):
     xy = points(n, seed)
     D = N.matrix(xy.tolist(), 2)
@@ -398,6 +469,9 @@ def test_same_seed_same_result_and_heatmap_choices():
     assert a.iterations == 3000 and a.params["heatmap"] == "knn"
     sd = solve(inst, seed=4, max_iterations=500, heatmap="softdist", k=6)
     assert sd.params["heatmap"] == "softdist" and sd.params["k"] == 6
+    assert a.params["depth"] == 3  # the LK-style move is on by default; depth=0 is the 2-opt/Or-opt search
+    plain = [solve(inst, seed=4, max_iterations=500, depth=0, k3=4) for _ in range(2)]
+    assert plain[0].solution["routes"] == plain[1].solution["routes"] and plain[0].params["depth"] == 0
 
 
 def test_custom_heatmap_from_python():
