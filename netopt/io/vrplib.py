@@ -39,6 +39,8 @@ SECTIONS = {
     "LINEHAUL_SECTION", "BACKHAUL_SECTION", "RELEASE_TIME_SECTION", "PRIZE_SECTION",
 } | F.SECTIONS
 _IGNORED_SECTIONS = {"DISPLAY_DATA_SECTION", "TOUR_SECTION"}
+#: sections that only a vehicle-routing problem has (a TSP with one of them mixes incompatible data)
+_VRP_ONLY_SECTIONS = {"LINEHAUL_SECTION", "BACKHAUL_SECTION", "RELEASE_TIME_SECTION", "PRIZE_SECTION"}
 TYPES = {"CVRP": "cvrp", "CVRPTW": "vrptw", "VRPTW": "vrptw", "TSP": "tsp", "ATSP": "tsp"}
 #: PyVRP's rich types: the problem is "vrptw" when the file has time windows, else "cvrp"
 RICH_TYPES = ("HFVRP", "MDVRP", "MDVRPTW", "PCVRP", "PCVRPTW", "VRPB", "VRPBTW", "MTVRP", "MTVRPTW", "MTVRPTWR",
@@ -210,6 +212,12 @@ def read_vrplib(path, rounding: str = "auto") -> RoutingInstance:
     else:
         raise r.err("TYPE", f"unsupported problem type {typ!r} (supported: {', '.join([*TYPES, *RICH_TYPES])})",
                     headers["TYPE"][1])
+    if "DEMAND_SECTION" in sections and "LINEHAUL_SECTION" in sections:
+        raise r.err("LINEHAUL_SECTION", "give deliveries once: DEMAND_SECTION or LINEHAUL_SECTION, not both")
+    if problem == "tsp":
+        routing_only = sorted(k for k in sections if k in F.SECTIONS or k in _VRP_ONLY_SECTIONS)
+        if routing_only:
+            raise r.err(routing_only[0], f"a {typ} has one vehicle and no loads: this section does not apply")
     dim = r.number("DIMENSION", int, required=True, positive=True)
     if dim < 2:
         raise r.err("DIMENSION", f"need at least 2 nodes, got {dim}", headers["DIMENSION"][1])

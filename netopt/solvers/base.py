@@ -172,11 +172,11 @@ class Solver:
         """
         check_limits(time_limit, max_iterations, seed)
         resolved = self.resolve_params(params)
+        instance.check_feasible()  # a provably infeasible instance is that whichever solver is asked
         missing = self.unsupported_features(instance)
         why = f"it does not model {', '.join(missing)} ({instance.variant})" if missing else self.supports(instance)
         if why:
             raise UnsupportedInstanceError(f"solver {self.name} cannot solve {instance.name}: {why}")
-        instance.check_feasible()
         if initial is not None and instance.features:
             raise UnsupportedInstanceError(f"solver {self.name}: warm starts are for CVRP, VRPTW and TSP instances, "
                                            f"not {instance.variant} ({instance.name}) yet")

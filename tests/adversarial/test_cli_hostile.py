@@ -44,6 +44,44 @@ TRIPS_200K = "<NUMBER OF ZONES> 200000\n<END OF METADATA>\nOrigin 1\n 2 : 1.0;\n
 DNDP_NO_TRIPS = TINY_NET.replace("<NUMBER OF LINKS> 5", "<NUMBER OF LINKS> 4\n<NUMBER OF NEW LINKS> 1").replace(
     "3 4 10 0 1 0.15 4 0 0 1 ;", "3 4 10 0 1 0.15 4 0 0 1 5 ;").replace("0 0 1 ;\n", "0 0 1 0 ;\n")
 VRP = {"tiny.vrp": TINY_VRP}
+
+#: PyVRP-dialect VRPTW with two vehicles of different capacity (TYPE SDVRPTW: times x1000)
+RICH = """NAME: r
+TYPE: SDVRPTW
+DIMENSION: 5
+VEHICLES: 2
+EDGE_WEIGHT_TYPE: EUC_2D
+NODE_COORD_SECTION
+1 0 0
+2 1 0
+3 0 1
+4 1 1
+5 2 2
+DEMAND_SECTION
+1 0
+2 1
+3 1
+4 1
+5 1
+TIME_WINDOW_SECTION
+1 0 100
+2 0 100
+3 0 100
+4 0 100
+5 0 100
+CAPACITY_SECTION
+1 3
+2 2
+DEPOT_SECTION
+1
+-1
+EOF
+"""
+LINEHAUL = "LINEHAUL_SECTION\n1 0\n2 1\n3 1\n4 1\n5 1\n"
+ALLOWED = "VEHICLES_ALLOWED_CLIENTS_SECTION\n1 2 3\n2 3 4\n"
+RELEASE = "RELEASE_TIME_SECTION\n1 0\n2 0\n3 200\n4 0\n5 0\n"
+RICH_JSON_ZERO = ('{"format": "netopt-routing", "schema_version": 1, "name": "z", "distance": [[0, 1], [1, 0]], '
+                  '"demands": [0, 1], "vehicle_types": [{"capacity": 5, "num_available": 0}]}')
 ROUTES = {"tiny.vrp": TINY_VRP, "r.json": TINY_ROUTES}
 
 
@@ -262,6 +300,23 @@ CASES = [
     Case("usage-unknown-option-one-line", ["solve", "tiny.vrp", "--bogus"], 2, "No such option: --bogus", files=VRP),
     Case("usage-missing-argument-one-line", ["validate", "tiny.vrp"], 2, "Missing argument", files=VRP),
     Case("seed-negative", ["solve", "tiny.vrp", "-s", "ortools", "--seed", "-1"], 2, "seed", files=VRP),
+    # rich variants (issue 16): incompatible sections, impossible fleets and clients
+    Case("rich-demand-and-linehaul", ["info", "r.vrp"], 2,
+         "LINEHAUL_SECTION: give deliveries once", files={"r.vrp": RICH.replace("DEPOT_SECTION", LINEHAUL + "DEPOT_SECTION")}),
+    Case("rich-tsp-with-prizes", ["info", "r.vrp"], 2, "PRIZE_SECTION: a TSP has one vehicle and no loads",
+         files={"r.vrp": "NAME: t\nTYPE: TSP\nDIMENSION: 3\nEDGE_WEIGHT_TYPE: EUC_2D\nNODE_COORD_SECTION\n1 0 0\n"
+                         "2 1 1\n3 2 0\nPRIZE_SECTION\n1 0\n2 1\n3 1\nEOF\n"}),
+    Case("rich-vehicle-type-zero-count", ["solve", "r.json", "-o", "out.json"], 2,
+         "vehicle_types[0].num_available: must be a positive integer", files={"r.json": RICH_JSON_ZERO},
+         absent=("out.json",)),
+    Case("rich-client-no-vehicle-may-serve", ["solve", "r.vrp", "-s", "ortools", "-t", "1", "-o", "out.json"], 3,
+         "customer 5 cannot be served: no vehicle type may serve it",
+         files={"r.vrp": RICH.replace("DEPOT_SECTION", ALLOWED + "DEPOT_SECTION")}, absent=("out.json",)),
+    Case("rich-release-after-depot-closes", ["solve", "r.vrp", "-t", "1", "-o", "out.json"], 3,
+         "customer 3 cannot be served: its release time 200000 is after the depot closes (100000)",
+         files={"r.vrp": RICH.replace("DEPOT_SECTION", RELEASE + "DEPOT_SECTION")}, absent=("out.json",)),
+    Case("rich-hgs-refuses-vehicle-types", ["solve", "r.vrp", "-t", "1"], 2,
+         "solver hgs cannot solve r: it does not model vehicle_types", files={"r.vrp": RICH}),
 ]
 
 
