@@ -186,13 +186,18 @@ class SweepParam(str, Enum):
     oversubscription = "oversubscription"
     channels = "channels"
     qps = "qps"
+    k = "k"
+    leaves = "leaves"
 
 
 @app.command()
 @handle_errors
 def sweep(
     param: Annotated[SweepParam, typer.Option(help="Parameter to vary: spines (count), oversubscription (ratio), "
-                                                   "channels (ring count) or qps (ECMP queue pairs per flow).")],
+                                                   "channels (ring count), qps (ECMP queue pairs per flow), or the "
+                                                   "cluster size: k (fat-tree arity, k^3/4 GPUs) or leaves "
+                                                   "(leaf-spine); with k/leaves every host is a rank and the plot's "
+                                                   "x axis is GPUs.")],
     values: Annotated[str, typer.Option(help="Comma-separated values of the parameter, e.g. 4,8,16.")],
     out: Annotated[Path, typer.Option(help="PNG file to write (congestion and CCT vs the parameter).")] = Path("fabric_sweep.png"),
     topology: TopologyOpt = Topology.leaf_spine,
@@ -215,7 +220,8 @@ def sweep(
     cct_max_flows: CctMaxOpt = 50_000,
     as_json: JsonOpt = False,
 ) -> None:
-    """Vary one parameter; plot max congestion ratio and CCT of every model vs the parameter (PNG)."""
+    """Vary one parameter; print and plot (PNG) max congestion, its ratio to spraying and the CCT of every
+    model vs the parameter (vs GPUs for --param k / leaves)."""
     from netopt.solvers import fabric as fb
 
     check_writable(out, (".png",))
@@ -233,14 +239,17 @@ def sweep(
     else:
         t = Table(title=f"sweep over {param.value}")
         t.add_column(param.value)
-        for m in ("spray", "ecmp", "singlepath", "split"):
-            t.add_column(f"{m} congestion (s)", justify="right")
+        t.add_column("GPUs", justify="right")
+        t.add_column("spray congestion (s)", justify="right")
+        for m in ("ecmp", "singlepath", "split"):
+            t.add_column(f"{m} x spray", justify="right")
         t.add_column("split k", justify="right")
+        t.add_column("time (s)", justify="right")
         for r in rows:
             ms = r["models"]
-            t.add_row(str(r["value"]), *(_fmt(ms[m].get("max_congestion")) for m in ("spray", "ecmp", "singlepath",
-                                                                                      "split")),
-                      str(ms["split"].get("k", "-")))
+            t.add_row(str(r["value"]), f"{r['ranks']:,}", _fmt(ms["spray"].get("max_congestion")),
+                      *(_fmt(ms[m].get("ratio")) for m in ("ecmp", "singlepath", "split")),
+                      str(ms["split"].get("k", "-")), _fmt(r["time_s"]))
         Console().print(t)
 
 
@@ -250,23 +259,24 @@ def _plot(rows, param, out: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    xs = [r["value"] for r in rows]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    size = param in ("k", "leaves")
+    xs = [r["ranks"] for r in rows] if size else [r["value"] for r in rows]
+    xlabel = "GPUs (ranks)" if size else param
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4))
     for m, style in (("spray", "k-o"), ("ecmp", "r-s"), ("singlepath", "b-^"), ("split", "g--x")):
-        ys = [r["models"][m].get("max_congestion") for r in rows]
-        cs = [r["models"][m].get("cct") for r in rows]
-        if any(y is not None for y in ys):
-            axes[0].plot(xs, [float("nan") if y is None else y for y in ys], style, label=m)
-        if any(c is not None for c in cs):
-            axes[1].plot(xs, [float("nan") if c is None else c for c in cs], style, label=m)
-    axes[0].set_xlabel(param)
-    axes[0].set_ylabel("max congestion (s)")
-    axes[1].set_xlabel(param)
-    axes[1].set_ylabel("completion time (s)")
-    for ax in axes:
-        ax.legend()
+        for ax, key in zip(axes, ("max_congestion", "ratio", "cct")):
+            ys = [r["models"][m].get(key) for r in rows]
+            if any(y is not None for y in ys):
+                ax.plot(xs, [float("nan") if y is None else y for y in ys], style, label=m)
+    for ax, ylabel in zip(axes, ("max congestion (s)", "max congestion / spraying", "completion time (s)")):
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        if size:
+            ax.set_xscale("log")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend()
         ax.grid(alpha=0.3)
-    fig.suptitle(f"{rows[0]['collective']}: congestion and CCT vs {param}")
+    fig.suptitle(f"{rows[0]['collective']}: congestion, ratio to spraying and CCT vs {xlabel}")
     fig.tight_layout()
     import io
 

@@ -19,7 +19,7 @@ from .models import ecmp_exact, ecmp_monte_carlo, min_split, singlepath, spray
 from .topology import Fabric, fat_tree, leaf_spine
 from .traffic import all_step_traffic
 
-__all__ = ["ANALYSIS", "SETUP", "SWEEP_PARAMS", "analyze", "build", "sweep"]
+__all__ = ["ANALYSIS", "SETUP", "SIZE_PARAMS", "SWEEP_PARAMS", "analyze", "build", "sweep"]
 
 
 def _failed_links(value) -> tuple[tuple[int, int], ...]:
@@ -250,13 +250,17 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
     }
 
 
-SWEEP_PARAMS = ("spines", "oversubscription", "channels", "qps")
+#: ``k`` (fat-tree arity) and ``leaves`` (leaf-spine leaves) vary the cluster size: every rank count
+#: follows the fabric (``ranks`` is reset to every host)
+SWEEP_PARAMS = ("spines", "oversubscription", "channels", "qps", "k", "leaves")
+SIZE_PARAMS = ("k", "leaves")
 
 
 def sweep(param: str, values, base: dict, **params) -> list[dict]:
     """:func:`analyze` (with ``params``, :data:`ANALYSIS`) for each value of ``param`` (one of
     :data:`SWEEP_PARAMS`) over the :func:`build` parameters ``base`` (:data:`SETUP`); returns one
-    summary per value with ``value`` set. Every value is checked before the first analysis runs."""
+    summary per value with ``value`` set. Every value is checked before the first analysis runs.
+    ``k`` / ``leaves`` sweep the cluster size (fat-tree / leaf-spine; every host is a rank)."""
     if param not in SWEEP_PARAMS:
         raise FabricInputError("param", f"unknown sweep parameter {param!r} (one of: {', '.join(SWEEP_PARAMS)})")
     vals = list(values)
@@ -267,7 +271,17 @@ def sweep(param: str, values, base: dict, **params) -> list[dict]:
     for v in vals:
         setup, analysis = dict(base), dict(params)
         (analysis if space is ANALYSIS else setup)[param] = v
+        if param in SIZE_PARAMS:
+            setup["ranks"] = None
         runs.append((v, SETUP.resolve(setup), ANALYSIS.resolve(analysis)))
+    if param == "k":
+        for v, setup, _ in runs:
+            if setup.topology != "fat-tree":
+                raise FabricInputError("param", "sweeping k needs --topology fat-tree")
+            if setup.k % 2:
+                raise FabricInputError("k", f"fat-tree arity must be even, got {setup.k}")
+    if param == "leaves" and runs[0][1].topology != "leaf-spine":
+        raise FabricInputError("param", "sweeping leaves needs --topology leaf-spine")
     out = []
     for v, setup, analysis in runs:
         res = analyze(*build(**setup), **analysis)

@@ -143,3 +143,26 @@ def test_fattree_cct_classes_equal_every_subflow(coll, place):
             i, j = _fattree_paths(res.assignment[t], hs, hd, ft.half)
             want += _solve(ft, *fattree_flow_links(ft, hs, hd, i, j, np.repeat(z / k, k))) * int(c.step_repeat[t])
         assert got == pytest.approx(want, rel=1e-9), (res.model, k)
+
+
+def test_sweep_over_cluster_size(tmp_path):
+    """``--param k`` sweeps fat-tree sizes (every host a rank; ratios printed and plotted vs GPUs);
+    a size sweep on the wrong topology, or an odd k, is refused before the first analysis."""
+    from typer.testing import CliRunner
+
+    from netopt.cli.fabric import app
+    from netopt.exceptions import NetoptError
+    from netopt.solvers.fabric import sweep
+
+    rows = sweep("k", [2, 4], {"topology": "fat-tree", "collective": "all-to-all", "ranks": 3}, seeds=5, cct=False)
+    assert [r["ranks"] for r in rows] == [2, 16]
+    assert rows[1]["models"]["ecmp"]["ratio"] > 1.0 and rows[1]["models"]["singlepath"]["ratio"] == 1.0
+    with pytest.raises(NetoptError):
+        sweep("k", [4, 5], {"topology": "fat-tree"}, seeds=5)
+    with pytest.raises(NetoptError):
+        sweep("leaves", [2, 4], {"topology": "fat-tree"}, seeds=5)
+    out = tmp_path / "size.png"
+    r = CliRunner().invoke(app, ["sweep", "--param", "leaves", "--values", "2,4", "--spines", "2", "--hosts-per-leaf",
+                                 "2", "--collective", "all-to-all", "--seeds", "5", "--no-cct", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "GPUs" in r.output and out.read_bytes()[:4] == b"\x89PNG"
