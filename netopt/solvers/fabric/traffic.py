@@ -35,7 +35,7 @@ class StepTraffic:
     step: int
     repeat: int
     count: np.ndarray
-    nbytes: np.ndarray
+    bytes_matrix: np.ndarray | None  # None when every inter-leaf flow has the same size: see nbytes
     ga: np.ndarray
     gb: np.ndarray
     gn: np.ndarray
@@ -43,6 +43,14 @@ class StepTraffic:
     host_out: np.ndarray
     host_in: np.ndarray
     size: float | None
+
+    @property
+    def nbytes(self) -> np.ndarray:
+        """``(L, L)`` bytes between leaves; with equal flow sizes made on demand as ``count * size``
+        (not kept: a k = 64 fat-tree's matrix is 32 MiB per step)."""
+        if self.bytes_matrix is not None:
+            return self.bytes_matrix
+        return self.count * (self.size or 0.0)
 
     # cached: the models ask for these many times (a k = 64 fat-tree's count matrix has 4 M entries)
     @cached_property
@@ -112,8 +120,8 @@ def step_traffic(fabric: Fabric, coll: Collective, t: int) -> StepTraffic:
         gw = np.concatenate([gw, np.full(nz.size, m)])
         sizes.add(m)
     size = float(next(iter(sizes))) if len(sizes) == 1 else None
-    return StepTraffic(t, int(coll.step_repeat[t]), count, nbytes, gk // L, gk % L, gn, gw,
-                       host_out, host_in, size)
+    return StepTraffic(t, int(coll.step_repeat[t]), count, None if size is not None else nbytes, gk // L, gk % L,
+                       gn, gw, host_out, host_in, size)
 
 
 def all_step_traffic(fabric: Fabric, coll: Collective) -> list[StepTraffic]:
