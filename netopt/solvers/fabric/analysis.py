@@ -222,7 +222,8 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
         models["singlepath"] = e
 
     # ---- minimal split
-    spl, dt = timed(lambda: min_split(fabric, coll, traffic=steps, keep=do_cct))
+    spl, dt = timed(lambda: min_split(fabric, coll, traffic=steps, keep=do_cct,
+                                      unsplit=None if isinstance(sgl, dict) else sgl))
     if isinstance(spl, dict):
         models["split"] = spl
     else:

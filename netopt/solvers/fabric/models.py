@@ -831,14 +831,15 @@ def singlepath(fabric: Fabric, coll: Collective, method: str = "auto", traffic=N
 
 
 def min_split(fabric: Fabric, coll: Collective, k_max: int | None = None, traffic=None, rtol: float = 1e-9,
-              keep: bool = False) -> ModelResult:
+              keep: bool = False, unsplit: ModelResult | None = None) -> ModelResult:
     """Smallest number ``k`` of equal subflows per flow for which singlepath routing of the subflows
     has the same congestion as spraying in every step, with the constructed assignment.
 
     Leaf-spine: ``k`` is found by scanning ``1..S`` with the exact bound ``max ceil(k d/S)/k``
     (attained by :func:`equitable_assign`, which is then run and checked); ``k = S/gcd(r, S)`` for
     ``r`` equal flows per leaf. Fat-tree: scan ``k = 1..(k/2)^2`` with the two-stage construction.
-    ``info["k"]`` is the answer.
+    ``info["k"]`` is the answer. ``unsplit``: :func:`singlepath`'s colouring result on the same
+    steps (with its assignments when ``keep``), reused for ``k = 1`` instead of colouring again.
     """
     _require_colourable(fabric)
     steps = _steps(fabric, coll, traffic)
@@ -867,7 +868,11 @@ def min_split(fabric: Fabric, coll: Collective, k_max: int | None = None, traffi
                     break
             if not ok:
                 continue
-        cong, loads, assigns = _split_steps(fabric, steps, k)
+        if k == 1 and unsplit is not None and unsplit.info.get("method") == "coloring" and \
+                (unsplit.assignment is not None or not keep):
+            cong, loads, assigns = unsplit.step_congestion, unsplit.loads, unsplit.assignment
+        else:
+            cong, loads, assigns = _split_steps(fabric, steps, k)
         if np.all(cong <= target * (1 + rtol)):
             return ModelResult("split", float(cong.max()), cong, {"k": k, "spray": sp.max_congestion},
                                loads if keep else None, assigns if keep else None)

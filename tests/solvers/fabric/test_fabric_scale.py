@@ -166,3 +166,19 @@ def test_sweep_over_cluster_size(tmp_path):
                                  "2", "--collective", "all-to-all", "--seeds", "5", "--no-cct", "--out", str(out)])
     assert r.exit_code == 0, r.output
     assert "GPUs" in r.output and out.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("coll", ["all-to-all", "recursive-doubling", "ring"])
+def test_min_split_reuses_the_unsplit_colouring(coll):
+    """Passing singlepath's result to min_split (as analyze does) changes nothing: same k, same
+    per-step congestion, and the k = 1 assignments are singlepath's."""
+    from netopt.solvers.fabric import min_split, singlepath
+
+    ft = fat_tree(4, host_gbps=100)
+    c = make_collective(coll, 16, 1e6, hosts=placement("random", 16, 16, seed=2))
+    sp = singlepath(ft, c, keep=True)
+    a, b = min_split(ft, c, keep=True), min_split(ft, c, keep=True, unsplit=sp)
+    assert a.info["k"] == b.info["k"]
+    np.testing.assert_allclose(a.step_congestion, b.step_congestion, rtol=1e-12)
+    if b.info["k"] == 1:
+        assert b.assignment is sp.assignment
