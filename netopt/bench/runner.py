@@ -44,6 +44,15 @@ SUITES: dict[str, tuple[str, str, int | None, str]] = {
     "x": ("cvrp", "X-*.vrp", None, "all CVRP X instances in shared/datasets/cvrp"),
     "solomon": ("vrptw/solomon", "*.vrp", None, "Solomon VRPTW instances (100 customers)"),
     "tsplib": ("tsp/tsplib", "*.tsp", None, "symmetric TSPLIB instances"),
+    # PyVRP's benchmark collection of rich variants (issue 16), named after its folders
+    "hfvrp": ("pyvrp/HFVRP", "*.vrp", None, "heterogeneous fleet: vehicle types with fixed and unit costs (PyVRP)"),
+    "mdvrptw": ("pyvrp/MDVRPTW", "*.vrp", None, "several depots, time windows, route duration limit (PyVRP)"),
+    "pcvrptw": ("pyvrp/PCVRPTW", "*.vrp", None, "prize-collecting VRPTW: optional clients with prizes (PyVRP)"),
+    "vrpb": ("pyvrp/VRPB", "*.vrp", None, "backhauls: linehauls before backhauls on each route (PyVRP)"),
+    "mtvrptwr": ("pyvrp/MTVRPTWR", "*.vrp", None, "multi-trip VRPTW with release times: reloads (PyVRP)"),
+    "sdvrptw": ("pyvrp/SDVRPTW", "*.vrp", None, "site-dependent VRPTW: allowed vehicle types per client (PyVRP)"),
+    "gh1000": ("pyvrp/GH1000", "*.vrp", None, "Gehring & Homberger VRPTW, 1,000 customers (PyVRP)"),
+    "xxl": ("pyvrp/XXL", "*.vrp", None, "CVRP with 3,000-30,000 customers, Arnold et al. 2019 (PyVRP)"),
 }
 
 _X_N = re.compile(r"-n(\d+)-")

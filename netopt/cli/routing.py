@@ -223,7 +223,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @handle_errors
     def info(instance: InstanceArg, rounding: RoundOpt = Rounding.auto, as_json: JsonOpt = False):
-        """Describe an instance: size, capacity, fleet, time windows, rounding."""
+        """Describe an instance: its variant and features, size, capacity, fleet (vehicle types), time windows, rounding."""
         from ..datasets import best_known
 
         d = load_instance(instance, rounding=rounding.value).describe()
@@ -231,7 +231,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(d)
         else:
-            out().print(table(d["name"], ["field", "value"], [[k, v] for k, v in d.items()]))
+            out().print(table(d["name"], ["field", "value"], [[k, _cell(v)] for k, v in d.items()]))
 
     @app.command()
     @handle_errors
@@ -326,6 +326,21 @@ def register(app: typer.Typer) -> None:
             raise NetoptError(str(e)) from None
         write_atomic(out_path, instance_to_json(inst) if out_path.suffix == ".json" else format_vrplib(inst))
         err.print(f"wrote {out_path}: {n} customers, capacity {inst.capacity}, seed {seed}")
+
+
+def _cell(v):
+    """A table cell: lists one item a line, vehicle types as 'count x capacity C at depot D, costs'."""
+    if not isinstance(v, list):
+        return v
+    lines = []
+    for item in v:
+        if isinstance(item, dict) and "capacity" in item:
+            costs = "".join(f", {k.replace('_', ' ')} {item[k]:,.10g}" for k in ("fixed_cost", "unit_distance_cost")
+                            if item.get(k) not in (None, 0.0 if k == "fixed_cost" else 1.0))
+            lines.append(f"{item['name']}: {item['count']} x capacity {item['capacity']} at depot {item['depot']}{costs}")
+        else:
+            lines.append(str(item))
+    return "\n".join(lines)
 
 
 def _print_result(res: Result) -> None:

@@ -73,10 +73,24 @@ def known_table(folder) -> dict[str, Known]:
     return out
 
 
+#: PyVRP's HFVRP folder states some best-known costs in the literature's units: unrounded distances,
+#: costs divided by 100. netopt reads HFVRP as ``pyvrp.read(.., "exact")`` does (distances x1000, the
+#: file's x100 costs), so such a value is 1e5 times smaller than netopt's cost of the same routes.
+HFVRP_LITERATURE_SCALE = 1e5
+
+
 def best_known(instance_path) -> float | None:
     """Best-known objective of the instance file: the ``Cost`` of a ``.sol`` beside it, else its row
-    in a ``BKS.csv`` / ``OPT.csv`` of its folder or the folder above; None when unknown."""
-    p = Path(instance_path)
+    in a ``BKS.csv`` / ``OPT.csv`` of its folder or the folder above; None when unknown. A value of
+    PyVRP's HFVRP folder stated in the literature's units is returned in netopt's
+    (:data:`HFVRP_LITERATURE_SCALE`; exact to about 1e-7 relative, the per-edge rounding)."""
+    value = _stated(Path(instance_path))
+    if value is not None and Path(instance_path).parent.name == "HFVRP" and value < 1e7:
+        value = round(value * HFVRP_LITERATURE_SCALE)
+    return value
+
+
+def _stated(p: Path) -> float | None:
     sol = p.with_suffix(".sol")
     if sol.is_file():
         try:

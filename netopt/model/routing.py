@@ -529,7 +529,8 @@ class RoutingInstance:
                         break
             if why:
                 raise InfeasibleInstanceError(f"{src}: customer {self._id(i)} cannot be served: {why}")
-        if len(types) == 1 and self.num_vehicles is not None and self.min_vehicles > self.num_vehicles:
+        if len(types) == 1 and not types[0].reload_depots and self.num_vehicles is not None and \
+                self.min_vehicles > self.num_vehicles:
             raise InfeasibleInstanceError(
                 f"{src}: total demand {self.total_demand} needs at least {self.min_vehicles} vehicles "
                 f"of capacity {self.capacity}, the fleet has {self.num_vehicles}"

@@ -3,6 +3,8 @@
 A benchmark-only, optional dependency (``pip install pyvrp``): the solver is always listed, and
 ``supports`` says how to install it when it is missing; netopt never falls back to it silently.
 Matrices are scaled to integers like the OR-Tools wrapper; the cost is recomputed by the validator.
+Every rich variant goes through PyVRP's ``Model`` (vehicle types, depots, pickups, release times,
+prizes, reloads; allowed clients as profiles, linehauls-first as ``pyvrp.read`` does it).
 """
 
 from __future__ import annotations
@@ -28,52 +30,100 @@ class PyVRPSolver(Solver):
     name = "pyvrp"
     description = "PyVRP's hybrid genetic search (optional: pip install pyvrp); state-of-the-art reference."
     params = ParamSpace("solver pyvrp", {"display": Param(bool, False, "print PyVRP's own progress log")})
+    features = frozenset({"multi_depot", "vehicle_types", "vehicle_costs", "prizes", "backhauls", "linehauls_first",
+                          "release_times", "reloads", "allowed_clients", "shift_windows"})
 
     def supports(self, instance) -> str:
         return "" if _available() else 'pyvrp is not installed (pip install pyvrp; a benchmark-only dependency)'
 
     def _solve(self, instance, state: SearchState, *, seed, initial, params):
         from pyvrp import Model
+        from pyvrp.constants import MAX_VALUE
         from pyvrp.stop import MaxRuntime
 
+        from ...validate import check_routes
+
         inst = instance
-        n1 = inst.num_nodes
+        n1, nd = inst.num_nodes, inst.num_depots
         tw = inst.time_windows
+        types = inst.vehicle_types
         ds = integer_scale(inst.distance)
-        ts = integer_scale(inst.duration, inst.service_times, tw)
+        ts = integer_scale(inst.duration, inst.service_times, tw, inst.release_times)
+        cs = integer_scale(np.array([t.fixed_cost for t in types]), inst.prizes)
         dist = np.round(inst.distance * ds).astype(np.int64)
         dur = np.round(inst.duration * ts).astype(np.int64)
         xy = inst.coordinates if inst.coordinates is not None else np.zeros((n1, 2))
         big = np.iinfo(np.int64).max
+        # loads in the units pyvrp.read gives them under the instance's scaled convention (it scales
+        # demands and capacities too): the same feasibility, and PyVRP's load penalties (bounded by
+        # its maximum penalty) stay in proportion to costs scaled by 10 or 1000
+        ls = {"x10": 10, "x1000": 1000}.get(inst.rounding, 1)
 
+        def up(x, scale):
+            return int(np.ceil(x * scale - 1e-6))
+
+        def down(x, scale):
+            return big if x is None or not np.isfinite(x) else int(np.floor(x * scale + 1e-6))
+
+        if inst.linehauls_first:  # as pyvrp.read does: no depot -> backhaul, no backhaul -> linehaul
+            back = (inst.pickups > 0) & (inst.demands == 0)
+            line = inst.demands > 0
+            dist[:nd, back] = MAX_VALUE
+            dist[np.ix_(back, line)] = MAX_VALUE
         m = Model()
         locs = [m.add_location(float(x), float(y)) for x, y in xy]
-        e0, l0 = (int(np.ceil(tw[0, 0] * ts - 1e-6)), int(np.floor(tw[0, 1] * ts + 1e-6))) if tw is not None else (0, big)
-        depot = m.add_depot(locs[0], tw_early=e0, tw_late=l0)
-        m.add_vehicle_type(
-            num_available=inst.num_vehicles or inst.num_customers,
-            capacity=[inst.capacity], start_depot=depot, end_depot=depot, tw_early=e0, tw_late=l0,
-            shift_duration=big if inst.max_duration is None else int(np.floor(inst.max_duration * ts + 1e-6)),
-            max_distance=big if inst.max_distance is None else int(np.floor(inst.max_distance * ds + 1e-6)),
-        )
-        for i in range(1, n1):
+        depots = [m.add_depot(locs[d], tw_early=0 if tw is None else up(tw[d, 0], ts),
+                              tw_late=big if tw is None else down(tw[d, 1], ts)) for d in range(nd)]
+        # site dependence: one profile per set of allowed clients, whose edges to other clients are unusable
+        allowed = sorted({t.allowed_clients for t in types if t.allowed_clients is not None})
+        profiles = {a: m.add_profile() for a in allowed}
+        for t in types:
+            early = t.tw_early if t.tw_early is not None else (tw[t.start_depot, 0] if tw is not None else 0.0)
+            late = t.tw_late if t.tw_late is not None else (tw[t.end_depot, 1] if tw is not None else None)
+            m.add_vehicle_type(
+                num_available=t.num_available or inst.num_customers, capacity=[int(t.capacity) * ls],
+                start_depot=depots[t.start_depot], end_depot=depots[t.end_depot],
+                fixed_cost=int(round(t.fixed_cost * cs)), tw_early=up(early, ts), tw_late=down(late, ts),
+                shift_duration=down(t.max_duration, ts), max_distance=down(t.max_distance, ds),
+                unit_distance_cost=int(round(t.unit_distance_cost * cs)),
+                unit_duration_cost=int(round(t.unit_duration_cost * cs)),
+                profile=profiles.get(t.allowed_clients), reload_depots=[depots[d] for d in t.reload_depots],
+                **({} if t.max_reloads is None else {"max_reloads": int(t.max_reloads)}),
+            )
+        pick = inst.pickups if inst.pickups is not None else np.zeros(n1, np.int64)
+        for i in inst.clients:
             m.add_client(
-                locs[i], delivery=[int(inst.demands[i])], service_duration=int(round(inst.service_times[i] * ts)),
-                tw_early=0 if tw is None else int(np.ceil(tw[i, 0] * ts - 1e-6)),
-                tw_late=big if tw is None else int(np.floor(tw[i, 1] * ts + 1e-6)),
+                locs[i], delivery=[int(inst.demands[i]) * ls], pickup=[int(pick[i]) * ls],
+                service_duration=int(round(inst.service_times[i] * ts)),
+                tw_early=0 if tw is None else up(tw[i, 0], ts), tw_late=big if tw is None else down(tw[i, 1], ts),
+                release_time=0 if inst.release_times is None else up(inst.release_times[i], ts),
+                prize=0 if inst.prizes is None else int(round(inst.prizes[i] * cs)), required=bool(inst.required[i]),
             )
         for i in range(n1):
             for j in range(n1):
                 if i != j:
                     m.add_edge(locs[i], locs[j], distance=int(dist[i, j]), duration=int(dur[i, j]))
+        for a, prof in profiles.items():
+            ok = np.zeros(n1, bool)
+            ok[:nd] = True
+            ok[list(a)] = True
+            for i in range(n1):
+                for j in range(n1):
+                    if i != j:
+                        d = int(dist[i, j]) if ok[i] and ok[j] else MAX_VALUE
+                        m.add_edge(locs[i], locs[j], distance=d, duration=int(dur[i, j]), profile=prof)
         res = m.solve(stop=MaxRuntime(max(0.01, state.remaining())), seed=seed, display=params.display)
         state.tick(int(res.num_iterations))
         best = res.best
         if best.is_feasible():
-            # a client activity's idx counts the clients from 0; our customers are 1..n
-            routes = [[int(a.idx) + 1 for a in r if a.is_client()] for r in best.routes()]
-            cost = sum(float(inst.distance[a, b]) for r in routes for a, b in zip([0, *r], [*r, 0]))
-            state.improve(cost, routes)
+            # activities: start depot, clients (idx counts the clients from 0), reload depots, end depot
+            routes, kinds = [], []
+            for r in best.routes():
+                acts = list(r)[1:-1]
+                routes.append([int(a.idx) + nd if a.is_client() else int(a.idx) for a in acts])
+                kinds.append(int(r.vehicle_type()))
+            rich = len(types) > 1
+            cost = check_routes(inst, routes, None, kinds if rich else None).cost
+            state.improve(cost, routes, kinds if rich else None)
         state.timed_out = True
         return {"pyvrp_cost_scaled": int(best.distance()), "distance_scale": ds}
-
