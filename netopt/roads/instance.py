@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._limits import check_dense
 from ..io import instance_to_json
 from ..model import RoutingInstance
 from .addresses import Points
@@ -37,6 +38,9 @@ def road_matrices(graph: RoadGraph, points: Points, *, engine: str = "numba", ma
     """``(distance m, duration s, snap)`` between the points; ``link_time_s`` replaces the free-flow
     edge times (e.g. equilibrium times), ``snap`` the nearest-edge snapping (points on known nodes).
     Raises naming the row of a point off the map or unreachable."""
+    k = len(points)
+    # two k x k float matrices, their rounded copies and the JSON lists (~4x): refuse before any work
+    check_dense("distance and duration matrices", (k, k), copies=12, where=where)
     if snap is None:
         snap = Snapper(graph).snap(points.lat, points.lon)
         check_points_in_map(graph, snap, points.rows, max_snap_m, where)
@@ -61,10 +65,8 @@ def make_instance(graph: RoadGraph, points: Points, snap: Snap, dist: np.ndarray
         service_times=points.service, coordinates=np.column_stack([snap.lon, snap.lat]) if points.nodes is not None
         else np.column_stack([points.lon, points.lat]), node_ids=points.ids, rounding="exact",
         problem="vrptw" if tw is not None else "cvrp", source=name)
-    d = json.loads(instance_to_json(inst))
-    d["labels"] = list(points.labels)
-    d["crs"] = "lonlat" if graph.meta.get("degrees", True) else "xy"
-    d["cost"] = cost
+    d: dict = {"labels": list(points.labels), "crs": "lonlat" if graph.meta.get("degrees", True) else "xy",
+               "cost": cost}
     if cost == "duration":
         d["road_distance"] = np.round(dist, 1).tolist()
     if graph_path is not None:
@@ -73,4 +75,7 @@ def make_instance(graph: RoadGraph, points: Points, snap: Snap, dist: np.ndarray
                      "t": [round(float(x), 9) for x in snap.t], "offset_m": [round(float(x), 1) for x in snap.offset_m]}
     else:
         d["road"] = dict(road or {})
-    return json.dumps(d)
+    # the extra keys appended to the instance object's text (no second encoding of the matrices)
+    text = instance_to_json(inst)
+    assert text.endswith("}")
+    return text[:-1] + ", " + json.dumps(d)[1:]
