@@ -43,7 +43,7 @@ def _print_summary(rows: list[dict], as_json: bool, title: str) -> None:
 @handle_errors
 def run(
     instances: Annotated[list[str], typer.Argument(
-        help="Suite name (x-small, x, solomon, tsplib), glob, file or folder; several allowed, comma lists too.",
+        help="Suite name (x-small, x, solomon, tsplib; PyVRP's hfvrp, mdvrptw, pcvrptw, vrpb, mtvrptwr, sdvrptw, gh1000, xxl: see `netopt bench suites`), glob, file or folder; several allowed, comma lists too.",
         show_default=False)],
     solvers: Annotated[str, typer.Option("--solvers", "-s", help="Comma-separated solvers, each NAME or NAME:KEY=VALUE[:KEY=VALUE] (e.g. hgs,ortools:first_solution=SAVINGS).")] = "ortools",
     time_limit: Annotated[float, typer.Option("--time-limit", "-t", min=0.001, help="Wall-clock limit per run, in seconds.")] = 10.0,
