@@ -23,7 +23,9 @@ def _save(fig, path) -> None:
 
 
 def plot_routes(solution: RoutingSolution, path) -> None:
-    """Draw each route in its own colour over the customers; the depot is a black square."""
+    """Draw each route over the clients: one colour per route, or per vehicle type when the fleet has
+    several types (with a legend); depots are black squares, reload stops split a route into trips,
+    and optional clients left out are hollow circles."""
     inst = solution.instance
     if inst.coordinates is None:
         raise NetoptError(f"{inst.name}: no coordinates to plot (explicit distance matrix)")
@@ -33,13 +35,31 @@ def plot_routes(solution: RoutingSolution, path) -> None:
     import matplotlib.pyplot as plt
 
     xy = inst.coordinates
+    nd = inst.num_depots
+    types = solution.vehicle_types
+    by_type = types is not None and len(inst.vehicle_types) > 1
     fig, ax = plt.subplots(figsize=(7, 7), dpi=110)
-    cmap = plt.get_cmap("tab20")
+    cmap = plt.get_cmap("tab10" if by_type else "tab20")
+    labelled = set()
     for k, r in enumerate(solution.routes):
-        pts = xy[[0, *r, 0]]
-        ax.plot(pts[:, 0], pts[:, 1], "-", lw=1.2, color=cmap(k % 20))
-    ax.scatter(xy[1:, 0], xy[1:, 1], s=10, c="0.3", zorder=3)
-    ax.scatter([xy[0, 0]], [xy[0, 1]], s=80, marker="s", c="k", zorder=4)
+        t = inst.vehicle_types[types[k] if types is not None else 0]
+        pts = xy[[t.start_depot, *r, t.end_depot]]
+        colour = cmap(types[k] % 10) if by_type else cmap(k % 20)
+        label = None
+        if by_type and types[k] not in labelled:
+            labelled.add(types[k])
+            label = f"type {types[k]}: capacity {t.capacity}" + (f", {t.name}" if t.name else "")
+        ax.plot(pts[:, 0], pts[:, 1], "-", lw=1.2, color=colour, label=label)
+    visited = {v for r in solution.routes for v in r}
+    served = [v for v in inst.clients if v in visited or inst.required[v]]
+    skipped = [v for v in inst.clients if v not in visited and not inst.required[v]]
+    ax.scatter(xy[served, 0], xy[served, 1], s=10, c="0.3", zorder=3)
+    if skipped:
+        ax.scatter(xy[skipped, 0], xy[skipped, 1], s=22, facecolors="none", edgecolors="0.4", zorder=3,
+                   label=f"{len(skipped)} optional clients skipped")
+    ax.scatter(xy[:nd, 0], xy[:nd, 1], s=80, marker="s", c="k", zorder=4, label="depot" if nd == 1 else "depots")
+    if by_type or skipped or nd > 1:
+        ax.legend(loc="best", fontsize=7)
     status = "feasible" if solution.is_feasible else "INFEASIBLE"
     ax.set_title(f"{inst.name}: cost {solution.cost:,.10g}, {solution.num_routes} routes ({status})")
     ax.set_aspect("equal", adjustable="datalim")

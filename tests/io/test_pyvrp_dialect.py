@@ -263,3 +263,17 @@ def test_instance_json_vehicle_type_errors_name_the_field(tmp_path):
     d["vehicle_types"][1]["num_available"] = 0
     with pytest.raises(InstanceFormatError, match=r"vehicle_types\[1\].num_available: must be a positive integer"):
         load_instance(write(tmp_path, json.dumps(d), "c.json"))
+
+
+def test_export_draws_a_rich_solution(tmp_path):
+    """`netopt export` of a multi-depot, heterogeneous solution with a skipped optional client to PNG."""
+    from typer.testing import CliRunner
+
+    from netopt.cli import app
+
+    inst_path = write(tmp_path, MD_HF.replace("TYPE: MDVRPTW", "TYPE: MDVRPTW\nCOMMENT: plot"))
+    sol = write(tmp_path, "Route #1: 2 3\nRoute #2: 4 5\nRoute #3:\n", "x.sol")
+    res = CliRunner().invoke(app, ["export", str(inst_path), str(sol), "--out", str(tmp_path / "r.png")])
+    assert res.exit_code == 0, res.output
+    data = (tmp_path / "r.png").read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
