@@ -15,6 +15,8 @@ Usage::
     .venv/bin/python benchmarks/bench_fabric.py --only scale --repeats 3
         # issue 19: `netopt fabric analyze --topology fat-tree --k K --collective C --json` as a
         # subprocess under /usr/bin/time (wall time and peak RSS, median of the repeats), k = 16, 32, 64
+    .venv/bin/python benchmarks/bench_fabric.py --only scale-all --repeats 1
+        # the same for every collective on k = 64 (65,536 GPUs) and k = 80 (128,000 GPUs)
 
 Numba kernels are compiled (or loaded from cache) by a warm-up on a tiny fabric before timing.
 """
@@ -239,12 +241,18 @@ def before_after(repeats, seeds=100):
 
 
 SCALE_CASES = [(16, "all-to-all"), (32, "all-to-all"), (64, "all-to-all"), (16, "ring"), (32, "ring"), (64, "ring")]
+#: issue 19, stop 13: every collective on 65,536 GPUs, and the 128,000-GPU fat-tree (k = 80; not a
+#: power of two, so no recursive doubling / halving-doubling there)
+ALL_COLLECTIVES = ("all-to-all", "ring", "reduce-scatter", "all-gather", "tree", "recursive-doubling",
+                   "halving-doubling")
+SCALE_CASES_ALL = [(64, c) for c in ALL_COLLECTIVES] + [(80, c) for c in ALL_COLLECTIVES[:5]]
 
 
 def scale(cases, repeats, timeout=600):
     """Issue 19: the whole CLI analysis (every model, default options) per fat-tree size and
     collective, each run in a fresh process under ``/usr/bin/time -f "%e %M"`` (wall s, peak RSS KiB);
-    prints medians, every run, the JSON ``method`` and ECMP sampling, and the CCT (null = skipped)."""
+    prints medians, every run, the JSON ``method``, the ECMP model that ran (exact / Monte Carlo and
+    its sampling), each model's seconds inside the analysis, and the CCTs (- = skipped)."""
     import json
     import shutil
     import subprocess
@@ -255,7 +263,8 @@ def scale(cases, repeats, timeout=600):
     exe = str(Path(sys.executable).with_name("netopt"))
     print()
     print("| fat-tree k | GPUs | collective | method | median wall (s) | runs (s) | median peak RSS (MiB) | "
-          "spray (s) | ECMP MC mean x spray | singlepath x spray | split k | CCT spray (s) |")
+          "analysis (s): spray / ECMP exact / ECMP MC / singlepath / split | ECMP x spray (exact; MC) | "
+          "singlepath x spray | split k | CCT x spray: ECMP / singlepath / split (spray CCT s) |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for k, coll in cases:
         walls, rss, res = [], [], None
@@ -271,27 +280,46 @@ def scale(cases, repeats, timeout=600):
             walls.append(float(e))
             rss.append(int(m) / 1024.0)
             res = json.loads(r.stdout) if r.returncode == 0 else None
+            if res is None:
+                print(f"| {k} | {k ** 3 // 4:,} | {coll} | - | failed: {r.stderr.strip().splitlines()[0]} "
+                      "| | | | | | | |", flush=True)
+                break
         if res is None:
-            print(f"| {k} | {k ** 3 // 4} | {coll} | - | > {timeout} or failed | | | | | | | |", flush=True)
+            if walls and walls[-1] == float("inf"):
+                print(f"| {k} | {k ** 3 // 4:,} | {coll} | - | > {timeout} | | | | | | | |", flush=True)
             continue
         m = res["models"]
-        ecmp = m["ecmp"].get("monte_carlo", m["ecmp"])
-        print(f"| {k} | {k ** 3 // 4:,} | {coll} | {res['method']} ({ecmp.get('sampling')}) | {np.median(walls):.2f} | "
-              f"{', '.join(f'{w:.2f}' for w in walls)} | {np.median(rss):.0f} | {m['spray']['max_congestion']:.6g} | "
-              f"{ecmp['mean'] / m['spray']['max_congestion']:.4f} | {m['singlepath']['ratio']:.4f} | "
-              f"{m['split']['k']} | {m['spray'].get('cct')} |", flush=True)
+        e = m["ecmp"]
+        mc = e.get("monte_carlo", e if e.get("method") == "monte-carlo" else None)
+        ex_mean = e["mean"] if e.get("method") == "exact" else None
+        base = m["spray"]["max_congestion"]
+        ratio = (lambda v: "-" if v is None else f"{v / base:.4f}")
+        times = " / ".join(f"{t:.2f}" if t is not None else "-" for t in (
+            m["spray"].get("time_s"), e.get("time_s") if ex_mean is not None else None,
+            mc.get("time_s") if mc else None, m["singlepath"].get("time_s"), m["split"].get("time_s")))
+        cr = " / ".join(f"{m[x]['cct_ratio']:.3f}" if m[x].get("cct_ratio") is not None else "-"
+                        for x in ("ecmp", "singlepath", "split"))
+        sc = m["spray"].get("cct")
+        sgl = f"{m['singlepath']['ratio']:.4f}" if "ratio" in m["singlepath"] else m["singlepath"].get("error")
+        print(f"| {k} | {k ** 3 // 4:,} | {coll} | {res['method']} | {np.median(walls):.2f} | "
+              f"{', '.join(f'{w:.2f}' for w in walls)} | {np.median(rss):.0f} | {times} | "
+              f"{ratio(ex_mean)}; {ratio(mc['mean']) if mc else '-'} ({mc.get('sampling') if mc else ''}) | "
+              f"{sgl} | {m['split'].get('k', '-')} | {cr} ({'-' if sc is None else f'{sc:.4g}'}) |", flush=True)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="small fabrics only")
-    ap.add_argument("--only", choices=["mc", "fat-tree", "agreement", "before-after", "scale"],
+    ap.add_argument("--only", choices=["mc", "fat-tree", "agreement", "before-after", "scale", "scale-all"],
                     help="run one part only")
     ap.add_argument("--seeds", type=int, default=100, help="ECMP Monte Carlo samples")
     ap.add_argument("--repeats", type=int, default=1, help="repeats of the 8,192-GPU Monte Carlo (median)")
     args = ap.parse_args()
     if args.only == "scale":
         scale(SCALE_CASES[:2] if args.quick else SCALE_CASES, args.repeats)
+        return
+    if args.only == "scale-all":
+        scale(SCALE_CASES_ALL, args.repeats)
         return
     warmup()
     print("| case | model | max congestion (s) | x spray | wall (s) | target (s) | tracemalloc peak (MiB) | "
