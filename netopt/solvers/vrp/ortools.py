@@ -84,8 +84,8 @@ class ORToolsSolver(Solver):
         n = instance.num_customers
         start = initial[0] if initial else None  # the first warm start (OR-Tools takes one)
         types = instance.vehicle_types
-        if len(types) > 1:  # every vehicle of the fleet; an unlimited type gets one per client
-            fleets = [[k for k, t in enumerate(types) for _ in range(t.num_available or n)]]
+        if len(types) > 1:
+            fleets = [[k for k, t in enumerate(types) for _ in range(_useful(instance, t))]]
         elif instance.num_vehicles is not None:
             fleets = [[0] * instance.num_vehicles]
         else:
@@ -105,6 +105,21 @@ class ORToolsSolver(Solver):
             if found or state.should_stop():
                 break
         return {"vehicles_tried": attempts}
+
+
+def _useful(inst, t) -> int:
+    """How many vehicles of type ``t`` the model gets: all of them, but never more than one per client,
+    and without time or route limits never more than twice the number that could carry all required
+    load alone, plus two (a large fleet makes OR-Tools' model slow to build: PyVRP's FSM instances list
+    1,000 vehicles of each type)."""
+    n = inst.num_customers
+    count = min(t.num_available or n, n)
+    if inst.time_windows is None and t.max_duration is None and t.max_distance is None and t.capacity > 0:
+        load = int(inst.demands[inst.required].sum())
+        if inst.pickups is not None:
+            load = max(load, int(inst.pickups[inst.required].sum()))
+        count = min(count, 2 * -(-load // int(t.capacity)) + 2)
+    return max(1, count)
 
 
 def _solve_once(inst, state: SearchState, fleet, first_solution, metaheuristic, initial, patience) -> bool:
