@@ -49,7 +49,11 @@ def build(
     ext = read_pbf(osm, profile.value)
     if ext.seg_from.size == 0:
         raise InstanceFormatError(osm, None, f"no drivable roads for the {profile.value} profile")
-    sha = hashlib.sha256(osm.read_bytes()).hexdigest()
+    h = hashlib.sha256()
+    with open(osm, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    sha = h.hexdigest()
     graph, meta = build_graph(ext, source=str(osm), source_sha256=sha, profile=profile.value, keep_all=keep_all)
     graph.save(out_path)
     summary = {"out": str(out_path), "nodes": graph.num_nodes, "edges": graph.num_edges,

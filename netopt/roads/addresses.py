@@ -105,7 +105,7 @@ def parse_points(f, where: str) -> Points:
     header = next(reader, None)
     if header is None:
         raise InstanceFormatError(where, None, "empty file, expected a header id,lat,lon,label,demand")
-    header = [h.strip().lower() for h in header]
+    header = [h.strip().lstrip("\ufeff").lower() for h in header]  # a spreadsheet's byte-order mark
     for col in ("id", "lat", "lon") if "node" not in header else ("id", "node"):
         if col not in header:
             raise InstanceFormatError(where, None, f"no {col!r} column (header: {','.join(header)})", 1)

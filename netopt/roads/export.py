@@ -67,6 +67,10 @@ def _road_of(instance_path, raw: dict):
 
 def route_features(instance_path, routes_path) -> dict:
     """GeoJSON FeatureCollection: one LineString per route, one Point per stop (and the depot)."""
+    return _features(instance_path, routes_path)[0]
+
+
+def _features(instance_path, routes_path) -> tuple[dict, RoadGraph]:
     text, _ = read_text(instance_path)
     try:
         raw = json.loads(text)
@@ -113,7 +117,7 @@ def route_features(instance_path, routes_path) -> dict:
                                         "distance_m": round(dist, 1), "duration_s": round(arrive - start, 1),
                                         "duration": _clock(arrive - start)}})
     return {"type": "FeatureCollection", "attribution": LICENCE, "features": features,
-            "netopt": {"instance": inst.name, "graph": raw["road"]["graph"]}}
+            "netopt": {"instance": inst.name, "graph": raw["road"]["graph"]}}, graph
 
 
 def _point(xy, props) -> dict:
@@ -153,10 +157,9 @@ def render_html(fc: dict, road_lines: list) -> str:
 def export_map(instance_path, routes_path, out_path) -> str:
     """Write ``.geojson`` or ``.html`` (by the suffix of ``out_path``); returns a one-line summary."""
     suffix = Path(out_path).suffix.lower()
-    fc = route_features(instance_path, routes_path)
+    fc, graph = _features(instance_path, routes_path)
     routes = [f for f in fc["features"] if f["properties"]["kind"] == "route"]
     if suffix == ".html":
-        graph = RoadGraph.load(fc["netopt"]["graph"])
         write_atomic(out_path, render_html(fc, _road_lines(graph, fc)))
     else:
         write_atomic(out_path, json.dumps(fc) + "\n")

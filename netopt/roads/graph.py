@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,11 +149,16 @@ class RoadGraph:
         """Read a file written by :meth:`save`, checking every array (a wrong file is exit 2, one line)."""
         path = Path(path)
         try:
+            with open(path, "rb") as f:
+                if f.read(4) != b"PK\x03\x04":  # every .npz is a zip file
+                    raise InstanceFormatError(path, None, "not a road graph (.npz) from `netopt road build`")
             with np.load(path, allow_pickle=False) as z:
                 d = {k: z[k] for k in z.files}
         except FileNotFoundError:
             raise InstanceFormatError(path, None, "no such file") from None
-        except (OSError, ValueError, EOFError) as e:
+        except IsADirectoryError:
+            raise InstanceFormatError(path, None, "is a folder, not a road graph") from None
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
             raise InstanceFormatError(path, None, f"not a road graph from `netopt road build` ({e})") from None
         if "format" not in d or str(d["format"]) != FORMAT:
             raise InstanceFormatError(path, "format", f"not a road graph from `netopt road build` (expected {FORMAT})")

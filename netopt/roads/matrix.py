@@ -28,6 +28,8 @@ from .graph import RoadGraph
 from .osm import EARTH_RADIUS_M
 
 ENGINES = ("numba", "tree", "scipy")
+#: longest piece of a segment in the snapping KD-tree (metres)
+PIECE_M = 50.0
 
 
 class UnreachableError(NetoptError):
@@ -67,9 +69,17 @@ class Snapper:
         self.lat0 = float(np.mean(graph.node_lat))
         xy = project(graph.node_lat, graph.node_lon, self.lat0)
         self.a, self.b = xy[graph.tail], xy[graph.head]
-        self.half = 0.5 * float(np.max(np.linalg.norm(self.b - self.a, axis=1)))
+        # the tree holds the midpoints of pieces of at most PIECE_M metres of every segment, so that one
+        # long segment (a motorway) does not widen every query
+        length = np.linalg.norm(self.b - self.a, axis=1)
+        pieces = np.maximum(1, np.ceil(length / PIECE_M)).astype(np.int64)
+        self.piece_edge = np.repeat(np.arange(graph.num_edges), pieces)
+        first = np.cumsum(pieces) - pieces
+        f = (np.arange(self.piece_edge.size) - np.repeat(first, pieces) + 0.5) / np.repeat(pieces, pieces)
+        ab = self.b - self.a
+        self.half = 0.5 * float(np.max(length / pieces))
         self.nodes = cKDTree(xy)
-        self.mid = cKDTree(0.5 * (self.a + self.b))
+        self.mid = cKDTree(self.a[self.piece_edge] + f[:, None] * ab[self.piece_edge])
 
     def snap(self, lat, lon) -> Snap:
         g = self.graph
@@ -78,8 +88,9 @@ class Snapper:
         k = len(p)
         edge, t, off = np.empty(k, np.int64), np.empty(k), np.empty(k)
         for i in range(k):
-            # the nearest segment is within d0 of p, so its midpoint within d0 + half the longest segment
-            cand = np.array(self.mid.query_ball_point(p[i], d0[i] + self.half + 1e-6), np.int64)
+            # the nearest segment is within d0 of p, so one of its pieces' midpoints within d0 + half a piece
+            near = np.array(self.mid.query_ball_point(p[i], d0[i] + self.half + 1e-6), np.int64)
+            cand = np.unique(self.piece_edge[near])
             a, ab = self.a[cand], self.b[cand] - self.a[cand]
             den = np.einsum("ij,ij->i", ab, ab)
             tt = np.clip(np.einsum("ij,ij->i", p[i] - a, ab) / np.where(den > 0, den, 1.0), 0.0, 1.0)

@@ -189,7 +189,7 @@ def read_pbf(path, profile: str = "car") -> OsmExtract:
     osmium = _osmium()
     path = Path(path)
     if not path.is_file():
-        raise InstanceFormatError(path, None, "no such file")
+        raise InstanceFormatError(path, None, "is a folder, not an OSM file" if path.is_dir() else "no such file")
     speeds = PROFILES[profile]
     class_index = {c: i for i, c in enumerate(CLASSES)}
     frm, to, spd, wid, cls = [], [], [], [], []

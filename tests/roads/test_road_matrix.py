@@ -161,6 +161,11 @@ def test_unreachable_names_the_points(grid_pbf):
         check_reachable(d, ["depot", "trap"])
 
 
+def test_points_with_a_byte_order_mark():
+    pts = parse_points(io.StringIO("\ufeffid,lat,lon\n0,60,24\n1,60.1,24.1\n"), "p.csv")
+    assert pts.ids.tolist() == [0, 1] and pts.labels == ["0", "1"]
+
+
 @pytest.mark.parametrize("text,match", [
     ("id,lat,lon\n0,60,24\n1,,24\n", "p.csv:3: lat: missing value"),
     ("id,lat,lon\n0,60,24\n1,60,abc\n", "p.csv:3: lon: not a number: 'abc'"),

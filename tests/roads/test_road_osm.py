@@ -98,6 +98,12 @@ def test_npz_round_trip_and_bad_files(grid_pbf, tmp_path):
     (tmp_path / "x.npz").write_bytes(b"not a zip")
     with pytest.raises(InstanceFormatError, match="not a road graph"):
         RoadGraph.load(tmp_path / "x.npz")
+    (tmp_path / "p.csv").write_text("id,lat,lon\n")
+    with pytest.raises(InstanceFormatError, match=r"not a road graph \(.npz\)"):
+        RoadGraph.load(tmp_path / "p.csv")
+    (tmp_path / "bad.zip").write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(InstanceFormatError, match="not a road graph"):
+        RoadGraph.load(tmp_path / "bad.zip")
     np.savez(tmp_path / "y.npz", a=np.zeros(3))
     with pytest.raises(InstanceFormatError, match="format"):
         RoadGraph.load(tmp_path / "y.npz")
