@@ -78,6 +78,7 @@ def build(**params) -> tuple[Fabric, Collective]:
     length then sets the rank count).
     """
     p = SETUP.resolve(params)
+    check_model_memory(p)
     if p.topology == "leaf-spine":
         fab = leaf_spine(p.leaves, p.spines, p.hosts_per_leaf, host_gbps=p.host_gbps, uplink_gbps=p.uplink_gbps,
                          oversubscription=p.oversubscription, failed=list(p.failed) or None)
@@ -97,6 +98,35 @@ def build(**params) -> tuple[Fabric, Collective]:
                 where="collective")
     coll = make_collective(p.collective, n, p.nbytes, channels=p.channels, hosts=hosts)
     return fab, coll
+
+
+#: dense leaf-pair matrices the analysis holds besides one count matrix per step (the step's
+#: temporaries, the colouring's base / remainder / scaled copies, spraying's loads); calibrated on
+#: k = 64 fat-trees (RESULTS.md, Stop 13: all-to-all 549 MiB peak RSS with 32 MiB matrices)
+MODEL_MATRIX_COPIES = 12
+
+
+def _steps_estimate(collective: str, n: int) -> int:
+    """Distinct steps (one leaf-pair matrix each) of ``collective`` on ``n`` ranks."""
+    lg = max(int(n - 1).bit_length(), 1)
+    return {"tree": 2, "recursive-doubling": lg, "halving-doubling": 2 * lg,
+            "all-to-all-pairwise": max(int(n) - 1, 1)}.get(collective, 1)
+
+
+def check_model_memory(p) -> int:
+    """Refuse (``ResourceLimitError``, exit 2) before anything is built when the aggregated model of
+    the resolved :data:`SETUP` parameters ``p`` would not fit in memory: one ``L x L`` int64
+    leaf-pair count matrix per distinct step plus :data:`MODEL_MATRIX_COPIES` working copies
+    (``L`` leaves, or ``k^2/2`` edge switches). Returns the estimate in bytes."""
+    if p.topology == "fat-tree":
+        L, hosts = p.k * p.k // 2, p.k ** 3 // 4
+    else:
+        L, hosts = p.leaves, p.leaves * p.hosts_per_leaf
+    n = hosts if p.ranks is None else p.ranks
+    steps = _steps_estimate(p.collective, n)
+    return check_dense(f"leaf-pair matrix of the aggregated model (x {steps + MODEL_MATRIX_COPIES}: one per step "
+                       f"and {MODEL_MATRIX_COPIES} working copies)", (L, L), copies=steps + MODEL_MATRIX_COPIES,
+                       where="k" if p.topology == "fat-tree" else "leaves")
 
 
 def _flow_estimate(collective: str, n: int, channels: int) -> int:
@@ -283,6 +313,8 @@ def sweep(param: str, values, base: dict, **params) -> list[dict]:
                 raise FabricInputError("k", f"fat-tree arity must be even, got {setup.k}")
     if param == "leaves" and runs[0][1].topology != "leaf-spine":
         raise FabricInputError("param", "sweeping leaves needs --topology leaf-spine")
+    for _, setup, _ in runs:  # every size is checked against memory before the first analysis
+        check_model_memory(setup)
     out = []
     for v, setup, analysis in runs:
         res = analyze(*build(**setup), **analysis)

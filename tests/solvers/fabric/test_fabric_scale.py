@@ -182,3 +182,24 @@ def test_min_split_reuses_the_unsplit_colouring(coll):
     np.testing.assert_allclose(a.step_congestion, b.step_congestion, rtol=1e-12)
     if b.info["k"] == 1:
         assert b.assignment is sp.assignment
+
+
+def test_model_memory_refused_up_front(monkeypatch):
+    """A size whose leaf-pair matrices would not fit is refused with the estimate before the fabric
+    is built (k = 400: 80,000 edge switches); the estimate counts one matrix per distinct step."""
+    import netopt._limits as limits
+    from netopt.exceptions import ResourceLimitError
+    from netopt.solvers.fabric import build
+    from netopt.solvers.fabric.analysis import SETUP, check_model_memory
+
+    built = []
+    monkeypatch.setattr("netopt.solvers.fabric.analysis.fat_tree", lambda *a, **kw: built.append(a))
+    with pytest.raises(ResourceLimitError, match=r"k: would need .* 80,000 x 80,000 leaf-pair matrix"):
+        build(topology="fat-tree", k=400, collective="all-to-all")
+    assert built == []
+    monkeypatch.setattr(limits, "available_memory", lambda: 1 << 30)
+    a2a = check_model_memory(SETUP.resolve({"topology": "fat-tree", "k": 64, "collective": "all-to-all"}))
+    rd = check_model_memory(SETUP.resolve({"topology": "fat-tree", "k": 64, "collective": "recursive-doubling"}))
+    assert a2a == 2048 * 2048 * 8 * 13 and rd == 2048 * 2048 * 8 * (16 + 12)
+    with pytest.raises(ResourceLimitError, match=r"x 29: one per step"):
+        check_model_memory(SETUP.resolve({"topology": "fat-tree", "k": 72, "collective": "recursive-doubling"}))
