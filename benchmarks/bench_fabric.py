@@ -293,7 +293,7 @@ def scale(cases, repeats, timeout=600):
         mc = e.get("monte_carlo", e if e.get("method") == "monte-carlo" else None)
         ex_mean = e["mean"] if e.get("method") == "exact" else None
         base = m["spray"]["max_congestion"]
-        ratio = (lambda v: "-" if v is None else f"{v / base:.4f}")
+        ratio = (lambda v, b=base: "-" if v is None else f"{v / b:.4f}")
         times = " / ".join(f"{t:.2f}" if t is not None else "-" for t in (
             m["spray"].get("time_s"), e.get("time_s") if ex_mean is not None else None,
             mc.get("time_s") if mc else None, m["singlepath"].get("time_s"), m["split"].get("time_s")))
