@@ -126,7 +126,9 @@ def _table(res: dict) -> Table:
             if "tiers" in m:
                 method = f"{method} (tiers {m['tiers']})"
             notes.append(f"{method}, qps={m.get('qps')}, p50={_fmt(m.get('p50'))}, p99={_fmt(m.get('p99'))}")
-            if "monte_carlo" in m:
+            if "skipped" in m.get("monte_carlo", {}):
+                notes.append("Monte Carlo skipped (--ecmp both runs it)")
+            elif "monte_carlo" in m:
                 notes.append(f"MC mean={_fmt(m['monte_carlo']['mean'])} ({m['monte_carlo']['seeds']} seeds, "
                              f"{m['monte_carlo']['sampling']})")
             elif "sampling" in m:

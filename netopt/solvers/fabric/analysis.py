@@ -15,7 +15,16 @@ from .cct import completion_time
 from ...params import Param, ParamSpace
 from .collectives import COLLECTIVES, Collective, make_collective, placement, read_placement
 from .errors import FabricInputError, UnsupportedInstanceError
-from .models import ecmp_exact, ecmp_monte_carlo, min_split, singlepath, spray
+from .models import (
+    AGGREGATE_WORK,
+    aggregable,
+    ecmp_exact,
+    ecmp_monte_carlo,
+    min_split,
+    per_flow_work,
+    singlepath,
+    spray,
+)
 from .topology import Fabric, fat_tree, leaf_spine
 from .traffic import all_step_traffic
 
@@ -141,6 +150,13 @@ def _flow_estimate(collective: str, n: int, channels: int) -> int:
     return 2 * n * max(n.bit_length(), 1)  # tree, recursive doubling / halving-doubling
 
 
+def _mc_aggregated(fabric: Fabric, coll: Collective, steps, seeds: int, aggregate) -> bool:
+    """Whether :func:`ecmp_monte_carlo` with ``aggregate`` would sample per link class."""
+    if aggregate is False or not aggregable(fabric, coll, steps):
+        return False
+    return aggregate is True or per_flow_work(fabric, steps, seeds) > AGGREGATE_WORK
+
+
 def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
     """Run every model and collect a JSON-ready summary. ``params`` are :data:`ANALYSIS`'s,
     checked before any model runs.
@@ -153,8 +169,9 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
         Queue pairs per flow for ECMP (each hashed independently).
     ecmp
         ``"exact"``, ``"monte-carlo"``, ``"both"`` or ``"auto"`` (exact where supported - healthy
-        leaf-spine or fat-tree with one capacity per tier, equal flows - plus Monte Carlo; Monte
-        Carlo only otherwise). The
+        leaf-spine or fat-tree with one capacity per tier, equal flows - plus Monte Carlo, except
+        that an aggregated Monte Carlo is skipped next to the exact model: both combine the tiers as
+        independent and the exact one has no sampling error; Monte Carlo only otherwise). The
         "exact" model is exact per tier; it combines the uplink and downlink tiers as independent
         unless they provably coincide (``tiers`` in the entry says ``"exact"`` or
         ``"independent"``, see :func:`~netopt.solvers.fabric.models.ecmp_exact`).
@@ -217,7 +234,12 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
             entry.update({"max_congestion": ex.info["mean"], "mean": ex.info["mean"], "p50": ex.info["p50"],
                           "p99": ex.info["p99"], "method": "exact", "tiers": ex.info["tiers"],
                           "uplink": ex.info["uplink"], "time_s": dt})
-    if ecmp in ("auto", "monte-carlo", "both"):
+    run_mc = ecmp in ("monte-carlo", "both") or (ecmp == "auto" and not (
+        "method" in entry and _mc_aggregated(fabric, coll, steps, seeds, aggregate)))
+    if ecmp == "auto" and not run_mc:
+        entry["monte_carlo"] = {"skipped": "the aggregated sampler combines the tiers as independent like the "
+                                           "exact model, which has no sampling error (--ecmp both runs it)"}
+    if run_mc:
         mc, dt = timed(lambda: ecmp_monte_carlo(fabric, coll, n_seeds=seeds, seed=seed, qps=qps, traffic=steps,
                                                 aggregate=aggregate))
         if isinstance(mc, dict):

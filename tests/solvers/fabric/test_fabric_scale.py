@@ -203,3 +203,16 @@ def test_model_memory_refused_up_front(monkeypatch):
     assert a2a == 2048 * 2048 * 8 * 13 and rd == 2048 * 2048 * 8 * (16 + 12)
     with pytest.raises(ResourceLimitError, match=r"x 29: one per step"):
         check_model_memory(SETUP.resolve({"topology": "fat-tree", "k": 72, "collective": "recursive-doubling"}))
+
+
+def test_auto_skips_the_aggregated_monte_carlo_next_to_the_exact_model():
+    from netopt.solvers.fabric import analyze
+
+    ft = fat_tree(4, host_gbps=100)
+    c = all_to_all(16, 1e6)
+    auto = analyze(ft, c, seeds=5, cct=False, aggregate="always")["models"]["ecmp"]
+    assert auto["method"] == "exact" and "skipped" in auto["monte_carlo"]
+    both = analyze(ft, c, seeds=5, cct=False, aggregate="always", ecmp="both")["models"]["ecmp"]
+    assert both["monte_carlo"]["sampling"] == "aggregated" and both["mean"] == auto["mean"]
+    per_flow = analyze(ft, c, seeds=5, cct=False)["models"]["ecmp"]  # auto keeps the exact-joint sampler
+    assert per_flow["monte_carlo"]["sampling"] == "per-flow"
