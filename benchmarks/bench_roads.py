@@ -6,8 +6,9 @@
 
 Default map: ../shared/datasets/osm/Helsinki.osm.pbf. Times are medians of ``--repeats`` runs, in
 seconds, one process, one thread; the matrix columns are after the graph is loaded and the Numba
-kernel is loaded (its one-off load/compile time is printed apart). Both engines compute the
-distance AND the duration matrix (2 x n Dijkstras each); their results are compared.
+kernels are loaded (their one-off load time is printed apart). Every engine computes the distance
+AND the duration matrix (2 x n Dijkstras), on the full graph and on the chain-contracted one
+(netopt/roads/contract.py); all results are compared with the full-graph ``tree`` engine.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from netopt.roads.addresses import read_points, sample_addresses
+from netopt.roads.contract import augment_contracted, contract
 from netopt.roads.graph import RoadGraph, build_graph
 from netopt.roads.matrix import Snapper, augment, many_to_many
 from netopt.roads.osm import read_pbf
@@ -88,25 +90,30 @@ def main() -> None:
 
     rows = []
     w = {"distance": g.length_m, "duration": g.duration_s}
+    t_con, cg = median_time(lambda: contract(g, w), a.repeats)
+    print(f"chain contraction {t_con:.3f} s: {g.num_nodes:,} -> {cg.num_nodes:,} nodes, "
+          f"{g.num_edges:,} -> {cg.tail.size:,} edges")
     for n in [int(s) for s in a.sizes.split(",")]:
         pts = _points(g, n, a.seed, tmp.parent)
         t_snap, snap = median_time(lambda pts=pts: Snapper(g).snap(pts.lat, pts.lon), a.repeats)
         t_aug, aug = median_time(lambda snap=snap: augment(g, snap, w), a.repeats)
+        t_augc, augc = median_time(lambda snap=snap: augment_contracted(g, cg, snap, w), a.repeats)
         res = {}
-        for engine in ("numba", "tree", "scipy"):
-            t, mats = median_time(lambda aug=aug, engine=engine: [many_to_many(aug, k, engine) for k in w], a.repeats)
-            res[engine] = (t, mats)
-        diff = max(float(np.max(np.abs(x - y))) for x, y in zip(res["numba"][1], res["scipy"][1]))
-        asym = float(np.mean(np.abs(res["numba"][1][0] - res["numba"][1][0].T) > 0.05))
-        diff = max(diff, max(float(np.max(np.abs(x - y))) for x, y in zip(res["numba"][1], res["tree"][1])))
-        rows.append((n + 1, t_snap, t_aug, res["numba"][0], res["tree"][0], res["scipy"][0], diff, asym, rss_mib()))
+        for name, graph_aug, engine in (("numba", aug, "numba"), ("tree", aug, "tree"), ("scipy", aug, "scipy"),
+                                        ("numba-c", augc, "numba"), ("scipy-c", augc, "scipy")):
+            res[name] = median_time(lambda x=graph_aug, e=engine: [many_to_many(x, k, e) for k in w], a.repeats)
+        ref = res["tree"][1]
+        diff = max(float(np.max(np.abs(x - y))) for r in res.values() for x, y in zip(r[1], ref))
+        asym = float(np.mean(np.abs(ref[0] - ref[0].T) > 0.05))
+        rows.append((n + 1, t_snap, t_aug, t_augc, *(res[k][0] for k in ("numba", "tree", "scipy", "numba-c", "scipy-c")),
+                     diff, asym, rss_mib()))
     print()
-    print("| points | snap (s) | augment (s) | numba dist+dur (s) | tree dist+dur (s) | scipy dist+dur (s) | "
-          "max abs diff | asymmetric pairs | peak RSS (MiB) |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| points | snap (s) | augment (s) | augment contracted (s) | numba (s) | tree (s) | scipy (s) | "
+          "numba contracted (s) | scipy contracted (s) | max abs diff (m or s) | asymmetric pairs | peak RSS (MiB) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r[0]:,} | {r[1]:.3f} | {r[2]:.3f} | {r[3]:.3f} | {r[4]:.3f} | {r[5]:.3f} | {r[6]:.1e} | "
-              f"{100 * r[7]:.0f} % | {r[8]:.0f} |")
+        print(f"| {r[0]:,} | {r[1]:.3f} | {r[2]:.3f} | {r[3]:.3f} | {r[4]:.3f} | {r[5]:.3f} | {r[6]:.3f} | {r[7]:.3f} | "
+              f"{r[8]:.3f} | {r[9]:.1e} | {100 * r[10]:.0f} % | {r[11]:.0f} |")
 
 
 def grid_graph(side: int, seed: int) -> RoadGraph:

@@ -115,6 +115,7 @@ def matrix(
     network: Annotated[Path | None, typer.Option("--network", help="A TNTP network folder with node coordinates (_net and _node files) instead of an OSM road graph.")] = None,
     flows: Annotated[Path | None, typer.Option("--flows", help="With --network: link flows from `netopt assign --out flows.csv`; travel times at these flows (BPR) instead of free flow.")] = None,
     time_unit: Annotated[TimeUnit, typer.Option("--time-unit", help="With --network: the unit of the file's free-flow times (TNTP: mostly minutes).")] = TimeUnit.min,
+    contract: Annotated[bool, typer.Option("--contract/--no-contract", help="Search the graph without its shape points (nodes that only bend a street): same matrices, fewer nodes.")] = True,
     as_json: JsonOpt = False,
 ):
     """Snap the points to the nearest road edge and write asymmetric road distance (m) and duration (s)
@@ -142,13 +143,14 @@ def matrix(
         if snap is None and not info["degrees"]:
             raise NetoptError(f"{info['node']}: the node coordinates are not longitude/latitude; give the points as node ids (a node column)")
         dist, dur, snap = road_matrices(graph, pts, engine=engine.value, max_snap_m=max_snap, where=str(points),
-                                        link_time_s=link_time, snap=snap)
+                                        link_time_s=link_time, snap=snap, contract=contract)
         road = {"network": info["net"], "flows": None if flows is None else str(flows.resolve()), "time_unit": time_unit.value}
     else:
         if pts.nodes is not None:
             raise NetoptError(f"{points}: a node column goes with --network; on an OSM graph give lat,lon")
         graph = RoadGraph.load(graph_path)
-        dist, dur, snap = road_matrices(graph, pts, engine=engine.value, max_snap_m=max_snap, where=str(points))
+        dist, dur, snap = road_matrices(graph, pts, engine=engine.value, max_snap_m=max_snap, where=str(points),
+                                        contract=contract)
         road = None
     secs = time.perf_counter() - t0
     text = make_instance(graph, pts, snap, dist, dur, name=out_path.stem if str(out_path) != "-" else "roads",

@@ -34,9 +34,11 @@ from .matrix import (
 
 
 def road_matrices(graph: RoadGraph, points: Points, *, engine: str = "numba", max_snap_m: float = 300.0,
-                  where: str = "points", link_time_s: np.ndarray | None = None, snap: Snap | None = None):
+                  where: str = "points", link_time_s: np.ndarray | None = None, snap: Snap | None = None,
+                  contract: bool = True):
     """``(distance m, duration s, snap)`` between the points; ``link_time_s`` replaces the free-flow
-    edge times (e.g. equilibrium times), ``snap`` the nearest-edge snapping (points on known nodes).
+    edge times (e.g. equilibrium times), ``snap`` the nearest-edge snapping (points on known nodes);
+    ``contract`` searches the graph without its shape points (same results, fewer nodes).
     Raises naming the row of a point off the map or unreachable."""
     k = len(points)
     # two k x k float matrices, their rounded copies and the JSON lists (~4x): refuse before any work
@@ -45,7 +47,14 @@ def road_matrices(graph: RoadGraph, points: Points, *, engine: str = "numba", ma
         snap = Snapper(graph).snap(points.lat, points.lon)
         check_points_in_map(graph, snap, points.rows, max_snap_m, where)
     time_s = graph.duration_s if link_time_s is None else link_time_s
-    aug = augment(graph, snap, {"distance": graph.length_m, "duration": time_s})
+    weights = {"distance": graph.length_m, "duration": time_s}
+    if contract:  # same shortest paths on the graph without its shape points (netopt/roads/contract.py)
+        from .contract import augment_contracted
+        from .contract import contract as contract_chains
+
+        aug = augment_contracted(graph, contract_chains(graph, weights), snap, weights)
+    else:
+        aug = augment(graph, snap, weights)
     dist = many_to_many(aug, "distance", engine)
     check_reachable(dist, points.rows)
     dur = many_to_many(aug, "duration", engine)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 LAT0, LON0, DLAT, DLON = 60.0, 24.0, 0.0005, 0.001  # grid steps of about 55.6 m both ways at 60 N
 
 
@@ -59,3 +61,42 @@ def grid_map(path):
              (23, LAT0 + 1.6 * DLAT, LON0 + 1.6 * DLON, {}), (24, LAT0 + 1.6 * DLAT, LON0 + 1.4 * DLON, {})]
     bld = [(201, [21, 22, 23, 24, 21], {"building": "yes", "addr:street": "Grid St", "addr:housenumber": "2"})]
     return write_map(path, GRID_WAYS, extra, bld)
+
+
+def shaped_grid(side: int, seed: int):
+    """A RoadGraph: a side x side street grid whose blocks are bent by 2 shape points each, random
+    one-way streets (either direction), a two-way dead end and a one-way ring of shape points."""
+    import numpy as np
+
+    from netopt.roads.graph import RoadGraph
+
+    rng = np.random.default_rng(seed)
+    lat, lon, tail, head = [], [], [], []
+
+    def node(a, b):
+        lat.append(LAT0 + a * DLAT)
+        lon.append(LON0 + b * DLON)
+        return len(lat) - 1
+
+    def street(path, mode):
+        for u, v in itertools.pairwise(path):
+            if mode in ("both", "fwd"):
+                tail.append(u), head.append(v)
+            if mode in ("both", "bwd"):
+                tail.append(v), head.append(u)
+
+    grid = [[node(i, j) for j in range(side)] for i in range(side)]
+    for i in range(side):
+        for j in range(side):
+            for di, dj in ((0, 1), (1, 0)):
+                if i + di < side and j + dj < side:
+                    a, b = grid[i][j], grid[i + di][j + dj]
+                    bend = rng.uniform(-0.2, 0.2)
+                    mid = [node(i + di * f + dj * bend, j + dj * f + di * bend) for f in (1 / 3, 2 / 3)]
+                    street([a, *mid, b], rng.choice(["both", "both", "fwd", "bwd"]))
+    dead = [grid[0][0], node(-0.5, -0.3), node(-1.0, -0.2)]
+    street(dead, "both")
+    ring = [node(side - 1 + 0.3, side - 1 + 0.3 * np.cos(x)) for x in np.linspace(0, 5, 4)]
+    street([grid[side - 1][side - 1], ring[0]], "both")
+    street([*ring, ring[0]], "fwd")
+    return RoadGraph.from_edges(lat, lon, tail, head, rng.choice([30.0, 50.0], size=len(tail)))

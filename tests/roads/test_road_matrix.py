@@ -239,3 +239,41 @@ def test_targets_dijkstra_kernel_matches_its_twin(seed):
     out = np.empty((k, k))
     targets_dijkstra(k, offsets, head, cost, out)
     np.testing.assert_array_equal(out, naive_targets(k, offsets, head, cost))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_contracted_chains_give_the_same_matrices(seed):
+    """Bent streets (shape points), random one-ways, a dead end, a ring: the chain-contracted search
+    graph has fewer nodes and the same distance and duration matrices as the full graph."""
+    from roadmaps import shaped_grid
+
+    from netopt.roads.contract import augment_contracted, contract, interior_nodes
+
+    g = shaped_grid(5, seed).largest_component()[0]
+    w = {"distance": g.length_m, "duration": g.duration_s}
+    cg = contract(g, w)
+    assert cg.num_nodes < g.num_nodes // 2 and np.all(cg.chain_of >= 0)
+    assert cg.num_nodes == int((~interior_nodes(g)).sum())  # no ring without a junction here
+    for c in range(cg.tail.size):  # each chain's weight is the sum of its road edges
+        assert cg.weights["distance"][c] == pytest.approx(g.length_m[cg.chain_of == c].sum())
+    rng = np.random.default_rng(seed)
+    lat = rng.uniform(g.node_lat.min(), g.node_lat.max(), 15)
+    lon = rng.uniform(g.node_lon.min(), g.node_lon.max(), 15)
+    lat[:2], lon[:2] = g.node_lat[:2], g.node_lon[:2]  # two points exactly on nodes
+    snap = Snapper(g).snap(lat, lon)
+    full, small = augment(g, snap, w), augment_contracted(g, cg, snap, w)
+    for weight in w:
+        ref = many_to_many(full, weight, "tree")
+        for engine in ("numba", "tree", "scipy"):
+            np.testing.assert_allclose(many_to_many(small, weight, engine), ref, rtol=1e-9, atol=1e-6)
+
+
+def test_a_ring_without_junctions_keeps_one_node():
+    from netopt.roads.contract import contract
+    from netopt.roads.graph import RoadGraph
+
+    lat, lon = [60.0, 60.0, 60.001, 60.001], [24.0, 24.001, 24.001, 24.0]
+    g = RoadGraph.from_edges(lat, lon, [0, 1, 2, 3, 1, 2, 3, 0], [1, 2, 3, 0, 0, 1, 2, 3], [30.0] * 8)
+    cg = contract(g, {"distance": g.length_m})
+    assert cg.num_nodes == 1 and np.all(cg.chain_of >= 0) and cg.tail.size == 2
+    assert cg.weights["distance"] == pytest.approx([g.length_m.sum() / 2] * 2)
