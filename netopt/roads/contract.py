@@ -126,7 +126,9 @@ def augment_contracted(graph: RoadGraph, cg: Contracted, snap: Snap, weights: di
     node ``i``, contracted node ``j`` is ``k + j``; each weight split at the point's exact place on its chain."""
     k = snap.edge.size
     rev = reverse_edges(graph, snap.edge)
-    tails, heads, w = [cg.tail + k], [cg.head + k], {name: [cg.weights[name]] for name in weights}
+    T, H, W = [], [], {name: [] for name in weights}  # the point edges, as scalars
+    wl = {name: (np.asarray(weights[name], np.float64), cg.prefix[name], cg.weights[name]) for name in weights}
+    ctail, chead = cg.tail.tolist(), cg.head.tolist()
     # (point, chain, rank, t, cost from the chain's start) for each side of the street a point is on
     places = []
     for i in range(k):
@@ -134,21 +136,21 @@ def augment_contracted(graph: RoadGraph, cg: Contracted, snap: Snap, weights: di
             if e < 0:
                 continue
             c = int(cg.chain_of[e])
-            at = {name: cg.prefix[name][e] + t * float(weights[name][e]) for name in weights}
+            at = {name: float(pre[e]) + t * float(w[e]) for name, (w, pre, _) in wl.items()}
             places.append((i, c, int(cg.rank[e]), t, at))
-            tails += [np.array([cg.tail[c] + k, i])]
-            heads += [np.array([i, cg.head[c] + k])]
-            for name in weights:
-                w[name].append(np.array([at[name], cg.weights[name][c] - at[name]]))
+            T += [ctail[c] + k, i]
+            H += [i, chead[c] + k]
+            for name, (_, _, total) in wl.items():
+                W[name] += [at[name], float(total[c]) - at[name]]
         # a point exactly on a kept node is that node
         for node in ((graph.tail[snap.edge[i]],) if snap.t[i] == 0.0 else ()) + \
                     ((graph.head[snap.edge[i]],) if snap.t[i] == 1.0 else ()):
             j = int(cg.new_index[node])
             if j >= 0:
-                tails.append(np.array([i, j + k]))
-                heads.append(np.array([j + k, i]))
+                T += [i, j + k]
+                H += [j + k, i]
                 for name in weights:
-                    w[name].append(np.zeros(2))
+                    W[name] += [0.0, 0.0]
     by_chain: dict[int, list] = {}
     for p in places:
         by_chain.setdefault(p[1], []).append(p)
@@ -156,10 +158,12 @@ def augment_contracted(graph: RoadGraph, cg: Contracted, snap: Snap, weights: di
         for a in lst:
             for b in lst:
                 if a[0] != b[0] and (a[2], a[3]) <= (b[2], b[3]):
-                    tails.append(np.array([a[0]]))
-                    heads.append(np.array([b[0]]))
+                    T.append(a[0])
+                    H.append(b[0])
                     for name in weights:
-                        w[name].append(np.array([max(0.0, b[4][name] - a[4][name])]))
+                        W[name].append(max(0.0, b[4][name] - a[4][name]))
+    tails, heads = [cg.tail + k, np.array(T, np.int64)], [cg.head + k, np.array(H, np.int64)]
+    w = {name: [cg.weights[name], np.array(W[name], np.float64)] for name in weights}
     tail, head = np.concatenate(tails).astype(np.int64), np.concatenate(heads).astype(np.int64)
     order = np.lexsort((head, tail))
     offsets = np.zeros(k + cg.num_nodes + 1, np.int64)
