@@ -101,3 +101,93 @@ def grid_arcs() -> tuple[list[tuple[int, int]], dict]:
                 arcs += [(a, b), (b, a)]
     return arcs, idx
 
+
+# ----------------------------------------------------------------------------- PyVRP's dialect (rich variants)
+#: two depots (1, 2) and four clients; vehicles 1 and 3 at depot 1, vehicle 2 at depot 2 (types not contiguous)
+MD_HF = """NAME: tiny-md
+TYPE: MDVRPTW
+DIMENSION: 6
+VEHICLES: 3
+EDGE_WEIGHT_TYPE: EUC_2D
+NODE_COORD_SECTION
+1 0 0
+2 10 0
+3 1 0
+4 2 0
+5 11 0
+6 12 0
+DEMAND_SECTION
+1 0
+2 0
+3 3
+4 3
+5 3
+6 3
+CAPACITY_SECTION
+1 10
+2 10
+3 5
+VEHICLES_FIXED_COST_SECTION
+1 100
+2 100
+3 50
+VEHICLES_DEPOT_SECTION
+1 1
+2 2
+3 1
+DEPOT_SECTION
+1
+2
+-1
+EOF
+"""
+
+#: one depot, prizes (client 6 optional), backhauls, release times, reloads at the depot, allowed clients
+MT_PC = """NAME: tiny-mt
+TYPE: MTVRPTWR
+DIMENSION: 5
+VEHICLES: 2
+CAPACITY: 6
+SERVICE_TIME: 1
+EDGE_WEIGHT_TYPE: EUC_2D
+NODE_COORD_SECTION
+1 0 0
+2 3 4
+3 0 5
+4 6 8
+5 -3 -4
+DEMAND_SECTION
+1 0
+2 4
+3 4
+4 2
+5 1
+TIME_WINDOW_SECTION
+1 0 100
+2 0 100
+3 0 100
+4 0 100
+5 0 100
+RELEASE_TIME_SECTION
+1 0
+2 0
+3 20
+4 0
+5 0
+PRIZE_SECTION
+1 0
+2 0
+3 0
+4 0
+5 9
+VEHICLES_RELOAD_DEPOT_SECTION
+1 1
+2 1
+VEHICLES_ALLOWED_CLIENTS_SECTION
+1 2 3 4 5
+2 2 4
+DEPOT_SECTION
+1
+-1
+EOF
+"""

@@ -29,6 +29,7 @@ from netopt.io import load_instance, read_routes
 from netopt.io.tntp import load_network
 from netopt.model import RoadNetwork, RoutingInstance, RoutingSolution
 from netopt.validate import check_routes
+from tests.support import MD_HF, MT_PC
 
 #: examples per property: 60 in the suite (seconds); NETOPT_FUZZ_EXAMPLES=5000 for a longer hunt
 SETTINGS = settings(max_examples=int(os.environ.get("NETOPT_FUZZ_EXAMPLES", 60)), deadline=None,
@@ -119,6 +120,24 @@ def test_mutated_instance_files_read_or_raise_typed_error(data, suffix, workdir)
     out = _read_clean(load_instance, p)
     if isinstance(out, RoutingInstance):
         assert np.all(np.isfinite(out.distance)) and out.num_nodes >= 2
+
+
+@SETTINGS
+@given(data=st.data(), text=st.sampled_from([MD_HF, MT_PC]))
+def test_mutated_pyvrp_dialect_reads_or_raises_typed_error(data, text, workdir):
+    """PyVRP's dialect (vehicle sections, several depots, prizes, release times, reloads, allowed clients);
+    what is read validates its own best routes without raising, whatever the .sol says."""
+    p = workdir / "rich.vrp"
+    p.write_text(data.draw(mutated(text)))
+    out = _read_clean(load_instance, p)
+    if isinstance(out, RoutingInstance):
+        assert np.all(np.isfinite(out.distance)) and out.num_nodes >= 2
+        sol = workdir / "rich.sol"
+        sol.write_text(data.draw(mutated("Route #1: 2 3\nRoute #2: 1 0 4\nRoute #3:\nCost: 208000\n")))
+        got = _read_clean(read_routes, sol, out)
+        if not isinstance(got, NetoptError):
+            routes, claimed = got
+            check_routes(out, routes.routes, claimed, routes.vehicle_types)
 
 
 @SETTINGS
