@@ -166,13 +166,13 @@ def check_routes(
         if vt.max_reloads is not None and len(trips) - 1 > vt.max_reloads:
             violations.append(f"route {r}: {len(trips) - 1} reloads, the limit is {vt.max_reloads}")
         load = 0
-        for trip in trips:
+        for number, trip in enumerate(trips, start=1):
             clients = trip[1:-1]
             delivered = sum(int(dem[v]) for v in clients)
             load += delivered
             peak = _peak_load(clients, dem, pick)
             if peak > vt.capacity:
-                on = f"trip {trips.index(trip) + 1}: " if len(trips) > 1 else ""
+                on = f"trip {number}: " if len(trips) > 1 else ""
                 violations.append(f"route {r}: {on}load {peak} exceeds capacity {vt.capacity}")
             if inst.linehauls_first and clients:
                 if pick[clients[0]] > 0 and dem[clients[0]] == 0:

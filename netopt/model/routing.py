@@ -409,8 +409,6 @@ class RoutingInstance:
         if cached is not None:
             return cached
         types = self.vehicle_types
-        one = VehicleType(capacity=types[0].capacity, num_available=types[0].num_available,
-                          max_duration=types[0].max_duration, max_distance=types[0].max_distance)
         out = []
         if self.num_depots > 1:
             out.append("multi_depot")
@@ -432,8 +430,6 @@ class RoutingInstance:
             out.append("allowed_clients")
         if any(t.tw_early is not None or t.tw_late is not None for t in types):
             out.append("shift_windows")
-        if len(types) == 1 and "vehicle_costs" not in out and types[0] != one and not out:
-            out.append("vehicle_types")  # one type with other settings than capacity, count and limits
         result = tuple(out)
         object.__setattr__(self, "_features", result)
         return result
