@@ -76,16 +76,30 @@ def sample(
     seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed; same seed, same points and demands.")] = 0,
     depot: Annotated[str | None, typer.Option("--depot", help="Depot position LAT,LON in degrees (default: one more drawn address).")] = None,
     max_demand: Annotated[int, typer.Option("--max-demand", min=1, help="Demands are drawn uniformly from 1..this (units).")] = 10,
+    time_windows: Annotated[str | None, typer.Option("--time-windows", help="HORIZON,WIDTH in seconds: the depot is open [0, HORIZON], each customer gets a window of WIDTH starting uniformly in [0, HORIZON - WIDTH] (tw_start,tw_end,service columns).")] = None,
+    service: Annotated[float, typer.Option("--service", min=0.0, help="With --time-windows: service time at each customer (seconds).")] = 0.0,
     out_path: Annotated[Path, typer.Option("--out", "-o", help="Points CSV to write: id,lat,lon,label,demand (depot first).", show_default=False)] = ...,
 ):
     """Draw real OSM address points (nodes and buildings with addr:street + addr:housenumber) as delivery points."""
+    from ..exceptions import NetoptError
     from ..roads.addresses import parse_latlon, sample_addresses
     from ..roads.graph import RoadGraph
 
     check_writable(out_path, (".csv",))
     where = parse_latlon(depot) if depot is not None else None
+    tw = None
+    if time_windows is not None:
+        try:
+            horizon, width = (float(x) for x in time_windows.split(","))
+        except ValueError:
+            raise NetoptError(f"--time-windows {time_windows!r}: expected HORIZON,WIDTH in seconds") from None
+        if not (0 < width <= horizon < float("inf")):
+            raise NetoptError(f"--time-windows {time_windows!r}: need 0 < WIDTH <= HORIZON (seconds)")
+        tw = (horizon, width)
+    elif service:
+        raise NetoptError("--service goes with --time-windows")
     graph = RoadGraph.load(graph_path)
-    text = sample_addresses(graph, addresses, seed, where, max_demand)
+    text = sample_addresses(graph, addresses, seed, where, max_demand, tw, service)
     write_atomic(out_path, text)
     err.print(f"wrote {out_path}: depot + {addresses} addresses (seed {seed})", highlight=False)
 

@@ -47,9 +47,12 @@ class Points:
 
 
 def sample_addresses(graph: RoadGraph, n: int, seed: int, depot: tuple[float, float] | None = None,
-                     max_demand: int = 10) -> str:
+                     max_demand: int = 10, time_windows: tuple[float, float] | None = None,
+                     service_s: float = 0.0) -> str:
     """CSV text of ``n`` distinct addresses of the map drawn with ``seed`` (uniform demands in
-    ``1..max_demand``), depot first: the given ``(lat, lon)``, else one more drawn address."""
+    ``1..max_demand``), depot first: the given ``(lat, lon)``, else one more drawn address.
+    ``time_windows=(horizon, width)`` (seconds) adds ``tw_start,tw_end,service`` columns: the depot
+    open ``[0, horizon]``, each customer a window of ``width`` starting uniformly in ``[0, horizon - width]``."""
     labels, lat, lon = graph.addr_label, graph.addr_lat, graph.addr_lon
     # one point per (label, position): an address tagged on both a node and its building counts once
     _, first = np.unique(np.char.add(labels.astype(str), np.char.add(np.round(lat, 5).astype(str),
@@ -63,16 +66,21 @@ def sample_addresses(graph: RoadGraph, n: int, seed: int, depot: tuple[float, fl
     rng = np.random.default_rng(seed)
     pick = first[rng.choice(first.size, size=need, replace=False)]
     demand = rng.integers(1, max_demand + 1, size=n)
+    tw = []
+    if time_windows is not None:
+        horizon, width = time_windows
+        start = np.round(rng.uniform(0.0, horizon - width, size=n))
+        tw = [[0, f"{horizon:g}", 0]] + [[f"{a:g}", f"{a + width:g}", f"{service_s:g}"] for a in start.tolist()]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(COLUMNS)
+    w.writerow(COLUMNS + (OPTIONAL if tw else ()))
     if depot is None:
-        w.writerow([0, f"{lat[pick[0]]:.7f}", f"{lon[pick[0]]:.7f}", f"depot: {labels[pick[0]]}", 0])
+        w.writerow([0, f"{lat[pick[0]]:.7f}", f"{lon[pick[0]]:.7f}", f"depot: {labels[pick[0]]}", 0, *(tw[0] if tw else [])])
         pick = pick[1:]
     else:
-        w.writerow([0, f"{depot[0]:.7f}", f"{depot[1]:.7f}", "depot", 0])
+        w.writerow([0, f"{depot[0]:.7f}", f"{depot[1]:.7f}", "depot", 0, *(tw[0] if tw else [])])
     for i, (a, d) in enumerate(zip(pick.tolist(), demand.tolist()), start=1):
-        w.writerow([i, f"{lat[a]:.7f}", f"{lon[a]:.7f}", labels[a], d])
+        w.writerow([i, f"{lat[a]:.7f}", f"{lon[a]:.7f}", labels[a], d, *(tw[i] if tw else [])])
     return buf.getvalue()
 
 

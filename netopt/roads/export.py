@@ -105,12 +105,13 @@ def _features(instance_path, routes_path) -> tuple[dict, RoadGraph]:
             arrive = t
             if tw is not None:
                 t = max(t, float(tw[b, 0]))
+            begin = t
             t += float(st[b])
             if b != 0:
                 features.append(_point(xy[b], {
                     "kind": "stop", "vehicle": r, "order": order, "node": int(inst.node_ids[b]),
                     "label": str(labels[b]), "demand": int(inst.demands[b]), "eta_s": round(arrive - start, 1),
-                    "eta": _clock(arrive - start), "colour": colour}))
+                    "eta": _clock(arrive - start), "wait_s": round(begin - arrive, 1), "colour": colour}))
         dist = sum(float(road_dist[a, b]) for a, b in itertools.pairwise(path))
         features.append({"type": "Feature", "geometry": {"type": "LineString", "coordinates": [list(p) for p in line]},
                          "properties": {"kind": "route", "vehicle": r, "stops": len(route), "colour": colour,
@@ -217,7 +218,8 @@ html, body, #map { height: 100%; margin: 0; }
                    iconSize: [26, 26]});
     var text = p.kind === "depot" ? "<b>depot</b><br>" + esc(p.label)
       : "<b>" + esc(p.label) + "</b><br>vehicle " + p.vehicle + ", stop " + p.order + "<br>arrival " + p.eta +
-        " after departure<br>demand " + p.demand;
+        " after departure" + (p.wait_s > 0 ? " (waits " + Math.round(p.wait_s / 60) + " min)" : "") +
+        "<br>demand " + p.demand;
     L.marker(at, {icon: icon, title: p.label}).bindPopup(text).addTo(map);
   });
   var Legend = L.Control.extend({options: {position: "topright"}, onAdd: function () {

@@ -54,6 +54,15 @@ def test_build_sample_matrix_solve_export(grid_npz, tmp_path):
     assert [r["label"] for r in rows[:1]] == ["depot"] and sorted(r["label"] for r in rows[1:]) == ["Grid St 1", "Grid St 2"]
     assert all(1 <= int(r["demand"]) <= 10 for r in rows[1:])
     assert run("road", "sample", grid_npz, "--addresses", 3, "--out", tmp_path / "x.csv").exit_code == 2  # only 2 addresses
+    res = run("road", "sample", grid_npz, "-n", 2, "--depot", f"{LAT0},{LON0}", "--time-windows", "3600,600", "--service", 60,
+              "--out", tmp_path / "tw.csv")
+    assert res.exit_code == 0, res.output
+    tw = list(csv.DictReader((tmp_path / "tw.csv").read_text().splitlines()))
+    assert (tw[0]["tw_start"], tw[0]["tw_end"]) == ("0", "3600")
+    assert all(float(r["tw_end"]) - float(r["tw_start"]) == 600 and 0 <= float(r["tw_start"]) <= 3000
+               and r["service"] == "60" for r in tw[1:])
+    res = run("road", "matrix", grid_npz, "--points", tmp_path / "tw.csv", "--out", tmp_path / "tw.json")
+    assert res.exit_code == 0 and json.loads((tmp_path / "tw.json").read_text())["problem"] == "vrptw"
 
     write_points(pts)
     inst = tmp_path / "inst.json"
