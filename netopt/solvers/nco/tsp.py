@@ -34,8 +34,10 @@ TSPLIB ``nint`` or ``CEIL_2D``; checked once over all pairs) the kernels compute
 so no matrix is read in the search; otherwise they read the (symmetric) matrix. The reported
 cost is always recomputed from the instance's matrix, so it equals the instance's own cost.
 
-The kernels run in slices of a fixed number of rounds; the clock is checked between slices, so the
-same seed and ``max_iterations`` (counted in rounds) give the same tour.
+The kernels run in slices of rounds sized to take about ``SLICE_S`` each; the clock is checked
+between slices. The random state and the best tour live in the kernels' arrays, so the tour after a
+number of rounds does not depend on the slicing: the same seed and ``max_iterations`` (counted in
+rounds) give the same tour.
 
 Examples
 --------
@@ -75,6 +77,9 @@ P_HEAT = 0.5
 SLACK = 1.0
 #: default of the ``depth`` parameter (levels of the LK-style move; 0 = 2-opt + Or-opt only)
 DEPTH = 3
+
+#: target wall time of one kernel slice between clock checks (seconds; the time limit's precision)
+SLICE_S = 0.01
 
 #: share of the time limit the policy's rollouts may take for ``heatmap=policy``
 POLICY_SHARE = 0.5
@@ -258,7 +263,8 @@ class TspHeatmap(Solver):
 
     name = "tsp-heatmap"
     problem = "tsp"
-    description = "large symmetric TSP: kNN/SoftDist/learned heatmap-guided 2-opt + Or-opt iterated local search"
+    description = ("large symmetric TSP: kNN/SoftDist/learned heatmap-guided iterated local search "
+                   "(2-opt, Or-opt, LK-style sequential 3-opt)")
     params = ParamSpace("solver tsp-heatmap", {
         "k": Param(int, 10, "neighbours per city for the local search and the heatmap (count)", low=1),
         "temperature": Param(float, DEFAULT_TEMPERATURE,
@@ -331,7 +337,8 @@ class TspHeatmap(Solver):
         while not search.descend(max(1000, 2_000_000 // n)) and not state.should_stop():
             pass
         best, best_tour, reported = np.inf, None, -1.0
-        chunk = int(min(2048, max(64, (1 << 21) // n)))  # a few milliseconds of kernel time
+        cap = int(min(2048, max(64, (1 << 21) // n)))
+        chunk = min(cap, 64)  # grown/shrunk so that a slice takes about SLICE_S (a round's time varies with depth and load)
         while True:
             if search.best[0] < best - search.eps:  # the kernels keep the best tour so far
                 best, best_tour = float(search.best[0]), search.best_tour.copy()
@@ -343,8 +350,12 @@ class TspHeatmap(Solver):
             if stop:
                 break
             todo = chunk if state.max_iterations is None else min(chunk, state.max_iterations - state.iterations)
+            t = time.perf_counter()
             search.run(todo)
+            dt = time.perf_counter() - t
             state.tick(todo)
+            if todo == chunk:
+                chunk = int(min(cap, max(16, chunk * min(2.0, SLICE_S / max(dt, 1e-6)))))
         return {"start": start, "start_cost": round(float(greedy_cost), 6), "setup_s": round(setup_s, 4),
                 "distance": {K.MATRIX: "matrix", K.EUCLID: "euclidean", K.NINT: "nint", K.CEIL: "ceil"}[mode],
                 "rounds": search.rounds}
