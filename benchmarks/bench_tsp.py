@@ -6,6 +6,12 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/bench_tsp.py --sizes 500 --instances 16 --tsplib --tsplib-time 2
     .venv/bin/python benchmarks/bench_tsp.py --anytime 0.5 1 2 4 8 16 --sizes 1000 --instances 3
     .venv/bin/python benchmarks/bench_tsp.py --code /work/tmp/tsp_before --anytime 0.5 1 2 4 8 16 --sizes 1000 --instances 3
+    .venv/bin/python benchmarks/bench_tsp.py --cpu 1 8 --variants depth=0 depth=3 --sizes 1000 --instances 6
+    .venv/bin/python benchmarks/bench_tsp.py --sizes 500 1000 --instances 8 --time 500=2 1000=4 --lkh
+
+``--cpu T1 T2 ... --variants "depth=0" "depth=3"``: the variants (tsp-heatmap parameters; knn heatmap
+only) at equal CPU time (``time.process_time``: fairer than the wall clock on a shared machine),
+interleaved per instance; best length by each CPU time, setup and construction included.
 
 ``--anytime T1 T2 ...``: one run per instance with the largest time as its limit; prints the best
 tour length found by each time (from the run's history of incumbents, which the solver reports
@@ -69,6 +75,10 @@ def main(argv=None) -> int:
     ap.add_argument("--anytime", nargs="*", type=float, default=None, metavar="SECONDS",
                     help="anytime curve: best length by each of these times, one run per instance")
     ap.add_argument("--code", default=str(ROOT), help="import netopt from this directory (default: this checkout)")
+    ap.add_argument("--cpu", nargs="*", type=float, default=None, metavar="SECONDS",
+                    help="compare --variants at these CPU times (process time), one run per instance and variant")
+    ap.add_argument("--variants", nargs="*", default=[""], metavar="K=V,K=V",
+                    help="parameter sets for --cpu, comma-separated KEY=VALUE ('' = defaults)")
     ap.add_argument("--lkh", action="store_true", help="also solve each instance with LKH-3 (elkai, runs=1)")
     args = ap.parse_args(argv)
 
@@ -83,6 +93,8 @@ def main(argv=None) -> int:
     print(f"# tsp-heatmap params {solver.resolve_params(params)}; compile {compile_s:.1f} s; seed {args.seed}")
     times = _times(args.time)
     lkh = _lkh_solver() if args.lkh else None
+    if args.cpu:
+        return _cpu(args, solver, read_tsp_set, count_tsp_set)
     if args.anytime:
         return _anytime(args, solver, params, read_tsp_set, count_tsp_set)
     rows = []
@@ -151,6 +163,52 @@ def main(argv=None) -> int:
             print(f"| {name} | {inst.num_nodes} | {best:g} | {res.objective:g} | {gap:.2f} | {res.runtime_s:.2f} |" + lk,
                   flush=True)
         print(f"| **mean** | | | | **{sum(gaps) / len(gaps):.2f}** | |")
+    return 0
+
+
+def _cpu(args, solver, read_tsp_set, count_tsp_set) -> int:
+    """Best length of each variant by each CPU time of ``args.cpu`` (Markdown rows per instance and means)."""
+    import numpy as np
+
+    from netopt.solvers.nco import _kernels as K
+    from netopt.solvers.nco import tsp as T
+    from netopt.solvers.nco.heatmap import knn_candidates, knn_heatmap
+
+    marks = sorted(args.cpu)
+    names = [v or "defaults" for v in args.variants]
+    print(f"# load {os.getloadavg()[0]:.2f}")
+    print("| instance | variant | " + " | ".join(f"{t:g} s CPU" for t in marks) + " | rounds |")
+    print("|---|---|" + "---|" * (len(marks) + 1))
+    table = {v: [] for v in names}
+    for n in args.sizes:
+        path = DATASETS / "random_uniform" / FILES[n]
+        m = count_tsp_set(path) if args.instances is None else min(args.instances, count_tsp_set(path))
+        for i in range(m):
+            inst = read_tsp_set(path, i)
+            mode, xy, dm = T.distance_source(inst)
+            for name, v in zip(names, args.variants):
+                p = solver.resolve_params(dict(kv.split("=", 1) for kv in v.split(",") if kv))
+                t0 = time.process_time()
+                nbr, _ = knn_candidates(xy, p.k)
+                hm = knn_heatmap(xy, p.k)
+                tour = K.greedy_tour(hm.cand, xy, dm, mode)
+                s = T._Search(tour, nbr, hm, xy, dm, mode, args.seed, p.eta, p.window, p.slack, T.P_HEAT, p.depth,
+                              p.k3)
+                while not s.descend(max(1000, 2_000_000 // s.n)):
+                    pass
+                out = []
+                while len(out) < len(marks):
+                    el = time.process_time() - t0
+                    while len(out) < len(marks) and el >= marks[len(out)]:
+                        out.append(float(s.best[0]))
+                    if len(out) < len(marks):
+                        s.run(64)
+                table[name].append(out)
+                print(f"| tsp{n}#{i} | {name} | " + " | ".join(f"{x:.4f}" for x in out) + f" | {s.rounds} |",
+                      flush=True)
+    for name in names:
+        print(f"| mean | {name} | " + " | ".join(f"{x:.4f}" for x in np.mean(table[name], 0)) + " | |")
+    print(f"# load {os.getloadavg()[0]:.2f}")
     return 0
 
 
