@@ -421,6 +421,22 @@ def ecmp_mc_fattree_parallel(pe, pf, pn, pw, h, up_cap, down_cap, up2_cap, down2
     return out
 
 
+@njit(cache=True, inline="always")
+def _sift_down(key, ids, n, i):
+    """Restore the min-heap order of ``key[:n]`` (with ``ids`` alongside) below position ``i``."""
+    while True:
+        c = 2 * i + 1
+        if c >= n:
+            return
+        if c + 1 < n and key[c + 1] < key[c]:
+            c += 1
+        if key[c] >= key[i]:
+            return
+        key[i], key[c] = key[c], key[i]
+        ids[i], ids[c] = ids[c], ids[i]
+        i = c
+
+
 @njit(cache=True)
 def maxmin_completion(indptr, links, coef, size, cap, rtol):
     """Completion time of flows sharing links under max-min fair rates (progressive filling).
@@ -429,9 +445,10 @@ def maxmin_completion(indptr, links, coef, size, cap, rtol):
     ``coef * x`` on each (``coef < 1`` models a flow sprayed over several paths). Rates are the
     max-min fair allocation (water-filling: raise all unfrozen rates together; when a link
     saturates, freeze its flows). Time then advances to the next flow completion and rates are
-    recomputed. Each water-filling costs ``O(nnz + levels * n_links)`` using a link -> flow index:
-    the level at which link ``l`` saturates, ``(cap - frozen load) / unfrozen weight``, only
-    changes when one of its flows freezes.
+    recomputed. Each water-filling costs ``O((nnz + n_links) log n_links)`` using a link -> flow
+    index and a lazy binary heap of saturation levels: the level at which link ``l`` saturates,
+    ``(cap - frozen load) / unfrozen weight``, only changes (and then only rises) when one of its
+    flows freezes, so an entry is re-keyed when it reaches the top.
 
     Parameters
     ----------
@@ -472,6 +489,8 @@ def maxmin_completion(indptr, links, coef, size, cap, rtol):
     w = np.zeros(nL)
     fixed = np.zeros(nL)
     cnt = np.zeros(nL, dtype=np.int64)
+    hkey = np.empty(nL)
+    hid = np.empty(nL, dtype=np.int64)
     t = 0.0
     rounds = 0
     while n_active > 0:
@@ -489,20 +508,49 @@ def maxmin_completion(indptr, links, coef, size, cap, rtol):
                 for q in range(indptr[f], indptr[f + 1]):
                     w[links[q]] += coef[q]
                     cnt[links[q]] += 1
+        # saturation levels in a lazy binary min-heap (hkey, hid): a link's level only rises when
+        # flows on it freeze (at a rate <= its level), so an out-of-date entry is re-keyed when it
+        # reaches the top; links without unfrozen flows are dropped there
+        hn = 0
+        for l in range(nL):
+            if cnt[l] > 0:
+                hkey[hn] = (cap[l] - fixed[l]) / w[l]
+                hid[hn] = l
+                hn += 1
+        for i in range(hn // 2 - 1, -1, -1):
+            _sift_down(hkey, hid, hn, i)
         while n_unfrozen > 0:
             best = np.inf
-            for l in range(nL):
-                if cnt[l] > 0:
-                    lev = (cap[l] - fixed[l]) / w[l]
-                    if lev < best:
-                        best = lev
+            while hn > 0:
+                l = hid[0]
+                if cnt[l] == 0:
+                    hn -= 1
+                    hkey[0] = hkey[hn]
+                    hid[0] = hid[hn]
+                    _sift_down(hkey, hid, hn, 0)
+                    continue
+                cur = (cap[l] - fixed[l]) / w[l]
+                if cur != hkey[0]:
+                    hkey[0] = cur
+                    _sift_down(hkey, hid, hn, 0)
+                    continue
+                best = cur
+                break
             if best == np.inf:
                 break
             if best < 0.0:
                 best = 0.0
             thr = best * (1.0 + rtol) + 1e-300
-            for l in range(nL):
-                if cnt[l] > 0 and (cap[l] - fixed[l]) / w[l] <= thr:
+            while hn > 0:
+                l = hid[0]
+                if cnt[l] > 0:
+                    cur = (cap[l] - fixed[l]) / w[l]
+                    if cur > thr:
+                        if cur != hkey[0]:
+                            hkey[0] = cur
+                            _sift_down(hkey, hid, hn, 0)
+                            continue
+                        break
                     for p in range(lptr[l], lptr[l + 1]):
                         f = lflow[p]
                         if frozen[f]:
@@ -516,6 +564,10 @@ def maxmin_completion(indptr, links, coef, size, cap, rtol):
                             fixed[m] += coef[q] * best
                             cnt[m] -= 1
                     cnt[l] = 0
+                hn -= 1
+                hkey[0] = hkey[hn]
+                hid[0] = hid[hn]
+                _sift_down(hkey, hid, hn, 0)
         dt = np.inf
         for f in range(F):
             if active[f] and rate[f] > 0:
