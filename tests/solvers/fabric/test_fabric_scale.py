@@ -216,3 +216,82 @@ def test_auto_skips_the_aggregated_monte_carlo_next_to_the_exact_model():
     assert both["monte_carlo"]["sampling"] == "aggregated" and both["mean"] == auto["mean"]
     per_flow = analyze(ft, c, seeds=5, cct=False)["models"]["ecmp"]  # auto keeps the exact-joint sampler
     assert per_flow["monte_carlo"]["sampling"] == "per-flow"
+
+
+# ----------------------------------------------------------------------------- aggregated == enumerated, every collective
+def _spray_by_flow(fab, hs, hd, z):
+    """Switch-link loads of ideal spraying summed flow by flow over node-id paths (independent of the
+    leaf-pair matrices and of the link-id layout the library uses)."""
+    lk = {(int(u), int(v)): i for i, (u, v) in enumerate(zip(fab.link_src, fab.link_dst))}
+    load = np.zeros(fab.n_links)
+    N, H = fab.n_hosts, fab.hosts_per_leaf
+    for u, v, w in zip(hs.tolist(), hd.tolist(), z.tolist()):
+        a, b = u // H, v // H
+        if a == b:
+            continue
+        if fab.kind == "leaf-spine":
+            S, L = fab.n_spines, fab.n_leaves
+            for s in range(S):
+                load[lk[(N + a, N + L + s)]] += w / S
+                load[lk[(N + L + s, N + b)]] += w / S
+            continue
+        h, E = fab.half, fab.n_leaves
+        A = fab.k * h
+        pa, pb = a // h, b // h
+        for i in range(h):
+            ga, gb = N + E + pa * h + i, N + E + pb * h + i
+            load[lk[(N + a, ga)]] += w / h
+            load[lk[(gb, N + b)]] += w / h
+            if pa != pb:
+                for j in range(h):
+                    core = N + E + A + i * h + j
+                    load[lk[(ga, core)]] += w / (h * h)
+                    load[lk[(core, gb)]] += w / (h * h)
+    return load
+
+
+def _as_vector(fab, ld):
+    out = np.zeros(fab.n_links)
+    from netopt.solvers.fabric.topology import TIER_DOWN, TIER_DOWN2, TIER_UP, TIER_UP2
+
+    pairs = [(ld.up, TIER_UP), (ld.down, TIER_DOWN)]
+    if ld.up2 is not None:
+        pairs += [(ld.up2, TIER_UP2), (ld.down2, TIER_DOWN2)]
+    for arr, tier in pairs:
+        out[fab.tier == tier] = np.asarray(arr, dtype=float).ravel()
+    return out
+
+
+EVERY = ["ring", "tree", "recursive-doubling", "halving-doubling", "all-to-all", "all-to-all-pairwise",
+         "reduce-scatter", "all-gather"]
+
+
+@pytest.mark.parametrize("coll", EVERY)
+@pytest.mark.parametrize("fab_name", ["ls-6x4x2", "ft4"])
+@pytest.mark.parametrize("place", ["leaf-major", "random"])
+def test_aggregated_equals_enumerated_every_collective(coll, fab_name, place):
+    """Every collective, both topologies, both placements: spraying's link loads from the leaf-pair
+    matrices equal those summed flow by flow (to 1e-12), and the ECMP link-class ball counts equal
+    the flows counted one by one per uplink / downlink / pod group."""
+    from netopt.solvers.fabric import leaf_spine, step_traffic
+    from netopt.solvers.fabric.models import link_class_balls, spray_loads
+
+    fab = leaf_spine(6, 4, 2, host_gbps=100) if fab_name == "ls-6x4x2" else fat_tree(4, host_gbps=100)
+    n = 8 if coll in ("recursive-doubling", "halving-doubling") else 11
+    c = make_collective(coll, n, 3e6, channels=1, hosts=placement(place, n, fab.n_hosts, seed=5))
+    for t in range(c.n_steps):
+        st = step_traffic(fab, c, t)
+        s, d, z = c.step_flows(t)
+        hs, hd = c.placement[s], c.placement[d]
+        np.testing.assert_allclose(_as_vector(fab, spray_loads(fab, st)), _spray_by_flow(fab, hs, hd, z),
+                                   rtol=1e-12, atol=1e-6)
+        H = fab.hosts_per_leaf
+        la, lb = hs // H, hd // H
+        inter = la != lb
+        want = [np.bincount(la[inter], minlength=fab.n_leaves), np.bincount(lb[inter], minlength=fab.n_leaves)]
+        if fab.kind == "fat-tree":
+            pa, pb = la // fab.half, lb // fab.half
+            ip = pa != pb
+            want += [np.bincount(pa[ip], minlength=fab.k), np.bincount(pb[ip], minlength=fab.k)]
+        for (balls, _), w in zip(link_class_balls(fab, st), want, strict=True):
+            np.testing.assert_array_equal(balls, w)
