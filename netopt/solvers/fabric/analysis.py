@@ -118,7 +118,7 @@ MODEL_MATRIX_COPIES = 12
 def _steps_estimate(collective: str, n: int) -> int:
     """Distinct steps (one leaf-pair matrix each) of ``collective`` on ``n`` ranks."""
     lg = max(int(n - 1).bit_length(), 1)
-    return {"tree": 2, "recursive-doubling": lg, "halving-doubling": 2 * lg,
+    return {"tree": 2, "recursive-doubling": lg, "halving-doubling": lg,
             "all-to-all-pairwise": max(int(n) - 1, 1)}.get(collective, 1)
 
 

@@ -271,21 +271,24 @@ def recursive_doubling(n: int, nbytes: float, hosts=None) -> Collective:
 
 def halving_doubling(n: int, nbytes: float, hosts=None) -> Collective:
     """Rabenseifner all-reduce: recursive-halving reduce-scatter (distance ``n/2, n/4, ..``; sizes
-    ``nbytes/2, nbytes/4, ..``) then recursive-doubling all-gather in reverse: ``2 log2 n`` steps."""
+    ``nbytes/2, nbytes/4, ..``) then recursive-doubling all-gather in reverse: ``2 log2 n`` steps.
+
+    The all-gather step at distance ``d`` moves the same bytes between the same pairs (the same
+    connections, so the same ECMP hash) as the reduce-scatter step at ``d``: each pattern is stored
+    once with ``step_repeat = 2`` (``log2 n`` distinct steps; half the leaf-pair matrices and work
+    on 65,536 GPUs).
+    """
     n, lg = _pow2(n)
     nbytes = _bytes(nbytes)
     r = np.arange(n, dtype=np.int64)
-    dist = [n >> (t + 1) for t in range(lg)]
-    sizes = [nbytes / (2 ** (t + 1)) for t in range(lg)]
-    dists = dist + dist[::-1]
-    szs = sizes + sizes[::-1]
-    T = 2 * lg
-    src = np.tile(r, T)
-    step = np.repeat(np.arange(T, dtype=np.int64), n)
+    dists = [n >> (t + 1) for t in range(lg)]
+    szs = [nbytes / (2 ** (t + 1)) for t in range(lg)]
+    src = np.tile(r, lg)
+    step = np.repeat(np.arange(lg, dtype=np.int64), n)
     dst = src ^ np.repeat(np.array(dists, dtype=np.int64), n)
     size = np.repeat(np.array(szs), n)
     return Collective("halving-doubling", n, _leaf_major(n) if hosts is None else hosts, src, dst, size, step,
-                      np.ones(T, dtype=np.int64))
+                      np.full(lg, 2, dtype=np.int64))
 
 
 def all_to_all(n: int, nbytes: float, schedule: str = "all-at-once", hosts=None) -> Collective:

@@ -213,7 +213,9 @@ def test_milp_unequal_sizes_beats_greedy():
     sp = spray(fab, u).max_congestion
     assert opt.info["optimal"]
     assert sp - 1e-12 <= opt.max_congestion <= gr.max_congestion + 1e-12
-    assert halving_doubling(4, 1e6).n_steps == 4
+    hd = halving_doubling(4, 1e6)
+    assert hd.n_steps == 2 and hd.step_repeat.tolist() == [2, 2]  # reduce-scatter and all-gather share patterns
+    assert hd.total_bytes() == pytest.approx(2 * 4 * (0.5e6 + 0.25e6))
 
 
 # ----------------------------------------------------------------------------- fat-tree
