@@ -281,7 +281,9 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
     else:
         kk = spl.info["k"]
         e = {"k": kk, "max_congestion": spl.max_congestion, "ratio": ratio(spl.max_congestion), "time_s": dt}
-        if do_cct:
+        if do_cct and kk == 1 and not isinstance(sgl, dict) and spl.assignment is sgl.assignment:
+            e["cct"] = models["singlepath"].get("cct")  # the same paths (min_split reused the colouring)
+        elif do_cct:
             e["cct"] = completion_time(fabric, coll, "split", assignments=spl.assignment, k=kk,
                                        max_flows=cct_max_flows)
         models["split"] = e

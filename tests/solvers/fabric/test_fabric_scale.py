@@ -295,3 +295,17 @@ def test_aggregated_equals_enumerated_every_collective(coll, fab_name, place):
             want += [np.bincount(pa[ip], minlength=fab.k), np.bincount(pb[ip], minlength=fab.k)]
         for (balls, _), w in zip(link_class_balls(fab, st), want, strict=True):
             np.testing.assert_array_equal(balls, w)
+
+
+def test_split_cct_reused_when_k_is_one_equals_computed():
+    """analyze reuses singlepath's CCT for a k = 1 split (same assignment object): it equals the CCT
+    computed from the split's own assignment."""
+    from netopt.solvers.fabric import analyze, completion_time, min_split
+
+    ft = fat_tree(4, host_gbps=100, link_gbps=50)
+    c = make_collective("recursive-doubling", 16, 1e6, hosts=placement("random", 16, 16, seed=4))
+    res = analyze(ft, c, seeds=5)["models"]
+    assert res["split"]["k"] == 1
+    own = min_split(ft, c, keep=True)
+    assert res["split"]["cct"] == pytest.approx(completion_time(ft, c, "split", assignments=own.assignment, k=1),
+                                                rel=1e-12)
