@@ -61,7 +61,9 @@ RanksOpt = Annotated[Optional[int], typer.Option(help="Participating ranks (GPUs
 BytesOpt = Annotated[float, typer.Option("--bytes", help="Buffer size per rank in bytes (all-reduce buffer / all-to-all send buffer).")]
 ChannelsOpt = Annotated[int, typer.Option(help="Ring channels (parallel rings, each carrying bytes/channels).")]
 PlacementOpt = Annotated[str, typer.Option(
-    help="Rank placement: leaf-major, random, or a file with one host id per line (or a JSON list).")]
+    help="Rank placement: leaf-major (= contiguous: rank r on host r), round-robin (rank r on leaf r mod L: "
+         "consecutive ranks on different leaves), random (seeded by --seed), or a file with one host id per line "
+         "(or a JSON list).")]
 SeedOpt = Annotated[int, typer.Option(help="Seed for random placement, ECMP sampling and the ECMP CCT sample.")]
 SeedsOpt = Annotated[int, typer.Option(help="ECMP Monte Carlo samples.")]
 QpsOpt = Annotated[int, typer.Option(help="Queue pairs per flow for ECMP (each hashed independently).")]

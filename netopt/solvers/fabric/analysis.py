@@ -13,7 +13,7 @@ import time
 from ..._limits import check_dense
 from .cct import completion_time
 from ...params import Param, ParamSpace
-from .collectives import COLLECTIVES, Collective, make_collective, placement, read_placement
+from .collectives import COLLECTIVES, PLACEMENTS, Collective, make_collective, placement, read_placement
 from .errors import FabricInputError, UnsupportedInstanceError
 from .models import (
     AGGREGATE_WORK,
@@ -62,7 +62,8 @@ SETUP = ParamSpace("fabric", {
     "ranks": Param(int, None, "participating ranks (GPUs); none: every host", low=1, special=(None,)),
     "nbytes": Param(float, float(1 << 30), "buffer size per rank (bytes)", low=0, low_open=True),
     "channels": Param(int, 1, "ring channels (parallel rings, each carrying bytes/channels)", low=1),
-    "placement_kind": Param(str, "leaf-major", "rank placement: leaf-major, random, or a placement file"),
+    "placement_kind": Param(str, "leaf-major", "rank placement: leaf-major (= contiguous), round-robin "
+                            "(consecutive ranks on different leaves), random, or a placement file"),
     "seed": Param(int, 0, "seed of a random placement", low=0),
 })
 
@@ -83,7 +84,8 @@ def build(**params) -> tuple[Fabric, Collective]:
     """Fabric and placed collective from plain parameters (:data:`SETUP`: what the CLI passes),
     each checked before anything is built.
 
-    ``placement_kind`` is ``"leaf-major"``, ``"random"`` or a path to a placement file (whose
+    ``placement_kind`` is ``"leaf-major"`` (``"contiguous"``), ``"round-robin"``, ``"random"`` or a
+    path to a placement file (whose
     length then sets the rank count).
     """
     p = SETUP.resolve(params)
@@ -95,9 +97,9 @@ def build(**params) -> tuple[Fabric, Collective]:
         if p.failed:
             raise FabricInputError("failed", "link failures are supported on leaf-spine fabrics only")
         fab = fat_tree(p.k, host_gbps=p.host_gbps, link_gbps=p.uplink_gbps)
-    if p.placement_kind in ("leaf-major", "random"):
+    if p.placement_kind in PLACEMENTS:
         n = fab.n_hosts if p.ranks is None else p.ranks
-        hosts = placement(p.placement_kind, n, fab.n_hosts, p.seed)
+        hosts = placement(p.placement_kind, n, fab.n_hosts, p.seed, hosts_per_leaf=fab.hosts_per_leaf)
     else:
         hosts = read_placement(p.placement_kind, fab.n_hosts)
         if p.ranks is not None and p.ranks != hosts.size:

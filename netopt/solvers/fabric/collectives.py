@@ -13,7 +13,8 @@ from every rank to every other rank". Analyses aggregate it to leaf-pair matrice
 Builders: :func:`ring_allreduce`, :func:`reduce_scatter`, :func:`all_gather`,
 :func:`double_binary_tree`, :func:`recursive_doubling`, :func:`halving_doubling`,
 :func:`all_to_all` (``"all-at-once"`` or ``"pairwise"``) and :func:`make_collective` (by name).
-Placements: :func:`placement` (``"leaf-major"``, ``"random"``) and :func:`read_placement` (file).
+Placements: :func:`placement` (``"leaf-major"`` = ``"contiguous"``, ``"round-robin"``, ``"random"``) and
+:func:`read_placement` (file).
 
 Examples
 --------
@@ -339,20 +340,38 @@ def make_collective(name: str, n: int, nbytes: float, *, channels: int = 1, host
 
 
 # ---------------------------------------------------------------------- placements
-def placement(kind: str, n_ranks: int, n_hosts: int, seed: int | None = 0) -> np.ndarray:
+PLACEMENTS = ("leaf-major", "contiguous", "round-robin", "random")
+
+
+def placement(kind: str, n_ranks: int, n_hosts: int, seed: int | None = 0,
+              hosts_per_leaf: int | None = None) -> np.ndarray:
     """Host of every rank.
 
-    ``"leaf-major"``: rank ``r`` on host ``r`` (consecutive ranks share a leaf).
+    ``"leaf-major"`` (alias ``"contiguous"``): rank ``r`` on host ``r`` (consecutive ranks share a
+    leaf). ``"round-robin"``: rank ``r`` on leaf ``r mod L``, slot ``r // L`` (``L = n_hosts /
+    hosts_per_leaf`` leaves; consecutive ranks on different leaves, the worst case for rings).
     ``"random"``: a uniformly random set and order of hosts from ``np.random.default_rng(seed)``.
+
+    Examples
+    --------
+    >>> placement("round-robin", 6, 8, hosts_per_leaf=2).tolist()
+    [0, 2, 4, 6, 1, 3]
     """
     n = _ranks(n_ranks)
     if n > n_hosts:
         raise FabricInputError("ranks", f"{n} ranks do not fit on {n_hosts} hosts")
-    if kind == "leaf-major":
+    if kind in ("leaf-major", "contiguous"):
         return np.arange(n, dtype=np.int64)
+    if kind == "round-robin":
+        if hosts_per_leaf is None or int(hosts_per_leaf) < 1 or n_hosts % int(hosts_per_leaf):
+            raise FabricInputError("placement", "round-robin needs hosts_per_leaf dividing the host count")
+        H = int(hosts_per_leaf)
+        L = n_hosts // H
+        r = np.arange(n, dtype=np.int64)
+        return (r % L) * H + r // L
     if kind == "random":
         return np.random.default_rng(seed).permutation(n_hosts)[:n].astype(np.int64)
-    raise FabricInputError("placement", f"unknown placement {kind!r} (leaf-major, random, or a file path)")
+    raise FabricInputError("placement", f"unknown placement {kind!r} ({', '.join(PLACEMENTS)}, or a file path)")
 
 
 def read_placement(path, n_hosts: int) -> np.ndarray:

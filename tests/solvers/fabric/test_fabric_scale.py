@@ -309,3 +309,22 @@ def test_split_cct_reused_when_k_is_one_equals_computed():
     own = min_split(ft, c, keep=True)
     assert res["split"]["cct"] == pytest.approx(completion_time(ft, c, "split", assignments=own.assignment, k=1),
                                                 rel=1e-12)
+
+
+def test_round_robin_placement_ring_oracle(paper_ls):
+    """Round-robin places consecutive ranks on different leaves, so every ring flow crosses the
+    fabric: each leaf sends r = 8 flows over S = 16 spines; unsplit = ceil(8/16) = 1 flow per link
+    vs 8/16 sprayed (2x) and the minimal split is S / gcd(r, S) = 2. Contiguous = leaf-major (16x)."""
+    from netopt.solvers.fabric import build, min_split, singlepath
+
+    base = {"leaves": 32, "spines": 16, "hosts_per_leaf": 8, "collective": "ring"}
+    fab, rr = build(**base, placement_kind="round-robin")
+    assert sorted(rr.placement.tolist()) == list(range(256)) and rr.placement[1] // 8 == 1
+    sp = spray(fab, rr).max_congestion
+    assert singlepath(fab, rr).max_congestion / sp == pytest.approx(2.0, rel=1e-12)
+    assert min_split(fab, rr).info["k"] == 2
+    _, contiguous = build(**base, placement_kind="contiguous")
+    assert singlepath(fab, contiguous).max_congestion / spray(fab, contiguous).max_congestion == \
+        pytest.approx(16.0, rel=1e-12)
+    _, c = build(topology="fat-tree", k=4, collective="tree", placement_kind="round-robin")
+    assert c.placement.tolist()[:3] == [0, 2, 4]
