@@ -175,10 +175,11 @@ CASES = [
          files={"net/x_net.tntp": NET_1E9_NODES, "net/x_trips.tntp": TINY_TRIPS}),
     Case("tntp-200k-zones", ["assign", "net"], 2, "for a 200,000 x 200,000 OD demand matrix",
          files={"net/x_net.tntp": NET_200K_ZONES, "net/x_trips.tntp": TRIPS_200K}),
-    Case("fabric-leaves-1e7", ["fabric", "analyze", "--leaves", "10000000"], 2, "would need 44.7 GiB for a 480,000,000-entry link table"),
+    Case("fabric-leaves-1e7", ["fabric", "analyze", "--leaves", "10000000"], 2,
+         "leaves: would need 9.2 PiB for a 10,000,000 x 10,000,000 leaf-pair matrix"),
     Case("fabric-leaf-pair-matrix-beyond-memory", ["fabric", "analyze", "--leaves", "20000", "--hosts-per-leaf", "1",
                                                    "--spines", "4", "--collective", "ring", "--no-cct"], 2,
-         "for a 20,000 x 20,000 leaf-pair traffic matrix"),
+         "would need 38.7 GiB for a 20,000 x 20,000 leaf-pair matrix of the aggregated model"),
     Case("fabric-fat-tree-k1000", ["fabric", "analyze", "--topology", "fat-tree", "--k", "1000"], 2, "would need"),
     # 4. --out writes through what is there instead of replacing it
     Case("out-dev-full", ["export", "tiny.vrp", "r.json", "--out", "/dev/full"], 1, "No space left on device",
