@@ -200,8 +200,12 @@ class DesignProblem:
     def random_design(self, rng: np.random.Generator) -> np.ndarray:
         if self.kind == "cndp":
             return rng.uniform(0, 1, self.size) * self.upper
-        if self.kind == "swap":  # per road: no swap 4/9, either direction 5/18
-            return self.repair((rng.random(self.size) < 1 / 3).astype(float), rng)
+        if self.kind == "swap":  # 1..all roads (uniform count) swapped, each in a random direction
+            first = np.nonzero(np.arange(self.size) < self.partner)[0]
+            roads = rng.choice(first, rng.integers(1, len(first) + 1), replace=False)
+            d = self.empty()
+            d[np.where(rng.random(len(roads)) < 0.5, roads, self.partner[roads])] = 1.0
+            return d
         p = min(1.0, self.budget / max(self.total_cost, 1e-12))
         return self.repair((rng.random(self.size) < p).astype(float), rng)
 

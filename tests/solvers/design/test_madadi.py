@@ -106,6 +106,8 @@ def test_swap_feasibility_and_repair():
     rng = np.random.default_rng(0)
     for _ in range(50):
         assert p.feasible(p.repair(rng.integers(0, 2, p.size).astype(float), rng))
+    counts = {int(p.random_design(rng).sum()) for _ in range(200)}  # 1..all 12 roads swapped
+    assert min(counts) == 1 and max(counts) == 12 and len(counts) >= 10
 
 
 def test_swap_search_finds_the_brute_force_optimum():
