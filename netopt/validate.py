@@ -188,7 +188,7 @@ def check_routes(
             violations.append(f"route {r}: distance {length:g} exceeds the limit {vt.max_distance:g}")
 
         # schedule: leave the depot as early as possible (not before the trip's release time), wait when early
-        early, late = _shift(inst, vt)
+        early, late = inst.shift_window(vt)
         ready = _ready_times(path, nd, release)
         arrivals = _forward(path, early, dur, st, tw, ready)
         for j, v in enumerate(path[1:], start=1):
@@ -200,7 +200,7 @@ def check_routes(
                 violations.append(
                     f"route {r}: arrives at {where} at {arrivals[j]:g}, after its time window closes ({close:g})"
                 )
-        duration = _min_duration(path, early, late, arrivals, dur, st, tw, ready)
+        duration = _min_duration(path, late, arrivals, dur, st, tw, ready)
         if vt.max_duration is not None and duration > vt.max_duration + 1e-9:
             violations.append(f"route {r}: duration {duration:g} exceeds the limit {vt.max_duration:g}")
         cost = vt.fixed_cost + vt.unit_distance_cost * length + vt.unit_duration_cost * duration
@@ -249,14 +249,6 @@ def _peak_load(clients: list[int], dem, pick) -> int:
     return peak
 
 
-def _shift(inst: RoutingInstance, vt) -> tuple[float, float]:
-    """Earliest departure and latest return of a vehicle type: its shift window, else its depots' windows."""
-    tw = inst.time_windows
-    early = vt.tw_early if vt.tw_early is not None else (float(tw[vt.start_depot, 0]) if tw is not None else 0.0)
-    late = vt.tw_late if vt.tw_late is not None else (float(tw[vt.end_depot, 1]) if tw is not None else np.inf)
-    return float(early), float(late)
-
-
 def _ready_times(path: list[int], nd: int, release) -> list[float]:
     """For each position of ``path``: the earliest time a vehicle may leave it (a depot: the largest release
     time of the next trip's clients; a client: 0)."""
@@ -284,7 +276,7 @@ def _forward(path, t0, dur, st, tw, ready=None) -> list[float]:
     return arrivals
 
 
-def _min_duration(path, t0, late, arrivals, dur, st, tw, ready=None) -> float:
+def _min_duration(path, late, arrivals, dur, st, tw, ready=None) -> float:
     """Shortest route duration: depart as late as possible without arriving anywhere late.
 
     Duration (return time minus departure) never grows with a later departure, so the

@@ -63,31 +63,30 @@ def read_vehicle_types(r, num_vehicles: int | None, capacity: int | None, max_di
     for key, (fld, kind) in VALUE_HEADERS.items():
         if key in r.headers:
             attrs[fld] = [r.number(key, kind)] * V
+    lines: dict[str, list] = {}  # the file line of each vehicle's row, per field read from a section
     for sec, (fld, kind) in VALUE_SECTIONS.items():
         if sec in r.sections:
-            attrs[fld] = [_value(r, sec, toks, line, kind) for line, toks in _vehicle_rows(r, sec, V, exact=1)]
+            rows = _vehicle_rows(r, sec, V, exact=1)
+            lines[fld] = [line for line, _ in rows]
+            attrs[fld] = [_value(r, sec, toks, line, kind) for line, toks in rows]
     for sec, fld in LIST_SECTIONS.items():
         if sec in r.sections:
-            attrs[fld] = [tuple(_node(r, sec, tok, line, node_index) for tok in toks)
-                          for line, toks in _vehicle_rows(r, sec, V, exact=None)]
+            rows = _vehicle_rows(r, sec, V, exact=None)
+            lines[fld] = [line for line, _ in rows]
+            attrs[fld] = [tuple(_node(r, sec, tok, line, node_index) for tok in toks) for line, toks in rows]
     if "capacity" not in attrs:
         raise r.err("CAPACITY", "missing (give CAPACITY or CAPACITY_SECTION)")
 
     if "start_depot" in attrs:  # a depot node id -> its internal index
-        line_of = [line for line, _ in r.sections.get("VEHICLES_DEPOT_SECTION", [])] or [None] * V
-        attrs["start_depot"] = [_depot(r, "VEHICLES_DEPOT_SECTION", d, line_of[k], node_index, num_depots)
-                                for k, d in enumerate(attrs["start_depot"])]
-    if "reload_depots" in attrs:
-        rows = r.sections["VEHICLES_RELOAD_DEPOT_SECTION"]
-        for (line, _), depots in zip(rows, attrs["reload_depots"]):
-            bad = [d for d in depots if d >= num_depots]
-            if bad:
-                raise r.err("VEHICLES_RELOAD_DEPOT_SECTION", "a reload stop must be a depot", line)
-    if "allowed_clients" in attrs:
-        rows = r.sections["VEHICLES_ALLOWED_CLIENTS_SECTION"]
-        for (line, _), clients in zip(rows, attrs["allowed_clients"]):
-            if any(c < num_depots for c in clients):
-                raise r.err("VEHICLES_ALLOWED_CLIENTS_SECTION", "lists a depot among the allowed clients", line)
+        where = "VEHICLES_DEPOT_SECTION" if "start_depot" in lines else "VEHICLES_DEPOT"
+        attrs["start_depot"] = [_depot(r, where, d, line, node_index, num_depots)
+                                for d, line in zip(attrs["start_depot"], lines.get("start_depot", [None] * V))]
+    for line, depots in zip(lines.get("reload_depots", ()), attrs.get("reload_depots", ())):
+        if any(d >= num_depots for d in depots):
+            raise r.err("VEHICLES_RELOAD_DEPOT_SECTION", "a reload stop must be a depot", line)
+    for line, clients in zip(lines.get("allowed_clients", ()), attrs.get("allowed_clients", ())):
+        if any(c < num_depots for c in clients):
+            raise r.err("VEHICLES_ALLOWED_CLIENTS_SECTION", "lists a depot among the allowed clients", line)
     for fld in SCALED_FIELDS:
         if fld in attrs:
             attrs[fld] = [float(D.scale_values(v, rounding)) for v in attrs[fld]]

@@ -532,14 +532,21 @@ class RoutingInstance:
                 f"of capacity {self.capacity}, the fleet has {self.num_vehicles}"
             )
 
+    def shift_window(self, t: VehicleType) -> tuple[float, float]:
+        """Earliest departure and latest return of vehicle type ``t``: its shift window, else its start
+        and end depots' time windows, else 0 and infinity."""
+        tw = self.time_windows
+        early = t.tw_early if t.tw_early is not None else (tw[t.start_depot, 0] if tw is not None else 0.0)
+        late = t.tw_late if t.tw_late is not None else (tw[t.end_depot, 1] if tw is not None else np.inf)
+        return float(early), float(late)
+
     def _single_route_problem(self, i: int, t: VehicleType) -> str:
         d, dur, st = self.distance, self.duration, self.service_times
         s, e = t.start_depot, t.end_depot
         if t.max_distance is not None and d[s, i] + d[i, e] > t.max_distance + 1e-9:
             return f"depot-{self._id(i)}-depot distance {d[s, i] + d[i, e]:g} exceeds the route limit {t.max_distance:g}"
         tw = self.time_windows
-        early = _first(t.tw_early, None if tw is None else tw[s, 0], 0.0)
-        late = _first(t.tw_late, None if tw is None else tw[e, 1], np.inf)
+        early, late = self.shift_window(t)
         release = 0.0 if self.release_times is None else float(self.release_times[i])
         depart = max(early, release)
         if depart > late + 1e-9:
@@ -587,8 +594,3 @@ class RoutingInstance:
             if len(self.vehicle_types) > 20:
                 out["vehicle_types"].append(f"... {len(self.vehicle_types) - 20} more")
         return out
-
-
-def _first(*values) -> float:
-    """The first value that is not None, as a float."""
-    return float(next(v for v in values if v is not None))

@@ -195,8 +195,8 @@ def _solve_once(inst, state: SearchState, fleet, first_solution, metaheuristic, 
                 time_dim.CumulVar(manager.NodeToIndex(node)).SetRange(
                     int(np.ceil(tw[node, 0] * ts - 1e-6)), int(np.floor(tw[node, 1] * ts + 1e-6)))
         for v, t in enumerate(vtypes):
-            early = t.tw_early if t.tw_early is not None else (tw[t.start_depot, 0] if tw is not None else 0.0)
-            late = t.tw_late if t.tw_late is not None else (tw[t.end_depot, 1] if tw is not None else horizon / ts)
+            early, late = inst.shift_window(t)
+            late = min(late, horizon / ts)
             lo, hi = int(np.ceil(early * ts - 1e-6)), int(np.floor(late * ts + 1e-6))
             time_dim.CumulVar(routing.Start(v)).SetRange(lo, hi)
             time_dim.CumulVar(routing.End(v)).SetRange(lo, hi)
@@ -211,10 +211,12 @@ def _solve_once(inst, state: SearchState, fleet, first_solution, metaheuristic, 
         routing.AddDimensionWithVehicleCapacity(
             arc, 0, [big if x is None else int(np.floor(x * ds + 1e-6)) for x in max_dist], True, "Distance")
 
-    for node in inst.clients:  # site dependence
-        allowed = [v for v, t in enumerate(vtypes) if t.may_serve(node)]
-        if len(allowed) < num_vehicles:  # (SetAllowedVehiclesForIndex's binding refuses Python lists)
-            routing.VehicleVar(manager.NodeToIndex(node)).SetValues([-1, *allowed])
+    if "allowed_clients" in inst.features:  # site dependence, per type (a fleet has far more vehicles than types)
+        vehicles_of = {k: [v for v, kv in enumerate(fleet) if kv == k] for k in set(fleet)}
+        for node in inst.clients:
+            allowed = [v for k, vs in vehicles_of.items() if types[k].may_serve(node) for v in vs]
+            if len(allowed) < num_vehicles:  # (SetAllowedVehiclesForIndex's binding refuses Python lists)
+                routing.VehicleVar(manager.NodeToIndex(node)).SetValues([-1, *sorted(allowed)])
     used_depots = {t.start_depot for t in vtypes} | {t.end_depot for t in vtypes}
     for node in range(nd):  # a depot no vehicle starts or ends at is no stop: it is dropped at no cost
         if node not in used_depots:

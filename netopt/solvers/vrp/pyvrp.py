@@ -78,8 +78,7 @@ class PyVRPSolver(Solver):
         allowed = sorted({t.allowed_clients for t in types if t.allowed_clients is not None})
         profiles = {a: m.add_profile() for a in allowed}
         for t in types:
-            early = t.tw_early if t.tw_early is not None else (tw[t.start_depot, 0] if tw is not None else 0.0)
-            late = t.tw_late if t.tw_late is not None else (tw[t.end_depot, 1] if tw is not None else None)
+            early, late = inst.shift_window(t)  # down() maps an infinite late to "no limit"
             m.add_vehicle_type(
                 num_available=t.num_available or inst.num_customers, capacity=[int(t.capacity) * ls],
                 start_depot=depots[t.start_depot], end_depot=depots[t.end_depot],
