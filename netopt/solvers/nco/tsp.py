@@ -59,6 +59,7 @@ from ...params import Param, ParamSpace
 from ..base import SearchState, Solver
 from ..registry import register
 from . import _kernels as K
+from . import _mcts_kernels as M
 from .heatmap import (DEFAULT_TEMPERATURE, Heatmap, check_heatmap, heatmap_from_dense, knn_candidates, knn_heatmap,
                       softdist_heatmap)
 
@@ -77,6 +78,13 @@ P_HEAT = 0.5
 SLACK = 1.0
 #: default of the ``depth`` parameter (levels of the LK-style move; 0 = 2-opt + Or-opt only)
 DEPTH = 3
+
+#: defaults of the ``search=mcts`` parameters: Pan et al.'s SMAC-tuned setting for SoftDist heatmaps on
+#: TSP-1000 with the shortest time budget they tuned for (T = 0.005 s per city: alpha 1, beta 100,
+#: H 2, depth 50; their candidate count 1,000 is capped here by the heatmap's ``k`` columns)
+ALPHA, BETA, PARAM_H, MAX_DEPTH = 1.0, 100.0, 2.0, 50
+#: the searches of the ``search`` parameter
+SEARCHES = ("ils", "mcts")
 
 #: target wall time of one kernel slice between clock checks (seconds; the time limit's precision)
 SLICE_S = 0.01
@@ -118,6 +126,7 @@ def warm_up() -> float:
         K.is_symmetric(dm)
         tour = K.greedy_tour(nbr, x, d, mode)
         _Search(tour, nbr, Heatmap(nbr, np.ones(nbr.shape)), x, d, mode, 1, 0.5, 50, SLACK, P_HEAT, DEPTH).run(50)
+        _Mcts(tour, nbr, Heatmap(nbr, np.ones(nbr.shape)), x, d, mode, 1, h=0.5, depth=DEPTH).run(50)
     _warm = True
     return time.perf_counter() - t
 
@@ -219,6 +228,43 @@ class _Search:
         return imp
 
 
+class _Mcts(_Search):
+    """The MCTS of Pan et al. (``search=mcts``, :mod:`netopt.solvers.nco._mcts_kernels`) on the same tour,
+    queue and local search as :class:`_Search`; ``run(rounds)`` simulates ``rounds`` actions."""
+
+    def __init__(self, tour, nbr, hm: Heatmap, xy, dm, mode, seed: int, alpha: float = ALPHA, beta: float = BETA,
+                 h: float = PARAM_H, max_depth: int = MAX_DEPTH, depth: int = 0, k3: int = 5):
+        super().__init__(tour, nbr, hm, xy, dm, mode, seed, 0.0, depth=depth, k3=k3)
+        n = self.n
+        self.W = np.ascontiguousarray(100.0 * self.hw)  # the C++ code's Weight = 100 x heatmap
+        self.Q = np.zeros(self.W.shape, np.int64)
+        self.wsum = self.W.sum(1)
+        self.alpha, self.beta, self.max_depth = float(alpha), float(beta), int(max_depth)
+        self.h_samples = max(1, int(round(h * n)))
+        self.st = np.zeros(3, np.int64)
+        self.seq = np.zeros(2 * self.max_depth + 4, np.int64)
+        self.pot = np.zeros(self.W.shape[1], np.float64)
+        self.sel = np.zeros(n, np.bool_)
+        self.unsel = np.zeros(n, np.int64)
+        self.upos = np.zeros(n, np.int64)
+
+    @property
+    def restarts(self) -> int:
+        return int(self.st[2])
+
+    def run(self, rounds: int) -> int:
+        while not self.descend(1 << 30):
+            pass
+        if self.n < 8 or rounds <= 0:
+            return 0
+        self.cost = M.mcts(self.tour, self.pos, self.nbr, self.hc, self.W, self.Q, self.wsum, self.xy, self.dm,
+                           self.mode, self.rng, rounds, self.cost, self.eps, self.alpha, self.beta, self.h_samples,
+                           self.max_depth, self.st, self.queue, self.inq, self.qs, self.jr, self.jn, self.best_tour,
+                           self.best, self.seq, self.pot, self.sel, self.unsel, self.upos, self.depth, self.k3)
+        self.rounds += rounds
+        return 0
+
+
 
 def _route(tour: np.ndarray) -> list[int]:
     """The tour as one route of customers, starting after the depot (city 0)."""
@@ -282,6 +328,17 @@ class TspHeatmap(Solver):
         "depth": Param(int, DEPTH, "levels of the LK-style move tried where 2-opt/Or-opt find nothing: each level "
                        "a sequential 3-opt step (1 = plain 3-opt, 0 = no such move; count)", low=0, high=10),
         "k3": Param(int, 5, "neighbours per city tried by the 3-opt/LK-style move (count, at most k)", low=1),
+        "search": Param(str, "ils", "ils (heatmap-guided iterated local search) | mcts (the MCTS of Pan et al.: "
+                        "k-opt actions sampled from the heatmap weights by UCB potential)", choices=SEARCHES),
+        "mcts_alpha": Param(float, ALPHA, "search=mcts: exploration weight of the UCB potential (dimensionless)",
+                            low=0),
+        "mcts_beta": Param(float, BETA, "search=mcts: back-propagation rate; an improving action adds "
+                           "beta * (exp(gain / tour length) - 1) to the weights of its edges (weight units: "
+                           "100 = a whole heatmap row)", low=0),
+        "mcts_h": Param(float, PARAM_H, "search=mcts: restart after h * n actions without improvement "
+                        "(actions per city)", low=0, low_open=True),
+        "mcts_depth": Param(int, MAX_DEPTH, "search=mcts: most steps (added edges) of one k-opt action (count)",
+                            low=1, high=1000),
     })
 
     def supports(self, instance) -> str:
@@ -332,7 +389,11 @@ class TspHeatmap(Solver):
             tour = K.greedy_tour(hm.cand, xy, dm, mode)
             start = "greedy"
         setup_s = time.perf_counter() - t0
-        search = _Search(tour, nbr, hm, xy, dm, mode, seed, eta, window, slack, P_HEAT, params.depth, params.k3)
+        if params.search == "mcts":
+            search = _Mcts(tour, nbr, hm, xy, dm, mode, seed, params.mcts_alpha, params.mcts_beta, params.mcts_h,
+                           params.mcts_depth, params.depth, params.k3)
+        else:
+            search = _Search(tour, nbr, hm, xy, dm, mode, seed, eta, window, slack, P_HEAT, params.depth, params.k3)
         greedy_cost = search.cost
         while not search.descend(max(1000, 2_000_000 // n)) and not state.should_stop():
             pass
@@ -358,4 +419,5 @@ class TspHeatmap(Solver):
                 chunk = int(min(cap, max(16, chunk * min(2.0, SLICE_S / max(dt, 1e-6)))))
         return {"start": start, "start_cost": round(float(greedy_cost), 6), "setup_s": round(setup_s, 4),
                 "distance": {K.MATRIX: "matrix", K.EUCLID: "euclidean", K.NINT: "nint", K.CEIL: "ceil"}[mode],
-                "rounds": search.rounds}
+                "rounds": search.rounds, "search": params.search,
+                **({"restarts": search.restarts} if params.search == "mcts" else {})}

@@ -321,3 +321,116 @@ def lk_move(tour, t1, nbr, D, k3, depth, eps=1e-9):
             added += [(t2, u3)] + ([(u4, u5)] if u5 >= 0 else [])
             t2, g0 = last, og
     return 0.0, tour
+
+
+# ----------------------------------------------------------------------------- MCTS of Pan et al. (twins of _mcts_kernels)
+
+
+class Rng:
+    """The kernels' splitmix64 stream (``rand_u64``, ``rand_int``, ``rand_unit``) on a Python int."""
+
+    def __init__(self, state):
+        self.state = int(state)
+
+    def u64(self):
+        self.state = (self.state + 0x9E3779B97F4A7C15) & MASK
+        z = self.state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+        return z ^ (z >> 31)
+
+    def int(self, n):
+        return self.u64() % n
+
+    def unit(self):
+        return (self.u64() >> 11) / 9007199254740992.0
+
+
+def mcts_potential(W, Q, wsum, i, t, alpha, total):
+    """``W[i][t] / (row total / (n - 1)) + alpha * sqrt(ln(total + 1) / (Q[i][t] + 1))``."""
+    n = len(wsum)
+    return W[i][t] / (wsum[i] / (n - 1)) + alpha * math.sqrt(math.log(total + 1.0) / (Q[i][t] + 1.0))
+
+
+def mcts_action(tour, a1, hc, W, Q, wsum, alpha, total, max_depth, rng, D, eps=1e-9):
+    """One simulated action on a list tour, as a path from ``b1`` (``a1``'s successor in the list) to
+    ``a1``: join the path's first city ``b`` to a promising candidate ``c`` (potential >= 1, not
+    ``a1``, not the path's second city; drawn in proportion to the potential), reverse the part of the
+    path before ``c`` (its new first city is ``c``'s predecessor ``p``), close with ``(p, a1)``; stop
+    at the first closed tour shorter than the start, after ``max_depth`` steps or with no promising
+    city. Returns ``(tour after, gain, seq)``; ``Q`` (lists) counts each drawn edge both ways."""
+    n = len(tour)
+    i = tour.index(a1)
+    path = tour[i + 1:] + tour[:i]
+    g = D[a1][path[0]]
+    seq = [a1, path[0]]
+    real = None
+    for _ in range(max_depth):
+        b = path[0]
+        pot = []
+        for t, c in enumerate(hc[b]):
+            p = 0.0
+            if c != a1 and c != path[1]:
+                p = mcts_potential(W, Q, wsum, b, t, alpha, total)
+                if p < 1.0:
+                    p = 0.0
+            pot.append(p)
+        if sum(pot) <= 0:
+            break
+        r = rng.unit() * sum(pot)
+        pick = None
+        for t, p in enumerate(pot):
+            if p > 0:
+                pick = t
+                r -= p
+                if r < 0:
+                    break
+        c = hc[b][pick]
+        Q[b][pick] += 1
+        if b in hc[c]:
+            Q[c][list(hc[c]).index(b)] += 1
+        j = path.index(c)
+        p = path[j - 1]
+        g += D[c][p] - D[b][c]
+        real = g - D[p][a1]
+        path = path[:j][::-1] + path[j:]
+        seq += [c, p]
+        if real > eps:
+            break
+    if real is None:
+        real = 0.0
+    if real > eps:
+        return [a1] + path, real, seq
+    return list(tour), real, seq
+
+
+def heat_construct(hc, W, rng):
+    """The kernel's ``heat_construct``: from city 0, the next city among the unvisited ones with
+    probability ``exp(W)`` (1 for a non-candidate); unvisited cities sit in a list from which a
+    visited one is removed by moving the last entry into its place (the order the uniform draw of
+    a non-candidate indexes)."""
+    n = len(hc)
+    unsel = list(range(n))
+    cur, tour = 0, []
+    while True:
+        k = unsel.index(cur)
+        unsel[k] = unsel[-1]
+        unsel.pop()
+        tour.append(cur)
+        if not unsel:
+            return tour
+        cands = [(t, c) for t, c in enumerate(hc[cur]) if c in unsel]
+        s = sum(math.exp(min(W[cur][t], 700.0)) for t, _ in cands)
+        r = rng.unit() * (s + len(unsel) - len(cands))
+        if r < s:
+            for t, c in cands:
+                nxt = c
+                r -= math.exp(min(W[cur][t], 700.0))
+                if r < 0:
+                    break
+        else:
+            while True:
+                nxt = unsel[rng.int(len(unsel))]
+                if nxt not in hc[cur]:
+                    break
+        cur = nxt
