@@ -7,10 +7,11 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/bench_tsp.py --anytime 0.5 1 2 4 8 16 --sizes 1000 --instances 3
     .venv/bin/python benchmarks/bench_tsp.py --code /work/tmp/tsp_before --anytime 0.5 1 2 4 8 16 --sizes 1000 --instances 3
     .venv/bin/python benchmarks/bench_tsp.py --cpu 1 8 --variants depth=0 depth=3 --sizes 1000 --instances 6
+    .venv/bin/python benchmarks/bench_tsp.py --cpu 1 2 4 --variants search=ils search=mcts --sizes 1000 --instances 4
     .venv/bin/python benchmarks/bench_tsp.py --sizes 500 1000 --instances 8 --time 500=2 1000=4 --lkh
 
-``--cpu T1 T2 ... --variants "depth=0" "depth=3"``: the variants (tsp-heatmap parameters; knn heatmap
-only) at equal CPU time (``time.process_time``: fairer than the wall clock on a shared machine),
+``--cpu T1 T2 ... --variants "depth=0" "search=mcts,heatmap=softdist"``: the variants (tsp-heatmap
+parameters; heatmap knn or softdist; search ils or mcts) at equal CPU time (``time.process_time``: fairer than the wall clock on a shared machine),
 interleaved per instance; best length by each CPU time, setup and construction included.
 
 ``--anytime T1 T2 ...``: one run per instance with the largest time as its limit; prints the best
@@ -172,7 +173,7 @@ def _cpu(args, solver, read_tsp_set, count_tsp_set) -> int:
 
     from netopt.solvers.nco import _kernels as K
     from netopt.solvers.nco import tsp as T
-    from netopt.solvers.nco.heatmap import knn_candidates, knn_heatmap
+    from netopt.solvers.nco.heatmap import knn_candidates, knn_heatmap, softdist_heatmap
 
     marks = sorted(args.cpu)
     names = [v or "defaults" for v in args.variants]
@@ -190,10 +191,14 @@ def _cpu(args, solver, read_tsp_set, count_tsp_set) -> int:
                 p = solver.resolve_params(dict(kv.split("=", 1) for kv in v.split(",") if kv))
                 t0 = time.process_time()
                 nbr, _ = knn_candidates(xy, p.k)
-                hm = knn_heatmap(xy, p.k)
+                hm = softdist_heatmap(xy, p.k, p.temperature) if p.heatmap == "softdist" else knn_heatmap(xy, p.k)
                 tour = K.greedy_tour(hm.cand, xy, dm, mode)
-                s = T._Search(tour, nbr, hm, xy, dm, mode, args.seed, p.eta, p.window, p.slack, T.P_HEAT, p.depth,
-                              p.k3)
+                if p.search == "mcts":
+                    s = T._Mcts(tour, nbr, hm, xy, dm, mode, args.seed, p.mcts_alpha, p.mcts_beta, p.mcts_h,
+                                p.mcts_depth, p.depth, p.k3)
+                else:
+                    s = T._Search(tour, nbr, hm, xy, dm, mode, args.seed, p.eta, p.window, p.slack, T.P_HEAT, p.depth,
+                                  p.k3, p.local_kicks)
                 while not s.descend(max(1000, 2_000_000 // s.n)):
                     pass
                 out = []

@@ -775,7 +775,7 @@ def local_search(tour, pos, nbr, xy, dm, mode, eps, or_max, queue, inq, qs, jr, 
 
 
 @njit(cache=True)
-def kick(tour, pos, hc, hw, rng, window, jr, jn, out, min_seg=1, p_heat=1.0):
+def kick(tour, pos, hc, hw, rng, window, jr, jn, out, min_seg=1, p_heat=1.0, p_local=0.0):
     """Heatmap-guided segment swap ``a [b..x] [c..y] z -> a [c..y] [b..x] z``.
 
     ``a`` is uniform; ``c`` is drawn from ``a``'s heatmap row (weights ``hw``) among the cities
@@ -788,7 +788,9 @@ def kick(tour, pos, hc, hw, rng, window, jr, jn, out, min_seg=1, p_heat=1.0):
     for ``or_max + 1`` (needs ``n >= 3 * min_seg``). The defaults (1, 1.0) are the kick before
     issue 20. Writes
     ``a, b, x, c, y, z, t_c, t_y`` to ``out`` (``t_*``: heatmap column used, -1 if none) and
-    returns False when no move was possible.
+    returns False when no move was possible. With probability ``p_local`` (an extra random number
+    when above 0) the kick is segment-local instead: ``c`` and ``y`` both uniform within ``window``
+    positions (a double bridge on about ``2 * window`` consecutive cities).
     """
     n = tour.shape[0]
     kh = hc.shape[1]
@@ -798,8 +800,9 @@ def kick(tour, pos, hc, hw, rng, window, jr, jn, out, min_seg=1, p_heat=1.0):
     a = rand_int(rng, n)
     ia = pos[a]
     b = tour[ia + 1 if ia + 1 < n else 0]
+    local = p_local > 0.0 and rand_unit(rng) < p_local
     total = 0.0
-    for t in range(kh):
+    for t in range(0 if local else kh):
         oc = pos[hc[a, t]] - ia
         if oc < 0:
             oc += n
@@ -819,6 +822,8 @@ def kick(tour, pos, hc, hw, rng, window, jr, jn, out, min_seg=1, p_heat=1.0):
                     break
     if tc >= 0:
         c = hc[a, tc]
+    elif local:
+        c = tour[(ia + lo_c + rand_int(rng, min(window, hi_c - lo_c + 1))) % n]
     else:
         c = tour[(ia + lo_c + rand_int(rng, hi_c - lo_c + 1)) % n]
     oc = pos[c] - ia
@@ -827,7 +832,7 @@ def kick(tour, pos, hc, hw, rng, window, jr, jn, out, min_seg=1, p_heat=1.0):
     lo_y = oc + m - 1
     hi_y = n - m
     ky = kh
-    if p_heat < 1.0 and rand_unit(rng) >= p_heat:
+    if local or (p_heat < 1.0 and rand_unit(rng) >= p_heat):
         ky = 0  # y from the window: heatmap rows alone give only ~n * k * k kicks, soon all tried
     total = 0.0
     for t in range(ky):
@@ -867,7 +872,7 @@ def kick(tour, pos, hc, hw, rng, window, jr, jn, out, min_seg=1, p_heat=1.0):
 
 @njit(cache=True)
 def ils(tour, pos, nbr, hc, hw, xy, dm, mode, rng, iterations, cost, eps, or_max, window, eta,
-        queue, inq, qs, jr, jn, out, best_tour, best, slack, p_heat, depth=0, k3=5):
+        queue, inq, qs, jr, jn, out, best_tour, best, slack, p_heat, depth=0, k3=5, p_local=0.0):
     """``iterations`` rounds of: heatmap-guided kick, local search from its end cities, keep or undo.
 
     Acceptance (record-to-record travel): a round is kept when the new tour is no longer than the
@@ -878,7 +883,7 @@ def ils(tour, pos, nbr, hc, hw, xy, dm, mode, rng, iterations, cost, eps, or_max
     in ``best_tour`` with its length in ``best[0]`` (the caller initialises both). An improving
     round adds ``eta * min(1, gain / mean edge)`` to the heatmap weights of the edges the kick
     sampled, so later kicks favour them. ``depth``/``k3``: the local search's LK-style moves (see
-    :func:`local_search`). ``cost`` is the current tour length; returns
+    :func:`local_search`); ``p_local``: share of segment-local kicks (see :func:`kick`). ``cost`` is the current tour length; returns
     ``(cost, improving rounds)``.
     """
     n = tour.shape[0]
@@ -889,7 +894,7 @@ def ils(tour, pos, nbr, hc, hw, xy, dm, mode, rng, iterations, cost, eps, or_max
         jn[0] = 0
         jn[1] = 1
         jn[2] = 0
-        kick(tour, pos, hc, hw, rng, window, jr, jn, out, min_seg, p_heat)
+        kick(tour, pos, hc, hw, rng, window, jr, jn, out, min_seg, p_heat, p_local)
         a, b, x, c, y, z = out[0], out[1], out[2], out[3], out[4], out[5]
         delta = (dist(a, c, xy, dm, mode) + dist(y, b, xy, dm, mode) + dist(x, z, xy, dm, mode)
                  - dist(a, b, xy, dm, mode) - dist(x, c, xy, dm, mode) - dist(y, z, xy, dm, mode))

@@ -19,15 +19,25 @@ parameter-free k-nearest heatmap guides the search as well as learned heatmaps d
    closing edge, up to ``depth`` levels (:func:`~netopt.solvers.nco._kernels.lk_move`; undone
    exactly when no level gains).
 4. **Heatmap-guided iterated local search** until the time limit: a segment-swap kick
-   (``a [b..x] [c..y] z -> a [c..y] [b..x] z``, no segment short enough for Or-opt to undo) whose
-   new edge ``a-c`` is drawn with probability proportional to the heatmap weights, and ``y-b``
-   too in half of the kicks (else ``y`` is uniform within ``window`` positions), local search from
+   (``a [b..x] [c..y] z -> a [c..y] [b..x] z``, no segment short enough for Or-opt to undo), in a
+   share ``local_kicks`` of the rounds segment-local (``c`` and ``y`` uniform within ``window``
+   positions: a double bridge on nearby tour positions), otherwise with its new edge ``a-c``
+   drawn with probability proportional to the heatmap weights, and ``y-b`` too in half of the
+   kicks (else ``y`` is uniform within ``window`` positions), local search from
    the six end cities, the round kept when the tour is no longer than the current one or than
    the best so far plus ``slack`` mean edge lengths (record-to-record travel), undone exactly
    otherwise; improving rounds raise the weights of the edges they drew (the MCTS-style update
    of the heatmap). Issue 20: with heatmap-only kicks and no-worse acceptance the search stalled
    within seconds (the finite kick set was exhausted and most kicks were Or-opt moves undone by
    the local search).
+
+With ``search=mcts`` step 4 is instead the MCTS of Pan et al. (their code, ``neo-pan/mcts_tsp``,
+inherited from Fu et al., AAAI 2021; :mod:`netopt.solvers.nco._mcts_kernels`): sequential k-opt
+actions from random cities, each next edge drawn from the heatmap candidates in proportion to a UCB
+potential of learned weights and visit counts, the first improving action kept and its edges
+reinforced, and after ``mcts_h * n`` actions without improvement a restart from a tour sampled from
+the weights (plus the local search). Defaults: Pan et al.'s tuning for SoftDist on TSP-1000 at their
+shortest time budget (``mcts_alpha`` 1, ``mcts_beta`` 100, ``mcts_h`` 2, ``mcts_depth`` 50).
 
 Distances: for instances with coordinates whose matrix equals Euclidean distances (unrounded,
 TSPLIB ``nint`` or ``CEIL_2D``; checked once over all pairs) the kernels compute them on the fly,
@@ -74,6 +84,11 @@ _DUMMY_DM = np.zeros((1, 1))
 #: uniformly within ``window`` positions): heatmap rows alone offer only about ``n * k * k``
 #: kicks, all tried within seconds at n = 1000 (issue 20)
 P_HEAT = 0.5
+#: defaults of ``local_kicks`` (share of segment-local double-bridge kicks) and ``window`` (their span and
+#: the uniform ``y`` window of the heatmap kicks, in cities); RESULTS.md Stop 14: at equal CPU time
+#: 0.5 / 100 beat 0 / 50 on TSP-500, -1000 (8 instances each) and TSP-10000 #0
+P_LOCAL = 0.5
+WINDOW = 100
 #: default of the ``slack`` parameter (record-to-record acceptance, in mean edge lengths)
 SLACK = 1.0
 #: default of the ``depth`` parameter (levels of the LK-style move; 0 = 2-opt + Or-opt only)
@@ -125,7 +140,8 @@ def warm_up() -> float:
         K.matches_matrix(dm, xy, mode, 1e-9)
         K.is_symmetric(dm)
         tour = K.greedy_tour(nbr, x, d, mode)
-        _Search(tour, nbr, Heatmap(nbr, np.ones(nbr.shape)), x, d, mode, 1, 0.5, 50, SLACK, P_HEAT, DEPTH).run(50)
+        _Search(tour, nbr, Heatmap(nbr, np.ones(nbr.shape)), x, d, mode, 1, 0.5, WINDOW, SLACK, P_HEAT, DEPTH,
+                p_local=P_LOCAL).run(50)
         _Mcts(tour, nbr, Heatmap(nbr, np.ones(nbr.shape)), x, d, mode, 1, h=0.5, depth=DEPTH).run(50)
     _warm = True
     return time.perf_counter() - t
@@ -170,8 +186,9 @@ class _Search:
     """
 
     def __init__(self, tour, nbr, hm: Heatmap, xy, dm, mode, seed: int, eta: float, window: int = 50,
-                 slack: float = 0.0, p_heat: float = 1.0, depth: int = 0, k3: int = 5):
+                 slack: float = 0.0, p_heat: float = 1.0, depth: int = 0, k3: int = 5, p_local: float = 0.0):
         n = len(tour)
+        self.p_local = float(p_local)
         self.depth, self.k3 = int(depth), int(k3)
         self.n, self.nbr, self.xy, self.dm, self.mode, self.eta, self.window = n, nbr, xy, dm, mode, eta, window
         self.p_heat = float(p_heat)
@@ -223,7 +240,7 @@ class _Search:
         self.cost, imp = K.ils(self.tour, self.pos, self.nbr, self.hc, self.hw, self.xy, self.dm, self.mode,
                                self.rng, rounds, self.cost, self.eps, 3, self.window, self.eta,
                                self.queue, self.inq, self.qs, self.jr, self.jn, self.out,
-                               self.best_tour, self.best, self.slack, self.p_heat, self.depth, self.k3)
+                               self.best_tour, self.best, self.slack, self.p_heat, self.depth, self.k3, self.p_local)
         self.rounds += rounds
         return imp
 
@@ -322,12 +339,16 @@ class TspHeatmap(Solver):
                          "a Heatmap or (cand, weight) arrays", valid="knn, softdist, policy, or a Heatmap"),
         "model": Param(str, "", "policy checkpoint for heatmap=policy (empty = the shipped TSP policy)"),
         "eta": Param(float, 0.5, "heatmap weight added by an improving kick (0 = fixed heatmap)", low=0),
-        "window": Param(int, 50, "kick segment length when y is not drawn from the heatmap (cities)", low=1),
+        "window": Param(int, WINDOW, "kick segment length when y is not drawn from the heatmap, and the span of "
+                        "each segment of a local kick (cities)", low=1),
         "slack": Param(float, SLACK, "acceptance: a worse tour is kept while shorter than the best so far plus "
                        "slack mean edge lengths (0 = only rounds that do not lengthen the tour)", low=0),
         "depth": Param(int, DEPTH, "levels of the LK-style move tried where 2-opt/Or-opt find nothing: each level "
                        "a sequential 3-opt step (1 = plain 3-opt, 0 = no such move; count)", low=0, high=10),
         "k3": Param(int, 5, "neighbours per city tried by the 3-opt/LK-style move (count, at most k)", low=1),
+        "local_kicks": Param(float, P_LOCAL, "share of kicks that are segment-local double bridges (all four cut "
+                             "points within about 2 * window consecutive cities) instead of heatmap-guided "
+                             "(fraction, 0..1)", low=0, high=1),
         "search": Param(str, "ils", "ils (heatmap-guided iterated local search) | mcts (the MCTS of Pan et al.: "
                         "k-opt actions sampled from the heatmap weights by UCB potential)", choices=SEARCHES),
         "mcts_alpha": Param(float, ALPHA, "search=mcts: exploration weight of the UCB potential (dimensionless)",
@@ -393,7 +414,8 @@ class TspHeatmap(Solver):
             search = _Mcts(tour, nbr, hm, xy, dm, mode, seed, params.mcts_alpha, params.mcts_beta, params.mcts_h,
                            params.mcts_depth, params.depth, params.k3)
         else:
-            search = _Search(tour, nbr, hm, xy, dm, mode, seed, eta, window, slack, P_HEAT, params.depth, params.k3)
+            search = _Search(tour, nbr, hm, xy, dm, mode, seed, eta, window, slack, P_HEAT, params.depth, params.k3,
+                             params.local_kicks)
         greedy_cost = search.cost
         while not search.descend(max(1000, 2_000_000 // n)) and not state.should_stop():
             pass

@@ -173,3 +173,32 @@ def test_solver_search_mcts_same_seed_same_tour_and_bad_values():
     for bad in ({"search": "sa"}, {"mcts_depth": 0}, {"mcts_h": 0}, {"mcts_alpha": -1}):
         with pytest.raises(SolverParameterError):
             solver.solve(inst, time_limit=1, **bad)
+
+
+@pytest.mark.parametrize("seed,min_seg,window,p_local", [(0, 4, 5, 1.0), (1, 2, 3, 1.0), (2, 4, 40, 1.0),
+                                                         (3, 4, 5, 0.5)])
+def test_local_kick_is_a_segment_swap_within_the_window(seed, min_seg, window, p_local):
+    """A segment-local kick (heatmap unused: tc = ty = -1) cuts [b..x] and [c..y] each at least min_seg and
+    at most min_seg - 1 + window long; p_local = 0.5 mixes local and heatmap kicks; undo restores."""
+    n = 40
+    xy = np.random.default_rng(seed).random((n, 2)) * 100
+    hm = softdist_heatmap(xy, 6)
+    rng = np.array([seed + 3], np.uint64)
+    out = np.zeros(8, np.int64)
+    kinds = set()
+    for r in range(80):
+        start = np.random.default_rng(seed + r).permutation(n).tolist()
+        tour, pos, jr, jn = state(start)
+        jn[1] = 1
+        K.kick(tour, pos, hm.cand, hm.weight.copy(), rng, window, jr, jn, out, min_seg, 1.0, p_local)
+        a, b, x, c, y, z, tc, ty = out.tolist()
+        assert N.edges(tour.tolist()) == N.segment_swap(start, a, b, x, c, y, z)
+        seg = N.swap_segments(start, a, c, y)
+        assert min(seg) >= min_seg
+        local = tc < 0 and ty < 0 and seg[0] <= min_seg - 1 + window
+        if p_local == 1.0:
+            assert tc < 0 and ty < 0 and seg[0] <= min_seg - 1 + window and seg[1] <= min_seg - 1 + window
+        kinds.add(local)
+        K.undo(tour, pos, jr, jn)
+        assert tour.tolist() == start
+    assert kinds == ({True} if p_local == 1.0 else {True, False})
