@@ -350,7 +350,8 @@ class TspHeatmap(Solver):
                              "points within about 2 * window consecutive cities) instead of heatmap-guided "
                              "(fraction, 0..1)", low=0, high=1),
         "search": Param(str, "ils", "ils (heatmap-guided iterated local search) | mcts (the MCTS of Pan et al.: "
-                        "k-opt actions sampled from the heatmap weights by UCB potential)", choices=SEARCHES),
+                        "k-opt actions sampled from the heatmap weights by UCB potential; eta, window, slack and "
+                        "local_kicks apply to ils only)", choices=SEARCHES),
         "mcts_alpha": Param(float, ALPHA, "search=mcts: exploration weight of the UCB potential (dimensionless)",
                             low=0),
         "mcts_beta": Param(float, BETA, "search=mcts: back-propagation rate; an improving action adds "
