@@ -173,7 +173,7 @@ def _cpu(args, solver, read_tsp_set, count_tsp_set) -> int:
 
     from netopt.solvers.nco import _kernels as K
     from netopt.solvers.nco import tsp as T
-    from netopt.solvers.nco.heatmap import knn_candidates, knn_heatmap, softdist_heatmap
+    from netopt.solvers.nco.heatmap import alpha_heatmap, knn_candidates, knn_heatmap, softdist_heatmap
 
     marks = sorted(args.cpu)
     names = [v or "defaults" for v in args.variants]
@@ -191,7 +191,11 @@ def _cpu(args, solver, read_tsp_set, count_tsp_set) -> int:
                 p = solver.resolve_params(dict(kv.split("=", 1) for kv in v.split(",") if kv))
                 t0 = time.process_time()
                 nbr, _ = knn_candidates(xy, p.k)
-                hm = softdist_heatmap(xy, p.k, p.temperature) if p.heatmap == "softdist" else knn_heatmap(xy, p.k)
+                if p.heatmap == "alpha":
+                    hm = alpha_heatmap(xy, p.k)
+                    nbr = hm.cand
+                else:
+                    hm = softdist_heatmap(xy, p.k, p.temperature) if p.heatmap == "softdist" else knn_heatmap(xy, p.k)
                 tour = K.greedy_tour(hm.cand, xy, dm, mode)
                 if p.search == "mcts":
                     s = T._Mcts(tour, nbr, hm, xy, dm, mode, args.seed, p.mcts_alpha, p.mcts_beta, p.mcts_h,

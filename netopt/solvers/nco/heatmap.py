@@ -277,3 +277,52 @@ def check_heatmap(heatmap, n: int) -> Heatmap:
     order = np.argsort(-w, axis=1, kind="stable")
     return Heatmap(np.ascontiguousarray(np.take_along_axis(c, order, 1)),
                    np.ascontiguousarray(np.take_along_axis(w, order, 1)))
+
+
+def alpha_heatmap(points=None, k: int = 10, *, dist=None, pool: int | None = None, iterations: int = 100,
+                  step: float = 0.1) -> Heatmap:
+    """Alpha-nearness candidates (LKH's): the ``k`` cities of lowest alpha value among each city's
+    ``pool`` nearest, equal weights, rows nearest first (so that distance-ordered loops still hold).
+
+    ``alpha(i, j)`` is how much longer the minimum spanning tree gets when it must contain ``(i, j)``,
+    after ``iterations`` rounds of subgradient ascent on node penalties (first step ``step`` times the
+    mean nearest-neighbour distance) :mod:`netopt.solvers.nco._alpha_kernels`. The tree spans the
+    pool's edges (default ``max(2 k, 16)`` nearest), joined into one component where needed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> hm = alpha_heatmap(np.random.default_rng(0).random((60, 2)), k=5)
+    >>> hm.cand.shape, bool(np.allclose(hm.weight, 0.2))
+    ((60, 5), True)
+    """
+    from . import _alpha_kernels as A
+
+    xy, dm, n = _source(points, dist)
+    k = _k(k, n)
+    p = max(k, min(n - 1, max(2 * k, 16)) if pool is None else _k(pool, n))
+    if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)) or iterations < 1:
+        raise _bad(f"iterations: must be a positive integer, got {iterations!r}")
+    if not (np.isfinite(step) and step > 0):
+        raise _bad(f"step: must be a positive number, got {step!r}")
+    cand, d = knn_candidates(points, p, dist=dist)
+    eu = np.repeat(np.arange(n, dtype=np.int64), p)
+    ev = cand.ravel().copy()
+    ed = d.ravel().copy()
+    tree = np.zeros(len(eu), np.bool_)
+    _total, used = A.kruskal(n, eu, ev, ed, tree, np.zeros(n, np.int64))
+    if used < n - 1:  # join the pool's components in a chain of their first cities
+        parent, _depth, _pw = A.root_tree(n, eu, ev, ed, tree)
+        roots = np.flatnonzero(parent < 0).astype(np.int64)
+        a, b = roots[:-1], roots[1:]
+        extra = np.hypot(*(xy[a] - xy[b]).T) if xy is not None else dm[a, b]
+        eu, ev, ed = np.concatenate([eu, a]), np.concatenate([ev, b]), np.concatenate([ed, extra])
+    pi, _w = A.subgradient(n, eu, ev, ed, int(iterations), float(step) * float(np.mean(d[:, 0])))
+    cost = ed + pi[eu] + pi[ev]
+    tree = np.zeros(len(eu), np.bool_)
+    A.kruskal(n, eu, ev, cost, tree, np.zeros(n, np.int64))
+    parent, depth, pw = A.root_tree(n, eu, ev, cost, tree)
+    alpha = A.alpha_values(cand, d, pi, parent, depth, pw)
+    order = np.lexsort((d, alpha), axis=1)[:, :k]  # lowest alpha, ties by distance
+    order.sort(axis=1)  # back to nearest first (pool rows are nearest first)
+    return Heatmap(np.ascontiguousarray(np.take_along_axis(cand, order, 1)), np.full((n, k), 1.0 / k))

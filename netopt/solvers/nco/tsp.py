@@ -7,7 +7,9 @@ parameter-free k-nearest heatmap guides the search as well as learned heatmaps d
    (:func:`~netopt.solvers.nco.heatmap.softdist_heatmap`), ``policy`` (learned: edge frequencies
    of the TSP policy's tours) or, from Python, any sparse ``heatmap=(cand, weight)`` (see
    :func:`~netopt.solvers.nco.heatmap.heatmap_from_dense`). On the random-uniform sets ``knn``
-   beat SoftDist at temperature 0.16 (benchmarks/RESULTS.md, section 7).
+   beat SoftDist at temperature 0.16 (benchmarks/RESULTS.md, section 7). ``alpha``
+   (:func:`~netopt.solvers.nco.heatmap.alpha_heatmap`, LKH's alpha-nearness) also replaces the
+   local search's nearest-neighbour lists.
 2. **Construction**: greedy edge over the heatmap candidate edges, fragments chained
    nearest-end first.
 3. **Local search**: 2-opt and Or-opt (segments of 1-3 cities, both orientations) over the ``k``
@@ -70,8 +72,8 @@ from ..base import SearchState, Solver
 from ..registry import register
 from . import _kernels as K
 from . import _mcts_kernels as M
-from .heatmap import (DEFAULT_TEMPERATURE, Heatmap, check_heatmap, heatmap_from_dense, knn_candidates, knn_heatmap,
-                      softdist_heatmap)
+from .heatmap import (DEFAULT_TEMPERATURE, Heatmap, alpha_heatmap, check_heatmap, heatmap_from_dense, knn_candidates,
+                      knn_heatmap, softdist_heatmap)
 
 _MODES = {"none": K.EUCLID, "nint": K.NINT, "ceil": K.CEIL}
 _warm = False
@@ -109,7 +111,7 @@ POLICY_SHARE = 0.5
 
 #: the named heatmaps of the ``heatmap`` parameter; from Python a :class:`Heatmap` (or a pair
 #: ``(cand, weight)``) may be given instead
-HEATMAPS = ("knn", "softdist", "policy")
+HEATMAPS = ("knn", "softdist", "policy", "alpha")
 
 
 def heatmap_param(value) -> str | Heatmap:
@@ -136,6 +138,7 @@ def warm_up() -> float:
     dm = np.hypot(*(xy[:, None] - xy[None]).transpose(2, 0, 1))
     xy.flags.writeable = dm.flags.writeable = False  # instance arrays are read-only: a Numba signature of their own
     nbr, _ = knn_candidates(xy, 5)
+    alpha_heatmap(xy, 3, iterations=2)
     for mode, x, d in ((K.EUCLID, xy, _DUMMY_DM), (K.MATRIX, _DUMMY_XY, dm)):
         K.matches_matrix(dm, xy, mode, 1e-9)
         K.is_symmetric(dm)
@@ -335,8 +338,10 @@ class TspHeatmap(Solver):
                              low=0, low_open=True),
         "heatmap": Param(heatmap_param, "knn",
                          "knn (equal weights) | softdist | policy (learned: edge frequencies of the TSP policy's "
-                         "tours, ties broken by SoftDist; up to 2,000 cities, its time counts); from Python also "
-                         "a Heatmap or (cand, weight) arrays", valid="knn, softdist, policy, or a Heatmap"),
+                         "tours, ties broken by SoftDist; up to 2,000 cities, its time counts) | alpha (LKH's "
+                         "alpha-nearness: the k cities of lowest alpha among the max(2k, 16) nearest, also the local "
+                         "search's neighbour lists; try k=6); from Python also a Heatmap or (cand, weight) arrays",
+                         valid="knn, softdist, policy, alpha, or a Heatmap"),
         "model": Param(str, "", "policy checkpoint for heatmap=policy (empty = the shipped TSP policy)"),
         "eta": Param(float, 0.5, "heatmap weight added by an improving kick (0 = fixed heatmap)", low=0),
         "window": Param(int, WINDOW, "kick segment length when y is not drawn from the heatmap, and the span of "
@@ -399,6 +404,9 @@ class TspHeatmap(Solver):
             hm = check_heatmap(heatmap, n)
         elif heatmap == "knn":
             hm = knn_heatmap(k=k, **src)
+        elif heatmap == "alpha":
+            hm = alpha_heatmap(k=k, **src)
+            nbr = hm.cand  # the local search's neighbour lists too (rows nearest first)
         elif heatmap == "policy":
             hm = _policy_heatmap(instance, params.model, k, temperature, seed, src,
                                  deadline=state.start + POLICY_SHARE * state.time_limit)

@@ -434,3 +434,64 @@ def heat_construct(hc, W, rng):
                 if nxt not in hc[cur]:
                     break
         cur = nxt
+
+
+# ----------------------------------------------------------------------------- alpha-nearness (twins of _alpha_kernels)
+
+
+def mst(n, edges, cost):
+    """Kruskal on a list of edges ``(u, v)``: shortest first (ties by list index), skipping edges that
+    close a cycle (components as Python sets). Returns the chosen edge indices."""
+    comp = {v: {v} for v in range(n)}
+    chosen = []
+    for e in sorted(range(len(edges)), key=lambda e: (cost[e], e)):
+        u, v = edges[e]
+        if comp[u] is comp[v]:
+            continue
+        merged = comp[u] | comp[v]
+        for w in merged:
+            comp[w] = merged
+        chosen.append(e)
+    return chosen
+
+
+def subgradient(n, edges, d, iterations, t0):
+    """``pi += t * (0.7 (deg - 2) + 0.3 previous)``, ``t = t0 * 0.97^it``, keeping the ``pi`` of the best
+    ``MST(d + pi_u + pi_v) - 2 sum(pi)``; stops when every degree is 2. Returns ``(pi, w)``."""
+    pi, best_pi, best_w, prev, t = [0.0] * n, [0.0] * n, -math.inf, [0.0] * n, t0
+    for it in range(iterations):
+        cost = [d[e] + pi[u] + pi[v] for e, (u, v) in enumerate(edges)]
+        tree = mst(n, edges, cost)
+        w = sum(cost[e] for e in tree) - 2 * sum(pi)
+        if w > best_w:
+            best_w, best_pi = w, list(pi)
+        deg = [0] * n
+        for e in tree:
+            deg[edges[e][0]] += 1
+            deg[edges[e][1]] += 1
+        g = [x - 2.0 for x in deg]
+        for v in range(n):
+            pi[v] += t * (0.7 * g[v] + 0.3 * prev[v] if it > 0 else g[v])
+        prev = g
+        if all(x == 0 for x in g):
+            break
+        t *= 0.97
+    return best_pi, best_w
+
+
+def tree_path_max(n, tree_edges, cost, i, j):
+    """Largest ``cost`` on the path from ``i`` to ``j`` in the tree (a search over the edge list)."""
+    adj = {v: [] for v in range(n)}
+    for (u, v), c in zip(tree_edges, cost):
+        adj[u].append((v, c))
+        adj[v].append((u, c))
+    stack, seen = [(i, -math.inf)], {i}
+    while stack:
+        v, m = stack.pop()
+        if v == j:
+            return m
+        for u, c in adj[v]:
+            if u not in seen:
+                seen.add(u)
+                stack.append((u, max(m, c)))
+    return -math.inf

@@ -202,3 +202,80 @@ def test_local_kick_is_a_segment_swap_within_the_window(seed, min_seg, window, p
         K.undo(tour, pos, jr, jn)
         assert tour.tolist() == start
     assert kinds == ({True} if p_local == 1.0 else {True, False})
+
+
+# ----------------------------------------------------------------------------- alpha-nearness heatmap
+
+from netopt.solvers.nco import _alpha_kernels as A  # noqa: E402
+from netopt.solvers.nco.heatmap import alpha_heatmap  # noqa: E402
+
+
+def pool_edges(n, seed, p):
+    xy = np.random.default_rng(seed).random((n, 2)) * 100
+    cand, d = knn_candidates(xy, p)
+    return xy, cand, d, np.repeat(np.arange(n, dtype=np.int64), p), cand.ravel().copy(), d.ravel().copy()
+
+
+@pytest.mark.parametrize("seed,n,p", [(0, 8, 3), (1, 30, 4), (2, 60, 5)])
+def test_kruskal_and_subgradient_match_the_twins(seed, n, p):
+    xy, cand, d, eu, ev, ed = pool_edges(n, seed, p)
+    ed = np.round(ed, 0)  # ties: both break them by edge index
+    edges = list(zip(eu.tolist(), ev.tolist()))
+    tree, deg = np.zeros(len(eu), np.bool_), np.zeros(n, np.int64)
+    total, used = A.kruskal(n, eu, ev, ed, tree, deg)
+    chosen = N.mst(n, edges, ed.tolist())
+    assert sorted(np.flatnonzero(tree).tolist()) == sorted(chosen) and used == len(chosen)
+    assert total == pytest.approx(sum(ed[chosen]))
+    pi, w = A.subgradient(n, eu, ev, ed, 12, 0.5)
+    tpi, tw = N.subgradient(n, edges, ed.tolist(), 12, 0.5)
+    assert pi.tolist() == pytest.approx(tpi, abs=1e-9) and w == pytest.approx(tw, abs=1e-9)
+    assert w >= total - 1e-9  # at least the plain tree's bound (pi = 0 is the first point)
+
+
+@pytest.mark.parametrize("seed,n,p", [(3, 12, 4), (4, 50, 6)])
+def test_alpha_values_match_tree_path_maxima(seed, n, p):
+    xy, cand, d, eu, ev, ed = pool_edges(n, seed, p)
+    pi = np.random.default_rng(seed).random(n) * 3
+    cost = ed + pi[eu] + pi[ev]
+    tree = np.zeros(len(eu), np.bool_)
+    A.kruskal(n, eu, ev, cost, tree, np.zeros(n, np.int64))
+    parent, depth, pw = A.root_tree(n, eu, ev, cost, tree)
+    alpha = A.alpha_values(cand, d, pi, parent, depth, pw)
+    te = [(int(eu[e]), int(ev[e])) for e in np.flatnonzero(tree)]
+    tc = cost[tree].tolist()
+    for i in range(n):
+        for t in range(p):
+            j = int(cand[i, t])
+            b = N.tree_path_max(n, te, tc, i, j)
+            want = np.inf if b == -np.inf else max(0.0, d[i, t] + pi[i] + pi[j] - b)
+            assert alpha[i, t] == pytest.approx(want, abs=1e-9)
+            if (i, j) in te or (j, i) in te:
+                assert alpha[i, t] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_alpha_heatmap_rows_and_a_disconnected_pool():
+    xy = np.random.default_rng(7).random((80, 2)) * 10
+    xy[40:] += 1000.0  # two far clusters: the 5-nearest pool does not connect them
+    hm = alpha_heatmap(xy, 4, pool=5, iterations=20)
+    assert hm.cand.shape == (80, 4) and np.allclose(hm.weight, 0.25)
+    d = np.hypot(*(xy[:, None] - xy[hm.cand]).transpose(2, 0, 1))
+    assert np.all(np.diff(d, axis=1) >= 0)  # nearest first
+    assert all(len(set(r)) == 4 and i not in r for i, r in enumerate(hm.cand.tolist()))
+    # with one iteration (pi = 0) the rows are the lowest d - beta_MST among the pool, ties by distance
+    xy, cand, dd, eu, ev, ed = pool_edges(40, 8, 8)
+    hm = alpha_heatmap(xy, 3, pool=8, iterations=1)
+    chosen = N.mst(40, list(zip(eu.tolist(), ev.tolist())), ed.tolist())
+    te, tc = [(int(eu[e]), int(ev[e])) for e in chosen], ed[chosen].tolist()
+    for i in range(40):
+        key = sorted(range(8), key=lambda t: (dd[i, t] - N.tree_path_max(40, te, tc, i, int(cand[i, t])), dd[i, t]))
+        assert set(hm.cand[i].tolist()) == {int(cand[i, t]) for t in key[:3]}
+    with pytest.raises(SolverParameterError):
+        alpha_heatmap(xy, 3, iterations=0)
+
+
+def test_solver_heatmap_alpha():
+    xy = np.random.default_rng(9).random((60, 2)) * 100
+    D = np.array(N.matrix(xy.tolist(), 1))
+    inst = RoutingInstance("t60", D, np.zeros(60, int), 1, num_vehicles=1, coordinates=xy, problem="tsp")
+    res = get_solver("tsp-heatmap").solve(inst, time_limit=30, seed=0, max_iterations=500, heatmap="alpha", k=6)
+    assert res.feasible and res.objective > 0
