@@ -15,7 +15,8 @@ DEFAULT_SOLVER = "hgs"
 
 _REGISTRY: dict[str, type[Solver]] = {}
 #: modules that register the built-in solvers; imported on first lookup (they import heavy packages lazily)
-_BUILTIN = ("netopt.solvers.vrp.ortools", "netopt.solvers.vrp.hgs", "netopt.solvers.vrp.pyvrp",
+_BUILTIN = ("netopt.solvers.vrp.ortools", "netopt.solvers.vrp.hgs", "netopt.solvers.vrp.ils",
+            "netopt.solvers.vrp.pyvrp",
             "netopt.solvers.nco.tsp", "netopt.solvers.nco.solver")
 _loaded = False
 

@@ -794,73 +794,135 @@ DEPOT_MOVES = ((1 << RELOCATE) | (1 << RELOCATE_PAIR) | (1 << RELOCATE_PAIR_REVE
 EMPTY_MOVES = (1 << RELOCATE) | (1 << RELOCATE_PAIR) | (1 << RELOCATE_PAIR_REVERSED) | (1 << TWO_OPT_STAR)
 
 
-@njit(cache=True)
-def local_search(routes, rlen, kd, prm, neigh, ncnt, angle, seed, use_swap_star, max_loops):
-    """Granular first-improvement local search (relocate, swap, 2-opt, 2-opt*, SWAP*) in place.
+# The local search keeps its working arrays in one ``LSState`` (built by :func:`ls_state`), so an
+# iterated local search can run it again and again on the same solution and pay only for what
+# changed. ``cnt[0]`` is the move counter: ``last_mod[r]`` is its value when route r last changed,
+# ``last_tested[u]`` / ``last_swap[r]`` when u / r was last tried, and a pair is tried again only
+# when one of its routes changed since. ``mark[u] == stamp`` makes u *promising*: a search with
+# ``stamp >= 0`` only tries moves of promising customers (those a perturbation touched and those
+# next to an applied move); ``stamp < 0`` tries every customer.
+LSState = namedtuple("LSState", "routes rlen fwd bwd node_route node_pos rcost sec nb order last_mod last_tested "
+                                "last_swap mark PA PB bufa bufb ins1c ins1p ins2c ins2p cnt")
 
-    ``neigh[u, :ncnt[u]]`` are the granular neighbours of customer ``u``. Moves are tried for each
-    customer u (random order) against each neighbour v (random order), against the start depot of
-    v's route when v is first, and against an empty route; the first improving move is applied.
-    Pairs already tested since their routes last changed are skipped. Then SWAP* between routes
-    whose polar sectors (``angle``, 0..65535) overlap. Stops when a full loop finds nothing (or
-    after ``max_loops``). Returns the number of moves applied.
-    """
-    np.random.seed(seed)
+
+def ls_state(routes, rlen, neigh) -> LSState:
+    """Working arrays of a local search on ``routes`` / ``rlen`` (kept by reference, changed in place)."""
     K, W = routes.shape
-    N = kd.dist.shape[0]
-    n = N - 1
-    fwd = np.empty((K, W, 6))
-    bwd = np.empty((K, W, 6))
-    node_route = np.zeros(N, np.int64)
-    node_pos = np.zeros(N, np.int64)
-    rcost = np.zeros(K)
-    sec = np.zeros((K, 2), np.int64)
-    for r in range(K):
-        update_route(r, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, kd, prm)
-    PA = np.zeros((8, 4), np.int64)
-    PB = np.zeros((8, 4), np.int64)
-    bufa = np.zeros(W, np.int64)
-    bufb = np.zeros(W, np.int64)
-    ins1c = np.zeros((W, 3))
-    ins1p = np.zeros((W, 3), np.int64)
-    ins2c = np.zeros((W, 3))
-    ins2p = np.zeros((W, 3), np.int64)
-    order = np.arange(1, n + 1)
-    np.random.shuffle(order)
-    nb = neigh.copy()
-    for u in range(1, N):
-        np.random.shuffle(nb[u, : ncnt[u]])
-    last_mod = np.zeros(K, np.int64)
-    last_tested = np.full(N, -1, np.int64)
-    last_swap = np.full(K, -1, np.int64)
+    N = neigh.shape[0]
+    return LSState(routes, rlen, np.empty((K, W, 6)), np.empty((K, W, 6)), np.zeros(N, np.int64),
+                   np.zeros(N, np.int64), np.zeros(K), np.zeros((K, 2), np.int64), neigh.copy(),
+                   np.arange(1, N, dtype=np.int64), np.zeros(K, np.int64), np.full(N, -1, np.int64),
+                   np.full(K, -1, np.int64), np.full(N, -1, np.int64), np.zeros((8, 4), np.int64),
+                   np.zeros((8, 4), np.int64), np.zeros(W, np.int64), np.zeros(W, np.int64), np.zeros((W, 3)),
+                   np.zeros((W, 3), np.int64), np.zeros((W, 3)), np.zeros((W, 3), np.int64), np.zeros(2, np.int64))
+
+
+@njit(cache=True)
+def ls_setup(st, kd, prm, ncnt, angle, seed):
+    """Seed the random stream, summarise every route and shuffle the visiting orders."""
+    np.random.seed(seed)
+    for r in range(st.routes.shape[0]):
+        update_route(r, st.routes, st.rlen, st.fwd, st.bwd, st.node_route, st.node_pos, st.rcost, st.sec, angle,
+                     kd, prm)
+    np.random.shuffle(st.order)
+    for u in range(1, st.nb.shape[0]):
+        np.random.shuffle(st.nb[u, : ncnt[u]])
+
+
+@njit(cache=True, inline="always")
+def ls_update(st, r, kd, prm, angle):
+    """Route ``r`` changed: recompute its summaries and stamp it modified."""
+    update_route(r, st.routes, st.rlen, st.fwd, st.bwd, st.node_route, st.node_pos, st.rcost, st.sec, angle, kd,
+                 prm)
+    st.cnt[0] += 1
+    st.last_mod[r] = st.cnt[0]
+
+
+@njit(cache=True, inline="always")
+def _mark_around(st, r, p, stamp):
+    """Mark the customers at positions p-1..p+1 of route r promising."""
+    for q in range(max(p - 1, 1), min(p + 1, st.rlen[r]) + 1):
+        st.mark[st.routes[r, q]] = stamp
+
+
+@njit(cache=True, inline="always")
+def _try(st, kmask, ru, pu, rv, pv, kd, prm, angle, stamp):
+    routes = st.routes
+    # the customers whose neighbours change when a move applies (the depot's mark is never read)
+    a = routes[ru, pu - 1]
+    x = routes[ru, pu + 1]
+    b = routes[rv, max(pv - 1, 0)]
+    y = routes[rv, pv + 1]
+    u = routes[ru, pu]
+    v = routes[rv, pv]
+    # the cheap filter first, here, so that the call below (with its many arrays) is made only for
+    # pairs with a move that may improve
+    mask = 0
+    for kind in range(RELOCATE, TWO_OPT_STAR + 1):
+        if (kmask >> kind) & 1 == 0:
+            continue
+        if ru == rv and (kind == TWO_OPT_STAR_REVERSED or kind == TWO_OPT_STAR):
+            continue
+        if ru != rv and kind == TWO_OPT:
+            continue
+        if _may_improve(kind, ru, pu, rv, pv, routes, st.rlen, st.fwd, st.rcost, kd, prm):
+            mask |= 1 << kind
+    if mask == 0:
+        return False
+    ok = _try_pair(mask, ru, pu, rv, pv, routes, st.rlen, st.fwd, st.bwd, st.node_route, st.node_pos, st.rcost,
+                   st.sec, angle, kd, prm, st.PA, st.PB, st.bufa, st.bufb)
+    if ok:
+        st.cnt[0] += 1
+        st.last_mod[ru] = st.cnt[0]
+        st.last_mod[rv] = st.cnt[0]
+        if stamp >= 0:
+            st.mark[a] = stamp
+            st.mark[x] = stamp
+            st.mark[b] = stamp
+            st.mark[y] = stamp
+            st.mark[u] = stamp
+            st.mark[v] = stamp
+    return ok
+
+
+@njit(cache=True)
+def ls_search(st, kd, prm, ncnt, angle, stamp, use_swap_star, max_loops):
+    """Granular first-improvement local search (relocate, swap, 2-opt, 2-opt*, SWAP*) on ``st``.
+
+    Moves are tried for each customer u (``st.order``; only promising ones when ``stamp >= 0``)
+    against each neighbour v (``st.nb[u, :ncnt[u]]``), against the start depot of v's route when v
+    is first, and (after the first loop) against an empty route; the first improving move is
+    applied. Then SWAP* between changed routes whose polar sectors (``angle``, 0..65535) overlap.
+    Stops when a loop finds nothing (or after ``max_loops``). Returns the number of moves applied.
+    """
+    routes = st.routes
+    rlen = st.rlen
+    K = routes.shape[0]
+    n = st.order.shape[0]
     nmoves = 0
-    counter = 1
     loop = 0
     improved = True
     while improved and loop < max_loops:
         improved = False
         for oi in range(n):
-            u = order[oi]
-            lt = last_tested[u]
-            last_tested[u] = counter
+            u = st.order[oi]
+            if stamp >= 0 and st.mark[u] != stamp:
+                continue
+            lt = st.last_tested[u]
+            st.last_tested[u] = st.cnt[0]
             for t in range(ncnt[u]):
-                v = nb[u, t]
-                ru = node_route[u]
-                rv = node_route[v]
-                if not (loop == 0 or max(last_mod[ru], last_mod[rv]) > lt):
+                v = st.nb[u, t]
+                ru = st.node_route[u]
+                rv = st.node_route[v]
+                if not max(st.last_mod[ru], st.last_mod[rv]) > lt:
                     continue
-                pu = node_pos[u]
-                pv = node_pos[v]
-                ok = _try_pair(ALL_MOVES, ru, pu, rv, pv, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec,
-                               angle, kd, prm, PA, PB, bufa, bufb)
+                pu = st.node_pos[u]
+                pv = st.node_pos[v]
+                ok = _try(st, ALL_MOVES, ru, pu, rv, pv, kd, prm, angle, stamp)
                 if not ok and pv == 1:  # v is first on its route: also try after the start depot
-                    ok = _try_pair(DEPOT_MOVES, ru, pu, rv, 0, routes, rlen, fwd, bwd, node_route, node_pos, rcost,
-                                   sec, angle, kd, prm, PA, PB, bufa, bufb)
+                    ok = _try(st, DEPOT_MOVES, ru, pu, rv, 0, kd, prm, angle, stamp)
                 if ok:
-                    counter += 1
                     nmoves += 1
-                    last_mod[ru] = counter
-                    last_mod[rv] = counter
                     improved = True
             if loop > 0:  # move u into an empty route
                 re = -1
@@ -868,48 +930,52 @@ def local_search(routes, rlen, kd, prm, neigh, ncnt, angle, seed, use_swap_star,
                     if rlen[r] == 0:
                         re = r
                         break
-                if re >= 0:
-                    ru = node_route[u]
-                    if _try_pair(EMPTY_MOVES, ru, node_pos[u], re, 0, routes, rlen, fwd, bwd, node_route, node_pos,
-                                 rcost, sec, angle, kd, prm, PA, PB, bufa, bufb):
-                        counter += 1
-                        nmoves += 1
-                        last_mod[ru] = counter
-                        last_mod[re] = counter
-                        improved = True
+                if re >= 0 and _try(st, EMPTY_MOVES, st.node_route[u], st.node_pos[u], re, 0, kd, prm, angle,
+                                    stamp):
+                    nmoves += 1
+                    improved = True
         if use_swap_star:
             for r1 in range(K):
                 if rlen[r1] == 0:
                     continue
-                lt = last_swap[r1]
-                last_swap[r1] = counter
+                lt = st.last_swap[r1]
+                st.last_swap[r1] = st.cnt[0]
                 for r2 in range(r1 + 1, K):
                     if rlen[r2] == 0 or rlen[r1] == 0:
                         continue
-                    if not (loop == 0 or max(last_mod[r1], last_mod[r2]) > lt):
+                    if not max(st.last_mod[r1], st.last_mod[r2]) > lt:
                         continue
-                    if not _sectors_overlap(sec, r1, r2):
+                    if not _sectors_overlap(st.sec, r1, r2):
                         continue
-                    d, bu, bv, bua, bva = swap_star(r1, r2, routes, rlen, fwd, rcost, kd, prm,
-                                                    ins1c, ins1p, ins2c, ins2p, bufa, bufb)
+                    d, bu, bv, bua, bva = swap_star(r1, r2, routes, rlen, st.fwd, st.rcost, kd, prm, st.ins1c,
+                                                    st.ins1p, st.ins2c, st.ins2p, st.bufa, st.bufb)
                     if bu >= 0 and d < -EPS:
-                        ca = swap_star_route(r1, bu, routes[r2, bv], bva, routes, rlen, bufa)
-                        cb = swap_star_route(r2, bv, routes[r1, bu], bua, routes, rlen, bufb)
+                        if stamp >= 0:
+                            _mark_around(st, r1, bu, stamp)
+                            _mark_around(st, r2, bv, stamp)
+                        ca = swap_star_route(r1, bu, routes[r2, bv], bva, routes, rlen, st.bufa)
+                        cb = swap_star_route(r2, bv, routes[r1, bu], bua, routes, rlen, st.bufb)
                         for k in range(ca):
-                            routes[r1, k + 1] = bufa[k]
+                            routes[r1, k + 1] = st.bufa[k]
                         rlen[r1] = ca
                         for k in range(cb):
-                            routes[r2, k + 1] = bufb[k]
+                            routes[r2, k + 1] = st.bufb[k]
                         rlen[r2] = cb
-                        update_route(r1, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, kd, prm)
-                        update_route(r2, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, kd, prm)
-                        counter += 1
+                        ls_update(st, r1, kd, prm, angle)
+                        ls_update(st, r2, kd, prm, angle)
+                        st.last_mod[r1] = st.cnt[0]
                         nmoves += 1
-                        last_mod[r1] = counter
-                        last_mod[r2] = counter
                         improved = True
         loop += 1
     return nmoves
+
+
+def local_search(routes, rlen, kd, prm, neigh, ncnt, angle, seed, use_swap_star, max_loops):
+    """The whole local search on ``routes`` / ``rlen`` in place (every customer promising);
+    returns the number of moves applied. See :func:`ls_search`."""
+    st = ls_state(routes, rlen, neigh)
+    ls_setup(st, kd, prm, ncnt, angle, seed)
+    return ls_search(st, kd, prm, ncnt, angle, -1, use_swap_star, max_loops)
 
 
 # --------------------------------------------------------------------------- evaluation, crossover, diversity

@@ -1,0 +1,320 @@
+"""Numba kernels of the iterated local search (:mod:`netopt.solvers.vrp.ils`); inputs are trusted.
+
+One iteration (:func:`ils_run`) touches only what it changes:
+
+1. **perturb** the working solution: remove a client and its nearest neighbours (between
+   ``I_MIN_PERTURB`` and ``I_MAX_PERTURB`` clients, more centres when a neighbourhood runs out),
+   then reinsert each at its cheapest position next to one of its granular neighbours (or in an
+   empty route), in random order, with O(1) segment concatenation per position;
+2. **local search** from the promising customers only (the removed and reinserted ones and those
+   next to an applied move), with the move counters of :class:`~._kernels.LSState` so a pair is
+   tried again only when one of its routes changed;
+3. **accept** by late-acceptance hill climbing (Burke & Bykov 2017, both enhancements of their
+   section 4.2, as PyVRP 0.12+): the candidate replaces the current solution when its penalised
+   cost beats the current one or the one of ``I_HISTORY`` accepted solutions ago. Routes that did
+   not change are never copied: a rejected candidate restores just its changed routes.
+
+Penalties of excess load and of time violations adapt every ``I_PENALTY_EVERY`` candidates
+towards a share ``F_TARGET`` of feasible ones; when they change, every route's penalised cost is
+recomputed and every customer becomes untested again. A new best feasible solution gets an
+exhaustive local search (every customer); after ``I_RESTART`` iterations without a new best
+the search restarts from the best.
+
+The random stream is Numba's, seeded once by :func:`~._kernels.ls_setup`; nothing else draws from
+it during a search, so the result does not depend on how the iterations are cut into calls.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from ._kernels import (EPS, P_LOAD_PENALTY, P_TIME_PENALTY, ls_search, ls_update, piece_seg, seg_cat, seg_node,
+                       seg_penalized, seg_violations)
+
+# ip[...]: integer parameters
+I_MIN_PERTURB = 0
+I_MAX_PERTURB = 1
+I_HISTORY = 2  # late-acceptance history length
+I_PENALTY_EVERY = 3  # candidates between penalty updates
+I_RESTART = 4  # iterations without a new best before restarting from the best
+I_SWAP_STAR = 5  # 1: SWAP* in the local search
+N_IP = 6
+
+# fp[...]: float parameters
+F_TARGET = 0  # target share of feasible candidates
+F_INCREASE = 1  # penalty factor when too few are feasible
+F_DECREASE = 2  # penalty factor when too many are feasible
+F_MIN_PENALTY = 3
+F_MAX_PENALTY = 4
+N_FP = 5
+
+# ist[...]: integer state carried from one call to the next
+S_ITER = 0  # iterations done
+S_HIST_POS = 1  # slot of the history ring read (then written or skipped) by the next iteration
+S_UNUSED = 2
+S_REGISTERED = 3  # candidates since the last penalty update
+S_LOAD_OK = 4  # of which feasible for load
+S_TIME_OK = 5  # of which feasible for time
+S_SINCE_BEST = 6  # iterations since the last new best
+S_NEW_BEST = 7  # new bests found (the caller reads the best routes when it grows)
+S_RESTARTS = 8
+N_IST = 9
+
+# fst[...]: float state
+T_CUR = 0  # current solution: distance, excess load, time violation (3 slots)
+T_BEST = 3  # best feasible distance (BIG before the first)
+T_INIT = 4  # initial solution: distance, excess load, time violation (3 slots)
+N_FST = 7
+
+
+@njit(cache=True)
+def totals(st, prm):
+    """``(distance, excess load, time violation)`` of the solution in ``st``."""
+    d = 0.0
+    le = 0.0
+    tv = 0.0
+    for r in range(st.routes.shape[0]):
+        m = st.rlen[r]
+        if m == 0:
+            continue
+        f = st.fwd[r, m + 1]
+        a, b = seg_violations((f[0], f[1], f[2], f[3], f[4], f[5]), prm)
+        d += f[0]
+        le += a
+        tv += b
+    return d, le, tv
+
+
+@njit(cache=True, inline="always")
+def _penalised(d, le, tv, prm):
+    return d + prm[P_LOAD_PENALTY] * le + prm[P_TIME_PENALTY] * tv
+
+
+@njit(cache=True, inline="always")
+def insertion_cost(st, v, r, p, kd, prm):
+    """Change of route ``r``'s penalised cost when ``v`` is inserted after its position ``p``."""
+    a = piece_seg(r, 0, p, 0, st.routes, st.rlen, st.fwd, st.bwd, kd)
+    b = piece_seg(r, p + 1, st.rlen[r] + 1, 0, st.routes, st.rlen, st.fwd, st.bwd, kd)
+    return seg_penalized(seg_cat(seg_cat(a, seg_node(v, kd), kd), b, kd), prm) - st.rcost[r]
+
+
+@njit(cache=True, inline="always")
+def insert_at(st, v, r, p, kd, prm, angle):
+    """Insert ``v`` after position ``p`` of route ``r``."""
+    m = st.rlen[r]
+    for q in range(m, p, -1):
+        st.routes[r, q + 1] = st.routes[r, q]
+    st.routes[r, p + 1] = v
+    st.rlen[r] = m + 1
+    ls_update(st, r, kd, prm, angle)
+
+
+@njit(cache=True)
+def best_insertion(st, v, gone, ncnt, kd, prm):
+    """Cheapest ``(route, after position)`` for ``v``: next to (before or after) a granular
+    neighbour that is in a route, or alone in an empty route; every route's start when no
+    neighbour is placed."""
+    best = np.inf
+    br = -1
+    bp = -1
+    for t in range(ncnt[v]):
+        w = st.nb[v, t]
+        if gone[w]:
+            continue
+        r = st.node_route[w]
+        p = st.node_pos[w]
+        c = insertion_cost(st, v, r, p, kd, prm)
+        if c < best:
+            best, br, bp = c, r, p
+        c = insertion_cost(st, v, r, p - 1, kd, prm)
+        if c < best:
+            best, br, bp = c, r, p - 1
+    K = st.routes.shape[0]
+    for r in range(K):
+        if st.rlen[r] == 0:
+            c = insertion_cost(st, v, r, 0, kd, prm)
+            if c < best:
+                best, br, bp = c, r, 0
+            break
+    if br < 0:
+        for r in range(K):
+            c = insertion_cost(st, v, r, 0, kd, prm)
+            if c < best:
+                best, br, bp = c, r, 0
+    return br, bp
+
+
+@njit(cache=True)
+def perturb(st, kd, prm, ncnt, angle, k, stamp, gone, lst, touched):
+    """Remove ``k`` clients (a random one and its neighbours, then more centres if needed) and
+    reinsert them one by one at their cheapest positions; they and their old and new route
+    neighbours become promising (``mark = stamp``). Returns the number moved."""
+    N = st.nb.shape[0]
+    K = st.routes.shape[0]
+    k = min(k, N - 1)
+    cnt = 0
+    centres = 0
+    while cnt < k and centres < 8:
+        c = np.random.randint(1, N)
+        centres += 1
+        for t in range(-1, ncnt[c]):
+            v = c if t < 0 else st.nb[c, t]
+            if cnt >= k:
+                break
+            if gone[v]:
+                continue
+            gone[v] = True
+            lst[cnt] = v
+            cnt += 1
+            r = st.node_route[v]
+            p = st.node_pos[v]
+            touched[r] = True
+            for q in range(max(p - 1, 1), min(p + 1, st.rlen[r]) + 1):
+                st.mark[st.routes[r, q]] = stamp
+    for r in range(K):  # compact the routes that lost clients
+        if not touched[r]:
+            continue
+        touched[r] = False
+        m = 0
+        for q in range(1, st.rlen[r] + 1):
+            v = st.routes[r, q]
+            if not gone[v]:
+                m += 1
+                st.routes[r, m] = v
+        st.rlen[r] = m
+        ls_update(st, r, kd, prm, angle)
+    np.random.shuffle(lst[:cnt])
+    for i in range(cnt):
+        v = lst[i]
+        gone[v] = False
+        r, p = best_insertion(st, v, gone, ncnt, kd, prm)
+        insert_at(st, v, r, p, kd, prm, angle)
+        for q in range(max(p, 1), min(p + 2, st.rlen[r]) + 1):
+            st.mark[st.routes[r, q]] = stamp
+    return cnt
+
+
+@njit(cache=True)
+def _copy_route(src, src_len, dst, dst_len, r):
+    m = src_len[r]
+    for q in range(m + 2):
+        dst[r, q] = src[r, q]
+    dst_len[r] = m
+
+
+@njit(cache=True)
+def _load(st, routes, rlen, kd, prm, angle):
+    """Make ``st`` hold the solution ``routes`` / ``rlen``."""
+    for r in range(st.routes.shape[0]):
+        _copy_route(routes, rlen, st.routes, st.rlen, r)
+        ls_update(st, r, kd, prm, angle)
+
+
+@njit(cache=True)
+def _reprice(st, prm):
+    """Penalties changed: every route's penalised cost, and every customer untested."""
+    for r in range(st.routes.shape[0]):
+        m = st.rlen[r]
+        if m == 0:
+            st.rcost[r] = 0.0
+        else:
+            f = st.fwd[r, m + 1]
+            st.rcost[r] = seg_penalized((f[0], f[1], f[2], f[3], f[4], f[5]), prm)
+    st.last_tested[:] = -1
+    st.last_swap[:] = -1
+
+
+@njit(cache=True)
+def _adapt(pen, ok, registered, fp):
+    frac = ok / registered
+    if frac < fp[F_TARGET] - 0.05:
+        return min(pen * fp[F_INCREASE], fp[F_MAX_PENALTY])
+    if frac > fp[F_TARGET] + 0.05:
+        return max(pen * fp[F_DECREASE], fp[F_MIN_PENALTY])
+    return pen
+
+
+@njit(cache=True)
+def ils_run(st, cur, cur_len, best, best_len, hist, kd, prm, ncnt, angle, ip, fp, ist, fst, iterations, gone,
+            lst, touched):
+    """Run ``iterations`` ILS iterations on the working solution ``st``; ``cur`` / ``cur_len``
+    hold the accepted (current) solution, ``best`` / ``best_len`` the best feasible one,
+    ``hist`` the late-acceptance ring (distance, excess load, time violation, 1 when written; an
+    unwritten slot stands for the initial solution). ``prm`` (penalties), ``ist`` and ``fst`` are
+    updated in place."""
+    K = st.routes.shape[0]
+    H = hist.shape[0]
+    for _ in range(iterations):
+        ist[S_ITER] += 1
+        c0 = st.cnt[0]
+        stamp = ist[S_ITER]
+        lo = ip[I_MIN_PERTURB]
+        k = lo + np.random.randint(0, ip[I_MAX_PERTURB] - lo + 1)
+        perturb(st, kd, prm, ncnt, angle, k, stamp, gone, lst, touched)
+        ls_search(st, kd, prm, ncnt, angle, stamp, ip[I_SWAP_STAR] == 1, 1000)
+        d, le, tv = totals(st, prm)
+        # register for the penalty update
+        ist[S_REGISTERED] += 1
+        if le <= 0.0:
+            ist[S_LOAD_OK] += 1
+        if tv <= 1e-9:
+            ist[S_TIME_OK] += 1
+        ist[S_SINCE_BEST] += 1
+        if le <= 0.0 and tv <= 1e-9 and d < fst[T_BEST] - EPS:
+            ls_search(st, kd, prm, ncnt, angle, -1, ip[I_SWAP_STAR] == 1, 1000)  # exhaustive on a new best
+            d, le, tv = totals(st, prm)
+            if le <= 0.0 and tv <= 1e-9 and d < fst[T_BEST] - EPS:
+                fst[T_BEST] = d
+                for r in range(K):
+                    _copy_route(st.routes, st.rlen, best, best_len, r)
+                ist[S_NEW_BEST] += 1
+                ist[S_SINCE_BEST] = 0
+        # late acceptance
+        cand = _penalised(d, le, tv, prm)
+        curp = _penalised(fst[T_CUR], fst[T_CUR + 1], fst[T_CUR + 2], prm)
+        h = hist[ist[S_HIST_POS]]
+        if h[3] == 1.0:
+            late = _penalised(h[0], h[1], h[2], prm)
+        else:
+            late = _penalised(fst[T_INIT], fst[T_INIT + 1], fst[T_INIT + 2], prm)
+        if cand < late or cand < curp:
+            for r in range(K):
+                if st.last_mod[r] > c0:
+                    _copy_route(st.routes, st.rlen, cur, cur_len, r)
+            fst[T_CUR] = d
+            fst[T_CUR + 1] = le
+            fst[T_CUR + 2] = tv
+            curp = cand
+        else:
+            for r in range(K):
+                if st.last_mod[r] > c0:
+                    _copy_route(cur, cur_len, st.routes, st.rlen, r)
+                    ls_update(st, r, kd, prm, angle)
+        if curp < late or h[3] == 0.0:  # the history keeps only improvements
+            h[0] = fst[T_CUR]
+            h[1] = fst[T_CUR + 1]
+            h[2] = fst[T_CUR + 2]
+            h[3] = 1.0
+        ist[S_HIST_POS] = (ist[S_HIST_POS] + 1) % H
+        # penalties
+        if ist[S_REGISTERED] >= ip[I_PENALTY_EVERY]:
+            pl = _adapt(prm[P_LOAD_PENALTY], ist[S_LOAD_OK], ist[S_REGISTERED], fp)
+            pt = _adapt(prm[P_TIME_PENALTY], ist[S_TIME_OK], ist[S_REGISTERED], fp)
+            ist[S_REGISTERED] = 0
+            ist[S_LOAD_OK] = 0
+            ist[S_TIME_OK] = 0
+            if pl != prm[P_LOAD_PENALTY] or pt != prm[P_TIME_PENALTY]:
+                prm[P_LOAD_PENALTY] = pl
+                prm[P_TIME_PENALTY] = pt
+                _reprice(st, prm)
+        # restart from the best
+        if ist[S_SINCE_BEST] >= ip[I_RESTART] and fst[T_BEST] < 1e29:
+            _load(st, best, best_len, kd, prm, angle)
+            for r in range(K):
+                _copy_route(best, best_len, cur, cur_len, r)
+            fst[T_CUR], fst[T_CUR + 1], fst[T_CUR + 2] = totals(st, prm)
+            hist[:, 3] = 0.0
+            ist[S_HIST_POS] = 0
+            ist[S_SINCE_BEST] = 0
+            ist[S_RESTARTS] += 1

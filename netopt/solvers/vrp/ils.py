@@ -1,0 +1,192 @@
+"""Iterated local search (ILS) for CVRP, VRPTW and TSP: perturb a little, re-optimise only what
+changed, accept by late acceptance (the design of PyVRP 0.12+; Burke & Bykov 2017).
+
+Overview
+--------
+* **Start**: a random giant tour cut into routes by the exact split of
+  :mod:`netopt.solvers.vrp._kernels`, improved by a whole local search; or the best warm start.
+* **Iteration** (:func:`~netopt.solvers.vrp._ils_kernels.ils_run`): remove a client and its
+  nearest neighbours, reinsert them greedily, run the granular local search of HGS (relocate,
+  swap, 2-opt, 2-opt*, SWAP*) from the customers that moved only, and accept the candidate by
+  late-acceptance hill climbing on the penalised cost. An iteration costs a small fraction of a
+  whole local search, so the search does tens of thousands of them where HGS educates hundreds of
+  offspring.
+* **Penalties** of excess load and time violations adapt every ``penalty_every`` candidates so
+  that about ``target_feasible`` of them are feasible; the best feasible solution is kept apart.
+
+All inner loops are Numba kernels; this module runs them in slices of about a tenth of a second
+between which it checks the clock, Ctrl-C and ``max_iterations``, and offers each new best (checked
+by the independent validator) to the caller. The same seed and ``max_iterations`` give the same
+result however the slices fall.
+
+Examples
+--------
+>>> import numpy as np
+>>> from netopt.model import RoutingInstance
+>>> xy = np.random.default_rng(1).uniform(0, 100, (9, 2))
+>>> d = np.rint(np.hypot(*(xy[:, None] - xy[None]).transpose(2, 0, 1)))
+>>> inst = RoutingInstance("demo", d, np.array([0] + [1] * 8), capacity=3, coordinates=xy)
+>>> res = ILS().solve(inst, time_limit=60, seed=0, max_iterations=200)
+>>> res.solution["feasible"], len(res.solution["routes"]) >= 3
+(True, True)
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from ...params import Param, ParamSpace
+from ...validate import check_routes
+from ..base import SearchState, Solver
+from ..registry import register
+from . import _ils_kernels as I
+from . import _kernels as K
+from .hgs import _Data, _fleet, _route_arrays, warm_up as _warm_hgs
+
+_warm = False
+
+
+def warm_up() -> float:
+    """Compile (or load from the Numba cache) the ILS kernels on a tiny instance; returns seconds."""
+    global _warm
+    t = time.perf_counter()
+    _warm_hgs()
+    if not _warm:
+        from ...model import RoutingInstance
+
+        _warm = True  # (solve calls prepare, which calls this)
+        xy = np.random.default_rng(0).uniform(0, 10, (6, 2))
+        d = np.hypot(*(xy[:, None] - xy[None]).transpose(2, 0, 1))
+        inst = RoutingInstance("warm", d, np.array([0, 1, 1, 1, 1, 1]), capacity=3, coordinates=xy)
+        ILS().solve(inst, time_limit=60, seed=0, max_iterations=3)
+    return time.perf_counter() - t
+
+
+class _Run:
+    """One search: the kernel state and the arrays it works on."""
+
+    def __init__(self, instance, state: SearchState, params, seed: int):
+        self.inst, self.state, self.p = instance, state, params
+        self.rng = np.random.default_rng(seed)
+        self.data = d = _Data(instance, params.granular)
+        self.slots = _fleet(instance, d)
+        maxd = float(d.dist.max()) if d.dist.size else 1.0
+        maxdem = float(d.dem.max())
+        pc = max(0.1, min(1000.0, maxd / maxdem)) if maxdem > 0 else 1.0
+        self.prm = d.prm(pc, 1.0)
+        p = params
+        self.ip = np.zeros(I.N_IP, np.int64)
+        self.ip[I.I_MIN_PERTURB] = p.min_perturb
+        self.ip[I.I_MAX_PERTURB] = max(p.min_perturb, p.max_perturb)
+        self.ip[I.I_HISTORY] = p.history
+        self.ip[I.I_PENALTY_EVERY] = p.penalty_every
+        self.ip[I.I_RESTART] = p.restart_after
+        self.ip[I.I_SWAP_STAR] = int(p.swap_star)
+        self.fp = np.zeros(I.N_FP)
+        self.fp[I.F_TARGET] = p.target_feasible
+        self.fp[I.F_INCREASE] = 1.5
+        self.fp[I.F_DECREASE] = 0.9
+        self.fp[I.F_MIN_PENALTY] = 0.1
+        self.fp[I.F_MAX_PENALTY] = 1e5 * max(1.0, pc)
+        self.ist = np.zeros(I.N_IST, np.int64)
+        self.fst = np.zeros(I.N_FST)
+        self.fst[I.T_BEST] = K.BIG
+
+    def _start(self, seeds: list) -> None:
+        """The starting solution: the cheapest warm start, else a split random tour; then a whole
+        local search."""
+        d, n, k = self.data, self.data.n, self.slots
+        start = None
+        for routes in seeds or ():
+            if len(routes) <= k:
+                rep = check_routes(self.inst, routes)
+                if start is None or rep.cost < start[0]:
+                    start = (rep.cost, routes)
+        if start is not None:
+            routes, rlen = _route_arrays(start[1], k, n)
+        else:
+            tour = (self.rng.permutation(n) + 1).astype(np.int64)
+            routes, rlen, _ = K.split(tour, k, d.kd, self.prm, 1.5)
+        self.st = st = K.ls_state(routes, rlen, d.neigh)
+        K.ls_setup(st, d.kd, self.prm, d.ncnt, d.angle, int(self.rng.integers(2**31)))
+        K.ls_search(st, d.kd, self.prm, d.ncnt, d.angle, -1, bool(self.p.swap_star), 1000)
+        self.cur, self.cur_len = st.routes.copy(), st.rlen.copy()
+        self.best, self.best_len = st.routes.copy(), st.rlen.copy()
+        self.hist = np.zeros((self.p.history, 4))
+        tot = I.totals(st, self.prm)
+        self.fst[I.T_CUR:I.T_CUR + 3] = tot
+        self.fst[I.T_INIT:I.T_INIT + 3] = tot
+        if tot[1] <= 0.0 and tot[2] <= 1e-9:
+            self.fst[I.T_BEST] = tot[0]
+            self._offer(st.routes, st.rlen)
+
+    def _offer(self, routes: np.ndarray, rlen: np.ndarray) -> None:
+        lst = [routes[r, 1:rlen[r] + 1].tolist() for r in range(routes.shape[0]) if rlen[r] > 0]
+        rep = check_routes(self.inst, lst)
+        if rep.feasible:
+            self.state.improve(rep.cost, lst)
+
+    def search(self, seeds: list) -> dict:
+        st, d = self.state, self.data
+        t0 = time.perf_counter()
+        self._start(seeds)
+        n_best = 0
+        chunk, per_iter = 1, 0.0
+        scratch = (np.zeros(d.n + 1, np.bool_), np.zeros(d.n + 1, np.int64), np.zeros(self.slots, np.bool_))
+        while not st.should_stop():
+            if st.max_iterations is not None:
+                chunk = min(chunk, st.max_iterations - st.iterations)
+            if per_iter > 0:  # an iteration cannot be interrupted: never start a slice that overruns
+                chunk = max(1, min(chunk, int(st.remaining() / per_iter)))
+            t = time.perf_counter()
+            I.ils_run(self.st, self.cur, self.cur_len, self.best, self.best_len, self.hist, d.kd, self.prm, d.ncnt,
+                      d.angle, self.ip, self.fp, self.ist, self.fst, chunk, *scratch)
+            dt = time.perf_counter() - t
+            per_iter = dt / chunk if per_iter == 0 else 0.7 * per_iter + 0.3 * dt / chunk
+            if self.ist[I.S_NEW_BEST] > n_best:
+                n_best = int(self.ist[I.S_NEW_BEST])
+                self._offer(self.best, self.best_len)
+            st.tick(chunk)
+            chunk = max(1, min(2 * chunk, int(0.1 / max(per_iter, 1e-7))))
+        elapsed = time.perf_counter() - t0
+        it = int(self.ist[I.S_ITER])
+        return {"iterations_per_s": round(it / elapsed, 1) if elapsed > 0 else None,
+                "restarts": int(self.ist[I.S_RESTARTS]), "fleet_slots": self.slots,
+                "penalty_load": round(float(self.prm[K.P_LOAD_PENALTY]), 6),
+                "penalty_time": round(float(self.prm[K.P_TIME_PENALTY]), 6)}
+
+
+@register
+class ILS(Solver):
+    """Iterated local search with Numba kernels (see the module docstring)."""
+
+    name = "ils"
+    description = ("Iterated local search (PyVRP 0.12+ style): neighbourhood ruin and greedy repair, granular "
+                   "local search from the moved customers only, late acceptance, adaptive penalties; CVRP, VRPTW, "
+                   "TSP, asymmetric matrices.")
+    params = ParamSpace("solver ils", {
+        "granular": Param(int, 20, "granular neighbourhood size (closest customers tried per customer)", low=1),
+        "min_perturb": Param(int, 1, "fewest clients removed and reinserted per iteration", low=1),
+        "max_perturb": Param(int, 25, "most clients removed and reinserted per iteration", low=1),
+        "history": Param(int, 300, "late-acceptance history length, iterations", low=1),
+        "penalty_every": Param(int, 500, "candidates between penalty updates", low=1),
+        "target_feasible": Param(float, 0.65, "target share of feasible candidates for penalty adaptation",
+                                 low=0, high=1),
+        "restart_after": Param(int, 150000, "iterations without a new best before restarting from the best",
+                               low=1),
+        "swap_star": Param(bool, True, "use the SWAP* inter-route neighbourhood"),
+    }, rules=[(lambda p: p.min_perturb <= p.max_perturb, "min_perturb must be at most max_perturb")])
+
+    def supports(self, instance) -> str:
+        if instance.num_customers < 1:
+            return "needs at least one customer"
+        return ""
+
+    def prepare(self, params=None, instance=None) -> float:
+        return warm_up()
+
+    def _solve(self, instance, state: SearchState, *, seed: int, initial, params) -> dict:
+        return _Run(instance, state, params, seed).search(initial)

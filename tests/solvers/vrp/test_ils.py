@@ -1,0 +1,237 @@
+"""Iterated local search: its kernels against naive twins (naive_vrp.py), the restricted local
+search, the bookkeeping of an iteration, and the solver end to end (validated)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import naive_vrp as naive
+from test_hgs import VARIANTS, make_instance, routes_of
+from netopt.solvers import get_solver
+from netopt.solvers.base import SearchState
+from netopt.solvers.vrp import _ils_kernels as I
+from netopt.solvers.vrp import _kernels as K
+from netopt.solvers.vrp import hgs, ils
+from netopt.validate import check_routes
+
+
+def _state(inst, seed, slots=8, pen=(4.0, 2.0), granular=6):
+    data = hgs._Data(inst, granular)
+    prm = data.prm(*pen)
+    tour = np.random.default_rng(seed).permutation(np.arange(1, data.n + 1)).astype(np.int64)
+    routes, rlen, _ = K.split(tour, slots, data.kd, prm, 1.5)
+    st = K.ls_state(routes, rlen, data.neigh)
+    K.ls_setup(st, data.kd, prm, data.ncnt, data.angle, seed)
+    return data, prm, st
+
+
+def _consistent(st, data, prm):
+    """The summaries of ``st`` agree with its routes (positions, penalised costs)."""
+    R = routes_of(st.routes, st.rlen)
+    n = data.n
+    assert sorted(v for r in R for v in r) == list(range(1, n + 1))
+    for r, route in enumerate(R):
+        for p, v in enumerate(route):
+            assert st.node_route[v] == r and st.node_pos[v] == p + 1
+        assert st.rcost[r] == pytest.approx(naive.route_penalized(route, data, prm), abs=1e-7)
+    return R
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.parametrize("seed", range(3))
+def test_insertion_cost_matches_naive(variant, seed):
+    inst = make_instance(seed, n=12, cap=15, **VARIANTS[variant])
+    data, prm, st = _state(inst, seed)
+    R = routes_of(st.routes, st.rlen)
+    # take a customer out by hand and price every position of every route
+    v = int(R[0][0]) if R[0] else 1
+    R = [[w for w in r if w != v] for r in R]
+    routes, rlen = hgs._route_arrays(R, len(R), data.n)
+    st = K.ls_state(routes, rlen, data.neigh)
+    K.ls_setup(st, data.kd, prm, data.ncnt, data.angle, seed)
+    for r, route in enumerate(R):
+        for p in range(len(route) + 1):
+            new = route[:p] + [v] + route[p:]
+            ref = naive.route_penalized(new, data, prm) - naive.route_penalized(route, data, prm)
+            assert I.insertion_cost(st, v, r, p, data.kd, prm) == pytest.approx(ref, abs=1e-7)
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.parametrize("seed", range(3))
+def test_best_insertion_is_the_cheapest_allowed_position(variant, seed):
+    inst = make_instance(seed, n=14, cap=15, **VARIANTS[variant])
+    data, prm, st = _state(inst, seed, slots=10)
+    R = routes_of(st.routes, st.rlen)
+    v = int(R[1][0]) if R[1] else int(R[0][0])
+    R = [[w for w in r if w != v] for r in R]
+    routes, rlen = hgs._route_arrays(R, len(R), data.n)
+    st = K.ls_state(routes, rlen, data.neigh)
+    K.ls_setup(st, data.kd, prm, data.ncnt, data.angle, seed)
+    gone = np.zeros(data.n + 1, np.bool_)
+    gone[v] = True
+    r, p = I.best_insertion(st, v, gone, data.ncnt, data.kd, prm)
+    # the twin: positions next to (before or after) a granular neighbour, or alone in the first empty route
+    cands = set()
+    for w in data.neigh[v, :data.ncnt[v]]:
+        for k, route in enumerate(R):
+            if w in route:
+                i = route.index(w)
+                cands |= {(k, i), (k, i + 1)}
+    empty = [k for k, route in enumerate(R) if not route]
+    if empty:
+        cands.add((empty[0], 0))
+    cost = {c: naive.route_penalized(R[c[0]][:c[1]] + [v] + R[c[0]][c[1]:], data, prm)
+            - naive.route_penalized(R[c[0]], data, prm) for c in cands}
+    assert (r, p) in cost
+    assert cost[(r, p)] == pytest.approx(min(cost.values()), abs=1e-7)
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.parametrize("seed", range(3))
+def test_perturb_moves_k_clients_and_keeps_the_summaries(variant, seed):
+    inst = make_instance(seed, n=20, cap=15, **VARIANTS[variant])
+    data, prm, st = _state(inst, seed)
+    gone, lst, touched = np.zeros(21, np.bool_), np.zeros(21, np.int64), np.zeros(8, np.bool_)
+    before = routes_of(st.routes, st.rlen)
+    k = I.perturb(st, data.kd, prm, data.ncnt, data.angle, 7, 5, gone, lst, touched)
+    assert k == 7 and not gone.any() and not touched.any()
+    moved = set(lst[:k].tolist())
+    assert len(moved) == 7 and all(st.mark[v] == 5 for v in moved)
+    _consistent(st, data, prm)
+    # the clients that did not move keep their relative order
+    after = routes_of(st.routes, st.rlen)
+    keep = lambda R: sorted(tuple(w for w in r if w not in moved) for r in R if any(w not in moved for w in r))
+    assert keep(before) == keep(after)
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_restricted_search_then_whole_search_reaches_a_local_optimum(variant):
+    """Promising-only search then a whole one (stamp -1) give the local optimum the twin checks."""
+    inst = make_instance(7, n=20, cap=15, **VARIANTS[variant])
+    data, prm, st = _state(inst, 7)
+    st.mark[1:6] = 3
+    K.ls_search(st, data.kd, prm, data.ncnt, data.angle, 3, True, 1000)
+    _consistent(st, data, prm)
+    K.ls_search(st, data.kd, prm, data.ncnt, data.angle, -1, True, 1000)
+    R = _consistent(st, data, prm)
+    for u in range(1, 21):
+        for v in data.neigh[u, :data.ncnt[u]]:
+            for kind in (K.RELOCATE, K.SWAP):
+                d = naive.move_delta(kind, R, st.node_route[u], st.node_pos[u] - 1, st.node_route[v],
+                                     st.node_pos[v] - 1, data, prm)
+                assert d is None or d > -1e-6
+
+
+def _run(inst, seed, chunks, **kw):
+    p = ils.ILS.params.resolve(kw)
+    run = ils._Run(inst, SearchState(60), p, seed)
+    run._start([])
+    d = run.data
+    scratch = (np.zeros(d.n + 1, np.bool_), np.zeros(d.n + 1, np.int64), np.zeros(run.slots, np.bool_))
+    for c in chunks:
+        I.ils_run(run.st, run.cur, run.cur_len, run.best, run.best_len, run.hist, d.kd, run.prm, d.ncnt, d.angle,
+                  run.ip, run.fp, run.ist, run.fst, c, *scratch)
+    return run
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_iterations_keep_current_best_and_working_state_apart(variant):
+    inst = make_instance(4, n=30, cap=20, **VARIANTS[variant])
+    run = _run(inst, 3, [150], penalty_every=20, history=10, restart_after=60)
+    d = run.data
+    # the working state equals the current solution after an iteration, and its summaries hold
+    assert np.array_equal(run.st.rlen, run.cur_len)
+    for r in range(run.slots):
+        assert np.array_equal(run.st.routes[r, :run.cur_len[r] + 2], run.cur[r, :run.cur_len[r] + 2])
+    _consistent(run.st, d, run.prm)
+    cur = routes_of(run.cur, run.cur_len)
+    tot = [sum(x) for x in zip(*(naive.route_stats(r, d)[:3] for r in cur if r))]
+    assert run.fst[I.T_CUR] == pytest.approx(tot[0])
+    # the best is feasible by the independent validator, at the distance the kernel recorded
+    assert run.ist[I.S_ITER] == 150 and run.ist[I.S_NEW_BEST] >= 1
+    best = [r for r in routes_of(run.best, run.best_len) if r]
+    rep = check_routes(inst, best)
+    assert rep.feasible and rep.cost == pytest.approx(run.fst[I.T_BEST])
+
+
+def test_iterations_do_not_depend_on_how_they_are_cut():
+    inst = make_instance(6, n=30, cap=20, tw=True)
+    a = _run(inst, 9, [120])
+    b = _run(inst, 9, [1, 19, 50, 50])
+    assert np.array_equal(a.best_len, b.best_len) and np.array_equal(a.best, b.best)
+    assert np.array_equal(a.ist, b.ist) and np.array_equal(a.fst, b.fst)
+
+
+def test_late_acceptance_rule_twin():
+    """The kernel's acceptance against a Python twin of Burke & Bykov's rule with both
+    enhancements, replayed on the (distance, load, time) of every candidate the kernel saw."""
+    inst = make_instance(2, n=25, cap=15)
+    p = ils.ILS.params.resolve({"history": 4, "penalty_every": 10**6})
+    run = ils._Run(inst, SearchState(60), p, 1)
+    run._start([])
+    d = run.data
+    scratch = (np.zeros(d.n + 1, np.bool_), np.zeros(d.n + 1, np.int64), np.zeros(run.slots, np.bool_))
+    pen = lambda t: t[0] + run.prm[K.P_LOAD_PENALTY] * t[1] + run.prm[K.P_TIME_PENALTY] * t[2]
+    init = tuple(run.fst[I.T_INIT:I.T_INIT + 3])
+    hist, pos, cur = [None] * 4, 0, init
+    for _ in range(60):
+        before = routes_of(run.st.routes, run.st.rlen)
+        # the candidate: run one iteration on a copy whose acceptance we cannot see, then the real one
+        I.ils_run(run.st, run.cur, run.cur_len, run.best, run.best_len, run.hist, d.kd, run.prm, d.ncnt, d.angle,
+                  run.ip, run.fp, run.ist, run.fst, 1, *scratch)
+        new_cur = tuple(run.fst[I.T_CUR:I.T_CUR + 3])
+        late = pen(init) if hist[pos] is None else pen(hist[pos])
+        if new_cur != cur:  # accepted: the candidate beat the late or the current cost
+            assert pen(new_cur) < late or pen(new_cur) < pen(cur)
+        if pen(new_cur) < late or hist[pos] is None:
+            hist[pos] = new_cur
+        pos = (pos + 1) % 4
+        cur = new_cur
+        assert [tuple(h[:3]) if h[3] else None for h in run.hist] == hist
+        del before
+
+
+# --------------------------------------------------------------------------- solver end to end
+
+
+def solve(inst, **kw):
+    kw.setdefault("time_limit", 30)
+    kw.setdefault("max_iterations", 300)
+    res = get_solver("ils").solve(inst, **kw)
+    assert res.status in ("feasible", "time_limit"), res.message
+    routes = [[inst.index_of(v) for v in r["visits"]] for r in res.solution["routes"]]
+    rep = check_routes(inst, routes, reported_cost=res.objective)
+    assert rep.feasible, rep.violations
+    return res, routes
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_solver_feasible_and_validated(variant):
+    inst = make_instance(3, n=25, cap=20, **VARIANTS[variant])
+    res, _ = solve(inst)
+    assert res.history and res.extra["iterations_per_s"] > 0
+
+
+def test_same_seed_same_result():
+    inst = make_instance(5, n=30, cap=20, tw=True)
+    a, ra = solve(inst, seed=11)
+    b, rb = solve(inst, seed=11)
+    assert a.objective == b.objective and ra == rb
+
+
+def test_tight_capacity_found_feasible_quickly():
+    """Demands 3,2,3,3,3,3 and capacity 8 fit in three routes (3+3+2, 3+3, 3); HGS missed it in 1 s."""
+    xy = np.array([[0, 0], [10, 0], [0, 10], [-10, 0], [0, -10], [7, 7], [-7, -7]], float)
+    d = np.rint(np.hypot(*(xy[:, None] - xy[None]).transpose(2, 0, 1)))
+    from netopt.model import RoutingInstance
+
+    inst = RoutingInstance("tight", d, np.array([0, 3, 2, 3, 3, 3, 3]), capacity=8, coordinates=xy)
+    res, routes = solve(inst, time_limit=1, max_iterations=None)
+    assert len(routes) == 3
+
+
+def test_time_limit_respected():
+    inst = make_instance(8, n=60, cap=20, tw=True)
+    res, _ = solve(inst, time_limit=1.0, max_iterations=None)
+    assert res.runtime_s < 1.5
