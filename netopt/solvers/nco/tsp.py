@@ -341,7 +341,7 @@ class TspHeatmap(Solver):
                          "tours, ties broken by SoftDist; up to 2,000 cities, its time counts) | alpha (LKH's "
                          "alpha-nearness: the k cities of lowest alpha among the max(2k, 16) nearest, also the local "
                          "search's neighbour lists; try k=6); from Python also a Heatmap or (cand, weight) arrays",
-                         valid="knn, softdist, policy, alpha, or a Heatmap"),
+                         valid="knn, softdist, policy, or a Heatmap; or alpha"),
         "model": Param(str, "", "policy checkpoint for heatmap=policy (empty = the shipped TSP policy)"),
         "eta": Param(float, 0.5, "heatmap weight added by an improving kick (0 = fixed heatmap)", low=0),
         "window": Param(int, WINDOW, "kick segment length when y is not drawn from the heatmap, and the span of "
