@@ -279,15 +279,16 @@ def check_heatmap(heatmap, n: int) -> Heatmap:
                    np.ascontiguousarray(np.take_along_axis(w, order, 1)))
 
 
-def alpha_heatmap(points=None, k: int = 10, *, dist=None, pool: int | None = None, iterations: int = 100,
+def alpha_heatmap(points=None, k: int = 10, *, dist=None, pool: int | None = None, iterations: int | None = None,
                   step: float = 0.1) -> Heatmap:
     """Alpha-nearness candidates (LKH's): the ``k`` cities of lowest alpha value among each city's
     ``pool`` nearest, equal weights, rows nearest first (so that distance-ordered loops still hold).
 
     ``alpha(i, j)`` is how much longer the minimum spanning tree gets when it must contain ``(i, j)``,
     after ``iterations`` rounds of subgradient ascent on node penalties (first step ``step`` times the
-    mean nearest-neighbour distance) :mod:`netopt.solvers.nco._alpha_kernels`. The tree spans the
-    pool's edges (default ``max(2 k, 16)`` nearest), joined into one component where needed.
+    mean nearest-neighbour distance; default ``min(100, max(20, 200000 // n))`` rounds, about a second
+    at n = 10,000), :mod:`netopt.solvers.nco._alpha_kernels`. The tree spans the pool's edges
+    (default ``max(2 k, 16)`` nearest), joined into one component where needed.
 
     Examples
     --------
@@ -301,6 +302,8 @@ def alpha_heatmap(points=None, k: int = 10, *, dist=None, pool: int | None = Non
     xy, dm, n = _source(points, dist)
     k = _k(k, n)
     p = max(k, min(n - 1, max(2 * k, 16)) if pool is None else _k(pool, n))
+    if iterations is None:
+        iterations = min(100, max(20, 200000 // n))
     if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)) or iterations < 1:
         raise _bad(f"iterations: must be a positive integer, got {iterations!r}")
     if not (np.isfinite(step) and step > 0):
@@ -309,6 +312,11 @@ def alpha_heatmap(points=None, k: int = 10, *, dist=None, pool: int | None = Non
     eu = np.repeat(np.arange(n, dtype=np.int64), p)
     ev = cand.ravel().copy()
     ed = d.ravel().copy()
+    # each undirected pool edge once (as (min, max), first occurrence): half the sorting per tree
+    lo, hi = np.minimum(eu, ev), np.maximum(eu, ev)
+    _u, first = np.unique(lo * n + hi, return_index=True)
+    first.sort()
+    eu, ev, ed = lo[first], hi[first], ed[first]
     tree = np.zeros(len(eu), np.bool_)
     _total, used = A.kruskal(n, eu, ev, ed, tree, np.zeros(n, np.int64))
     if used < n - 1:  # join the pool's components in a chain of their first cities
