@@ -11,7 +11,7 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/bench_tsp.py --sizes 500 1000 --instances 8 --time 500=2 1000=4 --lkh
 
 ``--cpu T1 T2 ... --variants "depth=0" "search=mcts,heatmap=softdist"``: the variants (tsp-heatmap
-parameters; heatmap knn or softdist; search ils or mcts) at equal CPU time (``time.process_time``: fairer than the wall clock on a shared machine),
+parameters; heatmap knn, softdist or alpha; search ils or mcts) at equal CPU time (``time.process_time``: fairer than the wall clock on a shared machine),
 interleaved per instance; best length by each CPU time, setup and construction included.
 
 ``--anytime T1 T2 ...``: one run per instance with the largest time as its limit; prints the best

@@ -10,6 +10,8 @@ is sparse: ``cand`` (int64 ``(n, k)``, the candidate cities of each row) and ``w
   Large-Scale TSP": ``w_ij = exp(-d_ij / tau) / sum_l exp(-d_il / tau)`` over the ``k`` nearest
   ``j``, which rivals learned heatmaps as the guide of a local search;
 * :func:`knn_heatmap`: equal weights on the ``k`` nearest (the paper's plainest baseline);
+* :func:`alpha_heatmap`: LKH's alpha-nearness candidates (spanning-tree sensitivity after
+  subgradient penalties), equal weights;
 * :func:`heatmap_from_dense`, :func:`check_heatmap`: bring an outside (e.g. learned) heatmap to
   the same validated sparse form, for ``tsp-heatmap``'s ``heatmap=(cand, weight)``.
 
