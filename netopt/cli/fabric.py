@@ -31,7 +31,7 @@ app = typer.Typer(
 _err = Console(stderr=True)
 
 
-class Topology(str, Enum):
+class Topology(str, Enum):  # rail-optimised clusters: either topology with --rails
     leaf_spine = "leaf-spine"
     fat_tree = "fat-tree"
 
@@ -51,19 +51,33 @@ KOpt = Annotated[int, typer.Option("--k", help="Fat-tree arity k (even); k^3/4 h
 HostGbpsOpt = Annotated[float, typer.Option(help="Host NIC speed in Gbit/s.")]
 UplinkOpt = Annotated[Optional[float], typer.Option(
     help="Switch-to-switch link speed in Gbit/s (default: from --oversubscription; fat-tree: host speed).")]
-OversubOpt = Annotated[float, typer.Option(help="Leaf oversubscription, host bandwidth / uplink bandwidth (1 = non-blocking).")]
+OversubOpt = Annotated[float, typer.Option(
+    help="Leaf / edge oversubscription, host bandwidth / uplink bandwidth (1 = non-blocking).")]
+CoreOversubOpt = Annotated[float, typer.Option(
+    help="Fat-tree aggregation oversubscription, edge-aggregation / aggregation-core bandwidth (1 = non-blocking).")]
+CoreGbpsOpt = Annotated[Optional[float], typer.Option(
+    help="Fat-tree aggregation-core link speed in Gbit/s (default: from the edge links and --core-oversubscription).")]
 FailedOpt = Annotated[Optional[list[str]], typer.Option(
-    "--fail", help="Failed leaf-spine cable as LEAF:SPINE (repeatable; leaf-spine only).")]
+    "--fail", help="Failed cable, both directions (repeatable): LEAF:SPINE on a leaf-spine; edge:E:I (edge switch E - "
+                   "aggregation switch I of its pod) or core:G:J (aggregation switch G - its J-th core) on a fat-tree.")]
+RailsOpt = Annotated[int, typer.Option(
+    help="Rail-optimised cluster: GPUs per server = rails; GPU g of every server of a scalable unit on rail leaf g "
+         "(rails joined by the spines / aggregation and core); same-server traffic uses NVLink. 1: no servers.")]
+SkewOpt = Annotated[Optional[str], typer.Option(
+    help="Skewed all-to-all (mixture-of-experts token routing): a Zipf exponent (expert e gets (e+1)^-s of the "
+         "tokens) or a file of tokens per expert (numbers or a JSON list); rank j receives its experts' share.")]
+ExpertsOpt = Annotated[Optional[int], typer.Option(
+    help="Experts of a Zipf --skew (default one per rank; a divisor or multiple of the rank count).")]
 CollOpt = Annotated[str, typer.Option(
     help="Collective: ring, tree, recursive-doubling, halving-doubling, all-to-all, all-to-all-pairwise, "
-         "reduce-scatter, all-gather.")]
+         "reduce-scatter, all-gather (all-to-all with --skew: the MoE token routing).")]
 RanksOpt = Annotated[Optional[int], typer.Option(help="Participating ranks (GPUs); default: every host.")]
 BytesOpt = Annotated[float, typer.Option("--bytes", help="Buffer size per rank in bytes (all-reduce buffer / all-to-all send buffer).")]
 ChannelsOpt = Annotated[int, typer.Option(help="Ring channels (parallel rings, each carrying bytes/channels).")]
 PlacementOpt = Annotated[str, typer.Option(
-    help="Rank placement: leaf-major (= contiguous: rank r on host r), round-robin (rank r on leaf r mod L: "
-         "consecutive ranks on different leaves), random (seeded by --seed), or a file with one host id per line "
-         "(or a JSON list).")]
+    help="Rank placement: leaf-major (= contiguous: rank r on host r; with --rails on GPU r, i.e. consecutive ranks "
+         "share a server), round-robin (rank r on leaf r mod L: consecutive ranks on different leaves), random "
+         "(seeded by --seed), or a file with one host (with --rails: GPU) id per line (or a JSON list).")]
 SeedOpt = Annotated[int, typer.Option(help="Seed for random placement, ECMP sampling and the ECMP CCT sample.")]
 SeedsOpt = Annotated[int, typer.Option(help="ECMP Monte Carlo samples.")]
 QpsOpt = Annotated[int, typer.Option(help="Queue pairs per flow for ECMP (each hashed independently).")]
@@ -111,7 +125,10 @@ def _jsonable(obj):
 
 
 def _table(res: dict) -> Table:
-    t = Table(title=f"{res['collective']} on {res['fabric']} ({res['ranks']} ranks, {res['flows']} flows/pass)")
+    title = f"{res['collective']} on {res['fabric']} ({res['ranks']} ranks, {res['flows']} flows/pass)"
+    if "skew" in res:
+        title += f"; skew: {res['skew']['what']}, busiest rank receives {100 * res['skew']['max_rank_share']:.3g} %"
+    t = Table(title=title)
     t.add_column("model")
     t.add_column("max congestion (s)", justify="right")
     t.add_column("x spray", justify="right")
@@ -136,9 +153,14 @@ def _table(res: dict) -> Table:
             elif "sampling" in m:
                 notes.append(f"{m['sampling']} sampling")
         if name == "split":
-            notes.append(f"k={m['k']} subflows/flow")
+            notes.append(f"k={m['k']} subflows/flow" + (f" ({m['method']})" if m.get("method") else ""))
+            if m.get("note"):
+                notes.append(m["note"])
         if name == "singlepath":
-            notes.append(f"{m.get('method')}, bound={_fmt(m.get('bound'))}")
+            notes.append(f"{m.get('method')}" + (f", bound={_fmt(m.get('bound'))}" if "bound" in m else ""))
+        if name == "ecmp" and "classes" in m.get("monte_carlo", m):
+            cl = m.get("monte_carlo", m)["classes"]
+            notes.append(f"{cl['sampled_groups']} link groups sampled, {cl['pruned']} pruned; weights {cl['weights']}")
         t.add_row(name, _fmt(m.get("max_congestion")), _fmt(m.get("ratio")), _fmt(m.get("cct")),
                   _fmt(m.get("cct_ratio")), "; ".join(notes))
     return t
@@ -155,8 +177,13 @@ def analyze(
     host_gbps: HostGbpsOpt = 400.0,
     uplink_gbps: UplinkOpt = None,
     oversubscription: OversubOpt = 1.0,
+    core_oversubscription: CoreOversubOpt = 1.0,
+    core_gbps: CoreGbpsOpt = None,
     fail: FailedOpt = None,
+    rails: RailsOpt = 1,
     collective: CollOpt = "all-to-all",
+    skew: SkewOpt = None,
+    experts: ExpertsOpt = None,
     ranks: RanksOpt = None,
     nbytes: BytesOpt = float(1 << 30),
     channels: ChannelsOpt = 1,
@@ -175,8 +202,9 @@ def analyze(
 
     fab, coll = fb.build(topology=topology.value, leaves=leaves, spines=spines, hosts_per_leaf=hosts_per_leaf,
                          k=k, host_gbps=host_gbps, uplink_gbps=uplink_gbps, oversubscription=oversubscription,
-                         failed=fail or (), collective=collective, ranks=ranks, nbytes=nbytes,
-                         channels=channels, placement_kind=placement, seed=seed)
+                         core_oversubscription=core_oversubscription, core_gbps=core_gbps,
+                         failed=fail or (), rails=rails, collective=collective, skew=skew, experts=experts,
+                         ranks=ranks, nbytes=nbytes, channels=channels, placement_kind=placement, seed=seed)
     res = fb.analyze(fab, coll, seeds=seeds, seed=seed, qps=qps, ecmp=ecmp.value, cct=cct,
                      cct_max_flows=cct_max_flows, aggregate=aggregate.value)
     if as_json:
@@ -212,7 +240,11 @@ def sweep(
     host_gbps: HostGbpsOpt = 400.0,
     uplink_gbps: UplinkOpt = None,
     oversubscription: OversubOpt = 1.0,
+    core_oversubscription: CoreOversubOpt = 1.0,
+    rails: RailsOpt = 1,
     collective: CollOpt = "ring",
+    skew: SkewOpt = None,
+    experts: ExpertsOpt = None,
     ranks: RanksOpt = None,
     nbytes: BytesOpt = float(1 << 30),
     channels: ChannelsOpt = 1,
@@ -232,8 +264,8 @@ def sweep(
     vals = [v.strip() for v in values.split(",") if v.strip()]  # each is checked as its parameter
     base = dict(topology=topology.value, leaves=leaves, spines=spines, hosts_per_leaf=hosts_per_leaf, k=k,
                 host_gbps=host_gbps, uplink_gbps=uplink_gbps, oversubscription=oversubscription,
-                collective=collective, ranks=ranks, nbytes=nbytes, channels=channels,
-                placement_kind=placement, seed=seed)
+                core_oversubscription=core_oversubscription, rails=rails, collective=collective, skew=skew,
+                experts=experts, ranks=ranks, nbytes=nbytes, channels=channels, placement_kind=placement, seed=seed)
     rows = fb.sweep(param.value, vals, base, seeds=seeds, seed=seed, qps=qps, cct=cct,
                     cct_max_flows=cct_max_flows)
     _plot(rows, param.value, out)

@@ -438,7 +438,7 @@ def _sift_down(key, ids, n, i):
 
 
 @njit(cache=True)
-def maxmin_completion(indptr, links, coef, size, cap, rtol):
+def maxmin_completion(indptr, links, coef, size, cap, rtol, max_work=0.0):
     """Completion time of flows sharing links under max-min fair rates (progressive filling).
 
     Flow ``f`` crosses links ``links[indptr[f]:indptr[f+1]]``; at rate ``x`` it puts
@@ -459,6 +459,10 @@ def maxmin_completion(indptr, links, coef, size, cap, rtol):
         Bytes per second (> 0 on every link a flow uses).
     rtol : float
         Relative tolerance for saturation and completion.
+    max_work : float
+        Give up (time ``nan``) once the rate recomputations have touched more than this many
+        (flow, link) entries and links in total (0: no limit). Unequal flows with unequal rates
+        finish one by one, so a step can need as many recomputations as flows.
 
     Returns
     -------
@@ -483,6 +487,7 @@ def maxmin_completion(indptr, links, coef, size, cap, rtol):
             fill[l] += 1
     remaining = size.copy()
     active = np.ones(F, dtype=np.bool_)
+    act = np.arange(F)  # active flows (compacted after every recomputation)
     n_active = F
     rate = np.zeros(F)
     frozen = np.zeros(F, dtype=np.bool_)
@@ -493,30 +498,41 @@ def maxmin_completion(indptr, links, coef, size, cap, rtol):
     hid = np.empty(nL, dtype=np.int64)
     t = 0.0
     rounds = 0
+    work = 0.0
     while n_active > 0:
         rounds += 1
-        for l in range(nL):
-            w[l] = 0.0
-            fixed[l] = 0.0
-            cnt[l] = 0
-        n_unfrozen = 0
-        for f in range(F):
-            frozen[f] = not active[f]
-            rate[f] = 0.0
-            if active[f]:
-                n_unfrozen += 1
-                for q in range(indptr[f], indptr[f + 1]):
-                    w[links[q]] += coef[q]
-                    cnt[links[q]] += 1
+        # reset and rebuild the unfrozen weight of the links that active flows use
+        nz = 0
+        for x in range(n_active):
+            f = act[x]
+            for q in range(indptr[f], indptr[f + 1]):
+                l = links[q]
+                w[l] = 0.0
+                fixed[l] = 0.0
+                cnt[l] = 0
+            nz += indptr[f + 1] - indptr[f]
+        work += nz
+        if max_work > 0 and work > max_work:
+            return np.nan, rounds
+        n_unfrozen = n_active
         # saturation levels in a lazy binary min-heap (hkey, hid): a link's level only rises when
         # flows on it freeze (at a rate <= its level), so an out-of-date entry is re-keyed when it
         # reaches the top; links without unfrozen flows are dropped there
         hn = 0
-        for l in range(nL):
-            if cnt[l] > 0:
-                hkey[hn] = (cap[l] - fixed[l]) / w[l]
-                hid[hn] = l
-                hn += 1
+        for x in range(n_active):
+            f = act[x]
+            frozen[f] = False
+            rate[f] = 0.0
+            for q in range(indptr[f], indptr[f + 1]):
+                l = links[q]
+                if cnt[l] == 0:
+                    hid[hn] = l
+                    hn += 1
+                w[l] += coef[q]
+                cnt[l] += 1
+        for i in range(hn):
+            l = hid[i]
+            hkey[i] = (cap[l] - fixed[l]) / w[l]
         for i in range(hn // 2 - 1, -1, -1):
             _sift_down(hkey, hid, hn, i)
         while n_unfrozen > 0:
@@ -569,20 +585,41 @@ def maxmin_completion(indptr, links, coef, size, cap, rtol):
                 hid[0] = hid[hn]
                 _sift_down(hkey, hid, hn, 0)
         dt = np.inf
-        for f in range(F):
-            if active[f] and rate[f] > 0:
+        for x in range(n_active):
+            f = act[x]
+            if rate[f] > 0:
                 d = remaining[f] / rate[f]
                 if d < dt:
                     dt = d
         if dt == np.inf:
             return np.inf, rounds
+        if max_work > 0 and (rounds & (rounds - 1)) == 0:
+            # flows finishing at distinct times need a recomputation each: estimate the rounds left
+            # from the current rates (at recomputations 1, 2, 4, 8, ...) and give up at once when
+            # they would exceed the budget
+            fin = np.empty(n_active)
+            for x in range(n_active):
+                f = act[x]
+                fin[x] = remaining[f] / rate[f] if rate[f] > 0 else np.inf
+            fin.sort()
+            distinct = 1
+            for i in range(1, n_active):
+                if fin[i] > fin[i - 1] * (1.0 + 1e-6):
+                    distinct += 1
+            if work + 0.5 * distinct * nz > max_work:
+                return np.nan, rounds
         t += dt
-        for f in range(F):
-            if active[f]:
-                remaining[f] -= rate[f] * dt
-                if remaining[f] <= rtol * size[f]:
-                    active[f] = False
-                    n_active -= 1
+        c = 0
+        for x in range(n_active):
+            f = act[x]
+            remaining[f] -= rate[f] * dt
+            if remaining[f] <= rtol * size[f]:
+                active[f] = False
+                frozen[f] = True  # finished flows stay frozen: the link -> flow scans skip them
+            else:
+                act[c] = f
+                c += 1
+        n_active = c
     return t, rounds
 
 
@@ -662,3 +699,275 @@ def bounded_choice_greedy(ia, ib, order, lo_pair, lo_row, hi_row, lo_col, hi_col
             ok = False
             break
     return y, ok
+
+
+# ---------------------------------------------------------------------------- class-greedy unsplit routing
+@njit(cache=True)
+def _grow(a, n):
+    """``a`` (2-D int64) with at least ``n`` rows (doubling)."""
+    if n <= a.shape[0]:
+        return a
+    b = np.empty((max(n, 2 * a.shape[0]), a.shape[1]), dtype=np.int64)
+    b[: a.shape[0]] = a
+    return b
+
+
+@njit(cache=True, inline="always")
+def _pick(r, S, row_u, off_u, row_d, off_d, cap_u, cap_d, w, chosen):
+    """Mark in ``chosen`` the ``r`` colours (of ``S``) that come first when the colours are ordered by
+    ``max((row_u + off_u + w)/cap_u, (row_d + off_d + w)/cap_d)``, then by the sum of both terms,
+    then by index: ``r`` passes taking the first, or for ``r > S/2`` all colours less ``S - r``
+    passes dropping the last (the same set)."""
+    take = r <= S - r
+    for s in range(S):
+        chosen[s] = 0 if take else 1
+    for _ in range(r if take else S - r):
+        best = -1
+        k1b = np.inf if take else -np.inf
+        k2b = np.inf if take else -np.inf
+        for s in range(S):
+            if chosen[s] != (0 if take else 1):
+                continue
+            x = (row_u[s] + off_u + w) / cap_u[s]
+            y = (row_d[s] + off_d + w) / cap_d[s]
+            k1 = x if x > y else y
+            k2 = x + y
+            if take:
+                if k1 < k1b or (k1 == k1b and k2 < k2b):
+                    best = s
+                    k1b = k1
+                    k2b = k2
+            elif k1 > k1b or (k1 == k1b and k2 >= k2b):
+                best = s
+                k1b = k1
+                k2b = k2
+        chosen[best] = 1 if take else 0
+
+
+@njit(cache=True)
+def _stage1(a, b, cnt, w, S, h, fat, pb, up, down, upb_x, off_a, downb, cu, cd, m, mb, mtouch, chosen, record, d,
+            rec1, n1):
+    """Route ``cnt`` flows of ``w`` bytes from leaf ``a`` to leaf ``b`` (stage 1 of :func:`class_greedy`);
+    ``off_a`` is the part of ``a``'s uplink load added to every colour so far. Returns
+    ``(rec1, n1, inter)``."""
+    base = cnt // S
+    r = cnt - base * S
+    inter = fat and (a // h != pb)
+    if base:
+        upb_x[a] += base * w
+        downb[b] += base * w
+        if inter:
+            mb[a // h] += base
+    if r:
+        _pick(r, S, up[a], off_a + base * w, down[b], downb[b], cu[a], cd[b], w, chosen)
+        for s in range(S):
+            if chosen[s]:
+                up[a, s] += w
+                down[b, s] += w
+                if inter:
+                    m[a // h, s] += 1
+                    mtouch[a // h] = True
+                if record:
+                    rec1 = _grow(rec1, n1 + 1)
+                    rec1[n1, 0] = d
+                    rec1[n1, 1] = a
+                    rec1[n1, 2] = s
+                    n1 += 1
+    return rec1, n1, inter
+
+
+@njit(cache=True)
+def class_greedy(D, dest_leaf, dest_w, ptr, ent_a, ent_c, implicit, n_leaf, pptr, pleaf, units,
+                 S, h, fat, cu, cd, cu2, cd2, record):
+    """Unsplit (or ``units``-split) routing of flows grouped in destination classes, largest first.
+
+    Destination class ``d`` (in the given order: decreasing flow size) receives ``cnt`` equal flows of
+    ``dest_w[d]`` bytes from each source leaf ``a``: explicit (``implicit = False``) as the entries
+    ``ptr[d]..ptr[d+1]`` of ``(ent_a, ent_c)``; implicit (the skewed all-to-all) as ``n_leaf[a]`` from
+    every leaf ``a != dest_leaf[d]`` less one per same-server partner (leaves ``pleaf[pptr[d]..]``).
+    Each count is multiplied by ``units`` (subflows of ``dest_w / units`` bytes).
+
+    Stage 1 (leaf -> spine, or edge -> aggregation plane ``i`` on a fat-tree, ``S`` colours): every
+    colour gets ``cnt // S`` flows, the ``cnt % S`` others go one each to the colours minimising the
+    larger of the two resulting link congestions (uplink of ``a``, downlink of ``dest_leaf``).
+    Fat-tree stage 2, per destination: the flows from pod ``p`` on plane ``i`` to another pod are
+    spread over the ``h`` cores of the plane the same way (aggregation -> core link of ``(p, i)`` and
+    core -> aggregation link of the destination pod's ``i``).
+
+    Loads added to every colour of a row are kept as one number per row (per pod for the core
+    tiers). Implicit mode visits, per destination, only the leaves with a remainder (``n_leaf *
+    units`` not a multiple of ``S``) and the destination's partner leaves; the others' uplink share
+    is ``base * (sum of the weights so far)``, kept lazily (equal to the explicit mode's sums up to
+    rounding).
+
+    Returns ``(up, down, up2, down2, rec1, n1, rec2, n2)``: link loads in bytes and, with
+    ``record``, the colours of the remainder flows: ``rec1[:n1]`` rows ``(d, a, colour)``,
+    ``rec2[:n2]`` rows ``(d, pod, plane, core)``.
+    """
+    L = cu.shape[0]
+    A = cu2.shape[0]
+    up = np.zeros((L, S))
+    down = np.zeros((L, S))
+    upb_x = np.zeros(L)
+    downb = np.zeros(L)
+    up2 = np.zeros((A, h))
+    down2 = np.zeros((A, h))
+    up2b = np.zeros(A)
+    down2b = np.zeros(A)
+    k = A // h if fat else 1
+    up2p = np.zeros(k)
+    down2p = np.zeros(k)
+    m = np.zeros((k, S), dtype=np.int64)
+    mb = np.zeros(k, dtype=np.int64)
+    mtouch = np.zeros(k, dtype=np.bool_)
+    chosen = np.zeros(S, dtype=np.int64)
+    chosen2 = np.zeros(h, dtype=np.int64)
+    rec1 = np.empty((64, 3), dtype=np.int64)
+    rec2 = np.empty((64, 4), dtype=np.int64)
+    n1 = 0
+    n2 = 0
+    # implicit mode: regular leaves (no remainder) handled lazily
+    base0 = np.zeros(L, dtype=np.int64)
+    irr = np.zeros(L, dtype=np.bool_)
+    excl = np.zeros(L)
+    npart = np.zeros(L, dtype=np.int64)
+    mark = np.zeros(L, dtype=np.bool_)
+    R = np.empty(L, dtype=np.int64)
+    nR = 0
+    reg_total = 0
+    reg_pod = np.zeros(k, dtype=np.int64)
+    if implicit:
+        for a in range(L):
+            c0 = n_leaf[a] * units
+            base0[a] = c0 // S
+            if c0 - base0[a] * S:
+                irr[a] = True
+                R[nR] = a
+                nR += 1
+            else:
+                reg_total += base0[a]
+                if fat:
+                    reg_pod[a // h] += base0[a]
+    Wp = 0.0
+    for d in range(D):
+        b = dest_leaf[d]
+        w = dest_w[d] / units
+        pb = b // h if fat else 0
+        any_inter = False
+        if implicit:
+            for q in range(pptr[d], pptr[d + 1]):
+                npart[pleaf[q]] += 1
+            # regular leaves: every colour gets base0 flows (lazily on the uplink side)
+            reg = reg_total
+            if not irr[b]:
+                reg -= base0[b]
+            for q in range(pptr[d], pptr[d + 1]):
+                a = pleaf[q]
+                if not irr[a] and not mark[a] and a != b:
+                    mark[a] = True
+                    reg -= base0[a]
+            downb[b] += reg * w
+            if fat:
+                for p in range(k):
+                    mb[p] += reg_pod[p]
+                if not irr[b]:
+                    mb[pb] -= base0[b]
+                for q in range(pptr[d], pptr[d + 1]):
+                    a = pleaf[q]
+                    if mark[a]:
+                        mb[a // h] -= base0[a]
+                mb[pb] = 0  # flows within the destination's pod never reach a core
+                for p in range(k):
+                    if mb[p] > 0:
+                        any_inter = True
+            # leaves with a remainder, then the partner leaves
+            for q in range(nR):
+                a = R[q]
+                if a == b:
+                    continue
+                cnt = (n_leaf[a] - npart[a]) * units
+                if cnt <= 0:
+                    continue
+                rec1, n1, inter = _stage1(a, b, cnt, w, S, h, fat, pb, up, down, upb_x, upb_x[a], downb, cu, cd, m,
+                                          mb, mtouch, chosen, record, d, rec1, n1)
+                any_inter |= inter
+            for q in range(pptr[d], pptr[d + 1]):
+                a = pleaf[q]
+                if not mark[a]:
+                    continue
+                mark[a] = False
+                cnt = (n_leaf[a] - npart[a]) * units
+                if cnt > 0:
+                    off = base0[a] * (Wp - excl[a]) + upb_x[a]
+                    rec1, n1, inter = _stage1(a, b, cnt, w, S, h, fat, pb, up, down, upb_x, off, downb, cu, cd, m,
+                                              mb, mtouch, chosen, record, d, rec1, n1)
+                    any_inter |= inter
+                excl[a] += w
+            for q in range(pptr[d], pptr[d + 1]):
+                npart[pleaf[q]] = 0
+            if not irr[b]:
+                excl[b] += w
+            Wp += w
+        else:
+            for q in range(ptr[d], ptr[d + 1]):
+                a = ent_a[q]
+                rec1, n1, inter = _stage1(a, b, ent_c[q] * units, w, S, h, fat, pb, up, down, upb_x, upb_x[a],
+                                          downb, cu, cd, m, mb, mtouch, chosen, record, d, rec1, n1)
+                any_inter |= inter
+        if fat and any_inter:
+            dsum = 0
+            for p in range(k):
+                if p == pb:
+                    continue
+                if not mtouch[p] and mb[p] % h == 0:  # the same count on every plane: pod offsets
+                    base = mb[p] // h
+                    if base:
+                        up2p[p] += base * w
+                        dsum += base
+                    mb[p] = 0
+                    continue
+                for i in range(S):
+                    c2 = m[p, i] + mb[p]
+                    if c2 == 0:
+                        continue
+                    m[p, i] = 0
+                    gu = p * h + i
+                    gd = pb * h + i
+                    base = c2 // h
+                    r = c2 - base * h
+                    if base:
+                        up2b[gu] += base * w
+                        down2b[gd] += base * w
+                    if r:
+                        _pick(r, h, up2[gu], up2b[gu] + up2p[p], down2[gd], down2b[gd] + down2p[pb], cu2[gu], cd2[gd],
+                              w, chosen2)
+                        for c in range(h):
+                            if chosen2[c]:
+                                up2[gu, c] += w
+                                down2[gd, c] += w
+                                if record:
+                                    rec2 = _grow(rec2, n2 + 1)
+                                    rec2[n2, 0] = d
+                                    rec2[n2, 1] = p
+                                    rec2[n2, 2] = i
+                                    rec2[n2, 3] = c
+                                    n2 += 1
+                mb[p] = 0
+                mtouch[p] = False
+            down2p[pb] += dsum * w
+        elif fat:
+            for p in range(k):
+                mb[p] = 0
+    for a in range(L):
+        off = upb_x[a]
+        if implicit and not irr[a]:
+            off += base0[a] * (Wp - excl[a])
+        for s in range(S):
+            up[a, s] += off
+            down[a, s] += downb[a]
+    for g in range(A):
+        p = g // h
+        for c in range(h):
+            up2[g, c] += up2b[g] + up2p[p]
+            down2[g, c] += down2b[g] + down2p[p]
+    return up, down, up2, down2, rec1, n1, rec2, n2

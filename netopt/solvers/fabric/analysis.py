@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 from ..._limits import check_dense
-from .cct import completion_time
+from .cct import _flows_materialised, completion_time
 from ...params import Param, ParamSpace
 from .collectives import COLLECTIVES, PLACEMENTS, Collective, make_collective, placement, read_placement
 from .errors import FabricInputError, UnsupportedInstanceError
@@ -31,16 +33,23 @@ from .traffic import all_step_traffic
 __all__ = ["ANALYSIS", "SETUP", "SIZE_PARAMS", "SWEEP_PARAMS", "analyze", "build", "sweep"]
 
 
-def _failed_links(value) -> tuple[tuple[int, int], ...]:
-    """Failed leaf-spine cables: ``(leaf, spine)`` pairs, or ``"LEAF:SPINE"`` strings."""
+def _failed_links(value) -> tuple[tuple, ...]:
+    """Failed cables: ``(leaf, spine)`` pairs / ``"LEAF:SPINE"`` strings (leaf-spine), or
+    ``(tier, x, y)`` / ``"TIER:X:Y"`` with tier ``edge`` (edge switch, aggregation index) or
+    ``core`` (aggregation switch, core index) on a fat-tree (``leaf`` on a leaf-spine)."""
     out = []
     for item in value or ():
-        pair = item.split(":") if isinstance(item, str) else item
+        parts = item.split(":") if isinstance(item, str) else list(item)
         try:
-            leaf, spine = pair
-            out.append((int(leaf), int(spine)))
+            if len(parts) == 2:
+                out.append((int(parts[0]), int(parts[1])))
+            elif len(parts) == 3 and str(parts[0]) in ("leaf", "edge", "core"):
+                out.append((str(parts[0]), int(parts[1]), int(parts[2])))
+            else:
+                raise ValueError
         except (TypeError, ValueError):
-            raise ValueError(f"expected LEAF:SPINE (two integers), got {item!r}") from None
+            raise ValueError(f"expected LEAF:SPINE or TIER:X:Y (tier leaf, edge or core; two integers), "
+                             f"got {item!r}") from None
     return tuple(out)
 
 
@@ -55,9 +64,16 @@ SETUP = ParamSpace("fabric", {
     "host_gbps": Param(float, 400.0, "host NIC speed (Gbit/s)", low=0, low_open=True),
     "uplink_gbps": Param(float, None, "switch-to-switch link speed (Gbit/s); none: from the oversubscription "
                          "(fat-tree: the host speed)", low=0, low_open=True, special=(None,)),
-    "oversubscription": Param(float, 1.0, "leaf oversubscription, host / uplink bandwidth (1 = non-blocking)",
+    "oversubscription": Param(float, 1.0, "leaf / edge oversubscription, host / uplink bandwidth (1 = non-blocking)",
                               low=0, low_open=True),
-    "failed": Param(_failed_links, (), "failed leaf-spine cables", valid="(leaf, spine) pairs or LEAF:SPINE"),
+    "core_oversubscription": Param(float, 1.0, "fat-tree aggregation oversubscription, edge-aggregation / "
+                                   "aggregation-core bandwidth (1 = non-blocking)", low=0, low_open=True),
+    "core_gbps": Param(float, None, "fat-tree aggregation-core link speed (Gbit/s); none: from the edge links and "
+                       "core_oversubscription", low=0, low_open=True, special=(None,)),
+    "failed": Param(_failed_links, (), "failed cables", valid="LEAF:SPINE (leaf-spine) or edge:E:I / core:G:J "
+                    "(fat-tree)"),
+    "rails": Param(int, 1, "GPUs per server = rails of a rail-optimised cluster (GPU g of every server on rail leaf "
+                   "g of its scalable unit; 1: no server structure)", low=1),
     "collective": Param(str, "all-to-all", "collective traffic pattern", choices=COLLECTIVES),
     "ranks": Param(int, None, "participating ranks (GPUs); none: every host", low=1, special=(None,)),
     "nbytes": Param(float, float(1 << 30), "buffer size per rank (bytes)", low=0, low_open=True),
@@ -65,6 +81,9 @@ SETUP = ParamSpace("fabric", {
     "placement_kind": Param(str, "leaf-major", "rank placement: leaf-major (= contiguous), round-robin "
                             "(consecutive ranks on different leaves), random, or a placement file"),
     "seed": Param(int, 0, "seed of a random placement", low=0),
+    "skew": Param(str, None, "skewed all-to-all (mixture-of-experts token routing): a Zipf exponent or a file of "
+                  "tokens per expert", special=(None,)),
+    "experts": Param(int, None, "experts of a Zipf skew (default: one per rank)", low=1, special=(None,)),
 })
 
 #: how :func:`analyze` runs the models
@@ -86,28 +105,53 @@ def build(**params) -> tuple[Fabric, Collective]:
 
     ``placement_kind`` is ``"leaf-major"`` (``"contiguous"``), ``"round-robin"``, ``"random"`` or a
     path to a placement file (whose
-    length then sets the rank count).
+    length then sets the rank count). On a rail-optimised fabric (``rails > 1``) contiguous ranks
+    and the ids in a placement file are GPU ids (``server * rails + rail``: consecutive ranks share a
+    server); round-robin and random place on hosts as elsewhere.
+
+    ``skew`` (all-to-all only): a Zipf exponent (over ``experts`` experts, default one per rank) or
+    a histogram file of tokens per expert (:func:`~netopt.solvers.fabric.collectives.skew_weights`).
     """
     p = SETUP.resolve(params)
     check_model_memory(p)
     if p.topology == "leaf-spine":
+        if any(len(c) == 3 and c[0] != "leaf" for c in p.failed):
+            raise FabricInputError("failed", "a leaf-spine has leaf-spine cables only (LEAF:SPINE or leaf:LEAF:SPINE)")
+        if p.core_gbps is not None or p.core_oversubscription != 1.0:
+            raise FabricInputError("core_oversubscription", "a leaf-spine has no core tier (fat-tree only)")
         fab = leaf_spine(p.leaves, p.spines, p.hosts_per_leaf, host_gbps=p.host_gbps, uplink_gbps=p.uplink_gbps,
-                         oversubscription=p.oversubscription, failed=list(p.failed) or None)
-    else:
+                         oversubscription=p.oversubscription, rails=p.rails)
         if p.failed:
-            raise FabricInputError("failed", "link failures are supported on leaf-spine fabrics only")
-        fab = fat_tree(p.k, host_gbps=p.host_gbps, link_gbps=p.uplink_gbps)
+            fab = fab.fail_cables(p.failed)
+    else:
+        if any(len(c) == 3 and c[0] == "leaf" for c in p.failed):
+            raise FabricInputError("failed", "fat-tree cables are edge:E:I or core:G:J")
+        fab = fat_tree(p.k, host_gbps=p.host_gbps, link_gbps=p.uplink_gbps, core_gbps=p.core_gbps,
+                       oversubscription=p.oversubscription, core_oversubscription=p.core_oversubscription,
+                       failed=list(p.failed) or None, rails=p.rails)
     if p.placement_kind in PLACEMENTS:
         n = fab.n_hosts if p.ranks is None else p.ranks
         hosts = placement(p.placement_kind, n, fab.n_hosts, p.seed, hosts_per_leaf=fab.hosts_per_leaf)
+        if p.placement_kind in ("leaf-major", "contiguous"):
+            hosts = fab.gpu_host(hosts)  # rank r on GPU r: on a rail-optimised fabric, consecutive ranks share a server
     else:
-        hosts = read_placement(p.placement_kind, fab.n_hosts)
+        hosts = fab.gpu_host(read_placement(p.placement_kind, fab.n_hosts))
         if p.ranks is not None and p.ranks != hosts.size:
             raise FabricInputError("ranks", f"--ranks {p.ranks} disagrees with the placement file ({hosts.size} ranks)")
         n = hosts.size
+    weights, what = None, ""
+    if p.skew is not None:
+        from .collectives import skew_weights
+
+        if p.collective not in ("all-to-all", "all-to-all-pairwise"):
+            raise FabricInputError("skew", f"--skew applies to the all-to-all (MoE token routing), not to "
+                                           f"{p.collective!r}")
+        weights, what = skew_weights(p.skew, n, p.experts)
+    elif p.experts is not None:
+        raise FabricInputError("experts", "--experts needs --skew (a Zipf exponent)")
     check_dense("flow table", (_flow_estimate(p.collective, n, p.channels),), itemsize=32, copies=4,
                 where="collective")
-    coll = make_collective(p.collective, n, p.nbytes, channels=p.channels, hosts=hosts)
+    coll = make_collective(p.collective, n, p.nbytes, channels=p.channels, hosts=hosts, weights=weights, skew=what)
     return fab, coll
 
 
@@ -134,7 +178,7 @@ def check_model_memory(p) -> int:
     else:
         L, hosts = p.leaves, p.leaves * p.hosts_per_leaf
     n = hosts if p.ranks is None else p.ranks
-    steps = _steps_estimate(p.collective, n)
+    steps = _steps_estimate(p.collective, n) * (2 if p.skew is not None else 1)  # skew: a byte matrix too
     return check_dense(f"leaf-pair matrix of the aggregated model (x {steps + MODEL_MATRIX_COPIES}: one per step "
                        f"and {MODEL_MATRIX_COPIES} working copies)", (L, L), copies=steps + MODEL_MATRIX_COPIES,
                        where="k" if p.topology == "fat-tree" else "leaves")
@@ -221,7 +265,7 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
     base = sp.max_congestion
     ratio = (lambda x: float(x / base) if base > 0 else None)
     models["spray"] = {"max_congestion": base, "ratio": 1.0, "host_congestion": sp.info["host_congestion"],
-                       "time_s": dt}
+                       "time_s": dt, "method": "leaf-pair matrices" + (" (closed form)" if coll.pair_bytes > 0 else "")}
     if do_cct:
         models["spray"]["cct"] = completion_time(fabric, coll, "spray", max_flows=cct_max_flows)
 
@@ -245,24 +289,34 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
         mc, dt = timed(lambda: ecmp_monte_carlo(fabric, coll, n_seeds=seeds, seed=seed, qps=qps, traffic=steps,
                                                 aggregate=aggregate))
         if isinstance(mc, dict):
-            raise UnsupportedInstanceError(mc["error"])
+            if aggregate is True or ecmp == "monte-carlo" or coll.pair_weight is None:
+                raise UnsupportedInstanceError(mc["error"])
+            run_mc = False  # the skewed sampler's work limit: say so in the entry
+            entry = {"error": mc["error"]}
+    if run_mc:
         method = mc.info["sampling"]
         mc_d = {"mean": mc.info["mean"], "p50": mc.info["p50"], "p99": mc.info["p99"], "seeds": seeds, "time_s": dt,
                 "sampling": mc.info["sampling"], "tiers": mc.info["tiers"]}
+        if "classes" in mc.info:
+            mc_d["classes"] = mc.info["classes"]
         if "method" in entry:
             entry["monte_carlo"] = mc_d
         else:
             entry.update({"max_congestion": mc.info["mean"], **mc_d, "method": "monte-carlo"})
     if ecmp not in ("auto", "exact", "monte-carlo", "both"):
         raise FabricInputError("ecmp", f"unknown ECMP method {ecmp!r} (auto, exact, monte-carlo, both)")
-    entry["qps"] = qps
-    entry["ratio"] = ratio(entry["max_congestion"])
-    if do_cct:
-        entry["cct"] = completion_time(fabric, coll, "ecmp", seed=seed, qps=qps, max_flows=cct_max_flows)
+    if "error" not in entry:
+        entry["qps"] = qps
+        entry["ratio"] = ratio(entry["max_congestion"])
+        if do_cct:
+            entry["cct"] = completion_time(fabric, coll, "ecmp", seed=seed, qps=qps, max_flows=cct_max_flows)
     models["ecmp"] = entry
 
     # ---- singlepath
-    sgl, dt = timed(lambda: singlepath(fabric, coll, traffic=steps, keep=do_cct))
+    # assignments are kept for the completion time only where it will run (a k = 64 fat-tree's
+    # all-to-all has billions of flows: its CCT is skipped and its assignment need not be recorded)
+    keep = do_cct and all(_flows_materialised(fabric, coll, t, 1) <= cct_max_flows for t in range(coll.n_steps))
+    sgl, dt = timed(lambda: singlepath(fabric, coll, traffic=steps, keep=keep))
     if isinstance(sgl, dict):
         models["singlepath"] = sgl
     else:
@@ -276,13 +330,16 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
         models["singlepath"] = e
 
     # ---- minimal split
-    spl, dt = timed(lambda: min_split(fabric, coll, traffic=steps, keep=do_cct,
+    spl, dt = timed(lambda: min_split(fabric, coll, traffic=steps, keep=keep,
                                       unsplit=None if isinstance(sgl, dict) else sgl))
     if isinstance(spl, dict):
         models["split"] = spl
     else:
         kk = spl.info["k"]
-        e = {"k": kk, "max_congestion": spl.max_congestion, "ratio": ratio(spl.max_congestion), "time_s": dt}
+        e = {"k": kk, "max_congestion": spl.max_congestion, "ratio": ratio(spl.max_congestion), "time_s": dt,
+             "method": spl.info.get("method")}
+        if "note" in spl.info:
+            e["note"] = spl.info["note"]
         if do_cct and kk == 1 and not isinstance(sgl, dict) and spl.assignment is sgl.assignment:
             e["cct"] = models["singlepath"].get("cct")  # the same paths (min_split reused the colouring)
         elif do_cct:
@@ -293,7 +350,7 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
         for m in models.values():
             if m.get("cct") is not None:
                 m["cct_ratio"] = m["cct"] / models["spray"]["cct"]
-    return {
+    out = {
         "fabric": fabric.describe(),
         "collective": coll.name,
         "ranks": coll.n_ranks,
@@ -305,6 +362,14 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
         "models": models,
         "time_s": time.perf_counter() - t0,
     }
+    if coll.pair_weight is not None:
+        w = coll.pair_weight
+        out["skew"] = {"what": coll.skew, "max_rank_share": float(w.max() / w.sum()),
+                       "max_over_mean": float(w.max() / w.mean()),
+                       "receivers": int(np.count_nonzero(w))}
+    if fabric.rails > 1:
+        out["rails"] = fabric.rails
+    return out
 
 
 #: ``k`` (fat-tree arity) and ``leaves`` (leaf-spine leaves) vary the cluster size: every rank count

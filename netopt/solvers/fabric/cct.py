@@ -157,6 +157,7 @@ def _fattree_paths(assignment, hs, hd, h):
 
 def _fattree_step(fabric, hs, hd, z, model, seed, qps, assignment, k):
     h = fabric.half
+    from .skew import ClassAssignment, class_paths
     if model == "spray":
         return _solve(fabric, *fattree_flow_links(fabric, hs, hd, size=z))
     # flows within an edge switch use only their two host links: their qps / k identical subflows
@@ -178,10 +179,22 @@ def _fattree_step(fabric, hs, hd, z, model, seed, qps, assignment, k):
             if np.any(~intra):
                 raise FabricInputError("assignment", f"model {model!r} needs the step's assignment")
             i = j = np.zeros(hs2.size, dtype=np.int64)  # no flow leaves its edge switch
+        elif isinstance(assignment, ClassAssignment):
+            zo = np.concatenate([z[intra], np.repeat(z[~intra], m)])
+            i, j = class_paths(assignment, fabric, hs2, hd2, zo)
         else:
             i, j = _fattree_paths(assignment, hs2, hd2, h)
         return _solve(fabric, *fattree_flow_links(fabric, hs2, hd2, i, j, z2, weight))
     raise FabricInputError("model", f"unknown model {model!r}")
+
+
+#: rate recomputations of one step's completion time may touch at most this many (flow, link)
+#: entries in total (about 10-20 s; estimated after the first recomputation from the number of
+#: distinct finishing times, so a hopeless step is given up at once); past it the CCT is reported as
+#: skipped (``None``). Equal flows
+#: finish together (a few recomputations); a skewed all-to-all's flows, or ECMP's unequal rates, can
+#: finish one by one (32x16x8 uniform all-to-all with ECMP: 1,012 recomputations, 1.3e8 entries)
+CCT_WORK = 3e8
 
 
 def _solve(fabric, indptr, links, coef, size, cap=None, rtol=1e-9):
@@ -190,8 +203,8 @@ def _solve(fabric, indptr, links, coef, size, cap=None, rtol=1e-9):
     cap = np.ascontiguousarray(fabric.capacity if cap is None else cap)
     if np.any(cap[links] <= 0):
         raise FabricInputError("assignment", "a flow uses a failed link")
-    t, _ = _kernels.maxmin_completion(indptr, links, coef, size, cap, rtol)
-    return float(t)
+    t, _ = _kernels.maxmin_completion(indptr, links, coef, size, cap, rtol, CCT_WORK)
+    return None if np.isnan(t) else float(t)
 
 
 def _flows_materialised(fabric: Fabric, coll: Collective, t: int, mult: int) -> int:
@@ -199,7 +212,7 @@ def _flows_materialised(fabric: Fabric, coll: Collective, t: int, mult: int) -> 
     per flow that stays within its edge switch (see ``_fattree_step``)."""
     sel = coll.step == t
     n = int(sel.sum())
-    pairs = coll.n_ranks * (coll.n_ranks - 1) if t == 0 and coll.pair_bytes > 0 else 0
+    pairs = coll.n_pairs if t == 0 else 0
     if fabric.kind != "fat-tree" or mult == 1:
         return (n + pairs) * mult
     H = fabric.hosts_per_leaf
@@ -234,8 +247,9 @@ def step_completion_time(fabric: Fabric, coll: Collective, t: int, model: str, *
         return None
     # the (sub)flow arrays, their CSR rows (about six links each) and the max-min state
     check_dense("completion-time flow table", (n,), itemsize=160, copies=1, where="cct_max_flows")
-    s, d, z = coll.step_flows(t)
-    hs, hd = coll.placement[s], coll.placement[d]
+    from .skew import ClassAssignment, class_paths, network_flows
+
+    hs, hd, z = network_flows(fabric, coll, t)  # NVLink pairs of a rail-optimised fabric dropped
     if fabric.kind == "fat-tree":
         return _fattree_step(fabric, hs, hd, z, model, seed, qps, assignment, k)
     H, S = fabric.hosts_per_leaf, fabric.n_spines
@@ -263,6 +277,8 @@ def step_completion_time(fabric: Fabric, coll: Collective, t: int, model: str, *
         spine = np.zeros(hs2.size, dtype=np.int64)
         if assignment is None:
             pass  # every flow stays within its leaf
+        elif isinstance(assignment, ClassAssignment):
+            spine = class_paths(assignment, fabric, hs2, hd2, np.repeat(z, k))[0]
         elif hasattr(assignment, "flow_colours"):
             spine[inter] = assignment.flow_colours(la2[inter], lb2[inter])
         else:  # per-flow spine choice from the MILP/greedy (inter-leaf flows in order)
@@ -278,7 +294,7 @@ def completion_time(fabric: Fabric, coll: Collective, model: str, *, assignments
     for t in range(coll.n_steps):
         a = None if assignments is None else assignments[t]
         v = step_completion_time(fabric, coll, t, model, assignment=a, k=k, **kw)
-        if v is None:
+        if v is None:  # too many flows, or too many rate recomputations (CCT_WORK)
             return None
         total += v * int(coll.step_repeat[t])
     return total

@@ -9,12 +9,16 @@ connections) are stored once with a repeat count in ``step_repeat``.
 The all-at-once all-to-all has ``N(N-1)`` flows (67 million for 8,192 ranks), so it is stored
 implicitly: ``pair_bytes > 0`` means "step 0 additionally contains one flow of ``pair_bytes``
 from every rank to every other rank". Analyses aggregate it to leaf-pair matrices in closed form.
+A skewed all-to-all (mixture-of-experts token routing) adds ``pair_weight``: the flow from rank
+``i`` to rank ``j`` carries ``pair_bytes * pair_weight[j]`` (no flow where the weight is 0), the
+per-rank share of the token load of the experts that rank ``j`` holds (:func:`skew_weights`: from a
+Zipf law or a histogram of tokens per expert; mean weight 1, so the uniform all-to-all is weight 1).
 
 Builders: :func:`ring_allreduce`, :func:`reduce_scatter`, :func:`all_gather`,
 :func:`double_binary_tree`, :func:`recursive_doubling`, :func:`halving_doubling`,
 :func:`all_to_all` (``"all-at-once"`` or ``"pairwise"``) and :func:`make_collective` (by name).
 Placements: :func:`placement` (``"leaf-major"`` = ``"contiguous"``, ``"round-robin"``, ``"random"``) and
-:func:`read_placement` (file).
+:func:`read_placement` (file). Skew: :func:`skew_weights`, :func:`zipf_loads`, :func:`read_histogram`.
 
 Examples
 --------
@@ -39,7 +43,7 @@ from .errors import FabricInputError
 __all__ = [
     "Collective", "COLLECTIVES", "make_collective", "ring_allreduce", "reduce_scatter", "all_gather",
     "double_binary_tree", "recursive_doubling", "halving_doubling", "all_to_all", "placement",
-    "read_placement",
+    "read_placement", "skew_weights", "zipf_loads", "read_histogram", "expert_rank_weights",
 ]
 
 
@@ -67,6 +71,11 @@ class Collective:
         How many times each step's flow pattern runs back to back (length ``n_steps``).
     pair_bytes
         Bytes of the implicit all-pairs flows of step 0 (0 = none); see the module docstring.
+    pair_weight
+        Skewed all-to-all: per destination rank, the multiplier of ``pair_bytes`` (``None``: 1 for
+        every rank); non-negative, some positive; a rank of weight 0 receives nothing.
+    skew
+        Free text describing the skew (reports).
     """
 
     name: str
@@ -78,6 +87,8 @@ class Collective:
     step: np.ndarray
     step_repeat: np.ndarray
     pair_bytes: float = 0.0
+    pair_weight: np.ndarray | None = None
+    skew: str = ""
 
     def __post_init__(self) -> None:
         n = int(self.n_ranks)
@@ -110,6 +121,18 @@ class Collective:
             raise FabricInputError("pair_bytes", "must be finite and >= 0")
         if m == 0 and pb == 0:
             raise FabricInputError("flows", "a collective needs at least one flow")
+        pw = self.pair_weight
+        if pw is not None:
+            pw = _ro(pw, np.float64)
+            if pw.shape != (n,):
+                raise FabricInputError("skew", f"expected one weight per rank ({n}), got shape {pw.shape}")
+            if not np.all(np.isfinite(pw)) or np.any(pw < 0) or not np.any(pw > 0):
+                raise FabricInputError("skew", "rank weights must be finite, >= 0 and not all 0")
+            if pb == 0:
+                raise FabricInputError("skew", "rank weights need the implicit all-pairs flows (pair_bytes > 0)")
+            if np.all(pw == pw[0]):  # uniform: the plain all-to-all with pair_bytes scaled
+                pb, pw = pb * float(pw[0]), None
+        object.__setattr__(self, "pair_weight", pw)
         for nm, a in (("placement", pl), ("src", src), ("dst", dst), ("size", size), ("step", step),
                       ("step_repeat", rep)):
             object.__setattr__(self, nm, a)
@@ -121,15 +144,28 @@ class Collective:
         return int(self.step_repeat.size)
 
     @property
+    def weights(self) -> np.ndarray:
+        """Per destination rank multiplier of ``pair_bytes`` (ones without skew)."""
+        return np.ones(self.n_ranks) if self.pair_weight is None else self.pair_weight
+
+    @property
+    def n_pairs(self) -> int:
+        """Implicit all-pairs flows (ordered pairs ``i != j`` whose destination has a positive weight)."""
+        if self.pair_bytes <= 0:
+            return 0
+        receivers = self.n_ranks if self.pair_weight is None else int(np.count_nonzero(self.pair_weight))
+        return (self.n_ranks - 1) * receivers
+
+    @property
     def n_flows(self) -> int:
         """Number of flows in one pass over the distinct steps (implicit all-pairs flows included)."""
-        extra = self.n_ranks * (self.n_ranks - 1) if self.pair_bytes > 0 else 0
-        return int(self.src.size + extra)
+        return int(self.src.size + self.n_pairs)
 
     def total_bytes(self) -> float:
         """Bytes sent over all steps and repeats."""
         per_step = np.bincount(self.step, weights=self.size, minlength=self.n_steps)
-        per_step[0] += self.pair_bytes * self.n_ranks * (self.n_ranks - 1)
+        if self.pair_bytes > 0:
+            per_step[0] += self.pair_bytes * (self.n_ranks - 1) * float(self.weights.sum())
         return float(np.dot(per_step, self.step_repeat))
 
     def step_flows(self, t: int, materialize_pairs: bool = True):
@@ -140,9 +176,14 @@ class Collective:
             n = self.n_ranks
             i, j = np.divmod(np.arange(n * n, dtype=np.int64), n)
             keep = i != j
+            if self.pair_weight is not None:
+                keep &= self.pair_weight[j] > 0
             s = np.concatenate([s, i[keep]])
             d = np.concatenate([d, j[keep]])
-            z = np.concatenate([z, np.full(int(keep.sum()), self.pair_bytes)])
+            zz = np.full(int(keep.sum()), self.pair_bytes)
+            if self.pair_weight is not None:
+                zz = zz * self.pair_weight[j[keep]]
+            z = np.concatenate([z, zz])
         return s, d, z
 
 
@@ -292,34 +333,193 @@ def halving_doubling(n: int, nbytes: float, hosts=None) -> Collective:
                       np.full(lg, 2, dtype=np.int64))
 
 
-def all_to_all(n: int, nbytes: float, schedule: str = "all-at-once", hosts=None) -> Collective:
+def all_to_all(n: int, nbytes: float, schedule: str = "all-at-once", hosts=None, weights=None,
+               skew: str = "") -> Collective:
     """All-to-all: every rank sends ``nbytes/n`` to every other rank.
 
     ``schedule="all-at-once"`` puts all ``n(n-1)`` flows in one step (stored implicitly, see
     :class:`Collective`); ``"pairwise"`` uses ``n-1`` steps where rank ``i`` sends to ``(i+t) mod n``.
+
+    ``weights`` (one per rank, mean 1 as from :func:`skew_weights`): the skewed all-to-all of
+    mixture-of-experts token routing: rank ``i`` sends ``nbytes/n * weights[j]`` to rank ``j``
+    (``nbytes * p_j``, ``p`` the share of the tokens routed to the experts of rank ``j``).
+
+    Examples
+    --------
+    >>> c = all_to_all(4, 4e6, weights=[2.0, 1.0, 1.0, 0.0])
+    >>> c.name, c.n_flows, c.total_bytes()
+    ('all-to-all-skewed', 9, 12000000.0)
     """
     n, nbytes = _ranks(n), _bytes(nbytes)
     hosts = _leaf_major(n) if hosts is None else hosts
     per = nbytes / n
+    w = None
+    if weights is not None:
+        w = np.asarray(weights, dtype=np.float64)
+        if w.shape != (n,) or not np.all(np.isfinite(w)) or np.any(w < 0) or not np.any(w > 0):
+            raise FabricInputError("skew", f"need {n} finite non-negative rank weights, not all 0")
+        if np.all(w == w[0]):
+            per, w = per * float(w[0]), None
+    name = "all-to-all" if w is None else "all-to-all-skewed"
     if schedule == "all-at-once":
         e = np.zeros(0, dtype=np.int64)
-        return Collective("all-to-all", n, hosts, e, e, np.zeros(0), e, np.array([1]), pair_bytes=per)
+        return Collective(name, n, hosts, e, e, np.zeros(0), e, np.array([1]), pair_bytes=per, pair_weight=w,
+                          skew=skew if w is not None else "")
     if schedule == "pairwise":
         r = np.arange(n, dtype=np.int64)
         src = np.tile(r, n - 1)
         step = np.repeat(np.arange(n - 1, dtype=np.int64), n)
         dst = (src + step + 1) % n
-        return Collective("all-to-all-pairwise", n, hosts, src, dst, np.full(src.size, per), step,
-                          np.ones(n - 1, dtype=np.int64))
+        size = np.full(src.size, per) if w is None else per * w[dst]
+        keep = size > 0
+        src, dst, size, step = src[keep], dst[keep], size[keep], step[keep]
+        if not np.all(np.isin(np.arange(n - 1), step)):  # pragma: no cover - a step with no flow at all
+            raise FabricInputError("skew", "a pairwise step would carry no flow")
+        return Collective(name + "-pairwise", n, hosts, src, dst, size, step, np.ones(n - 1, dtype=np.int64),
+                          skew=skew if w is not None else "")
     raise FabricInputError("schedule", f"unknown all-to-all schedule {schedule!r} (all-at-once, pairwise)")
+
+
+# ---------------------------------------------------------------------- mixture-of-experts skew
+def zipf_loads(n_experts: int, exponent: float) -> np.ndarray:
+    """Token load of each expert under a Zipf law: expert ``e`` (0-based) gets ``(e+1)^-exponent``
+    (normalised to sum 1; exponent 0 is uniform).
+
+    Examples
+    --------
+    >>> zipf_loads(3, 1.0).round(4).tolist()
+    [0.5455, 0.2727, 0.1818]
+    """
+    E = _check_count("experts", n_experts)
+    try:
+        s = float(exponent)
+    except (TypeError, ValueError):
+        raise FabricInputError("skew", f"Zipf exponent must be a number, got {exponent!r}") from None
+    if not np.isfinite(s) or s < 0:
+        raise FabricInputError("skew", f"Zipf exponent must be finite and >= 0, got {exponent!r}")
+    x = np.arange(1, E + 1, dtype=np.float64) ** -s
+    return x / x.sum()
+
+
+def _check_count(name, v) -> int:
+    try:
+        iv = int(v)
+    except (TypeError, ValueError):
+        raise FabricInputError(name, f"must be an integer, got {v!r}") from None
+    if iv != v or iv < 1:
+        raise FabricInputError(name, f"must be a positive integer, got {v!r}")
+    return iv
+
+
+def read_histogram(path) -> np.ndarray:
+    """Tokens (or any load) per expert from a file: a JSON list of numbers, or text with numbers
+    separated by whitespace, commas or newlines (``#`` comments ignored). Non-negative, finite,
+    not all zero.
+
+    Raises
+    ------
+    InstanceFormatError
+        Unreadable file, a non-numeric / negative / non-finite entry, no entry, or all zero.
+    """
+    p = Path(path)
+    try:
+        text = p.read_text()
+    except OSError as e:
+        raise InstanceFormatError(p, None, f"cannot read histogram file ({e.strerror})") from None
+    vals: list[float] = []
+    stripped = text.strip()
+    if stripped.startswith("["):
+        try:
+            data = json.loads(stripped)
+        except json.JSONDecodeError as e:
+            raise InstanceFormatError(p, None, f"invalid JSON ({e.msg})", e.lineno) from None
+        for i, v in enumerate(data):
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise InstanceFormatError(p, f"expert {i}", f"load must be a number, got {v!r}")
+            vals.append(float(v))
+    else:
+        for ln, line in enumerate(text.splitlines(), 1):
+            for tok in line.split("#", 1)[0].replace(",", " ").split():
+                try:
+                    vals.append(float(tok))
+                except ValueError:
+                    raise InstanceFormatError(p, None, f"load must be a number, got {tok!r}", ln) from None
+    a = np.asarray(vals, dtype=np.float64)
+    if a.size == 0:
+        raise InstanceFormatError(p, None, "the histogram has no entry")
+    if not np.all(np.isfinite(a)) or np.any(a < 0):
+        raise InstanceFormatError(p, None, "expert loads must be finite and >= 0")
+    if not np.any(a > 0):
+        raise InstanceFormatError(p, None, "every expert load is 0")
+    return a
+
+
+def expert_rank_weights(loads, n_ranks: int) -> np.ndarray:
+    """Per-rank weights (mean 1) from per-expert loads.
+
+    ``E`` experts on ``n`` ranks: ``E == n``: expert ``r`` on rank ``r``; ``E`` a multiple of
+    ``n``: rank ``r`` holds experts ``r*E/n .. (r+1)*E/n - 1``; ``n`` a multiple of ``E`` (expert
+    replicas, data-parallel copies): rank ``r`` holds a replica of expert ``r mod E`` and the
+    expert's tokens are spread evenly over its ``n/E`` replicas. Other counts are refused.
+
+    Examples
+    --------
+    >>> expert_rank_weights([3, 1], 4).tolist()
+    [1.5, 0.5, 1.5, 0.5]
+    """
+    h = np.asarray(loads, dtype=np.float64).ravel()
+    n = _ranks(n_ranks)
+    E = h.size
+    if E == 0 or not np.all(np.isfinite(h)) or np.any(h < 0) or not np.any(h > 0):
+        raise FabricInputError("skew", "expert loads must be finite, >= 0 and not all 0")
+    p = h / h.sum()
+    if E % n == 0:
+        share = p.reshape(n, E // n).sum(axis=1)
+    elif n % E == 0:
+        share = p[np.arange(n) % E] / (n // E)
+    else:
+        raise FabricInputError("experts", f"{E} experts on {n} ranks: one count must divide the other "
+                                          f"(experts per rank, or replicas per expert)")
+    return share * n
+
+
+def skew_weights(spec, n_ranks: int, experts: int | None = None) -> tuple[np.ndarray, str]:
+    """Rank weights and a description for ``--skew``: a number is a Zipf exponent over ``experts``
+    experts (default one per rank), anything else a histogram file (:func:`read_histogram`); the
+    experts are spread over the ranks by :func:`expert_rank_weights`.
+
+    Examples
+    --------
+    >>> w, what = skew_weights("1", 4)
+    >>> w.round(3).tolist(), what
+    ([1.92, 0.96, 0.64, 0.48], 'Zipf exponent 1 over 4 experts')
+    """
+    if isinstance(spec, (int, float)) and not isinstance(spec, bool):
+        s = float(spec)
+    else:
+        try:
+            s = float(str(spec))
+        except ValueError:
+            s = None
+    if s is not None:
+        E = n_ranks if experts is None else _check_count("experts", experts)
+        return expert_rank_weights(zipf_loads(E, s), n_ranks), f"Zipf exponent {s:g} over {E} experts"
+    if experts is not None:
+        raise FabricInputError("experts", "--experts goes with a Zipf exponent; a histogram file sets its own count")
+    h = read_histogram(spec)
+    return expert_rank_weights(h, n_ranks), f"histogram {Path(str(spec)).name} ({h.size} experts)"
 
 
 COLLECTIVES = ("ring", "tree", "recursive-doubling", "halving-doubling", "all-to-all", "all-to-all-pairwise",
                "reduce-scatter", "all-gather")
 
 
-def make_collective(name: str, n: int, nbytes: float, *, channels: int = 1, hosts=None) -> Collective:
-    """Build a collective by name (one of :data:`COLLECTIVES`)."""
+def make_collective(name: str, n: int, nbytes: float, *, channels: int = 1, hosts=None, weights=None,
+                    skew: str = "") -> Collective:
+    """Build a collective by name (one of :data:`COLLECTIVES`); ``weights`` (per rank, see
+    :func:`all_to_all`) skews the all-to-all (refused for the other collectives)."""
+    if weights is not None and name not in ("all-to-all", "all-to-all-pairwise"):
+        raise FabricInputError("skew", f"skew applies to the all-to-all (MoE token routing), not to {name!r}")
     if name == "ring":
         return ring_allreduce(n, nbytes, channels, hosts)
     if name == "reduce-scatter":
@@ -333,9 +533,9 @@ def make_collective(name: str, n: int, nbytes: float, *, channels: int = 1, host
     if name == "halving-doubling":
         return halving_doubling(n, nbytes, hosts)
     if name == "all-to-all":
-        return all_to_all(n, nbytes, "all-at-once", hosts)
+        return all_to_all(n, nbytes, "all-at-once", hosts, weights, skew)
     if name == "all-to-all-pairwise":
-        return all_to_all(n, nbytes, "pairwise", hosts)
+        return all_to_all(n, nbytes, "pairwise", hosts, weights, skew)
     raise FabricInputError("collective", f"unknown collective {name!r} (one of: {', '.join(COLLECTIVES)})")
 
 

@@ -19,8 +19,9 @@ MAX_MILP_FLOWS = 5000
 
 
 def _step_flows(fabric, coll, st):
-    s, d, z = coll.step_flows(st.step)
-    hs, hd = coll.placement[s], coll.placement[d]
+    from .skew import network_flows
+
+    hs, hd, z = network_flows(fabric, coll, st.step)
     la, lb = fabric.leaf_of(hs), fabric.leaf_of(hd)
     keep = la != lb
     return la[keep], lb[keep], z[keep]

@@ -171,9 +171,12 @@ def link_class_balls(fabric: Fabric, st: StepTraffic, qps: int = 1) -> list[tupl
 
 
 def per_flow_work(fabric: Fabric, steps, n_seeds: int) -> float:
-    """Path choices the per-flow sampler draws: ``n_seeds`` x the paths of every loaded leaf pair."""
+    """Path choices the per-flow sampler draws: ``n_seeds`` x the paths of every loaded leaf pair
+    (infinite when a skewed all-to-all's flow groups were too many to list)."""
     work = 0.0
     for st in steps:
+        if not st.groups_complete:
+            return float("inf")
         if fabric.kind == "leaf-spine":
             work += float(st.ga.size) * fabric.n_spines
         else:
@@ -185,8 +188,10 @@ def per_flow_work(fabric: Fabric, steps, n_seeds: int) -> float:
 
 def aggregable(fabric: Fabric, coll: Collective, steps) -> bool:
     """Whether the aggregated ECMP sampler applies: the all-at-once all-to-all (implicit all-pairs
-    flows, nothing else), equal flow sizes, a healthy fabric."""
-    return (coll.pair_bytes > 0 and coll.src.size == 0 and fabric.healthy and _equal_size_steps(steps))
+    flows, nothing else; uniform, or skewed: sampled per weight class by
+    :func:`~netopt.solvers.fabric.skew.ecmp_mc_skewed`) on a healthy fabric."""
+    return (coll.pair_bytes > 0 and coll.src.size == 0 and fabric.healthy and
+            (coll.pair_weight is not None or _equal_size_steps(steps)))
 
 
 def _ecmp_mc_aggregated(fabric: Fabric, steps, n_seeds: int, seed: int, qps: int) -> np.ndarray:
@@ -271,8 +276,18 @@ def ecmp_monte_carlo(fabric: Fabric, coll: Collective, n_seeds: int = 100, seed:
         if not aggregable(fabric, coll, steps):
             raise UnsupportedInstanceError("aggregated ECMP sampling needs the all-at-once all-to-all on a "
                                            "healthy fabric; use aggregate=False (CLI: --aggregate auto or never)")
+        if coll.pair_weight is not None:
+            from .skew import ecmp_mc_skewed
+
+            samples, extra = ecmp_mc_skewed(fabric, coll, n_seeds, int(seed), qps)
+            res = _mc_result(samples[None, :], qps, n_seeds, "aggregated")
+            res.info["classes"] = extra
+            return res
         per_step = _ecmp_mc_aggregated(fabric, steps, n_seeds, int(seed), qps)
         return _mc_result(per_step, qps, n_seeds, "aggregated")
+    if not all(st.groups_complete for st in steps):
+        raise UnsupportedInstanceError("the skewed all-to-all has too many (source leaf, destination rank) flow groups "
+                                       "for the per-flow ECMP sampler; use aggregate=True (CLI: --aggregate auto)")
     rng = np.random.default_rng(seed)
     per_step = np.zeros((len(steps), n_seeds))
     for i, st in enumerate(steps):
@@ -786,8 +801,33 @@ def _bound_counts(steps, S: int, k: int) -> np.ndarray:
     return np.array(out)
 
 
+def _max_milp() -> int:
+    from .milp import MAX_MILP_FLOWS
+
+    return MAX_MILP_FLOWS
+
+
+def _class_steps(fabric: Fabric, coll: Collective, steps, k: int, keep: bool):
+    """Congestion, loads and :class:`~netopt.solvers.fabric.skew.ClassAssignment` per step of the
+    class-greedy routing with ``k`` subflows per flow."""
+    from .skew import class_assign
+
+    cong, loads, assigns = [], [], []
+    for st in steps:
+        if st.n_inter == 0:
+            cong.append(0.0)
+            loads.append(None)
+            assigns.append(None)
+            continue
+        ld, a = class_assign(fabric, coll, st.step, k, record=keep)
+        loads.append(ld)
+        assigns.append(a)
+        cong.append(congestion_of_loads(fabric, ld))
+    return np.array(cong), loads, assigns
+
+
 def _require_colourable(fabric: Fabric):
-    if not fabric.healthy or not fabric.uniform:
+    if not fabric.healthy or not fabric.tier_uniform:
         raise UnsupportedInstanceError("the colouring construction needs a healthy fabric with uniform switch-link "
                                        "capacity; use method='milp' (small instances) or 'greedy'")
 
@@ -799,9 +839,13 @@ def singlepath(fabric: Fabric, coll: Collective, method: str = "auto", traffic=N
     Parameters
     ----------
     method
-        ``"auto"`` (colouring when every step has equal flow sizes, else MILP), ``"coloring"``,
-        ``"milp"`` (OR-Tools SCIP, leaf-spine, small instances) or ``"greedy"`` (largest flow first
-        onto the spine with the smallest resulting congestion; a heuristic).
+        ``"auto"`` (colouring when every step has equal flow sizes; unequal sizes: the MILP on a
+        leaf-spine with at most ``MAX_MILP_FLOWS`` inter-leaf flows per step, else the
+        class-greedy routing), ``"coloring"``, ``"milp"`` (OR-Tools SCIP, leaf-spine, small
+        instances), ``"greedy"`` (largest flow first onto the spine with the smallest resulting
+        congestion; a heuristic, leaf-spine) or ``"class-greedy"`` (:mod:`.skew`: flows grouped by
+        destination and size, never listed one by one for the skewed all-to-all; a heuristic, on
+        healthy leaf-spines and fat-trees).
     time_limit
         Seconds per MILP.
 
@@ -809,10 +853,20 @@ def singlepath(fabric: Fabric, coll: Collective, method: str = "auto", traffic=N
     and ``method`` (what was run). With ``keep=True`` the per-step assignments/loads are kept.
     """
     steps = _steps(fabric, coll, traffic)
-    if method not in ("auto", "coloring", "milp", "greedy"):
-        raise FabricInputError("method", f"unknown singlepath method {method!r} (auto, coloring, milp, greedy)")
+    if method not in ("auto", "coloring", "milp", "greedy", "class-greedy"):
+        raise FabricInputError("method", f"unknown singlepath method {method!r} (auto, coloring, milp, greedy, "
+                               "class-greedy)")
     if method == "auto":
-        method = "coloring" if _equal_size_steps(steps) and fabric.healthy and fabric.uniform else "milp"
+        if _equal_size_steps(steps) and fabric.healthy and fabric.tier_uniform:
+            method = "coloring"
+        elif fabric.kind == "leaf-spine" and (not fabric.healthy or max(st.n_inter for st in steps) <= _max_milp()):
+            method = "milp"
+        else:
+            method = "class-greedy"
+    if method == "class-greedy":
+        cong, loads, assigns = _class_steps(fabric, coll, steps, 1, keep)
+        return ModelResult("singlepath", float(cong.max()), cong, {"method": "class-greedy"}, loads if keep else None,
+                           assigns if keep else None)
     if method == "coloring":
         _require_colourable(fabric)
         if not _equal_size_steps(steps):
@@ -840,11 +894,15 @@ def min_split(fabric: Fabric, coll: Collective, k_max: int | None = None, traffi
     ``r`` equal flows per leaf. Fat-tree: scan ``k = 1..(k/2)^2`` with the two-stage construction.
     ``info["k"]`` is the answer. ``unsplit``: :func:`singlepath`'s colouring result on the same
     steps (with its assignments when ``keep``), reused for ``k = 1`` instead of colouring again.
+
+    Unequal flow sizes (the skewed all-to-all): the smallest ``k`` at which the class-greedy
+    routing of :mod:`.skew` reaches spraying (``info["method"] == "class-greedy"``): an upper bound
+    on the minimal split of a heuristic, exact when it is 1 and the unsplit optimum is spraying.
     """
     _require_colourable(fabric)
     steps = _steps(fabric, coll, traffic)
     if not _equal_size_steps(steps):
-        raise UnsupportedInstanceError("minimal split needs equal flow sizes within each step")
+        return _min_split_classes(fabric, coll, steps, k_max, rtol, keep, unsplit)
     sp = spray(fabric, coll, traffic=steps)
     S = fabric.n_spines
     limit = (S if fabric.kind == "leaf-spine" else S * S) if k_max is None else int(k_max)
@@ -874,6 +932,85 @@ def min_split(fabric: Fabric, coll: Collective, k_max: int | None = None, traffi
         else:
             cong, loads, assigns = _split_steps(fabric, steps, k)
         if np.all(cong <= target * (1 + rtol)):
-            return ModelResult("split", float(cong.max()), cong, {"k": k, "spray": sp.max_congestion},
+            return ModelResult("split", float(cong.max()), cong, {"k": k, "spray": sp.max_congestion,
+                                                                  "method": "coloring"},
                                loads if keep else None, assigns if keep else None)
     raise UnsupportedInstanceError(f"no split up to k={limit} reaches the spraying congestion")
+
+
+#: seconds the class-greedy minimal split scans k = 1, 2, ... before it jumps to the k that leaves
+#: no remainder anywhere
+SPLIT_SCAN_BUDGET = 3.0
+
+
+def _k_no_remainder(fabric, coll, steps, limit):
+    """Smallest ``k`` for which every class count times ``k`` is a multiple of the colours (stage 1)
+    and, on a fat-tree, every per-plane count between pods (``k * C / h`` for ``C`` flows from a pod
+    into one destination) a multiple of ``h``: every link then carries its exact share, spraying's
+    loads. ``None`` above ``limit``."""
+    from .skew import _classes
+
+    S = fabric.n_spines
+    fat = fabric.kind == "fat-tree"
+    h = fabric.half
+    need = 1
+    for st in steps:
+        if st.n_inter == 0:
+            continue
+        D, dest_leaf, dest_w, ptr, ent_a, ent_c, implicit, n_leaf, pptr, pleaf, _ = _classes(fabric, coll, st.step)
+        if implicit:
+            counts = [n_leaf[n_leaf > 0]]
+            if pleaf.size:
+                counts.append(n_leaf[np.unique(pleaf)] - 1)
+            pod_counts = np.bincount(np.arange(n_leaf.size) // h, weights=n_leaf).astype(np.int64) if fat else None
+        else:
+            counts = [ent_c]
+            if fat:
+                d_of = np.repeat(np.arange(D), np.diff(ptr))
+                inter = (ent_a // h) != (dest_leaf[d_of] // h)
+                key = d_of[inter] * (fabric.k + 1) + ent_a[inter] // h
+                pod_counts = np.bincount(np.unique(key, return_inverse=True)[1].ravel(), weights=ent_c[inter])
+                pod_counts = pod_counts.astype(np.int64)
+        for c in counts:
+            for v in np.unique(c[c > 0]).tolist():
+                need = math.lcm(need, S // math.gcd(int(v), S))
+        if fat:
+            for v in np.unique(pod_counts[pod_counts > 0]).tolist():
+                need = math.lcm(need, h * h // math.gcd(int(v), h * h))
+        if need > limit:
+            return None
+    return need
+
+
+def _min_split_classes(fabric, coll, steps, k_max, rtol, keep, unsplit):
+    import time
+
+    sp = spray(fabric, coll, traffic=steps)
+    S = fabric.n_spines
+    limit = (S if fabric.kind == "leaf-spine" else S * S) if k_max is None else int(k_max)
+    target = sp.step_congestion
+    t0 = time.perf_counter()
+    k_jump = None
+    for k in range(1, limit + 1):
+        if k_jump is None and k > 2 and time.perf_counter() - t0 > SPLIT_SCAN_BUDGET:
+            k_jump = _k_no_remainder(fabric, coll, steps, limit)
+            if k_jump is None or k_jump <= k:
+                k_jump = -1
+            else:
+                cong, loads, assigns = _class_steps(fabric, coll, steps, k_jump, keep)
+                if np.all(cong <= target * (1 + rtol)):
+                    return ModelResult("split", float(cong.max()), cong, {
+                        "k": k_jump, "spray": sp.max_congestion, "method": "class-greedy",
+                        "scanned_to": k - 1, "note": f"k = 1..{k - 1} scanned ({SPLIT_SCAN_BUDGET:g} s budget), "
+                                                     f"then the k that leaves no remainder"},
+                        loads if keep else None, assigns if keep else None)
+        if k == 1 and unsplit is not None and unsplit.info.get("method") == "class-greedy" and \
+                (unsplit.assignment is not None or not keep):
+            cong, loads, assigns = unsplit.step_congestion, unsplit.loads, unsplit.assignment
+        else:
+            cong, loads, assigns = _class_steps(fabric, coll, steps, k, keep)
+        if np.all(cong <= target * (1 + rtol)):
+            return ModelResult("split", float(cong.max()), cong, {"k": k, "spray": sp.max_congestion,
+                                                                  "method": "class-greedy"},
+                               loads if keep else None, assigns if keep else None)
+    raise UnsupportedInstanceError(f"the class-greedy routing reaches spraying with no split up to k={limit}")

@@ -21,6 +21,16 @@ Capacities are stored in **bytes per second** (the public constructors take Gbit
 load in bytes divided by its capacity is a drain time in seconds: the *congestion* used
 throughout :mod:`netopt.solvers.fabric`.
 
+Rail-optimised clusters (``rails = G > 1``): servers of ``G`` GPUs, GPU ``g`` of every server of a
+scalable unit (SU) cabled to the SU's rail leaf ``g``. The leaves are grouped in SUs of ``G``
+consecutive leaves (leaf ``u*G + g`` is rail ``g`` of SU ``u``); slot ``m`` of every rail leaf of SU
+``u`` belongs to server ``u*H + m``. So host (NIC port) ``(u*G + g)*H + m`` is GPU ``g`` of server
+``u*H + m``, i.e. GPU id ``(u*H + m)*G + g`` (:meth:`Fabric.gpu_host`, :meth:`Fabric.host_gpu`).
+Traffic between two GPUs of one server goes over NVLink and never touches a NIC or the fabric
+(:mod:`.traffic` drops it). The switch layers are those of the leaf-spine or fat-tree below: rails
+are joined by the spines (leaf-spine) or by the aggregation and core layers (fat-tree; with ``G``
+dividing ``k/2`` an SU lies within one pod).
+
 Examples
 --------
 >>> fab = leaf_spine(leaves=4, spines=2, hosts_per_leaf=2)
@@ -76,6 +86,9 @@ class Fabric:
         4 aggregation up to core, 5 core down to aggregation).
     name
         Free text used in reports.
+    rails
+        GPUs per server = rail leaves per scalable unit (1: no server structure, every host its own
+        server); see the module docstring.
     """
 
     kind: str
@@ -89,6 +102,7 @@ class Fabric:
     capacity: np.ndarray
     tier: np.ndarray
     name: str = ""
+    rails: int = 1
     _cache: dict = field(default_factory=dict, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -99,6 +113,11 @@ class Fabric:
                 raise FabricInputError(name, "must be positive")
         if self.n_hosts != self.n_leaves * self.hosts_per_leaf:
             raise FabricInputError("hosts", "n_hosts must equal n_leaves * hosts_per_leaf")
+        G = _check_int("rails", self.rails)
+        if self.n_leaves % G:
+            raise FabricInputError("rails", f"{G} rails need a leaf count divisible by {G} (one rail leaf per GPU "
+                                            f"of a server in every scalable unit); got {self.n_leaves} leaves")
+        object.__setattr__(self, "rails", G)
         n = self.expected_links()
         arrays = {}
         for name, dtype in (("link_src", np.int64), ("link_dst", np.int64), ("capacity", np.float64), ("tier", np.int8)):
@@ -181,6 +200,16 @@ class Fabric:
         return bool(c.size and np.all(c == c[0]) and c[0] > 0)
 
     @property
+    def tier_uniform(self) -> bool:
+        """Every switch tier has one (non-zero) capacity (tiers may differ: per-tier oversubscription)."""
+        tiers = (TIER_UP, TIER_DOWN) + ((TIER_UP2, TIER_DOWN2) if self.kind == "fat-tree" else ())
+        for t in tiers:
+            c = self.block(t)
+            if c.size == 0 or c.flat[0] <= 0 or not np.all(c == c.flat[0]):
+                return False
+        return True
+
+    @property
     def oversubscription(self) -> float:
         """Host bandwidth over uplink bandwidth of leaf 0 (``H * host / sum(uplinks)``)."""
         up = self.block(TIER_UP)[0].sum()
@@ -189,6 +218,38 @@ class Fabric:
     def leaf_of(self, hosts: np.ndarray) -> np.ndarray:
         """Leaf (edge switch) index of each host id."""
         return np.asarray(hosts, dtype=np.int64) // self.hosts_per_leaf
+
+    @property
+    def n_servers(self) -> int:
+        return self.n_hosts // self.rails
+
+    def server_of(self, hosts: np.ndarray) -> np.ndarray:
+        """Server of each host id (the host itself unless the fabric is rail-optimised)."""
+        h = np.asarray(hosts, dtype=np.int64)
+        if self.rails == 1:
+            return h
+        H, G = self.hosts_per_leaf, self.rails
+        return (h // H // G) * H + h % H
+
+    def gpu_host(self, gpus: np.ndarray) -> np.ndarray:
+        """Host (NIC port) id of each GPU id (``server * rails + rail``); identity without rails."""
+        x = np.asarray(gpus, dtype=np.int64)
+        if self.rails == 1:
+            return x
+        H, G = self.hosts_per_leaf, self.rails
+        srv, g = np.divmod(x, G)
+        u, m = np.divmod(srv, H)
+        return (u * G + g) * H + m
+
+    def host_gpu(self, hosts: np.ndarray) -> np.ndarray:
+        """GPU id of each host id (inverse of :meth:`gpu_host`)."""
+        h = np.asarray(hosts, dtype=np.int64)
+        if self.rails == 1:
+            return h
+        H, G = self.hosts_per_leaf, self.rails
+        a, m = np.divmod(h, H)
+        u, g = np.divmod(a, G)
+        return (u * H + m) * G + g
 
     # ------------------------------------------------------------------ modifiers
     def with_capacity(self, links: np.ndarray, gbps: float | np.ndarray) -> "Fabric":
@@ -202,7 +263,7 @@ class Fabric:
         cap = self.capacity.copy()
         cap[links] = np.asarray(gbps, dtype=np.float64) * GBIT
         return Fabric(self.kind, self.n_hosts, self.n_leaves, self.n_spines, self.hosts_per_leaf, self.k,
-                      self.link_src, self.link_dst, cap, self.tier, self.name)
+                      self.link_src, self.link_dst, cap, self.tier, self.name, self.rails)
 
     def fail_leaf_spine(self, pairs) -> "Fabric":
         """A copy where the cables ``(leaf, spine)`` in ``pairs`` are down (both directions).
@@ -210,7 +271,8 @@ class Fabric:
         Only for leaf-spine fabrics.
         """
         if self.kind != "leaf-spine":
-            raise FabricInputError("failed", "link failures are supported on leaf-spine fabrics only")
+            raise FabricInputError("failed", "(leaf, spine) cables exist on leaf-spine fabrics; fat-trees take "
+                                             "('edge', edge, agg index) or ('core', agg switch, core index)")
         p = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
         L, S = self.n_leaves, self.n_spines
         if p.size and (p[:, 0].min() < 0 or p[:, 0].max() >= L or p[:, 1].min() < 0 or p[:, 1].max() >= S):
@@ -218,11 +280,71 @@ class Fabric:
         ids = np.concatenate([self.off_up + p[:, 0] * S + p[:, 1], self.off_down + p[:, 0] * S + p[:, 1]])
         return self.with_capacity(ids, 0.0)
 
+    def fail_cables(self, cables) -> "Fabric":
+        """A copy where the given cables are down (both directions), at any switch tier.
+
+        ``cables``: ``(tier, x, y)`` triples. Leaf-spine: ``("leaf", leaf, spine)`` (or a plain
+        ``(leaf, spine)`` pair). Fat-tree: ``("edge", e, i)`` is the cable between edge switch ``e``
+        and aggregation switch ``i`` of its pod (``0 <= i < k/2``); ``("core", g, j)`` the cable between
+        aggregation switch ``g`` (``0 <= g < k*k/2``, pod ``g // (k/2)``) and its ``j``-th core
+        ``(g % (k/2)) * (k/2) + j``.
+
+        Examples
+        --------
+        >>> ft = fat_tree(4).fail_cables([("edge", 0, 1), ("core", 3, 0)])
+        >>> int((ft.capacity == 0).sum()), ft.healthy
+        (4, False)
+        """
+        L, S = self.n_leaves, self.n_spines
+        ids = []
+        for c in cables:
+            c = tuple(c)
+            if len(c) == 2:
+                c = ("leaf" if self.kind == "leaf-spine" else "edge", *c)
+            if len(c) != 3:
+                raise FabricInputError("failed", f"expected (tier, x, y), got {c!r}")
+            tier, x, y = c[0], c[1], c[2]
+            try:
+                x, y = int(x), int(y)
+            except (TypeError, ValueError):
+                raise FabricInputError("failed", f"cable {c!r}: x and y must be integers") from None
+            if self.kind == "leaf-spine":
+                if tier not in ("leaf", "spine", "edge"):
+                    raise FabricInputError("failed", f"leaf-spine cables are leaf:LEAF:SPINE, got tier {tier!r}")
+                if not (0 <= x < L and 0 <= y < S):
+                    raise FabricInputError("failed", f"(leaf, spine) must lie in [0,{L}) x [0,{S}), got ({x}, {y})")
+                ids += [self.off_up + x * S + y, self.off_down + x * S + y]
+            elif tier in ("edge", "leaf"):
+                if not (0 <= x < L and 0 <= y < S):
+                    raise FabricInputError("failed", f"edge cable (edge, agg index) must lie in [0,{L}) x [0,{S}), "
+                                                     f"got ({x}, {y})")
+                ids += [self.off_up + x * S + y, self.off_down + x * S + y]
+            elif tier in ("core", "agg"):
+                A = self.k * S
+                if not (0 <= x < A and 0 <= y < S):
+                    raise FabricInputError("failed", f"core cable (agg switch, core index) must lie in [0,{A}) x "
+                                                     f"[0,{S}), got ({x}, {y})")
+                ids += [self.off_up2 + x * S + y, self.off_down2 + x * S + y]
+            else:
+                raise FabricInputError("failed", f"unknown fat-tree tier {tier!r} (edge, core)")
+        return self.with_capacity(np.asarray(ids, dtype=np.int64), 0.0) if ids else self
+
     def describe(self) -> str:
+        rails = ""
+        if self.rails > 1:
+            rails = f"rail-optimised ({self.rails} rails, {self.n_servers} servers of {self.rails} GPUs) "
+        failed = int(np.sum(self.capacity[2 * self.n_hosts:] == 0)) // 2
+        tail = f", {failed} failed cable{'s' if failed != 1 else ''}" if failed else ""
         if self.kind == "leaf-spine":
-            return (f"leaf-spine {self.n_leaves} leaves x {self.n_spines} spines x {self.hosts_per_leaf} hosts "
-                    f"({self.n_hosts} hosts, oversubscription {self.oversubscription:g}:1)")
-        return f"fat-tree k={self.k} ({self.n_hosts} hosts, {self.n_leaves} edge switches)"
+            return (f"{rails}leaf-spine {self.n_leaves} leaves x {self.n_spines} spines x {self.hosts_per_leaf} hosts "
+                    f"({self.n_hosts} hosts, oversubscription {self.oversubscription:g}:1{tail})")
+        over = ""
+        u1, u2 = float(self.block(TIER_UP).max()), float(self.block(TIER_UP2).max())  # design speeds
+        o1 = float(self.host_up_capacity.max()) * self.hosts_per_leaf / (self.n_spines * u1) if u1 > 0 else float("inf")
+        o2 = u1 / u2 if u2 > 0 else float("inf")
+        if abs(o1 - 1) > 1e-12 or abs(o2 - 1) > 1e-12:
+            over = f", oversubscription edge {o1:g}:1, aggregation {o2:g}:1"
+        return f"{rails}fat-tree k={self.k} ({self.n_hosts} hosts, {self.n_leaves} edge switches{over}{tail})"
 
 
 def _check_links(n_links: int) -> None:
@@ -253,7 +375,7 @@ def _check_speed(name: str, v) -> float:
 
 def leaf_spine(leaves: int, spines: int, hosts_per_leaf: int, *, host_gbps: float = 400.0,
                uplink_gbps: float | None = None, oversubscription: float = 1.0,
-               failed=None, name: str = "") -> Fabric:
+               failed=None, name: str = "", rails: int = 1) -> Fabric:
     """A 2-tier leaf-spine fabric: every leaf has one uplink to every spine.
 
     Parameters
@@ -270,6 +392,9 @@ def leaf_spine(leaves: int, spines: int, hosts_per_leaf: int, *, host_gbps: floa
         ``uplink_gbps`` is given.
     failed
         Optional ``(leaf, spine)`` pairs whose cable is down.
+    rails
+        GPUs per server in a rail-optimised cluster (module docstring): GPU ``g`` of every server
+        of a scalable unit on rail leaf ``g``; the rails are joined by the spines.
 
     Examples
     --------
@@ -296,13 +421,15 @@ def leaf_spine(leaves: int, spines: int, hosts_per_leaf: int, *, host_gbps: floa
     cap = np.concatenate([np.full(2 * N, h * GBIT), np.full(2 * L * S, u * GBIT)])
     tier = np.concatenate([np.full(N, TIER_HOST_UP), np.full(N, TIER_HOST_DOWN),
                            np.full(L * S, TIER_UP), np.full(L * S, TIER_DOWN)]).astype(np.int8)
-    fab = Fabric("leaf-spine", N, L, S, H, 0, src, dst, cap, tier, name or f"leaf-spine-{L}x{S}x{H}")
+    fab = Fabric("leaf-spine", N, L, S, H, 0, src, dst, cap, tier, name or f"leaf-spine-{L}x{S}x{H}", rails)
     if failed is not None and len(failed):
         fab = fab.fail_leaf_spine(failed)
     return fab
 
 
-def fat_tree(k: int, *, host_gbps: float = 400.0, link_gbps: float | None = None, name: str = "") -> Fabric:
+def fat_tree(k: int, *, host_gbps: float = 400.0, link_gbps: float | None = None, core_gbps: float | None = None,
+             oversubscription: float = 1.0, core_oversubscription: float = 1.0, failed=None, name: str = "",
+             rails: int = 1) -> Fabric:
     """A 3-tier k-ary fat-tree (k pods of k/2 edge and k/2 aggregation switches, (k/2)^2 cores).
 
     Parameters
@@ -312,19 +439,37 @@ def fat_tree(k: int, *, host_gbps: float = 400.0, link_gbps: float | None = None
     host_gbps
         Host NIC speed in Gbit/s.
     link_gbps
-        Switch-to-switch link speed in Gbit/s (default ``host_gbps``: non-blocking).
+        Edge-aggregation link speed in Gbit/s (default ``host_gbps / oversubscription``: the edge
+        tier's oversubscription, host bandwidth over uplink bandwidth of an edge switch).
+    core_gbps
+        Aggregation-core link speed in Gbit/s (default ``link_gbps / core_oversubscription``: the
+        aggregation tier's oversubscription, downlink over uplink bandwidth of an aggregation switch).
+    failed
+        Cables that are down: ``("edge", e, i)`` / ``("core", g, j)`` (see :meth:`Fabric.fail_cables`).
+    rails
+        GPUs per server of a rail-optimised cluster (module docstring).
 
     Examples
     --------
     >>> ft = fat_tree(4)
     >>> ft.n_hosts, ft.n_leaves, ft.n_spines
     (16, 8, 2)
+    >>> ft2 = fat_tree(4, host_gbps=100, oversubscription=2, core_oversubscription=2)
+    >>> float(ft2.block(2)[0, 0] / GBIT), float(ft2.block(4)[0, 0] / GBIT)
+    (50.0, 25.0)
     """
     k = _check_int("k", k, 2)
     if k % 2:
         raise FabricInputError("k", f"fat-tree arity must be even, got {k}")
     h = _check_speed("host_gbps", host_gbps)
-    u = h if link_gbps is None else _check_speed("link_gbps", link_gbps)
+    if link_gbps is None:
+        u = h / _check_speed("oversubscription", oversubscription)
+    else:
+        u = _check_speed("link_gbps", link_gbps)
+    if core_gbps is None:
+        u2 = u / _check_speed("core_oversubscription", core_oversubscription)
+    else:
+        u2 = _check_speed("core_gbps", core_gbps)
     half = k // 2
     E = k * half
     A = k * half
@@ -342,8 +487,11 @@ def fat_tree(k: int, *, host_gbps: float = 400.0, link_gbps: float | None = None
     core_of_g = core0 + (g % half) * half + j
     src = np.concatenate([hosts, edge_node, N + e, agg_of_e, agg0 + g, core_of_g])
     dst = np.concatenate([edge_node, hosts, agg_of_e, N + e, core_of_g, agg0 + g])
-    cap = np.concatenate([np.full(2 * N, h * GBIT), np.full(2 * E * half + 2 * A * half, u * GBIT)])
+    cap = np.concatenate([np.full(2 * N, h * GBIT), np.full(2 * E * half, u * GBIT), np.full(2 * A * half, u2 * GBIT)])
     tier = np.concatenate([np.full(N, TIER_HOST_UP), np.full(N, TIER_HOST_DOWN), np.full(E * half, TIER_UP),
                            np.full(E * half, TIER_DOWN), np.full(A * half, TIER_UP2),
                            np.full(A * half, TIER_DOWN2)]).astype(np.int8)
-    return Fabric("fat-tree", N, E, half, half, k, src, dst, cap, tier, name or f"fat-tree-k{k}")
+    fab = Fabric("fat-tree", N, E, half, half, k, src, dst, cap, tier, name or f"fat-tree-k{k}", rails)
+    if failed is not None and len(failed):
+        fab = fab.fail_cables(failed)
+    return fab

@@ -10,7 +10,13 @@
 * ``size``: the common flow size when every inter-leaf flow of the step has the same size.
 
 The implicit all-pairs flows of an all-to-all are aggregated in closed form from the number of
-ranks on every leaf (``n_a * n_b`` flows between leaves ``a != b``).
+ranks on every leaf (``n_a * n_b`` flows between leaves ``a != b``); skewed (``pair_weight``): the
+bytes from the rank weights per leaf (``pair_bytes * n_a * W_b``), the equal-size groups one per
+(source leaf, destination rank), built only up to :data:`GROUP_LIMIT` groups (``groups_complete``).
+
+Rail-optimised fabrics: flows between two GPUs of one server use NVLink and are dropped (neither
+the host totals nor the switch links see them); for the implicit all-to-all the same-server pairs
+(``rails - 1`` per rank) are subtracted from the closed form.
 """
 
 from __future__ import annotations
@@ -25,7 +31,11 @@ from .collectives import Collective
 from .errors import FabricInputError
 from .topology import Fabric
 
-__all__ = ["StepTraffic", "step_traffic", "all_step_traffic"]
+__all__ = ["StepTraffic", "step_traffic", "all_step_traffic", "same_server_pairs", "GROUP_LIMIT"]
+
+#: at most this many (source leaf, destination rank) flow groups are listed for a skewed all-to-all
+#: (the per-flow ECMP sampler needs them; 134 M on 65,536 GPUs, so the aggregated models work without)
+GROUP_LIMIT = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,7 @@ class StepTraffic:
     host_out: np.ndarray
     host_in: np.ndarray
     size: float | None
+    groups_complete: bool = True  # False: a skewed all-to-all's groups were not listed (too many)
 
     @property
     def nbytes(self) -> np.ndarray:
@@ -74,15 +85,38 @@ def _check_fit(fabric: Fabric, coll: Collective) -> None:
                                             f"(fabric has {fabric.n_hosts} hosts)")
 
 
+def same_server_pairs(fabric: Fabric, hosts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ordered pairs ``(i, j)``, ``i != j``, of indices into ``hosts`` on the same server (NVLink
+    pairs of a rail-optimised fabric; none otherwise): ``rails - 1`` partners per index at most."""
+    e = np.zeros(0, dtype=np.int64)
+    if fabric.rails == 1:
+        return e, e
+    srv = fabric.server_of(hosts)
+    order = np.argsort(srv, kind="stable")
+    ss = srv[order]
+    starts = np.searchsorted(ss, ss, side="left")
+    cnt = np.searchsorted(ss, ss, side="right") - starts - 1
+    if not cnt.any():
+        return e, e
+    pos = np.repeat(np.arange(ss.size), cnt)
+    k = np.arange(pos.size) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    partner = starts[pos] + k
+    partner += partner >= pos
+    return order[pos], order[partner]
+
+
 def step_traffic(fabric: Fabric, coll: Collective, t: int) -> StepTraffic:
     """Aggregate step ``t`` of ``coll`` placed on ``fabric`` (see the module docstring)."""
     _check_fit(fabric, coll)
-    L, N = fabric.n_leaves, fabric.n_hosts
+    L, N, H = fabric.n_leaves, fabric.n_hosts, fabric.hosts_per_leaf
     sel = coll.step == t
     hs = coll.placement[coll.src[sel]]
     hd = coll.placement[coll.dst[sel]]
     z = coll.size[sel]
-    la, lb = hs // fabric.hosts_per_leaf, hd // fabric.hosts_per_leaf
+    if fabric.rails > 1:  # NVLink within a server
+        net = fabric.server_of(hs) != fabric.server_of(hd)
+        hs, hd, z = hs[net], hd[net], z[net]
+    la, lb = hs // H, hd // H
     host_out = np.bincount(hs, weights=z, minlength=N).astype(np.float64)
     host_in = np.bincount(hd, weights=z, minlength=N).astype(np.float64)
     inter = la != lb
@@ -103,25 +137,62 @@ def step_traffic(fabric: Fabric, coll: Collective, t: int) -> StepTraffic:
         gn = np.zeros(0, np.int64)
         gw = np.zeros(0)
     sizes = set(np.unique(zi).tolist())
+    complete = True
     if t == 0 and coll.pair_bytes > 0:
         m = coll.pair_bytes
-        n_leaf = np.bincount(coll.placement // fabric.hosts_per_leaf, minlength=L).astype(np.int64)
-        dense = np.outer(n_leaf, n_leaf)
+        w = coll.weights
+        hp = coll.placement
+        lp = hp // H
+        recv = w > 0
+        n_leaf = np.bincount(lp, minlength=L).astype(np.int64)
+        r_leaf = np.bincount(lp[recv], minlength=L).astype(np.int64)
+        W_leaf = np.bincount(lp, weights=w, minlength=L)
+        dense = np.outer(n_leaf, r_leaf)
         np.fill_diagonal(dense, 0)
+        dbytes = m * np.outer(n_leaf, W_leaf)
+        np.fill_diagonal(dbytes, 0.0)
+        out_r = m * (float(w.sum()) - w)
+        in_r = m * w * (coll.n_ranks - 1)
+        I, J = same_server_pairs(fabric, hp)
+        if I.size:  # NVLink pairs leave the NIC and the fabric
+            out_r -= m * np.bincount(I, weights=w[J], minlength=coll.n_ranks)
+            in_r -= m * w * np.bincount(J, minlength=coll.n_ranks)
+            cross = (lp[I] != lp[J]) & recv[J]
+            kk = lp[I][cross] * L + lp[J][cross]
+            dense -= np.bincount(kk, minlength=L * L).reshape(L, L)
+            dbytes -= m * np.bincount(kk, weights=w[J][cross], minlength=L * L).reshape(L, L)
         count = count + dense
-        nbytes = nbytes + dense * m
+        nbytes = nbytes + dbytes
         host_out = host_out.copy()
         host_in = host_in.copy()
-        host_out[coll.placement] += m * (coll.n_ranks - 1)
-        host_in[coll.placement] += m * (coll.n_ranks - 1)
-        nz = np.flatnonzero(dense.ravel())
-        gk = np.concatenate([gk, nz])
-        gn = np.concatenate([gn, dense.ravel()[nz]])
-        gw = np.concatenate([gw, np.full(nz.size, m)])
-        sizes.add(m)
+        host_out[hp] += out_r
+        host_in[hp] += in_r
+        if coll.pair_weight is None:
+            nz = np.flatnonzero(dense.ravel())
+            gk = np.concatenate([gk, nz])
+            gn = np.concatenate([gn, dense.ravel()[nz]])
+            gw = np.concatenate([gw, np.full(nz.size, m)])
+            sizes.add(m)
+        else:
+            rj = np.flatnonzero(recv)
+            sizes.update([-1.0, -2.0])  # unequal sizes (marker values: size stays None)
+            if L * rj.size <= GROUP_LIMIT:  # one group per (source leaf, destination rank)
+                pos = np.full(coll.n_ranks, -1, dtype=np.int64)
+                pos[rj] = np.arange(rj.size)
+                cnt = np.repeat(n_leaf[:, None], rj.size, axis=1)
+                cnt[lp[rj], np.arange(rj.size)] = 0
+                if I.size:
+                    cross = (lp[I] != lp[J]) & recv[J]
+                    np.subtract.at(cnt, (lp[I][cross], pos[J][cross]), 1)
+                a_idx, jj = np.nonzero(cnt)
+                gk = np.concatenate([gk, a_idx * L + lp[rj][jj]])
+                gn = np.concatenate([gn, cnt[a_idx, jj]])
+                gw = np.concatenate([gw, m * w[rj][jj]])
+            else:
+                complete = False
     size = float(next(iter(sizes))) if len(sizes) == 1 else None
     return StepTraffic(t, int(coll.step_repeat[t]), count, None if size is not None else nbytes, gk // L, gk % L,
-                       gn, gw, host_out, host_in, size)
+                       gn, gw, host_out, host_in, size, complete)
 
 
 def all_step_traffic(fabric: Fabric, coll: Collective) -> list[StepTraffic]:
