@@ -712,19 +712,40 @@ def _grow(a, n):
     return b
 
 
+#: relative tolerance under which two keys of :func:`_pick` count as equal (sums of the same flows
+#: in a different order differ in the last bits; ties then go by the next key, then the index)
+PICK_TOL = 1e-9
+
+
+@njit(cache=True, inline="always")
+def _before(k1, k2, s, k1b, k2b, sb):
+    """``(k1, k2, s)`` comes before ``(k1b, k2b, sb)``: lexicographic, keys equal within :data:`PICK_TOL`."""
+    t1 = PICK_TOL * abs(k1b)
+    if k1 < k1b - t1:
+        return True
+    if k1 > k1b + t1:
+        return False
+    t2 = PICK_TOL * abs(k2b)
+    if k2 < k2b - t2:
+        return True
+    if k2 > k2b + t2:
+        return False
+    return s < sb
+
+
 @njit(cache=True, inline="always")
 def _pick(r, S, row_u, off_u, row_d, off_d, cap_u, cap_d, w, chosen):
     """Mark in ``chosen`` the ``r`` colours (of ``S``) that come first when the colours are ordered by
     ``max((row_u + off_u + w)/cap_u, (row_d + off_d + w)/cap_d)``, then by the sum of both terms,
-    then by index: ``r`` passes taking the first, or for ``r > S/2`` all colours less ``S - r``
-    passes dropping the last (the same set)."""
+    then by index (:func:`_before`): ``r`` passes taking the first, or for ``r > S/2`` all colours
+    less ``S - r`` passes dropping the last."""
     take = r <= S - r
     for s in range(S):
         chosen[s] = 0 if take else 1
     for _ in range(r if take else S - r):
         best = -1
-        k1b = np.inf if take else -np.inf
-        k2b = np.inf if take else -np.inf
+        k1b = 0.0
+        k2b = 0.0
         for s in range(S):
             if chosen[s] != (0 if take else 1):
                 continue
@@ -732,12 +753,8 @@ def _pick(r, S, row_u, off_u, row_d, off_d, cap_u, cap_d, w, chosen):
             y = (row_d[s] + off_d + w) / cap_d[s]
             k1 = x if x > y else y
             k2 = x + y
-            if take:
-                if k1 < k1b or (k1 == k1b and k2 < k2b):
-                    best = s
-                    k1b = k1
-                    k2b = k2
-            elif k1 > k1b or (k1 == k1b and k2 >= k2b):
+            if best < 0 or (take and _before(k1, k2, s, k1b, k2b, best)) or \
+                    (not take and _before(k1b, k2b, best, k1, k2, s)):
                 best = s
                 k1b = k1
                 k2b = k2
@@ -745,35 +762,30 @@ def _pick(r, S, row_u, off_u, row_d, off_d, cap_u, cap_d, w, chosen):
 
 
 @njit(cache=True)
-def _stage1(a, b, cnt, w, S, h, fat, pb, up, down, upb_x, off_a, downb, cu, cd, m, mb, mtouch, chosen, record, d,
-            rec1, n1):
-    """Route ``cnt`` flows of ``w`` bytes from leaf ``a`` to leaf ``b`` (stage 1 of :func:`class_greedy`);
-    ``off_a`` is the part of ``a``'s uplink load added to every colour so far. Returns
-    ``(rec1, n1, inter)``."""
-    base = cnt // S
-    r = cnt - base * S
+def _stage1_rem(a, b, cnt, w, S, h, fat, pb, up, down, off_a, downb, cu, cd, m, mtouch, chosen, record, d, rec1,
+                n1):
+    """The ``cnt % S`` remainder flows of ``w`` bytes from leaf ``a`` to leaf ``b`` (stage 1 of
+    :func:`class_greedy`), one each on the colours first by :func:`_pick`; ``off_a`` / ``downb[b]``
+    are the parts of the two rows added to every colour so far. Returns ``(rec1, n1)``."""
+    r = cnt % S
+    if r == 0:
+        return rec1, n1
     inter = fat and (a // h != pb)
-    if base:
-        upb_x[a] += base * w
-        downb[b] += base * w
-        if inter:
-            mb[a // h] += base
-    if r:
-        _pick(r, S, up[a], off_a + base * w, down[b], downb[b], cu[a], cd[b], w, chosen)
-        for s in range(S):
-            if chosen[s]:
-                up[a, s] += w
-                down[b, s] += w
-                if inter:
-                    m[a // h, s] += 1
-                    mtouch[a // h] = True
-                if record:
-                    rec1 = _grow(rec1, n1 + 1)
-                    rec1[n1, 0] = d
-                    rec1[n1, 1] = a
-                    rec1[n1, 2] = s
-                    n1 += 1
-    return rec1, n1, inter
+    _pick(r, S, up[a], off_a, down[b], downb[b], cu[a], cd[b], w, chosen)
+    for s in range(S):
+        if chosen[s]:
+            up[a, s] += w
+            down[b, s] += w
+            if inter:
+                m[a // h, s] += 1
+                mtouch[a // h] = True
+            if record:
+                rec1 = _grow(rec1, n1 + 1)
+                rec1[n1, 0] = d
+                rec1[n1, 1] = a
+                rec1[n1, 2] = s
+                n1 += 1
+    return rec1, n1
 
 
 @njit(cache=True)
@@ -783,16 +795,19 @@ def class_greedy(D, dest_leaf, dest_w, ptr, ent_a, ent_c, implicit, n_leaf, pptr
 
     Destination class ``d`` (in the given order: decreasing flow size) receives ``cnt`` equal flows of
     ``dest_w[d]`` bytes from each source leaf ``a``: explicit (``implicit = False``) as the entries
-    ``ptr[d]..ptr[d+1]`` of ``(ent_a, ent_c)``; implicit (the skewed all-to-all) as ``n_leaf[a]`` from
-    every leaf ``a != dest_leaf[d]`` less one per same-server partner (leaves ``pleaf[pptr[d]..]``).
-    Each count is multiplied by ``units`` (subflows of ``dest_w / units`` bytes).
+    ``ptr[d]..ptr[d+1]`` of ``(ent_a, ent_c)`` (ascending ``a``); implicit (the skewed all-to-all) as
+    ``n_leaf[a]`` from every leaf ``a != dest_leaf[d]`` less one per same-server partner (leaves
+    ``pleaf[pptr[d]..]``, ascending). Each count is multiplied by ``units`` (subflows of
+    ``dest_w / units`` bytes).
 
     Stage 1 (leaf -> spine, or edge -> aggregation plane ``i`` on a fat-tree, ``S`` colours): every
-    colour gets ``cnt // S`` flows, the ``cnt % S`` others go one each to the colours minimising the
-    larger of the two resulting link congestions (uplink of ``a``, downlink of ``dest_leaf``).
-    Fat-tree stage 2, per destination: the flows from pod ``p`` on plane ``i`` to another pod are
-    spread over the ``h`` cores of the plane the same way (aggregation -> core link of ``(p, i)`` and
-    core -> aggregation link of the destination pod's ``i``).
+    colour gets ``cnt // S`` flows of every entry of the class; then, entry by entry in ascending
+    ``a``, the ``cnt % S`` others go one each to the colours where the larger of the two resulting
+    link congestions (uplink of ``a``, downlink of ``dest_leaf``) is smallest (then the sum of both,
+    then the lower colour; keys equal within ``PICK_TOL``). Fat-tree stage 2, per destination: the
+    flows from pod ``p`` on plane ``i`` to another pod are spread over the ``h`` cores of the plane
+    the same way (aggregation -> core link of ``(p, i)`` and core -> aggregation link of the
+    destination pod's ``i``), pods and planes in ascending order.
 
     Loads added to every colour of a row are kept as one number per row (per pod for the core
     tiers). Implicit mode visits, per destination, only the leaves with a remainder (``n_leaf *
@@ -836,6 +851,9 @@ def class_greedy(D, dest_leaf, dest_w, ptr, ent_a, ent_c, implicit, n_leaf, pptr
     nR = 0
     reg_total = 0
     reg_pod = np.zeros(k, dtype=np.int64)
+    lst_a = np.empty(L, dtype=np.int64)
+    lst_c = np.empty(L, dtype=np.int64)
+    lst_off = np.empty(L)
     if implicit:
         for a in range(L):
             c0 = n_leaf[a] * units
@@ -853,7 +871,7 @@ def class_greedy(D, dest_leaf, dest_w, ptr, ent_a, ent_c, implicit, n_leaf, pptr
         b = dest_leaf[d]
         w = dest_w[d] / units
         pb = b // h if fat else 0
-        any_inter = False
+        nl = 0
         if implicit:
             for q in range(pptr[d], pptr[d + 1]):
                 npart[pleaf[q]] += 1
@@ -877,32 +895,32 @@ def class_greedy(D, dest_leaf, dest_w, ptr, ent_a, ent_c, implicit, n_leaf, pptr
                     if mark[a]:
                         mb[a // h] -= base0[a]
                 mb[pb] = 0  # flows within the destination's pod never reach a core
-                for p in range(k):
-                    if mb[p] > 0:
-                        any_inter = True
-            # leaves with a remainder, then the partner leaves
-            for q in range(nR):
-                a = R[q]
-                if a == b:
-                    continue
+            # the leaves with a remainder and the partner leaves, ascending (R merged with the
+            # sorted partners); their uplink row offset before this class
+            qr = 0
+            qp = pptr[d]
+            while qr < nR or qp < pptr[d + 1]:
+                if qp < pptr[d + 1] and (qr >= nR or pleaf[qp] < R[qr]):
+                    a = pleaf[qp]
+                    qp += 1
+                    if not mark[a]:
+                        continue
+                    mark[a] = False
+                    off = base0[a] * (Wp - excl[a])
+                    excl[a] += w
+                else:
+                    a = R[qr]
+                    qr += 1
+                    off = 0.0
+                    if a == b:
+                        continue
                 cnt = (n_leaf[a] - npart[a]) * units
                 if cnt <= 0:
                     continue
-                rec1, n1, inter = _stage1(a, b, cnt, w, S, h, fat, pb, up, down, upb_x, upb_x[a], downb, cu, cd, m,
-                                          mb, mtouch, chosen, record, d, rec1, n1)
-                any_inter |= inter
-            for q in range(pptr[d], pptr[d + 1]):
-                a = pleaf[q]
-                if not mark[a]:
-                    continue
-                mark[a] = False
-                cnt = (n_leaf[a] - npart[a]) * units
-                if cnt > 0:
-                    off = base0[a] * (Wp - excl[a]) + upb_x[a]
-                    rec1, n1, inter = _stage1(a, b, cnt, w, S, h, fat, pb, up, down, upb_x, off, downb, cu, cd, m,
-                                              mb, mtouch, chosen, record, d, rec1, n1)
-                    any_inter |= inter
-                excl[a] += w
+                lst_a[nl] = a
+                lst_c[nl] = cnt
+                lst_off[nl] = off
+                nl += 1
             for q in range(pptr[d], pptr[d + 1]):
                 npart[pleaf[q]] = 0
             if not irr[b]:
@@ -910,20 +928,32 @@ def class_greedy(D, dest_leaf, dest_w, ptr, ent_a, ent_c, implicit, n_leaf, pptr
             Wp += w
         else:
             for q in range(ptr[d], ptr[d + 1]):
-                a = ent_a[q]
-                rec1, n1, inter = _stage1(a, b, ent_c[q] * units, w, S, h, fat, pb, up, down, upb_x, upb_x[a],
-                                          downb, cu, cd, m, mb, mtouch, chosen, record, d, rec1, n1)
-                any_inter |= inter
-        if fat and any_inter:
-            dsum = 0
+                lst_a[nl] = ent_a[q]
+                lst_c[nl] = ent_c[q] * units
+                lst_off[nl] = 0.0
+                nl += 1
+        # every entry's base part first, then the remainders entry by entry
+        for q in range(nl):
+            a = lst_a[q]
+            base = lst_c[q] // S
+            if base:
+                upb_x[a] += base * w
+                downb[b] += base * w
+                if fat and a // h != pb:
+                    mb[a // h] += base
+        for q in range(nl):
+            a = lst_a[q]
+            rec1, n1 = _stage1_rem(a, b, lst_c[q], w, S, h, fat, pb, up, down, lst_off[q] + upb_x[a], downb, cu, cd,
+                                   m, mtouch, chosen, record, d, rec1, n1)
+        if fat:
             for p in range(k):
-                if p == pb:
+                if p == pb or (mb[p] == 0 and not mtouch[p]):
+                    mb[p] = 0
                     continue
                 if not mtouch[p] and mb[p] % h == 0:  # the same count on every plane: pod offsets
                     base = mb[p] // h
-                    if base:
-                        up2p[p] += base * w
-                        dsum += base
+                    up2p[p] += base * w
+                    down2p[pb] += base * w
                     mb[p] = 0
                     continue
                 for i in range(S):
@@ -954,10 +984,6 @@ def class_greedy(D, dest_leaf, dest_w, ptr, ent_a, ent_c, implicit, n_leaf, pptr
                                     n2 += 1
                 mb[p] = 0
                 mtouch[p] = False
-            down2p[pb] += dsum * w
-        elif fat:
-            for p in range(k):
-                mb[p] = 0
     for a in range(L):
         off = upb_x[a]
         if implicit and not irr[a]:

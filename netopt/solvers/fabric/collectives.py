@@ -163,7 +163,7 @@ class Collective:
 
     def total_bytes(self) -> float:
         """Bytes sent over all steps and repeats."""
-        per_step = np.bincount(self.step, weights=self.size, minlength=self.n_steps)
+        per_step = np.bincount(self.step, weights=self.size, minlength=self.n_steps).astype(np.float64)
         if self.pair_bytes > 0:
             per_step[0] += self.pair_bytes * (self.n_ranks - 1) * float(self.weights.sum())
         return float(np.dot(per_step, self.step_repeat))

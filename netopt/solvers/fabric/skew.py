@@ -98,7 +98,7 @@ def _classes(fabric: Fabric, coll: Collective, t: int):
         pos[order] = np.arange(order.size)
         keep = pos[J] >= 0
         pd, pl = pos[J][keep], (hp[I] // H)[keep]
-        o = np.argsort(pd, kind="stable")
+        o = np.lexsort((pl, pd))  # partner leaves ascending within each destination
         pptr = np.concatenate([[0], np.cumsum(np.bincount(pd, minlength=order.size))]).astype(np.int64)
         return (order.size, hp[order] // H, w[order], e, e, e, True, n_leaf, pptr, pl[o].astype(np.int64),
                 hp[order])

@@ -238,3 +238,81 @@ def bounded_choice_greedy(ia, ib, order, lo_pair, lo_row, hi_row, lo_col, hi_col
     ok = all(lo <= r <= hi for lo, r, hi in zip(lo_row, rows, hi_row)) and \
         all(lo <= c <= hi for lo, c, hi in zip(lo_col, cols, hi_col))
     return y, ok
+
+
+# ----------------------------------------------------------------------------- class-greedy twin
+def class_greedy(classes, S, h, fat, cu, cd, cu2, cd2, units=1):
+    """Plain-Python twin of ``_kernels.class_greedy`` (explicit mode): ``classes`` is a list of
+    ``(dest_leaf, w, [(a, cnt), ...])`` in processing order. Every link load is kept in full (no
+    per-row offsets). Returns ``(up, down, up2, down2)`` as nested lists (``up2``/``down2`` empty
+    without ``fat``)."""
+    L = len(cu)
+    up = [[0.0] * S for _ in range(L)]
+    down = [[0.0] * S for _ in range(L)]
+    A = len(cu2) if fat else 0
+    up2 = [[0.0] * h for _ in range(A)]
+    down2 = [[0.0] * h for _ in range(A)]
+
+    tol = 1e-9
+
+    def before(p, q):  # (k1, k2, s) tuples, keys equal within tol
+        for a, b in zip(p[:2], q[:2]):
+            if a < b - tol * abs(b):
+                return True
+            if a > b + tol * abs(b):
+                return False
+        return p[2] < q[2]
+
+    def pick(r, n, row_u, row_d, cap_u, cap_d, w):
+        """The r first colours: r passes taking the first, or (r > n/2) n - r passes dropping the last."""
+        def key(s):
+            x = (row_u[s] + w) / cap_u[s]
+            y = (row_d[s] + w) / cap_d[s]
+            return (max(x, y), x + y, s)
+
+        take = r <= n - r
+        left = list(range(n))
+        out = []
+        for _ in range(r if take else n - r):
+            best = None
+            for s in left:
+                if best is None or (before(key(s), key(best)) if take else before(key(best), key(s))):
+                    best = s
+            left.remove(best)
+            out.append(best)
+        return out if take else left
+
+    for b, w0, entries in classes:
+        w = w0 / units
+        pb = b // h if fat else 0
+        k = A // h if fat else 0
+        m = [[0] * S for _ in range(k)]
+        for a, c in entries:  # every entry's base part first
+            base = c * units // S
+            for s in range(S):
+                up[a][s] += base * w
+                down[b][s] += base * w
+                if fat and a // h != pb:
+                    m[a // h][s] += base
+        for a, c in entries:  # then the remainders, entry by entry
+            r = c * units % S
+            inter = fat and a // h != pb
+            for s in pick(r, S, up[a], down[b], cu[a], cd[b], w):
+                up[a][s] += w
+                down[b][s] += w
+                if inter:
+                    m[a // h][s] += 1
+        for p in range(k):
+            for i in range(S):
+                c2 = m[p][i]
+                if c2 == 0:
+                    continue
+                gu, gd = p * h + i, pb * h + i
+                base, r = divmod(c2, h)
+                for c in range(h):
+                    up2[gu][c] += base * w
+                    down2[gd][c] += base * w
+                for c in pick(r, h, up2[gu], down2[gd], cu2[gu], cd2[gd], w):
+                    up2[gu][c] += w
+                    down2[gd][c] += w
+    return up, down, up2, down2
