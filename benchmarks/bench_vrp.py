@@ -1,12 +1,14 @@
-"""VRP benchmark: gap to BKS (%) of HGS and OR-Tools at fixed time limits, one core, same script.
+"""VRP benchmark: gap to BKS (%) of netopt's solvers (ils, hgs), OR-Tools and PyVRP at fixed time limits, one core, same script.
 
 Usage (from the repository root)::
 
     .venv/bin/python benchmarks/bench_vrp.py --set cvrp --max-n 400 --time-limits 10 30
     .venv/bin/python benchmarks/bench_vrp.py --set vrptw --solvers hgs --time-limits 30 --instances C101 R101
+    .venv/bin/python benchmarks/bench_vrp.py --min-n 300 --max-n 1001 --solvers ils pyvrp hgs --time-limits 30
 
-Prints one row per instance (cost and gap per solver and limit), then the mean gaps, the
-HGS / OR-Tools ratio of mean gaps, and the number of infeasible results. Numba compilation is
+Prints one row per instance (cost, gap and iterations per second per solver and limit), then the
+mean gaps, the ratios of mean gaps of netopt's solvers to OR-Tools and to PyVRP (the optional
+reference, when listed), and the number of infeasible results. Numba compilation is
 done once up front (``compile_s``) and not charged to the first instance. The machine may be
 shared: compare gaps and ratios, not absolute speed.
 """
@@ -48,17 +50,17 @@ def main(argv=None) -> int:
     from netopt.datasets import best_known, known_table
     from netopt.io import load_instance
     from netopt.solvers import get_solver
-    from netopt.solvers.vrp.hgs import warm_up
+    from netopt.solvers.vrp.ils import warm_up
 
     t = time.perf_counter()
-    compile_s = warm_up()
+    compile_s = warm_up()  # (HGS's kernels too)
     print(f"# numba warm-up (compile or cache load): {compile_s:.2f} s", file=sys.stderr)
     bks = known_table(DATASETS / args.set)  # the instance list; values through best_known, as `netopt compare`
     names = args.instances or [k for k, (n, _) in bks.items() if args.min_n <= n <= args.max_n]
     cols = [(s, tl) for tl in args.time_limits for s in args.solvers]
     gaps: dict[tuple[str, float], list[float]] = {c: [] for c in cols}
     infeasible = {c: 0 for c in cols}
-    header = (f"{'instance':<14}{'n':>5}{'BKS':>10}" + "".join(f"{s + '@' + format(tl, 'g') + 's':>22}" for s, tl in cols)
+    header = (f"{'instance':<14}{'n':>5}{'BKS':>10}" + "".join(f"{s + '@' + format(tl, 'g') + 's':>30}" for s, tl in cols)
               + f"{'peak RSS MiB':>14}")
     print(header)
     print("-" * len(header))
@@ -70,22 +72,25 @@ def main(argv=None) -> int:
             res = get_solver(s).solve(inst, time_limit=tl, seed=args.seed)
             if res.objective is None:
                 infeasible[(s, tl)] += 1
-                cells.append(f"{'infeasible':>22}")
+                cells.append(f"{'infeasible':>30}")
                 continue
             gap = 100.0 * (res.objective - best) / best
             gaps[(s, tl)].append(gap)
-            cells.append(f"{res.objective:>12.1f} {gap:>7.2f}% ")
+            ips = res.iterations / res.runtime_s if res.runtime_s > 0 else 0.0
+            cells.append(f"{res.objective:>12.1f} {gap:>7.2f}% {ips:>7.0f}/s")
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # high-water mark of this process so far
         print(f"{name:<14}{n:>5}{best:>10.1f}" + "".join(cells) + f"{rss:>14.0f}", flush=True)
     print("-" * len(header))
     mean = {c: (sum(g) / len(g) if g else float("nan")) for c, g in gaps.items()}
-    print(f"{'mean gap %':<29}" + "".join(f"{mean[c]:>21.3f} " for c in cols))
-    print(f"{'infeasible':<29}" + "".join(f"{infeasible[c]:>21d} " for c in cols))
-    if "hgs" in args.solvers and "ortools" in args.solvers:
-        for tl in args.time_limits:
-            o = mean[("ortools", tl)]
-            ratio = mean[("hgs", tl)] / o if o else float("nan")
-            print(f"hgs/ortools mean-gap ratio @ {tl:g}s: {ratio:.3f}")
+    print(f"{'mean gap %':<29}" + "".join(f"{mean[c]:>29.3f} " for c in cols))
+    print(f"{'infeasible':<29}" + "".join(f"{infeasible[c]:>29d} " for c in cols))
+    for ours in ("ils", "hgs"):
+        for ref in ("ortools", "pyvrp"):
+            if ours in args.solvers and ref in args.solvers:
+                for tl in args.time_limits:
+                    o = mean[(ref, tl)]
+                    ratio = mean[(ours, tl)] / o if o else float("nan")
+                    print(f"{ours}/{ref} mean-gap ratio @ {tl:g}s: {ratio:.3f}")
     print(f"# {len(names)} instances, seed {args.seed}, total {time.perf_counter() - t:.0f} s", file=sys.stderr)
     return 0
 

@@ -50,18 +50,27 @@ def _parse_params(items: list[str] | None) -> dict[str, str]:
     return params
 
 
-def _progress_fn(progress: Progress, task, time_limit: float):
+def _progress_fn(progress: Progress, task, time_limit: float, bks: float | None = None):
+    """The live bar's update: elapsed time, best objective (and its gap to the best-known solution
+    when ``bks`` is given), iterations and iterations per second."""
+
     def update(state):
         best = "-" if state.best_cost is None else f"{state.best_cost:,.6g}"
-        progress.update(task, completed=min(state.elapsed(), time_limit), best=best, it=state.iterations)
+        if bks and state.best_cost is not None:
+            best += f" ({100.0 * (state.best_cost - bks) / bks:+.2f} % vs BKS)"
+        el = state.elapsed()
+        rate = f"{state.iterations / el:,.0f}/s" if el > 0 else "-"
+        progress.update(task, completed=min(el, time_limit), best=best, it=f"{state.iterations:,} ({rate})")
 
     return update
 
 
 def run_solver(instance, solver_name: str, time_limit: float, seed: int, params: dict, initial=None,
-               max_iterations: int | None = None, quiet: bool = False, nco: dict | None = None) -> Result:
-    """Solve with a Rich progress bar on stderr (time elapsed against the limit, best objective);
-    with ``nco`` (the policy's parameters) the learned policy's solutions seed the solver."""
+               max_iterations: int | None = None, quiet: bool = False, nco: dict | None = None,
+               bks: float | None = None) -> Result:
+    """Solve with a Rich progress bar on stderr (time elapsed against the limit, best objective and
+    its gap to ``bks`` when known, iterations per second); with ``nco`` (the policy's parameters)
+    the learned policy's solutions seed the solver."""
     solver = get_solver(solver_name)
     quiet = quiet or not err.is_terminal  # no progress bar (nor the blank line it leaves) without a terminal
     with err.status("preparing the solver (first run: compiling Numba kernels, cached afterwards) ...") if not quiet else _null():
@@ -80,11 +89,11 @@ def run_solver(instance, solver_name: str, time_limit: float, seed: int, params:
             from ..solvers.nco import warm_started
 
             res = warm_started(solver, instance, time_limit=time_limit, seed=seed, nco=nco, initial=initial,
-                               max_iterations=max_iterations, progress=_progress_fn(progress, task, time_limit),
+                               max_iterations=max_iterations, progress=_progress_fn(progress, task, time_limit, bks),
                                **params)
         else:
             res = solver.solve(instance, time_limit=time_limit, seed=seed, max_iterations=max_iterations,
-                               initial=initial, progress=_progress_fn(progress, task, time_limit), **params)
+                               initial=initial, progress=_progress_fn(progress, task, time_limit, bks), **params)
     res.extra["compile_s"] = round(max(prepared_s, res.extra.get("compile_s", 0.0)), 4)
     return res
 
@@ -162,7 +171,16 @@ def register(app: typer.Typer) -> None:
             start = read_routes(initial, inst)[0] if initial else None
         except InvalidSolutionError as e:  # a warm start is input: bad ids are exit 2 here, exit 1 in validate
             raise SolutionFormatError(f"--initial {e}") from None
-        res = run_solver(inst, solver, time_limit, seed, params, start, max_iterations, quiet, nco=nco if init else None)
+        bks = None
+        if rounding == Rounding.auto and instance != Path("-"):  # the best-known values follow the files' conventions
+            from ..datasets import best_known
+
+            try:
+                bks = best_known(instance)
+            except (OSError, ValueError):  # a stray BKS file beside the instance is not the user's input
+                bks = None
+        res = run_solver(inst, solver, time_limit, seed, params, start, max_iterations, quiet, nco=nco if init else None,
+                         bks=bks)
         if res.solution is not None and out_path is not None:
             sol = RoutingSolution.from_node_ids(inst, [r["visits"] for r in res.solution["routes"]])
             _write_routes(out_path, sol, None)
@@ -206,7 +224,7 @@ def register(app: typer.Typer) -> None:
                 continue
             bks = best_known(path)
             for name in names:
-                res = run_solver(inst, name, time_limit, seed, {})
+                res = run_solver(inst, name, time_limit, seed, {}, bks=bks if rounding == Rounding.auto else None)
                 gap = None if res.objective is None or not bks else 100.0 * (res.objective - bks) / bks
                 records.append({"instance": inst.name, "solver": name, "objective": res.objective, "bks": bks,
                                 "gap_percent": gap, "runtime_s": res.runtime_s, "status": res.status,

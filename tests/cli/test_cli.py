@@ -176,3 +176,25 @@ def test_acceptance_solve_x_and_solomon_with_file_ids(tmp_path):
         visits = sorted(v for r in json.loads(out.read_text())["routes"] for v in r["visits"])
         assert visits == list(range(depot + 1, depot + 101))
         assert run("validate", inst, out).exit_code == 0
+
+
+def test_live_bar_shows_iterations_per_second_and_gap_to_best_known():
+    from netopt.cli.routing import _progress_fn
+    from netopt.solvers.base import SearchState
+
+    seen = {}
+
+    class Bar:
+        def update(self, task, **kw):
+            seen.update(kw)
+
+    state = SearchState(10.0)
+    state.start -= 2.0  # two seconds in
+    state.iterations = 3000
+    state.best_cost = 1010.0
+    _progress_fn(Bar(), 0, 10.0, bks=1000.0)(state)
+    assert seen["best"] == "1,010 (+1.00 % vs BKS)"
+    rate = int(seen["it"].split("(")[1].split("/")[0].replace(",", ""))
+    assert seen["it"].startswith("3,000 (") and 1400 <= rate <= 1500
+    _progress_fn(Bar(), 0, 10.0)(state)
+    assert seen["best"] == "1,010"

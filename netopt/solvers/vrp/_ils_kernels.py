@@ -29,8 +29,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._kernels import (EPS, P_LOAD_PENALTY, P_TIME_PENALTY, ls_search, ls_update, piece_seg, seg_cat, seg_node,
-                       seg_penalized, seg_violations)
+from ._kernels import (EPS, P_LOAD_PENALTY, P_TIME_PENALTY, ls_search, ls_update, seg_cat, seg_node, seg_penalized,
+                       seg_violations)
 
 # ip[...]: integer parameters
 I_MIN_PERTURB = 0
@@ -86,20 +86,29 @@ def totals(st, prm):
     return d, le, tv
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _penalised(d, le, tv, prm):
     return d + prm[P_LOAD_PENALTY] * le + prm[P_TIME_PENALTY] * tv
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
+def _ins_cost(v, r, p, routes, rlen, fwd, bwd, rcost, kd, prm):
+    # the route's prefix up to position p and suffix from p + 1, read off the summaries
+    a = (fwd[r, p, 0], fwd[r, p, 1], fwd[r, p, 2], fwd[r, p, 3], fwd[r, p, 4], fwd[r, p, 5], np.int64(0),
+         routes[r, p])
+    q = p + 1
+    b = (bwd[r, q, 0], bwd[r, q, 1], bwd[r, q, 2], bwd[r, q, 3], bwd[r, q, 4], bwd[r, q, 5], routes[r, q],
+         np.int64(0))
+    return seg_penalized(seg_cat(seg_cat(a, seg_node(v, kd), kd), b, kd), prm) - rcost[r]
+
+
+@njit(cache=True)
 def insertion_cost(st, v, r, p, kd, prm):
     """Change of route ``r``'s penalised cost when ``v`` is inserted after its position ``p``."""
-    a = piece_seg(r, 0, p, 0, st.routes, st.rlen, st.fwd, st.bwd, kd)
-    b = piece_seg(r, p + 1, st.rlen[r] + 1, 0, st.routes, st.rlen, st.fwd, st.bwd, kd)
-    return seg_penalized(seg_cat(seg_cat(a, seg_node(v, kd), kd), b, kd), prm) - st.rcost[r]
+    return _ins_cost(v, r, p, st.routes, st.rlen, st.fwd, st.bwd, st.rcost, kd, prm)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def insert_at(st, v, r, p, kd, prm, angle):
     """Insert ``v`` after position ``p`` of route ``r``."""
     m = st.rlen[r]
@@ -115,31 +124,33 @@ def best_insertion(st, v, gone, ncnt, kd, prm):
     """Cheapest ``(route, after position)`` for ``v``: next to (before or after) a granular
     neighbour that is in a route, or alone in an empty route; every route's start when no
     neighbour is placed."""
+    routes, rlen, fwd, bwd, rcost = st.routes, st.rlen, st.fwd, st.bwd, st.rcost
+    nb, node_route, node_pos = st.nb, st.node_route, st.node_pos
     best = np.inf
     br = -1
     bp = -1
     for t in range(ncnt[v]):
-        w = st.nb[v, t]
+        w = nb[v, t]
         if gone[w]:
             continue
-        r = st.node_route[w]
-        p = st.node_pos[w]
-        c = insertion_cost(st, v, r, p, kd, prm)
+        r = node_route[w]
+        p = node_pos[w]
+        c = _ins_cost(v, r, p, routes, rlen, fwd, bwd, rcost, kd, prm)
         if c < best:
             best, br, bp = c, r, p
-        c = insertion_cost(st, v, r, p - 1, kd, prm)
+        c = _ins_cost(v, r, p - 1, routes, rlen, fwd, bwd, rcost, kd, prm)
         if c < best:
             best, br, bp = c, r, p - 1
-    K = st.routes.shape[0]
+    K = routes.shape[0]
     for r in range(K):
-        if st.rlen[r] == 0:
-            c = insertion_cost(st, v, r, 0, kd, prm)
+        if rlen[r] == 0:
+            c = _ins_cost(v, r, 0, routes, rlen, fwd, bwd, rcost, kd, prm)
             if c < best:
                 best, br, bp = c, r, 0
             break
     if br < 0:
         for r in range(K):
-            c = insertion_cost(st, v, r, 0, kd, prm)
+            c = _ins_cost(v, r, 0, routes, rlen, fwd, bwd, rcost, kd, prm)
             if c < best:
                 best, br, bp = c, r, 0
     return br, bp

@@ -274,24 +274,32 @@ def update_route(r, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, an
         sec[r, 1] = en
 
 
-@njit(cache=True, inline="always")
-def piece_seg(r, i, j, rev, routes, rlen, fwd, bwd, kd):
-    """Summary of positions ``i..j`` of route ``r`` (``rev``: traversed from ``i`` down to ``j``)."""
-    if rev == 0:
-        if i == 0:
-            return (fwd[r, j, 0], fwd[r, j, 1], fwd[r, j, 2], fwd[r, j, 3], fwd[r, j, 4], fwd[r, j, 5],
-                    np.int64(0), routes[r, j])
-        if j == rlen[r] + 1:
-            return (bwd[r, i, 0], bwd[r, i, 1], bwd[r, i, 2], bwd[r, i, 3], bwd[r, i, 4], bwd[r, i, 5],
-                    routes[r, i], np.int64(0))
-        s = seg_node(routes[r, i], kd)
-        for p in range(i + 1, j + 1):
-            s = seg_cat(s, seg_node(routes[r, p], kd), kd)
-        return s
+@njit(cache=True)
+def _walk_seg(r, i, j, routes, kd):
+    """Summary of positions ``i..j`` of route ``r`` visited one by one (backwards when ``j < i``)."""
     s = seg_node(routes[r, i], kd)
-    for p in range(i - 1, j - 1, -1):
+    step = 1 if j >= i else -1
+    for p in range(i + step, j + step, step):
         s = seg_cat(s, seg_node(routes[r, p], kd), kd)
     return s
+
+
+@njit(cache=True, inline="always")
+def piece_seg(r, i, j, rev, routes, rlen, fwd, bwd, kd):
+    """Summary of positions ``i..j`` of route ``r`` (``rev``: traversed from ``i`` down to ``j``):
+    read off the prefix / suffix summaries when the piece starts or ends at a depot, built from its
+    one or two visits, else walked."""
+    if rev == 0 and i == 0:
+        return (fwd[r, j, 0], fwd[r, j, 1], fwd[r, j, 2], fwd[r, j, 3], fwd[r, j, 4], fwd[r, j, 5], np.int64(0),
+                routes[r, j])
+    if rev == 0 and j == rlen[r] + 1:
+        return (bwd[r, i, 0], bwd[r, i, 1], bwd[r, i, 2], bwd[r, i, 3], bwd[r, i, 4], bwd[r, i, 5], routes[r, i],
+                np.int64(0))
+    if i == j:
+        return seg_node(routes[r, i], kd)
+    if j - i == 1 or i - j == 1:
+        return seg_cat(seg_node(routes[r, i], kd), seg_node(routes[r, j], kd), kd)
+    return _walk_seg(r, i, j, routes, kd)
 
 
 @njit(cache=True, inline="always")
@@ -839,22 +847,10 @@ def ls_update(st, r, kd, prm, angle):
 
 
 @njit(cache=True, inline="always")
-def _mark_around(st, r, p, stamp):
-    """Mark the customers at positions p-1..p+1 of route r promising."""
-    for q in range(max(p - 1, 1), min(p + 1, st.rlen[r]) + 1):
-        st.mark[st.routes[r, q]] = stamp
-
-
-@njit(cache=True, inline="always")
-def _try(st, kmask, ru, pu, rv, pv, kd, prm, angle, stamp):
-    routes = st.routes
-    # the customers whose neighbours change when a move applies (the depot's mark is never read)
-    a = routes[ru, pu - 1]
-    x = routes[ru, pu + 1]
-    b = routes[rv, max(pv - 1, 0)]
-    y = routes[rv, pv + 1]
-    u = routes[ru, pu]
-    v = routes[rv, pv]
+def _try(kmask, ru, pu, rv, pv, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, last_mod, mark, cnt, PA, PB,
+         bufa, bufb, kd, prm, angle, stamp):
+    """Apply the first improving move of the kinds in ``kmask`` for the pair (u at ``ru, pu``, v at
+    ``rv, pv``); stamp the changed routes and mark the customers whose neighbours changed."""
     # the cheap filter first, here, so that the call below (with its many arrays) is made only for
     # pairs with a move that may improve
     mask = 0
@@ -865,23 +861,30 @@ def _try(st, kmask, ru, pu, rv, pv, kd, prm, angle, stamp):
             continue
         if ru != rv and kind == TWO_OPT:
             continue
-        if _may_improve(kind, ru, pu, rv, pv, routes, st.rlen, st.fwd, st.rcost, kd, prm):
+        if _may_improve(kind, ru, pu, rv, pv, routes, rlen, fwd, rcost, kd, prm):
             mask |= 1 << kind
     if mask == 0:
         return False
-    ok = _try_pair(mask, ru, pu, rv, pv, routes, st.rlen, st.fwd, st.bwd, st.node_route, st.node_pos, st.rcost,
-                   st.sec, angle, kd, prm, st.PA, st.PB, st.bufa, st.bufb)
+    # the customers whose neighbours change when a move applies (the depot's mark is never read)
+    a = routes[ru, pu - 1]
+    x = routes[ru, pu + 1]
+    b = routes[rv, max(pv - 1, 0)]
+    y = routes[rv, pv + 1]
+    u = routes[ru, pu]
+    v = routes[rv, pv]
+    ok = _try_pair(mask, ru, pu, rv, pv, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, kd, prm,
+                   PA, PB, bufa, bufb)
     if ok:
-        st.cnt[0] += 1
-        st.last_mod[ru] = st.cnt[0]
-        st.last_mod[rv] = st.cnt[0]
+        cnt[0] += 1
+        last_mod[ru] = cnt[0]
+        last_mod[rv] = cnt[0]
         if stamp >= 0:
-            st.mark[a] = stamp
-            st.mark[x] = stamp
-            st.mark[b] = stamp
-            st.mark[y] = stamp
-            st.mark[u] = stamp
-            st.mark[v] = stamp
+            mark[a] = stamp
+            mark[x] = stamp
+            mark[b] = stamp
+            mark[y] = stamp
+            mark[u] = stamp
+            mark[v] = stamp
     return ok
 
 
@@ -895,32 +898,43 @@ def ls_search(st, kd, prm, ncnt, angle, stamp, use_swap_star, max_loops):
     applied. Then SWAP* between changed routes whose polar sectors (``angle``, 0..65535) overlap.
     Stops when a loop finds nothing (or after ``max_loops``). Returns the number of moves applied.
     """
-    routes = st.routes
-    rlen = st.rlen
+    return _search(st.routes, st.rlen, st.fwd, st.bwd, st.node_route, st.node_pos, st.rcost, st.sec, st.nb, st.order,
+                   st.last_mod, st.last_tested, st.last_swap, st.mark, st.PA, st.PB, st.bufa, st.bufb, st.ins1c,
+                   st.ins1p, st.ins2c, st.ins2p, st.cnt, kd, prm, ncnt, angle, stamp, use_swap_star, max_loops)
+
+
+@njit(cache=True)
+def _search(routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, nb, order, last_mod, last_tested, last_swap,
+            mark, PA, PB, bufa, bufb, ins1c, ins1p, ins2c, ins2p, cnt, kd, prm, ncnt, angle, stamp, use_swap_star,
+            max_loops):
+    """:func:`ls_search` on the arrays of the state (plain arguments keep the hot loop free of
+    reference counting on the state's fields)."""
     K = routes.shape[0]
-    n = st.order.shape[0]
+    n = order.shape[0]
     nmoves = 0
     loop = 0
     improved = True
     while improved and loop < max_loops:
         improved = False
         for oi in range(n):
-            u = st.order[oi]
-            if stamp >= 0 and st.mark[u] != stamp:
+            u = order[oi]
+            if stamp >= 0 and mark[u] != stamp:
                 continue
-            lt = st.last_tested[u]
-            st.last_tested[u] = st.cnt[0]
+            lt = last_tested[u]
+            last_tested[u] = cnt[0]
             for t in range(ncnt[u]):
-                v = st.nb[u, t]
-                ru = st.node_route[u]
-                rv = st.node_route[v]
-                if not max(st.last_mod[ru], st.last_mod[rv]) > lt:
+                v = nb[u, t]
+                ru = node_route[u]
+                rv = node_route[v]
+                if not max(last_mod[ru], last_mod[rv]) > lt:
                     continue
-                pu = st.node_pos[u]
-                pv = st.node_pos[v]
-                ok = _try(st, ALL_MOVES, ru, pu, rv, pv, kd, prm, angle, stamp)
+                pu = node_pos[u]
+                pv = node_pos[v]
+                ok = _try(ALL_MOVES, ru, pu, rv, pv, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec,
+                          last_mod, mark, cnt, PA, PB, bufa, bufb, kd, prm, angle, stamp)
                 if not ok and pv == 1:  # v is first on its route: also try after the start depot
-                    ok = _try(st, DEPOT_MOVES, ru, pu, rv, 0, kd, prm, angle, stamp)
+                    ok = _try(DEPOT_MOVES, ru, pu, rv, 0, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec,
+                              last_mod, mark, cnt, PA, PB, bufa, bufb, kd, prm, angle, stamp)
                 if ok:
                     nmoves += 1
                     improved = True
@@ -930,40 +944,44 @@ def ls_search(st, kd, prm, ncnt, angle, stamp, use_swap_star, max_loops):
                     if rlen[r] == 0:
                         re = r
                         break
-                if re >= 0 and _try(st, EMPTY_MOVES, st.node_route[u], st.node_pos[u], re, 0, kd, prm, angle,
-                                    stamp):
+                if re >= 0 and _try(EMPTY_MOVES, node_route[u], node_pos[u], re, 0, routes, rlen, fwd, bwd,
+                                    node_route, node_pos, rcost, sec, last_mod, mark, cnt, PA, PB, bufa, bufb, kd,
+                                    prm, angle, stamp):
                     nmoves += 1
                     improved = True
         if use_swap_star:
             for r1 in range(K):
                 if rlen[r1] == 0:
                     continue
-                lt = st.last_swap[r1]
-                st.last_swap[r1] = st.cnt[0]
+                lt = last_swap[r1]
+                last_swap[r1] = cnt[0]
                 for r2 in range(r1 + 1, K):
                     if rlen[r2] == 0 or rlen[r1] == 0:
                         continue
-                    if not max(st.last_mod[r1], st.last_mod[r2]) > lt:
+                    if not max(last_mod[r1], last_mod[r2]) > lt:
                         continue
-                    if not _sectors_overlap(st.sec, r1, r2):
+                    if not _sectors_overlap(sec, r1, r2):
                         continue
-                    d, bu, bv, bua, bva = swap_star(r1, r2, routes, rlen, st.fwd, st.rcost, kd, prm, st.ins1c,
-                                                    st.ins1p, st.ins2c, st.ins2p, st.bufa, st.bufb)
+                    d, bu, bv, bua, bva = swap_star(r1, r2, routes, rlen, fwd, rcost, kd, prm, ins1c, ins1p, ins2c,
+                                                    ins2p, bufa, bufb)
                     if bu >= 0 and d < -EPS:
                         if stamp >= 0:
-                            _mark_around(st, r1, bu, stamp)
-                            _mark_around(st, r2, bv, stamp)
-                        ca = swap_star_route(r1, bu, routes[r2, bv], bva, routes, rlen, st.bufa)
-                        cb = swap_star_route(r2, bv, routes[r1, bu], bua, routes, rlen, st.bufb)
+                            for r, p in ((r1, bu), (r2, bv)):
+                                for q in range(max(p - 1, 1), min(p + 1, rlen[r]) + 1):
+                                    mark[routes[r, q]] = stamp
+                        ca = swap_star_route(r1, bu, routes[r2, bv], bva, routes, rlen, bufa)
+                        cb = swap_star_route(r2, bv, routes[r1, bu], bua, routes, rlen, bufb)
                         for k in range(ca):
-                            routes[r1, k + 1] = st.bufa[k]
+                            routes[r1, k + 1] = bufa[k]
                         rlen[r1] = ca
                         for k in range(cb):
-                            routes[r2, k + 1] = st.bufb[k]
+                            routes[r2, k + 1] = bufb[k]
                         rlen[r2] = cb
-                        ls_update(st, r1, kd, prm, angle)
-                        ls_update(st, r2, kd, prm, angle)
-                        st.last_mod[r1] = st.cnt[0]
+                        update_route(r1, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, kd, prm)
+                        update_route(r2, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, kd, prm)
+                        cnt[0] += 1
+                        last_mod[r1] = cnt[0]
+                        last_mod[r2] = cnt[0]
                         nmoves += 1
                         improved = True
         loop += 1

@@ -111,7 +111,8 @@ class PyVRPSolver(Solver):
                     if i != j:
                         d = int(dist[i, j]) if ok[i] and ok[j] else MAX_VALUE
                         m.add_edge(locs[i], locs[j], distance=d, duration=int(dur[i, j]), profile=prof)
-        res = m.solve(stop=MaxRuntime(max(0.01, state.remaining())), seed=seed, display=params.display)
+        res = m.solve(stop=MaxRuntime(max(0.01, state.remaining())), seed=seed, collect_stats=False,
+                      display=params.display)
         state.tick(int(res.num_iterations))
         best = res.best
         if best.is_feasible():
