@@ -997,3 +997,179 @@ def class_greedy(D, dest_leaf, dest_w, ptr, ent_a, ent_c, implicit, n_leaf, pptr
             up2[g, c] += up2b[g] + up2p[p]
             down2[g, c] += down2b[g] + down2p[p]
     return up, down, up2, down2, rec1, n1, rec2, n2
+
+
+# ---------------------------------------------------------------------------- failed links
+@njit(cache=True, inline="always")
+def _live_paths(e, f, h, fat, up_cap, down_cap, up2_cap, down2_cap, pi, pj):
+    """Live paths of a flow from leaf / edge ``e`` to ``f`` (``e != f``) into ``pi`` (spine or
+    aggregation plane) and ``pj`` (core index, 0 within a pod); returns their number."""
+    P = 0
+    S = up_cap.shape[1]
+    if not fat:
+        for s in range(S):
+            if up_cap[e, s] > 0 and down_cap[f, s] > 0:
+                pi[P] = s
+                pj[P] = 0
+                P += 1
+        return P
+    pe = e // h
+    pf = f // h
+    for i in range(h):
+        if up_cap[e, i] <= 0 or down_cap[f, i] <= 0:
+            continue
+        if pe == pf:
+            pi[P] = i
+            pj[P] = 0
+            P += 1
+            continue
+        ge = pe * h + i
+        gf = pf * h + i
+        for j in range(h):
+            if up2_cap[ge, j] > 0 and down2_cap[gf, j] > 0:
+                pi[P] = i
+                pj[P] = j
+                P += 1
+    return P
+
+
+@njit(cache=True)
+def _ft_sample_failed(pe, pf, pn, pw, h, up_cap, down_cap, up2_cap, down2_cap, s, up, down, up2, down2, counts,
+                      tmp, masks, pi, pj):
+    """One ECMP sample on a fat-tree with failed links: each flow group's balls fall uniformly on the
+    live paths of its edge pair; returns the max congestion over live links."""
+    E = up_cap.shape[0]
+    A = up2_cap.shape[0]
+    up[:, :] = 0.0
+    down[:, :] = 0.0
+    up2[:, :] = 0.0
+    down2[:, :] = 0.0
+    for p in range(pe.size):
+        e = pe[p]
+        f = pf[p]
+        w = pw[p]
+        P = _live_paths(e, f, h, True, up_cap, down_cap, up2_cap, down2_cap, pi, pj)
+        uniform_multinomial(s, pn[p], P, counts, tmp, masks)
+        inter = e // h != f // h
+        for q in range(P):
+            c = counts[q]
+            if c:
+                i = pi[q]
+                up[e, i] += c * w
+                down[f, i] += c * w
+                if inter:
+                    j = pj[q]
+                    up2[(e // h) * h + i, j] += c * w
+                    down2[(f // h) * h + i, j] += c * w
+    m = 0.0
+    for e in range(E):
+        for i in range(h):
+            if up_cap[e, i] > 0:
+                v = up[e, i] / up_cap[e, i]
+                if v > m:
+                    m = v
+            if down_cap[e, i] > 0:
+                v = down[e, i] / down_cap[e, i]
+                if v > m:
+                    m = v
+    for g in range(A):
+        for j in range(h):
+            if up2_cap[g, j] > 0:
+                v = up2[g, j] / up2_cap[g, j]
+                if v > m:
+                    m = v
+            if down2_cap[g, j] > 0:
+                v = down2[g, j] / down2_cap[g, j]
+                if v > m:
+                    m = v
+    return m
+
+
+@njit(cache=True, parallel=True)
+def ecmp_mc_fattree_failed(pe, pf, pn, pw, h, up_cap, down_cap, up2_cap, down2_cap, n_seeds, seed):
+    """ECMP on a fat-tree with failed links: every flow hashes uniformly onto one live path of its
+    edge pair (aggregation ``i`` within a pod; ``(i, j)`` between pods, all four links up). Arrays
+    as in :func:`ecmp_mc_fattree`; every group needs a live path. Sample ``r`` uses stream ``r``."""
+    E = up_cap.shape[0]
+    A = up2_cap.shape[0]
+    out = np.empty(n_seeds)
+    for r in prange(n_seeds):
+        up = np.zeros((E, h))
+        down = np.zeros((E, h))
+        up2 = np.zeros((A, h))
+        down2 = np.zeros((A, h))
+        counts = np.empty(h * h, dtype=np.int64)
+        tmp = np.empty(2 * h * h, dtype=np.int64)
+        masks = np.empty(2 * h * h, dtype=np.uint64)
+        pi = np.empty(h * h, dtype=np.int64)
+        pj = np.empty(h * h, dtype=np.int64)
+        s = np.empty(4, dtype=np.uint64)
+        rng_init(seed, r, s)
+        out[r] = _ft_sample_failed(pe, pf, pn, pw, h, up_cap, down_cap, up2_cap, down2_cap, s, up, down, up2, down2,
+                                   counts, tmp, masks, pi, pj)
+    return out
+
+
+@njit(cache=True)
+def greedy_paths(ga, gb, gn, gw, units, h, fat, up_cap, down_cap, up2_cap, down2_cap, record):
+    """Greedy unsplit routing over live paths (any failed links): flow groups in the given order
+    (decreasing size), each of the ``gn * units`` subflows of ``gw / units`` bytes onto the live path
+    whose busiest link after adding it has the smallest congestion (ties: the first path in
+    :func:`_live_paths` order). Returns ``(up, down, up2, down2, pi, pj)``: loads in bytes and with
+    ``record`` the path of every subflow (group by group, in order)."""
+    L, S = up_cap.shape
+    A = up2_cap.shape[0]
+    up = np.zeros((L, S))
+    down = np.zeros((L, S))
+    up2 = np.zeros((A, h))
+    down2 = np.zeros((A, h))
+    tot = 0
+    if record:
+        for g in range(ga.size):
+            tot += gn[g] * units
+    rec_i = np.zeros(tot, dtype=np.int64)
+    rec_j = np.zeros(tot, dtype=np.int64)
+    npaths = h * h if fat else S
+    pi = np.empty(npaths, dtype=np.int64)
+    pj = np.empty(npaths, dtype=np.int64)
+    c = 0
+    for g in range(ga.size):
+        e = ga[g]
+        f = gb[g]
+        w = gw[g] / units
+        P = _live_paths(e, f, h, fat, up_cap, down_cap, up2_cap, down2_cap, pi, pj)
+        inter = fat and (e // h != f // h)
+        ge = (e // h) * h if fat else 0
+        gf = (f // h) * h if fat else 0
+        for _ in range(gn[g] * units):
+            best = -1
+            bv = np.inf
+            for q in range(P):
+                i = pi[q]
+                v = (up[e, i] + w) / up_cap[e, i]
+                x = (down[f, i] + w) / down_cap[f, i]
+                if x > v:
+                    v = x
+                if inter:
+                    j = pj[q]
+                    x = (up2[ge + i, j] + w) / up2_cap[ge + i, j]
+                    if x > v:
+                        v = x
+                    x = (down2[gf + i, j] + w) / down2_cap[gf + i, j]
+                    if x > v:
+                        v = x
+                if v < bv * (1.0 - 1e-12):
+                    bv = v
+                    best = q
+            i = pi[best]
+            up[e, i] += w
+            down[f, i] += w
+            if inter:
+                j = pj[best]
+                up2[ge + i, j] += w
+                down2[gf + i, j] += w
+            if record:
+                rec_i[c] = i
+                rec_j[c] = pj[best]
+                c += 1
+    return up, down, up2, down2, rec_i, rec_j

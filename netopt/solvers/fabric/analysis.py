@@ -289,10 +289,13 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
         mc, dt = timed(lambda: ecmp_monte_carlo(fabric, coll, n_seeds=seeds, seed=seed, qps=qps, traffic=steps,
                                                 aggregate=aggregate))
         if isinstance(mc, dict):
-            if aggregate is True or ecmp == "monte-carlo" or coll.pair_weight is None:
+            if aggregate is True:
                 raise UnsupportedInstanceError(mc["error"])
-            run_mc = False  # the skewed sampler's work limit: say so in the entry
-            entry = {"error": mc["error"]}
+            run_mc = False  # a work limit (skewed classes, failed cables): say so in the entry
+            if "method" in entry:
+                entry["monte_carlo"] = {"error": mc["error"]}
+            else:
+                entry = {"error": mc["error"]}
     if run_mc:
         method = mc.info["sampling"]
         mc_d = {"mean": mc.info["mean"], "p50": mc.info["p50"], "p99": mc.info["p99"], "seeds": seeds, "time_s": dt,

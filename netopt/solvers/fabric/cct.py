@@ -12,7 +12,10 @@ Routing per model, leaf-spine:
 ``singlepath`` the equitable-colouring assignment (one spine per flow);
 ``split``      ``k`` subflows of ``size/k`` bytes on the spines of the minimal-split assignment.
 
-3-tier fat-tree (healthy), a path is (aggregation ``i``, core ``j``):
+3-tier fat-tree, a path is (aggregation ``i``, core ``j``); with failed cables every model uses the
+live paths only (spraying: ``1/P`` of the flow on each of its ``P`` live paths, link by link; ECMP:
+a uniformly random live path; singlepath / split: the greedy routing of
+:mod:`~netopt.solvers.fabric.failures`). Healthy:
 
 ``spray``      a flow puts ``1/h`` of its rate on each of the ``h = k/2`` uplinks of its edge switch
                (and downlinks of the destination's), and between pods ``1/h^2`` on each of the
@@ -155,10 +158,66 @@ def _fattree_paths(assignment, hs, hd, h):
     return i, j
 
 
+def _fattree_spray_failed(fabric, hs, hd, z):
+    """CSR rows of flows sprayed evenly over their live paths on a fat-tree with failed cables: each
+    path ``(i, j)`` carries ``1/P`` of the flow, so link ``(e, i)`` gets the share of the paths through
+    plane ``i`` and a core link ``1/P`` per live path through it (the fabric's own link ids)."""
+    from .failures import live_path_table
+
+    h, N = fabric.half, fabric.n_hosts
+    e, f = hs // h, hd // h
+    key = e * fabric.n_leaves + f
+    uk, inv = np.unique(key, return_inverse=True)
+    ue, uf = uk // fabric.n_leaves, uk % fabric.n_leaves
+    inter = ue != uf
+    ptr, pi, pj = live_path_table(fabric, ue[inter], uf[inter])
+    rows_l, rows_c = [], []
+    it = iter(range(inter.sum()))
+    for q in range(uk.size):
+        if not inter[q]:
+            rows_l.append(np.zeros(0, np.int64))
+            rows_c.append(np.zeros(0))
+            continue
+        r = next(it)
+        a, b = int(ue[q]), int(uf[q])
+        ii, jj = pi[ptr[r]:ptr[r + 1]], pj[ptr[r]:ptr[r + 1]]
+        P = ii.size
+        if P == 0:
+            raise FabricInputError("failed", f"edge switches {a} and {b} have no live path")
+        planes, per_plane = np.unique(ii, return_counts=True)
+        links = [fabric.off_up + a * h + planes, fabric.off_down + b * h + planes]
+        coefs = [per_plane / P, per_plane / P]
+        if a // h != b // h:
+            links += [fabric.off_up2 + ((a // h) * h + ii) * h + jj, fabric.off_down2 + ((b // h) * h + ii) * h + jj]
+            coefs += [np.full(P, 1.0 / P), np.full(P, 1.0 / P)]
+        rows_l.append(np.concatenate(links))
+        rows_c.append(np.concatenate(coefs))
+    lens = np.array([x.size for x in rows_l], dtype=np.int64)[inv] + 2
+    indptr = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+    links = np.empty(indptr[-1], dtype=np.int64)
+    coef = np.empty(indptr[-1])
+    links[indptr[:-1]] = hs
+    links[indptr[:-1] + 1] = N + hd
+    coef[indptr[:-1]] = 1.0
+    coef[indptr[:-1] + 1] = 1.0
+    for q in range(uk.size):
+        fl = np.flatnonzero(inv == q)
+        n = rows_l[q].size
+        if n == 0:
+            continue
+        pos = (indptr[fl] + 2)[:, None] + np.arange(n)[None, :]
+        links[pos] = rows_l[q][None, :]
+        coef[pos] = rows_c[q][None, :]
+    return indptr, links, coef, np.asarray(z, np.float64)
+
+
 def _fattree_step(fabric, hs, hd, z, model, seed, qps, assignment, k):
     h = fabric.half
+    from .failures import PathAssignment, assignment_paths, live_path_table
     from .skew import ClassAssignment, class_paths
     if model == "spray":
+        if not fabric.healthy:
+            return _solve(fabric, *_fattree_spray_failed(fabric, hs, hd, z))
         return _solve(fabric, *fattree_flow_links(fabric, hs, hd, size=z))
     # flows within an edge switch use only their two host links: their qps / k identical subflows
     # are one class of weight qps / k (max-min gives identical subflows identical rates, so a
@@ -171,8 +230,21 @@ def _fattree_step(fabric, hs, hd, z, model, seed, qps, assignment, k):
     weight = np.concatenate([np.full(int(intra.sum()), float(m)), np.ones(int((~intra).sum()) * m)])
     if model == "ecmp":
         rng = np.random.default_rng(seed)
-        i = rng.integers(0, h, size=hs2.size)
-        j = rng.integers(0, h, size=hs2.size)
+        if fabric.healthy:
+            i = rng.integers(0, h, size=hs2.size)
+            j = rng.integers(0, h, size=hs2.size)
+        else:  # one uniformly random live path per subflow
+            e, f = hs2 // h, hd2 // h
+            key = e * fabric.n_leaves + f
+            uk, inv = np.unique(key, return_inverse=True)
+            ptr, pi, pj = live_path_table(fabric, uk // fabric.n_leaves, uk % fabric.n_leaves)
+            P = np.diff(ptr)[inv]
+            x = e != f
+            if np.any(x & (P == 0)):
+                raise FabricInputError("failed", "a flow has no live path")
+            pick = ptr[inv] + (rng.random(hs2.size) * np.maximum(P, 1)).astype(np.int64)
+            i = np.where(x, pi[np.minimum(pick, pi.size - 1)] if pi.size else 0, 0)
+            j = np.where(x, pj[np.minimum(pick, pj.size - 1)] if pj.size else 0, 0)
         return _solve(fabric, *fattree_flow_links(fabric, hs2, hd2, i, j, z2, weight))
     if model in ("singlepath", "split"):
         if assignment is None:
@@ -182,6 +254,9 @@ def _fattree_step(fabric, hs, hd, z, model, seed, qps, assignment, k):
         elif isinstance(assignment, ClassAssignment):
             zo = np.concatenate([z[intra], np.repeat(z[~intra], m)])
             i, j = class_paths(assignment, fabric, hs2, hd2, zo)
+        elif isinstance(assignment, PathAssignment):
+            zo = np.concatenate([z[intra], np.repeat(z[~intra], m)])
+            i, j = assignment_paths(assignment, fabric, hs2, hd2, zo)
         else:
             i, j = _fattree_paths(assignment, hs2, hd2, h)
         return _solve(fabric, *fattree_flow_links(fabric, hs2, hd2, i, j, z2, weight))
@@ -240,13 +315,12 @@ def step_completion_time(fabric: Fabric, coll: Collective, t: int, model: str, *
     >>> step_completion_time(ft, ring_allreduce(16, 16e9), 0, "spray")   # 1 GB chunks at 1 GB/s
     1.0
     """
-    if fabric.kind == "fat-tree" and not fabric.healthy:
-        raise UnsupportedInstanceError("fat-tree analyses need a healthy fabric (no failed links)")
     n = _flows_materialised(fabric, coll, t, {"ecmp": qps, "split": k}.get(model, 1))
     if n > max_flows:
         return None
     # the (sub)flow arrays, their CSR rows (about six links each) and the max-min state
     check_dense("completion-time flow table", (n,), itemsize=160, copies=1, where="cct_max_flows")
+    from .failures import PathAssignment, assignment_paths
     from .skew import ClassAssignment, class_paths, network_flows
 
     hs, hd, z = network_flows(fabric, coll, t)  # NVLink pairs of a rail-optimised fabric dropped
@@ -279,6 +353,8 @@ def step_completion_time(fabric: Fabric, coll: Collective, t: int, model: str, *
             pass  # every flow stays within its leaf
         elif isinstance(assignment, ClassAssignment):
             spine = class_paths(assignment, fabric, hs2, hd2, np.repeat(z, k))[0]
+        elif isinstance(assignment, PathAssignment):
+            spine = assignment_paths(assignment, fabric, hs2, hd2, np.repeat(z, k))[0]
         elif hasattr(assignment, "flow_colours"):
             spine[inter] = assignment.flow_colours(la2[inter], lb2[inter])
         else:  # per-flow spine choice from the MILP/greedy (inter-leaf flows in order)

@@ -80,8 +80,9 @@ def spray_loads(fabric: Fabric, st: StepTraffic) -> StepLoads:
     """Link loads (bytes) of ideal spraying for one step.
 
     Leaf-spine: flows ``a -> b`` are split evenly over the spines whose cables ``a - s`` and
-    ``s - b`` are both up. Fat-tree (healthy only): evenly over the ``k/2`` aggregation switches
-    and, between pods, the ``(k/2)^2`` cores.
+    ``s - b`` are both up. Fat-tree: evenly over the ``k/2`` aggregation switches and, between
+    pods, the ``(k/2)^2`` cores; with failed cables evenly over the live paths
+    (:func:`~netopt.solvers.fabric.failures.fattree_spray_loads`).
     """
     B = st.nbytes
     if fabric.kind == "leaf-spine":
@@ -99,7 +100,9 @@ def spray_loads(fabric: Fabric, st: StepTraffic) -> StepLoads:
         W = np.divide(B, paths, out=np.zeros_like(B), where=paths > 0)
         return StepLoads(A * (W @ D), D * (W.T @ A))
     if not fabric.healthy:
-        raise UnsupportedInstanceError("fat-tree analyses need a healthy fabric (no failed links)")
+        from .failures import fattree_spray_loads
+
+        return fattree_spray_loads(fabric, B)
     h, k = fabric.half, fabric.k
     up = np.repeat(B.sum(axis=1)[:, None] / h, h, axis=1)
     down = np.repeat(B.sum(axis=0)[:, None] / h, h, axis=1)
@@ -142,6 +145,10 @@ def _check_qps(qps):
         raise FabricInputError("qps", f"queue pairs per flow must be a positive integer, got {qps!r}")
     return int(qps)
 
+
+#: ECMP sampling on a fat-tree with failed cables enumerates at most this many paths (groups x live
+#: paths x samples, about 10 s)
+FAILED_MC_WORK = 2e9
 
 #: ``aggregate="auto"``: sample per link class once the per-flow sampler would draw more than this
 #: many (path choices x samples): about 0.5 s of per-flow sampling (``benchmarks/RESULTS.md`` section 4)
@@ -268,8 +275,6 @@ def ecmp_monte_carlo(fabric: Fabric, coll: Collective, n_seeds: int = 100, seed:
     steps = _steps(fabric, coll, traffic)
     if aggregate not in (True, False, "auto"):
         raise FabricInputError("aggregate", f"expected True, False or 'auto', got {aggregate!r}")
-    if fabric.kind == "fat-tree" and not fabric.healthy:
-        raise UnsupportedInstanceError("fat-tree analyses need a healthy fabric (no failed links)")
     if aggregate == "auto":
         aggregate = aggregable(fabric, coll, steps) and per_flow_work(fabric, steps, n_seeds) > AGGREGATE_WORK
     if aggregate:
@@ -305,9 +310,22 @@ def ecmp_monte_carlo(fabric: Fabric, coll: Collective, n_seeds: int = 100, seed:
                 raise FabricInputError("failed", "some leaf pair has no common live spine")
             kern = _kernels.ecmp_mc_leafspine_parallel if parallel else _kernels.ecmp_mc_leafspine
             per_step[i] = kern(ga, gb, gn, gw, np.ascontiguousarray(up), np.ascontiguousarray(dn), n_seeds, ks)
+        elif not fabric.healthy:  # failed cables: every group's live paths enumerated per sample
+            from .failures import live_path_table
+
+            h = fabric.half
+            work = float(np.sum(np.where(ga // h != gb // h, h * h, h))) * n_seeds
+            if work > FAILED_MC_WORK:
+                raise UnsupportedInstanceError(f"ECMP sampling with failed cables would enumerate {work:.3g} paths "
+                                               f"(> {FAILED_MC_WORK:.3g}); use fewer seeds or a smaller fabric")
+            ptr = live_path_table(fabric, ga, gb)[0]
+            if np.any(np.diff(ptr) == 0):
+                g = int(np.flatnonzero(np.diff(ptr) == 0)[0])
+                raise FabricInputError("failed", f"edge switches {ga[g]} and {gb[g]} have no live path")
+            per_step[i] = _kernels.ecmp_mc_fattree_failed(
+                ga, gb, gn, gw, h, *(np.ascontiguousarray(fabric.block(t)) for t in (TIER_UP, TIER_DOWN, TIER_UP2,
+                                                                                     TIER_DOWN2)), n_seeds, ks)
         else:
-            if not fabric.healthy:
-                raise UnsupportedInstanceError("fat-tree analyses need a healthy fabric (no failed links)")
             kern = _kernels.ecmp_mc_fattree_parallel if parallel else _kernels.ecmp_mc_fattree
             per_step[i] = kern(ga, gb, gn, gw, fabric.half, *(np.ascontiguousarray(fabric.block(t)) for t in
                                                              (TIER_UP, TIER_DOWN, TIER_UP2, TIER_DOWN2)),
@@ -826,6 +844,25 @@ def _class_steps(fabric: Fabric, coll: Collective, steps, k: int, keep: bool):
     return np.array(cong), loads, assigns
 
 
+def _greedy_steps(fabric: Fabric, steps, k: int, keep: bool):
+    """Congestion, loads and :class:`~netopt.solvers.fabric.failures.PathAssignment` per step of the
+    greedy routing over live paths with ``k`` subflows per flow."""
+    from .failures import greedy_assign
+
+    cong, loads, assigns = [], [], []
+    for st in steps:
+        if st.n_inter == 0:
+            cong.append(0.0)
+            loads.append(None)
+            assigns.append(None)
+            continue
+        ld, a = greedy_assign(fabric, st, k, record=keep)
+        loads.append(ld)
+        assigns.append(a)
+        cong.append(congestion_of_loads(fabric, ld))
+    return np.array(cong), loads, assigns
+
+
 def _require_colourable(fabric: Fabric):
     if not fabric.healthy or not fabric.tier_uniform:
         raise UnsupportedInstanceError("the colouring construction needs a healthy fabric with uniform switch-link "
@@ -861,8 +898,14 @@ def singlepath(fabric: Fabric, coll: Collective, method: str = "auto", traffic=N
             method = "coloring"
         elif fabric.kind == "leaf-spine" and (not fabric.healthy or max(st.n_inter for st in steps) <= _max_milp()):
             method = "milp"
-        else:
+        elif fabric.healthy:
             method = "class-greedy"
+        else:
+            method = "greedy"
+    if method == "greedy" and fabric.kind == "fat-tree":
+        cong, loads, assigns = _greedy_steps(fabric, steps, 1, keep)
+        return ModelResult("singlepath", float(cong.max()), cong, {"method": "greedy"}, loads if keep else None,
+                           assigns if keep else None)
     if method == "class-greedy":
         cong, loads, assigns = _class_steps(fabric, coll, steps, 1, keep)
         return ModelResult("singlepath", float(cong.max()), cong, {"method": "class-greedy"}, loads if keep else None,
@@ -898,9 +941,13 @@ def min_split(fabric: Fabric, coll: Collective, k_max: int | None = None, traffi
     Unequal flow sizes (the skewed all-to-all): the smallest ``k`` at which the class-greedy
     routing of :mod:`.skew` reaches spraying (``info["method"] == "class-greedy"``): an upper bound
     on the minimal split of a heuristic, exact when it is 1 and the unsplit optimum is spraying.
+    Failed cables (any tier): the smallest ``k`` at which the greedy routing over live paths
+    (:mod:`.failures`) reaches spraying (``"greedy"``), likewise an upper bound.
     """
-    _require_colourable(fabric)
     steps = _steps(fabric, coll, traffic)
+    if not fabric.healthy:
+        return _min_split_greedy(fabric, coll, steps, k_max, rtol, keep, unsplit)
+    _require_colourable(fabric)
     if not _equal_size_steps(steps):
         return _min_split_classes(fabric, coll, steps, k_max, rtol, keep, unsplit)
     sp = spray(fabric, coll, traffic=steps)
@@ -980,6 +1027,31 @@ def _k_no_remainder(fabric, coll, steps, limit):
         if need > limit:
             return None
     return need
+
+
+def _min_split_greedy(fabric, coll, steps, k_max, rtol, keep, unsplit):
+    import time
+
+    sp = spray(fabric, coll, traffic=steps)
+    S = fabric.n_spines
+    limit = (S if fabric.kind == "leaf-spine" else S * S) if k_max is None else int(k_max)
+    target = sp.step_congestion
+    t0 = time.perf_counter()
+    for k in range(1, limit + 1):
+        if k == 1 and unsplit is not None and unsplit.info.get("method") == "greedy" and fabric.kind == "fat-tree" \
+                and (unsplit.assignment is not None or not keep):
+            cong, loads, assigns = unsplit.step_congestion, unsplit.loads, unsplit.assignment
+        else:
+            cong, loads, assigns = _greedy_steps(fabric, steps, k, keep)
+        if np.all(cong <= target * (1 + rtol)):
+            return ModelResult("split", float(cong.max()), cong, {"k": k, "spray": sp.max_congestion,
+                                                                  "method": "greedy"},
+                               loads if keep else None, assigns if keep else None)
+        if time.perf_counter() - t0 > SPLIT_SCAN_BUDGET:
+            raise UnsupportedInstanceError(f"the greedy routing over live paths does not reach spraying with "
+                                           f"k = 1..{k} subflows (scan stopped after {SPLIT_SCAN_BUDGET:g} s)")
+    raise UnsupportedInstanceError(f"the greedy routing over live paths reaches spraying with no split up to "
+                                   f"k={limit}")
 
 
 def _min_split_classes(fabric, coll, steps, k_max, rtol, keep, unsplit):

@@ -336,8 +336,10 @@ class Fabric:
         failed = int(np.sum(self.capacity[2 * self.n_hosts:] == 0)) // 2
         tail = f", {failed} failed cable{'s' if failed != 1 else ''}" if failed else ""
         if self.kind == "leaf-spine":
+            u = float(self.block(TIER_UP).max())  # the design speed (failed cables aside)
+            o = float(self.host_up_capacity.max()) * self.hosts_per_leaf / (self.n_spines * u) if u > 0 else float("inf")
             return (f"{rails}leaf-spine {self.n_leaves} leaves x {self.n_spines} spines x {self.hosts_per_leaf} hosts "
-                    f"({self.n_hosts} hosts, oversubscription {self.oversubscription:g}:1{tail})")
+                    f"({self.n_hosts} hosts, oversubscription {o:g}:1{tail})")
         over = ""
         u1, u2 = float(self.block(TIER_UP).max()), float(self.block(TIER_UP2).max())  # design speeds
         o1 = float(self.host_up_capacity.max()) * self.hosts_per_leaf / (self.n_spines * u1) if u1 > 0 else float("inf")

@@ -316,3 +316,71 @@ def class_greedy(classes, S, h, fat, cu, cd, cu2, cd2, units=1):
                     up2[gu][c] += w
                     down2[gd][c] += w
     return up, down, up2, down2
+
+
+# ----------------------------------------------------------------------------- failed cables twins
+def live_paths(fab, e, f):
+    """Live paths of a flow from edge / leaf e to f, read off the link arrays by node ids: a list of
+    lists of link ids (host links excluded)."""
+    lk = {(int(u), int(v)): i for i, (u, v) in enumerate(zip(fab.link_src, fab.link_dst))}
+    cap = fab.capacity
+    N = fab.n_hosts
+    up = lambda u, v: (u, v) in lk and cap[lk[(u, v)]] > 0  # noqa: E731
+    out = []
+    if fab.kind == "leaf-spine":
+        L = fab.n_leaves
+        for s in range(fab.n_spines):
+            sp = N + L + s
+            if up(N + e, sp) and up(sp, N + f):
+                out.append([lk[(N + e, sp)], lk[(sp, N + f)]])
+        return out
+    h, E = fab.half, fab.n_leaves
+    A = fab.k * h
+    pe, pf = e // h, f // h
+    for i in range(h):
+        ga, gb = N + E + pe * h + i, N + E + pf * h + i
+        if not (up(N + e, ga) and up(gb, N + f)):
+            continue
+        if pe == pf:
+            out.append([lk[(N + e, ga)], lk[(ga, N + f)]])
+            continue
+        for j in range(h):
+            core = N + E + A + i * h + j
+            if up(ga, core) and up(core, gb):
+                out.append([lk[(N + e, ga)], lk[(ga, core)], lk[(core, gb)], lk[(gb, N + f)]])
+    return out
+
+
+def spray_failed(fab, hs, hd, z):
+    """Switch-link loads when every flow is split evenly over its live paths (flow by flow)."""
+    H = fab.hosts_per_leaf
+    load = [0.0] * fab.n_links
+    for u, v, w in zip(hs, hd, z):
+        e, f = u // H, v // H
+        if e == f:
+            continue
+        paths = live_paths(fab, e, f)
+        for p in paths:
+            for link in p:
+                load[link] += w / len(paths)
+    return load
+
+
+def greedy_paths(fab, groups, units=1):
+    """Twin of ``_kernels.greedy_paths``: ``groups`` = ``[(e, f, n, w)]`` in order; each of the
+    ``n * units`` subflows onto the live path whose busiest link after adding it is least congested
+    (first such path). Returns the link loads (switch links) as a list."""
+    load = [0.0] * fab.n_links
+    cap = fab.capacity
+    for e, f, n, w0 in groups:
+        w = w0 / units
+        paths = live_paths(fab, e, f)
+        for _ in range(n * units):
+            best, bv = None, float("inf")
+            for p in paths:
+                v = max((load[link] + w) / cap[link] for link in p)
+                if v < bv * (1 - 1e-12):
+                    best, bv = p, v
+            for link in best:
+                load[link] += w
+    return load

@@ -1,0 +1,199 @@
+"""Failed cables at any tier of a fat-tree: spraying, ECMP, greedy unsplit routing and their paths.
+
+A flow between edge switches ``e != f`` uses the *live* shortest paths: within a pod the planes ``i``
+with both edge-aggregation cables up; between pods the ``(i, j)`` (aggregation plane, core) with all
+four cables up. Both load-balancing models keep their definition over the live paths:
+
+* ideal spraying splits every flow evenly over its live paths (:func:`fattree_spray_loads`, exact,
+  computed per source pod on leaf-pair byte matrices, nothing per flow);
+* ECMP hashes every flow uniformly onto one live path (Monte Carlo,
+  :func:`~netopt.solvers.fabric._kernels.ecmp_mc_fattree_failed`, per flow group).
+
+With failures there is no equitable colouring; the unsplit model is the greedy routing
+(:func:`greedy_assign`, kernel :func:`~netopt.solvers.fabric._kernels.greedy_paths`: flows in
+decreasing size, each onto the live path whose busiest link stays least congested; a heuristic with
+spraying as its lower bound), also used on leaf-spines with failures for the minimal split.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _kernels
+from .errors import FabricInputError, UnsupportedInstanceError
+from .results import StepLoads
+from .topology import TIER_DOWN, TIER_DOWN2, TIER_UP, TIER_UP2, Fabric
+from .traffic import StepTraffic
+
+__all__ = ["fattree_spray_loads", "greedy_assign", "PathAssignment", "assignment_paths", "live_path_table",
+           "GREEDY_WORK"]
+
+#: the greedy routing refuses above this many (subflow x live path) evaluations (about 10 s)
+GREEDY_WORK = 3e8
+
+
+def _live(fabric: Fabric):
+    h, k = fabric.half, fabric.k
+    U = fabric.block(TIER_UP) > 0
+    D = fabric.block(TIER_DOWN) > 0
+    U2 = (fabric.block(TIER_UP2) > 0).reshape(k, h, h)
+    D2 = (fabric.block(TIER_DOWN2) > 0).reshape(k, h, h)
+    return U, D, U2, D2
+
+
+def fattree_spray_loads(fabric: Fabric, B: np.ndarray) -> StepLoads:
+    """Link loads (bytes) when the leaf-pair bytes ``B`` are sprayed evenly over the live paths of a
+    fat-tree with failed cables (module docstring); refused (``FabricInputError``) when a loaded
+    edge pair has no live path."""
+    h, k = fabric.half, fabric.k
+    L = fabric.n_leaves
+    U, D, U2, D2 = (x.astype(np.float64) for x in _live(fabric))
+    C = np.einsum("pij,qij->pqi", U2, D2)  # live cores per (source pod, destination pod, plane)
+    up = np.zeros((L, h))
+    down = np.zeros((L, h))
+    up2 = np.zeros((k, h, h))
+    down2 = np.zeros((k, h, h))
+    pod_of = np.arange(L) // h
+    for pe in range(k):
+        rows = np.arange(pe * h, (pe + 1) * h)
+        cols = np.flatnonzero(B[rows].any(axis=0))  # loaded destinations only
+        if cols.size == 0:
+            continue
+        Bb = B[rows][:, cols]  # (h, F)
+        pod_f = pod_of[cols]
+        X = U[rows][:, None, :] * D[cols][None, :, :]  # (h, F, h): planes with both edge cables up
+        same = pod_f == pe
+        Cw = X * np.where(same[None, :, None], 1.0, C[pe][pod_f][None, :, :])
+        P = Cw.sum(axis=2)
+        dead = (P == 0) & (Bb > 0)
+        if np.any(dead):
+            e, f = np.argwhere(dead)[0]
+            raise FabricInputError("failed", f"edge switches {rows[e]} and {cols[f]} have no live path")
+        W = np.divide(Bb, P, out=np.zeros_like(Bb), where=P > 0)
+        Y = W[:, :, None] * Cw
+        up[rows] += Y.sum(axis=1)
+        down[cols] += Y.sum(axis=0)
+        if np.any(~same):
+            Z = (W[:, :, None] * X)[:, ~same, :]  # inter-pod bytes per path, before the core choice
+            T = np.zeros((k, h))
+            np.add.at(T, pod_f[~same], Z.sum(axis=0))  # (destination pod, plane)
+            per_core = T[:, :, None] * (U2[pe][None, :, :] * D2)  # (destination pod, plane, core)
+            up2[pe] += per_core.sum(axis=0)
+            down2 += per_core
+    return StepLoads(up, down, up2.reshape(k * h, h), down2.reshape(k * h, h))
+
+
+# ---------------------------------------------------------------------------- greedy routing
+@dataclass
+class PathAssignment:
+    """Greedy routing of one step: flow groups ``(ga, gb, gw)`` in processing order with ``gn``
+    flows each, and the path ``(pi, pj)`` of every subflow (``units`` per flow), group by group."""
+
+    ga: np.ndarray
+    gb: np.ndarray
+    gn: np.ndarray
+    gw: np.ndarray
+    pi: np.ndarray
+    pj: np.ndarray
+    units: int
+
+
+def _caps(fabric: Fabric):
+    up, dn = np.ascontiguousarray(fabric.block(TIER_UP)), np.ascontiguousarray(fabric.block(TIER_DOWN))
+    if fabric.kind == "fat-tree":
+        return up, dn, np.ascontiguousarray(fabric.block(TIER_UP2)), np.ascontiguousarray(fabric.block(TIER_DOWN2))
+    return up, dn, np.ones((1, 1)), np.ones((1, 1))
+
+
+def greedy_assign(fabric: Fabric, st: StepTraffic, k: int = 1, record: bool = False):
+    """Loads (bytes) of the greedy routing of step ``st`` with every flow cut into ``k`` subflows,
+    and with ``record`` its :class:`PathAssignment` (module docstring)."""
+    if not st.groups_complete:
+        raise UnsupportedInstanceError("the greedy routing needs the step's flow groups (too many to list)")
+    fat = fabric.kind == "fat-tree"
+    h = fabric.half
+    order = np.lexsort((st.gb, st.ga, -st.gw))
+    ga, gb, gn, gw = (np.ascontiguousarray(x[order]) for x in (st.ga, st.gb, st.gn, st.gw))
+    paths = np.where((ga // h) != (gb // h), h * h, h) if fat else np.full(ga.size, fabric.n_spines)
+    work = float(np.dot(gn.astype(np.float64) * k, paths))
+    if work > GREEDY_WORK:
+        raise UnsupportedInstanceError(f"the greedy routing would evaluate {work:.3g} (subflow, path) pairs "
+                                       f"(> {GREEDY_WORK:.3g}); too large for a fabric with failed cables")
+    cu, cd, cu2, cd2 = _caps(fabric)
+    # every group needs a live path
+    U, D = cu > 0, cd > 0
+    if fat:
+        _, _, U2, D2 = _live(fabric)
+        C = np.einsum("pij,qij->pqi", U2, D2)
+        same = (ga // h) == (gb // h)
+        pl = U[ga] & D[gb] & np.where(same[:, None], True, C[ga // h, gb // h] > 0)
+    else:
+        pl = U[ga] & D[gb]
+    if not np.all(pl.any(axis=1)):
+        g = int(np.flatnonzero(~pl.any(axis=1))[0])
+        raise FabricInputError("failed", f"leaves / edge switches {ga[g]} and {gb[g]} have no live path")
+    up, down, up2, down2, pi, pj = _kernels.greedy_paths(ga, gb, gn, np.ascontiguousarray(gw, dtype=np.float64),
+                                                        int(k), int(h if fat else 1), fat, cu, cd, cu2, cd2,
+                                                        bool(record))
+    loads = StepLoads(up, down, up2 if fat else None, down2 if fat else None)
+    return loads, (PathAssignment(ga, gb, gn, gw, pi, pj, int(k)) if record else None)
+
+
+def assignment_paths(pa: PathAssignment, fabric: Fabric, hs, hd, z):
+    """Path ``(i, j)`` of every subflow ``(hs, hd)`` of original size ``z`` (``units`` consecutive
+    copies per flow) under ``pa``; flows within one leaf get ``(0, 0)``."""
+    from .skew import _rank_in_group
+
+    H = fabric.hosts_per_leaf
+    hs, hd, z = (np.asarray(x) for x in (hs, hd, z))
+    la, lb = hs // H, hd // H
+    i_out = np.zeros(hs.size, dtype=np.int64)
+    j_out = np.zeros(hs.size, dtype=np.int64)
+    inter = np.flatnonzero(la != lb)
+    if inter.size == 0:
+        return i_out, j_out
+    sizes = np.unique(np.concatenate([pa.gw, z[inter]]))
+    gkey = np.stack([pa.ga, pa.gb, np.searchsorted(sizes, pa.gw)], axis=1)
+    fkey = np.stack([la[inter], lb[inter], np.searchsorted(sizes, z[inter])], axis=1)
+    allk = np.concatenate([gkey, fkey])
+    _, inv = np.unique(allk, axis=0, return_inverse=True)
+    inv = inv.ravel()
+    gid, fid = inv[: gkey.shape[0]], inv[gkey.shape[0]:]
+    start = np.concatenate([[0], np.cumsum(pa.gn * pa.units)])[:-1]
+    pos_of = np.full(inv.max() + 1, -1, dtype=np.int64)
+    pos_of[gid] = start
+    order = np.lexsort((np.arange(inter.size), hs[inter], fid))
+    t, cnt = _rank_in_group(fid[order][:, None])
+    base = pos_of[fid[order]]
+    if np.any(base < 0):
+        raise FabricInputError("assignment", "a flow has no group in the greedy assignment")
+    i_sel = pa.pi[base + t]
+    j_sel = pa.pj[base + t]
+    ii = np.empty(inter.size, dtype=np.int64)
+    jj = np.empty(inter.size, dtype=np.int64)
+    ii[order] = i_sel
+    jj[order] = j_sel
+    i_out[inter] = ii
+    j_out[inter] = jj
+    return i_out, j_out
+
+
+def live_path_table(fabric: Fabric, e: np.ndarray, f: np.ndarray):
+    """For edge pairs ``(e, f)``: CSR ``(ptr, pi, pj)`` of their live paths (in the kernels' order)."""
+    fat = fabric.kind == "fat-tree"
+    h = fabric.half
+    cu, cd, cu2, cd2 = _caps(fabric)
+    npaths = h * h if fat else fabric.n_spines
+    pi = np.empty(npaths, dtype=np.int64)
+    pj = np.empty(npaths, dtype=np.int64)
+    ptr = [0]
+    out_i, out_j = [], []
+    for a, b in zip(np.asarray(e).tolist(), np.asarray(f).tolist()):
+        P = _kernels._live_paths(a, b, h if fat else 1, fat, cu, cd, cu2, cd2, pi, pj)
+        out_i.append(pi[:P].copy())
+        out_j.append(pj[:P].copy())
+        ptr.append(ptr[-1] + P)
+    cat = (lambda xs: np.concatenate(xs) if xs else np.zeros(0, np.int64))
+    return np.asarray(ptr, dtype=np.int64), cat(out_i), cat(out_j)
