@@ -13,9 +13,16 @@ import time
 import numpy as np
 
 from ..._limits import check_dense
-from .cct import _flows_materialised, completion_time
 from ...params import Param, ParamSpace
-from .collectives import COLLECTIVES, PLACEMENTS, Collective, make_collective, placement, read_placement
+from .cct import _flows_materialised, completion_time
+from .collectives import (
+    COLLECTIVES,
+    PLACEMENTS,
+    Collective,
+    make_collective,
+    placement,
+    read_placement,
+)
 from .errors import FabricInputError, UnsupportedInstanceError
 from .models import (
     AGGREGATE_WORK,

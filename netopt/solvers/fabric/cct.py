@@ -42,7 +42,7 @@ import numpy as np
 from ..._limits import check_dense
 from . import _kernels
 from .collectives import Collective
-from .errors import FabricInputError, UnsupportedInstanceError
+from .errors import FabricInputError
 from .topology import TIER_DOWN, TIER_DOWN2, TIER_UP, TIER_UP2, Fabric
 
 __all__ = ["step_completion_time", "completion_time", "flow_links", "fattree_flow_links"]

@@ -165,7 +165,7 @@ def assignment_paths(pa: PathAssignment, fabric: Fabric, hs, hd, z):
     pos_of = np.full(inv.max() + 1, -1, dtype=np.int64)
     pos_of[gid] = start
     order = np.lexsort((np.arange(inter.size), hs[inter], fid))
-    t, cnt = _rank_in_group(fid[order][:, None])
+    t, _ = _rank_in_group(fid[order][:, None])
     base = pos_of[fid[order]]
     if np.any(base < 0):
         raise FabricInputError("assignment", "a flow has no group in the greedy assignment")

@@ -1004,7 +1004,7 @@ def _k_no_remainder(fabric, coll, steps, limit):
     for st in steps:
         if st.n_inter == 0:
             continue
-        D, dest_leaf, dest_w, ptr, ent_a, ent_c, implicit, n_leaf, pptr, pleaf, _ = _classes(fabric, coll, st.step)
+        D, dest_leaf, _, ptr, ent_a, ent_c, implicit, n_leaf, _, pleaf, _ = _classes(fabric, coll, st.step)
         if implicit:
             counts = [n_leaf[n_leaf > 0]]
             if pleaf.size:

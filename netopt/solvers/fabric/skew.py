@@ -36,7 +36,7 @@ from .collectives import Collective
 from .errors import FabricInputError, UnsupportedInstanceError
 from .results import StepLoads
 from .topology import TIER_DOWN, TIER_DOWN2, TIER_UP, TIER_UP2, Fabric
-from .traffic import StepTraffic, same_server_pairs
+from .traffic import same_server_pairs
 
 __all__ = ["ClassAssignment", "class_assign", "class_paths", "ecmp_mc_skewed", "skew_groups", "SKEW_MC_WORK",
            "is_implicit_skew", "network_flows"]

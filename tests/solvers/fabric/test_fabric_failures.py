@@ -128,7 +128,7 @@ def test_greedy_kernel_vs_twin(name, mk, k):
     i, j = assignment_paths(pa, fab, hs, hd, np.repeat(z, k))
     from netopt.solvers.fabric.cct import fattree_flow_links
 
-    ip, ln, cf, sz, _ = fattree_flow_links(fab, hs, hd, i, j, np.repeat(z, k) / k)
+    ip, ln, _, sz, _ = fattree_flow_links(fab, hs, hd, i, j, np.repeat(z, k) / k)
     load = np.zeros(fab.n_links)
     np.add.at(load, ln, np.repeat(sz, np.diff(ip)))
     np.testing.assert_allclose(load * (fab.tier >= 2), as_vector(fab, loads), rtol=1e-12, atol=1e-6)

@@ -21,7 +21,6 @@ from netopt.solvers.fabric import (
     all_to_all,
     analyze,
     build,
-    completion_time,
     ecmp_monte_carlo,
     fat_tree,
     leaf_spine,
@@ -40,7 +39,12 @@ from netopt.solvers.fabric.collectives import (
     zipf_loads,
 )
 from netopt.solvers.fabric.models import spray_loads
-from netopt.solvers.fabric.skew import class_assign, class_paths, network_flows, skew_groups
+from netopt.solvers.fabric.skew import (
+    class_assign,
+    class_paths,
+    network_flows,
+    skew_groups,
+)
 from netopt.solvers.fabric.topology import TIER_DOWN, TIER_DOWN2, TIER_UP, TIER_UP2
 
 
