@@ -69,6 +69,8 @@ def test_fail_cables_layout():
 @pytest.mark.parametrize("coll", ["all-to-all", "ring", "tree", "halving-doubling"])
 def test_spray_over_live_paths_equals_flow_by_flow(name, mk, coll):
     fab = mk()
+    if coll == "all-to-all" and name == "ft6-oversub":
+        pytest.skip("all-to-all on k = 6 is covered by ft6-three (time budget)")
     n = 16 if coll == "halving-doubling" else fab.n_hosts - 1
     c = make_collective(coll, n, 3e6, hosts=placement("random", n, fab.n_hosts, seed=2))
     for t in range(c.n_steps):
@@ -85,22 +87,29 @@ def test_ecmp_over_live_paths_vs_node_path_sampling(name, mk):
     """The kernel's samples against flows hashed one by one onto live node paths (Python random):
     means within 4 standard errors."""
     fab = mk()
-    c = make_collective("all-to-all", fab.n_hosts, 3e6)
+    n = fab.n_hosts
+    coll = "all-to-all" if n <= 16 else "tree"  # keeps the Python reference short
+    c = make_collective(coll, n, 3e6, hosts=placement("random", n, n, seed=6))
     mc = ecmp_monte_carlo(fab, c, n_seeds=600, seed=4)
-    st = step_traffic(fab, c, 0)
     rng = random.Random(1)
-    groups = list(zip(st.ga.tolist(), st.gb.tolist(), st.gn.tolist(), st.gw.tolist()))
-    paths = {(e, f): live_paths(fab, e, f) for e, f, _, _ in groups}
+    steps = []
+    for t in range(c.n_steps):
+        st = step_traffic(fab, c, t)
+        steps.append(list(zip(st.ga.tolist(), st.gb.tolist(), st.gn.tolist(), st.gw.tolist())))
+    paths = {(e, f): live_paths(fab, e, f) for g in steps for e, f, _, _ in g}
     cap = fab.capacity
+    live = (cap > 0) & (fab.tier >= 2)
     ref = []
     for _ in range(150):
-        load = np.zeros(fab.n_links)
-        for e, f, n, w in groups:
-            ps = paths[(e, f)]
-            for _ in range(n):
-                load[ps[rng.randrange(len(ps))]] += w
-        live = cap > 0
-        ref.append(float(np.max(load[live & (fab.tier >= 2)] / cap[live & (fab.tier >= 2)])))
+        worst = 0.0
+        for groups in steps:  # steps hash independently; a sample's value is its worst step
+            load = np.zeros(fab.n_links)
+            for e, f, n, w in groups:
+                ps = paths[(e, f)]
+                for _ in range(n):
+                    load[ps[rng.randrange(len(ps))]] += w
+            worst = max(worst, float(np.max(load[live] / cap[live])))
+        ref.append(worst)
     ref = np.array(ref)
     s = mc.info["samples"]
     se = np.hypot(s.std() / np.sqrt(s.size), ref.std() / np.sqrt(ref.size))
