@@ -19,6 +19,9 @@ Usage::
         # the same for every collective on k = 64 (65,536 GPUs) and k = 80 (128,000 GPUs)
     .venv/bin/python benchmarks/bench_fabric.py --only ft-agreement
         # exact ECMP on fat-trees (tiers combined as independent) vs per-flow Monte Carlo
+    .venv/bin/python benchmarks/bench_fabric.py --only stop14
+        # issue 19 Stop 14: skewed (MoE) all-to-all, rail-optimised 8-rail k = 64 (65,536 GPUs), failed
+        # cables; each a fresh `netopt fabric analyze ... --json` under /usr/bin/time
 
 Numba kernels are compiled (or loaded from cache) by a warm-up on a tiny fabric before timing.
 """
@@ -343,11 +346,73 @@ def ft_agreement(cases=FT_AGREEMENT):
               f"{ex.info['p99'] / sp:.4f} / {mc.info['p99'] / sp:.4f} |", flush=True)
 
 
+STOP14_CASES = [
+    ("fat-tree k=64 all-to-all, skew Zipf 1.0", ["--topology", "fat-tree", "--k", "64", "--skew", "1.0"]),
+    ("fat-tree k=64 8 rails all-to-all", ["--topology", "fat-tree", "--k", "64", "--rails", "8"]),
+    ("fat-tree k=64 8 rails ring", ["--topology", "fat-tree", "--k", "64", "--rails", "8", "--collective", "ring"]),
+    ("fat-tree k=64 8 rails all-to-all, skew Zipf 1.0", ["--topology", "fat-tree", "--k", "64", "--rails", "8",
+                                                         "--skew", "1.0"]),
+    ("fat-tree k=64 ring, 2 failed cables (edge, core)", ["--topology", "fat-tree", "--k", "64", "--collective", "ring",
+                                                          "--fail", "edge:0:1", "--fail", "core:3:0"]),
+    ("leaf-spine 32x16x8 all-to-all, skew Zipf 1.0", ["--leaves", "32", "--spines", "16", "--hosts-per-leaf", "8",
+                                                      "--skew", "1.0"]),
+]
+
+
+def stop14(cases=STOP14_CASES, timeout=600):
+    """Issue 19, Stop 14: the CLI analysis (default options: 100 ECMP seeds, CCT up to 200,000 flows per
+    step) of the skewed all-to-all, rail-optimised and failed-cable fabrics, one fresh process per
+    case under ``/usr/bin/time -f "%e %M"``; prints wall s, peak RSS, the JSON ``method`` and every
+    model's ratio to spraying, method and seconds (or its error)."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    tbin = shutil.which("time") or "/usr/bin/time"
+    exe = str(Path(sys.executable).with_name("netopt"))
+    print()
+    print("| case | wall (s) | peak RSS (MiB) | method | ECMP x spray (how; s) | singlepath x spray (how; s) | "
+          "split k (how; s) | CCT x spray: ECMP / singlepath / split |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, args in cases:
+        cmd = [tbin, "-f", "%e %M", exe, "fabric", "analyze", *args, "--json"]
+        try:
+            r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            print(f"| {name} | > {timeout} | | | | | | |", flush=True)
+            continue
+        wall, rss = r.stderr.strip().splitlines()[-1].split()
+        if r.returncode:
+            print(f"| {name} | {float(wall):.2f} | {int(rss) / 1024:.0f} | failed: {r.stderr.strip().splitlines()[0]} "
+                  "| | | | |", flush=True)
+            continue
+        res = json.loads(r.stdout)
+        m = res["models"]
+
+        def cell(e, extra=""):
+            if "error" in e:
+                return "error: " + e["error"][:60]
+            how = e.get("method", "")
+            if e.get("sampling"):
+                how += f", {e['sampling']}"
+            return f"{e['ratio']:.4f}{extra} ({how}; {e.get('time_s', 0):.2f})"
+
+        sp = m["split"]
+        split = ("error: " + sp["error"][:60]) if "error" in sp else \
+            f"{sp['k']} ({sp.get('method')}; {sp['time_s']:.2f}){' ' + sp['note'] if 'note' in sp else ''}"
+        cr = " / ".join(f"{m[x]['cct_ratio']:.3f}" if m[x].get("cct_ratio") is not None else "-"
+                        for x in ("ecmp", "singlepath", "split"))
+        print(f"| {name} | {float(wall):.2f} | {int(rss) / 1024:.0f} | {res['method']} | {cell(m['ecmp'])} | "
+              f"{cell(m['singlepath'])} | {split} | {cr} |", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="small fabrics only")
     ap.add_argument("--only", choices=["mc", "fat-tree", "agreement", "before-after", "scale", "scale-all",
-                                       "ft-agreement"],
+                                       "ft-agreement", "stop14"],
                     help="run one part only")
     ap.add_argument("--seeds", type=int, default=100, help="ECMP Monte Carlo samples")
     ap.add_argument("--repeats", type=int, default=1, help="repeats of the 8,192-GPU Monte Carlo (median)")
@@ -361,6 +426,9 @@ def main():
     if args.only == "ft-agreement":
         warmup()
         ft_agreement()
+        return
+    if args.only == "stop14":
+        stop14(STOP14_CASES[:1] if args.quick else STOP14_CASES)
         return
     warmup()
     print("| case | model | max congestion (s) | x spray | wall (s) | target (s) | tracemalloc peak (MiB) | "
