@@ -237,7 +237,11 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
         counts; :func:`~netopt.solvers.fabric.models.ecmp_monte_carlo` with ``aggregate=True``,
         tiers independent); only for the all-at-once all-to-all on a healthy fabric. ``"never"``:
         per flow (tiers jointly exact). ``"auto"``: aggregated for the all-to-all once the per-flow
-        sampler would draw more than ``AGGREGATE_WORK`` path choices (fat-trees from k = 16).
+        sampler would draw more than ``AGGREGATE_WORK`` path choices (fat-trees from k = 16), or when
+        a skewed all-to-all's (leaf, destination) groups are too many to list; the skewed all-to-all
+        is sampled per link group and weight class (:func:`~netopt.solvers.fabric.skew.ecmp_mc_skewed`).
+        A sampler past its work limit (skewed classes, failed cables at scale) leaves ``{"error": ...}``
+        in the ECMP entry instead of stopping the analysis (with ``"always"`` it raises).
         Spraying, singlepath and minimal split run on leaf-pair matrices either way (the all-to-all
         is aggregated to them in closed form from the ranks per leaf, never enumerated).
 
