@@ -223,7 +223,7 @@ def _load(st, routes, rlen, kd, prm, angle):
 
 
 @njit(cache=True)
-def _reprice(st, prm):
+def reprice(st, prm):
     """Penalties changed: every route's penalised cost, and every customer untested."""
     for r in range(st.routes.shape[0]):
         m = st.rlen[r]
@@ -318,7 +318,7 @@ def ils_run(st, cur, cur_len, best, best_len, hist, kd, prm, ncnt, angle, ip, fp
             if pl != prm[P_LOAD_PENALTY] or pt != prm[P_TIME_PENALTY]:
                 prm[P_LOAD_PENALTY] = pl
                 prm[P_TIME_PENALTY] = pt
-                _reprice(st, prm)
+                reprice(st, prm)
         # restart from the best
         if ist[S_SINCE_BEST] >= ip[I_RESTART] and fst[T_BEST] < 1e29:
             _load(st, best, best_len, kd, prm, angle)

@@ -110,9 +110,13 @@ class _Run:
         else:
             tour = (self.rng.permutation(n) + 1).astype(np.int64)
             routes, rlen, _ = K.split(tour, k, d.kd, self.prm, 1.5)
+        # the start's local search with prohibitive penalties (as PyVRP), so that it starts feasible
+        # when it can; then the search's own penalties
+        big = d.prm(self.fp[I.F_MAX_PENALTY], self.fp[I.F_MAX_PENALTY])
         self.st = st = K.ls_state(routes, rlen, d.neigh)
-        K.ls_setup(st, d.kd, self.prm, d.ncnt, d.angle, int(self.rng.integers(2**31)))
-        K.ls_search(st, d.kd, self.prm, d.ncnt, d.angle, -1, bool(self.p.swap_star), 1000)
+        K.ls_setup(st, d.kd, big, d.ncnt, d.angle, int(self.rng.integers(2**31)))
+        K.ls_search(st, d.kd, big, d.ncnt, d.angle, -1, bool(self.p.swap_star), 1000)
+        I.reprice(st, self.prm)
         self.cur, self.cur_len = st.routes.copy(), st.rlen.copy()
         self.best, self.best_len = st.routes.copy(), st.rlen.copy()
         self.hist = np.zeros((self.p.history, 4))
@@ -172,7 +176,7 @@ class ILS(Solver):
         "min_perturb": Param(int, 1, "fewest clients removed and reinserted per iteration", low=1),
         "max_perturb": Param(int, 25, "most clients removed and reinserted per iteration", low=1),
         "history": Param(int, 300, "late-acceptance history length, iterations", low=1),
-        "penalty_every": Param(int, 500, "candidates between penalty updates", low=1),
+        "penalty_every": Param(int, 100, "candidates between penalty updates", low=1),
         "target_feasible": Param(float, 0.65, "target share of feasible candidates for penalty adaptation",
                                  low=0, high=1),
         "restart_after": Param(int, 150000, "iterations without a new best before restarting from the best",
