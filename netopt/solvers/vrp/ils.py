@@ -96,19 +96,20 @@ class _Run:
         self.fst[I.T_BEST] = K.BIG
 
     def _start(self, seeds: list) -> None:
-        """The starting solution: the cheapest warm start, else a split random tour; then a whole
-        local search."""
+        """The starting solution: the cheapest warm start (as routes, or as a giant tour cut by the
+        split when it has more routes than the search's slots), else a split random tour; then a
+        whole local search."""
         d, n, k = self.data, self.data.n, self.slots
         start = None
         for routes in seeds or ():
-            if len(routes) <= k:
-                rep = check_routes(self.inst, routes)
-                if start is None or rep.cost < start[0]:
-                    start = (rep.cost, routes)
-        if start is not None:
+            rep = check_routes(self.inst, routes)
+            if start is None or rep.cost < start[0]:
+                start = (rep.cost, routes)
+        if start is not None and len(start[1]) <= k:
             routes, rlen = _route_arrays(start[1], k, n)
         else:
-            tour = (self.rng.permutation(n) + 1).astype(np.int64)
+            tour = (np.array([v for r in start[1] for v in r], np.int64) if start is not None
+                    else (self.rng.permutation(n) + 1).astype(np.int64))
             routes, rlen, _ = K.split(tour, k, d.kd, self.prm, 1.5)
         # the start's local search with prohibitive penalties (as PyVRP), so that it starts feasible
         # when it can; then the search's own penalties

@@ -235,3 +235,15 @@ def test_time_limit_respected():
     inst = make_instance(8, n=60, cap=20, tw=True)
     res, _ = solve(inst, time_limit=1.0, max_iterations=None)
     assert res.runtime_s < 1.5
+
+
+def test_warm_start_is_the_starting_point():
+    """The cheapest warm start is where the search starts (its cost bounds the first incumbent);
+    one with more routes than the search's slots is cut again by the split."""
+    inst = make_instance(6, n=20, cap=15)
+    good, good_routes = solve(inst, seed=1, max_iterations=400)
+    poor = [[i] for i in range(1, 21)]  # 20 routes, more than the slots of an unlimited fleet
+    res, _ = solve(inst, initial=[poor, good_routes], max_iterations=1, seed=3)
+    assert res.history[0][1] <= good.objective + 1e-9
+    res, routes = solve(inst, initial=[poor], max_iterations=50, seed=3)
+    assert res.objective < 0.8 * check_routes(inst, poor).cost
