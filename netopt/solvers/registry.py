@@ -11,7 +11,7 @@ from ..exceptions import UnknownSolverError
 from .base import Solver
 
 #: solver used when none is named (``netopt solve``, :func:`netopt.solve`)
-DEFAULT_SOLVER = "hgs"
+DEFAULT_SOLVER = "ils"
 
 _REGISTRY: dict[str, type[Solver]] = {}
 #: modules that register the built-in solvers; imported on first lookup (they import heavy packages lazily)

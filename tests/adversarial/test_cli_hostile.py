@@ -320,8 +320,10 @@ CASES = [
     Case("rich-release-after-depot-closes", ["solve", "r.vrp", "-t", "1", "-o", "out.json"], 3,
          "customer 3 cannot be served: its release time 200000 is after the depot closes (100000)",
          files={"r.vrp": RICH.replace("DEPOT_SECTION", RELEASE + "DEPOT_SECTION")}, absent=("out.json",)),
-    Case("rich-hgs-refuses-vehicle-types", ["solve", "r.vrp", "-t", "1"], 2,
+    Case("rich-hgs-refuses-vehicle-types", ["solve", "r.vrp", "-s", "hgs", "-t", "1"], 2,
          "solver hgs cannot solve r: it does not model vehicle_types", files={"r.vrp": RICH}),
+    Case("rich-default-ils-refuses-vehicle-types", ["solve", "r.vrp", "-t", "1"], 2,
+         "solver ils cannot solve r: it does not model vehicle_types", files={"r.vrp": RICH}),
 ]
 
 
