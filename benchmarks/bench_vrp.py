@@ -50,10 +50,10 @@ def main(argv=None) -> int:
     from netopt.datasets import best_known, known_table
     from netopt.io import load_instance
     from netopt.solvers import get_solver
-    from netopt.solvers.vrp.ils import warm_up
+    from netopt.solvers.vrp import hgs, ils
 
     t = time.perf_counter()
-    compile_s = warm_up()  # (HGS's kernels too)
+    compile_s = ils.warm_up() + hgs.warm_up()
     print(f"# numba warm-up (compile or cache load): {compile_s:.2f} s", file=sys.stderr)
     bks = known_table(DATASETS / args.set)  # the instance list; values through best_known, as `netopt compare`
     names = args.instances or [k for k, (n, _) in bks.items() if args.min_n <= n <= args.max_n]

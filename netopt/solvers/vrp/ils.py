@@ -44,7 +44,7 @@ from ..base import SearchState, Solver
 from ..registry import register
 from . import _ils_kernels as I
 from . import _kernels as K
-from .hgs import _Data, _fleet, _route_arrays, warm_up as _warm_hgs
+from .hgs import _Data, _fleet, _route_arrays
 
 _warm = False
 
@@ -53,7 +53,6 @@ def warm_up() -> float:
     """Compile (or load from the Numba cache) the ILS kernels on a tiny instance; returns seconds."""
     global _warm
     t = time.perf_counter()
-    _warm_hgs()
     if not _warm:
         from ...model import RoutingInstance
 
