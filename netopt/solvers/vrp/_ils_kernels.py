@@ -11,7 +11,7 @@ One iteration (:func:`ils_run`) touches only what it changes:
    tried again only when one of its routes changed;
 3. **accept** by late-acceptance hill climbing (Burke & Bykov 2017, both enhancements of their
    section 4.2, as PyVRP 0.12+): the candidate replaces the current solution when its penalised
-   cost beats the current one or the one of ``I_HISTORY`` accepted solutions ago. Routes that did
+   cost beats the current one or the one a history length (the rows of ``hist``) ago. Routes that did
    not change are never copied: a rejected candidate restores just its changed routes.
 
 Penalties of excess load and of time violations adapt every ``I_PENALTY_EVERY`` candidates
@@ -35,11 +35,10 @@ from ._kernels import (EPS, P_LOAD_PENALTY, P_TIME_PENALTY, ls_search, ls_update
 # ip[...]: integer parameters
 I_MIN_PERTURB = 0
 I_MAX_PERTURB = 1
-I_HISTORY = 2  # late-acceptance history length
-I_PENALTY_EVERY = 3  # candidates between penalty updates
-I_RESTART = 4  # iterations without a new best before restarting from the best
-I_SWAP_STAR = 5  # 1: SWAP* in the local search
-N_IP = 6
+I_PENALTY_EVERY = 2  # candidates between penalty updates
+I_RESTART = 3  # iterations without a new best before restarting from the best
+I_SWAP_STAR = 4  # 1: SWAP* in the local search
+N_IP = 5
 
 # fp[...]: float parameters
 F_TARGET = 0  # target share of feasible candidates
@@ -52,14 +51,13 @@ N_FP = 5
 # ist[...]: integer state carried from one call to the next
 S_ITER = 0  # iterations done
 S_HIST_POS = 1  # slot of the history ring read (then written or skipped) by the next iteration
-S_UNUSED = 2
-S_REGISTERED = 3  # candidates since the last penalty update
-S_LOAD_OK = 4  # of which feasible for load
-S_TIME_OK = 5  # of which feasible for time
-S_SINCE_BEST = 6  # iterations since the last new best
-S_NEW_BEST = 7  # new bests found (the caller reads the best routes when it grows)
-S_RESTARTS = 8
-N_IST = 9
+S_REGISTERED = 2  # candidates since the last penalty update
+S_LOAD_OK = 3  # of which feasible for load
+S_TIME_OK = 4  # of which feasible for time
+S_SINCE_BEST = 5  # iterations since the last new best
+S_NEW_BEST = 6  # new bests found (the caller reads the best routes when it grows)
+S_RESTARTS = 7
+N_IST = 8
 
 # fst[...]: float state
 T_CUR = 0  # current solution: distance, excess load, time violation (3 slots)

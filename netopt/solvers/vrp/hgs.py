@@ -117,6 +117,13 @@ class _Data:
             self.angle = np.zeros(n1, np.int64)
         self.neigh, self.ncnt = self._neighbours(inst, granular)
 
+    def initial_load_penalty(self) -> float:
+        """Starting cost per unit of excess load: the largest arc cost over the largest demand,
+        clipped to [0.1, 1000]."""
+        maxd = float(self.dist.max()) if self.dist.size else 1.0
+        maxdem = float(self.dem.max())
+        return max(0.1, min(1000.0, maxd / maxdem)) if maxdem > 0 else 1.0
+
     def prm(self, pc: float, ptw: float) -> np.ndarray:
         prm = self.base.copy()
         prm[K.P_LOAD_PENALTY] = pc
@@ -395,10 +402,7 @@ class _Run:
         self.rng = np.random.default_rng(seed)
         self.data = d = _Data(instance, params.granular)
         self.slots = _fleet(instance, d)
-        maxd = float(d.dist.max()) if d.dist.size else 1.0
-        maxdem = float(d.dem.max())
-        pc = max(0.1, min(1000.0, maxd / maxdem)) if maxdem > 0 else 1.0
-        self.pen = _Penalties(pc, 1.0, params.target_feasible)
+        self.pen = _Penalties(d.initial_load_penalty(), 1.0, params.target_feasible)
         self.pop = _Population(params)
         self.count = 0
         self.edu_time = 0.0  # moving average of one education, in seconds

@@ -72,15 +72,12 @@ class _Run:
         self.rng = np.random.default_rng(seed)
         self.data = d = _Data(instance, params.granular)
         self.slots = _fleet(instance, d)
-        maxd = float(d.dist.max()) if d.dist.size else 1.0
-        maxdem = float(d.dem.max())
-        pc = max(0.1, min(1000.0, maxd / maxdem)) if maxdem > 0 else 1.0
+        pc = d.initial_load_penalty()
         self.prm = d.prm(pc, 1.0)
         p = params
         self.ip = np.zeros(I.N_IP, np.int64)
         self.ip[I.I_MIN_PERTURB] = p.min_perturb
         self.ip[I.I_MAX_PERTURB] = max(p.min_perturb, p.max_perturb)
-        self.ip[I.I_HISTORY] = p.history
         self.ip[I.I_PENALTY_EVERY] = p.penalty_every
         self.ip[I.I_RESTART] = p.restart_after
         self.ip[I.I_SWAP_STAR] = int(p.swap_star)
