@@ -222,8 +222,13 @@ def before_after(repeats, seeds=100):
     fab = leaf_spine(256, 32, 32, host_gbps=400)
     st = all_step_traffic(fab, all_to_all(fab.n_hosts, 1 << 30))[0]
     args = (st.ga, st.gb, st.gn, st.gw, np.ascontiguousarray(fab.block(2)), np.ascontiguousarray(fab.block(3)))
-    fns = {f"old ({OLD_COMMIT}, numpy binomials)": old.ecmp_mc_leafspine, "new serial": K.ecmp_mc_leafspine,
-           "new parallel": K.ecmp_mc_leafspine_parallel}
+    extra = (1, False, False)  # h, fat, failed of the current kernels, before the capacities
+
+    def now(kern):
+        return lambda ga, gb, gn, gw, up, dn, n, seed: kern(ga, gb, gn, gw, *extra, *fab.kernel_caps(), n, seed)
+
+    fns = {f"old ({OLD_COMMIT}, numpy binomials)": old.ecmp_mc_leafspine, "new serial": now(K.ecmp_mc),
+           "new parallel": now(K.ecmp_mc_parallel)}
     for f in fns.values():
         f(*args, 1, 0)
     times = {name: [] for name in fns}

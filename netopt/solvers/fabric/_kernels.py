@@ -216,210 +216,165 @@ def uniform_multinomial_draws(n, P, seed, n_draws):
 
 
 # ---------------------------------------------------------------------------- ECMP Monte Carlo
-@njit(cache=True)
-def _ls_sample(pa, pb, pn, pw, up_cap, down_cap, healthy, s, up, down, opts, counts, tmp, masks):
-    """One ECMP sample on a leaf-spine into the scratch ``up``/``down``; returns its max congestion.
-    ``healthy``: every link is up (skips the per-pair search for live spines)."""
-    L, S = up_cap.shape
-    up[:, :] = 0.0
-    down[:, :] = 0.0
-    for q in range(S):
-        opts[q] = q
-    for p in range(pa.size):
-        a = pa[p]
-        b = pb[p]
-        P = S
-        if not healthy:
-            P = 0
-            for sp in range(S):
-                if up_cap[a, sp] > 0 and down_cap[b, sp] > 0:
-                    opts[P] = sp
-                    P += 1
-        uniform_multinomial(s, pn[p], P, counts, tmp, masks)
-        w = pw[p]
-        for q in range(P):
-            c = counts[q]
-            if c:
-                sp = opts[q]
-                up[a, sp] += c * w
-                down[b, sp] += c * w
-    m = 0.0
-    for a in range(L):
-        for sp in range(S):
-            if up_cap[a, sp] > 0:
-                v = up[a, sp] / up_cap[a, sp]
-                if v > m:
-                    m = v
-            if down_cap[a, sp] > 0:
-                v = down[a, sp] / down_cap[a, sp]
+@njit(cache=True, inline="always")
+def _live_paths(e, f, h, fat, up_cap, down_cap, up2_cap, down2_cap, pi, pj):
+    """Live paths of a flow from leaf / edge ``e`` to ``f`` (``e != f``) into ``pi`` (spine or
+    aggregation plane) and ``pj`` (core index, 0 within a pod); returns their number."""
+    P = 0
+    S = up_cap.shape[1]
+    if not fat:
+        for s in range(S):
+            if up_cap[e, s] > 0 and down_cap[f, s] > 0:
+                pi[P] = s
+                pj[P] = 0
+                P += 1
+        return P
+    pe = e // h
+    pf = f // h
+    for i in range(h):
+        if up_cap[e, i] <= 0 or down_cap[f, i] <= 0:
+            continue
+        if pe == pf:
+            pi[P] = i
+            pj[P] = 0
+            P += 1
+            continue
+        ge = pe * h + i
+        gf = pf * h + i
+        for j in range(h):
+            if up2_cap[ge, j] > 0 and down2_cap[gf, j] > 0:
+                pi[P] = i
+                pj[P] = j
+                P += 1
+    return P
+
+
+@njit(cache=True, inline="always")
+def _tier_max(load, cap, m):
+    """``max(m, load / cap)`` over the live links (``cap > 0``) of one tier block."""
+    for a in range(load.shape[0]):
+        for s in range(load.shape[1]):
+            if cap[a, s] > 0:
+                v = load[a, s] / cap[a, s]
                 if v > m:
                     m = v
     return m
 
 
 @njit(cache=True)
-def ecmp_mc_leafspine(pa, pb, pn, pw, up_cap, down_cap, n_seeds, seed):
-    """Max congestion of random ECMP hashing on a leaf-spine, for ``n_seeds`` samples.
+def _ecmp_sample(pa, pb, pn, pw, h, fat, failed, up_cap, down_cap, up2_cap, down2_cap, s, up, down, up2, down2,
+                 counts, tmp, masks, pi, pj):
+    """One ECMP sample into the scratch loads (``up2``/``down2`` unused on a leaf-spine); returns its
+    max congestion over live links. A group's balls fall uniformly on its paths: the ``S`` spines of
+    a leaf-spine, the ``h`` aggregation planes within a pod, the ``h*h`` (plane, core) pairs between
+    pods (path ``q`` is plane ``q // h``, core ``q % h``); with ``failed`` on the live paths only, in
+    :func:`_live_paths` order."""
+    S = up_cap.shape[1]
+    up[:, :] = 0.0
+    down[:, :] = 0.0
+    up2[:, :] = 0.0
+    down2[:, :] = 0.0
+    for p in range(pa.size):
+        a = pa[p]
+        b = pb[p]
+        w = pw[p]
+        inter = fat and a // h != b // h
+        if failed:
+            P = _live_paths(a, b, h, fat, up_cap, down_cap, up2_cap, down2_cap, pi, pj)
+        elif inter:
+            P = h * h
+        else:
+            P = S
+        uniform_multinomial(s, pn[p], P, counts, tmp, masks)
+        for q in range(P):
+            c = counts[q]
+            if c == 0:
+                continue
+            if failed:
+                i = pi[q]
+                j = pj[q]
+            elif inter:
+                i = q // h
+                j = q - i * h
+            else:
+                i = q
+                j = 0
+            up[a, i] += c * w
+            down[b, i] += c * w
+            if inter:
+                up2[(a // h) * h + i, j] += c * w
+                down2[(b // h) * h + i, j] += c * w
+    m = _tier_max(up, up_cap, 0.0)
+    m = _tier_max(down, down_cap, m)
+    if fat:
+        m = _tier_max(up2, up2_cap, m)
+        m = _tier_max(down2, down2_cap, m)
+    return m
 
-    Every flow hashes independently and uniformly onto one spine alive for its leaf pair; the
-    spine counts of a flow group are drawn at once by :func:`uniform_multinomial` (exact).
-    Sample ``r`` uses random stream ``r`` of ``seed``.
+
+@njit(cache=True)
+def _ecmp_scratch(up_cap, up2_cap, h, fat):
+    """Scratch arrays of one :func:`_ecmp_sample`: loads shaped as the capacity blocks, the
+    multinomial's counts / bins / masks and the live-path buffers, and the RNG state."""
+    P = h * h if fat else up_cap.shape[1]
+    return (np.zeros(up_cap.shape), np.zeros(up_cap.shape), np.zeros(up2_cap.shape), np.zeros(up2_cap.shape),
+            np.empty(P, dtype=np.int64), np.empty(2 * P, dtype=np.int64), np.empty(2 * P, dtype=np.uint64),
+            np.empty(P, dtype=np.int64), np.empty(P, dtype=np.int64), np.empty(4, dtype=np.uint64))
+
+
+@njit(cache=True)
+def ecmp_mc(pa, pb, pn, pw, h, fat, failed, up_cap, down_cap, up2_cap, down2_cap, n_seeds, seed):
+    """Max congestion of random ECMP hashing, for ``n_seeds`` samples.
+
+    Every flow hashes independently and uniformly onto one live path of its leaf (edge) pair: a
+    spine of a leaf-spine; on a k-ary fat-tree (``fat``, ``h = k/2``) an aggregation plane within a
+    pod, a (plane, core) pair between pods. The path counts of a flow group are drawn at once by
+    :func:`uniform_multinomial` (exact). Sample ``r`` uses random stream ``r`` of ``seed``.
 
     Parameters
     ----------
     pa, pb : int64[:]
-        Source and destination leaf of each flow group (``pa != pb``).
+        Source and destination leaf / edge switch of each flow group (``pa != pb``).
     pn : int64[:]
-        Flows in the group; each flow hashes uniformly onto one spine alive for ``(a, b)``.
+        Flows in the group.
     pw : float64[:]
         Bytes of each flow of the group.
+    h, fat, failed
+        ``k/2`` of a fat-tree (any value on a leaf-spine); whether the fabric is a fat-tree; whether
+        some link is down (then every group's live paths are listed per sample, and every group
+        needs one).
     up_cap, down_cap : float64[L, S]
-        Capacity (bytes/s) of leaf ``a`` -> spine ``s`` and spine ``s`` -> leaf ``b``; 0 = failed.
-        Every group must have at least one spine alive on both sides.
+        Capacity (bytes/s) of leaf ``a`` -> spine (plane) ``s`` and back to leaf ``b``; 0 = failed.
+    up2_cap, down2_cap : float64[A, h]
+        Fat-tree: aggregation ``g`` <-> core ``(g % h)*h + j`` (a ``(1, 1)`` dummy on a leaf-spine).
     n_seeds, seed : int
         Number of samples; RNG seed (``>= 0``).
 
     Returns
     -------
     float64[n_seeds]
-        ``max(load / capacity)`` over leaf-spine links, per sample.
+        ``max(load / capacity)`` over the switch links, per sample.
     """
-    L, S = up_cap.shape
-    healthy = np.all(up_cap > 0) and np.all(down_cap > 0)
     out = np.empty(n_seeds)
-    up = np.zeros((L, S))
-    down = np.zeros((L, S))
-    opts = np.empty(S, dtype=np.int64)
-    counts = np.empty(S, dtype=np.int64)
-    tmp = np.empty(2 * S, dtype=np.int64)
-    masks = np.empty(2 * S, dtype=np.uint64)
-    s = np.empty(4, dtype=np.uint64)
+    up, down, up2, down2, counts, tmp, masks, pi, pj, s = _ecmp_scratch(up_cap, up2_cap, h, fat)
     for r in range(n_seeds):
         rng_init(seed, r, s)
-        out[r] = _ls_sample(pa, pb, pn, pw, up_cap, down_cap, healthy, s, up, down, opts, counts, tmp, masks)
+        out[r] = _ecmp_sample(pa, pb, pn, pw, h, fat, failed, up_cap, down_cap, up2_cap, down2_cap, s, up, down,
+                              up2, down2, counts, tmp, masks, pi, pj)
     return out
 
 
 @njit(cache=True, parallel=True)
-def ecmp_mc_leafspine_parallel(pa, pb, pn, pw, up_cap, down_cap, n_seeds, seed):
-    """:func:`ecmp_mc_leafspine` with the samples spread over Numba's threads (``prange``); the
-    same output, since sample ``r`` always uses stream ``r``."""
-    L, S = up_cap.shape
-    healthy = np.all(up_cap > 0) and np.all(down_cap > 0)
+def ecmp_mc_parallel(pa, pb, pn, pw, h, fat, failed, up_cap, down_cap, up2_cap, down2_cap, n_seeds, seed):
+    """:func:`ecmp_mc` with the samples spread over Numba's threads (``prange``); the same output,
+    since sample ``r`` always uses stream ``r``."""
     out = np.empty(n_seeds)
     for r in prange(n_seeds):
-        up = np.zeros((L, S))
-        down = np.zeros((L, S))
-        opts = np.empty(S, dtype=np.int64)
-        counts = np.empty(S, dtype=np.int64)
-        tmp = np.empty(2 * S, dtype=np.int64)
-        masks = np.empty(2 * S, dtype=np.uint64)
-        s = np.empty(4, dtype=np.uint64)
-        rng_init(seed, r, s)
-        out[r] = _ls_sample(pa, pb, pn, pw, up_cap, down_cap, healthy, s, up, down, opts, counts, tmp, masks)
+        up, down, up2, down2, counts, tmp, masks, pi, pj, s = _ecmp_scratch(up_cap, up2_cap, h, fat)
+        rng_init(seed, np.int64(r), s)
+        out[r] = _ecmp_sample(pa, pb, pn, pw, h, fat, failed, up_cap, down_cap, up2_cap, down2_cap, s, up, down,
+                              up2, down2, counts, tmp, masks, pi, pj)
     return out
-
-
-@njit(cache=True)
-def _ft_sample(pe, pf, pn, pw, h, up_cap, down_cap, up2_cap, down2_cap, s, up, down, up2, down2, counts, tmp,
-               masks):
-    """One ECMP sample on a fat-tree into the scratch arrays; returns its max congestion."""
-    E = up_cap.shape[0]
-    A = up2_cap.shape[0]
-    up[:, :] = 0.0
-    down[:, :] = 0.0
-    up2[:, :] = 0.0
-    down2[:, :] = 0.0
-    for p in range(pe.size):
-        e = pe[p]
-        f = pf[p]
-        w = pw[p]
-        pod_e = e // h
-        pod_f = f // h
-        if pod_e == pod_f:
-            uniform_multinomial(s, pn[p], h, counts, tmp, masks)
-            for i in range(h):
-                if counts[i]:
-                    up[e, i] += counts[i] * w
-                    down[f, i] += counts[i] * w
-        else:
-            uniform_multinomial(s, pn[p], h * h, counts, tmp, masks)
-            for q in range(h * h):
-                c = counts[q]
-                if c:
-                    i = q // h
-                    j = q - i * h
-                    up[e, i] += c * w
-                    up2[pod_e * h + i, j] += c * w
-                    down2[pod_f * h + i, j] += c * w
-                    down[f, i] += c * w
-    m = 0.0
-    for e in range(E):
-        for i in range(h):
-            v = up[e, i] / up_cap[e, i]
-            if v > m:
-                m = v
-            v = down[e, i] / down_cap[e, i]
-            if v > m:
-                m = v
-    for g in range(A):
-        for j in range(h):
-            v = up2[g, j] / up2_cap[g, j]
-            if v > m:
-                m = v
-            v = down2[g, j] / down2_cap[g, j]
-            if v > m:
-                m = v
-    return m
-
-
-@njit(cache=True)
-def ecmp_mc_fattree(pe, pf, pn, pw, h, up_cap, down_cap, up2_cap, down2_cap, n_seeds, seed):
-    """Max congestion of random ECMP on a healthy k-ary fat-tree (``h = k/2``), per sample.
-
-    A flow between edge switches of one pod hashes onto one of ``h`` aggregation switches; between
-    pods onto one of ``h*h`` (aggregation ``i``, core ``j``) paths. Arrays as in
-    :func:`ecmp_mc_leafspine`; ``up_cap``/``down_cap`` are ``(E, h)``, ``up2_cap``/``down2_cap``
-    are ``(A, h)`` (aggregation ``g`` <-> core ``(g % h)*h + j``).
-    """
-    E = up_cap.shape[0]
-    A = up2_cap.shape[0]
-    out = np.empty(n_seeds)
-    up = np.zeros((E, h))
-    down = np.zeros((E, h))
-    up2 = np.zeros((A, h))
-    down2 = np.zeros((A, h))
-    counts = np.empty(h * h, dtype=np.int64)
-    tmp = np.empty(2 * h * h, dtype=np.int64)
-    masks = np.empty(2 * h * h, dtype=np.uint64)
-    s = np.empty(4, dtype=np.uint64)
-    for r in range(n_seeds):
-        rng_init(seed, r, s)
-        out[r] = _ft_sample(pe, pf, pn, pw, h, up_cap, down_cap, up2_cap, down2_cap, s, up, down, up2, down2,
-                            counts, tmp, masks)
-    return out
-
-
-@njit(cache=True, parallel=True)
-def ecmp_mc_fattree_parallel(pe, pf, pn, pw, h, up_cap, down_cap, up2_cap, down2_cap, n_seeds, seed):
-    """:func:`ecmp_mc_fattree` with the samples spread over Numba's threads (same output)."""
-    E = up_cap.shape[0]
-    A = up2_cap.shape[0]
-    out = np.empty(n_seeds)
-    for r in prange(n_seeds):
-        up = np.zeros((E, h))
-        down = np.zeros((E, h))
-        up2 = np.zeros((A, h))
-        down2 = np.zeros((A, h))
-        counts = np.empty(h * h, dtype=np.int64)
-        tmp = np.empty(2 * h * h, dtype=np.int64)
-        masks = np.empty(2 * h * h, dtype=np.uint64)
-        s = np.empty(4, dtype=np.uint64)
-        rng_init(seed, r, s)
-        out[r] = _ft_sample(pe, pf, pn, pw, h, up_cap, down_cap, up2_cap, down2_cap, s, up, down, up2, down2,
-                            counts, tmp, masks)
-    return out
-
 
 @njit(cache=True, inline="always")
 def _sift_down(key, ids, n, i):
@@ -1000,116 +955,6 @@ def class_greedy(D, dest_leaf, dest_w, ptr, ent_a, ent_c, implicit, n_leaf, pptr
 
 
 # ---------------------------------------------------------------------------- failed links
-@njit(cache=True, inline="always")
-def _live_paths(e, f, h, fat, up_cap, down_cap, up2_cap, down2_cap, pi, pj):
-    """Live paths of a flow from leaf / edge ``e`` to ``f`` (``e != f``) into ``pi`` (spine or
-    aggregation plane) and ``pj`` (core index, 0 within a pod); returns their number."""
-    P = 0
-    S = up_cap.shape[1]
-    if not fat:
-        for s in range(S):
-            if up_cap[e, s] > 0 and down_cap[f, s] > 0:
-                pi[P] = s
-                pj[P] = 0
-                P += 1
-        return P
-    pe = e // h
-    pf = f // h
-    for i in range(h):
-        if up_cap[e, i] <= 0 or down_cap[f, i] <= 0:
-            continue
-        if pe == pf:
-            pi[P] = i
-            pj[P] = 0
-            P += 1
-            continue
-        ge = pe * h + i
-        gf = pf * h + i
-        for j in range(h):
-            if up2_cap[ge, j] > 0 and down2_cap[gf, j] > 0:
-                pi[P] = i
-                pj[P] = j
-                P += 1
-    return P
-
-
-@njit(cache=True)
-def _ft_sample_failed(pe, pf, pn, pw, h, up_cap, down_cap, up2_cap, down2_cap, s, up, down, up2, down2, counts,
-                      tmp, masks, pi, pj):
-    """One ECMP sample on a fat-tree with failed links: each flow group's balls fall uniformly on the
-    live paths of its edge pair; returns the max congestion over live links."""
-    E = up_cap.shape[0]
-    A = up2_cap.shape[0]
-    up[:, :] = 0.0
-    down[:, :] = 0.0
-    up2[:, :] = 0.0
-    down2[:, :] = 0.0
-    for p in range(pe.size):
-        e = pe[p]
-        f = pf[p]
-        w = pw[p]
-        P = _live_paths(e, f, h, True, up_cap, down_cap, up2_cap, down2_cap, pi, pj)
-        uniform_multinomial(s, pn[p], P, counts, tmp, masks)
-        inter = e // h != f // h
-        for q in range(P):
-            c = counts[q]
-            if c:
-                i = pi[q]
-                up[e, i] += c * w
-                down[f, i] += c * w
-                if inter:
-                    j = pj[q]
-                    up2[(e // h) * h + i, j] += c * w
-                    down2[(f // h) * h + i, j] += c * w
-    m = 0.0
-    for e in range(E):
-        for i in range(h):
-            if up_cap[e, i] > 0:
-                v = up[e, i] / up_cap[e, i]
-                if v > m:
-                    m = v
-            if down_cap[e, i] > 0:
-                v = down[e, i] / down_cap[e, i]
-                if v > m:
-                    m = v
-    for g in range(A):
-        for j in range(h):
-            if up2_cap[g, j] > 0:
-                v = up2[g, j] / up2_cap[g, j]
-                if v > m:
-                    m = v
-            if down2_cap[g, j] > 0:
-                v = down2[g, j] / down2_cap[g, j]
-                if v > m:
-                    m = v
-    return m
-
-
-@njit(cache=True, parallel=True)
-def ecmp_mc_fattree_failed(pe, pf, pn, pw, h, up_cap, down_cap, up2_cap, down2_cap, n_seeds, seed):
-    """ECMP on a fat-tree with failed links: every flow hashes uniformly onto one live path of its
-    edge pair (aggregation ``i`` within a pod; ``(i, j)`` between pods, all four links up). Arrays
-    as in :func:`ecmp_mc_fattree`; every group needs a live path. Sample ``r`` uses stream ``r``."""
-    E = up_cap.shape[0]
-    A = up2_cap.shape[0]
-    out = np.empty(n_seeds)
-    for r in prange(n_seeds):
-        up = np.zeros((E, h))
-        down = np.zeros((E, h))
-        up2 = np.zeros((A, h))
-        down2 = np.zeros((A, h))
-        counts = np.empty(h * h, dtype=np.int64)
-        tmp = np.empty(2 * h * h, dtype=np.int64)
-        masks = np.empty(2 * h * h, dtype=np.uint64)
-        pi = np.empty(h * h, dtype=np.int64)
-        pj = np.empty(h * h, dtype=np.int64)
-        s = np.empty(4, dtype=np.uint64)
-        rng_init(seed, r, s)
-        out[r] = _ft_sample_failed(pe, pf, pn, pw, h, up_cap, down_cap, up2_cap, down2_cap, s, up, down, up2, down2,
-                                   counts, tmp, masks, pi, pj)
-    return out
-
-
 @njit(cache=True)
 def greedy_paths(ga, gb, gn, gw, units, h, fat, up_cap, down_cap, up2_cap, down2_cap, record):
     """Greedy unsplit routing over live paths (any failed links): flow groups in the given order

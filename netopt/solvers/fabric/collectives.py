@@ -411,6 +411,37 @@ def _check_count(name, v) -> int:
     return iv
 
 
+def _read_entries(path, what: str, item: str, rule: str, json_ok, convert, tokens) -> tuple[Path, list]:
+    """``(path, entries)`` of a ``what`` file (histogram, placement): a JSON list (each entry passing
+    ``json_ok``, else an error naming ``item i``), or text whose lines, ``#`` comments removed, are
+    cut into ``tokens(line)``, each read by ``convert`` (``ValueError``: an error naming the line).
+    Errors say ``rule``, got the entry."""
+    p = Path(path)
+    try:
+        text = p.read_text()
+    except OSError as e:
+        raise InstanceFormatError(p, None, f"cannot read {what} file ({e.strerror})") from None
+    stripped = text.strip()
+    out: list = []
+    if stripped.startswith("["):
+        try:
+            data = json.loads(stripped)
+        except json.JSONDecodeError as e:
+            raise InstanceFormatError(p, None, f"invalid JSON ({e.msg})", e.lineno) from None
+        for i, v in enumerate(data):
+            if not json_ok(v):
+                raise InstanceFormatError(p, f"{item} {i}", f"{rule}, got {v!r}")
+            out.append(convert(v))
+        return p, out
+    for ln, line in enumerate(text.splitlines(), 1):
+        for tok in tokens(line.split("#", 1)[0]):
+            try:
+                out.append(convert(tok))
+            except ValueError:
+                raise InstanceFormatError(p, None, f"{rule}, got {tok!r}", ln) from None
+    return p, out
+
+
 def read_histogram(path) -> np.ndarray:
     """Tokens (or any load) per expert from a file: a JSON list of numbers, or text with numbers
     separated by whitespace, commas or newlines (``#`` comments ignored). Non-negative, finite,
@@ -421,29 +452,9 @@ def read_histogram(path) -> np.ndarray:
     InstanceFormatError
         Unreadable file, a non-numeric / negative / non-finite entry, no entry, or all zero.
     """
-    p = Path(path)
-    try:
-        text = p.read_text()
-    except OSError as e:
-        raise InstanceFormatError(p, None, f"cannot read histogram file ({e.strerror})") from None
-    vals: list[float] = []
-    stripped = text.strip()
-    if stripped.startswith("["):
-        try:
-            data = json.loads(stripped)
-        except json.JSONDecodeError as e:
-            raise InstanceFormatError(p, None, f"invalid JSON ({e.msg})", e.lineno) from None
-        for i, v in enumerate(data):
-            if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise InstanceFormatError(p, f"expert {i}", f"load must be a number, got {v!r}")
-            vals.append(float(v))
-    else:
-        for ln, line in enumerate(text.splitlines(), 1):
-            for tok in line.split("#", 1)[0].replace(",", " ").split():
-                try:
-                    vals.append(float(tok))
-                except ValueError:
-                    raise InstanceFormatError(p, None, f"load must be a number, got {tok!r}", ln) from None
+    p, vals = _read_entries(path, "histogram", "expert", "load must be a number",
+                            lambda v: not isinstance(v, bool) and isinstance(v, (int, float)), float,
+                            lambda line: line.replace(",", " ").split())
     a = np.asarray(vals, dtype=np.float64)
     if a.size == 0:
         raise InstanceFormatError(p, None, "the histogram has no entry")
@@ -583,31 +594,9 @@ def read_placement(path, n_hosts: int) -> np.ndarray:
     InstanceFormatError
         Unreadable file, non-integer entry, duplicate host, or host id out of ``[0, n_hosts)``.
     """
-    p = Path(path)
-    try:
-        text = p.read_text()
-    except OSError as e:
-        raise InstanceFormatError(p, None, f"cannot read placement file ({e.strerror})") from None
-    stripped = text.strip()
-    hosts: list[int] = []
-    if stripped.startswith("["):
-        try:
-            data = json.loads(stripped)
-        except json.JSONDecodeError as e:
-            raise InstanceFormatError(p, None, f"invalid JSON ({e.msg})", e.lineno) from None
-        for i, v in enumerate(data):
-            if not isinstance(v, int) or isinstance(v, bool):
-                raise InstanceFormatError(p, f"rank {i}", f"host id must be an integer, got {v!r}")
-            hosts.append(v)
-    else:
-        for ln, line in enumerate(text.splitlines(), 1):
-            line = line.split("#", 1)[0].strip()
-            if not line:
-                continue
-            try:
-                hosts.append(int(line))
-            except ValueError:
-                raise InstanceFormatError(p, None, f"host id must be an integer, got {line!r}", ln) from None
+    p, hosts = _read_entries(path, "placement", "rank", "host id must be an integer",
+                             lambda v: isinstance(v, int) and not isinstance(v, bool), int,
+                             lambda line: [line.strip()] if line.strip() else [])
     a = np.asarray(hosts, dtype=np.int64)
     if a.size < 2:
         raise InstanceFormatError(p, None, "a placement needs at least 2 ranks")

@@ -7,7 +7,7 @@ four cables up. Both load-balancing models keep their definition over the live p
 * ideal spraying splits every flow evenly over its live paths (:func:`fattree_spray_loads`, exact,
   computed per source pod on leaf-pair byte matrices, nothing per flow);
 * ECMP hashes every flow uniformly onto one live path (Monte Carlo,
-  :func:`~netopt.solvers.fabric._kernels.ecmp_mc_fattree_failed`, per flow group).
+  :func:`~netopt.solvers.fabric._kernels.ecmp_mc` with ``failed``, per flow group).
 
 With failures there is no equitable colouring; the unsplit model is the greedy routing
 (:func:`greedy_assign`, kernel :func:`~netopt.solvers.fabric._kernels.greedy_paths`: flows in
@@ -100,13 +100,6 @@ class PathAssignment:
     units: int
 
 
-def _caps(fabric: Fabric):
-    up, dn = np.ascontiguousarray(fabric.block(TIER_UP)), np.ascontiguousarray(fabric.block(TIER_DOWN))
-    if fabric.kind == "fat-tree":
-        return up, dn, np.ascontiguousarray(fabric.block(TIER_UP2)), np.ascontiguousarray(fabric.block(TIER_DOWN2))
-    return up, dn, np.ones((1, 1)), np.ones((1, 1))
-
-
 def greedy_assign(fabric: Fabric, st: StepTraffic, k: int = 1, record: bool = False):
     """Loads (bytes) of the greedy routing of step ``st`` with every flow cut into ``k`` subflows,
     and with ``record`` its :class:`PathAssignment` (module docstring)."""
@@ -121,7 +114,7 @@ def greedy_assign(fabric: Fabric, st: StepTraffic, k: int = 1, record: bool = Fa
     if work > GREEDY_WORK:
         raise UnsupportedInstanceError(f"the greedy routing would evaluate {work:.3g} (subflow, path) pairs "
                                        f"(> {GREEDY_WORK:.3g}); too large for a fabric with failed cables")
-    cu, cd, cu2, cd2 = _caps(fabric)
+    cu, cd, cu2, cd2 = fabric.kernel_caps()
     # every group needs a live path
     U, D = cu > 0, cd > 0
     if fat:
@@ -144,14 +137,9 @@ def greedy_assign(fabric: Fabric, st: StepTraffic, k: int = 1, record: bool = Fa
 def assignment_paths(pa: PathAssignment, fabric: Fabric, hs, hd, z):
     """Path ``(i, j)`` of every subflow ``(hs, hd)`` of original size ``z`` (``units`` consecutive
     copies per flow) under ``pa``; flows within one leaf get ``(0, 0)``."""
-    from .skew import _rank_in_group
+    from .skew import _rank_in_group, inter_leaf_flows
 
-    H = fabric.hosts_per_leaf
-    hs, hd, z = (np.asarray(x) for x in (hs, hd, z))
-    la, lb = hs // H, hd // H
-    i_out = np.zeros(hs.size, dtype=np.int64)
-    j_out = np.zeros(hs.size, dtype=np.int64)
-    inter = np.flatnonzero(la != lb)
+    hs, hd, z, la, lb, i_out, j_out, inter = inter_leaf_flows(fabric, hs, hd, z)
     if inter.size == 0:
         return i_out, j_out
     sizes = np.unique(np.concatenate([pa.gw, z[inter]]))
@@ -184,7 +172,7 @@ def live_path_table(fabric: Fabric, e: np.ndarray, f: np.ndarray):
     """For edge pairs ``(e, f)``: CSR ``(ptr, pi, pj)`` of their live paths (in the kernels' order)."""
     fat = fabric.kind == "fat-tree"
     h = fabric.half
-    cu, cd, cu2, cd2 = _caps(fabric)
+    cu, cd, cu2, cd2 = fabric.kernel_caps()
     npaths = h * h if fat else fabric.n_spines
     pi = np.empty(npaths, dtype=np.int64)
     pj = np.empty(npaths, dtype=np.int64)

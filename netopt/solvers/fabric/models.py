@@ -303,33 +303,22 @@ def ecmp_monte_carlo(fabric: Fabric, coll: Collective, n_seeds: int = 100, seed:
         gw = np.ascontiguousarray(st.gw / qps, dtype=np.float64)
         ga = np.ascontiguousarray(st.ga, dtype=np.int64)
         gb = np.ascontiguousarray(st.gb, dtype=np.int64)
-        if fabric.kind == "leaf-spine":
-            up, dn = fabric.block(TIER_UP), fabric.block(TIER_DOWN)
-            live = (up[ga] > 0) & (dn[gb] > 0)
-            if not np.all(live.any(axis=1)):
-                raise FabricInputError("failed", "some leaf pair has no common live spine")
-            kern = _kernels.ecmp_mc_leafspine_parallel if parallel else _kernels.ecmp_mc_leafspine
-            per_step[i] = kern(ga, gb, gn, gw, np.ascontiguousarray(up), np.ascontiguousarray(dn), n_seeds, ks)
-        elif not fabric.healthy:  # failed cables: every group's live paths enumerated per sample
+        fat = fabric.kind == "fat-tree"
+        h = fabric.half
+        if not fabric.healthy:  # every group's live paths are listed per sample: bounded work, one needed
             from .failures import live_path_table
 
-            h = fabric.half
-            work = float(np.sum(np.where(ga // h != gb // h, h * h, h))) * n_seeds
+            paths = np.where(ga // h != gb // h, h * h, h) if fat else np.full(ga.size, fabric.n_spines)
+            work = float(np.sum(paths)) * n_seeds
             if work > FAILED_MC_WORK:
                 raise UnsupportedInstanceError(f"ECMP sampling with failed cables would enumerate {work:.3g} paths "
                                                f"(> {FAILED_MC_WORK:.3g}); use fewer seeds or a smaller fabric")
             ptr = live_path_table(fabric, ga, gb)[0]
             if np.any(np.diff(ptr) == 0):
                 g = int(np.flatnonzero(np.diff(ptr) == 0)[0])
-                raise FabricInputError("failed", f"edge switches {ga[g]} and {gb[g]} have no live path")
-            per_step[i] = _kernels.ecmp_mc_fattree_failed(
-                ga, gb, gn, gw, h, *(np.ascontiguousarray(fabric.block(t)) for t in (TIER_UP, TIER_DOWN, TIER_UP2,
-                                                                                     TIER_DOWN2)), n_seeds, ks)
-        else:
-            kern = _kernels.ecmp_mc_fattree_parallel if parallel else _kernels.ecmp_mc_fattree
-            per_step[i] = kern(ga, gb, gn, gw, fabric.half, *(np.ascontiguousarray(fabric.block(t)) for t in
-                                                             (TIER_UP, TIER_DOWN, TIER_UP2, TIER_DOWN2)),
-                               n_seeds, ks)
+                raise FabricInputError("failed", f"leaves / edge switches {ga[g]} and {gb[g]} have no live path")
+        kern = _kernels.ecmp_mc_parallel if parallel else _kernels.ecmp_mc
+        per_step[i] = kern(ga, gb, gn, gw, int(h), fat, not fabric.healthy, *fabric.kernel_caps(), n_seeds, ks)
     return _mc_result(per_step, qps, n_seeds, "per-flow")
 
 
@@ -788,26 +777,31 @@ def _equal_size_steps(steps):
     return all(st.size is not None or st.n_inter == 0 for st in steps)
 
 
-def _split_steps(fabric: Fabric, steps, k: int):
-    """Congestion, loads and assignments when every flow is cut into ``k`` equal subflows."""
+def _per_step(fabric: Fabric, steps, route):
+    """Congestion, loads and assignments per step of a routing ``route(st) -> (StepLoads, assignment)``
+    (steps without traffic between leaves: 0, ``None``, ``None``)."""
     cong, loads, assigns = [], [], []
     for st in steps:
-        if st.n_inter == 0:
-            cong.append(0.0)
-            loads.append(None)
-            assigns.append(None)
-            continue
-        w = st.size / k
-        if fabric.kind == "leaf-spine":
-            a = equitable_assign(st.count * k, fabric.n_spines)
-            ld = assignment_loads(fabric, a, w)
-        else:
-            up, down, up2, down2, a = _fattree_assign(fabric, st.count * k)
-            ld = StepLoads(up * w, down * w, up2 * w, down2 * w)
+        ld, a = route(st) if st.n_inter else (None, None)
         loads.append(ld)
         assigns.append(a)
-        cong.append(congestion_of_loads(fabric, ld))
+        cong.append(congestion_of_loads(fabric, ld) if st.n_inter else 0.0)
     return np.array(cong), loads, assigns
+
+
+def _coloured(fabric: Fabric, st: StepTraffic, k: int):
+    """Loads and assignment of the equitable colouring of step ``st`` with ``k`` subflows per flow."""
+    w = st.size / k
+    if fabric.kind == "leaf-spine":
+        a = equitable_assign(st.count * k, fabric.n_spines)
+        return assignment_loads(fabric, a, w), a
+    up, down, up2, down2, a = _fattree_assign(fabric, st.count * k)
+    return StepLoads(up * w, down * w, up2 * w, down2 * w), a
+
+
+def _split_steps(fabric: Fabric, steps, k: int):
+    """Congestion, loads and assignments when every flow is cut into ``k`` equal subflows."""
+    return _per_step(fabric, steps, lambda st: _coloured(fabric, st, k))
 
 
 def _bound_counts(steps, S: int, k: int) -> np.ndarray:
@@ -830,18 +824,7 @@ def _class_steps(fabric: Fabric, coll: Collective, steps, k: int, keep: bool):
     class-greedy routing with ``k`` subflows per flow."""
     from .skew import class_assign
 
-    cong, loads, assigns = [], [], []
-    for st in steps:
-        if st.n_inter == 0:
-            cong.append(0.0)
-            loads.append(None)
-            assigns.append(None)
-            continue
-        ld, a = class_assign(fabric, coll, st.step, k, record=keep)
-        loads.append(ld)
-        assigns.append(a)
-        cong.append(congestion_of_loads(fabric, ld))
-    return np.array(cong), loads, assigns
+    return _per_step(fabric, steps, lambda st: class_assign(fabric, coll, st.step, k, record=keep))
 
 
 def _greedy_steps(fabric: Fabric, steps, k: int, keep: bool):
@@ -849,18 +832,7 @@ def _greedy_steps(fabric: Fabric, steps, k: int, keep: bool):
     greedy routing over live paths with ``k`` subflows per flow."""
     from .failures import greedy_assign
 
-    cong, loads, assigns = [], [], []
-    for st in steps:
-        if st.n_inter == 0:
-            cong.append(0.0)
-            loads.append(None)
-            assigns.append(None)
-            continue
-        ld, a = greedy_assign(fabric, st, k, record=keep)
-        loads.append(ld)
-        assigns.append(a)
-        cong.append(congestion_of_loads(fabric, ld))
-    return np.array(cong), loads, assigns
+    return _per_step(fabric, steps, lambda st: greedy_assign(fabric, st, k, record=keep))
 
 
 def _require_colourable(fabric: Fabric):
@@ -950,43 +922,18 @@ def min_split(fabric: Fabric, coll: Collective, k_max: int | None = None, traffi
     _require_colourable(fabric)
     if not _equal_size_steps(steps):
         return _min_split_classes(fabric, coll, steps, k_max, rtol, keep, unsplit)
-    sp = spray(fabric, coll, traffic=steps)
-    S = fabric.n_spines
-    limit = (S if fabric.kind == "leaf-spine" else S * S) if k_max is None else int(k_max)
-    target = sp.step_congestion
-    for k in range(1, limit + 1):
-        if fabric.kind == "leaf-spine":
-            u = float(fabric.block(TIER_UP)[0, 0])
-            sizes = np.array([st.size or 0.0 for st in steps])
-            if not np.all(_bound_counts(steps, S, k) * sizes / u <= target * (1 + rtol)):
-                continue
-        else:
-            h = fabric.half
-            ok = True
-            for st, tc in zip(steps, target):
-                if st.n_inter == 0:  # no flow leaves its edge switch
-                    continue
-                u = float(fabric.block(TIER_UP)[0, 0])
-                d = np.concatenate([st.out_degree, st.in_degree])
-                if d.size and float(np.max(-(-(k * d) // h))) / k * st.size / u > tc * (1 + rtol):
-                    ok = False
-                    break
-            if not ok:
-                continue
-        if k == 1 and unsplit is not None and unsplit.info.get("method") == "coloring" and \
-                (unsplit.assignment is not None or not keep):
-            cong, loads, assigns = unsplit.step_congestion, unsplit.loads, unsplit.assignment
-        else:
-            cong, loads, assigns = _split_steps(fabric, steps, k)
-        if np.all(cong <= target * (1 + rtol)):
-            return ModelResult("split", float(cong.max()), cong, {"k": k, "spray": sp.max_congestion,
-                                                                  "method": "coloring"},
-                               loads if keep else None, assigns if keep else None)
-    raise UnsupportedInstanceError(f"no split up to k={limit} reaches the spraying congestion")
+    # k subflows need at least ceil(k d / S) / k flows' bytes on some link of a leaf (edge switch) of
+    # degree d: skip the k whose bound is above spraying
+    u = float(fabric.block(TIER_UP)[0, 0])
+    sizes = np.array([st.size or 0.0 for st in steps])
+    return _split_scan(fabric, coll, steps, k_max, rtol, keep, unsplit, "coloring",
+                       lambda k: _split_steps(fabric, steps, k), budget=False,
+                       feasible=lambda k, target: bool(np.all(_bound_counts(steps, fabric.n_spines, k) * sizes / u
+                                                             <= target * (1 + rtol))))
 
 
-#: seconds the class-greedy minimal split scans k = 1, 2, ... before it jumps to the k that leaves
-#: no remainder anywhere
+#: seconds the greedy and class-greedy minimal splits scan k = 1, 2, ... before they stop (greedy) or
+#: try the k that leaves no remainder anywhere (class-greedy)
 SPLIT_SCAN_BUDGET = 3.0
 
 
@@ -1029,60 +976,61 @@ def _k_no_remainder(fabric, coll, steps, limit):
     return need
 
 
-def _min_split_greedy(fabric, coll, steps, k_max, rtol, keep, unsplit):
+def _split_scan(fabric, coll, steps, k_max, rtol, keep, unsplit, method, route, jump=None, budget=True,
+                feasible=None):
+    """Smallest ``k`` at which ``route(k) -> (cong, loads, assigns)`` reaches spraying in every step,
+    scanning ``k = 1, 2, ...`` (``unsplit``, the same construction's unsplit result, serves for
+    ``k = 1``). Once the scan has run :data:`SPLIT_SCAN_BUDGET` seconds (checked from ``k = 3`` on,
+    so that a first call's compilation does not stop it; ``budget=False``: never), it stops without
+    ``jump``; with it, ``jump(limit)`` proposes one larger ``k`` (``None``: none), tried once, and the
+    scan goes on. ``feasible(k, target)``: whether ``k`` can reach the per-step spraying congestion
+    ``target`` at all (the other ``k`` are skipped)."""
     import time
 
     sp = spray(fabric, coll, traffic=steps)
     S = fabric.n_spines
     limit = (S if fabric.kind == "leaf-spine" else S * S) if k_max is None else int(k_max)
     target = sp.step_congestion
+
+    def result(k, cong, loads, assigns, **extra):
+        return ModelResult("split", float(cong.max()), cong, {"k": k, "spray": sp.max_congestion,
+                                                              "method": method, **extra},
+                           loads if keep else None, assigns if keep else None)
+
     t0 = time.perf_counter()
     for k in range(1, limit + 1):
-        if k == 1 and unsplit is not None and unsplit.info.get("method") == "greedy" and fabric.kind == "fat-tree" \
-                and (unsplit.assignment is not None or not keep):
-            cong, loads, assigns = unsplit.step_congestion, unsplit.loads, unsplit.assignment
-        else:
-            cong, loads, assigns = _greedy_steps(fabric, steps, k, keep)
-        if np.all(cong <= target * (1 + rtol)):
-            return ModelResult("split", float(cong.max()), cong, {"k": k, "spray": sp.max_congestion,
-                                                                  "method": "greedy"},
-                               loads if keep else None, assigns if keep else None)
-        if time.perf_counter() - t0 > SPLIT_SCAN_BUDGET:
-            raise UnsupportedInstanceError(f"the greedy routing over live paths does not reach spraying with "
-                                           f"k = 1..{k} subflows (scan stopped after {SPLIT_SCAN_BUDGET:g} s)")
-    raise UnsupportedInstanceError(f"the greedy routing over live paths reaches spraying with no split up to "
-                                   f"k={limit}")
-
-
-def _min_split_classes(fabric, coll, steps, k_max, rtol, keep, unsplit):
-    import time
-
-    sp = spray(fabric, coll, traffic=steps)
-    S = fabric.n_spines
-    limit = (S if fabric.kind == "leaf-spine" else S * S) if k_max is None else int(k_max)
-    target = sp.step_congestion
-    t0 = time.perf_counter()
-    k_jump = None
-    for k in range(1, limit + 1):
-        if k_jump is None and k > 2 and time.perf_counter() - t0 > SPLIT_SCAN_BUDGET:
-            k_jump = _k_no_remainder(fabric, coll, steps, limit)
-            if k_jump is None or k_jump <= k:
-                k_jump = -1
-            else:
-                cong, loads, assigns = _class_steps(fabric, coll, steps, k_jump, keep)
+        if feasible is not None and not feasible(k, target):
+            continue
+        if budget and k > 2 and time.perf_counter() - t0 > SPLIT_SCAN_BUDGET:
+            if jump is None:
+                raise UnsupportedInstanceError(f"the {method} routing does not reach spraying with k = 1..{k - 1} "
+                                               f"subflows (scan stopped after {SPLIT_SCAN_BUDGET:g} s)")
+            budget = False  # one jump; if it fails, the scan goes on
+            k_jump = jump(limit)
+            if k_jump is not None and k_jump > k:
+                cong, loads, assigns = route(k_jump)
                 if np.all(cong <= target * (1 + rtol)):
-                    return ModelResult("split", float(cong.max()), cong, {
-                        "k": k_jump, "spray": sp.max_congestion, "method": "class-greedy",
-                        "scanned_to": k - 1, "note": f"k = 1..{k - 1} scanned ({SPLIT_SCAN_BUDGET:g} s budget), "
-                                                     f"then the k that leaves no remainder"},
-                        loads if keep else None, assigns if keep else None)
-        if k == 1 and unsplit is not None and unsplit.info.get("method") == "class-greedy" and \
+                    return result(k_jump, cong, loads, assigns, scanned_to=k - 1,
+                                  note=f"k = 1..{k - 1} scanned ({SPLIT_SCAN_BUDGET:g} s budget), then the k that "
+                                       f"leaves no remainder")
+        if k == 1 and unsplit is not None and unsplit.info.get("method") == method and \
                 (unsplit.assignment is not None or not keep):
             cong, loads, assigns = unsplit.step_congestion, unsplit.loads, unsplit.assignment
         else:
-            cong, loads, assigns = _class_steps(fabric, coll, steps, k, keep)
+            cong, loads, assigns = route(k)
         if np.all(cong <= target * (1 + rtol)):
-            return ModelResult("split", float(cong.max()), cong, {"k": k, "spray": sp.max_congestion,
-                                                                  "method": "class-greedy"},
-                               loads if keep else None, assigns if keep else None)
-    raise UnsupportedInstanceError(f"the class-greedy routing reaches spraying with no split up to k={limit}")
+            return result(k, cong, loads, assigns)
+    raise UnsupportedInstanceError(f"no split up to k={limit} reaches the spraying congestion ({method} routing)")
+
+
+def _min_split_greedy(fabric, coll, steps, k_max, rtol, keep, unsplit):
+    if fabric.kind != "fat-tree":
+        unsplit = None  # a leaf-spine's unsplit model with failures is the MILP, not this routing
+    return _split_scan(fabric, coll, steps, k_max, rtol, keep, unsplit, "greedy",
+                       lambda k: _greedy_steps(fabric, steps, k, keep))
+
+
+def _min_split_classes(fabric, coll, steps, k_max, rtol, keep, unsplit):
+    return _split_scan(fabric, coll, steps, k_max, rtol, keep, unsplit, "class-greedy",
+                       lambda k: _class_steps(fabric, coll, steps, k, keep),
+                       jump=lambda limit: _k_no_remainder(fabric, coll, steps, limit))

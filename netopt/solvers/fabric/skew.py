@@ -135,13 +135,7 @@ def class_assign(fabric: Fabric, coll: Collective, t: int, k: int = 1, record: b
     D, dest_leaf, dest_w, ptr, ent_a, ent_c, implicit, n_leaf, pptr, pleaf, dest_host = _classes(fabric, coll, t)
     fat = fabric.kind == "fat-tree"
     S, h = fabric.n_spines, fabric.half
-    cu = np.ascontiguousarray(fabric.block(TIER_UP))
-    cd = np.ascontiguousarray(fabric.block(TIER_DOWN))
-    if fat:
-        cu2 = np.ascontiguousarray(fabric.block(TIER_UP2))
-        cd2 = np.ascontiguousarray(fabric.block(TIER_DOWN2))
-    else:
-        cu2 = cd2 = np.ones((1, 1))
+    cu, cd, cu2, cd2 = fabric.kernel_caps()
     up, down, up2, down2, rec1, n1, rec2, n2 = _kernels.class_greedy(
         int(D), np.ascontiguousarray(dest_leaf, dtype=np.int64), np.ascontiguousarray(dest_w, dtype=np.float64),
         ptr, np.ascontiguousarray(ent_a, dtype=np.int64), ent_c, bool(implicit), n_leaf, pptr, pleaf, int(k),
@@ -166,6 +160,32 @@ def _rank_in_group(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.arange(n) - starts[gid], sizes[gid]
 
 
+def inter_leaf_flows(fabric: Fabric, hs, hd, z):
+    """Subflow arrays as integer arrays, their leaves ``la``, ``lb``, zeroed outputs ``i_out``,
+    ``j_out`` (path per subflow; flows within one leaf keep ``(0, 0)``) and the indices ``inter`` of
+    the subflows between leaves: what :func:`class_paths` and
+    :func:`~netopt.solvers.fabric.failures.assignment_paths` start from."""
+    H = fabric.hosts_per_leaf
+    hs, hd, z = (np.asarray(x) for x in (hs, hd, z))
+    la, lb = hs // H, hd // H
+    return hs, hd, z, la, lb, np.zeros(hs.size, dtype=np.int64), np.zeros(hs.size, dtype=np.int64), \
+        np.flatnonzero(la != lb)
+
+
+def _ranked_colours(keys: np.ndarray, n_colours: int, rec_keys: np.ndarray, rec_col: np.ndarray) -> np.ndarray:
+    """Colour of every row of ``keys`` (sorted, 2-D: one group per key) under a routing that puts
+    ``cnt // n_colours`` of a group's ``cnt`` flows on every colour (the ``t``-th on colour ``t %
+    n_colours``) and the rest on the group's remainder colours recorded as ``(rec_keys, rec_col)``."""
+    t, cnt = _rank_in_group(keys)
+    base = cnt // n_colours
+    col = np.empty(keys.shape[0], dtype=np.int64)
+    in_base = t < base * n_colours
+    col[in_base] = t[in_base] % n_colours
+    ex = ~in_base
+    col[ex] = _extra_colour(rec_keys, rec_col, keys[ex], t[ex] - base[ex] * n_colours)
+    return col
+
+
 def _extra_colour(rec_keys: np.ndarray, rec_col: np.ndarray, keys: np.ndarray, j: np.ndarray) -> np.ndarray:
     """The ``j``-th remainder colour (ascending) of the group ``keys`` (rows) in the records."""
     if keys.shape[0] == 0:
@@ -186,13 +206,8 @@ def class_paths(assign: ClassAssignment, fabric: Fabric, hs, hd, z):
     """Colour (spine / aggregation plane) and core index of every subflow ``(hs, hd)`` of original
     flow size ``z`` (``units`` consecutive copies per flow), following ``assign``. Flows within one
     leaf get 0, 0."""
-    H, h = fabric.hosts_per_leaf, fabric.half
-    S = assign.n_colours
-    hs, hd, z = (np.asarray(x) for x in (hs, hd, z))
-    la, lb = hs // H, hd // H
-    i_out = np.zeros(hs.size, dtype=np.int64)
-    j_out = np.zeros(hs.size, dtype=np.int64)
-    inter = np.flatnonzero(la != lb)
+    h = fabric.half
+    hs, hd, z, la, lb, i_out, j_out, inter = inter_leaf_flows(fabric, hs, hd, z)
     if inter.size == 0:
         return i_out, j_out
     # destination class of every subflow
@@ -206,14 +221,8 @@ def class_paths(assign: ClassAssignment, fabric: Fabric, hs, hd, z):
     d = o[p]
     a = la[inter]
     order = np.lexsort((np.arange(inter.size), hs[inter], a, d))
-    keys = np.stack([d[order], a[order]], axis=1)
-    t, cnt = _rank_in_group(keys)
-    base = cnt // S
-    col = np.empty(order.size, dtype=np.int64)
-    in_base = t < base * S
-    col[in_base] = t[in_base] % S
-    ex = ~in_base
-    col[ex] = _extra_colour(assign.rec1[:, :2], assign.rec1[:, 2], keys[ex], t[ex] - base[ex] * S)
+    col = _ranked_colours(np.stack([d[order], a[order]], axis=1), assign.n_colours, assign.rec1[:, :2],
+                          assign.rec1[:, 2])
     ci = np.empty(inter.size, dtype=np.int64)
     ci[order] = col
     i_out[inter] = ci
@@ -223,14 +232,8 @@ def class_paths(assign: ClassAssignment, fabric: Fabric, hs, hd, z):
         if sel.size:
             dd, pp, ii = d[sel], a[sel] // h, ci[sel]
             o2 = np.lexsort((np.arange(sel.size), hs[inter][sel], ii, pp, dd))
-            k2 = np.stack([dd[o2], pp[o2], ii[o2]], axis=1)
-            t2, c2 = _rank_in_group(k2)
-            b2 = c2 // h
-            core = np.empty(sel.size, dtype=np.int64)
-            inb = t2 < b2 * h
-            core[inb] = t2[inb] % h
-            ex2 = ~inb
-            core[ex2] = _extra_colour(assign.rec2[:, :3], assign.rec2[:, 3], k2[ex2], t2[ex2] - b2[ex2] * h)
+            core = _ranked_colours(np.stack([dd[o2], pp[o2], ii[o2]], axis=1), h, assign.rec2[:, :3],
+                                   assign.rec2[:, 3])
             cj = np.empty(sel.size, dtype=np.int64)
             cj[o2] = core
             jj = np.zeros(inter.size, dtype=np.int64)

@@ -251,6 +251,16 @@ class Fabric:
         u, g = np.divmod(a, G)
         return (u * H + m) * G + g
 
+    def kernel_caps(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The switch tiers' capacities as the kernels take them: writable C-contiguous copies of the
+        ``up``, ``down``, ``up2``, ``down2`` blocks (``(1, 1)`` ones for the missing core tiers of a
+        leaf-spine), so every kernel is compiled for one array type."""
+        if "kernel_caps" not in self._cache:
+            tiers = (TIER_UP, TIER_DOWN) + ((TIER_UP2, TIER_DOWN2) if self.kind == "fat-tree" else ())
+            caps = [np.array(self.block(t), dtype=np.float64, order="C") for t in tiers]
+            self._cache["kernel_caps"] = tuple(caps) if len(caps) == 4 else (*caps, np.ones((1, 1)), np.ones((1, 1)))
+        return self._cache["kernel_caps"]
+
     # ------------------------------------------------------------------ modifiers
     def with_capacity(self, links: np.ndarray, gbps: float | np.ndarray) -> "Fabric":
         """A copy with the capacity of ``links`` (ids) set to ``gbps`` Gbit/s (0 = failed).
@@ -268,17 +278,12 @@ class Fabric:
     def fail_leaf_spine(self, pairs) -> "Fabric":
         """A copy where the cables ``(leaf, spine)`` in ``pairs`` are down (both directions).
 
-        Only for leaf-spine fabrics.
+        Only for leaf-spine fabrics (:meth:`fail_cables` for any tier).
         """
         if self.kind != "leaf-spine":
             raise FabricInputError("failed", "(leaf, spine) cables exist on leaf-spine fabrics; fat-trees take "
                                              "('edge', edge, agg index) or ('core', agg switch, core index)")
-        p = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-        L, S = self.n_leaves, self.n_spines
-        if p.size and (p[:, 0].min() < 0 or p[:, 0].max() >= L or p[:, 1].min() < 0 or p[:, 1].max() >= S):
-            raise FabricInputError("failed", f"(leaf, spine) pairs must lie in [0,{L}) x [0,{S})")
-        ids = np.concatenate([self.off_up + p[:, 0] * S + p[:, 1], self.off_down + p[:, 0] * S + p[:, 1]])
-        return self.with_capacity(ids, 0.0)
+        return self.fail_cables([("leaf", a, s) for a, s in np.asarray(pairs, dtype=np.int64).reshape(-1, 2).tolist()])
 
     def fail_cables(self, cables) -> "Fabric":
         """A copy where the given cables are down (both directions), at any switch tier.
@@ -308,16 +313,13 @@ class Fabric:
                 x, y = int(x), int(y)
             except (TypeError, ValueError):
                 raise FabricInputError("failed", f"cable {c!r}: x and y must be integers") from None
-            if self.kind == "leaf-spine":
-                if tier not in ("leaf", "spine", "edge"):
-                    raise FabricInputError("failed", f"leaf-spine cables are leaf:LEAF:SPINE, got tier {tier!r}")
+            lower = tier in ("leaf", "edge") or (self.kind == "leaf-spine" and tier == "spine")
+            if self.kind == "leaf-spine" and not lower:
+                raise FabricInputError("failed", f"leaf-spine cables are leaf:LEAF:SPINE, got tier {tier!r}")
+            if lower:  # leaf (edge switch) x to spine (aggregation plane) y
                 if not (0 <= x < L and 0 <= y < S):
-                    raise FabricInputError("failed", f"(leaf, spine) must lie in [0,{L}) x [0,{S}), got ({x}, {y})")
-                ids += [self.off_up + x * S + y, self.off_down + x * S + y]
-            elif tier in ("edge", "leaf"):
-                if not (0 <= x < L and 0 <= y < S):
-                    raise FabricInputError("failed", f"edge cable (edge, agg index) must lie in [0,{L}) x [0,{S}), "
-                                                     f"got ({x}, {y})")
+                    what = "(leaf, spine)" if self.kind == "leaf-spine" else "edge cable (edge, agg index)"
+                    raise FabricInputError("failed", f"{what} must lie in [0,{L}) x [0,{S}), got ({x}, {y})")
                 ids += [self.off_up + x * S + y, self.off_down + x * S + y]
             elif tier in ("core", "agg"):
                 A = self.k * S

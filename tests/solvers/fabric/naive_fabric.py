@@ -6,6 +6,8 @@ import itertools
 import math
 import random
 
+import numpy as np
+
 
 def maxmin_completion(paths, coefs, sizes, cap, rtol=1e-9):
     """Progressive filling, one flow set at a time, with plain Python lists.
@@ -384,3 +386,55 @@ def greedy_paths(fab, groups, units=1):
             for link in best:
                 load[link] += w
     return load
+
+
+# ---------------------------------------------------------------------------- link loads flow by flow
+def spray_by_node_paths(fab, hs, hd, z):
+    """Switch-link loads of ideal spraying summed flow by flow over node-id paths (the fabric's link
+    arrays, not the library's layout arithmetic); flows between two GPUs of one server skipped
+    (NVLink), recognised from the link arrays: hosts wired to leaves of one scalable unit in the
+    same slot."""
+    lk = {(int(u), int(v)): i for i, (u, v) in enumerate(zip(fab.link_src, fab.link_dst))}
+    host_leaf = {int(u): int(v) for u, v in zip(fab.link_src[: fab.n_hosts], fab.link_dst[: fab.n_hosts])}
+    N, H, G = fab.n_hosts, fab.hosts_per_leaf, fab.rails
+    load = np.zeros(fab.n_links)
+    for u, v, w in zip(hs.tolist(), hd.tolist(), z.tolist()):
+        a, b = host_leaf[u] - N, host_leaf[v] - N
+        if G > 1 and a // G == b // G and u % H == v % H:  # same scalable unit, same slot: one server
+            continue
+        load[lk[(u, N + a)]] += w
+        load[lk[(N + b, v)]] += w
+        if a == b:
+            continue
+        if fab.kind == "leaf-spine":
+            S, L = fab.n_spines, fab.n_leaves
+            for s in range(S):
+                load[lk[(N + a, N + L + s)]] += w / S
+                load[lk[(N + L + s, N + b)]] += w / S
+            continue
+        h, E = fab.half, fab.n_leaves
+        A = fab.k * h
+        pa, pb = a // h, b // h
+        for i in range(h):
+            ga, gb = N + E + pa * h + i, N + E + pb * h + i
+            load[lk[(N + a, ga)]] += w / h
+            load[lk[(gb, N + b)]] += w / h
+            if pa != pb:
+                for j in range(h):
+                    core = N + E + A + i * h + j
+                    load[lk[(ga, core)]] += w / (h * h)
+                    load[lk[(core, gb)]] += w / (h * h)
+    return load
+
+
+def as_vector(fab, ld):
+    """A model's :class:`StepLoads` laid out as one value per link id (the fabric's ``tier`` array)."""
+    from netopt.solvers.fabric.topology import TIER_DOWN, TIER_DOWN2, TIER_UP, TIER_UP2
+
+    out = np.zeros(fab.n_links)
+    pairs = [(ld.up, TIER_UP), (ld.down, TIER_DOWN)]
+    if ld.up2 is not None:
+        pairs += [(ld.up2, TIER_UP2), (ld.down2, TIER_DOWN2)]
+    for arr, tier in pairs:
+        out[fab.tier == tier] = np.asarray(arr, dtype=float).ravel()
+    return out

@@ -354,10 +354,17 @@ def _ls_groups(seed, forced):
     return pa.astype(np.int64), pb.astype(np.int64), pn, pw, up, dn
 
 
+def _ls_kernel(pa, pb, pn, pw, up, dn, n_seeds, seed, parallel=False):
+    """The ECMP kernel on a leaf-spine's groups (``failed`` when a link is down)."""
+    kern = _kernels.ecmp_mc_parallel if parallel else _kernels.ecmp_mc
+    failed = bool(np.any(up <= 0) or np.any(dn <= 0))
+    return kern(pa, pb, pn, pw, 1, False, failed, up, dn, np.ones((1, 1)), np.ones((1, 1)), n_seeds, seed)
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_ecmp_leafspine_kernel_vs_naive_forced(seed):
     pa, pb, pn, pw, up, dn = _ls_groups(seed, True)
-    k = _kernels.ecmp_mc_leafspine(pa, pb, pn, pw, up, dn, 3, seed)
+    k = _ls_kernel(pa, pb, pn, pw, up, dn, 3, seed)
     ref = ecmp_leafspine_sample(pa, pb, pn, pw, up.tolist(), dn.tolist(), random.Random(seed))
     np.testing.assert_allclose(k, ref, rtol=1e-12)
 
@@ -365,7 +372,7 @@ def test_ecmp_leafspine_kernel_vs_naive_forced(seed):
 @pytest.mark.parametrize("seed", range(3))
 def test_ecmp_leafspine_kernel_vs_naive_distribution(seed):
     pa, pb, pn, pw, up, dn = _ls_groups(seed, False)
-    k = _kernels.ecmp_mc_leafspine(pa, pb, pn, pw, up, dn, 3000, seed)
+    k = _ls_kernel(pa, pb, pn, pw, up, dn, 3000, seed)
     rng = random.Random(seed)
     ref = np.array([ecmp_leafspine_sample(pa, pb, pn, pw, up.tolist(), dn.tolist(), rng) for _ in range(3000)])
     assert k.mean() == pytest.approx(ref.mean(), rel=0.02)
@@ -424,15 +431,13 @@ def test_ecmp_parallel_kernels_equal_serial():
     """Sample r uses stream r, so the prange kernels return exactly the serial samples."""
     pa, pb, pn, pw, up, dn = _ls_groups(1, False)
     up[2, 1] = 0.0  # a failed uplink: the per-pair live-spine search
-    a = _kernels.ecmp_mc_leafspine(pa, pb, pn, pw, up, dn, 40, 9)
-    b = _kernels.ecmp_mc_leafspine_parallel(pa, pb, pn, pw, up, dn, 40, 9)
-    np.testing.assert_array_equal(a, b)
+    a = _ls_kernel(pa, pb, pn, pw, up, dn, 40, 9)
+    np.testing.assert_array_equal(a, _ls_kernel(pa, pb, pn, pw, up, dn, 40, 9, parallel=True))
     ft = fat_tree(4, host_gbps=8)
     pe, pf = np.nonzero(~np.eye(ft.n_leaves, dtype=bool))
     pn = np.random.default_rng(0).integers(1, 9, size=pe.size).astype(np.int64)
-    blocks = [np.ascontiguousarray(ft.block(t)) for t in (2, 3, 4, 5)]
-    args = (pe.astype(np.int64), pf.astype(np.int64), pn, np.ones(pe.size), 2, *blocks, 30, 4)
-    np.testing.assert_array_equal(_kernels.ecmp_mc_fattree(*args), _kernels.ecmp_mc_fattree_parallel(*args))
+    args = (pe.astype(np.int64), pf.astype(np.int64), pn, np.ones(pe.size), 2, True, False, *ft.kernel_caps(), 30, 4)
+    np.testing.assert_array_equal(_kernels.ecmp_mc(*args), _kernels.ecmp_mc_parallel(*args))
     c = all_to_all(16, 1e6)
     fab = leaf_spine(8, 4, 2, host_gbps=100)
     np.testing.assert_array_equal(ecmp_monte_carlo(fab, c, n_seeds=20, seed=3).info["samples"],
@@ -447,8 +452,8 @@ def test_ecmp_fattree_kernel_vs_naive_distribution(seed):
     pe, pf = np.nonzero(~np.eye(E, dtype=bool))
     pn = rng0.integers(1, 6, size=pe.size).astype(np.int64)
     pw = np.ones(pe.size)
-    blocks = [np.ascontiguousarray(ft.block(t)) for t in (2, 3, 4, 5)]
-    k = _kernels.ecmp_mc_fattree(pe.astype(np.int64), pf.astype(np.int64), pn, pw, 2, *blocks, 2000, seed)
+    k = _kernels.ecmp_mc(pe.astype(np.int64), pf.astype(np.int64), pn, pw, 2, True, False, *ft.kernel_caps(), 2000,
+                         seed)
     rng = random.Random(seed)
     ref = np.array([ecmp_fattree_sample(pe, pf, pn, pw, 2, 1e9, rng) for _ in range(2000)])
     assert k.mean() == pytest.approx(ref.mean(), rel=0.02)

@@ -10,6 +10,7 @@ import random
 
 import numpy as np
 import pytest
+from naive_fabric import as_vector
 from naive_fabric import greedy_paths as greedy_naive
 from naive_fabric import live_paths, spray_failed
 
@@ -30,7 +31,6 @@ from netopt.solvers.fabric import (
 )
 from netopt.solvers.fabric.failures import greedy_assign
 from netopt.solvers.fabric.models import spray_loads
-from netopt.solvers.fabric.topology import TIER_DOWN, TIER_DOWN2, TIER_UP, TIER_UP2
 
 FAILED = [
     ("ft4-edge+core", lambda: fat_tree(4, host_gbps=100, failed=[("edge", 0, 1), ("core", 3, 0)])),
@@ -39,16 +39,6 @@ FAILED = [
     ("ft6-oversub", lambda: fat_tree(6, host_gbps=100, oversubscription=1.5, core_oversubscription=2,
                                      failed=[("core", 7, 1), ("edge", 2, 0)])),
 ]
-
-
-def as_vector(fab, ld):
-    out = np.zeros(fab.n_links)
-    pairs = [(ld.up, TIER_UP), (ld.down, TIER_DOWN)]
-    if ld.up2 is not None:
-        pairs += [(ld.up2, TIER_UP2), (ld.down2, TIER_DOWN2)]
-    for arr, tier in pairs:
-        out[fab.tier == tier] = np.asarray(arr, dtype=float).ravel()
-    return out
 
 
 def test_fail_cables_layout():

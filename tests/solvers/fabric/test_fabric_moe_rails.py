@@ -13,6 +13,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from naive_fabric import as_vector, spray_by_node_paths
 from naive_fabric import class_greedy as class_greedy_naive
 
 from netopt.exceptions import InstanceFormatError, UnsupportedInstanceError
@@ -53,54 +54,6 @@ def enumerated(c):
     s, d, z = c.step_flows(0)
     return Collective(c.name + "-enumerated", c.n_ranks, c.placement, s, d, z, np.zeros(s.size, np.int64),
                       c.step_repeat)
-
-
-def node_paths_spray(fab, hs, hd, z):
-    """Switch-link loads of ideal spraying summed flow by flow over node-id paths (the fabric's link
-    arrays, not the library's layout arithmetic); flows between two GPUs of one server skipped
-    (NVLink), recognised from the link arrays: hosts wired to leaves of one scalable unit in the
-    same slot."""
-    lk = {(int(u), int(v)): i for i, (u, v) in enumerate(zip(fab.link_src, fab.link_dst))}
-    host_leaf = {int(u): int(v) for u, v in zip(fab.link_src[: fab.n_hosts], fab.link_dst[: fab.n_hosts])}
-    N, H, G = fab.n_hosts, fab.hosts_per_leaf, fab.rails
-    load = np.zeros(fab.n_links)
-    for u, v, w in zip(hs.tolist(), hd.tolist(), z.tolist()):
-        a, b = host_leaf[u] - N, host_leaf[v] - N
-        if G > 1 and a // G == b // G and u % H == v % H:  # same scalable unit, same slot: one server
-            continue
-        load[lk[(u, N + a)]] += w
-        load[lk[(N + b, v)]] += w
-        if a == b:
-            continue
-        if fab.kind == "leaf-spine":
-            S, L = fab.n_spines, fab.n_leaves
-            for s in range(S):
-                load[lk[(N + a, N + L + s)]] += w / S
-                load[lk[(N + L + s, N + b)]] += w / S
-            continue
-        h, E = fab.half, fab.n_leaves
-        A = fab.k * h
-        pa, pb = a // h, b // h
-        for i in range(h):
-            ga, gb = N + E + pa * h + i, N + E + pb * h + i
-            load[lk[(N + a, ga)]] += w / h
-            load[lk[(gb, N + b)]] += w / h
-            if pa != pb:
-                for j in range(h):
-                    core = N + E + A + i * h + j
-                    load[lk[(ga, core)]] += w / (h * h)
-                    load[lk[(core, gb)]] += w / (h * h)
-    return load
-
-
-def as_vector(fab, ld):
-    out = np.zeros(fab.n_links)
-    pairs = [(ld.up, TIER_UP), (ld.down, TIER_DOWN)]
-    if ld.up2 is not None:
-        pairs += [(ld.up2, TIER_UP2), (ld.down2, TIER_DOWN2)]
-    for arr, tier in pairs:
-        out[fab.tier == tier] = np.asarray(arr, dtype=float).ravel()
-    return out
 
 
 # ----------------------------------------------------------------------------- skew inputs
@@ -189,7 +142,7 @@ def test_skewed_aggregated_equals_enumerated(name, mk, place):
         gb[(int(x), int(y), round(float(z), 3))] += int(n_)
     assert ga == gb
     hs, hd, z = e.placement[e.src], e.placement[e.dst], e.size
-    want = node_paths_spray(fab, hs, hd, z)
+    want = spray_by_node_paths(fab, hs, hd, z)
     np.testing.assert_allclose(as_vector(fab, spray_loads(fab, a)), want * (fab.tier >= 2), rtol=1e-12, atol=1e-6)
     # ECMP weight classes: flows per link group and their bytes, counted flow by flow
     hs_n, hd_n, z_n = network_flows(fab, e, 0)
@@ -412,7 +365,7 @@ def test_rails_aggregated_equals_enumerated(coll, mk):
         st = step_traffic(fab, c, t)
         s, d, z = c.step_flows(t)
         hs, hd = c.placement[s], c.placement[d]
-        want = node_paths_spray(fab, hs, hd, z)
+        want = spray_by_node_paths(fab, hs, hd, z)
         np.testing.assert_allclose(as_vector(fab, spray_loads(fab, st)), want * (fab.tier >= 2), rtol=1e-12,
                                    atol=1e-6)
         np.testing.assert_allclose(st.host_out, want[: fab.n_hosts], rtol=1e-12, atol=1e-6)

@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pytest
+from naive_fabric import as_vector, spray_by_node_paths
 from naive_fabric import bounded_choice_greedy as greedy_naive
 from naive_fabric import multinomial_max_coeffs as coeffs_naive
 from scipy.special import gammaln
@@ -219,49 +220,6 @@ def test_auto_skips_the_aggregated_monte_carlo_next_to_the_exact_model():
 
 
 # ----------------------------------------------------------------------------- aggregated == enumerated, every collective
-def _spray_by_flow(fab, hs, hd, z):
-    """Switch-link loads of ideal spraying summed flow by flow over node-id paths (independent of the
-    leaf-pair matrices and of the link-id layout the library uses)."""
-    lk = {(int(u), int(v)): i for i, (u, v) in enumerate(zip(fab.link_src, fab.link_dst))}
-    load = np.zeros(fab.n_links)
-    N, H = fab.n_hosts, fab.hosts_per_leaf
-    for u, v, w in zip(hs.tolist(), hd.tolist(), z.tolist()):
-        a, b = u // H, v // H
-        if a == b:
-            continue
-        if fab.kind == "leaf-spine":
-            S, L = fab.n_spines, fab.n_leaves
-            for s in range(S):
-                load[lk[(N + a, N + L + s)]] += w / S
-                load[lk[(N + L + s, N + b)]] += w / S
-            continue
-        h, E = fab.half, fab.n_leaves
-        A = fab.k * h
-        pa, pb = a // h, b // h
-        for i in range(h):
-            ga, gb = N + E + pa * h + i, N + E + pb * h + i
-            load[lk[(N + a, ga)]] += w / h
-            load[lk[(gb, N + b)]] += w / h
-            if pa != pb:
-                for j in range(h):
-                    core = N + E + A + i * h + j
-                    load[lk[(ga, core)]] += w / (h * h)
-                    load[lk[(core, gb)]] += w / (h * h)
-    return load
-
-
-def _as_vector(fab, ld):
-    out = np.zeros(fab.n_links)
-    from netopt.solvers.fabric.topology import TIER_DOWN, TIER_DOWN2, TIER_UP, TIER_UP2
-
-    pairs = [(ld.up, TIER_UP), (ld.down, TIER_DOWN)]
-    if ld.up2 is not None:
-        pairs += [(ld.up2, TIER_UP2), (ld.down2, TIER_DOWN2)]
-    for arr, tier in pairs:
-        out[fab.tier == tier] = np.asarray(arr, dtype=float).ravel()
-    return out
-
-
 EVERY = ["ring", "tree", "recursive-doubling", "halving-doubling", "all-to-all", "all-to-all-pairwise",
          "reduce-scatter", "all-gather"]
 
@@ -283,8 +241,10 @@ def test_aggregated_equals_enumerated_every_collective(coll, fab_name, place):
         st = step_traffic(fab, c, t)
         s, d, z = c.step_flows(t)
         hs, hd = c.placement[s], c.placement[d]
-        np.testing.assert_allclose(_as_vector(fab, spray_loads(fab, st)), _spray_by_flow(fab, hs, hd, z),
+        want = spray_by_node_paths(fab, hs, hd, z)
+        np.testing.assert_allclose(as_vector(fab, spray_loads(fab, st)), want * (fab.tier >= 2),
                                    rtol=1e-12, atol=1e-6)
+        np.testing.assert_allclose(st.host_out, want[: fab.n_hosts], rtol=1e-12, atol=1e-6)
         H = fab.hosts_per_leaf
         la, lb = hs // H, hd // H
         inter = la != lb
