@@ -392,68 +392,69 @@ def _sift_down(key, ids, n, i):
         i = c
 
 
+@njit(cache=True, inline="always")
+def _find(parent, x):
+    """Root of ``x`` in the union-find forest ``parent`` (with path compression)."""
+    r = x
+    while parent[r] != r:
+        r = parent[r]
+    while parent[x] != r:
+        nxt = parent[x]
+        parent[x] = r
+        x = nxt
+    return r
+
+
 @njit(cache=True)
-def maxmin_completion(indptr, links, coef, size, cap, rtol, max_work=0.0):
-    """Completion time of flows sharing links under max-min fair rates (progressive filling).
-
-    Flow ``f`` crosses links ``links[indptr[f]:indptr[f+1]]``; at rate ``x`` it puts
-    ``coef * x`` on each (``coef < 1`` models a flow sprayed over several paths). Rates are the
-    max-min fair allocation (water-filling: raise all unfrozen rates together; when a link
-    saturates, freeze its flows). Time then advances to the next flow completion and rates are
-    recomputed. Each water-filling costs ``O((nnz + n_links) log n_links)`` using a link -> flow
-    index and a lazy binary heap of saturation levels: the level at which link ``l`` saturates,
-    ``(cap - frozen load) / unfrozen weight``, only changes (and then only rises) when one of its
-    flows freezes, so an entry is re-keyed when it reaches the top.
-
-    Parameters
-    ----------
-    indptr : int64[F+1]; links : int64[nnz]; coef : float64[nnz]
-    size : float64[F]
-        Bytes per flow (> 0).
-    cap : float64[n_links]
-        Bytes per second (> 0 on every link a flow uses).
-    rtol : float
-        Relative tolerance for saturation and completion.
-    max_work : float
-        Give up (time ``nan``) once the rate recomputations have touched more than this many
-        (flow, link) entries and links in total (0: no limit). Unequal flows with unequal rates
-        finish one by one, so a step can need as many recomputations as flows.
-
-    Returns
-    -------
-    (float, int64)
-        Time (s) when the last flow completes, and the number of rate recomputations.
-    """
-    F = size.size
-    nL = cap.size
-    nnz = links.size
-    # link -> (flow, coef) index
-    lptr = np.zeros(nL + 1, dtype=np.int64)
-    for q in range(nnz):
-        lptr[links[q] + 1] += 1
-    for l in range(nL):
-        lptr[l + 1] += lptr[l]
-    fill = lptr[:-1].copy()
-    lflow = np.empty(nnz, dtype=np.int64)
+def flow_components(indptr, links, n_links):
+    """Connected components of the flow-link graph: ``(start, order)`` with the flows of component
+    ``c`` at ``order[start[c]:start[c+1]]`` (ascending flow id; a flow without links is a component of
+    its own). Max-min fair rates, and so completion times, of different components are independent."""
+    F = indptr.size - 1
+    parent = np.arange(n_links)
     for f in range(F):
-        for q in range(indptr[f], indptr[f + 1]):
-            l = links[q]
-            lflow[fill[l]] = f
-            fill[l] += 1
-    remaining = size.copy()
-    active = np.ones(F, dtype=np.bool_)
-    act = np.arange(F)  # active flows (compacted after every recomputation)
-    n_active = F
-    rate = np.zeros(F)
-    frozen = np.zeros(F, dtype=np.bool_)
-    w = np.zeros(nL)
-    fixed = np.zeros(nL)
-    cnt = np.zeros(nL, dtype=np.int64)
-    hkey = np.empty(nL)
-    hid = np.empty(nL, dtype=np.int64)
+        q0 = indptr[f]
+        if q0 == indptr[f + 1]:
+            continue
+        r0 = _find(parent, links[q0])
+        for q in range(q0 + 1, indptr[f + 1]):
+            r = _find(parent, links[q])
+            if r != r0:
+                parent[r] = r0
+    label = np.full(n_links, -1, dtype=np.int64)
+    comp = np.empty(F, dtype=np.int64)
+    nc = 0
+    for f in range(F):
+        if indptr[f] == indptr[f + 1]:
+            comp[f] = nc
+            nc += 1
+            continue
+        r = _find(parent, links[indptr[f]])
+        if label[r] < 0:
+            label[r] = nc
+            nc += 1
+        comp[f] = label[r]
+    start = np.zeros(nc + 1, dtype=np.int64)
+    for f in range(F):
+        start[comp[f] + 1] += 1
+    for c in range(nc):
+        start[c + 1] += start[c]
+    fill = start[:-1].copy()
+    order = np.empty(F, dtype=np.int64)
+    for f in range(F):
+        order[fill[comp[f]]] = f
+        fill[comp[f]] += 1
+    return start, order
+
+
+@njit(cache=True)
+def _progressive_filling(act, n_active, indptr, links, coef, size, cap, rtol, max_work, work, lptr, lflow,
+                         remaining, active, rate, frozen, w, fixed, cnt, hkey, hid):
+    """Completion time of the flows ``act[:n_active]`` (closed under sharing a link: one or more
+    components), as :func:`maxmin_completion`; ``act`` and the state arrays are scratch. Returns
+    ``(t, rounds, work)``: ``t`` is ``nan`` once the total ``work`` passes ``max_work``."""
     t = 0.0
     rounds = 0
-    work = 0.0
     while n_active > 0:
         rounds += 1
         # reset and rebuild the unfrozen weight of the links that active flows use
@@ -468,7 +469,7 @@ def maxmin_completion(indptr, links, coef, size, cap, rtol, max_work=0.0):
             nz += indptr[f + 1] - indptr[f]
         work += nz
         if max_work > 0 and work > max_work:
-            return np.nan, rounds
+            return np.nan, rounds, work
         n_unfrozen = n_active
         # saturation levels in a lazy binary min-heap (hkey, hid): a link's level only rises when
         # flows on it freeze (at a rate <= its level), so an out-of-date entry is re-keyed when it
@@ -547,7 +548,7 @@ def maxmin_completion(indptr, links, coef, size, cap, rtol, max_work=0.0):
                 if d < dt:
                     dt = d
         if dt == np.inf:
-            return np.inf, rounds
+            return np.inf, rounds, work
         if max_work > 0 and (rounds & (rounds - 1)) == 0:
             # flows finishing at distinct times need a recomputation each: estimate the rounds left
             # from the current rates (at recomputations 1, 2, 4, 8, ...) and give up at once when
@@ -562,7 +563,7 @@ def maxmin_completion(indptr, links, coef, size, cap, rtol, max_work=0.0):
                 if fin[i] > fin[i - 1] * (1.0 + 1e-6):
                     distinct += 1
             if work + 0.5 * distinct * nz > max_work:
-                return np.nan, rounds
+                return np.nan, rounds, work
         t += dt
         c = 0
         for x in range(n_active):
@@ -575,6 +576,90 @@ def maxmin_completion(indptr, links, coef, size, cap, rtol, max_work=0.0):
                 act[c] = f
                 c += 1
         n_active = c
+    return t, rounds, work
+
+
+@njit(cache=True)
+def maxmin_completion(indptr, links, coef, size, cap, rtol, max_work):
+    """Completion time of flows sharing links under max-min fair rates (progressive filling).
+
+    Flow ``f`` crosses links ``links[indptr[f]:indptr[f+1]]``; at rate ``x`` it puts
+    ``coef * x`` on each (``coef < 1`` models a flow sprayed over several paths). Rates are the
+    max-min fair allocation (water-filling: raise all unfrozen rates together; when a link
+    saturates, freeze its flows). Time then advances to the next flow completion and rates are
+    recomputed. Each water-filling costs ``O((nnz + n_links) log n_links)`` using a link -> flow
+    index and a lazy binary heap of saturation levels: the level at which link ``l`` saturates,
+    ``(cap - frozen load) / unfrozen weight``, only changes (and then only rises) when one of its
+    flows freezes, so an entry is re-keyed when it reaches the top.
+
+    The flows are first split into the connected components of the flow-link graph
+    (:func:`flow_components`): a completion changes the rates of its own component only, so each
+    component is filled on its own and recomputed at its own completions (the answer is the
+    latest component's). A step whose flows pair up leaf to leaf (recursive doubling on a
+    fat-tree: 2,048 components of 32 flows) then costs the sum of its components' recomputations
+    instead of every distinct completion time times every flow.
+
+    Parameters
+    ----------
+    indptr : int64[F+1]; links : int64[nnz]; coef : float64[nnz]
+    size : float64[F]
+        Bytes per flow (> 0).
+    cap : float64[n_links]
+        Bytes per second (> 0 on every link a flow uses).
+    rtol : float
+        Relative tolerance for saturation and completion.
+    max_work : float
+        Give up (time ``nan``) once the rate recomputations have touched more than this many
+        (flow, link) entries and links in total (0: no limit). Unequal flows with unequal rates
+        finish one by one, so a component can need as many recomputations as flows.
+
+    Returns
+    -------
+    (float, int64)
+        Time (s) when the last flow completes, and the number of rate recomputations (summed over
+        the components).
+    """
+    F = size.size
+    nL = cap.size
+    nnz = links.size
+    # link -> (flow, coef) index
+    lptr = np.zeros(nL + 1, dtype=np.int64)
+    for q in range(nnz):
+        lptr[links[q] + 1] += 1
+    for l in range(nL):
+        lptr[l + 1] += lptr[l]
+    fill = lptr[:-1].copy()
+    lflow = np.empty(nnz, dtype=np.int64)
+    for f in range(F):
+        for q in range(indptr[f], indptr[f + 1]):
+            l = links[q]
+            lflow[fill[l]] = f
+            fill[l] += 1
+    start, order = flow_components(indptr, links, nL)
+    remaining = size.copy()
+    active = np.ones(F, dtype=np.bool_)
+    act = np.empty(F, dtype=np.int64)
+    rate = np.zeros(F)
+    frozen = np.zeros(F, dtype=np.bool_)
+    w = np.zeros(nL)
+    fixed = np.zeros(nL)
+    cnt = np.zeros(nL, dtype=np.int64)
+    hkey = np.empty(nL)
+    hid = np.empty(nL, dtype=np.int64)
+    t = 0.0
+    rounds = 0
+    work = 0.0
+    for c in range(start.size - 1):
+        n_active = start[c + 1] - start[c]
+        for x in range(n_active):
+            act[x] = order[start[c] + x]
+        tc, rc, work = _progressive_filling(act, n_active, indptr, links, coef, size, cap, rtol, max_work, work,
+                                            lptr, lflow, remaining, active, rate, frozen, w, fixed, cnt, hkey, hid)
+        rounds += rc
+        if np.isnan(tc) or tc == np.inf:
+            return tc, rounds
+        if tc > t:
+            t = tc
     return t, rounds
 
 

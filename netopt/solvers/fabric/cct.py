@@ -275,7 +275,7 @@ CCT_WORK = 3e8
 def _solve(fabric, indptr, links, coef, size, cap=None, rtol=1e-9):
     if size.size == 0:
         return 0.0
-    cap = np.ascontiguousarray(fabric.capacity if cap is None else cap)
+    cap = np.array(fabric.capacity if cap is None else cap, dtype=np.float64)  # writable: one kernel signature
     if np.any(cap[links] <= 0):
         raise FabricInputError("assignment", "a flow uses a failed link")
     t, _ = _kernels.maxmin_completion(indptr, links, coef, size, cap, rtol, CCT_WORK)

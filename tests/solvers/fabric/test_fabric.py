@@ -329,15 +329,38 @@ def test_maxmin_kernel_vs_naive(seed):
     indptr = np.concatenate([[0], np.cumsum([len(p) for p in paths])]).astype(np.int64)
     links = np.array([m for p in paths for m in p], dtype=np.int64)
     coef = np.array([c for cs in coefs for c in cs])
-    t, _ = _kernels.maxmin_completion(indptr, links, coef, np.array(sizes), np.array(cap), 1e-9)
+    t, _ = _kernels.maxmin_completion(indptr, links, coef, np.array(sizes), np.array(cap), 1e-9, 0.0)
     assert t == pytest.approx(maxmin_completion(paths, coefs, sizes, cap), rel=1e-9)
 
 
 def test_maxmin_hand_example():
     """Two flows share link 0 (cap 2); flow 1 also uses link 1 (cap 0.5): rates 1.5 / 0.5."""
     t, _ = _kernels.maxmin_completion(np.array([0, 1, 3]), np.array([0, 0, 1]), np.ones(3), np.array([3.0, 1.0]),
-                                      np.array([2.0, 0.5]), 1e-12)
+                                      np.array([2.0, 0.5]), 1e-12, 0.0)
     assert t == pytest.approx(2.0)  # flow 0 done at 2.0 (rate 1.5), flow 1 at 2.0 (rate 0.5)
+
+
+def test_maxmin_components_are_filled_apart():
+    """Three disjoint random flow problems side by side (links renumbered): the kernel finds the three
+    components of the flow-link graph and returns the latest of the twin's three completion times."""
+    parts = [_random_flow_problem(seed) for seed in (3, 7, 11)]
+    paths, coefs, sizes, cap, want = [], [], [], [], []
+    for p, c, z, k in parts:
+        paths += [[m + len(cap) for m in ls] for ls in p]
+        coefs += c
+        sizes += z
+        cap += k
+        want.append(maxmin_completion(p, c, z, k))
+    indptr = np.concatenate([[0], np.cumsum([len(p) for p in paths])]).astype(np.int64)
+    links = np.array([m for p in paths for m in p], dtype=np.int64)
+    start, order = _kernels.flow_components(indptr, links, len(cap))
+    comps = {frozenset(order[start[c]:start[c + 1]].tolist()) for c in range(start.size - 1)}
+    n0 = len(parts[0][0])
+    assert frozenset(range(n0)) == frozenset().union(*(c for c in comps if min(c) < n0))
+    assert sorted(order.tolist()) == list(range(len(paths)))
+    t, _ = _kernels.maxmin_completion(indptr, links, np.array([c for cs in coefs for c in cs]), np.array(sizes),
+                                      np.array(cap, dtype=float), 1e-9, 0.0)
+    assert t == pytest.approx(max(want), rel=1e-9)
 
 
 def _ls_groups(seed, forced):
@@ -560,10 +583,9 @@ def test_fattree_spray_aggregated_links_exact(coll, place, link_gbps):
     for t in range(c.n_steps):
         s, d, z = c.step_flows(t)
         hs, hd = c.placement[s], c.placement[d]
-        agg = _kernels.maxmin_completion(*fattree_flow_links(ft, hs, hd, size=z)[:4],
-                                         np.ascontiguousarray(fattree_flow_links(ft, hs, hd, size=z)[4]), 1e-9)[0]
+        agg = _kernels.maxmin_completion(*fattree_flow_links(ft, hs, hd, size=z), 1e-9, 0.0)[0]
         ip, ln, cf = ft_explicit_spray(ft, hs, hd)
-        ref = _kernels.maxmin_completion(ip, ln, cf, z, np.ascontiguousarray(ft.capacity), 1e-9)[0]
+        ref = _kernels.maxmin_completion(ip, ln, cf, z, np.array(ft.capacity), 1e-9, 0.0)[0]
         assert agg == pytest.approx(ref, rel=1e-9)
 
 
