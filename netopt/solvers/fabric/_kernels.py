@@ -261,6 +261,25 @@ def _tier_max(load, cap, m):
     return m
 
 
+@njit(cache=True, inline="always")
+def _add_path(q, x, a, b, h, failed, inter, pi, pj, up, down, up2, down2):
+    """Add ``x`` bytes from leaf (edge) ``a`` to ``b`` on path ``q`` of :func:`_ecmp_sample`."""
+    if failed:
+        i = pi[q]
+        j = pj[q]
+    elif inter:
+        i = q // h
+        j = q - i * h
+    else:
+        i = q
+        j = 0
+    up[a, i] += x
+    down[b, i] += x
+    if inter:
+        up2[(a // h) * h + i, j] += x
+        down2[(b // h) * h + i, j] += x
+
+
 @njit(cache=True)
 def _ecmp_sample(pa, pb, pn, pw, h, fat, failed, up_cap, down_cap, up2_cap, down2_cap, s, up, down, up2, down2,
                  counts, tmp, masks, pi, pj):
@@ -285,25 +304,20 @@ def _ecmp_sample(pa, pb, pn, pw, h, fat, failed, up_cap, down_cap, up2_cap, down
             P = h * h
         else:
             P = S
-        uniform_multinomial(s, pn[p], P, counts, tmp, masks)
+        n = pn[p]
+        bits = 0
+        Q = 1
+        while Q < P:
+            Q *= 2
+            bits += 1
+        if n < Q:  # few balls: thrown one by one as uniform_multinomial would (same draws), no P-sized count pass
+            for _ in range(n):
+                _add_path(_bounded(s, P, bits), w, a, b, h, failed, inter, pi, pj, up, down, up2, down2)
+            continue
+        uniform_multinomial(s, n, P, counts, tmp, masks)
         for q in range(P):
-            c = counts[q]
-            if c == 0:
-                continue
-            if failed:
-                i = pi[q]
-                j = pj[q]
-            elif inter:
-                i = q // h
-                j = q - i * h
-            else:
-                i = q
-                j = 0
-            up[a, i] += c * w
-            down[b, i] += c * w
-            if inter:
-                up2[(a // h) * h + i, j] += c * w
-                down2[(b // h) * h + i, j] += c * w
+            if counts[q]:
+                _add_path(q, counts[q] * w, a, b, h, failed, inter, pi, pj, up, down, up2, down2)
     m = _tier_max(up, up_cap, 0.0)
     m = _tier_max(down, down_cap, m)
     if fat:
@@ -549,7 +563,7 @@ def _progressive_filling(act, n_active, indptr, links, coef, size, cap, rtol, ma
                     dt = d
         if dt == np.inf:
             return np.inf, rounds, work
-        if max_work > 0 and (rounds & (rounds - 1)) == 0:
+        if max_work > 0 and (rounds & (rounds - 1)) == 0 and work + 0.5 * n_active * nz > max_work:
             # flows finishing at distinct times need a recomputation each: estimate the rounds left
             # from the current rates (at recomputations 1, 2, 4, 8, ...) and give up at once when
             # they would exceed the budget

@@ -695,16 +695,22 @@ def equitable_assign(R: np.ndarray, S: int) -> Assignment:
     (1, 1)
     """
     R = np.asarray(R, dtype=np.int64)
-    if R.ndim != 2 or R.shape[0] != R.shape[1] or np.any(R < 0):
+    if R.ndim != 2 or R.shape[0] != R.shape[1]:
         raise FabricInputError("R", "need a square non-negative integer matrix")
     S = int(S)
     if S < 1:
         raise FabricInputError("spines", "need at least one colour")
     L = R.shape[0]
-    base = R // S
-    r = R - base * S
-    ia, ib = np.nonzero(r)
-    rv = r[ia, ib].astype(np.int64)
+    # one pass over the dense matrix (leaf pairs are mostly empty): the rest works on its nonzeros
+    ia, ib = np.nonzero(R)
+    v = R[ia, ib]
+    if v.size and v.min() < 0:
+        raise FabricInputError("R", "need a square non-negative integer matrix")
+    base = np.zeros_like(R)
+    base[ia, ib] = v // S
+    rv = v % S
+    keep = rv > 0
+    ia, ib, rv = ia[keep], ib[keep], rv[keep]
     rho_row = np.bincount(ia, weights=rv, minlength=L).astype(np.int64)
     rho_col = np.bincount(ib, weights=rv, minlength=L).astype(np.int64)
     t_row = -(-rho_row // S)

@@ -117,13 +117,13 @@ def step_traffic(fabric: Fabric, coll: Collective, t: int) -> StepTraffic:
         net = fabric.server_of(hs) != fabric.server_of(hd)
         hs, hd, z = hs[net], hd[net], z[net]
     la, lb = hs // H, hd // H
-    host_out = np.bincount(hs, weights=z, minlength=N).astype(np.float64)
-    host_in = np.bincount(hd, weights=z, minlength=N).astype(np.float64)
+    host_out = np.bincount(hs, weights=z, minlength=N).astype(np.float64, copy=False)
+    host_in = np.bincount(hd, weights=z, minlength=N).astype(np.float64, copy=False)
     inter = la != lb
     la, lb, zi = la[inter], lb[inter], z[inter]
     key = la * L + lb
-    count = np.bincount(key, minlength=L * L).reshape(L, L).astype(np.int64)
-    nbytes = np.bincount(key, weights=zi, minlength=L * L).reshape(L, L).astype(np.float64)
+    count = np.bincount(key, minlength=L * L).reshape(L, L).astype(np.int64, copy=False)
+    dbytes = None  # the implicit all-to-all's bytes, added to the listed flows' when sizes differ
     # equal-size groups: sort by (key, size)
     if key.size:
         order = np.lexsort((zi, key))
@@ -162,7 +162,6 @@ def step_traffic(fabric: Fabric, coll: Collective, t: int) -> StepTraffic:
             dense -= np.bincount(kk, minlength=L * L).reshape(L, L)
             dbytes -= m * np.bincount(kk, weights=w[J][cross], minlength=L * L).reshape(L, L)
         count = count + dense
-        nbytes = nbytes + dbytes
         host_out = host_out.copy()
         host_in = host_in.copy()
         host_out[hp] += out_r
@@ -191,7 +190,12 @@ def step_traffic(fabric: Fabric, coll: Collective, t: int) -> StepTraffic:
             else:
                 complete = False
     size = float(next(iter(sizes))) if len(sizes) == 1 else None
-    return StepTraffic(t, int(coll.step_repeat[t]), count, None if size is not None else nbytes, gk // L, gk % L,
+    nbytes = None
+    if size is None:  # unequal sizes: the byte matrix (equal sizes: count * size on demand)
+        nbytes = np.bincount(key, weights=zi, minlength=L * L).reshape(L, L).astype(np.float64, copy=False)
+        if dbytes is not None:
+            nbytes = nbytes + dbytes
+    return StepTraffic(t, int(coll.step_repeat[t]), count, nbytes, gk // L, gk % L,
                        gn, gw, host_out, host_in, size, complete)
 
 
