@@ -9,6 +9,7 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/bench_tsp.py --cpu 1 8 --variants depth=0 depth=3 --sizes 1000 --instances 6
     .venv/bin/python benchmarks/bench_tsp.py --cpu 1 2 4 --variants search=ils search=mcts --sizes 1000 --instances 4
     .venv/bin/python benchmarks/bench_tsp.py --sizes 500 1000 --instances 8 --time 500=2 1000=4 --lkh
+    .venv/bin/python benchmarks/bench_tsp.py --sizes 10000 --instances 2 --time 10000=30 --points --lkh
 
 ``--cpu T1 T2 ... --variants "depth=0" "search=mcts,heatmap=softdist"``: the variants (tsp-heatmap
 parameters; heatmap knn, softdist or alpha; search ils or mcts) at equal CPU time (``time.process_time``: fairer than the wall clock on a shared machine),
@@ -25,6 +26,9 @@ length, gap of the mean to the published reference means (Concorde 16.55 / 23.12
 in the DIMES/DIFUSCO tables), the mean greedy start (before any local search), solve time and load time per
 instance (the loader builds the dense matrix: 800 MB at n = 10,000). ``--instances N`` takes the
 first N of each set (the reference is a full-set mean: a subset's gap is indicative only).
+``--points``: the random-uniform sets are read as coordinates only
+(:class:`netopt.solvers.nco.tsp.PointsTsp`) and solved by :func:`~netopt.solvers.nco.tsp.solve_points`:
+no distance matrix at all (TSP-10000: 800 MB less), lengths from the kernels' distances.
 TSPLIB: cost, proven optimum (OPT.csv) and gap per instance. Numba compilation is done once up
 front and not charged. The machine may be shared: compare gaps, not absolute speed.
 
@@ -81,6 +85,8 @@ def main(argv=None) -> int:
     ap.add_argument("--variants", nargs="*", default=[""], metavar="K=V,K=V",
                     help="parameter sets for --cpu, comma-separated KEY=VALUE ('' = defaults)")
     ap.add_argument("--lkh", action="store_true", help="also solve each instance with LKH-3 (elkai, runs=1)")
+    ap.add_argument("--points", action="store_true",
+                    help="random-uniform sets as coordinates only (solve_points: no distance matrix)")
     args = ap.parse_args(argv)
 
     sys.path.insert(0, args.code)
@@ -108,11 +114,19 @@ def main(argv=None) -> int:
         lengths, starts, solve_s, load_s, lkh_len, lkh_s = [], [], [], [], [], []
         for i in range(m):
             t = time.perf_counter()
-            inst = read_tsp_set(path, i)
-            why = solver.supports(inst)  # also the one-off distance check, outside the time limit
-            load_s.append(time.perf_counter() - t)
-            assert not why, why
-            res = solver.solve(inst, time_limit=times[n], seed=args.seed, **params)
+            if args.points:
+                from netopt.solvers.nco.tsp import PointsTsp, solve_points
+
+                inst = PointsTsp.from_tsp_set(f"{path}#{i}")
+                load_s.append(time.perf_counter() - t)
+                res = solve_points(inst, time_limit=times[n], seed=args.seed, **params)
+                res.objective, res.feasible, res.message = res.cost, True, ""
+            else:
+                inst = read_tsp_set(path, i)
+                why = solver.supports(inst)  # also the one-off distance check, outside the time limit
+                load_s.append(time.perf_counter() - t)
+                assert not why, why
+                res = solver.solve(inst, time_limit=times[n], seed=args.seed, **params)
             assert res.feasible, res.message
             lengths.append(res.objective)
             starts.append(res.extra["start_cost"])
@@ -232,7 +246,8 @@ def _lkh_solver():
 
     def solve(inst):
         t = time.perf_counter()
-        if inst.rounding == "none" and inst.coordinates is not None:  # random-uniform: EUC_2D of scaled points
+        points = not hasattr(inst, "distance")  # a coordinates-only PointsTsp (--points)
+        if points or inst.rounding == "none" and inst.coordinates is not None:  # EUC_2D of scaled points
             xy = np.asarray(inst.coordinates, dtype=float) * 1e6
             order = elkai.Coordinates2D({i: (float(x), float(y)) for i, (x, y) in enumerate(xy)}).solve_tsp(runs=1)
         else:  # TSPLIB: the instance's own integer matrix
@@ -242,6 +257,8 @@ def _lkh_solver():
         if order[0] == order[-1]:
             order = order[:-1]
         assert sorted(order) == list(range(inst.num_nodes)), "LKH returned no tour"
+        if points:
+            return inst.tour_length(order), sec
         path = np.array(order + order[:1])
         return float(np.sum(inst.distance[path[:-1], path[1:]])), sec
 

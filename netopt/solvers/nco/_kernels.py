@@ -6,7 +6,10 @@ Conventions (the caller in :mod:`netopt.solvers.nco.tsp` validates and prepares 
   (``pos[tour[i]] == i``); the tour is a cycle, positions are taken modulo ``n``;
 * distances come from :func:`dist`: ``mode`` ``MATRIX`` reads ``dm[i, j]`` (float64, symmetric),
   the others compute from ``xy`` (float64 ``(n, 2)``) on the fly: ``EUCLID`` unrounded,
-  ``NINT`` TSPLIB ``floor(d + 0.5)``, ``CEIL`` TSPLIB ``CEIL_2D``; the unused array is a dummy;
+  ``NINT`` TSPLIB ``floor(d + 0.5)``, ``CEIL`` TSPLIB ``CEIL_2D``, ``ATT`` TSPLIB pseudo-Euclidean,
+  ``GEO`` TSPLIB GEO from ``xy`` = (latitude, longitude) in radians (``tsp.kernel_coordinates`` of the
+  file's DDD.MM coordinates); the unused array is a dummy. They equal the entries of the
+  matrices :mod:`netopt.io.distances` builds (tests/solvers/nco: ``test_kernel_distances_*``);
 * ``nbr`` (int64 ``(n, k)``) are the local-search neighbour lists (nearest first);
   ``hc``/``hw`` (int64/float64 ``(n, kh)``) the heatmap: candidate cities and weights;
 * randomness is a splitmix64 generator whose state is ``rng`` (uint64 ``(1,)``), carried from
@@ -21,7 +24,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-MATRIX, EUCLID, NINT, CEIL = 0, 1, 2, 3
+MATRIX, EUCLID, NINT, CEIL, ATT, GEO = 0, 1, 2, 3, 4, 5
+#: TSPLIB's GEO constants (its ``PI`` and earth radius)
+GEO_PI, GEO_RADIUS = 3.141592, 6378.388
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -35,8 +40,20 @@ def dist(i, j, xy, dm, mode):
     """Distance between cities ``i`` and ``j`` under ``mode`` (see the module docstring)."""
     if mode == MATRIX:
         return dm[i, j]
+    if mode == GEO:
+        if i == j:
+            return 0.0
+        q1 = np.cos(xy[i, 1] - xy[j, 1])
+        q2 = np.cos(xy[i, 0] - xy[j, 0])
+        q3 = np.cos(xy[i, 0] + xy[j, 0])
+        c = min(1.0, max(-1.0, 0.5 * ((1.0 + q1) * q2 - (1.0 - q1) * q3)))
+        return np.floor(GEO_RADIUS * np.arccos(c) + 1.0)
     dx = xy[i, 0] - xy[j, 0]
     dy = xy[i, 1] - xy[j, 1]
+    if mode == ATT:
+        r = np.sqrt((dx * dx + dy * dy) / 10.0)
+        t = np.floor(r + 0.5)
+        return t + 1.0 if t < r else t
     r = np.sqrt(dx * dx + dy * dy)
     if mode == EUCLID:
         return r

@@ -58,8 +58,8 @@ def _points(points) -> np.ndarray:
         xy = np.ascontiguousarray(points, dtype=np.float64)
     except (TypeError, ValueError):
         raise _bad("points: must be a numeric (n, 2) array") from None
-    if xy.ndim != 2 or xy.shape[1] != 2 or xy.shape[0] < 2:
-        raise _bad(f"points: expected shape (n, 2) with n >= 2, got {xy.shape}")
+    if xy.ndim != 2 or xy.shape[1] not in (2, 3) or xy.shape[0] < 2:  # 3: GEO's points on the unit sphere
+        raise _bad(f"points: expected shape (n, 2) (or (n, 3)) with n >= 2, got {xy.shape}")
     if not np.all(np.isfinite(xy)):
         raise _bad("points: contains NaN or infinite values")
     return xy
@@ -108,7 +108,8 @@ def knn_candidates(points=None, k: int = 10, *, dist=None) -> tuple[np.ndarray, 
     Parameters
     ----------
     points
-        ``(n, 2)`` coordinates (Euclidean distances, KD-tree search); or
+        ``(n, 2)`` coordinates (Euclidean distances, KD-tree search; ``(n, 3)`` too: GEO's
+        points on the unit sphere); or
     dist
         an ``(n, n)`` distance matrix (row ``i`` = from ``i``; ``argpartition`` per row block).
     k
@@ -325,7 +326,7 @@ def alpha_heatmap(points=None, k: int = 10, *, dist=None, pool: int | None = Non
         parent, _depth, _pw = A.root_tree(n, eu, ev, ed, tree)
         roots = np.flatnonzero(parent < 0).astype(np.int64)
         a, b = roots[:-1], roots[1:]
-        extra = np.hypot(*(xy[a] - xy[b]).T) if xy is not None else dm[a, b]
+        extra = np.linalg.norm(xy[a] - xy[b], axis=1) if xy is not None else dm[a, b]
         eu, ev, ed = np.concatenate([eu, a]), np.concatenate([ev, b]), np.concatenate([ed, extra])
     pi, _w = A.subgradient(n, eu, ev, ed, int(iterations), float(step) * float(np.mean(d[:, 0])))
     cost = ed + pi[eu] + pi[ev]

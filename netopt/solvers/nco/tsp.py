@@ -41,10 +41,17 @@ reinforced, and after ``mcts_h * n`` actions without improvement a restart from 
 the weights (plus the local search). Defaults: Pan et al.'s tuning for SoftDist on TSP-1000 at their
 shortest time budget (``mcts_alpha`` 1, ``mcts_beta`` 100, ``mcts_h`` 2, ``mcts_depth`` 50).
 
-Distances: for instances with coordinates whose matrix equals Euclidean distances (unrounded,
-TSPLIB ``nint`` or ``CEIL_2D``; checked once over all pairs) the kernels compute them on the fly,
-so no matrix is read in the search; otherwise they read the (symmetric) matrix. The reported
-cost is always recomputed from the instance's matrix, so it equals the instance's own cost.
+Distances: for instances with coordinates whose matrix equals their distances under a TSPLIB
+convention (unrounded Euclidean, ``nint`` EUC_2D, CEIL_2D, ATT or GEO; checked once over all pairs)
+the kernels compute them on the fly, so no matrix is read in the search; otherwise they read the
+(symmetric) matrix. The reported cost is always recomputed from the instance's matrix, so it
+equals the instance's own cost.
+
+Coordinates only (issue 20): :func:`solve_points` solves a :class:`PointsTsp` (coordinates and a
+rounding, read by :meth:`PointsTsp.from_tsp_set` without any matrix) with the same search; no
+n x n array is built anywhere on that path (TSP-10000: 800 MB less, RESULTS.md issue 20 Stop 15)
+and its cost is the kernels' tour length, which equals the dense matrix's (the tests compare every
+rounding entry by entry).
 
 The kernels run in slices of rounds sized to take about ``SLICE_S`` each; the clock is checked
 between slices. The random state and the best tour live in the kernels' arrays, so the tour after a
@@ -63,6 +70,9 @@ from __future__ import annotations
 
 import time
 import weakref
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 
@@ -75,7 +85,9 @@ from . import _mcts_kernels as M
 from .heatmap import (DEFAULT_TEMPERATURE, Heatmap, alpha_heatmap, check_heatmap, heatmap_from_dense, knn_candidates,
                       knn_heatmap, softdist_heatmap)
 
-_MODES = {"none": K.EUCLID, "nint": K.NINT, "ceil": K.CEIL}
+_MODES = {"none": K.EUCLID, "nint": K.NINT, "ceil": K.CEIL, "att": K.ATT, "geo": K.GEO}
+#: the ``distance`` field of the result, by kernel mode
+_MODE_NAMES = {K.MATRIX: "matrix", K.EUCLID: "euclidean", K.NINT: "nint", K.CEIL: "ceil", K.ATT: "att", K.GEO: "geo"}
 _warm = False
 _sources: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 _DUMMY_XY = np.zeros((1, 2))  # the unused distance source handed to the kernels
@@ -169,8 +181,9 @@ def distance_source(instance) -> tuple[int, np.ndarray, np.ndarray]:
             if mode is None or mode in tried:
                 continue
             tried.append(mode)
-            if K.matches_matrix(dm, xy, mode, 1e-9):
-                found = (mode, xy, _DUMMY_DM)
+            kxy = kernel_coordinates(xy, mode)
+            if K.matches_matrix(dm, kxy, mode, 1e-9):
+                found = (mode, kxy, _DUMMY_DM)
                 break
     if found is None:
         if not K.is_symmetric(dm):
@@ -178,6 +191,28 @@ def distance_source(instance) -> tuple[int, np.ndarray, np.ndarray]:
         found = (K.MATRIX, _DUMMY_XY, dm)
     _sources[instance] = found
     return found
+
+
+def kernel_coordinates(xy: np.ndarray, mode: int) -> np.ndarray:
+    """The kernels' ``xy`` for ``mode``: the coordinates, or for ``GEO`` (TSPLIB's DDD.MM degrees.minutes)
+    the (latitude, longitude) in radians, with TSPLIB's own ``PI``."""
+    xy = np.asarray(xy, dtype=np.float64)
+    if mode != K.GEO:
+        return np.ascontiguousarray(xy)
+    deg = np.trunc(xy)
+    return np.ascontiguousarray(K.GEO_PI * (deg + 5.0 * (xy - deg) / 3.0) / 180.0)
+
+
+def knn_source(mode: int, xy: np.ndarray, dm: np.ndarray) -> dict:
+    """The ``points=`` / ``dist=`` argument of the heatmap functions for a distance source: the
+    coordinates, for ``GEO`` points on the unit sphere (a k-d tree of chords ranks neighbours as
+    the great-circle distances do), or the matrix."""
+    if mode == K.MATRIX:
+        return {"dist": dm}
+    if mode == K.GEO:
+        lat, lon = xy[:, 0], xy[:, 1]
+        return {"points": np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])}
+    return {"points": xy}
 
 
 class _Search:
@@ -389,8 +424,6 @@ class TspHeatmap(Solver):
         return time.perf_counter() - t
 
     def _solve(self, instance, state: SearchState, *, seed: int, initial, params) -> dict:
-        k, temperature, heatmap, eta, window = params.k, params.temperature, params.heatmap, params.eta, params.window
-        slack = params.slack
         n = instance.num_nodes
         if n <= 3:  # every tour is optimal
             route = list(range(1, n))
@@ -398,57 +431,202 @@ class TspHeatmap(Solver):
             return {"optimal": True}
         t0 = time.perf_counter()
         mode, xy, dm = distance_source(instance)
-        src = {"points": xy} if mode != K.MATRIX else {"dist": dm}
-        nbr, _ = knn_candidates(k=k, **src)
-        if isinstance(heatmap, Heatmap):
-            hm = check_heatmap(heatmap, n)
-        elif heatmap == "knn":
-            hm = knn_heatmap(k=k, **src)
-        elif heatmap == "alpha":
-            hm = alpha_heatmap(k=k, **src)
-            nbr = hm.cand  # the local search's neighbour lists too (rows nearest first)
-        elif heatmap == "policy":
-            hm = _policy_heatmap(instance, params.model, k, temperature, seed, src,
-                                 deadline=state.start + POLICY_SHARE * state.time_limit)
-        else:
-            hm = softdist_heatmap(k=k, temperature=temperature, **src)
+        policy = None
+        if params.heatmap == "policy":
+            def policy(src):
+                return _policy_heatmap(instance, params.model, params.k, params.temperature, seed, src,
+                                       deadline=state.start + POLICY_SHARE * state.time_limit)
+        tour = None
         if initial and len(initial[0]) == 1:  # a checked warm start visits every city
             tour = np.array([0, *initial[0][0]], np.int64)
-            start = "initial"
-        else:
-            tour = K.greedy_tour(hm.cand, xy, dm, mode)
-            start = "greedy"
-        setup_s = time.perf_counter() - t0
-        if params.search == "mcts":
-            search = _Mcts(tour, nbr, hm, xy, dm, mode, seed, params.mcts_alpha, params.mcts_beta, params.mcts_h,
-                           params.mcts_depth, params.depth, params.k3)
-        else:
-            search = _Search(tour, nbr, hm, xy, dm, mode, seed, eta, window, slack, P_HEAT, params.depth, params.k3,
-                             params.local_kicks)
-        greedy_cost = search.cost
-        while not search.descend(max(1000, 2_000_000 // n)) and not state.should_stop():
-            pass
-        best, best_tour, reported = np.inf, None, -1.0
-        cap = int(min(2048, max(64, (1 << 21) // n)))
-        chunk = min(cap, 64)  # grown/shrunk so that a slice takes about SLICE_S (a round's time varies with depth and load)
-        while True:
-            if search.best[0] < best - search.eps:  # the kernels keep the best tour so far
-                best, best_tour = float(search.best[0]), search.best_tour.copy()
-            stop = state.should_stop()
-            if best_tour is not None and (stop or state.elapsed() - reported >= 0.2):
-                route = _route(best_tour)
-                state.improve(_exact_cost(instance, route), [route])
-                best_tour, reported = None, state.elapsed()
-            if stop:
-                break
-            todo = chunk if state.max_iterations is None else min(chunk, state.max_iterations - state.iterations)
-            t = time.perf_counter()
-            search.run(todo)
-            dt = time.perf_counter() - t
-            state.tick(todo)
-            if todo == chunk:
-                chunk = int(min(cap, max(16, chunk * min(2.0, SLICE_S / max(dt, 1e-6)))))
-        return {"start": start, "start_cost": round(float(greedy_cost), 6), "setup_s": round(setup_s, 4),
-                "distance": {K.MATRIX: "matrix", K.EUCLID: "euclidean", K.NINT: "nint", K.CEIL: "ceil"}[mode],
-                "rounds": search.rounds, "search": params.search,
-                **({"restarts": search.restarts} if params.search == "mcts" else {})}
+
+        def report(best_tour):
+            route = _route(best_tour)
+            state.improve(_exact_cost(instance, route), [route])
+
+        return _run(state, n, mode, xy, dm, params, seed, tour, report, t0, policy)
+
+
+def _run(state: SearchState, n: int, mode: int, xy, dm, params, seed: int, tour, report, t0: float,
+         policy=None) -> dict:
+    """The search of :class:`TspHeatmap` on a distance source (``n >= 4``) until ``state`` says stop;
+    ``report(best_tour)`` hands each new best tour over (at most every 0.2 s, and at the end);
+    ``tour``: a start tour or None (greedy); ``policy(src)``: the learned heatmap's builder."""
+    k, temperature, heatmap = params.k, params.temperature, params.heatmap
+    src = knn_source(mode, xy, dm)
+    nbr, _ = knn_candidates(k=k, **src)
+    if isinstance(heatmap, Heatmap):
+        hm = check_heatmap(heatmap, n)
+    elif heatmap == "knn":
+        hm = knn_heatmap(k=k, **src)
+    elif heatmap == "alpha":
+        hm = alpha_heatmap(k=k, **src)
+        nbr = hm.cand  # the local search's neighbour lists too (rows nearest first)
+    elif heatmap == "policy":
+        hm = policy(src)
+    else:
+        hm = softdist_heatmap(k=k, temperature=temperature, **src)
+    if tour is not None:
+        start = "initial"
+    else:
+        tour = K.greedy_tour(hm.cand, xy, dm, mode)
+        start = "greedy"
+    setup_s = time.perf_counter() - t0
+    if params.search == "mcts":
+        search = _Mcts(tour, nbr, hm, xy, dm, mode, seed, params.mcts_alpha, params.mcts_beta, params.mcts_h,
+                       params.mcts_depth, params.depth, params.k3)
+    else:
+        search = _Search(tour, nbr, hm, xy, dm, mode, seed, params.eta, params.window, params.slack, P_HEAT,
+                         params.depth, params.k3, params.local_kicks)
+    greedy_cost = search.cost
+    while not search.descend(max(1000, 2_000_000 // n)) and not state.should_stop():
+        pass
+    best, best_tour, reported = np.inf, None, -1.0
+    cap = int(min(2048, max(64, (1 << 21) // n)))
+    chunk = min(cap, 64)  # grown/shrunk so that a slice takes about SLICE_S (a round's time varies with depth and load)
+    while True:
+        if search.best[0] < best - search.eps:  # the kernels keep the best tour so far
+            best, best_tour = float(search.best[0]), search.best_tour.copy()
+        stop = state.should_stop()
+        if best_tour is not None and (stop or state.elapsed() - reported >= 0.2):
+            report(best_tour)
+            best_tour, reported = None, state.elapsed()
+        if stop:
+            break
+        todo = chunk if state.max_iterations is None else min(chunk, state.max_iterations - state.iterations)
+        t = time.perf_counter()
+        search.run(todo)
+        dt = time.perf_counter() - t
+        state.tick(todo)
+        if todo == chunk:
+            chunk = int(min(cap, max(16, chunk * min(2.0, SLICE_S / max(dt, 1e-6)))))
+    return {"start": start, "start_cost": round(float(greedy_cost), 6), "setup_s": round(setup_s, 4),
+            "distance": _MODE_NAMES[mode], "rounds": search.rounds, "search": params.search,
+            **({"restarts": search.restarts} if params.search == "mcts" else {})}
+
+
+#: the roundings of :class:`PointsTsp` (TSPLIB's names: ``none`` unrounded Euclidean, ``nint`` EUC_2D,
+#: ``ceil`` CEIL_2D, ``att`` ATT, ``geo`` GEO with DDD.MM coordinates)
+POINT_ROUNDINGS = ("none", "nint", "ceil", "att", "geo")
+
+
+@dataclass(frozen=True, eq=False)
+class PointsTsp:
+    """A symmetric TSP given by coordinates only: no distance matrix is ever built for it.
+
+    ``coordinates`` ``(n, 2)`` (read-only float64), ``rounding`` one of :data:`POINT_ROUNDINGS`;
+    city 0 plays the depot, as in a :class:`~netopt.model.RoutingInstance` of the same points.
+
+    Examples
+    --------
+    >>> p = PointsTsp([[0, 0], [3, 4], [0, 4]], rounding="nint", name="t")
+    >>> p.num_nodes, p.tour_length([0, 1, 2])
+    (3, 12.0)
+    """
+
+    coordinates: np.ndarray
+    rounding: str = "none"
+    name: str = "points"
+
+    def __post_init__(self):
+        try:
+            xy = np.array(self.coordinates, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise SolverParameterError(f"{self.name}: coordinates must be a numeric (n, 2) array") from None
+        if xy.ndim != 2 or xy.shape[1] != 2 or xy.shape[0] < 2:
+            raise SolverParameterError(f"{self.name}: coordinates must have shape (n, 2) with n >= 2, got {xy.shape}")
+        if not np.all(np.isfinite(xy)):
+            raise SolverParameterError(f"{self.name}: coordinates contain NaN or infinite values")
+        if self.rounding not in POINT_ROUNDINGS:
+            raise SolverParameterError(f"{self.name}: rounding {self.rounding!r} is not one of "
+                                       f"{', '.join(POINT_ROUNDINGS)}")
+        xy.flags.writeable = False
+        object.__setattr__(self, "coordinates", xy)
+
+    @classmethod
+    def from_tsp_set(cls, path) -> "PointsTsp":
+        """Instance ``i`` of a random-uniform set file (``file.txt#i`` or ``.zip#i``, as
+        :func:`netopt.io.load_instance` names it), unrounded, without its distance matrix."""
+        from ...io.tsp_sets import split_index, tsp_set_coordinates
+
+        base, index = split_index(path)
+        sets = tsp_set_coordinates(base)
+        index = index or 0
+        if index >= len(sets):
+            from ...exceptions import InstanceFormatError
+
+            raise InstanceFormatError(base, None, f"instance index {index} out of range: the file has {len(sets)} "
+                                                  f"instances (0..{len(sets) - 1})")
+        return cls(sets[index], "none", f"{Path(base).name.split('.')[0]}#{index}")
+
+    @property
+    def num_nodes(self) -> int:
+        return self.coordinates.shape[0]
+
+    @property
+    def mode(self) -> int:
+        """The kernels' distance mode."""
+        return _MODES[self.rounding]
+
+    @cached_property
+    def kernel_xy(self) -> np.ndarray:
+        """The kernels' ``xy`` (the coordinates; GEO: their radians)."""
+        return kernel_coordinates(self.coordinates, self.mode)
+
+    def tour_length(self, tour) -> float:
+        """Length of the closed tour ``tour`` (city indices ``0..n-1``, each once)."""
+        t = np.asarray(tour, dtype=np.int64)
+        if t.shape != (self.num_nodes,) or not np.array_equal(np.sort(t), np.arange(self.num_nodes)):
+            raise SolverParameterError(f"{self.name}: a tour must visit each of the {self.num_nodes} cities once")
+        return float(K.tour_length(t, self.kernel_xy, _DUMMY_DM, self.mode))
+
+
+@dataclass
+class PointsResult:
+    """What :func:`solve_points` found: ``tour`` (city indices from 0), its ``cost``, the run's
+    ``runtime_s``, ``iterations`` (rounds), ``history`` ``[[seconds, cost], ...]`` and ``extra``."""
+
+    tour: np.ndarray
+    cost: float
+    runtime_s: float
+    iterations: int
+    history: list
+    extra: dict
+
+
+def solve_points(problem: PointsTsp, *, time_limit: float = 10.0, seed: int = 0, max_iterations: int | None = None,
+                 **params) -> PointsResult:
+    """The ``tsp-heatmap`` search on a coordinates-only :class:`PointsTsp` (no distance matrix).
+
+    Same parameters as the solver (``heatmap=policy`` excepted: the policy reads a matrix), same
+    seed -> same tour; the cost is the kernels' tour length under the problem's rounding.
+
+    Examples
+    --------
+    >>> xy = np.random.default_rng(1).random((40, 2))
+    >>> r = solve_points(PointsTsp(xy), time_limit=5, max_iterations=100)
+    >>> sorted(r.tour.tolist()) == list(range(40)), r.cost == PointsTsp(xy).tour_length(r.tour)
+    (True, True)
+    """
+    from ..base import check_limits
+
+    check_limits(time_limit, max_iterations, seed)
+    p = TspHeatmap().resolve_params(params)
+    if isinstance(p.heatmap, str) and p.heatmap == "policy":
+        raise SolverParameterError("solver tsp-heatmap: heatmap=policy needs a RoutingInstance (its features read "
+                                   "the distance matrix); solve_points takes knn, softdist, alpha or a Heatmap")
+    warm_up()
+    state = SearchState(time_limit, max_iterations)
+    n, mode, xy = problem.num_nodes, problem.mode, problem.kernel_xy
+    if n <= 3:
+        tour = np.arange(n, dtype=np.int64)
+        return PointsResult(tour, problem.tour_length(tour), state.elapsed(), 0, [], {"optimal": True})
+    found = []
+
+    def report(best_tour):
+        cost = float(K.tour_length(best_tour, xy, _DUMMY_DM, mode))
+        if state.improve(cost, [_route(best_tour)]):
+            found.append(best_tour)
+
+    extra = _run(state, n, mode, xy, _DUMMY_DM, p, seed, None, report, state.start)
+    return PointsResult(found[-1], float(state.best_cost), state.elapsed(), state.iterations, state.history, extra)

@@ -33,6 +33,16 @@ def _untrained(tmp_path_factory, problem: str, **arch):
     return path
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread():
+    """One intra-op thread for this module: on the shared 2-core machine torch's two (spinning) threads
+    made the training test 12x slower (79 s against 6.8 s wall at load 3.1; RESULTS.md issue 20 Stop 15)."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
+
 @pytest.fixture(scope="module")
 def policy_file(tmp_path_factory):
     """An untrained 2-layer CVRP policy."""
@@ -222,20 +232,32 @@ def test_nco_solver_and_hgs_init(policy_file):
     assert r1.history[0][1] <= r1.extra["nco_best"] + 1e-9  # the policy's best is the first incumbent
     assert r1.params["init"] == "nco" and r1.params["nco_pomo"] == 16 and r1.solver == "hgs"
     # the policy's solutions seed any solver that takes warm starts, OR-Tools included
-    r3 = warm_started("ortools", inst, time_limit=3, seed=0, nco={"model": str(policy_file), "share": 0.6})
+    r3 = warm_started("ortools", inst, time_limit=1.5, seed=0, nco={"model": str(policy_file), "share": 0.6})
     assert r3.feasible and r3.history[0][1] <= r3.extra["nco_best"] + 1e-9
 
 
 def test_policy_time_is_bounded_by_its_share_of_the_time_limit(policy_file):
-    """The rollouts stop at their deadline (what finished is kept); the whole solve ends near the limit."""
+    """The rollouts stop at their deadline (what finished is kept); the whole solve ends near the limit.
+
+    The overshoot allowed is 0.45 s plus three times the wall time, measured just before, of the work
+    that may run past a deadline (the :data:`~netopt.solvers.nco.policy.FIRST_STARTS` greedy rollouts
+    every solve runs): on a loaded machine that work is slower, and so is what the bound allows
+    (0.07 s -> 0.66 s at load 3.6; helper-11 saw the fixed 0.5 s fail at load 4). Without the deadline
+    the rollouts asked for here take 40-50 such units (14 s at load 4), so the test still fails then."""
     inst = sample_instance(60, "x", seed=4)
     net = P.cached_policy(policy_file, "cpu")
     t = time.perf_counter()
     assert P.construct(net, inst, pomo=60, augment=8, samples=64, seed=0, deadline=t) == []
+    units = []
+    for _ in range(2):  # the first call also warms torch up (10x slower)
+        t = time.perf_counter()
+        assert len(P.construct(net, inst, pomo=P.FIRST_STARTS, seed=0)) == P.FIRST_STARTS
+        units.append(time.perf_counter() - t)
+    slack = 0.45 + 3 * min(units)
     res = warm_started("hgs", inst, time_limit=0.6, seed=0, nco={"model": str(policy_file), "augment": 8, "share": 0.1})
-    assert res.extra["nco_s"] <= 0.06 + 0.45 and res.runtime_s <= 0.6 + 0.5  # the limit holds within max(0.5 s, 5 %)
+    assert res.extra["nco_s"] <= 0.06 + slack and res.runtime_s <= 0.6 + slack, (res.extra["nco_s"], slack)
     res = get_solver("nco").solve(inst, time_limit=0.6, seed=0, model=str(policy_file), augment=8, samples=256)
-    assert res.runtime_s <= 0.6 + 0.5 and res.extra["construct_s"] <= 0.7 * 0.6 + 0.45
+    assert res.runtime_s <= 0.6 + slack and res.extra["construct_s"] <= 0.7 * 0.6 + slack, (res.runtime_s, slack)
 
 
 def test_nco_solver_always_returns_a_solution(policy_file, monkeypatch):

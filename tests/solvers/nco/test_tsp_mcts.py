@@ -163,12 +163,12 @@ def test_solver_search_mcts_same_seed_same_tour_and_bad_values():
     D = np.array(N.matrix(xy.tolist(), 1))
     inst = RoutingInstance("t70", D, np.zeros(70, int), 1, num_vehicles=1, coordinates=xy, problem="tsp")
     solver = get_solver("tsp-heatmap")
-    runs = [solver.solve(inst, time_limit=30, seed=s, max_iterations=3000, search="mcts", mcts_h=0.3)
+    runs = [solver.solve(inst, time_limit=30, seed=s, max_iterations=1000, search="mcts", mcts_h=0.3)
             for s in (1, 1, 2)]
     assert all(r.feasible for r in runs)
     assert runs[0].solution["routes"] == runs[1].solution["routes"]
     assert runs[0].extra["search"] == "mcts" and runs[0].extra["restarts"] > 0
-    ils = solver.solve(inst, time_limit=30, seed=1, max_iterations=3000)
+    ils = solver.solve(inst, time_limit=30, seed=1, max_iterations=300)
     assert ils.extra["search"] == "ils" and "restarts" not in ils.extra
     for bad in ({"search": "sa"}, {"mcts_depth": 0}, {"mcts_h": 0}, {"mcts_alpha": -1}):
         with pytest.raises(SolverParameterError):
