@@ -7,7 +7,7 @@ Usage (from the repository root)::
 
 For each folder of ``../shared/datasets/pyvrp`` (HFVRP, MDVRPTW, PCVRPTW, VRPB, MTVRPTWR, SDVRPTW)
 it takes ``--per-folder`` instances spread evenly over the sizes, runs each solver on each, one
-process at a time (``hgs``, ``ortools`` and, when installed, ``pyvrp``: PyVRP is the optional
+process at a time (``ils``, ``ortools`` and, when installed, ``pyvrp``: PyVRP is the optional
 state-of-the-art column), and prints one row per instance (gap to the best-known cost, or why the
 solver refused or failed) and the mean gap per folder and solver over the instances it solved
 (their number in parentheses). Every solution went through netopt's validator (the solvers' Result status is
@@ -48,7 +48,7 @@ def main(argv=None) -> int:
     ap.add_argument("--folders", nargs="+", default=list(FOLDERS), choices=FOLDERS)
     ap.add_argument("--per-folder", type=int, default=10, help="instances per folder, spread over the sizes")
     ap.add_argument("--time-limit", type=float, default=60.0, help="seconds per run")
-    ap.add_argument("--solvers", nargs="+", default=["hgs", "ortools", "pyvrp"])
+    ap.add_argument("--solvers", nargs="+", default=["ils", "ortools", "pyvrp"])
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
     root = shared_datasets()

@@ -11,7 +11,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .._numba_cache import drop_stale
+from ..solvers.assignment import _kernels as _assignment_kernels
 from ..solvers.assignment._kernels import _heap_pop, _heap_push
+
+drop_stale(__file__, _assignment_kernels.__file__)  # the kernels below compile in those heap kernels
 
 
 @njit(cache=True)

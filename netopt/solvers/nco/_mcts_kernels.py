@@ -30,7 +30,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ..._numba_cache import drop_stale
+from . import _kernels
 from ._kernels import _step, dist, local_search, move2, push_all, rand_int, rand_unit, tour_length, undo
+
+drop_stale(__file__, _kernels.__file__)  # the kernels below compile in those of _kernels
 
 #: largest exponent used by :func:`heat_construct` (``exp(700)`` is still finite in float64)
 EXP_CAP = 700.0

@@ -29,8 +29,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._kernels import (EPS, P_LOAD_PENALTY, P_TIME_PENALTY, ls_search, ls_update, seg_cat, seg_node, seg_penalized,
-                       seg_violations)
+from ..._numba_cache import drop_stale
+from . import _kernels
+from ._kernels import (EPS, P_LOAD_PENALTY, P_TIME_PENALTY, bwd_seg, first_empty, fwd_seg, ls_search, ls_update,
+                       route_cost, route_totals, seg_cat, seg_depot, seg_node)
+
+drop_stale(__file__, _kernels.__file__)  # the kernels below compile in those of _kernels
 
 # ip[...]: integer parameters
 I_MIN_PERTURB = 0
@@ -60,15 +64,16 @@ S_RESTARTS = 7
 N_IST = 8
 
 # fst[...]: float state
-T_CUR = 0  # current solution: distance, excess load, time violation (3 slots)
-T_BEST = 3  # best feasible distance (BIG before the first)
-T_INIT = 4  # initial solution: distance, excess load, time violation (3 slots)
+T_CUR = 0  # current solution: cost, excess load, time violation (3 slots)
+T_BEST = 3  # best feasible cost (BIG before the first)
+T_INIT = 4  # initial solution: cost, excess load, time violation (3 slots)
 N_FST = 7
 
 
 @njit(cache=True)
-def totals(st, prm):
-    """``(distance, excess load, time violation)`` of the solution in ``st``."""
+def totals(st, kd):
+    """``(cost, excess load, time violation)`` of the solution in ``st`` (cost without penalties;
+    see :func:`~._kernels.route_totals`)."""
     d = 0.0
     le = 0.0
     tv = 0.0
@@ -76,9 +81,8 @@ def totals(st, prm):
         m = st.rlen[r]
         if m == 0:
             continue
-        f = st.fwd[r, m + 1]
-        a, b = seg_violations((f[0], f[1], f[2], f[3], f[4], f[5]), prm)
-        d += f[0]
+        c, a, b = route_totals(fwd_seg(r, m + 1, st.routes, st.fwd), r, kd)
+        d += c
         le += a
         tv += b
     return d, le, tv
@@ -92,12 +96,11 @@ def _penalised(d, le, tv, prm):
 @njit(cache=True)
 def _ins_cost(v, r, p, routes, rlen, fwd, bwd, rcost, kd, prm):
     # the route's prefix up to position p and suffix from p + 1, read off the summaries
-    a = (fwd[r, p, 0], fwd[r, p, 1], fwd[r, p, 2], fwd[r, p, 3], fwd[r, p, 4], fwd[r, p, 5], np.int64(0),
-         routes[r, p])
-    q = p + 1
-    b = (bwd[r, q, 0], bwd[r, q, 1], bwd[r, q, 2], bwd[r, q, 3], bwd[r, q, 4], bwd[r, q, 5], routes[r, q],
-         np.int64(0))
-    return seg_penalized(seg_cat(seg_cat(a, seg_node(v, kd), kd), b, kd), prm) - rcost[r]
+    s = seg_cat(fwd_seg(r, p, routes, fwd), seg_node(v, kd), kd)
+    if p < rlen[r]:
+        s = seg_cat(s, bwd_seg(r, p + 1, routes, rlen, bwd), kd)
+    s = seg_cat(s, seg_depot(r, 1, kd), kd)
+    return route_cost(s, r, kd, prm) - rcost[r]
 
 
 @njit(cache=True)
@@ -140,13 +143,13 @@ def best_insertion(st, v, gone, ncnt, kd, prm):
         if c < best:
             best, br, bp = c, r, p - 1
     K = routes.shape[0]
-    for r in range(K):
-        if rlen[r] == 0:
+    for t in range(kd.t_first.shape[0] - 1):
+        r = first_empty(t, rlen, kd)
+        if r >= 0:
             c = _ins_cost(v, r, 0, routes, rlen, fwd, bwd, rcost, kd, prm)
             if c < best:
                 best, br, bp = c, r, 0
-            break
-    if br < 0:
+    if br < 0 or best >= 1e19:  # no neighbour placed, or only vehicles that may not serve v
         for r in range(K):
             c = _ins_cost(v, r, 0, routes, rlen, fwd, bwd, rcost, kd, prm)
             if c < best:
@@ -161,11 +164,11 @@ def perturb(st, kd, prm, ncnt, angle, k, stamp, gone, lst, touched):
     neighbours become promising (``mark = stamp``). Returns the number moved."""
     N = st.nb.shape[0]
     K = st.routes.shape[0]
-    k = min(k, N - 1)
     cnt = 0
     centres = 0
+    k = min(k, N - kd.nd)
     while cnt < k and centres < 8:
-        c = np.random.randint(1, N)
+        c = np.random.randint(kd.nd, N)
         centres += 1
         for t in range(-1, ncnt[c]):
             v = c if t < 0 else st.nb[c, t]
@@ -205,6 +208,23 @@ def perturb(st, kd, prm, ncnt, angle, k, stamp, gone, lst, touched):
 
 
 @njit(cache=True)
+def construct(st, kd, prm, ncnt, angle, gone, lst):
+    """Insert every client, in random order, at its cheapest position (:func:`best_insertion`):
+    the start when a giant tour cannot simply be cut (several vehicle types or depots)."""
+    m = 0
+    for v in range(kd.nd, st.nb.shape[0]):
+        gone[v] = True
+        lst[m] = v
+        m += 1
+    np.random.shuffle(lst[:m])
+    for i in range(m):
+        v = lst[i]
+        gone[v] = False
+        r, p = best_insertion(st, v, gone, ncnt, kd, prm)
+        insert_at(st, v, r, p, kd, prm, angle)
+
+
+@njit(cache=True)
 def _copy_route(src, src_len, dst, dst_len, r):
     m = src_len[r]
     for q in range(m + 2):
@@ -221,17 +241,14 @@ def _load(st, routes, rlen, kd, prm, angle):
 
 
 @njit(cache=True)
-def reprice(st, prm):
+def reprice(st, kd, prm):
     """Penalties changed: every route's penalised cost, and every customer untested."""
     for r in range(st.routes.shape[0]):
         m = st.rlen[r]
-        if m == 0:
-            st.rcost[r] = 0.0
-        else:
-            f = st.fwd[r, m + 1]
-            st.rcost[r] = seg_penalized((f[0], f[1], f[2], f[3], f[4], f[5]), prm)
+        st.rcost[r] = 0.0 if m == 0 else route_cost(fwd_seg(r, m + 1, st.routes, st.fwd), r, kd, prm)
     st.last_tested[:] = -1
     st.last_swap[:] = -1
+    st.last_type[:] = -1
 
 
 @njit(cache=True)
@@ -262,7 +279,7 @@ def ils_run(st, cur, cur_len, best, best_len, hist, kd, prm, ncnt, angle, ip, fp
         k = lo + np.random.randint(0, ip[I_MAX_PERTURB] - lo + 1)
         perturb(st, kd, prm, ncnt, angle, k, stamp, gone, lst, touched)
         ls_search(st, kd, prm, ncnt, angle, stamp, ip[I_SWAP_STAR] == 1, 1000)
-        d, le, tv = totals(st, prm)
+        d, le, tv = totals(st, kd)
         # register for the penalty update
         ist[S_REGISTERED] += 1
         if le <= 0.0:
@@ -272,7 +289,7 @@ def ils_run(st, cur, cur_len, best, best_len, hist, kd, prm, ncnt, angle, ip, fp
         ist[S_SINCE_BEST] += 1
         if le <= 0.0 and tv <= 1e-9 and d < fst[T_BEST] - EPS:
             ls_search(st, kd, prm, ncnt, angle, -1, ip[I_SWAP_STAR] == 1, 1000)  # exhaustive on a new best
-            d, le, tv = totals(st, prm)
+            d, le, tv = totals(st, kd)
             if le <= 0.0 and tv <= 1e-9 and d < fst[T_BEST] - EPS:
                 fst[T_BEST] = d
                 for r in range(K):
@@ -316,13 +333,13 @@ def ils_run(st, cur, cur_len, best, best_len, hist, kd, prm, ncnt, angle, ip, fp
             if pl != prm[P_LOAD_PENALTY] or pt != prm[P_TIME_PENALTY]:
                 prm[P_LOAD_PENALTY] = pl
                 prm[P_TIME_PENALTY] = pt
-                reprice(st, prm)
+                reprice(st, kd, prm)
         # restart from the best
         if ist[S_SINCE_BEST] >= ip[I_RESTART] and fst[T_BEST] < 1e29:
             _load(st, best, best_len, kd, prm, angle)
             for r in range(K):
                 _copy_route(best, best_len, cur, cur_len, r)
-            fst[T_CUR], fst[T_CUR + 1], fst[T_CUR + 2] = totals(st, prm)
+            fst[T_CUR], fst[T_CUR + 1], fst[T_CUR + 2] = totals(st, kd)
             hist[:, 3] = 0.0
             ist[S_HIST_POS] = 0
             ist[S_SINCE_BEST] = 0

@@ -1,22 +1,29 @@
-"""Numba kernels of the hybrid genetic search (every function ``@njit(cache=True)``; inputs are trusted).
+"""Numba kernels of the hybrid genetic search and the iterated local search (every function
+``@njit(cache=True)``; inputs are trusted).
 
-Conventions shared by every kernel (the caller in :mod:`netopt.solvers.vrp.hgs` prepares them):
+Conventions shared by every kernel (the callers in :mod:`netopt.solvers.vrp.hgs` and
+:mod:`~netopt.solvers.vrp.ils` prepare them):
 
-* node 0 is the depot, ``1..n`` the customers; ``N = n + 1``;
-* the instance reaches the kernels as one :class:`KernelData` named tuple ``kd`` (see below);
+* nodes ``0..nd-1`` are depots, ``nd..N-1`` the clients;
+* the instance and its route slots reach the kernels as one :class:`KernelData` named tuple ``kd``;
 * ``prm`` is a float64 vector of ``N_PRM`` slots named by the ``P_*`` constants below;
 * move kinds are the integer constants ``RELOCATE`` ... ``TWO_OPT_STAR`` below.
 
-A route is a row of ``routes`` (int64, ``(K, n + 2)``): position 0 and ``rlen[r] + 1`` hold the
-depot, positions ``1..rlen[r]`` the customers.
+A route is a row of ``routes`` (int64, ``(K, N + 1)``): position 0 and ``rlen[r] + 1`` hold the
+route's start and end depot, positions ``1..rlen[r]`` the clients. Each route slot ``r`` is one
+vehicle: its type's capacity, depots, shift window, route limits and costs are the ``r_*`` arrays of
+``kd`` (a CVRP has as many identical slots as it may use routes).
 
 Time windows use the segment algebra of Vidal et al. (2013): a sequence of visits is summarised by
-``(distance, load, duration, time_warp, earliest, latest, first, last)`` and two summaries
+``(distance, load, duration, time_warp, earliest, latest, first, last, allowed)`` and two summaries
 concatenate in O(1) (:func:`seg_cat`). A route is feasible in time iff its time warp is 0, which
 is exactly the Solomon rule (leave the depot at its opening, wait when early, never arrive late).
+``allowed`` is the bitwise AND of the clients' masks of allowed vehicle classes (site dependence;
+-1 when every class may serve them all).
 
-The penalised cost of a route is ``distance + penalty_load * excess_load + penalty_time *
-(time_warp + excess_duration + excess_distance)``.
+The penalised cost of a route of slot ``r`` is ``fixed + unit_distance * distance + unit_duration *
+duration + penalty_load * excess_load + penalty_time * (time_warp + excess_duration +
+excess_distance)``; a route holding a client its vehicle may not serve costs ``FORBID`` more.
 """
 
 from __future__ import annotations
@@ -27,25 +34,34 @@ import numpy as np
 from numba import njit
 
 BIG = 1e30
+FORBID = 1e20  # added to the cost of a route with a client its vehicle may not serve
 EPS = 1e-7  # an improving move must gain more than this
 
 # ---------------------------------------------------------------------------
-# KernelData ``kd``: the instance, all float64 C-contiguous (built once by hgs._Data as ``kd``)
-#   dist[i, j]  objective arc cost
+# KernelData ``kd``: the instance, float64 / int64 C-contiguous (built once by hgs._Data)
+#   dist[i, j]  arc distance
 #   tt[i, j]    service[i] + duration[i, j]: from the start of service at i to the arrival at j
 #               (so service times never appear again)
 #   tw_e, tw_l  time windows (0 / BIG without time windows)
 #   dem         demands (integers stored as floats, exact below 2**53)
-KernelData = namedtuple("KernelData", "dist tt tw_e tw_l dem")
+#   allow       int64 mask of the vehicle classes that may serve each node (-1: all)
+#   nd          number of depots (an int)
+# and per route slot r (K entries each; slots of one vehicle type are contiguous):
+#   r_start, r_end    start and end depot
+#   r_e, r_l          shift window: earliest departure, latest return
+#   r_cap             capacity
+#   r_maxdur, r_maxdist  route limits (BIG when absent)
+#   r_fixed, r_udist, r_udur  fixed cost when used, cost per unit distance and per unit duration
+#   r_bit             the slot's vehicle class (a bit of ``allow``, 0..51)
+#   r_type            the slot's vehicle type; t_first[t]..t_first[t + 1] - 1 are type t's slots
+KernelData = namedtuple("KernelData", "dist tt tw_e tw_l dem allow nd r_start r_end r_e r_l r_cap r_maxdur "
+                                      "r_maxdist r_fixed r_udist r_udur r_bit r_type t_first")
 
-# prm[...]: the penalty parameters of one evaluation (float64; absent route limits are BIG)
-P_CAPACITY = 0  # vehicle capacity
-P_MAX_DURATION = 1  # route duration limit
-P_MAX_DISTANCE = 2  # route distance limit
-P_LOAD_PENALTY = 3  # cost per unit of excess load
-P_TIME_PENALTY = 4  # cost per unit of time warp + excess duration + excess distance
-P_SYMMETRIC = 5  # 1.0 when dist is symmetric (enables the cheap filter of reversing moves)
-N_PRM = 6
+# prm[...]: the penalty parameters of one evaluation (float64)
+P_LOAD_PENALTY = 0  # cost per unit of excess load
+P_TIME_PENALTY = 1  # cost per unit of time warp + excess duration + excess distance
+P_SYMMETRIC = 2  # 1.0 when dist is symmetric (enables the cheap filter of reversing moves)
+N_PRM = 3
 
 # Move kinds (Vidal 2022 numbering; x, y are the successors of u, v; v may be a route's start depot)
 RELOCATE = 1  # u after v
@@ -65,7 +81,14 @@ TWO_OPT_STAR = 9  # two routes: u -> y, v -> x (tails exchanged)
 @njit(cache=True, inline="always")
 def seg_node(i, kd):
     """Summary of the single visit ``i``."""
-    return (0.0, kd.dem[i], 0.0, 0.0, kd.tw_e[i], kd.tw_l[i], np.int64(i), np.int64(i))
+    return (0.0, kd.dem[i], 0.0, 0.0, kd.tw_e[i], kd.tw_l[i], np.int64(i), np.int64(i), kd.allow[i])
+
+
+@njit(cache=True, inline="always")
+def seg_depot(r, end, kd):
+    """Summary of route slot ``r``'s start depot (``end == 0``) or end depot, in its shift window."""
+    dep = kd.r_end[r] if end else kd.r_start[r]
+    return (0.0, 0.0, 0.0, 0.0, kd.r_e[r], kd.r_l[r], dep, dep, np.int64(-1))
 
 
 @njit(cache=True, inline="always")
@@ -84,39 +107,49 @@ def seg_cat(a, b, kd):
         min(b[5] - delta, a[5]) + warp,
         a[6],
         b[7],
+        a[8] & b[8],
     )
 
 
 @njit(cache=True, inline="always")
-def seg_violations(s, prm):
-    """(excess load, time violation) of a depot-to-depot summary."""
-    load_ex = max(s[1] - prm[P_CAPACITY], 0.0)
-    tv = s[3] + max(s[2] - prm[P_MAX_DURATION], 0.0) + max(s[0] - prm[P_MAX_DISTANCE], 0.0)
+def route_violations(s, r, kd):
+    """(excess load, time violation) of a depot-to-depot summary on route slot ``r``."""
+    load_ex = max(s[1] - kd.r_cap[r], 0.0)
+    tv = s[3] + max(s[2] - kd.r_maxdur[r], 0.0) + max(s[0] - kd.r_maxdist[r], 0.0)
     return load_ex, tv
 
 
 @njit(cache=True, inline="always")
-def seg_penalized(s, prm):
-    """Penalised cost of a depot-to-depot summary."""
-    load_ex, tv = seg_violations(s, prm)
-    return s[0] + prm[P_LOAD_PENALTY] * load_ex + prm[P_TIME_PENALTY] * tv
+def route_objective(s, r, kd):
+    """Cost of a (non-empty) depot-to-depot summary on route slot ``r``, without penalties."""
+    return kd.r_fixed[r] + kd.r_udist[r] * s[0] + kd.r_udur[r] * s[2]
+
+
+@njit(cache=True, inline="always")
+def route_cost(s, r, kd, prm):
+    """Penalised cost of a (non-empty) depot-to-depot summary on route slot ``r``."""
+    load_ex, tv = route_violations(s, r, kd)
+    c = route_objective(s, r, kd) + prm[P_LOAD_PENALTY] * load_ex + prm[P_TIME_PENALTY] * tv
+    if (s[8] >> kd.r_bit[r]) & 1 == 0:
+        c += FORBID
+    return c
 
 
 @njit(cache=True)
-def seq_segment(seq, m, kd):
-    """Summary of the route depot, seq[0..m-1], depot."""
-    s = seg_node(0, kd)
+def seq_segment(seq, m, r, kd):
+    """Summary of route slot ``r`` visiting seq[0..m-1] (from its start to its end depot)."""
+    s = seg_depot(r, 0, kd)
     for k in range(m):
         s = seg_cat(s, seg_node(seq[k], kd), kd)
-    return seg_cat(s, seg_node(0, kd), kd)
+    return seg_cat(s, seg_depot(r, 1, kd), kd)
 
 
 @njit(cache=True)
-def route_penalized(seq, m, kd, prm):
-    """Penalised cost of the route depot, seq[0..m-1], depot (0 for an empty route)."""
+def route_penalized(seq, m, r, kd, prm):
+    """Penalised cost of route slot ``r`` visiting seq[0..m-1] (0 for an empty route)."""
     if m == 0:
         return 0.0
-    return seg_penalized(seq_segment(seq, m, kd), prm)
+    return route_cost(seq_segment(seq, m, r, kd), r, kd, prm)
 
 
 # --------------------------------------------------------------------------- split
@@ -130,21 +163,23 @@ def split(tour, K, kd, prm, load_bound):
     of at most ``load_bound * capacity`` (and always allowed to hold one customer). First without a
     route count; when that uses more than ``K`` routes, the ``K``-bounded layered version
     (Vidal 2016's limited-fleet split), which drops the load bound if it cannot cover the tour.
-    Returns ``(routes, rlen, cost)``.
+    Every route is costed as route slot 0 (the search's slots are identical where the split is
+    used). Returns ``(routes, rlen, cost)``.
     """
     n = tour.shape[0]
     W = kd.dist.shape[0] + 1
     routes = np.zeros((K, W), np.int64)
     rlen = np.zeros(K, np.int64)
-    maxload = load_bound * prm[P_CAPACITY]
-    depot = seg_node(0, kd)
+    maxload = load_bound * kd.r_cap[0]
+    start = seg_depot(0, 0, kd)
+    end = seg_depot(0, 1, kd)
     if n == 0:
         return routes, rlen, 0.0
     if K == 1:
         for k in range(n):
             routes[0, k + 1] = tour[k]
         rlen[0] = n
-        return routes, rlen, route_penalized(tour, n, kd, prm)
+        return routes, rlen, route_penalized(tour, n, 0, kd, prm)
     # unlimited fleet
     pot = np.full(n + 1, np.inf)
     pred = np.zeros(n + 1, np.int64)
@@ -152,12 +187,12 @@ def split(tour, K, kd, prm, load_bound):
     for i in range(n):
         if pot[i] == np.inf:
             continue
-        s = depot
+        s = start
         for j in range(i, n):
             s = seg_cat(s, seg_node(tour[j], kd), kd)
             if j > i and s[1] > maxload:
                 break
-            c = pot[i] + seg_penalized(seg_cat(s, depot, kd), prm)
+            c = pot[i] + route_cost(seg_cat(s, end, kd), 0, kd, prm)
             if c < pot[j + 1]:
                 pot[j + 1] = c
                 pred[j + 1] = i
@@ -187,12 +222,12 @@ def split(tour, K, kd, prm, load_bound):
             for i in range(k, n):
                 if potk[k, i] == np.inf:
                     continue
-                s = depot
+                s = start
                 for j in range(i, n):
                     s = seg_cat(s, seg_node(tour[j], kd), kd)
                     if attempt == 0 and j > i and s[1] > maxload:
                         break
-                    c = potk[k, i] + seg_penalized(seg_cat(s, depot, kd), prm)
+                    c = potk[k, i] + route_cost(seg_cat(s, end, kd), 0, kd, prm)
                     if c < potk[k + 1, j + 1]:
                         potk[k + 1, j + 1] = c
                         predk[k + 1, j + 1] = i
@@ -227,44 +262,58 @@ def _sector_extend(start, end, a):
     return a, end
 
 
+@njit(cache=True, inline="always")
+def _store(arr, r, p, s):
+    """Write summary ``s`` to ``arr[r, p]`` (7 slots: the 6 numbers and the allowed mask, exact as a
+    float64 below 2**53)."""
+    arr[r, p, 0] = s[0]
+    arr[r, p, 1] = s[1]
+    arr[r, p, 2] = s[2]
+    arr[r, p, 3] = s[3]
+    arr[r, p, 4] = s[4]
+    arr[r, p, 5] = s[5]
+    arr[r, p, 6] = float(s[8])
+
+
+@njit(cache=True, inline="always")
+def fwd_seg(r, p, routes, fwd):
+    """Summary of route ``r`` from its start depot to position ``p``."""
+    return (fwd[r, p, 0], fwd[r, p, 1], fwd[r, p, 2], fwd[r, p, 3], fwd[r, p, 4], fwd[r, p, 5], routes[r, 0],
+            routes[r, p], np.int64(fwd[r, p, 6]))
+
+
+@njit(cache=True, inline="always")
+def bwd_seg(r, p, routes, rlen, bwd):
+    """Summary of route ``r``'s clients from position ``p`` (1 <= p <= rlen[r]) to its last client."""
+    return (bwd[r, p, 0], bwd[r, p, 1], bwd[r, p, 2], bwd[r, p, 3], bwd[r, p, 4], bwd[r, p, 5], routes[r, p],
+            routes[r, rlen[r]], np.int64(bwd[r, p, 6]))
+
+
 @njit(cache=True)
 def update_route(r, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, kd, prm):
-    """Recompute prefix / suffix summaries, positions, penalised cost and polar sector of route ``r``."""
+    """Recompute the depots, prefix summaries (``fwd``: start depot to p, end depot included at
+    ``rlen + 1``), client suffix summaries (``bwd``: p to the last client), positions, penalised
+    cost and polar sector of route ``r``."""
     m = rlen[r]
-    routes[r, 0] = 0
-    routes[r, m + 1] = 0
-    s = seg_node(0, kd)
-    fwd[r, 0, 0] = s[0]
-    fwd[r, 0, 1] = s[1]
-    fwd[r, 0, 2] = s[2]
-    fwd[r, 0, 3] = s[3]
-    fwd[r, 0, 4] = s[4]
-    fwd[r, 0, 5] = s[5]
-    for p in range(1, m + 2):
+    routes[r, 0] = kd.r_start[r]
+    routes[r, m + 1] = kd.r_end[r]
+    s = seg_depot(r, 0, kd)
+    _store(fwd, r, 0, s)
+    for p in range(1, m + 1):
         v = routes[r, p]
-        if p <= m:
-            node_route[v] = r
-            node_pos[v] = p
+        node_route[v] = r
+        node_pos[v] = p
         s = seg_cat(s, seg_node(v, kd), kd)
-        fwd[r, p, 0] = s[0]
-        fwd[r, p, 1] = s[1]
-        fwd[r, p, 2] = s[2]
-        fwd[r, p, 3] = s[3]
-        fwd[r, p, 4] = s[4]
-        fwd[r, p, 5] = s[5]
-    rcost[r] = 0.0 if m == 0 else seg_penalized(s, prm)
-    s = seg_node(0, kd)
-    for k in range(6):
-        bwd[r, m + 1, k] = fwd[r, 0, k]
-    for p in range(m, -1, -1):
-        s = seg_cat(seg_node(routes[r, p], kd), s, kd)
-        bwd[r, p, 0] = s[0]
-        bwd[r, p, 1] = s[1]
-        bwd[r, p, 2] = s[2]
-        bwd[r, p, 3] = s[3]
-        bwd[r, p, 4] = s[4]
-        bwd[r, p, 5] = s[5]
+        _store(fwd, r, p, s)
+    s = seg_cat(s, seg_depot(r, 1, kd), kd)
+    _store(fwd, r, m + 1, s)
+    rcost[r] = 0.0 if m == 0 else route_cost(s, r, kd, prm)
     if m > 0:
+        s = seg_node(routes[r, m], kd)
+        _store(bwd, r, m, s)
+        for p in range(m - 1, 0, -1):
+            s = seg_cat(seg_node(routes[r, p], kd), s, kd)
+            _store(bwd, r, p, s)
         a0 = angle[routes[r, 1]]
         st = a0
         en = a0
@@ -285,20 +334,16 @@ def _walk_seg(r, i, j, routes, kd):
 
 
 @njit(cache=True, inline="always")
-def piece_seg(r, i, j, rev, routes, rlen, fwd, bwd, kd):
-    """Summary of positions ``i..j`` of route ``r`` (``rev``: traversed from ``i`` down to ``j``):
-    read off the prefix / suffix summaries when the piece starts or ends at a depot, built from its
-    one or two visits, else walked."""
-    if rev == 0 and i == 0:
-        return (fwd[r, j, 0], fwd[r, j, 1], fwd[r, j, 2], fwd[r, j, 3], fwd[r, j, 4], fwd[r, j, 5], np.int64(0),
-                routes[r, j])
-    if rev == 0 and j == rlen[r] + 1:
-        return (bwd[r, i, 0], bwd[r, i, 1], bwd[r, i, 2], bwd[r, i, 3], bwd[r, i, 4], bwd[r, i, 5], routes[r, i],
-                np.int64(0))
+def piece_seg(r, i, j, rev, routes, rlen, bwd, kd):
+    """Summary of the clients at positions ``i..j`` of route ``r`` (``rev``: traversed from ``i``
+    down to ``j``): read off the suffix summaries when the piece ends at the last client, built
+    from its one or two visits, else walked."""
     if i == j:
         return seg_node(routes[r, i], kd)
     if j - i == 1 or i - j == 1:
         return seg_cat(seg_node(routes[r, i], kd), seg_node(routes[r, j], kd), kd)
+    if rev == 0 and j == rlen[r]:
+        return bwd_seg(r, i, routes, rlen, bwd)
     return _walk_seg(r, i, j, routes, kd)
 
 
@@ -327,11 +372,21 @@ def _addr(P, m, r, i, j):
 
 
 @njit(cache=True, inline="always")
-def eval_pieces(P, m, routes, rlen, fwd, bwd, kd, prm):
-    """Penalised cost of the route made of pieces ``P[:m]`` (which start and end at a depot)."""
-    s = piece_seg(P[0, 0], P[0, 1], P[0, 2], P[0, 3], routes, rlen, fwd, bwd, kd)
+def eval_pieces(P, m, owner, routes, rlen, fwd, bwd, kd, prm):
+    """Penalised cost of route slot ``owner`` made of pieces ``P[:m]``: the first starts at position
+    0 of ``owner`` (its start depot), the last ends at the end depot of its route, which is
+    replaced by ``owner``'s (a tail moved from another route ends at this vehicle's depot)."""
+    s = fwd_seg(owner, P[0, 2], routes, fwd)
     for k in range(1, m):
-        s = seg_cat(s, piece_seg(P[k, 0], P[k, 1], P[k, 2], P[k, 3], routes, rlen, fwd, bwd, kd), kd)
+        r = P[k, 0]
+        i = P[k, 1]
+        j = P[k, 2]
+        if k == m - 1 and P[k, 3] == 0 and j == rlen[r] + 1:
+            if i < j:
+                s = seg_cat(s, piece_seg(r, i, j - 1, 0, routes, rlen, bwd, kd), kd)
+            s = seg_cat(s, seg_depot(owner, 1, kd), kd)
+        else:
+            s = seg_cat(s, piece_seg(r, i, j, P[k, 3], routes, rlen, bwd, kd), kd)
     customers = 0
     for k in range(m):
         lo = min(P[k, 1], P[k, 2])
@@ -339,12 +394,12 @@ def eval_pieces(P, m, routes, rlen, fwd, bwd, kd, prm):
         customers += hi - lo + 1 - (1 if lo == 0 else 0) - (1 if hi == rlen[P[k, 0]] + 1 else 0)
     if customers == 0:
         return 0.0  # an empty route costs nothing
-    return seg_penalized(s, prm)
+    return route_cost(s, owner, kd, prm)
 
 
 @njit(cache=True)
-def materialize(P, m, routes, buf):
-    """Customers of the route made of pieces ``P[:m]`` written to ``buf``; returns their count."""
+def materialize(P, m, routes, rlen, buf):
+    """Clients of the route made of pieces ``P[:m]`` written to ``buf``; returns their count."""
     c = 0
     for k in range(m):
         r = P[k, 0]
@@ -353,9 +408,8 @@ def materialize(P, m, routes, buf):
         step = 1 if P[k, 3] == 0 else -1
         p = i
         while True:
-            v = routes[r, p]
-            if v != 0:
-                buf[c] = v
+            if 0 < p <= rlen[r]:
+                buf[c] = routes[r, p]
                 c += 1
             if p == j:
                 break
@@ -530,10 +584,10 @@ def move_delta(kind, ru, pu, rv, pv, routes, rlen, fwd, bwd, rcost, kd, prm, PA,
     ma, mb = build_move(kind, ru, pu, rv, pv, routes, rlen, PA, PB)
     if ma == 0:
         return np.inf, ma, mb
-    new = eval_pieces(PA, ma, routes, rlen, fwd, bwd, kd, prm)
+    new = eval_pieces(PA, ma, ru, routes, rlen, fwd, bwd, kd, prm)
     old = rcost[ru]
     if ru != rv:
-        new += eval_pieces(PB, mb, routes, rlen, fwd, bwd, kd, prm)
+        new += eval_pieces(PB, mb, rv, routes, rlen, fwd, bwd, kd, prm)
         old += rcost[rv]
     return new - old, ma, mb
 
@@ -541,17 +595,15 @@ def move_delta(kind, ru, pu, rv, pv, routes, rlen, fwd, bwd, rcost, kd, prm, PA,
 @njit(cache=True)
 def apply_pieces(ru, rv, PA, ma, PB, mb, routes, rlen, bufa, bufb):
     """Rewrite route ``ru`` (and ``rv`` when ``mb > 0``) from their pieces."""
-    ca = materialize(PA, ma, routes, bufa)
-    cb = materialize(PB, mb, routes, bufb) if mb > 0 else 0
+    ca = materialize(PA, ma, routes, rlen, bufa)
+    cb = materialize(PB, mb, routes, rlen, bufb) if mb > 0 else 0
     for k in range(ca):
         routes[ru, k + 1] = bufa[k]
     rlen[ru] = ca
-    routes[ru, ca + 1] = 0
     if mb > 0:
         for k in range(cb):
             routes[rv, k + 1] = bufb[k]
         rlen[rv] = cb
-        routes[rv, cb + 1] = 0
 
 
 # --------------------------------------------------------------------------- SWAP*
@@ -602,13 +654,19 @@ def swap_star_route(r, remove_pos, insert_node, after_pos, routes, rlen, buf):
     return c
 
 
+@njit(cache=True, inline="always")
+def may_serve(u, r, kd):
+    """True when route slot ``r``'s vehicle class may serve node ``u``."""
+    return (kd.allow[u] >> kd.r_bit[r]) & 1 == 1
+
+
 @njit(cache=True)
 def swap_star(r1, r2, routes, rlen, fwd, rcost, kd, prm, ins1c, ins1p, ins2c, ins2p, bufa, bufb):
     """Best SWAP* move between routes ``r1`` and ``r2`` (Vidal 2022): exchange u in r1 and v in r2,
     each reinserted at its best position of the other route (not necessarily in place).
 
-    Candidates are ranked by distance and load penalty with the three best insertion positions;
-    the best one is then evaluated exactly (time windows, durations). Returns
+    Candidates are ranked by distance cost and load penalty with the three best insertion
+    positions; the best one is then evaluated exactly (time windows, durations). Returns
     ``(gain, u_pos, v_pos, u_after, v_after)`` with gain < 0 when improving.
     """
     dist = kd.dist
@@ -619,12 +677,15 @@ def swap_star(r1, r2, routes, rlen, fwd, rcost, kd, prm, ins1c, ins1p, ins2c, in
         _top3_insert(routes[r1, p], r2, routes, rlen, kd.dist, ins1c[p], ins1p[p])
     for p in range(1, m2 + 1):
         _top3_insert(routes[r2, p], r1, routes, rlen, kd.dist, ins2c[p], ins2p[p])
-    cap = prm[P_CAPACITY]
+    cap1 = kd.r_cap[r1]
+    cap2 = kd.r_cap[r2]
+    c1 = kd.r_udist[r1]
+    c2 = kd.r_udist[r2]
     pc = prm[P_LOAD_PENALTY]
     load1 = fwd[r1, m1 + 1, 1]
     load2 = fwd[r2, m2 + 1, 1]
-    pen1 = pc * max(load1 - cap, 0.0)
-    pen2 = pc * max(load2 - cap, 0.0)
+    pen1 = pc * max(load1 - cap1, 0.0)
+    pen2 = pc * max(load2 - cap2, 0.0)
     best = -EPS
     bu = -1
     bv = -1
@@ -632,16 +693,20 @@ def swap_star(r1, r2, routes, rlen, fwd, rcost, kd, prm, ins1c, ins1p, ins2c, in
     bva = -1
     for pu in range(1, m1 + 1):
         u = routes[r1, pu]
+        if not may_serve(u, r2, kd):
+            continue
         up = routes[r1, pu - 1]
         un = routes[r1, pu + 1]
-        rem_u = dist[up, un] - dist[up, u] - dist[u, un]
+        rem_u = c1 * (dist[up, un] - dist[up, u] - dist[u, un])
         for pv in range(1, m2 + 1):
             v = routes[r2, pv]
+            if not may_serve(v, r1, kd):
+                continue
             vp = routes[r2, pv - 1]
             vn = routes[r2, pv + 1]
-            rem_v = dist[vp, vn] - dist[vp, v] - dist[v, vn]
-            dpen = (pc * max(load1 - dem[u] + dem[v] - cap, 0.0) - pen1
-                    + pc * max(load2 + dem[u] - dem[v] - cap, 0.0) - pen2)
+            rem_v = c2 * (dist[vp, vn] - dist[vp, v] - dist[v, vn])
+            dpen = (pc * max(load1 - dem[u] + dem[v] - cap1, 0.0) - pen1
+                    + pc * max(load2 + dem[u] - dem[v] - cap2, 0.0) - pen2)
             if dpen + rem_u + rem_v >= 0.0:
                 continue
             # u into r2 without v
@@ -661,7 +726,7 @@ def swap_star(r1, r2, routes, rlen, fwd, rcost, kd, prm, ins1c, ins1p, ins2c, in
                     cv = ins2c[pv, k]
                     av = p
                     break
-            delta = dpen + rem_u + rem_v + cu + cv
+            delta = dpen + rem_u + rem_v + c2 * cu + c1 * cv
             if delta < best:
                 best = delta
                 bu = pu
@@ -672,8 +737,8 @@ def swap_star(r1, r2, routes, rlen, fwd, rcost, kd, prm, ins1c, ins1p, ins2c, in
         return 0.0, -1, -1, -1, -1
     ca = swap_star_route(r1, bu, routes[r2, bv], bva, routes, rlen, bufa)
     cb = swap_star_route(r2, bv, routes[r1, bu], bua, routes, rlen, bufb)
-    new = (route_penalized(bufa, ca, kd, prm)
-           + route_penalized(bufb, cb, kd, prm))
+    new = (route_penalized(bufa, ca, r1, kd, prm)
+           + route_penalized(bufb, cb, r2, kd, prm))
     return new - rcost[r1] - rcost[r2], bu, bv, bua, bva
 
 
@@ -689,10 +754,11 @@ def _sectors_overlap(sec, a, b):
 
 @njit(cache=True, inline="always")
 def _may_improve(kind, ru, pu, rv, pv, routes, rlen, fwd, rcost, kd, prm):
-    """Cheap filter (as HGS-CVRP): False when the new distance plus the new load penalty (a lower
-    bound of the new penalised cost, time penalties being >= 0) cannot beat the current cost.
-    Same-route moves are filtered only when u and v are 4+ positions apart (or 2-opt on a
-    symmetric matrix), where the node formulas are exact."""
+    """Cheap filter (as HGS-CVRP): False when a lower bound of the new penalised cost (fixed and
+    distance costs plus load penalties of the new routes; duration costs and time penalties being
+    >= 0) cannot beat the current cost. Same-route moves are filtered only when u and v are 4+
+    positions apart (or 2-opt on a symmetric matrix), where the node formulas are exact; tail
+    exchanges between routes with different depots are not filtered."""
     dist = kd.dist
     dem = kd.dem
     eu = rlen[ru] + 1
@@ -711,62 +777,90 @@ def _may_improve(kind, ru, pu, rv, pv, routes, rlen, fwd, rcost, kd, prm):
     y = routes[rv, pv + 1]
     loadu = fwd[ru, eu, 1]
     loadv = fwd[rv, ev, 1]
-    if kind >= RELOCATE_PAIR and kind <= SWAP_PAIRS and pu + 1 >= eu:
+    if kind >= RELOCATE_PAIR and kind <= SWAP_PAIRS and kind != SWAP and pu + 1 >= eu:
         return False  # x is the depot: these moves need a customer x
     if kind >= SWAP and kind <= SWAP_PAIRS and pv == 0:
         return False
     if kind == SWAP_PAIRS and (pv + 1 >= ev):
         return False
+    if kind >= TWO_OPT_STAR_REVERSED and (kd.r_start[ru] != kd.r_start[rv] or kd.r_end[ru] != kd.r_end[rv]):
+        return True
     xn = routes[ru, pu + 2] if pu + 1 < eu else 0
     b = routes[rv, pv - 1] if pv > 0 else 0
+    mu = eu - 1
+    mv = ev - 1
+    # du, dv: change of the distance of ru and rv; la, lb: their new loads; na, nb: their new client counts
     if kind == RELOCATE:
-        delta = dist[a, x] - dist[a, u] - dist[u, x] + dist[v, u] + dist[u, y] - dist[v, y]
+        du = dist[a, x] - dist[a, u] - dist[u, x]
+        dv = dist[v, u] + dist[u, y] - dist[v, y]
         la = loadu - dem[u]
         lb = loadv + dem[u]
-    elif kind == RELOCATE_PAIR:
-        delta = dist[a, xn] - dist[a, u] - dist[x, xn] + dist[v, u] + dist[x, y] - dist[v, y]
+        na = mu - 1
+        nb = mv + 1
+    elif kind == RELOCATE_PAIR or kind == RELOCATE_PAIR_REVERSED:
+        du = dist[a, xn] - dist[a, u] - dist[u, x] - dist[x, xn]
+        if kind == RELOCATE_PAIR:
+            dv = dist[v, u] + dist[u, x] + dist[x, y] - dist[v, y]
+        else:
+            dv = dist[v, x] + dist[x, u] + dist[u, y] - dist[v, y]
         la = loadu - dem[u] - dem[x]
         lb = loadv + dem[u] + dem[x]
-    elif kind == RELOCATE_PAIR_REVERSED:
-        delta = (dist[a, xn] - dist[a, u] - dist[u, x] - dist[x, xn]
-                 + dist[v, x] + dist[x, u] + dist[u, y] - dist[v, y])
-        la = loadu - dem[u] - dem[x]
-        lb = loadv + dem[u] + dem[x]
+        na = mu - 2
+        nb = mv + 2
     elif kind == SWAP:
-        delta = (dist[a, v] + dist[v, x] - dist[a, u] - dist[u, x]
-                 + dist[b, u] + dist[u, y] - dist[b, v] - dist[v, y])
+        du = dist[a, v] + dist[v, x] - dist[a, u] - dist[u, x]
+        dv = dist[b, u] + dist[u, y] - dist[b, v] - dist[v, y]
         la = loadu - dem[u] + dem[v]
         lb = loadv - dem[v] + dem[u]
+        na = mu
+        nb = mv
     elif kind == SWAP_PAIR_ONE:
-        delta = (dist[a, v] + dist[v, xn] - dist[a, u] - dist[x, xn]
-                 + dist[b, u] + dist[x, y] - dist[b, v] - dist[v, y])
+        du = dist[a, v] + dist[v, xn] - dist[a, u] - dist[u, x] - dist[x, xn]
+        dv = dist[b, u] + dist[u, x] + dist[x, y] - dist[b, v] - dist[v, y]
         la = loadu - dem[u] - dem[x] + dem[v]
         lb = loadv - dem[v] + dem[u] + dem[x]
+        na = mu - 1
+        nb = mv + 1
     elif kind == SWAP_PAIRS:
         yn = routes[rv, pv + 2]
-        delta = (dist[a, v] + dist[y, xn] - dist[a, u] - dist[x, xn]
-                 + dist[b, u] + dist[x, yn] - dist[b, v] - dist[y, yn])
+        du = dist[a, v] + dist[v, y] + dist[y, xn] - dist[a, u] - dist[u, x] - dist[x, xn]
+        dv = dist[b, u] + dist[u, x] + dist[x, yn] - dist[b, v] - dist[v, y] - dist[y, yn]
         la = loadu - dem[u] - dem[x] + dem[v] + dem[y]
         lb = loadv - dem[v] - dem[y] + dem[u] + dem[x]
+        na = mu
+        nb = mv
     elif kind == TWO_OPT_STAR_REVERSED:
-        if prm[P_SYMMETRIC] == 0.0:
-            return True  # reversal on an asymmetric matrix: no cheap bound
-        delta = dist[u, v] + dist[x, y] - dist[u, x] - dist[v, y]
+        if prm[P_SYMMETRIC] == 0.0 or kd.r_start[ru] != kd.r_end[ru]:
+            return True  # reversal on an asymmetric matrix or between two depots: no cheap bound
+        du = fwd[ru, pu, 0] + dist[u, v] + fwd[rv, pv, 0] - fwd[ru, eu, 0]
+        dv = fwd[ru, eu, 0] - fwd[ru, pu + 1, 0] + dist[x, y] + fwd[rv, ev, 0] - fwd[rv, pv + 1, 0] - fwd[rv, ev, 0]
         la = fwd[ru, pu, 1] + fwd[rv, pv, 1]
         lb = loadu + loadv - la
+        na = pu + pv
+        nb = mu - pu + mv - pv
     elif kind == TWO_OPT:
-        delta = dist[u, v] + dist[x, y] - dist[u, x] - dist[v, y]
+        du = dist[u, v] + dist[x, y] - dist[u, x] - dist[v, y]
+        dv = 0.0
         la = loadu
         lb = 0.0
+        na = mu
+        nb = 0
     else:  # TWO_OPT_STAR
-        delta = dist[u, y] + dist[v, x] - dist[u, x] - dist[v, y]
+        du = fwd[ru, pu, 0] + dist[u, y] + fwd[rv, ev, 0] - fwd[rv, pv + 1, 0] - fwd[ru, eu, 0]
+        dv = fwd[rv, pv, 0] + dist[v, x] + fwd[ru, eu, 0] - fwd[ru, pu + 1, 0] - fwd[rv, ev, 0]
         la = fwd[ru, pu, 1] + loadv - fwd[rv, pv, 1]
         lb = fwd[rv, pv, 1] + loadu - fwd[ru, pu, 1]
-    cap = prm[P_CAPACITY]
+        na = pu + mv - pv
+        nb = pv + mu - pu
+    pl = prm[P_LOAD_PENALTY]
     if ru == rv:
-        return fwd[ru, eu, 0] + delta + prm[P_LOAD_PENALTY] * max(loadu - cap, 0.0) < rcost[ru] - EPS
-    lower = (fwd[ru, eu, 0] + fwd[rv, ev, 0] + delta
-             + prm[P_LOAD_PENALTY] * (max(la - cap, 0.0) + max(lb - cap, 0.0)))
+        lower = kd.r_fixed[ru] + kd.r_udist[ru] * (fwd[ru, eu, 0] + du + dv) + pl * max(loadu - kd.r_cap[ru], 0.0)
+        return lower < rcost[ru] - EPS
+    lower = 0.0  # an emptied route costs nothing
+    if na > 0:
+        lower += kd.r_fixed[ru] + kd.r_udist[ru] * (fwd[ru, eu, 0] + du) + pl * max(la - kd.r_cap[ru], 0.0)
+    if nb > 0:
+        lower += kd.r_fixed[rv] + kd.r_udist[rv] * (fwd[rv, ev, 0] + dv) + pl * max(lb - kd.r_cap[rv], 0.0)
     return lower < rcost[ru] + rcost[rv] - EPS
 
 
@@ -810,19 +904,22 @@ EMPTY_MOVES = (1 << RELOCATE) | (1 << RELOCATE_PAIR) | (1 << RELOCATE_PAIR_REVER
 # ``stamp >= 0`` only tries moves of promising customers (those a perturbation touched and those
 # next to an applied move); ``stamp < 0`` tries every customer.
 LSState = namedtuple("LSState", "routes rlen fwd bwd node_route node_pos rcost sec nb order last_mod last_tested "
-                                "last_swap mark PA PB bufa bufb ins1c ins1p ins2c ins2p cnt")
+                                "last_swap last_type mark PA PB bufa bufb ins1c ins1p ins2c ins2p cnt")
 
 
-def ls_state(routes, rlen, neigh) -> LSState:
+def ls_state(routes, rlen, neigh, kd) -> LSState:
     """Working arrays of a local search on ``routes`` / ``rlen`` (kept by reference, changed in place)."""
     K, W = routes.shape
     N = neigh.shape[0]
-    return LSState(routes, rlen, np.empty((K, W, 6)), np.empty((K, W, 6)), np.zeros(N, np.int64),
+    if K > kd.r_cap.shape[0] or W < N + 1:
+        raise ValueError(f"{K} x {W} route arrays for {kd.r_cap.shape[0]} slots and {N} nodes")
+    return LSState(routes, rlen, np.empty((K, W, 7)), np.empty((K, W, 7)), np.full(N, -1, np.int64),
                    np.zeros(N, np.int64), np.zeros(K), np.zeros((K, 2), np.int64), neigh.copy(),
-                   np.arange(1, N, dtype=np.int64), np.zeros(K, np.int64), np.full(N, -1, np.int64),
-                   np.full(K, -1, np.int64), np.full(N, -1, np.int64), np.zeros((8, 4), np.int64),
-                   np.zeros((8, 4), np.int64), np.zeros(W, np.int64), np.zeros(W, np.int64), np.zeros((W, 3)),
-                   np.zeros((W, 3), np.int64), np.zeros((W, 3)), np.zeros((W, 3), np.int64), np.zeros(2, np.int64))
+                   np.arange(kd.nd, N, dtype=np.int64), np.zeros(K, np.int64), np.full(N, -1, np.int64),
+                   np.full(K, -1, np.int64), np.full(K, -1, np.int64), np.full(N, -1, np.int64),
+                   np.zeros((8, 4), np.int64), np.zeros((8, 4), np.int64), np.zeros(W, np.int64),
+                   np.zeros(W, np.int64), np.zeros((W, 3)), np.zeros((W, 3), np.int64), np.zeros((W, 3)),
+                   np.zeros((W, 3), np.int64), np.zeros(2, np.int64))
 
 
 @njit(cache=True)
@@ -833,7 +930,7 @@ def ls_setup(st, kd, prm, ncnt, angle, seed):
         update_route(r, st.routes, st.rlen, st.fwd, st.bwd, st.node_route, st.node_pos, st.rcost, st.sec, angle,
                      kd, prm)
     np.random.shuffle(st.order)
-    for u in range(1, st.nb.shape[0]):
+    for u in range(kd.nd, st.nb.shape[0]):
         np.random.shuffle(st.nb[u, : ncnt[u]])
 
 
@@ -889,6 +986,34 @@ def _try(kmask, ru, pu, rv, pv, routes, rlen, fwd, bwd, node_route, node_pos, rc
 
 
 @njit(cache=True)
+def first_empty(t, rlen, kd):
+    """The first empty route slot of vehicle type ``t``, or -1 (``kd`` may describe more slots than
+    the search has routes)."""
+    for r in range(kd.t_first[t], min(kd.t_first[t + 1], rlen.shape[0])):
+        if rlen[r] == 0:
+            return r
+    return -1
+
+
+@njit(cache=True)
+def _change_type(r, routes, rlen, rcost, kd, prm):
+    """An empty slot of another vehicle type where route ``r``'s visits cost less, or -1."""
+    best = rcost[r] - EPS
+    br = -1
+    for t in range(kd.t_first.shape[0] - 1):
+        if t == kd.r_type[r]:
+            continue
+        re = first_empty(t, rlen, kd)
+        if re < 0:
+            continue
+        c = route_penalized(routes[r, 1:], rlen[r], re, kd, prm)
+        if c < best:
+            best = c
+            br = re
+    return br
+
+
+@njit(cache=True)
 def ls_search(st, kd, prm, ncnt, angle, stamp, use_swap_star, max_loops):
     """Granular first-improvement local search (relocate, swap, 2-opt, 2-opt*, SWAP*) on ``st``.
 
@@ -899,18 +1024,20 @@ def ls_search(st, kd, prm, ncnt, angle, stamp, use_swap_star, max_loops):
     Stops when a loop finds nothing (or after ``max_loops``). Returns the number of moves applied.
     """
     return _search(st.routes, st.rlen, st.fwd, st.bwd, st.node_route, st.node_pos, st.rcost, st.sec, st.nb, st.order,
-                   st.last_mod, st.last_tested, st.last_swap, st.mark, st.PA, st.PB, st.bufa, st.bufb, st.ins1c,
-                   st.ins1p, st.ins2c, st.ins2p, st.cnt, kd, prm, ncnt, angle, stamp, use_swap_star, max_loops)
+                   st.last_mod, st.last_tested, st.last_swap, st.last_type, st.mark, st.PA, st.PB, st.bufa, st.bufb,
+                   st.ins1c, st.ins1p, st.ins2c, st.ins2p, st.cnt, kd, prm, ncnt, angle, stamp, use_swap_star,
+                   max_loops)
 
 
 @njit(cache=True)
 def _search(routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, nb, order, last_mod, last_tested, last_swap,
-            mark, PA, PB, bufa, bufb, ins1c, ins1p, ins2c, ins2p, cnt, kd, prm, ncnt, angle, stamp, use_swap_star,
-            max_loops):
+            last_type, mark, PA, PB, bufa, bufb, ins1c, ins1p, ins2c, ins2p, cnt, kd, prm, ncnt, angle, stamp,
+            use_swap_star, max_loops):
     """:func:`ls_search` on the arrays of the state (plain arguments keep the hot loop free of
     reference counting on the state's fields)."""
     K = routes.shape[0]
     n = order.shape[0]
+    ntypes = kd.t_first.shape[0] - 1
     nmoves = 0
     loop = 0
     improved = True
@@ -938,15 +1065,35 @@ def _search(routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, nb, order,
                 if ok:
                     nmoves += 1
                     improved = True
-            if loop > 0:  # move u into an empty route
-                re = -1
-                for r in range(K):
-                    if rlen[r] == 0:
-                        re = r
+            if loop > 0:  # move u into an empty route (of each vehicle type)
+                for t in range(ntypes):
+                    re = first_empty(t, rlen, kd)
+                    if re >= 0 and _try(EMPTY_MOVES, node_route[u], node_pos[u], re, 0, routes, rlen, fwd, bwd,
+                                        node_route, node_pos, rcost, sec, last_mod, mark, cnt, PA, PB, bufa, bufb,
+                                        kd, prm, angle, stamp):
+                        nmoves += 1
+                        improved = True
                         break
-                if re >= 0 and _try(EMPTY_MOVES, node_route[u], node_pos[u], re, 0, routes, rlen, fwd, bwd,
-                                    node_route, node_pos, rcost, sec, last_mod, mark, cnt, PA, PB, bufa, bufb, kd,
-                                    prm, angle, stamp):
+        if ntypes > 1:  # a changed route moves whole to an empty vehicle of another type
+            for r in range(K):
+                if rlen[r] == 0 or last_mod[r] <= last_type[r]:
+                    continue
+                last_type[r] = cnt[0]
+                re = _change_type(r, routes, rlen, rcost, kd, prm)
+                if re >= 0:
+                    m = rlen[r]
+                    for q in range(1, m + 1):
+                        routes[re, q] = routes[r, q]
+                        if stamp >= 0:
+                            mark[routes[r, q]] = stamp
+                    rlen[re] = m
+                    rlen[r] = 0
+                    update_route(r, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, kd, prm)
+                    update_route(re, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, kd, prm)
+                    cnt[0] += 1
+                    last_mod[r] = cnt[0]
+                    last_mod[re] = cnt[0]
+                    last_type[re] = cnt[0]
                     nmoves += 1
                     improved = True
         if use_swap_star:
@@ -991,7 +1138,7 @@ def _search(routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, nb, order,
 def local_search(routes, rlen, kd, prm, neigh, ncnt, angle, seed, use_swap_star, max_loops):
     """The whole local search on ``routes`` / ``rlen`` in place (every customer promising);
     returns the number of moves applied. See :func:`ls_search`."""
-    st = ls_state(routes, rlen, neigh)
+    st = ls_state(routes, rlen, neigh, kd)
     ls_setup(st, kd, prm, ncnt, angle, seed)
     return ls_search(st, kd, prm, ncnt, angle, -1, use_swap_star, max_loops)
 
@@ -999,9 +1146,20 @@ def local_search(routes, rlen, kd, prm, neigh, ncnt, angle, seed, use_swap_star,
 # --------------------------------------------------------------------------- evaluation, crossover, diversity
 
 
+@njit(cache=True, inline="always")
+def route_totals(s, r, kd):
+    """``(cost without penalties, excess load, time violation)`` of a non-empty depot-to-depot summary
+    on slot ``r``; a client the vehicle may not serve counts as ``FORBID`` excess load."""
+    load_ex, tv = route_violations(s, r, kd)
+    if (s[8] >> kd.r_bit[r]) & 1 == 0:
+        load_ex += FORBID
+    return route_objective(s, r, kd), load_ex, tv
+
+
 @njit(cache=True)
 def evaluate_routes(routes, rlen, kd, prm):
-    """``(distance, excess load, time violation, routes used)`` summed over the routes."""
+    """``(cost, excess load, time violation, routes used)`` summed over the routes (cost: fixed,
+    distance and duration costs, without penalties)."""
     d = 0.0
     le = 0.0
     tv = 0.0
@@ -1011,9 +1169,8 @@ def evaluate_routes(routes, rlen, kd, prm):
         if m == 0:
             continue
         used += 1
-        s = seq_segment(routes[r, 1:], m, kd)
-        a, b = seg_violations(s, prm)
-        d += s[0]
+        c, a, b = route_totals(seq_segment(routes[r, 1:], m, r, kd), r, kd)
+        d += c
         le += a
         tv += b
     return d, le, tv, used

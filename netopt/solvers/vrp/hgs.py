@@ -40,6 +40,7 @@ import time
 
 import numpy as np
 
+from ...exceptions import UnsupportedInstanceError
 from ...validate import check_routes
 from ...params import Param, ParamSpace
 from ..base import SearchState, Solver
@@ -60,24 +61,17 @@ def warm_up() -> float:
     if _warm:
         return 0.0
     t = time.perf_counter()
-    rng = np.random.default_rng(0)
-    xy = rng.uniform(0, 10, (6, 2))
+    from ...model import RoutingInstance
+
+    xy = np.random.default_rng(0).uniform(0, 10, (6, 2))
     d = np.hypot(*(xy[:, None] - xy[None]).transpose(2, 0, 1))
-    tw_e = np.zeros(6)
-    tw_l = np.full(6, 100.0)
-    dem = np.ones(6)
-    dem[0] = 0
-    prm = np.ones(K.N_PRM)
-    prm[K.P_CAPACITY] = 3.0
-    prm[K.P_MAX_DURATION] = prm[K.P_MAX_DISTANCE] = K.BIG
-    kd = K.KernelData(d, d, tw_e, tw_l, dem)
-    neigh = np.array([[0, 0, 0, 0, 0]] + [[j for j in range(1, 6) if j != i] + [0] for i in range(1, 6)], np.int64)
-    ncnt = np.array([0] + [4] * 5, np.int64)
-    angle = np.zeros(6, np.int64)
+    data = _Data(RoutingInstance("warm", d, np.array([0, 1, 1, 1, 1, 1]), capacity=3, coordinates=xy), 4)
+    prm = data.prm(1.0, 1.0)
+    kd = data.kd
     tour = np.arange(1, 6, dtype=np.int64)
     routes, rlen, _ = K.split(tour, 3, kd, prm, 1.5)
     K.split(tour, 2, kd, prm, 1.5)
-    K.local_search(routes, rlen, kd, prm, neigh, ncnt, angle, 1, True, 100)
+    K.local_search(routes, rlen, kd, prm, data.neigh, data.ncnt, data.angle, 1, True, 100)
     K.evaluate_routes(routes, rlen, kd, prm)
     s, p = K.succ_pred(routes, rlen, 6)
     K.broken_pairs(s, p, s, p)
@@ -87,11 +81,15 @@ def warm_up() -> float:
 
 
 class _Data:
-    """Kernel-ready arrays of one instance (service times folded into ``tt``)."""
+    """Kernel-ready arrays of one instance (service times folded into ``tt``) and of the search's
+    route slots: ``slot_types[r]`` is the vehicle type of slot ``r``, the slots of one type
+    contiguous (default: one type, a slot per client, which covers any fleet of a one-type
+    instance)."""
 
-    def __init__(self, inst, granular: int):
+    def __init__(self, inst, granular: int, slot_types=None):
         n1 = inst.num_nodes
-        self.n = n1 - 1
+        self.nd = nd = inst.num_depots
+        self.n = n1 - 1  # the largest node index (clients are nd..n)
         self.dist = np.array(inst.distance, dtype=np.float64, order="C")  # a writable copy: Numba types read-only arrays apart
         self.tt = np.ascontiguousarray(inst.service_times[:, None] + inst.duration, dtype=np.float64)
         if inst.time_windows is not None:
@@ -101,11 +99,10 @@ class _Data:
             self.tw_e = np.zeros(n1)
             self.tw_l = np.full(n1, K.BIG)
         self.dem = inst.demands.astype(np.float64)
-        self.kd = K.KernelData(self.dist, self.tt, self.tw_e, self.tw_l, self.dem)
+        self.slot_types = (np.zeros(n1, np.int64) if slot_types is None
+                           else np.asarray(slot_types, np.int64))
+        self.kd = self._kernel_data(inst)
         self.base = np.zeros(K.N_PRM)  # prm without the penalties
-        self.base[K.P_CAPACITY] = float(inst.capacity)
-        self.base[K.P_MAX_DURATION] = K.BIG if inst.max_duration is None else float(inst.max_duration)
-        self.base[K.P_MAX_DISTANCE] = K.BIG if inst.max_distance is None else float(inst.max_distance)
         self.base[K.P_SYMMETRIC] = 1.0 if np.array_equal(self.dist, self.dist.T) else 0.0
         self.coords = None if inst.coordinates is None else np.asarray(inst.coordinates, np.float64)
         if self.coords is not None:
@@ -117,14 +114,62 @@ class _Data:
             self.angle = np.zeros(n1, np.int64)
         self.neigh, self.ncnt = self._neighbours(inst, granular)
 
+    def _kernel_data(self, inst) -> K.KernelData:
+        """:class:`~netopt.solvers.vrp._kernels.KernelData` of the instance and the slots."""
+        types = inst.vehicle_types
+        n1 = inst.num_nodes
+        # site dependence: vehicle classes = distinct allowed-client sets, one bit of ``allow`` each
+        classes: dict = {}
+        cls = [classes.setdefault(t.allowed_clients, len(classes)) for t in types]
+        if len(classes) > 52:
+            raise UnsupportedInstanceError(f"{inst.name}: more than 52 distinct allowed-client sets among its vehicle "
+                                           "types")
+        allow = np.full(n1, -1, np.int64)
+        if any(t.allowed_clients is not None for t in types):
+            allow[self.nd:] = 0
+            for key, bit in classes.items():
+                if key is None:
+                    allow[self.nd:] |= 1 << bit
+                else:
+                    allow[np.asarray(key, np.int64)] |= 1 << bit
+        st = self.slot_types
+        shift = np.array([inst.shift_window(t) for t in types], np.float64).reshape(-1, 2)
+        shift[~np.isfinite(shift)] = K.BIG
+
+        def per_slot(values, dtype=np.float64):
+            return np.ascontiguousarray(np.asarray(values, dtype)[st])
+
+        def limit(v):
+            return K.BIG if v is None else float(v)
+
+        counts = np.bincount(st, minlength=len(types))
+        return K.KernelData(
+            self.dist, self.tt, self.tw_e, self.tw_l, self.dem, allow, self.nd,
+            per_slot([t.start_depot for t in types], np.int64), per_slot([t.end_depot for t in types], np.int64),
+            per_slot(shift[:, 0]), per_slot(shift[:, 1]), per_slot([t.capacity for t in types]),
+            per_slot([limit(t.max_duration) for t in types]), per_slot([limit(t.max_distance) for t in types]),
+            per_slot([t.fixed_cost for t in types]), per_slot([t.unit_distance_cost for t in types]),
+            per_slot([t.unit_duration_cost for t in types]), per_slot(cls, np.int64), st.copy(),
+            np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
+
     def initial_load_penalty(self) -> float:
-        """Starting cost per unit of excess load: the largest arc cost over the largest demand,
-        clipped to [0.1, 1000]."""
-        maxd = float(self.dist.max()) if self.dist.size else 1.0
+        """Starting cost per unit of excess load: the largest arc cost (at the largest unit distance
+        cost) over the largest demand, clipped to [0.1, 1000] arc costs, and never below the largest
+        fixed cost per unit of capacity (else overloading a vehicle is cheaper than using another)."""
+        kd = self.kd
+        unit = float(kd.r_udist.max())
+        maxd = float(self.dist.max()) * unit if self.dist.size else 1.0
         maxdem = float(self.dem.max())
-        return max(0.1, min(1000.0, maxd / maxdem)) if maxdem > 0 else 1.0
+        pc = max(0.1, min(1000.0 * max(unit, 1.0), maxd / maxdem)) if maxdem > 0 else 1.0
+        per_unit = kd.r_fixed / np.maximum(kd.r_cap, 1.0)
+        return max(pc, float(per_unit.max()))
+
+    def initial_time_penalty(self) -> float:
+        """Starting cost per unit of time violation: 1, or the largest unit distance or duration cost."""
+        return max(1.0, float(self.kd.r_udist.max()), float(self.kd.r_udur.max()))
 
     def prm(self, pc: float, ptw: float) -> np.ndarray:
+        """Penalty parameters: ``pc`` per unit of excess load, ``ptw`` per unit of time violation."""
         prm = self.base.copy()
         prm[K.P_LOAD_PENALTY] = pc
         prm[K.P_TIME_PENALTY] = ptw
@@ -136,8 +181,8 @@ class _Data:
         Closeness is the distance plus, with time windows, the waiting time (weight 0.2) and
         time warp (weight 1) of going from one to the other (as PyVRP), symmetrised by the minimum.
         """
-        n = self.n
-        n1 = n + 1
+        n1 = self.n + 1
+        nd = self.nd
         prox = self.dist.copy()
         if inst.time_windows is not None:
             e, l, tt = self.tw_e, self.tw_l, self.tt
@@ -145,12 +190,12 @@ class _Data:
             warp = np.maximum(e[:, None] + tt - l[None, :], 0.0)
             prox = prox + 0.2 * wait + warp
         prox = np.minimum(prox, prox.T)
-        g = min(granular, n - 1)
+        g = min(granular, n1 - nd - 1)
         sets = [set() for _ in range(n1)]
         if g > 0:
-            for i in range(1, n1):
+            for i in range(nd, n1):
                 row = prox[i].copy()
-                row[0] = np.inf
+                row[:nd] = np.inf
                 row[i] = np.inf
                 idx = np.argsort(row, kind="stable")[:g]
                 for j in idx:
@@ -159,7 +204,7 @@ class _Data:
         deg = max(1, max(len(s) for s in sets))
         neigh = np.zeros((n1, deg), np.int64)
         ncnt = np.zeros(n1, np.int64)
-        for i in range(1, n1):
+        for i in range(nd, n1):
             lst = sorted(sets[i], key=lambda j: (prox[i, j], j))
             neigh[i, : len(lst)] = lst
             ncnt[i] = len(lst)
@@ -189,9 +234,9 @@ def polish_routes(instance, routes: list[list[int]], seed: int = 0, granular: in
     (True, True)
     """
     warm_up()
-    d = _Data(instance, granular)
     nv = instance.num_vehicles
     k = len(routes) + 1 if nv is None else max(nv, len(routes))
+    d = _Data(instance, granular, np.zeros(k, np.int64))
     arr, rlen = _route_arrays(routes, k, d.n)
     K.local_search(arr, rlen, d.kd, d.prm(1e9, 1e9), d.neigh, d.ncnt, d.angle, int(seed), True, 1000)
     return [arr[r, 1:rlen[r] + 1].tolist() for r in range(k) if rlen[r] > 0]
@@ -359,7 +404,7 @@ def _fleet(inst, data: _Data) -> int:
     k = math.ceil(1.3 * inst.min_vehicles) + 3
     if inst.time_windows is not None or inst.max_duration is not None or inst.max_distance is not None:
         # estimate the routes time/route limits force: split the deadline order with stiff penalties
-        order = np.argsort(data.tw_l[1:], kind="stable").astype(np.int64) + 1
+        order = np.argsort(data.tw_l[data.nd:], kind="stable").astype(np.int64) + data.nd
         prm = data.prm(1e4, 1e4)
         _, rlen, _ = K.split(order, n, data.kd, prm, 1.0)
         k = max(k, math.ceil(1.3 * int(np.count_nonzero(rlen))) + 3)
@@ -402,7 +447,7 @@ class _Run:
         self.rng = np.random.default_rng(seed)
         self.data = d = _Data(instance, params.granular)
         self.slots = _fleet(instance, d)
-        self.pen = _Penalties(d.initial_load_penalty(), 1.0, params.target_feasible)
+        self.pen = _Penalties(d.initial_load_penalty(), d.initial_time_penalty(), params.target_feasible)
         self.pop = _Population(params)
         self.count = 0
         self.edu_time = 0.0  # moving average of one education, in seconds

@@ -64,16 +64,39 @@ def warm_up() -> float:
     return time.perf_counter() - t
 
 
+def _slot_types(inst) -> np.ndarray:
+    """Vehicle type of each route slot for an instance with several types (contiguous per type): a
+    type's fleet, capped at what its capacity could need (1.3 x the required load over the capacity,
+    plus 3) and at the number of clients."""
+    req = inst.required.copy()
+    req[:inst.num_depots] = False
+    load = float(inst.demands[req].sum())
+    if inst.pickups is not None:
+        load = max(load, float(inst.pickups[req].sum()))
+    n = inst.num_customers
+    out = []
+    for k, t in enumerate(inst.vehicle_types):
+        need = math.ceil(1.3 * load / t.capacity) + 3 if t.capacity > 0 else 0
+        count = need if t.num_available is None else min(t.num_available, need)
+        out += [k] * min(count, n)
+    return np.array(out, np.int64)
+
+
 class _Run:
     """One search: the kernel state and the arrays it works on."""
 
     def __init__(self, instance, state: SearchState, params, seed: int):
         self.inst, self.state, self.p = instance, state, params
         self.rng = np.random.default_rng(seed)
-        self.data = d = _Data(instance, params.granular)
-        self.slots = _fleet(instance, d)
+        if len(instance.vehicle_types) == 1:
+            self.data = d = _Data(instance, params.granular)
+            self.slots = _fleet(instance, d)
+        else:
+            types = _slot_types(instance)
+            self.data = d = _Data(instance, params.granular, types)
+            self.slots = len(types)
         pc = d.initial_load_penalty()
-        self.prm = d.prm(pc, 1.0)
+        self.prm = d.prm(pc, d.initial_time_penalty())
         p = params
         self.ip = np.zeros(I.N_IP, np.int64)
         self.ip[I.I_MIN_PERTURB] = p.min_perturb
@@ -96,6 +119,7 @@ class _Run:
         split when it has more routes than the search's slots), else a split random tour; then a
         whole local search."""
         d, n, k = self.data, self.data.n, self.slots
+        rich = len(self.inst.vehicle_types) > 1
         start = None
         for routes in seeds or ():
             rep = check_routes(self.inst, routes)
@@ -103,21 +127,25 @@ class _Run:
                 start = (rep.cost, routes)
         if start is not None and len(start[1]) <= k:
             routes, rlen = _route_arrays(start[1], k, n)
+        elif rich:  # filled by cheapest insertion below
+            routes, rlen = _route_arrays([], k, n)
         else:
             tour = (np.array([v for r in start[1] for v in r], np.int64) if start is not None
-                    else (self.rng.permutation(n) + 1).astype(np.int64))
+                    else (self.rng.permutation(n - d.nd + 1) + d.nd).astype(np.int64))
             routes, rlen, _ = K.split(tour, k, d.kd, self.prm, 1.5)
         # the start's local search with prohibitive penalties (as PyVRP), so that it starts feasible
         # when it can; then the search's own penalties
         big = d.prm(self.fp[I.F_MAX_PENALTY], self.fp[I.F_MAX_PENALTY])
-        self.st = st = K.ls_state(routes, rlen, d.neigh)
+        self.st = st = K.ls_state(routes, rlen, d.neigh, d.kd)
         K.ls_setup(st, d.kd, big, d.ncnt, d.angle, int(self.rng.integers(2**31)))
+        if rich and start is None:
+            I.construct(st, d.kd, big, d.ncnt, d.angle, np.zeros(n + 1, np.bool_), np.zeros(n + 1, np.int64))
         K.ls_search(st, d.kd, big, d.ncnt, d.angle, -1, bool(self.p.swap_star), 1000)
-        I.reprice(st, self.prm)
+        I.reprice(st, d.kd, self.prm)
         self.cur, self.cur_len = st.routes.copy(), st.rlen.copy()
         self.best, self.best_len = st.routes.copy(), st.rlen.copy()
         self.hist = np.zeros((self.p.history, 4))
-        tot = I.totals(st, self.prm)
+        tot = I.totals(st, d.kd)
         self.fst[I.T_CUR:I.T_CUR + 3] = tot
         self.fst[I.T_INIT:I.T_INIT + 3] = tot
         if tot[1] <= 0.0 and tot[2] <= 1e-9:
@@ -125,10 +153,12 @@ class _Run:
             self._offer(st.routes, st.rlen)
 
     def _offer(self, routes: np.ndarray, rlen: np.ndarray) -> None:
-        lst = [routes[r, 1:rlen[r] + 1].tolist() for r in range(routes.shape[0]) if rlen[r] > 0]
-        rep = check_routes(self.inst, lst)
+        used = [r for r in range(routes.shape[0]) if rlen[r] > 0]
+        lst = [routes[r, 1:rlen[r] + 1].tolist() for r in used]
+        types = [int(self.data.slot_types[r]) for r in used]
+        rep = check_routes(self.inst, lst, vehicle_types=types)
         if rep.feasible:
-            self.state.improve(rep.cost, lst)
+            self.state.improve(rep.cost, lst, types if len(self.inst.vehicle_types) > 1 else None)
 
     def search(self, seeds: list) -> dict:
         st, d = self.state, self.data
@@ -167,7 +197,9 @@ class ILS(Solver):
     name = "ils"
     description = ("Iterated local search (PyVRP 0.12+ style): neighbourhood ruin and greedy repair, granular "
                    "local search from the moved customers only, late acceptance, adaptive penalties; CVRP, VRPTW, "
-                   "TSP, asymmetric matrices.")
+                   "TSP, asymmetric matrices, vehicle types with their costs, shift windows and allowed clients, "
+                   "several depots.")
+    features = frozenset({"multi_depot", "vehicle_types", "vehicle_costs", "allowed_clients", "shift_windows"})
     params = ParamSpace("solver ils", {
         "granular": Param(int, 20, "granular neighbourhood size (closest customers tried per customer)", low=1),
         "min_perturb": Param(int, 1, "fewest clients removed and reinserted per iteration", low=1),

@@ -2,7 +2,8 @@
 
 Routes here are plain lists of customers (depot left out). Instance arrays come from
 ``netopt.solvers.vrp.hgs._Data``: ``dist``, ``tt`` (service folded into travel time), ``tw_e``,
-``tw_l``, ``dem``, and ``prm`` (slots named by the kernels' ``P_*`` constants); move kinds are the
+``tw_l``, ``dem``, the route limits of its (identical) route slots ``kd.r_cap`` / ``r_maxdur`` /
+``r_maxdist``, and ``prm`` (slots named by the kernels' ``P_*`` constants); move kinds are the
 kernels' ``RELOCATE`` ... ``TWO_OPT_STAR``.
 """
 
@@ -41,8 +42,9 @@ def route_penalized(route, data, prm):
     if not route:
         return 0.0
     d, load, warp, dur = route_stats(route, data)
-    viol = warp + max(dur - prm[K.P_MAX_DURATION], 0.0) + max(d - prm[K.P_MAX_DISTANCE], 0.0)
-    return d + prm[K.P_LOAD_PENALTY] * max(load - prm[K.P_CAPACITY], 0.0) + prm[K.P_TIME_PENALTY] * viol
+    kd = data.kd
+    viol = warp + max(dur - kd.r_maxdur[0], 0.0) + max(d - kd.r_maxdist[0], 0.0)
+    return d + prm[K.P_LOAD_PENALTY] * max(load - kd.r_cap[0], 0.0) + prm[K.P_TIME_PENALTY] * viol
 
 
 def split(tour, k, data, prm, load_bound):
@@ -59,7 +61,7 @@ def split(tour, k, data, prm, load_bound):
                 bounds = [0, *cuts, n]
                 routes = [list(tour[a:b]) for a, b in zip(bounds, bounds[1:])]
                 if bounded and any(
-                    len(r) > 1 and sum(data.dem[v] for v in r) > load_bound * prm[K.P_CAPACITY] for r in routes
+                    len(r) > 1 and sum(data.dem[v] for v in r) > load_bound * data.kd.r_cap[0] for r in routes
                 ):
                     continue
                 best = min(best, sum(route_penalized(r, data, prm) for r in routes))
@@ -178,3 +180,40 @@ def broken_pairs(routes1, routes2, n):
         if p1[j] == 0 and p2[j] != 0 and s2[j] != 0:
             diff += 1
     return diff / n
+
+
+def vehicle_route_cost(route, inst, vt, prm):
+    """Penalised cost of ``route`` (clients, depots left out) driven by a vehicle of type ``vt``,
+    from the instance's own arrays: start and end depots, departure at the shift's opening, capacity,
+    route limits, fixed / distance / duration costs, and ``K.FORBID`` more when the vehicle may not
+    serve one of the clients (0 for an empty route). Duration is the plain elapsed time, so compare
+    it only where no waiting can be saved by leaving later (no client time windows)."""
+    if not route:
+        return 0.0
+    early, late = inst.shift_window(vt)
+    tw = inst.time_windows
+    path = [vt.start_depot, *route, vt.end_depot]
+    d = sum(float(inst.distance[a, b]) for a, b in zip(path, path[1:]))
+    load = sum(float(inst.demands[v]) for v in route)
+    t = t0 = early
+    warp = 0.0
+    for k, (a, b) in enumerate(zip(path, path[1:])):
+        arrive = t + float(inst.service_times[a]) + float(inst.duration[a, b])
+        last = k == len(path) - 2
+        lo = early if last else (0.0 if tw is None else float(tw[b, 0]))
+        hi = late if last else (float("inf") if tw is None else float(tw[b, 1]))
+        if arrive > hi:
+            warp += arrive - hi
+            arrive = hi
+        t = max(arrive, lo)
+    dur = t - t0
+    viol = warp
+    if vt.max_duration is not None:
+        viol += max(dur - vt.max_duration, 0.0)
+    if vt.max_distance is not None:
+        viol += max(d - vt.max_distance, 0.0)
+    cost = (vt.fixed_cost + vt.unit_distance_cost * d + vt.unit_duration_cost * dur
+            + prm[K.P_LOAD_PENALTY] * max(load - vt.capacity, 0.0) + prm[K.P_TIME_PENALTY] * viol)
+    if not all(vt.may_serve(v) for v in route):
+        cost += K.FORBID
+    return cost

@@ -62,7 +62,7 @@ def state_for(routes, rlen, data, prm):
     """Route bookkeeping arrays as the local search builds them."""
     Kr, W = routes.shape
     N = data.n + 1
-    fwd, bwd = np.empty((Kr, W, 6)), np.empty((Kr, W, 6))
+    fwd, bwd = np.empty((Kr, W, 7)), np.empty((Kr, W, 7))
     node_route, node_pos = np.zeros(N, np.int64), np.zeros(N, np.int64)
     rcost, sec = np.zeros(Kr), np.zeros((Kr, 2), np.int64)
     for r in range(Kr):
@@ -91,12 +91,12 @@ def test_route_segments_match_naive(variant, seed):
     rng = np.random.default_rng(seed)
     for _ in range(5):
         route = list(rng.permutation(np.arange(1, 10))[: rng.integers(1, 10)])
-        s = K.seq_segment(np.array(route, np.int64), len(route), data.kd)
+        s = K.seq_segment(np.array(route, np.int64), len(route), 0, data.kd)
         d, load, warp, dur = naive.route_stats(route, data)
         assert s[0] == pytest.approx(d) and s[1] == load and s[3] == pytest.approx(warp, abs=1e-9)
         if not inst.has_time_windows:
             assert s[2] == pytest.approx(dur)
-        got = K.route_penalized(np.array(route, np.int64), len(route), data.kd, prm)
+        got = K.route_penalized(np.array(route, np.int64), len(route), 0, data.kd, prm)
         assert got == pytest.approx(naive.route_penalized(route, data, prm))
         # time feasibility agrees with the independent validator
         if inst.has_time_windows:
@@ -159,10 +159,10 @@ def test_move_deltas_match_naive(variant, seed):
                     # the pieces describe exactly the naive routes
                     new = naive.apply_move(kind, R, ru, pu - 1, rv, pv - 1)
                     buf = np.zeros(12, np.int64)
-                    c = K.materialize(PA, ma, routes, buf)
+                    c = K.materialize(PA, ma, routes, rlen, buf)
                     assert list(buf[:c]) == new[ru]
                     if ru != rv:
-                        c = K.materialize(PB, mb, routes, buf)
+                        c = K.materialize(PB, mb, routes, rlen, buf)
                         assert list(buf[:c]) == new[rv]
                     checked += 1
     assert checked > 100

@@ -21,7 +21,7 @@ def _state(inst, seed, slots=8, pen=(4.0, 2.0), granular=6):
     prm = data.prm(*pen)
     tour = np.random.default_rng(seed).permutation(np.arange(1, data.n + 1)).astype(np.int64)
     routes, rlen, _ = K.split(tour, slots, data.kd, prm, 1.5)
-    st = K.ls_state(routes, rlen, data.neigh)
+    st = K.ls_state(routes, rlen, data.neigh, data.kd)
     K.ls_setup(st, data.kd, prm, data.ncnt, data.angle, seed)
     return data, prm, st
 
@@ -48,7 +48,7 @@ def test_insertion_cost_matches_naive(variant, seed):
     v = int(R[0][0]) if R[0] else 1
     R = [[w for w in r if w != v] for r in R]
     routes, rlen = hgs._route_arrays(R, len(R), data.n)
-    st = K.ls_state(routes, rlen, data.neigh)
+    st = K.ls_state(routes, rlen, data.neigh, data.kd)
     K.ls_setup(st, data.kd, prm, data.ncnt, data.angle, seed)
     for r, route in enumerate(R):
         for p in range(len(route) + 1):
@@ -66,7 +66,7 @@ def test_best_insertion_is_the_cheapest_allowed_position(variant, seed):
     v = int(R[1][0]) if R[1] else int(R[0][0])
     R = [[w for w in r if w != v] for r in R]
     routes, rlen = hgs._route_arrays(R, len(R), data.n)
-    st = K.ls_state(routes, rlen, data.neigh)
+    st = K.ls_state(routes, rlen, data.neigh, data.kd)
     K.ls_setup(st, data.kd, prm, data.ncnt, data.angle, seed)
     gone = np.zeros(data.n + 1, np.bool_)
     gone[v] = True

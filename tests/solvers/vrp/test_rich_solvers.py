@@ -1,5 +1,8 @@
-"""Rich variants in the solvers: OR-Tools reaches the brute-force optimum of tiny instances of every variant
-it models; every solver refuses, with the reason, the features it does not model (never ignores them)."""
+"""Rich variants in the solvers: OR-Tools and ILS reach the brute-force optimum of tiny instances of every
+variant they model; every solver refuses, with the reason, the features it does not model (never ignores
+them)."""
+
+import functools
 
 import numpy as np
 import pytest
@@ -35,13 +38,23 @@ def make(kw):
     return RoutingInstance("tiny", D, kw.pop("demands", DEM), **kw)
 
 
-@pytest.mark.parametrize("name, kw", list(variants()), ids=[v[0] for v in variants()])
-def test_ortools_reaches_the_brute_force_optimum(name, kw):
-    inst = make(kw)
+@functools.lru_cache(maxsize=None)
+def optimum(name: str) -> float:
+    inst = make(dict(variants())[name])
     fleet = [k for k, t in enumerate(inst.vehicle_types) for _ in range(t.num_available)]
-    best = brute_force(inst, fleet)
+    return brute_force(inst, fleet)
+
+
+@pytest.mark.parametrize("solver", ["ortools", "ils"])
+@pytest.mark.parametrize("name, kw", list(variants()), ids=[v[0] for v in variants()])
+def test_solver_reaches_the_brute_force_optimum(name, kw, solver):
+    inst = make(kw)
+    s = get_solver(solver)
+    if s.unsupported_features(inst):
+        pytest.skip(f"{solver} does not model {inst.variant}")
+    best = optimum(name)
     assert np.isfinite(best)
-    res = get_solver("ortools").solve(inst, time_limit=1, seed=0)
+    res = s.solve(inst, time_limit=1, seed=0, **({"max_iterations": 300} if solver == "ils" else {}))
     assert res.status in ("feasible", "time_limit", "optimal"), res.message
     routes = res.solution["routes"]
     sol = RoutingSolution.from_node_ids(inst, [r["visits"] for r in routes],

@@ -1,0 +1,148 @@
+"""Route slots with their own vehicle (depots, shift window, capacity, limits, costs, allowed clients):
+the local-search kernels against the twin ``naive_vrp.vehicle_route_cost``, which reads the instance's
+vehicle types directly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import naive_vrp as naive
+from netopt.model import RoutingInstance
+from netopt.model.fleet import VehicleType
+from netopt.solvers.vrp import _kernels as K
+from netopt.solvers.vrp import hgs
+
+SLOTS = [0, 0, 1, 2]  # the vehicle type of each route slot
+
+
+def fleet_instance(seed: int, tw: bool) -> RoutingInstance:
+    """Two depots, nine clients, three vehicle types that differ in everything a type can set. With
+    client time windows, no duration cost or limit (the twin's duration is the plain elapsed time)."""
+    rng = np.random.default_rng(seed)
+    n1 = 11
+    xy = rng.uniform(0, 100, (n1, 2))
+    d = np.rint(np.hypot(*(xy[:, None] - xy[None]).transpose(2, 0, 1)))
+    dem = rng.integers(1, 6, n1)
+    dem[:2] = 0
+    st = np.r_[0, 0, rng.integers(0, 10, n1 - 2)].astype(float)
+    tws = None
+    if tw:
+        tws = np.zeros((n1, 2))
+        tws[:2] = (0, 700)
+        for i in range(2, n1):
+            e = rng.uniform(d[0, i], 400)
+            tws[i] = (e, e + rng.uniform(30, 150))
+    allowed = tuple(int(c) for c in rng.choice(np.arange(2, n1), 6, replace=False))
+    types = (
+        VehicleType(12, 2, start_depot=0, fixed_cost=20, unit_distance_cost=1.5, allowed_clients=allowed),
+        VehicleType(8, 1, start_depot=1, end_depot=0, fixed_cost=5, unit_duration_cost=0.0 if tw else 0.4,
+                    max_distance=260.0),
+        VehicleType(15, 1, start_depot=1, tw_early=10.0 if tw else None, tw_late=520.0 if tw else None,
+                    max_duration=None if tw else 280.0),
+    )
+    return RoutingInstance(f"fleet{seed}", d, dem, num_depots=2, vehicle_types=types, time_windows=tws,
+                           service_times=st, coordinates=xy)
+
+
+def random_routes(inst, seed):
+    """Clients dealt to the slots (each to a vehicle that may serve it), as kernel arrays."""
+    rng = np.random.default_rng(seed + 100)
+    R = [[] for _ in SLOTS]
+    for c in rng.permutation(np.arange(2, inst.num_nodes)):
+        ok = [r for r, t in enumerate(SLOTS) if inst.vehicle_types[t].may_serve(int(c))]
+        R[int(rng.choice(ok))].append(int(c))
+    routes = np.zeros((len(SLOTS), inst.num_nodes + 1), np.int64)
+    rlen = np.zeros(len(SLOTS), np.int64)
+    for r, route in enumerate(R):
+        routes[r, 1:len(route) + 1] = route
+        rlen[r] = len(route)
+    return R, routes, rlen
+
+
+def cost(route, inst, r, prm):
+    return naive.vehicle_route_cost(route, inst, inst.vehicle_types[SLOTS[r]], prm)
+
+
+@pytest.mark.parametrize("tw", [False, True])
+@pytest.mark.parametrize("seed", range(3))
+def test_fleet_move_deltas_and_filter_match_the_twin(seed, tw):
+    inst = fleet_instance(seed, tw)
+    data = hgs._Data(inst, 5, SLOTS)
+    prm = data.prm(4.0, 2.0)
+    R, routes, rlen = random_routes(inst, seed)
+    st = K.ls_state(routes, rlen, data.neigh, data.kd)
+    K.ls_setup(st, data.kd, prm, data.ncnt, data.angle, seed)
+    for r in range(len(SLOTS)):
+        assert st.rcost[r] == pytest.approx(cost(R[r], inst, r, prm)), r
+        assert routes[r, 0] == inst.vehicle_types[SLOTS[r]].start_depot
+    PA, PB = np.zeros((8, 4), np.int64), np.zeros((8, 4), np.int64)
+    checked = forbidden = filtered = 0
+    for u in range(2, inst.num_nodes):
+        for v in range(inst.num_nodes):
+            if u == v:
+                continue
+            ru, pu = st.node_route[u], st.node_pos[u]
+            targets = [(st.node_route[v], st.node_pos[v])] if v >= 2 else [(r, 0) for r in range(len(SLOTS))]
+            for rv, pv in targets:
+                for kind in range(K.RELOCATE, K.TWO_OPT_STAR + 1):
+                    same = ru == rv
+                    if not same and kind == K.TWO_OPT or same and kind in (K.TWO_OPT_STAR_REVERSED, K.TWO_OPT_STAR):
+                        continue
+                    if pv == 0 and kind in (K.SWAP, K.SWAP_PAIR_ONE, K.SWAP_PAIRS, K.TWO_OPT):
+                        continue
+                    d, ma, mb = K.move_delta(kind, ru, pu, rv, pv, routes, rlen, st.fwd, st.bwd, st.rcost, data.kd,
+                                             prm, PA, PB)
+                    new = naive.apply_move(kind, R, ru, pu - 1, rv, pv - 1)
+                    if new is None:
+                        assert d == np.inf, (kind, u, v)
+                        continue
+                    ref = sum(cost(new[r], inst, r, prm) - cost(R[r], inst, r, prm) for r in {ru, rv})
+                    if ref > 1e19:  # a vehicle that may not serve a client it would get
+                        assert d > 1e19, (kind, u, v)
+                        forbidden += 1
+                    else:
+                        assert d == pytest.approx(ref, abs=1e-6), (kind, u, v, d, ref)
+                        checked += 1
+                    if not K._may_improve(kind, ru, pu, rv, pv, routes, rlen, st.fwd, st.rcost, data.kd, prm):
+                        assert ref >= -1e-6, ("the filter dropped an improving move", kind, u, v, ref)
+                        filtered += 1
+    assert checked > 200 and forbidden > 0 and filtered > 0
+
+
+@pytest.mark.parametrize("tw", [False, True])
+@pytest.mark.parametrize("seed", range(3))
+def test_fleet_swap_star_gain_and_type_change(seed, tw):
+    inst = fleet_instance(seed, tw)
+    data = hgs._Data(inst, 5, SLOTS)
+    prm = data.prm(4.0, 2.0)
+    R, routes, rlen = random_routes(inst, seed)
+    st = K.ls_state(routes, rlen, data.neigh, data.kd)
+    K.ls_setup(st, data.kd, prm, data.ncnt, data.angle, seed)
+    W = routes.shape[1]
+    for r1, r2 in [(0, 2), (1, 3), (0, 3)]:
+        if not (rlen[r1] and rlen[r2]):
+            continue
+        g, bu, bv, bua, bva = K.swap_star(r1, r2, routes, rlen, st.fwd, st.rcost, data.kd, prm, st.ins1c, st.ins1p,
+                                          st.ins2c, st.ins2p, np.zeros(W, np.int64), np.zeros(W, np.int64))
+        if bu < 0:
+            continue
+        u, v = R[r1][bu - 1], R[r2][bv - 1]
+        assert inst.vehicle_types[SLOTS[r2]].may_serve(u) and inst.vehicle_types[SLOTS[r1]].may_serve(v)
+        a, b = np.zeros(W, np.int64), np.zeros(W, np.int64)
+        A = list(a[:K.swap_star_route(r1, bu, v, bva, routes, rlen, a)])
+        B = list(b[:K.swap_star_route(r2, bv, u, bua, routes, rlen, b)])
+        ref = cost(A, inst, r1, prm) + cost(B, inst, r2, prm) - cost(R[r1], inst, r1, prm) - cost(R[r2], inst, r2, prm)
+        assert g == pytest.approx(ref, abs=1e-6)
+    # moving a whole route to an empty vehicle of another type: the slot found is the cheapest such
+    for r in range(len(SLOTS)):
+        if not rlen[r]:
+            continue
+        best = min([(cost(R[r], inst, s, prm), s) for s in range(len(SLOTS))
+                    if SLOTS[s] != SLOTS[r] and not rlen[s] and s == SLOTS.index(SLOTS[s]) + sum(
+                        1 for q in range(SLOTS.index(SLOTS[s]), s) if rlen[q])], default=(np.inf, -1))
+        got = K._change_type(r, routes, rlen, st.rcost, data.kd, prm)
+        if best[0] < st.rcost[r] - K.EPS:
+            assert got == best[1]
+        else:
+            assert got == -1
