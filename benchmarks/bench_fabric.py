@@ -22,6 +22,9 @@ Usage::
     .venv/bin/python benchmarks/bench_fabric.py --only stop14
         # issue 19 Stop 14: skewed (MoE) all-to-all, rail-optimised 8-rail k = 64 (65,536 GPUs), failed
         # cables; each a fresh `netopt fabric analyze ... --json` under /usr/bin/time
+    .venv/bin/python benchmarks/bench_fabric.py --only stop15
+        # issue 19 Stop 15: the other collectives (reduce-scatter, all-gather, tree, recursive doubling,
+        # halving-doubling) on the 8-rail k = 64 cluster, the same way
 
 Numba kernels are compiled (or loaded from cache) by a warm-up on a tiny fabric before timing.
 """
@@ -364,11 +367,17 @@ STOP14_CASES = [
 ]
 
 
-def stop14(cases=STOP14_CASES, timeout=600):
-    """Issue 19, Stop 14: the CLI analysis (default options: 100 ECMP seeds, CCT up to 200,000 flows per
-    step) of the skewed all-to-all, rail-optimised and failed-cable fabrics, one fresh process per
-    case under ``/usr/bin/time -f "%e %M"``; prints wall s, peak RSS, the JSON ``method`` and every
-    model's ratio to spraying, method and seconds (or its error)."""
+#: issue 19, stop 15: the collectives of the 8-rail k = 64 cluster that stop 14 did not measure
+STOP15_CASES = [(f"fat-tree k=64 8 rails {c}", ["--topology", "fat-tree", "--k", "64", "--rails", "8", "--collective", c])
+                for c in ("reduce-scatter", "all-gather", "tree", "recursive-doubling", "halving-doubling")]
+
+
+def cli_cases(cases=STOP14_CASES, timeout=600):
+    """The CLI analysis (default options: 100 ECMP seeds, CCT up to 200,000 flows per step) of named
+    cases (stop 14: the skewed all-to-all, rail-optimised and failed-cable fabrics; stop 15: the other
+    collectives on rails), one fresh process per case under ``/usr/bin/time -f "%e %M"``; prints wall
+    s, peak RSS, the JSON ``method`` and every model's ratio to spraying, method and seconds (or its
+    error)."""
     import json
     import shutil
     import subprocess
@@ -417,7 +426,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="small fabrics only")
     ap.add_argument("--only", choices=["mc", "fat-tree", "agreement", "before-after", "scale", "scale-all",
-                                       "ft-agreement", "stop14"],
+                                       "ft-agreement", "stop14", "stop15"],
                     help="run one part only")
     ap.add_argument("--seeds", type=int, default=100, help="ECMP Monte Carlo samples")
     ap.add_argument("--repeats", type=int, default=1, help="repeats of the 8,192-GPU Monte Carlo (median)")
@@ -433,7 +442,10 @@ def main():
         ft_agreement()
         return
     if args.only == "stop14":
-        stop14(STOP14_CASES[:1] if args.quick else STOP14_CASES)
+        cli_cases(STOP14_CASES[:1] if args.quick else STOP14_CASES)
+        return
+    if args.only == "stop15":
+        cli_cases(STOP15_CASES[:1] if args.quick else STOP15_CASES)
         return
     warmup()
     print("| case | model | max congestion (s) | x spray | wall (s) | target (s) | tracemalloc peak (MiB) | "

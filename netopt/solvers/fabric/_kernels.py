@@ -291,8 +291,9 @@ def _ecmp_sample(pa, pb, pn, pw, h, fat, failed, up_cap, down_cap, up2_cap, down
     S = up_cap.shape[1]
     up[:, :] = 0.0
     down[:, :] = 0.0
-    up2[:, :] = 0.0
-    down2[:, :] = 0.0
+    if fat:
+        up2[:, :] = 0.0
+        down2[:, :] = 0.0
     for p in range(pa.size):
         a = pa[p]
         b = pb[p]
@@ -354,9 +355,10 @@ def ecmp_mc(pa, pb, pn, pw, h, fat, failed, up_cap, down_cap, up2_cap, down2_cap
     pw : float64[:]
         Bytes of each flow of the group.
     h, fat, failed
-        ``k/2`` of a fat-tree (any value on a leaf-spine); whether the fabric is a fat-tree; whether
-        some link is down (then every group's live paths are listed per sample, and every group
-        needs one).
+        ``k/2`` of a fat-tree (any value on a leaf-spine); whether the fabric is a fat-tree (with no
+        group between pods a fat-tree's step may pass ``False``: its paths within a pod are those of a
+        leaf-spine, and the core tiers are then neither cleared nor scanned); whether some link is
+        down (then every group's live paths are listed per sample, and every group needs one).
     up_cap, down_cap : float64[L, S]
         Capacity (bytes/s) of leaf ``a`` -> spine (plane) ``s`` and back to leaf ``b``; 0 = failed.
     up2_cap, down2_cap : float64[A, h]

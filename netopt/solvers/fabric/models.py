@@ -303,8 +303,9 @@ def ecmp_monte_carlo(fabric: Fabric, coll: Collective, n_seeds: int = 100, seed:
         gw = np.ascontiguousarray(st.gw / qps, dtype=np.float64)
         ga = np.ascontiguousarray(st.ga, dtype=np.int64)
         gb = np.ascontiguousarray(st.gb, dtype=np.int64)
-        fat = fabric.kind == "fat-tree"
         h = fabric.half
+        # a fat-tree step with no flow between pods samples like a leaf-spine (core tiers left alone)
+        fat = fabric.kind == "fat-tree" and bool(np.any(ga // h != gb // h))
         if not fabric.healthy:  # every group's live paths are listed per sample: bounded work, one needed
             from .failures import live_path_table
 

@@ -392,7 +392,7 @@ def test_ecmp_leafspine_kernel_vs_naive_forced(seed):
     np.testing.assert_allclose(k, ref, rtol=1e-12)
 
 
-@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("seed", range(2))
 def test_ecmp_leafspine_kernel_vs_naive_distribution(seed):
     pa, pb, pn, pw, up, dn = _ls_groups(seed, False)
     k = _ls_kernel(pa, pb, pn, pw, up, dn, 3000, seed)
@@ -467,7 +467,7 @@ def test_ecmp_parallel_kernels_equal_serial():
                                   ecmp_monte_carlo(fab, c, n_seeds=20, seed=3, parallel=False).info["samples"])
 
 
-@pytest.mark.parametrize("seed", range(2))
+@pytest.mark.parametrize("seed", [0])
 def test_ecmp_fattree_kernel_vs_naive_distribution(seed):
     ft = fat_tree(4, host_gbps=8)
     rng0 = np.random.default_rng(seed)
