@@ -345,7 +345,8 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
 
     # ---- minimal split
     spl, dt = timed(lambda: min_split(fabric, coll, traffic=steps, keep=keep,
-                                      unsplit=None if isinstance(sgl, dict) else sgl))
+                                      unsplit=None if isinstance(sgl, dict) else sgl,
+                                      sprayed=None if isinstance(sp, dict) else sp))
     if isinstance(spl, dict):
         models["split"] = spl
     else:

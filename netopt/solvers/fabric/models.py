@@ -84,15 +84,14 @@ def spray_loads(fabric: Fabric, st: StepTraffic) -> StepLoads:
     pods, the ``(k/2)^2`` cores; with failed cables evenly over the live paths
     (:func:`~netopt.solvers.fabric.failures.fattree_spray_loads`).
     """
-    B = st.nbytes
     if fabric.kind == "leaf-spine":
-        A = (fabric.block(TIER_UP) > 0).astype(np.float64)
-        D = (fabric.block(TIER_DOWN) > 0).astype(np.float64)
         if fabric.healthy:
             S = fabric.n_spines
-            up = np.repeat(B.sum(axis=1)[:, None] / S, S, axis=1)
-            down = np.repeat(B.sum(axis=0)[:, None] / S, S, axis=1)
-            return StepLoads(up, down)
+            out_b, in_b = st.leaf_bytes()
+            return StepLoads(np.repeat(out_b[:, None] / S, S, axis=1), np.repeat(in_b[:, None] / S, S, axis=1))
+        B = st.nbytes
+        A = (fabric.block(TIER_UP) > 0).astype(np.float64)
+        D = (fabric.block(TIER_DOWN) > 0).astype(np.float64)
         paths = A @ D.T
         if np.any((paths == 0) & (B > 0)):
             a, b = np.argwhere((paths == 0) & (B > 0))[0]
@@ -102,11 +101,12 @@ def spray_loads(fabric: Fabric, st: StepTraffic) -> StepLoads:
     if not fabric.healthy:
         from .failures import fattree_spray_loads
 
-        return fattree_spray_loads(fabric, B)
+        return fattree_spray_loads(fabric, st.nbytes)
     h, k = fabric.half, fabric.k
-    up = np.repeat(B.sum(axis=1)[:, None] / h, h, axis=1)
-    down = np.repeat(B.sum(axis=0)[:, None] / h, h, axis=1)
-    P = B.reshape(k, h, k, h).sum(axis=(1, 3))
+    out_b, in_b = st.leaf_bytes()
+    up = np.repeat(out_b[:, None] / h, h, axis=1)
+    down = np.repeat(in_b[:, None] / h, h, axis=1)
+    P = st.pod_count(h) * st.size if st.size is not None else st.nbytes.reshape(k, h, k, h).sum(axis=(1, 3))
     dp = np.diag(P).copy()
     out_p = (P.sum(axis=1) - dp) / (h * h)
     in_p = (P.sum(axis=0) - dp) / (h * h)
@@ -170,7 +170,7 @@ def link_class_balls(fabric: Fabric, st: StepTraffic, qps: int = 1) -> list[tupl
     if fabric.kind == "leaf-spine":
         return [(st.out_degree * q, fabric.block(TIER_UP)), (st.in_degree * q, fabric.block(TIER_DOWN))]
     h, k = fabric.half, fabric.k
-    P = st.count.reshape(k, h, k, h).sum(axis=(1, 3))
+    P = st.pod_count(h)
     dp = np.diag(P)
     return [(st.out_degree * q, fabric.block(TIER_UP)), (st.in_degree * q, fabric.block(TIER_DOWN)),
             ((P.sum(axis=1) - dp) * q, fabric.block(TIER_UP2).reshape(k, h * h)),
@@ -907,7 +907,8 @@ def singlepath(fabric: Fabric, coll: Collective, method: str = "auto", traffic=N
 
 
 def min_split(fabric: Fabric, coll: Collective, k_max: int | None = None, traffic=None, rtol: float = 1e-9,
-              keep: bool = False, unsplit: ModelResult | None = None) -> ModelResult:
+              keep: bool = False, unsplit: ModelResult | None = None,
+              sprayed: ModelResult | None = None) -> ModelResult:
     """Smallest number ``k`` of equal subflows per flow for which singlepath routing of the subflows
     has the same congestion as spraying in every step, with the constructed assignment.
 
@@ -915,7 +916,8 @@ def min_split(fabric: Fabric, coll: Collective, k_max: int | None = None, traffi
     (attained by :func:`equitable_assign`, which is then run and checked); ``k = S/gcd(r, S)`` for
     ``r`` equal flows per leaf. Fat-tree: scan ``k = 1..(k/2)^2`` with the two-stage construction.
     ``info["k"]`` is the answer. ``unsplit``: :func:`singlepath`'s colouring result on the same
-    steps (with its assignments when ``keep``), reused for ``k = 1`` instead of colouring again.
+    steps (with its assignments when ``keep``), reused for ``k = 1`` instead of colouring again;
+    ``sprayed``: :func:`spray`'s result on the same steps (the target; computed when not given).
 
     Unequal flow sizes (the skewed all-to-all): the smallest ``k`` at which the class-greedy
     routing of :mod:`.skew` reaches spraying (``info["method"] == "class-greedy"``): an upper bound
@@ -924,16 +926,17 @@ def min_split(fabric: Fabric, coll: Collective, k_max: int | None = None, traffi
     (:mod:`.failures`) reaches spraying (``"greedy"``), likewise an upper bound.
     """
     steps = _steps(fabric, coll, traffic)
+    sp = sprayed if sprayed is not None else spray(fabric, coll, traffic=steps)
     if not fabric.healthy:
-        return _min_split_greedy(fabric, coll, steps, k_max, rtol, keep, unsplit)
+        return _min_split_greedy(fabric, coll, steps, k_max, rtol, keep, unsplit, sp)
     _require_colourable(fabric)
     if not _equal_size_steps(steps):
-        return _min_split_classes(fabric, coll, steps, k_max, rtol, keep, unsplit)
+        return _min_split_classes(fabric, coll, steps, k_max, rtol, keep, unsplit, sp)
     # k subflows need at least ceil(k d / S) / k flows' bytes on some link of a leaf (edge switch) of
     # degree d: skip the k whose bound is above spraying
     u = float(fabric.block(TIER_UP)[0, 0])
     sizes = np.array([st.size or 0.0 for st in steps])
-    return _split_scan(fabric, coll, steps, k_max, rtol, keep, unsplit, "coloring",
+    return _split_scan(fabric, coll, steps, k_max, rtol, keep, unsplit, sp, "coloring",
                        lambda k: _split_steps(fabric, steps, k), budget=False,
                        feasible=lambda k, target: bool(np.all(_bound_counts(steps, fabric.n_spines, k) * sizes / u
                                                              <= target * (1 + rtol))))
@@ -983,18 +986,17 @@ def _k_no_remainder(fabric, coll, steps, limit):
     return need
 
 
-def _split_scan(fabric, coll, steps, k_max, rtol, keep, unsplit, method, route, jump=None, budget=True,
+def _split_scan(fabric, coll, steps, k_max, rtol, keep, unsplit, sp, method, route, jump=None, budget=True,
                 feasible=None):
     """Smallest ``k`` at which ``route(k) -> (cong, loads, assigns)`` reaches spraying in every step,
     scanning ``k = 1, 2, ...`` (``unsplit``, the same construction's unsplit result, serves for
-    ``k = 1``). Once the scan has run :data:`SPLIT_SCAN_BUDGET` seconds (checked from ``k = 3`` on,
+    ``k = 1``; ``sp`` is spraying's result, the target). Once the scan has run :data:`SPLIT_SCAN_BUDGET` seconds (checked from ``k = 3`` on,
     so that a first call's compilation does not stop it; ``budget=False``: never), it stops without
     ``jump``; with it, ``jump(limit)`` proposes one larger ``k`` (``None``: none), tried once, and the
     scan goes on. ``feasible(k, target)``: whether ``k`` can reach the per-step spraying congestion
     ``target`` at all (the other ``k`` are skipped)."""
     import time
 
-    sp = spray(fabric, coll, traffic=steps)
     S = fabric.n_spines
     limit = (S if fabric.kind == "leaf-spine" else S * S) if k_max is None else int(k_max)
     target = sp.step_congestion
@@ -1030,14 +1032,14 @@ def _split_scan(fabric, coll, steps, k_max, rtol, keep, unsplit, method, route, 
     raise UnsupportedInstanceError(f"no split up to k={limit} reaches the spraying congestion ({method} routing)")
 
 
-def _min_split_greedy(fabric, coll, steps, k_max, rtol, keep, unsplit):
+def _min_split_greedy(fabric, coll, steps, k_max, rtol, keep, unsplit, sp):
     if fabric.kind != "fat-tree":
         unsplit = None  # a leaf-spine's unsplit model with failures is the MILP, not this routing
-    return _split_scan(fabric, coll, steps, k_max, rtol, keep, unsplit, "greedy",
+    return _split_scan(fabric, coll, steps, k_max, rtol, keep, unsplit, sp, "greedy",
                        lambda k: _greedy_steps(fabric, steps, k, keep))
 
 
-def _min_split_classes(fabric, coll, steps, k_max, rtol, keep, unsplit):
-    return _split_scan(fabric, coll, steps, k_max, rtol, keep, unsplit, "class-greedy",
+def _min_split_classes(fabric, coll, steps, k_max, rtol, keep, unsplit, sp):
+    return _split_scan(fabric, coll, steps, k_max, rtol, keep, unsplit, sp, "class-greedy",
                        lambda k: _class_steps(fabric, coll, steps, k, keep),
                        jump=lambda limit: _k_no_remainder(fabric, coll, steps, limit))

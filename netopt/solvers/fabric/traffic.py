@@ -78,6 +78,22 @@ class StepTraffic:
         """Inter-leaf flows of the step."""
         return int(self.out_degree.sum())
 
+    def pod_count(self, h: int) -> np.ndarray:
+        """``(k, k)`` inter-leaf flows between pods of ``h`` consecutive leaves (edge switches of a
+        fat-tree), cached: spraying and the ECMP link classes both read it."""
+        cache = self.__dict__.setdefault("_pod_count", {})
+        if h not in cache:
+            k = self.count.shape[0] // h
+            cache[h] = self.count.reshape(k, h, k, h).sum(axis=(1, 3))
+        return cache[h]
+
+    def leaf_bytes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Bytes leaving and entering each leaf over the switch fabric (from the degrees when the
+        flows have one size: no dense pass)."""
+        if self.size is not None:
+            return self.out_degree * self.size, self.in_degree * self.size
+        return self.nbytes.sum(axis=1), self.nbytes.sum(axis=0)
+
 
 def _check_fit(fabric: Fabric, coll: Collective) -> None:
     if coll.placement.max() >= fabric.n_hosts:
