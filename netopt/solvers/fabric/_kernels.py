@@ -667,6 +667,22 @@ def maxmin_completion(indptr, links, coef, size, cap, rtol, max_work):
     work = 0.0
     for c in range(start.size - 1):
         n_active = start[c + 1] - start[c]
+        if n_active == 1:  # a flow alone: its rate is its tightest link's capacity / coefficient
+            f = order[start[c]]
+            best = np.inf
+            for q in range(indptr[f], indptr[f + 1]):
+                v = cap[links[q]] / coef[q]
+                if v < best:
+                    best = v
+            rounds += 1
+            work += indptr[f + 1] - indptr[f]
+            if max_work > 0 and work > max_work:
+                return np.nan, rounds
+            if best == np.inf or best <= 0:
+                return np.inf, rounds
+            if size[f] / best > t:
+                t = size[f] / best
+            continue
         for x in range(n_active):
             act[x] = order[start[c] + x]
         tc, rc, work = _progressive_filling(act, n_active, indptr, links, coef, size, cap, rtol, max_work, work,
