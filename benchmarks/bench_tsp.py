@@ -10,6 +10,7 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/bench_tsp.py --cpu 1 2 4 --variants search=ils search=mcts --sizes 1000 --instances 4
     .venv/bin/python benchmarks/bench_tsp.py --sizes 500 1000 --instances 8 --time 500=2 1000=4 --lkh
     .venv/bin/python benchmarks/bench_tsp.py --sizes 10000 --instances 2 --time 10000=30 --points --lkh
+    .venv/bin/python benchmarks/bench_tsp.py --sizes 1000 10000 --instances 1 --reversals 3000
 
 ``--cpu T1 T2 ... --variants "depth=0" "search=mcts,heatmap=softdist"``: the variants (tsp-heatmap
 parameters; heatmap knn, softdist or alpha; search ils or mcts) at equal CPU time (``time.process_time``: fairer than the wall clock on a shared machine),
@@ -29,6 +30,10 @@ first N of each set (the reference is a full-set mean: a subset's gap is indicat
 ``--points``: the random-uniform sets are read as coordinates only
 (:class:`netopt.solvers.nco.tsp.PointsTsp`) and solved by :func:`~netopt.solvers.nco.tsp.solve_points`:
 no distance matrix at all (TSP-10000: 800 MB less), lengths from the kernels' distances.
+``--reversals R``: where a round's time goes at each size: the default ILS (coordinates only, seed
+0) after ``2 n`` rounds, then ``R`` single rounds reading the journal of reversed position ranges
+of each (the rounds kept; a rejected round's are undone and cleared), then ``R`` rounds in one call
+for the time per round, and one ``reverse_range`` of the mean length timed.
 TSPLIB: cost, proven optimum (OPT.csv) and gap per instance. Numba compilation is done once up
 front and not charged. The machine may be shared: compare gaps, not absolute speed.
 
@@ -87,6 +92,8 @@ def main(argv=None) -> int:
     ap.add_argument("--lkh", action="store_true", help="also solve each instance with LKH-3 (elkai, runs=1)")
     ap.add_argument("--points", action="store_true",
                     help="random-uniform sets as coordinates only (solve_points: no distance matrix)")
+    ap.add_argument("--reversals", type=int, default=None, metavar="ROUNDS",
+                    help="profile the tour reversals of this many single rounds per instance")
     args = ap.parse_args(argv)
 
     sys.path.insert(0, args.code)
@@ -102,6 +109,8 @@ def main(argv=None) -> int:
     lkh = _lkh_solver() if args.lkh else None
     if args.cpu:
         return _cpu(args, solver, read_tsp_set, count_tsp_set)
+    if args.reversals:
+        return _reversals(args)
     if args.anytime:
         return _anytime(args, solver, params, read_tsp_set, count_tsp_set)
     rows = []
@@ -231,6 +240,46 @@ def _cpu(args, solver, read_tsp_set, count_tsp_set) -> int:
                       flush=True)
     for name in names:
         print(f"| mean | {name} | " + " | ".join(f"{x:.4f}" for x in np.mean(table[name], 0)) + " | |")
+    print(f"# load {os.getloadavg()[0]:.2f}")
+    return 0
+
+
+def _reversals(args) -> int:
+    """Reversals per round and their lengths against the time per round (see the module docstring)."""
+    import numpy as np
+
+    from netopt.solvers.nco import _kernels as K
+    from netopt.solvers.nco import tsp as T
+    from netopt.solvers.nco.heatmap import knn_candidates, knn_heatmap
+
+    print(f"# load {os.getloadavg()[0]:.2f}")
+    print("| instance | reversals logged | mean length | p90 | max | ms per round | one reversal of the mean length, us |")
+    print("|---|---|---|---|---|---|---|")
+    for n in args.sizes:
+        path = DATASETS / "random_uniform" / FILES[n]
+        for i in range(args.instances or 1):
+            p = T.PointsTsp.from_tsp_set(f"{path}#{i}")
+            xy, dm = p.kernel_xy, T._DUMMY_DM
+            nbr, _ = knn_candidates(xy, 10)
+            hm = knn_heatmap(xy, 10)
+            s = T._Search(K.greedy_tour(hm.cand, xy, dm, p.mode), nbr, hm, xy, dm, p.mode, args.seed, 0.5, T.WINDOW,
+                          T.SLACK, T.P_HEAT, T.DEPTH, 5, T.P_LOCAL)
+            s.run(2 * n)
+            lens = []
+            for _ in range(args.reversals):
+                s.run(1)
+                lens += [(b - a) % n + 1 for a, b in s.jr[:s.jn[0]]]
+            t = time.perf_counter()
+            s.run(args.reversals)
+            per_round = (time.perf_counter() - t) / args.reversals
+            lens = np.array(lens or [1])
+            tour, pos, last = s.tour.copy(), s.pos.copy(), int(lens.mean()) - 1
+            K.reverse_range(tour, pos, 0, last)
+            t = time.perf_counter()
+            for _ in range(2000):
+                K.reverse_range(tour, pos, 0, last)
+            print(f"| tsp{n}#{i} | {len(lens)} | {lens.mean():.1f} | {np.percentile(lens, 90):.0f} | {lens.max()} | "
+                  f"{1e3 * per_round:.2f} | {1e6 * (time.perf_counter() - t) / 2000:.2f} |", flush=True)
     print(f"# load {os.getloadavg()[0]:.2f}")
     return 0
 
