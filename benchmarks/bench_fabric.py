@@ -263,7 +263,7 @@ SCALE_CASES_ALL = [(64, c) for c in ALL_COLLECTIVES] + [(80, c) for c in ALL_COL
 
 def scale(cases, repeats, timeout=600):
     """Issue 19: the whole CLI analysis (every model, default options) per fat-tree size and
-    collective, each run in a fresh process under ``/usr/bin/time -f "%e %M"`` (wall s, peak RSS KiB);
+    collective, each run in a fresh process under ``/usr/bin/time -f "%e %U %S %M"`` (wall s, CPU s, peak RSS KiB);
     prints medians, every run, the JSON ``method``, the ECMP model that ran (exact / Monte Carlo and
     its sampling), each model's seconds inside the analysis, and the CCTs (- = skipped)."""
     import json
@@ -275,22 +275,23 @@ def scale(cases, repeats, timeout=600):
     tbin = shutil.which("time") or "/usr/bin/time"
     exe = str(Path(sys.executable).with_name("netopt"))
     print()
-    print("| fat-tree k | GPUs | collective | method | median wall (s) | runs (s) | median peak RSS (MiB) | "
-          "analysis (s): spray / ECMP exact / ECMP MC / singlepath / split | ECMP x spray (exact; MC) | "
+    print("| fat-tree k | GPUs | collective | method | median wall (s) | runs (s) | CPU user+sys (s) | median peak RSS "
+          "(MiB) | analysis (s): spray / ECMP exact / ECMP MC / singlepath / split | ECMP x spray (exact; MC) | "
           "singlepath x spray | split k | CCT x spray: ECMP / singlepath / split (spray CCT s) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for k, coll in cases:
-        walls, rss, res = [], [], None
+        walls, cpus, rss, res = [], [], [], None
         for _ in range(repeats):
-            cmd = [tbin, "-f", "%e %M", exe, "fabric", "analyze", "--topology", "fat-tree", "--k", str(k),
+            cmd = [tbin, "-f", "%e %U %S %M", exe, "fabric", "analyze", "--topology", "fat-tree", "--k", str(k),
                    "--collective", coll, "--json"]
             try:
                 r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
             except subprocess.TimeoutExpired:
                 walls.append(float("inf"))
                 break
-            e, m = r.stderr.strip().splitlines()[-1].split()
+            e, us, sy, m = r.stderr.strip().splitlines()[-1].split()
             walls.append(float(e))
+            cpus.append(float(us) + float(sy))
             rss.append(int(m) / 1024.0)
             res = json.loads(r.stdout) if r.returncode == 0 else None
             if res is None:
@@ -316,7 +317,7 @@ def scale(cases, repeats, timeout=600):
         sc = m["spray"].get("cct")
         sgl = f"{m['singlepath']['ratio']:.4f}" if "ratio" in m["singlepath"] else m["singlepath"].get("error")
         print(f"| {k} | {k ** 3 // 4:,} | {coll} | {res['method']} | {np.median(walls):.2f} | "
-              f"{', '.join(f'{w:.2f}' for w in walls)} | {np.median(rss):.0f} | {times} | "
+              f"{', '.join(f'{w:.2f}' for w in walls)} | {np.median(cpus):.2f} | {np.median(rss):.0f} | {times} | "
               f"{ratio(ex_mean)}; {ratio(mc['mean']) if mc else '-'} ({mc.get('sampling') if mc else ''}) | "
               f"{sgl} | {m['split'].get('k', '-')} | {cr} ({'-' if sc is None else f'{sc:.4g}'}) |", flush=True)
 
@@ -375,7 +376,7 @@ STOP15_CASES = [(f"fat-tree k=64 8 rails {c}", ["--topology", "fat-tree", "--k",
 def cli_cases(cases=STOP14_CASES, timeout=600):
     """The CLI analysis (default options: 100 ECMP seeds, CCT up to 200,000 flows per step) of named
     cases (stop 14: the skewed all-to-all, rail-optimised and failed-cable fabrics; stop 15: the other
-    collectives on rails), one fresh process per case under ``/usr/bin/time -f "%e %M"``; prints wall
+    collectives on rails), one fresh process per case under ``/usr/bin/time -f "%e %U %S %M"``; prints wall, CPU
     s, peak RSS, the JSON ``method`` and every model's ratio to spraying, method and seconds (or its
     error)."""
     import json
@@ -387,20 +388,21 @@ def cli_cases(cases=STOP14_CASES, timeout=600):
     tbin = shutil.which("time") or "/usr/bin/time"
     exe = str(Path(sys.executable).with_name("netopt"))
     print()
-    print("| case | wall (s) | peak RSS (MiB) | method | ECMP x spray (how; s) | singlepath x spray (how; s) | "
-          "split k (how; s) | CCT x spray: ECMP / singlepath / split |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| case | wall (s) | CPU user+sys (s) | peak RSS (MiB) | method | ECMP x spray (how; s) | singlepath x spray "
+          "(how; s) | split k (how; s) | CCT x spray: ECMP / singlepath / split |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for name, args in cases:
-        cmd = [tbin, "-f", "%e %M", exe, "fabric", "analyze", *args, "--json"]
+        cmd = [tbin, "-f", "%e %U %S %M", exe, "fabric", "analyze", *args, "--json"]
         try:
             r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
             print(f"| {name} | > {timeout} | | | | | | |", flush=True)
             continue
-        wall, rss = r.stderr.strip().splitlines()[-1].split()
+        wall, us, sy, rss = r.stderr.strip().splitlines()[-1].split()
+        cpu = f"{float(us) + float(sy):.2f}"
         if r.returncode:
-            print(f"| {name} | {float(wall):.2f} | {int(rss) / 1024:.0f} | failed: {r.stderr.strip().splitlines()[0]} "
-                  "| | | | |", flush=True)
+            print(f"| {name} | {float(wall):.2f} | {cpu} | {int(rss) / 1024:.0f} | failed: "
+                  f"{r.stderr.strip().splitlines()[0]} | | | | |", flush=True)
             continue
         res = json.loads(r.stdout)
         m = res["models"]
@@ -418,7 +420,7 @@ def cli_cases(cases=STOP14_CASES, timeout=600):
             f"{sp['k']} ({sp.get('method')}; {sp['time_s']:.2f}){' ' + sp['note'] if 'note' in sp else ''}"
         cr = " / ".join(f"{m[x]['cct_ratio']:.3f}" if m[x].get("cct_ratio") is not None else "-"
                         for x in ("ecmp", "singlepath", "split"))
-        print(f"| {name} | {float(wall):.2f} | {int(rss) / 1024:.0f} | {res['method']} | {cell(m['ecmp'])} | "
+        print(f"| {name} | {float(wall):.2f} | {cpu} | {int(rss) / 1024:.0f} | {res['method']} | {cell(m['ecmp'])} | "
               f"{cell(m['singlepath'])} | {split} | {cr} |", flush=True)
 
 

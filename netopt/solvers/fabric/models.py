@@ -589,18 +589,27 @@ class Assignment:
     n_colours: int
     units: int = 1
 
-    def per_colour_out(self) -> np.ndarray:
-        """``(L, S)`` flows leaving leaf ``a`` on colour ``s``."""
+    def base_entries(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The nonzero entries ``(a, b, base[a, b])`` of ``base`` (one dense pass, cached)."""
+        if "_base_nz" not in self.__dict__:
+            a, b = np.nonzero(self.base)
+            self.__dict__["_base_nz"] = (a, b, self.base[a, b])
+        return self.__dict__["_base_nz"]
+
+    def _per_colour(self, side: int, extra: np.ndarray) -> np.ndarray:
         L, S = self.base.shape[0], self.n_colours
-        out = np.repeat(self.base.sum(axis=1)[:, None], S, axis=1)
-        out += np.bincount(self.xa * S + self.xs, minlength=L * S).reshape(L, S)
+        ent = self.base_entries()
+        out = np.repeat(np.bincount(ent[side], weights=ent[2], minlength=L).astype(np.int64)[:, None], S, axis=1)
+        out += np.bincount(extra * S + self.xs, minlength=L * S).reshape(L, S)
         return out
 
+    def per_colour_out(self) -> np.ndarray:
+        """``(L, S)`` flows leaving leaf ``a`` on colour ``s``."""
+        return self._per_colour(0, self.xa)
+
     def per_colour_in(self) -> np.ndarray:
-        L, S = self.base.shape[0], self.n_colours
-        inn = np.repeat(self.base.sum(axis=0)[:, None], S, axis=1)
-        inn += np.bincount(self.xb * S + self.xs, minlength=L * S).reshape(L, S)
-        return inn
+        """``(L, S)`` flows entering leaf ``b`` on colour ``s``."""
+        return self._per_colour(1, self.xb)
 
     def counts(self) -> np.ndarray:
         """Flows per leaf pair (all colours)."""
@@ -708,7 +717,10 @@ def equitable_assign(R: np.ndarray, S: int) -> Assignment:
     if v.size and v.min() < 0:
         raise FabricInputError("R", "need a square non-negative integer matrix")
     base = np.zeros_like(R)
-    base[ia, ib] = v // S
+    bv = v // S
+    base[ia, ib] = bv
+    has = bv > 0
+    base_nz = (ia[has], ib[has], bv[has])
     rv = v % S
     keep = rv > 0
     ia, ib, rv = ia[keep], ib[keep], rv[keep]
@@ -745,7 +757,9 @@ def equitable_assign(R: np.ndarray, S: int) -> Assignment:
     if ia.size:  # pragma: no cover
         raise RuntimeError("equitable_assign: remainders left")
     cat = (lambda lst: np.concatenate(lst) if lst else np.zeros(0, np.int64))
-    return Assignment(base, cat(xa), cat(xb), cat(xs), S)
+    out = Assignment(base, cat(xa), cat(xb), cat(xs), S)
+    out.__dict__["_base_nz"] = base_nz  # what base_entries() would find
+    return out
 
 
 # ---------------------------------------------------------------------------- fat-tree two stage
@@ -757,7 +771,8 @@ def _fattree_assign(fabric: Fabric, count: np.ndarray):
     down = a1.per_colour_in()
     # pod-level multigraph per aggregation plane i
     pod = np.arange(count.shape[0]) // h
-    Pbase = a1.base.reshape(k, h, k, h).sum(axis=(1, 3))
+    ea, eb, ev = a1.base_entries()
+    Pbase = np.bincount(pod[ea] * k + pod[eb], weights=ev, minlength=k * k).astype(np.int64).reshape(k, k)
     np.fill_diagonal(Pbase, 0)
     inter = pod[a1.xa] != pod[a1.xb]
     up2 = np.zeros((k * h, h), dtype=np.int64)
