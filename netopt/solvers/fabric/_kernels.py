@@ -636,8 +636,20 @@ def maxmin_completion(indptr, links, coef, size, cap, rtol, max_work):
         the components).
     """
     F = size.size
-    nL = cap.size
     nnz = links.size
+    # the links some flow uses, renumbered 0..nL-1 (a fabric has more links than a sparse step uses)
+    lmap = np.full(cap.size, -1, dtype=np.int64)
+    links = links.copy()
+    ucap = np.empty(nnz)
+    nL = 0
+    for q in range(nnz):
+        l = links[q]
+        if lmap[l] < 0:
+            lmap[l] = nL
+            ucap[nL] = cap[l]
+            nL += 1
+        links[q] = lmap[l]
+    cap = ucap[:nL]
     # link -> (flow, coef) index
     lptr = np.zeros(nL + 1, dtype=np.int64)
     for q in range(nnz):
