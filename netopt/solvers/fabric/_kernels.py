@@ -422,6 +422,23 @@ def _find(parent, x):
 
 
 @njit(cache=True)
+def _csr_group(keys, n):
+    """``(ptr, order)``: the indices ``i`` with ``keys[i] == g`` at ``order[ptr[g]:ptr[g+1]]``, ascending
+    (a counting sort of ``keys`` in ``[0, n)``)."""
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    for i in range(keys.size):
+        ptr[keys[i] + 1] += 1
+    for g in range(n):
+        ptr[g + 1] += ptr[g]
+    fill = ptr[:-1].copy()
+    order = np.empty(keys.size, dtype=np.int64)
+    for i in range(keys.size):
+        order[fill[keys[i]]] = i
+        fill[keys[i]] += 1
+    return ptr, order
+
+
+@njit(cache=True)
 def flow_components(indptr, links, n_links):
     """Connected components of the flow-link graph: ``(start, order)`` with the flows of component
     ``c`` at ``order[start[c]:start[c+1]]`` (ascending flow id; a flow without links is a component of
@@ -450,16 +467,7 @@ def flow_components(indptr, links, n_links):
             label[r] = nc
             nc += 1
         comp[f] = label[r]
-    start = np.zeros(nc + 1, dtype=np.int64)
-    for f in range(F):
-        start[comp[f] + 1] += 1
-    for c in range(nc):
-        start[c + 1] += start[c]
-    fill = start[:-1].copy()
-    order = np.empty(F, dtype=np.int64)
-    for f in range(F):
-        order[fill[comp[f]]] = f
-        fill[comp[f]] += 1
+    start, order = _csr_group(comp, nc)
     return start, order
 
 
@@ -650,19 +658,13 @@ def maxmin_completion(indptr, links, coef, size, cap, rtol, max_work):
             nL += 1
         links[q] = lmap[l]
     cap = ucap[:nL]
-    # link -> (flow, coef) index
-    lptr = np.zeros(nL + 1, dtype=np.int64)
-    for q in range(nnz):
-        lptr[links[q] + 1] += 1
-    for l in range(nL):
-        lptr[l + 1] += lptr[l]
-    fill = lptr[:-1].copy()
-    lflow = np.empty(nnz, dtype=np.int64)
+    # link -> flow index: the flows on link l are lflow[lptr[l]:lptr[l+1]]
+    lptr, entries = _csr_group(links, nL)
+    flow_of = np.empty(nnz, dtype=np.int64)
     for f in range(F):
         for q in range(indptr[f], indptr[f + 1]):
-            l = links[q]
-            lflow[fill[l]] = f
-            fill[l] += 1
+            flow_of[q] = f
+    lflow = flow_of[entries]
     start, order = flow_components(indptr, links, nL)
     remaining = size.copy()
     active = np.ones(F, dtype=np.bool_)
