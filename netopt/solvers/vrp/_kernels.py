@@ -11,7 +11,7 @@ Conventions shared by every kernel (the callers in :mod:`netopt.solvers.vrp.hgs`
 
 A route is a row of ``routes`` (int64, ``(K, N + 1)``): position 0 and ``rlen[r] + 1`` hold the
 route's start and end depot, positions ``1..rlen[r]`` the clients. Each route slot ``r`` is one
-vehicle: its type's capacity, depots, shift window, route limits and costs are the ``r_*`` arrays of
+vehicle: its type's capacity, depots, shift window, route limits and costs are the ``rf`` / ``ri`` rows of
 ``kd`` (a CVRP has as many identical slots as it may use routes).
 
 Time windows use the segment algebra of Vidal et al. (2013): a sequence of visits is summarised by
@@ -46,16 +46,17 @@ EPS = 1e-7  # an improving move must gain more than this
 #   dem         demands (integers stored as floats, exact below 2**53)
 #   allow       int64 mask of the vehicle classes that may serve each node (-1: all)
 #   nd          number of depots (an int)
-# and per route slot r (K entries each; slots of one vehicle type are contiguous):
-#   r_start, r_end    start and end depot
-#   r_e, r_l          shift window: earliest departure, latest return
-#   r_cap             capacity
-#   r_maxdur, r_maxdist  route limits (BIG when absent)
-#   r_fixed, r_udist, r_udur  fixed cost when used, cost per unit distance and per unit duration
-#   r_bit             the slot's vehicle class (a bit of ``allow``, 0..51)
-#   r_type            the slot's vehicle type; t_first[t]..t_first[t + 1] - 1 are type t's slots
-KernelData = namedtuple("KernelData", "dist tt tw_e tw_l dem allow nd r_start r_end r_e r_l r_cap r_maxdur "
-                                      "r_maxdist r_fixed r_udist r_udur r_bit r_type t_first")
+# and per route slot r (a row each; slots of one vehicle type are contiguous):
+#   rf[r]  float64: RF_E, RF_L shift window (earliest departure, latest return); RF_CAP capacity;
+#          RF_MAXDUR, RF_MAXDIST route limits (BIG when absent); RF_FIXED fixed cost when used,
+#          RF_UDIST, RF_UDUR cost per unit distance and per unit duration
+#   ri[r]  int64: RI_START, RI_END start and end depot; RI_BIT the slot's vehicle class (a bit of
+#          ``allow``, 0..51); RI_TYPE its vehicle type
+#   t_first[t]..t_first[t + 1] - 1 are type t's slots
+KernelData = namedtuple("KernelData", "dist tt tw_e tw_l dem allow nd rf ri t_first")
+# (per-slot figures are packed in two arrays, so that a kernel call passes a few arrays, not twenty)
+RF_E, RF_L, RF_CAP, RF_MAXDUR, RF_MAXDIST, RF_FIXED, RF_UDIST, RF_UDUR = range(8)  # columns of rf
+RI_START, RI_END, RI_BIT, RI_TYPE = range(4)  # columns of ri
 
 # prm[...]: the penalty parameters of one evaluation (float64)
 P_LOAD_PENALTY = 0  # cost per unit of excess load
@@ -87,8 +88,8 @@ def seg_node(i, kd):
 @njit(cache=True, inline="always")
 def seg_depot(r, end, kd):
     """Summary of route slot ``r``'s start depot (``end == 0``) or end depot, in its shift window."""
-    dep = kd.r_end[r] if end else kd.r_start[r]
-    return (0.0, 0.0, 0.0, 0.0, kd.r_e[r], kd.r_l[r], dep, dep, np.int64(-1))
+    dep = kd.ri[r, RI_END] if end else kd.ri[r, RI_START]
+    return (0.0, 0.0, 0.0, 0.0, kd.rf[r, RF_E], kd.rf[r, RF_L], dep, dep, np.int64(-1))
 
 
 @njit(cache=True, inline="always")
@@ -114,15 +115,15 @@ def seg_cat(a, b, kd):
 @njit(cache=True, inline="always")
 def route_violations(s, r, kd):
     """(excess load, time violation) of a depot-to-depot summary on route slot ``r``."""
-    load_ex = max(s[1] - kd.r_cap[r], 0.0)
-    tv = s[3] + max(s[2] - kd.r_maxdur[r], 0.0) + max(s[0] - kd.r_maxdist[r], 0.0)
+    load_ex = max(s[1] - kd.rf[r, RF_CAP], 0.0)
+    tv = s[3] + max(s[2] - kd.rf[r, RF_MAXDUR], 0.0) + max(s[0] - kd.rf[r, RF_MAXDIST], 0.0)
     return load_ex, tv
 
 
 @njit(cache=True, inline="always")
 def route_objective(s, r, kd):
     """Cost of a (non-empty) depot-to-depot summary on route slot ``r``, without penalties."""
-    return kd.r_fixed[r] + kd.r_udist[r] * s[0] + kd.r_udur[r] * s[2]
+    return kd.rf[r, RF_FIXED] + kd.rf[r, RF_UDIST] * s[0] + kd.rf[r, RF_UDUR] * s[2]
 
 
 @njit(cache=True, inline="always")
@@ -130,7 +131,7 @@ def route_cost(s, r, kd, prm):
     """Penalised cost of a (non-empty) depot-to-depot summary on route slot ``r``."""
     load_ex, tv = route_violations(s, r, kd)
     c = route_objective(s, r, kd) + prm[P_LOAD_PENALTY] * load_ex + prm[P_TIME_PENALTY] * tv
-    if (s[8] >> kd.r_bit[r]) & 1 == 0:
+    if (s[8] >> kd.ri[r, RI_BIT]) & 1 == 0:
         c += FORBID
     return c
 
@@ -170,7 +171,7 @@ def split(tour, K, kd, prm, load_bound):
     W = kd.dist.shape[0] + 1
     routes = np.zeros((K, W), np.int64)
     rlen = np.zeros(K, np.int64)
-    maxload = load_bound * kd.r_cap[0]
+    maxload = load_bound * kd.rf[0, RF_CAP]
     start = seg_depot(0, 0, kd)
     end = seg_depot(0, 1, kd)
     if n == 0:
@@ -295,8 +296,8 @@ def update_route(r, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, an
     ``rlen + 1``), client suffix summaries (``bwd``: p to the last client), positions, penalised
     cost and polar sector of route ``r``."""
     m = rlen[r]
-    routes[r, 0] = kd.r_start[r]
-    routes[r, m + 1] = kd.r_end[r]
+    routes[r, 0] = kd.ri[r, RI_START]
+    routes[r, m + 1] = kd.ri[r, RI_END]
     s = seg_depot(r, 0, kd)
     _store(fwd, r, 0, s)
     for p in range(1, m + 1):
@@ -657,7 +658,7 @@ def swap_star_route(r, remove_pos, insert_node, after_pos, routes, rlen, buf):
 @njit(cache=True, inline="always")
 def may_serve(u, r, kd):
     """True when route slot ``r``'s vehicle class may serve node ``u``."""
-    return (kd.allow[u] >> kd.r_bit[r]) & 1 == 1
+    return (kd.allow[u] >> kd.ri[r, RI_BIT]) & 1 == 1
 
 
 @njit(cache=True)
@@ -677,10 +678,10 @@ def swap_star(r1, r2, routes, rlen, fwd, rcost, kd, prm, ins1c, ins1p, ins2c, in
         _top3_insert(routes[r1, p], r2, routes, rlen, kd.dist, ins1c[p], ins1p[p])
     for p in range(1, m2 + 1):
         _top3_insert(routes[r2, p], r1, routes, rlen, kd.dist, ins2c[p], ins2p[p])
-    cap1 = kd.r_cap[r1]
-    cap2 = kd.r_cap[r2]
-    c1 = kd.r_udist[r1]
-    c2 = kd.r_udist[r2]
+    cap1 = kd.rf[r1, RF_CAP]
+    cap2 = kd.rf[r2, RF_CAP]
+    c1 = kd.rf[r1, RF_UDIST]
+    c2 = kd.rf[r2, RF_UDIST]
     pc = prm[P_LOAD_PENALTY]
     load1 = fwd[r1, m1 + 1, 1]
     load2 = fwd[r2, m2 + 1, 1]
@@ -753,130 +754,143 @@ def _sectors_overlap(sec, a, b):
 
 
 @njit(cache=True, inline="always")
-def _may_improve(kind, ru, pu, rv, pv, routes, rlen, fwd, rcost, kd, prm):
-    """Cheap filter (as HGS-CVRP): False when a lower bound of the new penalised cost (fixed and
-    distance costs plus load penalties of the new routes; duration costs and time penalties being
-    >= 0) cannot beat the current cost. Same-route moves are filtered only when u and v are 4+
-    positions apart (or 2-opt on a symmetric matrix), where the node formulas are exact; tail
-    exchanges between routes with different depots are not filtered."""
+def may_improve(kmask, ru, pu, rv, pv, routes, rlen, fwd, rcost, kd, prm):
+    """The cheap filter (as HGS-CVRP) of the move kinds in ``kmask`` (bit k = kind k) for the pair
+    (u at ``ru, pu``, v at ``rv, pv``): the kinds that apply and may improve, as a mask.
+
+    A kind is dropped when a lower bound of the new penalised cost (fixed and distance costs plus
+    load penalties of the new routes; duration costs and time penalties being >= 0; an emptied
+    route costing nothing) cannot beat the current cost. Same-route moves are bounded only when u
+    and v are 4+ positions apart (or 2-opt on a symmetric matrix), where the node formulas are
+    exact; tail exchanges between routes with different depots, and reversals on an asymmetric
+    matrix, are not bounded."""
     dist = kd.dist
     dem = kd.dem
     eu = rlen[ru] + 1
     ev = rlen[rv] + 1
-    if ru == rv:
-        # same route: the node formulas below hold when u and v are far enough apart
-        if kind == TWO_OPT:
-            if prm[P_SYMMETRIC] == 0.0:
-                return True
-        elif abs(pu - pv) < 4:
-            return True
+    same = ru == rv
     u = routes[ru, pu]
     a = routes[ru, pu - 1]
     x = routes[ru, pu + 1]
     v = routes[rv, pv]
     y = routes[rv, pv + 1]
+    xcust = pu + 1 < eu
+    xn = routes[ru, pu + 2] if xcust else x
+    b = routes[rv, pv - 1] if pv > 0 else v
+    yn = routes[rv, pv + 2] if pv + 1 < ev else y
     loadu = fwd[ru, eu, 1]
     loadv = fwd[rv, ev, 1]
-    if kind >= RELOCATE_PAIR and kind <= SWAP_PAIRS and kind != SWAP and pu + 1 >= eu:
-        return False  # x is the depot: these moves need a customer x
-    if kind >= SWAP and kind <= SWAP_PAIRS and pv == 0:
-        return False
-    if kind == SWAP_PAIRS and (pv + 1 >= ev):
-        return False
-    if kind >= TWO_OPT_STAR_REVERSED and (kd.r_start[ru] != kd.r_start[rv] or kd.r_end[ru] != kd.r_end[rv]):
-        return True
-    xn = routes[ru, pu + 2] if pu + 1 < eu else 0
-    b = routes[rv, pv - 1] if pv > 0 else 0
+    du0 = fwd[ru, eu, 0]
+    dv0 = fwd[rv, ev, 0]
     mu = eu - 1
     mv = ev - 1
-    # du, dv: change of the distance of ru and rv; la, lb: their new loads; na, nb: their new client counts
-    if kind == RELOCATE:
-        du = dist[a, x] - dist[a, u] - dist[u, x]
-        dv = dist[v, u] + dist[u, y] - dist[v, y]
-        la = loadu - dem[u]
-        lb = loadv + dem[u]
-        na = mu - 1
-        nb = mv + 1
-    elif kind == RELOCATE_PAIR or kind == RELOCATE_PAIR_REVERSED:
-        du = dist[a, xn] - dist[a, u] - dist[u, x] - dist[x, xn]
-        if kind == RELOCATE_PAIR:
-            dv = dist[v, u] + dist[u, x] + dist[x, y] - dist[v, y]
-        else:
-            dv = dist[v, x] + dist[x, u] + dist[u, y] - dist[v, y]
-        la = loadu - dem[u] - dem[x]
-        lb = loadv + dem[u] + dem[x]
-        na = mu - 2
-        nb = mv + 2
-    elif kind == SWAP:
-        du = dist[a, v] + dist[v, x] - dist[a, u] - dist[u, x]
-        dv = dist[b, u] + dist[u, y] - dist[b, v] - dist[v, y]
-        la = loadu - dem[u] + dem[v]
-        lb = loadv - dem[v] + dem[u]
-        na = mu
-        nb = mv
-    elif kind == SWAP_PAIR_ONE:
-        du = dist[a, v] + dist[v, xn] - dist[a, u] - dist[u, x] - dist[x, xn]
-        dv = dist[b, u] + dist[u, x] + dist[x, y] - dist[b, v] - dist[v, y]
-        la = loadu - dem[u] - dem[x] + dem[v]
-        lb = loadv - dem[v] + dem[u] + dem[x]
-        na = mu - 1
-        nb = mv + 1
-    elif kind == SWAP_PAIRS:
-        yn = routes[rv, pv + 2]
-        du = dist[a, v] + dist[v, y] + dist[y, xn] - dist[a, u] - dist[u, x] - dist[x, xn]
-        dv = dist[b, u] + dist[u, x] + dist[x, yn] - dist[b, v] - dist[v, y] - dist[y, yn]
-        la = loadu - dem[u] - dem[x] + dem[v] + dem[y]
-        lb = loadv - dem[v] - dem[y] + dem[u] + dem[x]
-        na = mu
-        nb = mv
-    elif kind == TWO_OPT_STAR_REVERSED:
-        if prm[P_SYMMETRIC] == 0.0 or kd.r_start[ru] != kd.r_end[ru]:
-            return True  # reversal on an asymmetric matrix or between two depots: no cheap bound
-        du = fwd[ru, pu, 0] + dist[u, v] + fwd[rv, pv, 0] - fwd[ru, eu, 0]
-        dv = fwd[ru, eu, 0] - fwd[ru, pu + 1, 0] + dist[x, y] + fwd[rv, ev, 0] - fwd[rv, pv + 1, 0] - fwd[rv, ev, 0]
-        la = fwd[ru, pu, 1] + fwd[rv, pv, 1]
-        lb = loadu + loadv - la
-        na = pu + pv
-        nb = mu - pu + mv - pv
-    elif kind == TWO_OPT:
-        du = dist[u, v] + dist[x, y] - dist[u, x] - dist[v, y]
-        dv = 0.0
-        la = loadu
-        lb = 0.0
-        na = mu
-        nb = 0
-    else:  # TWO_OPT_STAR
-        du = fwd[ru, pu, 0] + dist[u, y] + fwd[rv, ev, 0] - fwd[rv, pv + 1, 0] - fwd[ru, eu, 0]
-        dv = fwd[rv, pv, 0] + dist[v, x] + fwd[ru, eu, 0] - fwd[ru, pu + 1, 0] - fwd[rv, ev, 0]
-        la = fwd[ru, pu, 1] + loadv - fwd[rv, pv, 1]
-        lb = fwd[rv, pv, 1] + loadu - fwd[ru, pu, 1]
-        na = pu + mv - pv
-        nb = pv + mu - pu
+    sym = prm[P_SYMMETRIC] != 0.0
     pl = prm[P_LOAD_PENALTY]
-    if ru == rv:
-        lower = kd.r_fixed[ru] + kd.r_udist[ru] * (fwd[ru, eu, 0] + du + dv) + pl * max(loadu - kd.r_cap[ru], 0.0)
-        return lower < rcost[ru] - EPS
-    lower = 0.0  # an emptied route costs nothing
-    if na > 0:
-        lower += kd.r_fixed[ru] + kd.r_udist[ru] * (fwd[ru, eu, 0] + du) + pl * max(la - kd.r_cap[ru], 0.0)
-    if nb > 0:
-        lower += kd.r_fixed[rv] + kd.r_udist[rv] * (fwd[rv, ev, 0] + dv) + pl * max(lb - kd.r_cap[rv], 0.0)
-    return lower < rcost[ru] + rcost[rv] - EPS
+    old = rcost[ru] - EPS if same else rcost[ru] + rcost[rv] - EPS
+    same_depots = kd.ri[ru, RI_START] == kd.ri[rv, RI_START] and kd.ri[ru, RI_END] == kd.ri[rv, RI_END]
+    out = 0
+    for kind in range(RELOCATE, TWO_OPT_STAR + 1):
+        if (kmask >> kind) & 1 == 0:
+            continue
+        if (same and kind >= TWO_OPT_STAR_REVERSED) or (not same and kind == TWO_OPT):
+            continue
+        if kind >= RELOCATE_PAIR and kind <= SWAP_PAIRS and kind != SWAP and not xcust:
+            continue  # these moves need a client x after u
+        if kind >= SWAP and kind <= SWAP_PAIRS and pv == 0:
+            continue  # and these a client v
+        if kind == SWAP_PAIRS and pv + 1 >= ev:
+            continue  # and this one a client y after v
+        bit = 1 << kind
+        if same and ((kind == TWO_OPT and not sym) or (kind != TWO_OPT and abs(pu - pv) < 4)):
+            out |= bit  # no exact node formula
+            continue
+        if kind >= TWO_OPT_STAR_REVERSED and not same_depots:
+            out |= bit
+            continue
+        # du, dv: change of the distance of ru and rv; la, lb: their new loads; na, nb: their client counts
+        if kind == RELOCATE:
+            du = dist[a, x] - dist[a, u] - dist[u, x]
+            dv = dist[v, u] + dist[u, y] - dist[v, y]
+            la = loadu - dem[u]
+            lb = loadv + dem[u]
+            na = mu - 1
+            nb = mv + 1
+        elif kind == RELOCATE_PAIR or kind == RELOCATE_PAIR_REVERSED:
+            du = dist[a, xn] - dist[a, u] - dist[u, x] - dist[x, xn]
+            if kind == RELOCATE_PAIR:
+                dv = dist[v, u] + dist[u, x] + dist[x, y] - dist[v, y]
+            else:
+                dv = dist[v, x] + dist[x, u] + dist[u, y] - dist[v, y]
+            la = loadu - dem[u] - dem[x]
+            lb = loadv + dem[u] + dem[x]
+            na = mu - 2
+            nb = mv + 2
+        elif kind == SWAP:
+            du = dist[a, v] + dist[v, x] - dist[a, u] - dist[u, x]
+            dv = dist[b, u] + dist[u, y] - dist[b, v] - dist[v, y]
+            la = loadu - dem[u] + dem[v]
+            lb = loadv - dem[v] + dem[u]
+            na = mu
+            nb = mv
+        elif kind == SWAP_PAIR_ONE:
+            du = dist[a, v] + dist[v, xn] - dist[a, u] - dist[u, x] - dist[x, xn]
+            dv = dist[b, u] + dist[u, x] + dist[x, y] - dist[b, v] - dist[v, y]
+            la = loadu - dem[u] - dem[x] + dem[v]
+            lb = loadv - dem[v] + dem[u] + dem[x]
+            na = mu - 1
+            nb = mv + 1
+        elif kind == SWAP_PAIRS:
+            du = dist[a, v] + dist[v, y] + dist[y, xn] - dist[a, u] - dist[u, x] - dist[x, xn]
+            dv = dist[b, u] + dist[u, x] + dist[x, yn] - dist[b, v] - dist[v, y] - dist[y, yn]
+            la = loadu - dem[u] - dem[x] + dem[v] + dem[y]
+            lb = loadv - dem[v] - dem[y] + dem[u] + dem[x]
+            na = mu
+            nb = mv
+        elif kind == TWO_OPT_STAR_REVERSED:
+            if not sym or kd.ri[ru, RI_START] != kd.ri[ru, RI_END]:
+                out |= bit  # a reversal on an asymmetric matrix or between two depots
+                continue
+            du = fwd[ru, pu, 0] + dist[u, v] + fwd[rv, pv, 0] - du0
+            dv = du0 - fwd[ru, pu + 1, 0] + dist[x, y] - fwd[rv, pv + 1, 0]
+            la = fwd[ru, pu, 1] + fwd[rv, pv, 1]
+            lb = loadu + loadv - la
+            na = pu + pv
+            nb = mu - pu + mv - pv
+        elif kind == TWO_OPT:
+            du = dist[u, v] + dist[x, y] - dist[u, x] - dist[v, y]
+            dv = 0.0
+            la = loadu
+            lb = 0.0
+            na = mu
+            nb = 0
+        else:  # TWO_OPT_STAR
+            du = fwd[ru, pu, 0] + dist[u, y] + dv0 - fwd[rv, pv + 1, 0] - du0
+            dv = fwd[rv, pv, 0] + dist[v, x] + du0 - fwd[ru, pu + 1, 0] - dv0
+            la = fwd[ru, pu, 1] + loadv - fwd[rv, pv, 1]
+            lb = fwd[rv, pv, 1] + loadu - fwd[ru, pu, 1]
+            na = pu + mv - pv
+            nb = pv + mu - pu
+        if same:
+            lower = (kd.rf[ru, RF_FIXED] + kd.rf[ru, RF_UDIST] * (du0 + du + dv)
+                     + pl * max(loadu - kd.rf[ru, RF_CAP], 0.0))
+        else:
+            lower = 0.0
+            if na > 0:
+                lower += kd.rf[ru, RF_FIXED] + kd.rf[ru, RF_UDIST] * (du0 + du) + pl * max(la - kd.rf[ru, RF_CAP], 0.0)
+            if nb > 0:
+                lower += kd.rf[rv, RF_FIXED] + kd.rf[rv, RF_UDIST] * (dv0 + dv) + pl * max(lb - kd.rf[rv, RF_CAP], 0.0)
+        if lower < old:
+            out |= bit
+    return out
 
 
 @njit(cache=True)
 def _try_pair(kmask, ru, pu, rv, pv, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle,
               kd, prm, PA, PB, bufa, bufb):
-    """Try the moves whose bit is set in ``kmask`` (bit k = kind k) in order; apply the first
-    improving one and return True."""
+    """Try the moves whose bit is set in ``kmask`` (bit k = kind k; those :func:`may_improve` let
+    through) in order; apply the first improving one and return True."""
     for kind in range(RELOCATE, TWO_OPT_STAR + 1):
         if (kmask >> kind) & 1 == 0:
-            continue
-        if ru == rv and (kind == TWO_OPT_STAR_REVERSED or kind == TWO_OPT_STAR):
-            continue
-        if ru != rv and kind == TWO_OPT:
-            continue
-        if not _may_improve(kind, ru, pu, rv, pv, routes, rlen, fwd, rcost, kd, prm):
             continue
         d, ma, mb = move_delta(kind, ru, pu, rv, pv, routes, rlen, fwd, bwd, rcost, kd, prm, PA, PB)
         if d < -EPS:
@@ -911,8 +925,8 @@ def ls_state(routes, rlen, neigh, kd) -> LSState:
     """Working arrays of a local search on ``routes`` / ``rlen`` (kept by reference, changed in place)."""
     K, W = routes.shape
     N = neigh.shape[0]
-    if K > kd.r_cap.shape[0] or W < N + 1:
-        raise ValueError(f"{K} x {W} route arrays for {kd.r_cap.shape[0]} slots and {N} nodes")
+    if K > kd.rf.shape[0] or W < N + 1:
+        raise ValueError(f"{K} x {W} route arrays for {kd.rf.shape[0]} slots and {N} nodes")
     return LSState(routes, rlen, np.empty((K, W, 7)), np.empty((K, W, 7)), np.full(N, -1, np.int64),
                    np.zeros(N, np.int64), np.zeros(K), np.zeros((K, 2), np.int64), neigh.copy(),
                    np.arange(kd.nd, N, dtype=np.int64), np.zeros(K, np.int64), np.full(N, -1, np.int64),
@@ -950,16 +964,7 @@ def _try(kmask, ru, pu, rv, pv, routes, rlen, fwd, bwd, node_route, node_pos, rc
     ``rv, pv``); stamp the changed routes and mark the customers whose neighbours changed."""
     # the cheap filter first, here, so that the call below (with its many arrays) is made only for
     # pairs with a move that may improve
-    mask = 0
-    for kind in range(RELOCATE, TWO_OPT_STAR + 1):
-        if (kmask >> kind) & 1 == 0:
-            continue
-        if ru == rv and (kind == TWO_OPT_STAR_REVERSED or kind == TWO_OPT_STAR):
-            continue
-        if ru != rv and kind == TWO_OPT:
-            continue
-        if _may_improve(kind, ru, pu, rv, pv, routes, rlen, fwd, rcost, kd, prm):
-            mask |= 1 << kind
+    mask = may_improve(kmask, ru, pu, rv, pv, routes, rlen, fwd, rcost, kd, prm)
     if mask == 0:
         return False
     # the customers whose neighbours change when a move applies (the depot's mark is never read)
@@ -1001,7 +1006,7 @@ def _change_type(r, routes, rlen, rcost, kd, prm):
     best = rcost[r] - EPS
     br = -1
     for t in range(kd.t_first.shape[0] - 1):
-        if t == kd.r_type[r]:
+        if t == kd.ri[r, RI_TYPE]:
             continue
         re = first_empty(t, rlen, kd)
         if re < 0:
@@ -1151,7 +1156,7 @@ def route_totals(s, r, kd):
     """``(cost without penalties, excess load, time violation)`` of a non-empty depot-to-depot summary
     on slot ``r``; a client the vehicle may not serve counts as ``FORBID`` excess load."""
     load_ex, tv = route_violations(s, r, kd)
-    if (s[8] >> kd.r_bit[r]) & 1 == 0:
+    if (s[8] >> kd.ri[r, RI_BIT]) & 1 == 0:
         load_ex += FORBID
     return route_objective(s, r, kd), load_ex, tv
 

@@ -136,37 +136,33 @@ class _Data:
         shift = np.array([inst.shift_window(t) for t in types], np.float64).reshape(-1, 2)
         shift[~np.isfinite(shift)] = K.BIG
 
-        def per_slot(values, dtype=np.float64):
-            return np.ascontiguousarray(np.asarray(values, dtype)[st])
-
         def limit(v):
             return K.BIG if v is None else float(v)
 
+        rf = np.array([[shift[k, 0], shift[k, 1], t.capacity, limit(t.max_duration), limit(t.max_distance),
+                        t.fixed_cost, t.unit_distance_cost, t.unit_duration_cost] for k, t in enumerate(types)],
+                      np.float64)
+        ri = np.array([[t.start_depot, t.end_depot, cls[k], k] for k, t in enumerate(types)], np.int64)
         counts = np.bincount(st, minlength=len(types))
-        return K.KernelData(
-            self.dist, self.tt, self.tw_e, self.tw_l, self.dem, allow, self.nd,
-            per_slot([t.start_depot for t in types], np.int64), per_slot([t.end_depot for t in types], np.int64),
-            per_slot(shift[:, 0]), per_slot(shift[:, 1]), per_slot([t.capacity for t in types]),
-            per_slot([limit(t.max_duration) for t in types]), per_slot([limit(t.max_distance) for t in types]),
-            per_slot([t.fixed_cost for t in types]), per_slot([t.unit_distance_cost for t in types]),
-            per_slot([t.unit_duration_cost for t in types]), per_slot(cls, np.int64), st.copy(),
-            np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
+        return K.KernelData(self.dist, self.tt, self.tw_e, self.tw_l, self.dem, allow, self.nd,
+                            np.ascontiguousarray(rf[st]), np.ascontiguousarray(ri[st]),
+                            np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
 
     def initial_load_penalty(self) -> float:
         """Starting cost per unit of excess load: the largest arc cost (at the largest unit distance
         cost) over the largest demand, clipped to [0.1, 1000] arc costs, and never below the largest
         fixed cost per unit of capacity (else overloading a vehicle is cheaper than using another)."""
         kd = self.kd
-        unit = float(kd.r_udist.max())
+        unit = float(kd.rf[:, K.RF_UDIST].max())
         maxd = float(self.dist.max()) * unit if self.dist.size else 1.0
         maxdem = float(self.dem.max())
         pc = max(0.1, min(1000.0 * max(unit, 1.0), maxd / maxdem)) if maxdem > 0 else 1.0
-        per_unit = kd.r_fixed / np.maximum(kd.r_cap, 1.0)
+        per_unit = kd.rf[:, K.RF_FIXED] / np.maximum(kd.rf[:, K.RF_CAP], 1.0)
         return max(pc, float(per_unit.max()))
 
     def initial_time_penalty(self) -> float:
         """Starting cost per unit of time violation: 1, or the largest unit distance or duration cost."""
-        return max(1.0, float(self.kd.r_udist.max()), float(self.kd.r_udur.max()))
+        return max(1.0, float(self.kd.rf[:, K.RF_UDIST].max()), float(self.kd.rf[:, K.RF_UDUR].max()))
 
     def prm(self, pc: float, ptw: float) -> np.ndarray:
         """Penalty parameters: ``pc`` per unit of excess load, ``ptw`` per unit of time violation."""

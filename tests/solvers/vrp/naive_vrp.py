@@ -2,8 +2,8 @@
 
 Routes here are plain lists of customers (depot left out). Instance arrays come from
 ``netopt.solvers.vrp.hgs._Data``: ``dist``, ``tt`` (service folded into travel time), ``tw_e``,
-``tw_l``, ``dem``, the route limits of its (identical) route slots ``kd.r_cap`` / ``r_maxdur`` /
-``r_maxdist``, and ``prm`` (slots named by the kernels' ``P_*`` constants); move kinds are the
+``tw_l``, ``dem``, the route limits of its (identical) route slots ``kd.rf`` columns ``RF_CAP`` /
+``RF_MAXDUR`` / ``RF_MAXDIST``, and ``prm`` (slots named by the kernels' ``P_*`` constants); move kinds are the
 kernels' ``RELOCATE`` ... ``TWO_OPT_STAR``.
 """
 
@@ -43,8 +43,8 @@ def route_penalized(route, data, prm):
         return 0.0
     d, load, warp, dur = route_stats(route, data)
     kd = data.kd
-    viol = warp + max(dur - kd.r_maxdur[0], 0.0) + max(d - kd.r_maxdist[0], 0.0)
-    return d + prm[K.P_LOAD_PENALTY] * max(load - kd.r_cap[0], 0.0) + prm[K.P_TIME_PENALTY] * viol
+    viol = warp + max(dur - kd.rf[0, K.RF_MAXDUR], 0.0) + max(d - kd.rf[0, K.RF_MAXDIST], 0.0)
+    return d + prm[K.P_LOAD_PENALTY] * max(load - kd.rf[0, K.RF_CAP], 0.0) + prm[K.P_TIME_PENALTY] * viol
 
 
 def split(tour, k, data, prm, load_bound):
@@ -61,7 +61,7 @@ def split(tour, k, data, prm, load_bound):
                 bounds = [0, *cuts, n]
                 routes = [list(tour[a:b]) for a, b in zip(bounds, bounds[1:])]
                 if bounded and any(
-                    len(r) > 1 and sum(data.dem[v] for v in r) > load_bound * data.kd.r_cap[0] for r in routes
+                    len(r) > 1 and sum(data.dem[v] for v in r) > load_bound * data.kd.rf[0, K.RF_CAP] for r in routes
                 ):
                     continue
                 best = min(best, sum(route_penalized(r, data, prm) for r in routes))

@@ -104,7 +104,7 @@ def test_fleet_move_deltas_and_filter_match_the_twin(seed, tw):
                     else:
                         assert d == pytest.approx(ref, abs=1e-6), (kind, u, v, d, ref)
                         checked += 1
-                    if not K._may_improve(kind, ru, pu, rv, pv, routes, rlen, st.fwd, st.rcost, data.kd, prm):
+                    if not K.may_improve(1 << kind, ru, pu, rv, pv, routes, rlen, st.fwd, st.rcost, data.kd, prm):
                         assert ref >= -1e-6, ("the filter dropped an improving move", kind, u, v, ref)
                         filtered += 1
     assert checked > 200 and forbidden > 0 and filtered > 0
