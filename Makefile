@@ -27,8 +27,10 @@ demo: venv
 	$(VENV)/bin/netopt solve demo/gen-n100.vrp --time-limit 10 --seed 0 --out demo/routes.json
 	$(VENV)/bin/netopt validate demo/gen-n100.vrp demo/routes.json
 
+## two workers (this machine has 2 cores); each test file runs whole on one worker, so its
+## module fixtures (a trained policy, a compiled kernel set) are built once
 test: venv gnn
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadfile
 
 bench: venv
 	$(PY) benchmarks/bench_vrp.py
