@@ -9,7 +9,7 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/bench_tsp.py --cpu 1 8 --variants depth=0 depth=3 --sizes 1000 --instances 6
     .venv/bin/python benchmarks/bench_tsp.py --cpu 1 2 4 --variants search=ils search=mcts --sizes 1000 --instances 4
     .venv/bin/python benchmarks/bench_tsp.py --sizes 500 1000 --instances 8 --time 500=2 1000=4 --lkh
-    .venv/bin/python benchmarks/bench_tsp.py --sizes 10000 --instances 2 --time 10000=30 --points --lkh
+    .venv/bin/python benchmarks/bench_tsp.py --sizes 10000 --instances 2 --time 10000=30 --points --lkh --lkh-trials 1
     .venv/bin/python benchmarks/bench_tsp.py --sizes 1000 10000 --instances 1 --reversals 3000
 
 ``--cpu T1 T2 ... --variants "depth=0" "search=mcts,heatmap=softdist"``: the variants (tsp-heatmap
@@ -90,6 +90,8 @@ def main(argv=None) -> int:
     ap.add_argument("--variants", nargs="*", default=[""], metavar="K=V,K=V",
                     help="parameter sets for --cpu, comma-separated KEY=VALUE ('' = defaults)")
     ap.add_argument("--lkh", action="store_true", help="also solve each instance with LKH-3 (elkai, runs=1)")
+    ap.add_argument("--lkh-trials", type=int, default=None, metavar="N",
+                    help="with --lkh: LKH's MAX_TRIALS (default: LKH's own, n), random-uniform sets only")
     ap.add_argument("--points", action="store_true",
                     help="random-uniform sets as coordinates only (solve_points: no distance matrix)")
     ap.add_argument("--reversals", type=int, default=None, metavar="ROUNDS",
@@ -106,7 +108,7 @@ def main(argv=None) -> int:
     compile_s = solver.prepare()
     print(f"# tsp-heatmap params {solver.resolve_params(params)}; compile {compile_s:.1f} s; seed {args.seed}")
     times = _times(args.time)
-    lkh = _lkh_solver() if args.lkh else None
+    lkh = _lkh_solver(args.lkh_trials) if args.lkh else None
     if args.cpu:
         return _cpu(args, solver, read_tsp_set, count_tsp_set)
     if args.reversals:
@@ -284,8 +286,11 @@ def _reversals(args) -> int:
     return 0
 
 
-def _lkh_solver():
-    """``solve(instance) -> (length, seconds)`` with LKH-3 through elkai, or None (with a note) without it."""
+def _lkh_solver(trials: int | None = None):
+    """``solve(instance) -> (length, seconds)`` with LKH-3 through elkai, or None (with a note) without it.
+
+    ``trials``: LKH's ``MAX_TRIALS`` through elkai's private ``_elkai.solve_problem`` (its public
+    ``solve_tsp`` takes ``runs`` only), for coordinates (EUC_2D of the points x 1e6) only."""
     try:
         import elkai
     except ImportError:
@@ -298,7 +303,17 @@ def _lkh_solver():
         points = not hasattr(inst, "distance")  # a coordinates-only PointsTsp (--points)
         if points or inst.rounding == "none" and inst.coordinates is not None:  # EUC_2D of scaled points
             xy = np.asarray(inst.coordinates, dtype=float) * 1e6
-            order = elkai.Coordinates2D({i: (float(x), float(y)) for i, (x, y) in enumerate(xy)}).solve_tsp(runs=1)
+            if trials is None:
+                order = elkai.Coordinates2D({i: (float(x), float(y)) for i, (x, y) in enumerate(xy)}).solve_tsp(runs=1)
+            else:
+                from elkai import _elkai
+
+                problem = (f"TYPE : TSP\nDIMENSION : {len(xy)}\nEDGE_WEIGHT_TYPE : EUC_2D\nNODE_COORD_SECTION\n"
+                           + "".join(f"{i + 1} {x} {y}\n" for i, (x, y) in enumerate(xy)))
+                order = [v - 1 for v in _elkai.solve_problem(f"RUNS = 1\nMAX_TRIALS = {trials}\n"
+                                                             "PROBLEM_FILE = :stdin:\n", problem)]
+        elif trials is not None:
+            raise SystemExit("--lkh-trials: random-uniform sets only (TSPLIB goes through elkai's DistanceMatrix)")
         else:  # TSPLIB: the instance's own integer matrix
             order = elkai.DistanceMatrix(np.rint(inst.distance).astype(int).tolist()).solve_tsp(runs=1)
         sec = time.perf_counter() - t
