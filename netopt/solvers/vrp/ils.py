@@ -1,10 +1,15 @@
-"""Iterated local search (ILS) for CVRP, VRPTW and TSP: perturb a little, re-optimise only what
-changed, accept by late acceptance (the design of PyVRP 0.12+; Burke & Bykov 2017).
+"""Iterated local search (ILS) for CVRP, VRPTW, TSP and fleets of several vehicle types and depots:
+perturb a little, re-optimise only what changed, accept by late acceptance (the design of PyVRP
+0.12+; Burke & Bykov 2017).
 
 Overview
 --------
+* **Vehicles**: each route slot is one vehicle of a type, with its depots, shift window, capacity,
+  route limits, fixed and unit costs and the clients it may serve (HFVRP, MDVRPTW, SDVRPTW). A type
+  gets as many slots as its fleet, capped at what its capacity could need (:func:`_slot_types`).
 * **Start**: a random giant tour cut into routes by the exact split of
-  :mod:`netopt.solvers.vrp._kernels`, improved by a whole local search; or the best warm start.
+  :mod:`netopt.solvers.vrp._kernels` (one vehicle type), or every client inserted at its cheapest
+  place (several types), improved by a whole local search; or the best warm start.
 * **Iteration** (:func:`~netopt.solvers.vrp._ils_kernels.ils_run`): remove a client and its
   nearest neighbours, reinsert them greedily, run the granular local search of HGS (relocate,
   swap, 2-opt, 2-opt*, SWAP*) from the customers that moved only, and accept the candidate by
