@@ -196,32 +196,36 @@ def perturb(st, kd, prm, ncnt, angle, k, stamp, gone, lst, touched):
                 st.routes[r, m] = v
         st.rlen[r] = m
         ls_update(st, r, kd, prm, angle)
+    reinsert(st, kd, prm, ncnt, angle, gone, lst, cnt, stamp)
+    return cnt
+
+
+@njit(cache=True)
+def reinsert(st, kd, prm, ncnt, angle, gone, lst, cnt, stamp):
+    """Insert the ``cnt`` clients of ``lst`` (``gone``, in no route), in random order, each at its
+    cheapest position (:func:`best_insertion`); with ``stamp >= 0`` each and its new route neighbours
+    become promising."""
     np.random.shuffle(lst[:cnt])
     for i in range(cnt):
         v = lst[i]
         gone[v] = False
         r, p = best_insertion(st, v, gone, ncnt, kd, prm)
         insert_at(st, v, r, p, kd, prm, angle)
-        for q in range(max(p, 1), min(p + 2, st.rlen[r]) + 1):
-            st.mark[st.routes[r, q]] = stamp
-    return cnt
+        if stamp >= 0:
+            for q in range(max(p, 1), min(p + 2, st.rlen[r]) + 1):
+                st.mark[st.routes[r, q]] = stamp
 
 
 @njit(cache=True)
 def construct(st, kd, prm, ncnt, angle, gone, lst):
-    """Insert every client, in random order, at its cheapest position (:func:`best_insertion`):
-    the start when a giant tour cannot simply be cut (several vehicle types or depots)."""
+    """Every client inserted, in random order, at its cheapest position: the start when a giant
+    tour cannot simply be cut (several vehicle types or depots)."""
     m = 0
     for v in range(kd.nd, st.nb.shape[0]):
         gone[v] = True
         lst[m] = v
         m += 1
-    np.random.shuffle(lst[:m])
-    for i in range(m):
-        v = lst[i]
-        gone[v] = False
-        r, p = best_insertion(st, v, gone, ncnt, kd, prm)
-        insert_at(st, v, r, p, kd, prm, angle)
+    reinsert(st, kd, prm, ncnt, angle, gone, lst, m, -1)
 
 
 @njit(cache=True)

@@ -64,15 +64,21 @@ def cost(route, inst, r, prm):
     return naive.vehicle_route_cost(route, inst, inst.vehicle_types[SLOTS[r]], prm)
 
 
-@pytest.mark.parametrize("tw", [False, True])
-@pytest.mark.parametrize("seed", range(3))
-def test_fleet_move_deltas_and_filter_match_the_twin(seed, tw):
+def searched(seed, tw):
+    """A fleet instance, its kernel data and penalties, and random routes in a local-search state."""
     inst = fleet_instance(seed, tw)
     data = hgs._Data(inst, 5, SLOTS)
     prm = data.prm(4.0, 2.0)
     R, routes, rlen = random_routes(inst, seed)
     st = K.ls_state(routes, rlen, data.neigh, data.kd)
     K.ls_setup(st, data.kd, prm, data.ncnt, data.angle, seed)
+    return inst, data, prm, R, routes, rlen, st
+
+
+@pytest.mark.parametrize("tw", [False, True])
+@pytest.mark.parametrize("seed", range(3))
+def test_fleet_move_deltas_and_filter_match_the_twin(seed, tw):
+    inst, data, prm, R, routes, rlen, st = searched(seed, tw)
     for r in range(len(SLOTS)):
         assert st.rcost[r] == pytest.approx(cost(R[r], inst, r, prm)), r
         assert routes[r, 0] == inst.vehicle_types[SLOTS[r]].start_depot
@@ -113,12 +119,7 @@ def test_fleet_move_deltas_and_filter_match_the_twin(seed, tw):
 @pytest.mark.parametrize("tw", [False, True])
 @pytest.mark.parametrize("seed", range(3))
 def test_fleet_swap_star_gain_and_type_change(seed, tw):
-    inst = fleet_instance(seed, tw)
-    data = hgs._Data(inst, 5, SLOTS)
-    prm = data.prm(4.0, 2.0)
-    R, routes, rlen = random_routes(inst, seed)
-    st = K.ls_state(routes, rlen, data.neigh, data.kd)
-    K.ls_setup(st, data.kd, prm, data.ncnt, data.angle, seed)
+    inst, data, prm, R, routes, rlen, st = searched(seed, tw)
     W = routes.shape[1]
     for r1, r2 in [(0, 2), (1, 3), (0, 3)]:
         if not (rlen[r1] and rlen[r2]):
