@@ -242,22 +242,27 @@ def test_policy_time_is_bounded_by_its_share_of_the_time_limit(policy_file):
     The overshoot allowed is 0.45 s plus three times the wall time, measured just before, of the work
     that may run past a deadline (the :data:`~netopt.solvers.nco.policy.FIRST_STARTS` greedy rollouts
     every solve runs): on a loaded machine that work is slower, and so is what the bound allows
-    (0.07 s -> 0.66 s at load 3.6; helper-11 saw the fixed 0.5 s fail at load 4). Without the deadline
-    the rollouts asked for here take 40-50 such units (14 s at load 4), so the test still fails then."""
+    (0.07 s -> 0.66 s at load 3.6; helper-11 saw the fixed 0.5 s fail at load 4). A second try is
+    made when the first misses (a stall of the shared machine; seen once at load 4: 1.44 s). The work
+    asked for is large enough that ignoring the deadline fails both tries: 8,192 samples take about
+    4 s on one torch thread (64-256 took 0.4-0.5 s: within the bound, so a broken deadline passed)."""
     inst = sample_instance(60, "x", seed=4)
     net = P.cached_policy(policy_file, "cpu")
     t = time.perf_counter()
     assert P.construct(net, inst, pomo=60, augment=8, samples=64, seed=0, deadline=t) == []
-    units = []
-    for _ in range(2):  # the first call also warms torch up (10x slower)
+    P.construct(net, inst, pomo=P.FIRST_STARTS, seed=0)  # the first call also warms torch up (10x slower)
+    for _ in range(2):
         t = time.perf_counter()
         assert len(P.construct(net, inst, pomo=P.FIRST_STARTS, seed=0)) == P.FIRST_STARTS
-        units.append(time.perf_counter() - t)
-    slack = 0.45 + 3 * min(units)
-    res = warm_started("hgs", inst, time_limit=0.6, seed=0, nco={"model": str(policy_file), "augment": 8, "share": 0.1})
-    assert res.extra["nco_s"] <= 0.06 + slack and res.runtime_s <= 0.6 + slack, (res.extra["nco_s"], slack)
-    res = get_solver("nco").solve(inst, time_limit=0.6, seed=0, model=str(policy_file), augment=8, samples=256)
-    assert res.runtime_s <= 0.6 + slack and res.extra["construct_s"] <= 0.7 * 0.6 + slack, (res.runtime_s, slack)
+        slack = 0.45 + 3 * (time.perf_counter() - t)
+        hgs = warm_started("hgs", inst, time_limit=0.6, seed=0,
+                           nco={"model": str(policy_file), "augment": 8, "samples": 8192, "share": 0.1})
+        alone = get_solver("nco").solve(inst, time_limit=0.6, seed=0, model=str(policy_file), augment=8, samples=8192)
+        times = (hgs.extra["nco_s"], hgs.runtime_s, alone.runtime_s, alone.extra["construct_s"])
+        if all(x <= lim + slack for x, lim in zip(times, (0.06, 0.6, 0.6, 0.7 * 0.6))):
+            break
+    else:
+        raise AssertionError(f"(nco_s, runtime_s, nco runtime_s, construct_s) = {times}, slack {slack:.3f} s")
 
 
 def test_nco_solver_always_returns_a_solution(policy_file, monkeypatch):
