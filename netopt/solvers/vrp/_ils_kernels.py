@@ -31,8 +31,8 @@ from numba import njit
 
 from ..._numba_cache import drop_stale
 from . import _kernels
-from ._kernels import (EPS, P_LOAD_PENALTY, P_TIME_PENALTY, bwd_seg, first_empty, fwd_seg, ls_search, ls_update,
-                       route_cost, route_totals, seg_cat, seg_depot, seg_node)
+from ._kernels import (EPS, P_LOAD_PENALTY, P_TIME_PENALTY, first_empty, fwd_seg, insertion_delta, ls_search,
+                       ls_update, route_cost, route_totals)
 
 drop_stale(__file__, _kernels.__file__)  # the kernels below compile in those of _kernels
 
@@ -72,11 +72,14 @@ N_FST = 7
 
 @njit(cache=True)
 def totals(st, kd):
-    """``(cost, excess load, time violation)`` of the solution in ``st`` (cost without penalties;
-    see :func:`~._kernels.route_totals`)."""
+    """``(cost, excess load, time violation)`` of the solution in ``st`` (cost without penalties, with
+    the prizes of the unvisited optional clients; see :func:`~._kernels.route_totals`)."""
     d = 0.0
     le = 0.0
     tv = 0.0
+    for v in range(kd.nd, st.node_route.shape[0]):
+        if st.node_route[v] < 0:
+            d += kd.prize[v]
     for r in range(st.routes.shape[0]):
         m = st.rlen[r]
         if m == 0:
@@ -94,19 +97,9 @@ def _penalised(d, le, tv, prm):
 
 
 @njit(cache=True)
-def _ins_cost(v, r, p, routes, rlen, fwd, bwd, rcost, kd, prm):
-    # the route's prefix up to position p and suffix from p + 1, read off the summaries
-    s = seg_cat(fwd_seg(r, p, routes, fwd), seg_node(v, kd), kd)
-    if p < rlen[r]:
-        s = seg_cat(s, bwd_seg(r, p + 1, routes, rlen, bwd), kd)
-    s = seg_cat(s, seg_depot(r, 1, kd), kd)
-    return route_cost(s, r, kd, prm) - rcost[r]
-
-
-@njit(cache=True)
 def insertion_cost(st, v, r, p, kd, prm):
     """Change of route ``r``'s penalised cost when ``v`` is inserted after its position ``p``."""
-    return _ins_cost(v, r, p, st.routes, st.rlen, st.fwd, st.bwd, st.rcost, kd, prm)
+    return insertion_delta(v, r, p, st.routes, st.rlen, st.fwd, st.bwd, st.rcost, kd, prm)
 
 
 @njit(cache=True)
@@ -132,26 +125,26 @@ def best_insertion(st, v, gone, ncnt, kd, prm):
     bp = -1
     for t in range(ncnt[v]):
         w = nb[v, t]
-        if gone[w]:
+        if gone[w] or node_route[w] < 0:
             continue
         r = node_route[w]
         p = node_pos[w]
-        c = _ins_cost(v, r, p, routes, rlen, fwd, bwd, rcost, kd, prm)
+        c = insertion_delta(v, r, p, routes, rlen, fwd, bwd, rcost, kd, prm)
         if c < best:
             best, br, bp = c, r, p
-        c = _ins_cost(v, r, p - 1, routes, rlen, fwd, bwd, rcost, kd, prm)
+        c = insertion_delta(v, r, p - 1, routes, rlen, fwd, bwd, rcost, kd, prm)
         if c < best:
             best, br, bp = c, r, p - 1
     K = routes.shape[0]
     for t in range(kd.t_first.shape[0] - 1):
         r = first_empty(t, rlen, kd)
         if r >= 0:
-            c = _ins_cost(v, r, 0, routes, rlen, fwd, bwd, rcost, kd, prm)
+            c = insertion_delta(v, r, 0, routes, rlen, fwd, bwd, rcost, kd, prm)
             if c < best:
                 best, br, bp = c, r, 0
     if br < 0 or best >= 1e19:  # no neighbour placed, or only vehicles that may not serve v
         for r in range(K):
-            c = _ins_cost(v, r, 0, routes, rlen, fwd, bwd, rcost, kd, prm)
+            c = insertion_delta(v, r, 0, routes, rlen, fwd, bwd, rcost, kd, prm)
             if c < best:
                 best, br, bp = c, r, 0
     return br, bp
@@ -175,6 +168,9 @@ def perturb(st, kd, prm, ncnt, angle, k, stamp, gone, lst, touched):
             if cnt >= k:
                 break
             if gone[v]:
+                continue
+            if st.node_route[v] < 0:  # an unvisited optional client: the search may insert it
+                st.mark[v] = stamp
                 continue
             gone[v] = True
             lst[cnt] = v
@@ -210,6 +206,9 @@ def reinsert(st, kd, prm, ncnt, angle, gone, lst, cnt, stamp):
         v = lst[i]
         gone[v] = False
         r, p = best_insertion(st, v, gone, ncnt, kd, prm)
+        if kd.optional[v] and insertion_cost(st, v, r, p, kd, prm) >= kd.prize[v] - EPS:
+            st.node_route[v] = -1  # not worth its prize here
+            continue
         insert_at(st, v, r, p, kd, prm, angle)
         if stamp >= 0:
             for q in range(max(p, 1), min(p + 2, st.rlen[r]) + 1):
@@ -239,6 +238,7 @@ def _copy_route(src, src_len, dst, dst_len, r):
 @njit(cache=True)
 def _load(st, routes, rlen, kd, prm, angle):
     """Make ``st`` hold the solution ``routes`` / ``rlen``."""
+    st.node_route[:] = -1  # (optional clients it leaves out stay unvisited)
     for r in range(st.routes.shape[0]):
         _copy_route(routes, rlen, st.routes, st.rlen, r)
         ls_update(st, r, kd, prm, angle)
@@ -317,6 +317,10 @@ def ils_run(st, cur, cur_len, best, best_len, hist, kd, prm, ncnt, angle, ip, fp
             fst[T_CUR + 2] = tv
             curp = cand
         else:
+            for r in range(K):  # the changed routes' clients: unvisited unless the restored routes hold them
+                if st.last_mod[r] > c0:
+                    for q in range(1, st.rlen[r] + 1):
+                        st.node_route[st.routes[r, q]] = -1
             for r in range(K):
                 if st.last_mod[r] > c0:
                     _copy_route(cur, cur_len, st.routes, st.rlen, r)

@@ -45,6 +45,8 @@ EPS = 1e-7  # an improving move must gain more than this
 #   tw_e, tw_l  time windows (0 / BIG without time windows)
 #   dem         demands (integers stored as floats, exact below 2**53)
 #   allow       int64 mask of the vehicle classes that may serve each node (-1: all)
+#   prize       what leaving an optional client unvisited costs (0 for required ones)
+#   optional    bool: the client may be left unvisited
 #   nd          number of depots (an int)
 # and per route slot r (a row each; slots of one vehicle type are contiguous):
 #   rf[r]  float64: RF_E, RF_L shift window (earliest departure, latest return); RF_CAP capacity;
@@ -53,7 +55,7 @@ EPS = 1e-7  # an improving move must gain more than this
 #   ri[r]  int64: RI_START, RI_END start and end depot; RI_BIT the slot's vehicle class (a bit of
 #          ``allow``, 0..51); RI_TYPE its vehicle type
 #   t_first[t]..t_first[t + 1] - 1 are type t's slots
-KernelData = namedtuple("KernelData", "dist tt tw_e tw_l dem allow nd rf ri t_first")
+KernelData = namedtuple("KernelData", "dist tt tw_e tw_l dem allow prize optional nd rf ri t_first")
 # (per-slot figures are packed in two arrays, so that a kernel call passes a few arrays, not twenty)
 RF_E, RF_L, RF_CAP, RF_MAXDUR, RF_MAXDIST, RF_FIXED, RF_UDIST, RF_UDUR = range(8)  # columns of rf
 RI_START, RI_END, RI_BIT, RI_TYPE = range(4)  # columns of ri
@@ -990,6 +992,79 @@ def _try(kmask, ru, pu, rv, pv, routes, rlen, fwd, bwd, node_route, node_pos, rc
     return ok
 
 
+@njit(cache=True, inline="always")
+def insertion_delta(v, r, p, routes, rlen, fwd, bwd, rcost, kd, prm):
+    """Change of route ``r``'s penalised cost when ``v`` is inserted after its position ``p`` (the
+    route's prefix up to ``p`` and suffix from ``p + 1`` read off the summaries)."""
+    s = seg_cat(fwd_seg(r, p, routes, fwd), seg_node(v, kd), kd)
+    if p < rlen[r]:
+        s = seg_cat(s, bwd_seg(r, p + 1, routes, rlen, bwd), kd)
+    s = seg_cat(s, seg_depot(r, 1, kd), kd)
+    return route_cost(s, r, kd, prm) - rcost[r]
+
+
+@njit(cache=True)
+def _mark_around(r, p, routes, rlen, mark, stamp):
+    """Positions ``p - 1 .. p + 1`` of route ``r`` (clients only) become promising."""
+    if stamp >= 0:
+        for q in range(max(p - 1, 1), min(p + 1, rlen[r]) + 1):
+            mark[routes[r, q]] = stamp
+
+
+@njit(cache=True)
+def _try_insert(u, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, nb, ncnt, last_mod, mark, cnt, kd, prm,
+                angle, stamp):
+    """Insert the unvisited optional client ``u`` next to a visited neighbour where that costs less
+    than its prize; True when done."""
+    best = kd.prize[u] - EPS
+    br = -1
+    bp = -1
+    for t in range(ncnt[u]):
+        r = node_route[nb[u, t]]
+        if r < 0:
+            continue
+        p = node_pos[nb[u, t]]
+        for q in (p - 1, p):
+            c = insertion_delta(u, r, q, routes, rlen, fwd, bwd, rcost, kd, prm)
+            if c < best:
+                best, br, bp = c, r, q
+    if br < 0:
+        return False
+    for q in range(rlen[br], bp, -1):
+        routes[br, q + 1] = routes[br, q]
+    routes[br, bp + 1] = u
+    rlen[br] += 1
+    update_route(br, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, kd, prm)
+    cnt[0] += 1
+    last_mod[br] = cnt[0]
+    _mark_around(br, bp + 1, routes, rlen, mark, stamp)
+    return True
+
+
+@njit(cache=True)
+def _try_remove(u, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, last_mod, mark, cnt, PA, kd, prm, angle,
+                stamp):
+    """Leave the optional client ``u`` unvisited when its route saves more than its prize; True when done."""
+    r = node_route[u]
+    p = node_pos[u]
+    m = rlen[r]
+    k = _add(PA, 0, r, 0, p - 1)
+    k = _add(PA, k, r, p + 1, m + 1)
+    if eval_pieces(PA, k, r, routes, rlen, fwd, bwd, kd, prm) - rcost[r] + kd.prize[u] >= -EPS:
+        return False
+    for q in range(p, m):
+        routes[r, q] = routes[r, q + 1]
+    rlen[r] = m - 1
+    node_route[u] = -1
+    update_route(r, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, kd, prm)
+    cnt[0] += 1
+    last_mod[r] = cnt[0]
+    if stamp >= 0:
+        mark[u] = stamp
+    _mark_around(r, p, routes, rlen, mark, stamp)
+    return True
+
+
 @njit(cache=True)
 def first_empty(t, rlen, kd):
     """The first empty route slot of vehicle type ``t``, or -1 (``kd`` may describe more slots than
@@ -1054,11 +1129,23 @@ def _search(routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, nb, order,
                 continue
             lt = last_tested[u]
             last_tested[u] = cnt[0]
+            if kd.optional[u]:  # an optional client: in if it pays, out if it pays
+                if node_route[u] < 0:
+                    ok = _try_insert(u, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, nb, ncnt, last_mod,
+                                     mark, cnt, kd, prm, angle, stamp)
+                else:
+                    ok = _try_remove(u, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, last_mod, mark, cnt,
+                                     PA, kd, prm, angle, stamp)
+                if ok:
+                    nmoves += 1
+                    improved = True
+                if node_route[u] < 0:
+                    continue
             for t in range(ncnt[u]):
                 v = nb[u, t]
                 ru = node_route[u]
                 rv = node_route[v]
-                if not max(last_mod[ru], last_mod[rv]) > lt:
+                if rv < 0 or not max(last_mod[ru], last_mod[rv]) > lt:
                     continue
                 pu = node_pos[u]
                 pv = node_pos[v]

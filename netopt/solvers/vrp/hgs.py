@@ -144,7 +144,11 @@ class _Data:
                       np.float64)
         ri = np.array([[t.start_depot, t.end_depot, cls[k], k] for k, t in enumerate(types)], np.int64)
         counts = np.bincount(st, minlength=len(types))
-        return K.KernelData(self.dist, self.tt, self.tw_e, self.tw_l, self.dem, allow, self.nd,
+        optional = ~np.asarray(inst.required, bool)
+        optional[:self.nd] = False
+        prize = np.zeros(n1) if inst.prizes is None else np.asarray(inst.prizes, np.float64).copy()
+        prize[~optional] = 0.0
+        return K.KernelData(self.dist, self.tt, self.tw_e, self.tw_l, self.dem, allow, prize, optional, self.nd,
                             np.ascontiguousarray(rf[st]), np.ascontiguousarray(ri[st]),
                             np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
 

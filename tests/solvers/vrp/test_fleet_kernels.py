@@ -147,3 +147,56 @@ def test_fleet_swap_star_gain_and_type_change(seed, tw):
             assert got == best[1]
         else:
             assert got == -1
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_optional_clients_inserted_and_removed_as_the_twin_says(seed):
+    """An unvisited optional client goes in where (next to a visited neighbour) the route costs least
+    more, if that is less than its prize; a visited one leaves when its route saves more than its prize."""
+    base = fleet_instance(seed, tw=seed % 2 == 1)
+    rng = np.random.default_rng(seed)
+    prizes = np.r_[0, 0, rng.uniform(5, 120, base.num_nodes - 2)]
+    required = np.r_[True, True, rng.random(base.num_nodes - 2) < 0.4]
+    inst = RoutingInstance("pc", base.distance, base.demands, num_depots=2, vehicle_types=base.vehicle_types,
+                           time_windows=base.time_windows, service_times=base.service_times, prizes=prizes,
+                           required=required)
+    data = hgs._Data(inst, 5, SLOTS)
+    prm = data.prm(4.0, 2.0)
+    R, routes, rlen = random_routes(inst, seed)
+    out = [int(c) for c in np.flatnonzero(~required)][::2]  # half the optional clients start unvisited
+    R = [[c for c in r if c not in out] for r in R]
+    routes[:] = 0
+    for r, route in enumerate(R):
+        routes[r, 1:len(route) + 1] = route
+        rlen[r] = len(route)
+    st = K.ls_state(routes, rlen, data.neigh, data.kd)
+    K.ls_setup(st, data.kd, prm, data.ncnt, data.angle, seed)
+    tried = changed = 0
+    for u in [int(c) for c in np.flatnonzero(~required)]:
+        R = [list(routes[r, 1:rlen[r] + 1]) for r in range(len(SLOTS))]
+        args = (st.routes, st.rlen, st.fwd, st.bwd, st.node_route, st.node_pos, st.rcost, st.sec)
+        if st.node_route[u] < 0:
+            options = []
+            for w in data.neigh[u, :data.ncnt[u]]:
+                if st.node_route[w] < 0:
+                    continue
+                r, p = st.node_route[w], st.node_pos[w]
+                for q in (p - 1, p):
+                    new = R[r][:q] + [u] + R[r][q:]
+                    options.append((cost(new, inst, r, prm) - cost(R[r], inst, r, prm) - prizes[u], r, q))
+            best = min(options, default=(np.inf, -1, -1))
+            done = K._try_insert(u, *args, st.nb, data.ncnt, st.last_mod, st.mark, st.cnt, data.kd, prm, data.angle, -1)
+            assert done == (best[0] < -K.EPS), (u, best)
+            if done:
+                assert st.node_route[u] == best[1] and st.node_pos[u] == best[2] + 1
+        else:
+            r = st.node_route[u]
+            ref = cost([c for c in R[r] if c != u], inst, r, prm) - cost(R[r], inst, r, prm) + prizes[u]
+            done = K._try_remove(u, *args, st.last_mod, st.mark, st.cnt, st.PA, data.kd, prm, data.angle, -1)
+            assert done == (ref < -K.EPS), (u, ref)
+            assert (st.node_route[u] < 0) == done
+        tried += 1
+        changed += done
+        assert sorted(v for r in range(len(SLOTS)) for v in routes[r, 1:rlen[r] + 1]) == sorted(
+            v for v in range(2, inst.num_nodes) if st.node_route[v] >= 0)
+    assert tried >= 3 and changed >= 1
