@@ -91,7 +91,9 @@ def _cap(memory: int):
 def run(args: list[str], cwd: Path, *, stdin=None, env=None, timeout: float = 60.0, memory: int = MEMORY_CAP,
         interrupt_after: float | None = None) -> subprocess.CompletedProcess:
     """``python -m netopt ARGS`` in ``cwd`` under the caps; text output, no colours, a wide console."""
-    full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", "TERM": "dumb", **(env or {})}
+    # one OpenMP (torch) thread: the test workers already share the cores, and torch's default of a
+    # thread per core oversubscribes them (a 1 s NCO solve then overran its limit by 0.7 s)
+    full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", "TERM": "dumb", "OMP_NUM_THREADS": "1", **(env or {})}
     data = stdin.encode() if isinstance(stdin, str) else stdin
     cmd = [sys.executable, "-m", "netopt", *args]
     proc = subprocess.Popen(cmd, cwd=cwd, env=full_env, preexec_fn=_cap(memory),
