@@ -152,9 +152,10 @@ def best_insertion(st, v, gone, ncnt, kd, prm):
 
 @njit(cache=True)
 def perturb(st, kd, prm, ncnt, angle, k, stamp, gone, lst, touched):
-    """Remove ``k`` clients (a random one and its neighbours, then more centres if needed) and
-    reinsert them one by one at their cheapest positions; they and their old and new route
-    neighbours become promising (``mark = stamp``). Returns the number moved."""
+    """Remove ``k`` clients (a random one and its neighbours, then more centres if needed; an
+    unvisited optional one among them is to be inserted instead) and reinsert them one by one at
+    their cheapest positions; they and their old and new route neighbours become promising
+    (``mark = stamp``). Returns the number moved."""
     N = st.nb.shape[0]
     K = st.routes.shape[0]
     cnt = 0
@@ -169,13 +170,12 @@ def perturb(st, kd, prm, ncnt, angle, k, stamp, gone, lst, touched):
                 break
             if gone[v]:
                 continue
-            if st.node_route[v] < 0:  # an unvisited optional client: the search may insert it
-                st.mark[v] = stamp
-                continue
             gone[v] = True
-            lst[cnt] = v
-            cnt += 1
             r = st.node_route[v]
+            lst[cnt] = v if r >= 0 else -v  # (negative: an unvisited optional client, to go in)
+            cnt += 1
+            if r < 0:
+                continue
             p = st.node_pos[v]
             touched[r] = True
             for q in range(max(p - 1, 1), min(p + 1, st.rlen[r]) + 1):
@@ -200,13 +200,16 @@ def perturb(st, kd, prm, ncnt, angle, k, stamp, gone, lst, touched):
 def reinsert(st, kd, prm, ncnt, angle, gone, lst, cnt, stamp):
     """Insert the ``cnt`` clients of ``lst`` (``gone``, in no route), in random order, each at its
     cheapest position (:func:`best_insertion`); with ``stamp >= 0`` each and its new route neighbours
-    become promising."""
+    become promising. An optional client goes in only where that costs less than its prize, except
+    those listed negated (unvisited before, toggled in as by PyVRP's perturbation): the local search
+    takes them out again if they do not pay, and a cluster of them can pay together where none does
+    alone."""
     np.random.shuffle(lst[:cnt])
     for i in range(cnt):
-        v = lst[i]
+        v = abs(lst[i])
         gone[v] = False
         r, p = best_insertion(st, v, gone, ncnt, kd, prm)
-        if kd.optional[v] and insertion_cost(st, v, r, p, kd, prm) >= kd.prize[v] - EPS:
+        if lst[i] > 0 and kd.optional[v] and insertion_cost(st, v, r, p, kd, prm) >= kd.prize[v] - EPS:
             st.node_route[v] = -1  # not worth its prize here
             continue
         insert_at(st, v, r, p, kd, prm, angle)
