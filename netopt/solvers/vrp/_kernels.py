@@ -1076,17 +1076,28 @@ def first_empty(t, rlen, kd):
 
 
 @njit(cache=True)
-def _change_type(r, routes, rlen, rcost, kd, prm):
-    """An empty slot of another vehicle type where route ``r``'s visits cost less, or -1."""
+def _into_empty(r, r2, routes, rlen, rcost, kd, prm, buf):
+    """An empty vehicle where the visits of route ``r`` (then those of route ``r2`` when ``r2 >= 0``:
+    two routes merged) cost less than now, of another type when ``r2 < 0``; -1 when none. ``buf``
+    holds the visits afterwards."""
+    m = 0
+    for q in range(1, rlen[r] + 1):
+        buf[m] = routes[r, q]
+        m += 1
     best = rcost[r] - EPS
+    if r2 >= 0:
+        for q in range(1, rlen[r2] + 1):
+            buf[m] = routes[r2, q]
+            m += 1
+        best += rcost[r2]
     br = -1
     for t in range(kd.t_first.shape[0] - 1):
-        if t == kd.ri[r, RI_TYPE]:
+        if r2 < 0 and t == kd.ri[r, RI_TYPE]:
             continue
         re = first_empty(t, rlen, kd)
         if re < 0:
             continue
-        c = route_penalized(routes[r, 1:], rlen[r], re, kd, prm)
+        c = route_penalized(buf, m, re, kd, prm)
         if c < best:
             best = c
             br = re
@@ -1166,25 +1177,34 @@ def _search(routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, nb, order,
                         nmoves += 1
                         improved = True
                         break
-        if ntypes > 1:  # a changed route moves whole to an empty vehicle of another type
+        if ntypes > 1:  # a changed route moves whole to an empty vehicle of another type, or with another route
             for r in range(K):
                 if rlen[r] == 0 or last_mod[r] <= last_type[r]:
                     continue
                 last_type[r] = cnt[0]
-                re = _change_type(r, routes, rlen, rcost, kd, prm)
+                r2 = -1
+                re = _into_empty(r, -1, routes, rlen, rcost, kd, prm, bufa)
+                if re < 0:
+                    for r2 in range(K):
+                        if r2 != r and rlen[r2] > 0 and _sectors_overlap(sec, r, r2):
+                            re = _into_empty(r, r2, routes, rlen, rcost, kd, prm, bufa)
+                            if re >= 0:
+                                break
                 if re >= 0:
-                    m = rlen[r]
-                    for q in range(1, m + 1):
-                        routes[re, q] = routes[r, q]
+                    m = rlen[r] + (rlen[r2] if r2 >= 0 else 0)
+                    for q in range(m):
+                        routes[re, q + 1] = bufa[q]
                         if stamp >= 0:
-                            mark[routes[r, q]] = stamp
+                            mark[bufa[q]] = stamp
                     rlen[re] = m
                     rlen[r] = 0
-                    update_route(r, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, kd, prm)
-                    update_route(re, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, kd, prm)
+                    if r2 >= 0:
+                        rlen[r2] = 0
                     cnt[0] += 1
-                    last_mod[r] = cnt[0]
-                    last_mod[re] = cnt[0]
+                    for s_ in (r, r2, re):
+                        if s_ >= 0:
+                            update_route(s_, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, kd, prm)
+                            last_mod[s_] = cnt[0]
                     last_type[re] = cnt[0]
                     nmoves += 1
                     improved = True

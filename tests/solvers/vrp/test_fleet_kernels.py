@@ -135,18 +135,23 @@ def test_fleet_swap_star_gain_and_type_change(seed, tw):
         B = list(b[:K.swap_star_route(r2, bv, u, bua, routes, rlen, b)])
         ref = cost(A, inst, r1, prm) + cost(B, inst, r2, prm) - cost(R[r1], inst, r1, prm) - cost(R[r2], inst, r2, prm)
         assert g == pytest.approx(ref, abs=1e-6)
-    # moving a whole route to an empty vehicle of another type: the slot found is the cheapest such
+    # a whole route to an empty vehicle of another type, or two routes merged into an empty vehicle:
+    # the slot found is the cheapest first empty slot of a type, when that costs less than now
+    def first_empty(t):
+        return next((s for s in range(len(SLOTS)) if SLOTS[s] == t and not rlen[s]), None)
+
+    buf = np.zeros(W, np.int64)
     for r in range(len(SLOTS)):
-        if not rlen[r]:
-            continue
-        best = min([(cost(R[r], inst, s, prm), s) for s in range(len(SLOTS))
-                    if SLOTS[s] != SLOTS[r] and not rlen[s] and s == SLOTS.index(SLOTS[s]) + sum(
-                        1 for q in range(SLOTS.index(SLOTS[s]), s) if rlen[q])], default=(np.inf, -1))
-        got = K._change_type(r, routes, rlen, st.rcost, data.kd, prm)
-        if best[0] < st.rcost[r] - K.EPS:
-            assert got == best[1]
-        else:
-            assert got == -1
+        for r2 in [-1] + [q for q in range(len(SLOTS)) if q != r and rlen[q]]:
+            if not rlen[r]:
+                continue
+            visits = R[r] + (R[r2] if r2 >= 0 else [])
+            now = cost(R[r], inst, r, prm) + (cost(R[r2], inst, r2, prm) if r2 >= 0 else 0.0)
+            options = [(cost(visits, inst, s, prm), s) for t in sorted(set(SLOTS))
+                       if (s := first_empty(t)) is not None and (r2 >= 0 or t != SLOTS[r])]
+            best = min(options, default=(np.inf, -1))
+            got = K._into_empty(r, r2, routes, rlen, st.rcost, data.kd, prm, buf)
+            assert got == (best[1] if best[0] < now - K.EPS else -1), (r, r2, best, now)
 
 
 @pytest.mark.parametrize("seed", range(4))
