@@ -391,14 +391,19 @@ class RoutingInstance:
         return int(self.demands.sum())
 
     @property
-    def min_vehicles(self) -> int:
-        """Lower bound on the number of routes from capacity: ceil(required load / largest capacity),
-        the load being the larger of deliveries and pickups (one trip per route)."""
+    def required_load(self) -> int:
+        """Load of the required clients: the larger of their deliveries and their pickups."""
         req = self.required
         load = int(self.demands[req].sum())
         if self.pickups is not None:
             load = max(load, int(self.pickups[req].sum()))
-        return max(1, -(-load // self.capacity))
+        return load
+
+    @property
+    def min_vehicles(self) -> int:
+        """Lower bound on the number of routes from capacity: ceil(required load / largest capacity)
+        (one trip per route)."""
+        return max(1, -(-self.required_load // self.capacity))
 
     @property
     def features(self) -> tuple[str, ...]:

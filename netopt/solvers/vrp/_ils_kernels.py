@@ -31,7 +31,7 @@ from numba import njit
 
 from ..._numba_cache import drop_stale
 from . import _kernels
-from ._kernels import (EPS, P_LOAD_PENALTY, P_TIME_PENALTY, first_empty, fwd_seg, insertion_delta, ls_search,
+from ._kernels import (EPS, FORBID, P_LOAD_PENALTY, P_TIME_PENALTY, first_empty, fwd_seg, insertion_delta, ls_search,
                        ls_update, route_cost, route_totals)
 
 drop_stale(__file__, _kernels.__file__)  # the kernels below compile in those of _kernels
@@ -142,7 +142,7 @@ def best_insertion(st, v, gone, ncnt, kd, prm):
             c = insertion_delta(v, r, 0, routes, rlen, fwd, bwd, rcost, kd, prm)
             if c < best:
                 best, br, bp = c, r, 0
-    if br < 0 or best >= 1e19:  # no neighbour placed, or only vehicles that may not serve v
+    if br < 0 or best >= 0.5 * FORBID:  # no neighbour placed, or only vehicles that may not serve v
         for r in range(K):
             c = insertion_delta(v, r, 0, routes, rlen, fwd, bwd, rcost, kd, prm)
             if c < best:

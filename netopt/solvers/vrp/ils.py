@@ -74,11 +74,7 @@ def _slot_types(inst) -> np.ndarray:
     """Vehicle type of each route slot for an instance with several types (contiguous per type): a
     type's fleet, capped at what its capacity could need (1.3 x the required load over the capacity,
     plus 3) and at the number of clients."""
-    req = inst.required.copy()
-    req[:inst.num_depots] = False
-    load = float(inst.demands[req].sum())
-    if inst.pickups is not None:
-        load = max(load, float(inst.pickups[req].sum()))
+    load = inst.required_load
     n = inst.num_customers
     out = []
     for k, t in enumerate(inst.vehicle_types):
@@ -94,7 +90,8 @@ class _Run:
     def __init__(self, instance, state: SearchState, params, seed: int):
         self.inst, self.state, self.p = instance, state, params
         self.rng = np.random.default_rng(seed)
-        if len(instance.vehicle_types) == 1:
+        self.rich = len(instance.vehicle_types) > 1  # several vehicle types: slots per type, no split start
+        if not self.rich:
             self.data = d = _Data(instance, params.granular)
             self.slots = _fleet(instance, d)
         else:
@@ -125,7 +122,6 @@ class _Run:
         split when it has more routes than the search's slots), else a split random tour; then a
         whole local search."""
         d, n, k = self.data, self.data.n, self.slots
-        rich = len(self.inst.vehicle_types) > 1
         start = None
         for routes in seeds or ():
             rep = check_routes(self.inst, routes)
@@ -133,7 +129,7 @@ class _Run:
                 start = (rep.cost, routes)
         if start is not None and len(start[1]) <= k:
             routes, rlen = _route_arrays(start[1], k, n)
-        elif rich:  # filled by cheapest insertion below
+        elif self.rich:  # filled by cheapest insertion below
             routes, rlen = _route_arrays([], k, n)
         else:
             tour = (np.array([v for r in start[1] for v in r], np.int64) if start is not None
@@ -144,7 +140,7 @@ class _Run:
         big = d.prm(self.fp[I.F_MAX_PENALTY], self.fp[I.F_MAX_PENALTY])
         self.st = st = K.ls_state(routes, rlen, d.neigh, d.kd)
         K.ls_setup(st, d.kd, big, d.ncnt, d.angle, int(self.rng.integers(2**31)))
-        if rich and start is None:
+        if self.rich and start is None:
             I.construct(st, d.kd, big, d.ncnt, d.angle, np.zeros(n + 1, np.bool_), np.zeros(n + 1, np.int64))
         K.ls_search(st, d.kd, big, d.ncnt, d.angle, -1, bool(self.p.swap_star), 1000)
         I.reprice(st, d.kd, self.prm)
@@ -164,7 +160,7 @@ class _Run:
         types = [int(self.data.slot_types[r]) for r in used]
         rep = check_routes(self.inst, lst, vehicle_types=types)
         if rep.feasible:
-            self.state.improve(rep.cost, lst, types if len(self.inst.vehicle_types) > 1 else None)
+            self.state.improve(rep.cost, lst, types if self.rich else None)
 
     def search(self, seeds: list) -> dict:
         st, d = self.state, self.data
