@@ -373,3 +373,66 @@ def path_link_flows(od_paths, od_np, p_off, p_len, p_flow, links, m):
             for i in range(p_off[p], p_off[p] + p_len[p]):
                 x[links[i]] += p_flow[p]
     return x
+
+
+@njit(cache=True)
+def warm_paths(od_q, w_od_paths, w_od_np, w_p_off, w_p_len, w_p_flow, w_links, is_open):
+    """The warm start's paths that carry flow and avoid closed links, per OD pair in their order,
+    each OD's flows rescaled to its demand ``od_q``; compacted into fresh arrays
+    ``(od_paths, od_np, p_off, p_len, p_flow, links, used)`` (path ids in OD order, ``od_paths``
+    at least 4 wide with room to double, ``links`` with ``used`` filled). An OD pair left without
+    a path has ``od_np == 0`` (the caller adds a shortest path)."""
+    nk = od_q.size
+    keep_np = np.zeros(nk, np.int64)
+    total = np.zeros(nk)
+    npaths = 0
+    nlinks = 0
+    widest = 0
+    for k in range(nk):
+        for j in range(w_od_np[k]):
+            p = w_od_paths[k, j]
+            if w_p_flow[p] <= 0.0:
+                continue
+            ok = True
+            for i in range(w_p_off[p], w_p_off[p] + w_p_len[p]):
+                if not is_open[w_links[i]]:
+                    ok = False
+                    break
+            if ok:
+                keep_np[k] += 1
+                total[k] += w_p_flow[p]
+                nlinks += w_p_len[p]
+        npaths += keep_np[k]
+        widest = max(widest, keep_np[k])
+    od_paths = np.full((nk, max(4, 2 * widest)), -1, np.int64)
+    p_off = np.empty(npaths, np.int64)
+    p_len = np.empty(npaths, np.int64)
+    p_flow = np.empty(npaths)
+    links = np.empty(nlinks, np.int64)
+    q = 0
+    used = 0
+    for k in range(nk):
+        if keep_np[k] == 0:
+            continue
+        n_k = 0
+        for j in range(w_od_np[k]):
+            p = w_od_paths[k, j]
+            if w_p_flow[p] <= 0.0:
+                continue
+            ok = True
+            for i in range(w_p_off[p], w_p_off[p] + w_p_len[p]):
+                if not is_open[w_links[i]]:
+                    ok = False
+                    break
+            if not ok:
+                continue
+            od_paths[k, n_k] = q
+            n_k += 1
+            p_off[q] = used
+            p_len[q] = w_p_len[p]
+            p_flow[q] = w_p_flow[p] * od_q[k] / total[k]
+            for i in range(w_p_len[p]):
+                links[used + i] = w_links[w_p_off[p] + i]
+            used += w_p_len[p]
+            q += 1
+    return od_paths, keep_np, p_off, p_len, p_flow, links, used

@@ -308,52 +308,47 @@ def _od_pairs(net: RoadNetwork):
 
 def _initial_paths(net, is_open, t, warm: PathState | None) -> tuple[PathState, np.ndarray]:
     """Paths and link flows to start from: the warm start's paths that avoid closed links
-    (rescaled to the demand), else the shortest path at costs ``t`` for each OD pair."""
+    (rescaled to the demand; :func:`_kernels.warm_paths`), else the shortest path at costs ``t``
+    for each OD pair."""
     od_o, od_d, od_q, od_first = _od_pairs(net)
-    kept: list[list[tuple[np.ndarray, float]]] = [[] for _ in range(len(od_q))]
-    if warm is not None and len(warm.od_q) == len(od_q) and np.array_equal(warm.od_o, od_o) and np.array_equal(warm.od_d, od_d):
-        for k in range(len(od_q)):
-            for j in range(warm.od_np[k]):
-                p = warm.od_paths[k, j]
-                ln = warm.links[warm.p_off[p]: warm.p_off[p] + warm.p_len[p]]
-                if is_open[ln].all() and warm.p_flow[p] > 0:
-                    kept[k].append((ln.copy(), float(warm.p_flow[p])))
-    n = net.num_nodes
-    dist, pred, order = np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64)
-    hk, hn = np.empty(net.num_links + 1), np.empty(net.num_links + 1, np.int64)
-    for o in range(net.num_zones):
-        ks = [k for k in range(od_first[o], od_first[o + 1]) if not kept[k]]
-        if not ks:
-            continue
-        K.shortest_path_tree(o, net.offsets, net.term, t, is_open, net.first_thru_node - 1, dist, pred, order, hk, hn)
-        for k in ks:
-            v, seq = od_d[k], []
-            if not np.isfinite(dist[v]):
-                _raise_unreachable(net, t, is_open)
-            while v != o:
-                e = pred[v]
-                seq.append(e)
-                v = net.init[e]
-            kept[k].append((np.array(seq[::-1], np.int64), float(od_q[k])))
-    maxp = max(4, max(len(ps) for ps in kept) * 2)
-    od_paths = np.full((len(od_q), maxp), -1, np.int64)
-    od_np = np.zeros(len(od_q), np.int64)
-    p_off, p_len, p_flow, chunks = [], [], [], []
-    used = 0
-    for k, ps in enumerate(kept):
-        total = sum(f for _, f in ps)
-        for ln, f in ps:
-            od_paths[k, od_np[k]] = len(p_off)
-            od_np[k] += 1
-            p_off.append(used)
-            p_len.append(len(ln))
-            p_flow.append(f * od_q[k] / total)
-            chunks.append(ln)
-            used += len(ln)
-    links = np.concatenate(chunks) if chunks else np.zeros(0, np.int64)
-    links = np.concatenate([links, np.empty(max(1024, used), np.int64)])
-    st = PathState(od_o, od_d, od_q, od_first, od_paths, od_np, np.array(p_off, np.int64), np.array(p_len, np.int64),
-                   np.array(p_flow, np.float64), len(p_off), links, used, np.empty(64, np.int64), 0)
+    nk = len(od_q)
+    if warm is not None and len(warm.od_q) == nk and np.array_equal(warm.od_o, od_o) and np.array_equal(warm.od_d, od_d):
+        od_paths, od_np, p_off, p_len, p_flow, links, used = K.warm_paths(
+            od_q, warm.od_paths, warm.od_np, warm.p_off, warm.p_len, warm.p_flow, warm.links, is_open)
+    else:
+        od_paths, od_np = np.full((nk, 4), -1, np.int64), np.zeros(nk, np.int64)
+        p_off, p_len, p_flow = np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        links, used = np.zeros(0, np.int64), 0
+    need = np.nonzero(od_np == 0)[0]
+    if len(need):  # a shortest path for each OD pair without one
+        n = net.num_nodes
+        dist, pred, order = np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64)
+        hk, hn = np.empty(net.num_links + 1), np.empty(net.num_links + 1, np.int64)
+        chunks, lens = [], []
+        for o in np.unique(od_o[need]):
+            K.shortest_path_tree(o, net.offsets, net.term, t, is_open, net.first_thru_node - 1, dist, pred, order, hk, hn)
+            for k in need[od_o[need] == o]:
+                v, seq = od_d[k], []
+                if not np.isfinite(dist[v]):
+                    _raise_unreachable(net, t, is_open)
+                while v != o:
+                    e = pred[v]
+                    seq.append(e)
+                    v = net.init[e]
+                chunks.append(np.array(seq[::-1], np.int64))
+                lens.append(len(seq))
+        lens = np.array(lens, np.int64)
+        first = len(p_off)
+        p_off = np.concatenate([p_off, used + np.concatenate([[0], np.cumsum(lens)[:-1]])])
+        p_len = np.concatenate([p_len, lens])
+        p_flow = np.concatenate([p_flow, od_q[need]])
+        links = np.concatenate([links[:used]] + chunks)
+        used = len(links)
+        od_paths[need, 0] = first + np.arange(len(need))
+        od_np[need] = 1
+    links = np.concatenate([links[:used], np.empty(max(1024, used), np.int64)])
+    st = PathState(od_o, od_d, od_q, od_first, od_paths, od_np, p_off, p_len, p_flow, len(p_off), links, used,
+                   np.empty(64, np.int64), 0)
     x = K.path_link_flows(st.od_paths, st.od_np, st.p_off, st.p_len, st.p_flow, st.links, net.num_links)
     return st, x
 

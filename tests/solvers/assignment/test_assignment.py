@@ -175,6 +175,56 @@ def test_methods_agree_and_warm_start_helps():
     assert warm.iterations <= cold.iterations
 
 
+def naive_warm_paths(warm, od_q, is_open):
+    """Per OD pair, the warm paths (link lists) that carry flow and avoid closed links, with
+    their flows rescaled to ``od_q``: plain Python over the path state."""
+    out = []
+    for k in range(len(od_q)):
+        kept = []
+        for j in range(warm.od_np[k]):
+            p = warm.od_paths[k, j]
+            ln = warm.links[warm.p_off[p]: warm.p_off[p] + warm.p_len[p]].tolist()
+            if warm.p_flow[p] > 0 and all(is_open[a] for a in ln):
+                kept.append((ln, warm.p_flow[p]))
+        total = sum(f for _, f in kept)
+        out.append([(ln, f * od_q[k] / total) for ln, f in kept])
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_warm_paths_kernel_matches_python_reference(seed):
+    """The warm-start path filter (kernel) against a Python walk over the same path state, with
+    random links closed and the demand changed; OD pairs left without a path come back empty."""
+    net = random_network(seed, n=14, zones=5, extra=30)
+    warm = assign(net, "gp", gap=1e-8).paths
+    rng = np.random.default_rng(seed)
+    is_open = rng.random(net.num_links) > 0.15
+    od_q = warm.od_q * rng.uniform(0.5, 1.5, len(warm.od_q))
+    od_paths, od_np, p_off, p_len, p_flow, links, used = K.warm_paths(
+        od_q, warm.od_paths, warm.od_np, warm.p_off, warm.p_len, warm.p_flow, warm.links, is_open)
+    ref = naive_warm_paths(warm, od_q, is_open)
+    assert any(not r for r in ref) and any(r for r in ref)  # some OD pairs lose every path, some keep some
+    assert used == sum(len(ln) for r in ref for ln, _ in r)
+    for k, r in enumerate(ref):
+        assert od_np[k] == len(r)
+        got = [(links[p_off[p]: p_off[p] + p_len[p]].tolist(), p_flow[p]) for p in od_paths[k, : od_np[k]]]
+        assert [ln for ln, _ in got] == [ln for ln, _ in r]
+        np.testing.assert_allclose([f for _, f in got], [f for _, f in r], rtol=1e-14)
+
+
+def test_warm_start_with_closed_links_matches_cold_start():
+    """A warm start whose paths partly use now-closed links: those OD pairs restart from a
+    shortest path, and the equilibrium is the cold start's."""
+    net = random_network(5, n=14, zones=5, extra=30)
+    full = assign(net, "gp", gap=1e-9)
+    is_open = np.ones(net.num_links, bool)
+    is_open[np.argsort(-full.flow)[:3]] = False  # the three busiest links close
+    cold = assign(net, "gp", gap=1e-10, is_open=is_open)
+    warm = assign(net, "gp", gap=1e-10, is_open=is_open, warm_start=full)
+    assert not warm.flow[~is_open].any()
+    assert warm.beckmann == pytest.approx(cold.beckmann, rel=1e-9)
+
+
 def test_centroids_are_not_through_nodes():
     """Zone 2 (node 2) sits on the only cheap route 1->2->3; with FIRST THRU NODE 3 it must be
     avoided and the expensive direct link carries the 1->3 trips."""
