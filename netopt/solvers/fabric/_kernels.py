@@ -28,6 +28,8 @@ _M2 = np.uint64(0x3333333333333333)
 _M4 = np.uint64(0x0F0F0F0F0F0F0F0F)
 _H01 = np.uint64(0x0101010101010101)
 _ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
+#: :func:`ecmp_mc_parallel` splits its samples into this many blocks (threads take whole blocks)
+MC_BLOCKS = 32
 #: throws of at most this many balls use bit masks (:func:`_mask_round`), more the halving tree
 MASK_MAX = 256
 
@@ -261,9 +263,77 @@ def _tier_max(load, cap, m):
     return m
 
 
+@njit(cache=True)
+def _uniform_caps(up_cap, down_cap, up2_cap, down2_cap):
+    """``float64[4]``: per tier block, its one capacity when every link of the block has it (and it
+    is positive), else 0."""
+    out = np.zeros(4)
+    for t, cap in enumerate((up_cap, down_cap, up2_cap, down2_cap)):
+        c = cap[0, 0]
+        ok = c > 0
+        for a in range(cap.shape[0]):
+            for s in range(cap.shape[1]):
+                if cap[a, s] != c:
+                    ok = False
+        if ok:
+            out[t] = c
+    return out
+
+
 @njit(cache=True, inline="always")
-def _add_path(q, x, a, b, h, failed, inter, pi, pj, up, down, up2, down2):
-    """Add ``x`` bytes from leaf (edge) ``a`` to ``b`` on path ``q`` of :func:`_ecmp_sample`."""
+def _block_max(load, cap, u, m):
+    """``max(m, load / cap)`` over one tier block's live links; with ``u > 0`` (every capacity is
+    ``u``) as ``max(load) / u``, the same value (division by ``u`` is monotone) without a division
+    per link."""
+    if u <= 0:
+        return _tier_max(load, cap, m)
+    x = 0.0
+    for a in range(load.shape[0]):
+        for s in range(load.shape[1]):
+            if load[a, s] > x:
+                x = load[a, s]
+    v = x / u
+    return v if v > m else m
+
+
+@njit(cache=True)
+def _mirrors(pa, pb, h, fat, failed, ucap, n_leaves):
+    """``bool[2]``: whether the downlink tier (``[0]``), and the core -> aggregation tier (``[1]``),
+    carry the same loads as the uplink (aggregation -> core) tier in every sample, up to renaming
+    the switches, so that :func:`_ecmp_sample` need not fill or scan them: every leaf (edge
+    switch) sends to one leaf only, which receives from it only (likewise pods for the core tiers:
+    e.g. the pairwise steps of recursive doubling), on a healthy fabric whose two tiers have one
+    capacity. The maximum is then the same value."""
+    out = np.zeros(2, dtype=np.bool_)
+    if failed:
+        return out
+    out[0] = ucap[0] > 0 and ucap[0] == ucap[1]
+    out[1] = fat and ucap[2] > 0 and ucap[2] == ucap[3]
+    to = np.full(n_leaves, -1, dtype=np.int64)
+    frm = np.full(n_leaves, -1, dtype=np.int64)
+    pto = np.full(n_leaves, -1, dtype=np.int64)
+    pfrm = np.full(n_leaves, -1, dtype=np.int64)
+    for p in range(pa.size):
+        a = pa[p]
+        b = pb[p]
+        if (to[a] >= 0 and to[a] != b) or (frm[b] >= 0 and frm[b] != a):
+            out[0] = False
+        to[a] = b
+        frm[b] = a
+        if fat and a // h != b // h:
+            qa = a // h
+            qb = b // h
+            if (pto[qa] >= 0 and pto[qa] != qb) or (pfrm[qb] >= 0 and pfrm[qb] != qa):
+                out[1] = False
+            pto[qa] = qb
+            pfrm[qb] = qa
+    return out
+
+
+@njit(cache=True, inline="always")
+def _add_path(q, x, a, b, h, failed, inter, pi, pj, up, down, up2, down2, md, md2):
+    """Add ``x`` bytes from leaf (edge) ``a`` to ``b`` on path ``q`` of :func:`_ecmp_sample` (a
+    mirrored tier, see :func:`_mirrors`, is left alone)."""
     if failed:
         i = pi[q]
         j = pj[q]
@@ -274,26 +344,32 @@ def _add_path(q, x, a, b, h, failed, inter, pi, pj, up, down, up2, down2):
         i = q
         j = 0
     up[a, i] += x
-    down[b, i] += x
+    if not md:
+        down[b, i] += x
     if inter:
         up2[(a // h) * h + i, j] += x
-        down2[(b // h) * h + i, j] += x
+        if not md2:
+            down2[(b // h) * h + i, j] += x
 
 
 @njit(cache=True)
 def _ecmp_sample(pa, pb, pn, pw, h, fat, failed, up_cap, down_cap, up2_cap, down2_cap, s, up, down, up2, down2,
-                 counts, tmp, masks, pi, pj):
+                 counts, tmp, masks, pi, pj, ucap, mirror):
     """One ECMP sample into the scratch loads (``up2``/``down2`` unused on a leaf-spine); returns its
     max congestion over live links. A group's balls fall uniformly on its paths: the ``S`` spines of
     a leaf-spine, the ``h`` aggregation planes within a pod, the ``h*h`` (plane, core) pairs between
     pods (path ``q`` is plane ``q // h``, core ``q % h``); with ``failed`` on the live paths only, in
     :func:`_live_paths` order."""
     S = up_cap.shape[1]
+    md = mirror[0]  # scalars: the loop below then keeps them in registers
+    md2 = mirror[1]
     up[:, :] = 0.0
-    down[:, :] = 0.0
+    if not md:
+        down[:, :] = 0.0
     if fat:
         up2[:, :] = 0.0
-        down2[:, :] = 0.0
+        if not md2:
+            down2[:, :] = 0.0
     for p in range(pa.size):
         a = pa[p]
         b = pb[p]
@@ -313,17 +389,19 @@ def _ecmp_sample(pa, pb, pn, pw, h, fat, failed, up_cap, down_cap, up2_cap, down
             bits += 1
         if n < Q:  # few balls: thrown one by one as uniform_multinomial would (same draws), no P-sized count pass
             for _ in range(n):
-                _add_path(_bounded(s, P, bits), w, a, b, h, failed, inter, pi, pj, up, down, up2, down2)
+                _add_path(_bounded(s, P, bits), w, a, b, h, failed, inter, pi, pj, up, down, up2, down2, md, md2)
             continue
         uniform_multinomial(s, n, P, counts, tmp, masks)
         for q in range(P):
             if counts[q]:
-                _add_path(q, counts[q] * w, a, b, h, failed, inter, pi, pj, up, down, up2, down2)
-    m = _tier_max(up, up_cap, 0.0)
-    m = _tier_max(down, down_cap, m)
+                _add_path(q, counts[q] * w, a, b, h, failed, inter, pi, pj, up, down, up2, down2, md, md2)
+    m = _block_max(up, up_cap, ucap[0], 0.0)
+    if not md:
+        m = _block_max(down, down_cap, ucap[1], m)
     if fat:
-        m = _tier_max(up2, up2_cap, m)
-        m = _tier_max(down2, down2_cap, m)
+        m = _block_max(up2, up2_cap, ucap[2], m)
+        if not md2:
+            m = _block_max(down2, down2_cap, ucap[3], m)
     return m
 
 
@@ -373,10 +451,12 @@ def ecmp_mc(pa, pb, pn, pw, h, fat, failed, up_cap, down_cap, up2_cap, down2_cap
     """
     out = np.empty(n_seeds)
     up, down, up2, down2, counts, tmp, masks, pi, pj, s = _ecmp_scratch(up_cap, up2_cap, h, fat)
+    ucap = _uniform_caps(up_cap, down_cap, up2_cap, down2_cap)
+    mirror = _mirrors(pa, pb, h, fat, failed, ucap, up_cap.shape[0])
     for r in range(n_seeds):
         rng_init(seed, r, s)
         out[r] = _ecmp_sample(pa, pb, pn, pw, h, fat, failed, up_cap, down_cap, up2_cap, down2_cap, s, up, down,
-                              up2, down2, counts, tmp, masks, pi, pj)
+                              up2, down2, counts, tmp, masks, pi, pj, ucap, mirror)
     return out
 
 
@@ -385,11 +465,17 @@ def ecmp_mc_parallel(pa, pb, pn, pw, h, fat, failed, up_cap, down_cap, up2_cap, 
     """:func:`ecmp_mc` with the samples spread over Numba's threads (``prange``); the same output,
     since sample ``r`` always uses stream ``r``."""
     out = np.empty(n_seeds)
-    for r in prange(n_seeds):
+    ucap = _uniform_caps(up_cap, down_cap, up2_cap, down2_cap)
+    mirror = _mirrors(pa, pb, h, fat, failed, ucap, up_cap.shape[0])
+    # one scratch per block of samples, not per sample (a k = 64 fat-tree's load blocks are 2 MiB:
+    # fresh per sample they cost more page faults than the sample itself)
+    n_blocks = min(n_seeds, MC_BLOCKS)
+    for blk in prange(n_blocks):
         up, down, up2, down2, counts, tmp, masks, pi, pj, s = _ecmp_scratch(up_cap, up2_cap, h, fat)
-        rng_init(seed, np.int64(r), s)
-        out[r] = _ecmp_sample(pa, pb, pn, pw, h, fat, failed, up_cap, down_cap, up2_cap, down2_cap, s, up, down,
-                              up2, down2, counts, tmp, masks, pi, pj)
+        for r in range(blk * n_seeds // n_blocks, (blk + 1) * n_seeds // n_blocks):
+            rng_init(seed, np.int64(r), s)
+            out[r] = _ecmp_sample(pa, pb, pn, pw, h, fat, failed, up_cap, down_cap, up2_cap, down2_cap, s, up, down,
+                                  up2, down2, counts, tmp, masks, pi, pj, ucap, mirror)
     return out
 
 @njit(cache=True, inline="always")

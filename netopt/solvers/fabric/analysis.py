@@ -263,6 +263,7 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
     method = "aggregated" if coll.pair_bytes > 0 and coll.src.size == 0 and aggregate is not False else "per-flow"
     models: dict = {}
     do_cct = bool(cct)
+    shared: dict = {}  # durations of the steps whose flows stay within their leaves: the same for every model
 
     def timed(fn):
         t = time.perf_counter()
@@ -278,7 +279,7 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
     models["spray"] = {"max_congestion": base, "ratio": 1.0, "host_congestion": sp.info["host_congestion"],
                        "time_s": dt, "method": "leaf-pair matrices" + (" (closed form)" if coll.pair_bytes > 0 else "")}
     if do_cct:
-        models["spray"]["cct"] = completion_time(fabric, coll, "spray", max_flows=cct_max_flows)
+        models["spray"]["cct"] = completion_time(fabric, coll, "spray", max_flows=cct_max_flows, shared=shared)
 
     # ---- ECMP
     entry: dict = {}
@@ -323,7 +324,8 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
         entry["qps"] = qps
         entry["ratio"] = ratio(entry["max_congestion"])
         if do_cct:
-            entry["cct"] = completion_time(fabric, coll, "ecmp", seed=seed, qps=qps, max_flows=cct_max_flows)
+            entry["cct"] = completion_time(fabric, coll, "ecmp", seed=seed, qps=qps, max_flows=cct_max_flows,
+                                           shared=shared)
     models["ecmp"] = entry
 
     # ---- singlepath
@@ -340,7 +342,7 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
             e["bound"] = sgl.info["bound"]
         if do_cct:
             e["cct"] = completion_time(fabric, coll, "singlepath", assignments=sgl.assignment, k=1,
-                                       max_flows=cct_max_flows)
+                                       max_flows=cct_max_flows, shared=shared)
         models["singlepath"] = e
 
     # ---- minimal split
@@ -359,7 +361,7 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
             e["cct"] = models["singlepath"].get("cct")  # the same paths (min_split reused the colouring)
         elif do_cct:
             e["cct"] = completion_time(fabric, coll, "split", assignments=spl.assignment, k=kk,
-                                       max_flows=cct_max_flows)
+                                       max_flows=cct_max_flows, shared=shared)
         models["split"] = e
     if "cct" in models["spray"] and models["spray"]["cct"]:
         for m in models.values():

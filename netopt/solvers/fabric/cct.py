@@ -114,7 +114,7 @@ def fattree_flow_links(fabric: Fabric, hs, hd, agg=None, core=None, size=None, w
     table[:, 5] = N + hd
     ie = e != f
     ip = pe != pf
-    cap = np.ascontiguousarray(fabric.capacity)
+    cap = fabric.kernel_capacity()
     if agg is None:
         nL = fabric.n_links
         up, dn = fabric.block(TIER_UP), fabric.block(TIER_DOWN)
@@ -275,7 +275,8 @@ CCT_WORK = 3e8
 def _solve(fabric, indptr, links, coef, size, cap=None, rtol=1e-9):
     if size.size == 0:
         return 0.0
-    cap = np.array(fabric.capacity if cap is None else cap, dtype=np.float64)  # writable: one kernel signature
+    # writable: one kernel signature (the fabric's own capacities: one cached copy)
+    cap = fabric.kernel_capacity() if cap is None else np.array(cap, dtype=np.float64)
     if np.any(cap[links] <= 0):
         raise FabricInputError("assignment", "a flow uses a failed link")
     t, _ = _kernels.maxmin_completion(indptr, links, coef, size, cap, rtol, CCT_WORK)
@@ -285,8 +286,8 @@ def _solve(fabric, indptr, links, coef, size, cap=None, rtol=1e-9):
 def _flows_materialised(fabric: Fabric, coll: Collective, t: int, mult: int) -> int:
     """(Sub)flow rows the model builds for step ``t``: ``mult`` per flow, but on a fat-tree one class
     per flow that stays within its edge switch (see ``_fattree_step``)."""
-    sel = coll.step == t
-    n = int(sel.sum())
+    sel = coll.step_index(t)
+    n = int(sel.size)
     pairs = coll.n_pairs if t == 0 else 0
     if fabric.kind != "fat-tree" or mult == 1:
         return (n + pairs) * mult
@@ -300,13 +301,18 @@ def _flows_materialised(fabric: Fabric, coll: Collective, t: int, mult: int) -> 
 
 
 def step_completion_time(fabric: Fabric, coll: Collective, t: int, model: str, *, seed: int = 0, qps: int = 1,
-                         assignment=None, k: int = 1, max_flows: int = 300_000) -> float | None:
+                         assignment=None, k: int = 1, max_flows: int = 300_000,
+                         shared: dict | None = None) -> float | None:
     """Duration (s) of one run of step ``t`` under ``model`` (see the module docstring).
 
     ``assignment``: the step's assignment for ``singlepath`` (``k=1``) and ``split`` (its ``k``):
     an :class:`~netopt.solvers.fabric.models.Assignment` on a leaf-spine, the two-stage pair
     ``(edge stage, per-plane core stages)`` kept by ``singlepath``/``min_split`` on a fat-tree.
     Returns ``None`` above ``max_flows`` (sub)flows.
+
+    ``shared``: a dict kept across the models of one analysis. A step none of whose flows leaves its
+    leaf (edge switch) uses host links only, so with one subflow per flow (``qps`` / ``k`` = 1) every
+    model poses the same max-min problem: it is solved once and its duration kept there by step.
 
     Examples
     --------
@@ -320,10 +326,22 @@ def step_completion_time(fabric: Fabric, coll: Collective, t: int, model: str, *
         return None
     # the (sub)flow arrays, their CSR rows (about six links each) and the max-min state
     check_dense("completion-time flow table", (n,), itemsize=160, copies=1, where="cct_max_flows")
-    from .failures import PathAssignment, assignment_paths
-    from .skew import ClassAssignment, class_paths, network_flows
+    from .skew import network_flows
 
     hs, hd, z = network_flows(fabric, coll, t)  # NVLink pairs of a rail-optimised fabric dropped
+    mult = {"ecmp": qps, "split": k}.get(model, 1)
+    if shared is not None and mult == 1 and not np.any(hs // fabric.hosts_per_leaf != hd // fabric.hosts_per_leaf):
+        if t not in shared:
+            shared[t] = _step_time(fabric, hs, hd, z, model, seed, qps, assignment, k)
+        return shared[t]
+    return _step_time(fabric, hs, hd, z, model, seed, qps, assignment, k)
+
+
+def _step_time(fabric, hs, hd, z, model, seed, qps, assignment, k):
+    """:func:`step_completion_time` of the step's network flows ``(hs, hd, z)``."""
+    from .failures import PathAssignment, assignment_paths
+    from .skew import ClassAssignment, class_paths
+
     if fabric.kind == "fat-tree":
         return _fattree_step(fabric, hs, hd, z, model, seed, qps, assignment, k)
     H, S = fabric.hosts_per_leaf, fabric.n_spines

@@ -168,9 +168,19 @@ class Collective:
             per_step[0] += self.pair_bytes * (self.n_ranks - 1) * float(self.weights.sum())
         return float(np.dot(per_step, self.step_repeat))
 
+    def step_index(self, t: int) -> np.ndarray:
+        """Indices of the explicit flows of step ``t``, ascending (one stable sort by step for all
+        steps, kept: the models ask for each step many times)."""
+        if "_step_order" not in self.__dict__:
+            order = np.argsort(self.step, kind="stable")
+            ptr = np.searchsorted(self.step[order], np.arange(self.n_steps + 1), side="left")
+            self.__dict__["_step_order"] = (order, ptr)
+        order, ptr = self.__dict__["_step_order"]
+        return order[ptr[t]:ptr[t + 1]]
+
     def step_flows(self, t: int, materialize_pairs: bool = True):
         """``(src, dst, size)`` rank arrays of step ``t`` (implicit all-pairs flows expanded)."""
-        sel = self.step == t
+        sel = self.step_index(t)
         s, d, z = self.src[sel], self.dst[sel], self.size[sel]
         if t == 0 and self.pair_bytes > 0 and materialize_pairs:
             n = self.n_ranks

@@ -578,26 +578,35 @@ class Assignment:
     """Spine (colour) choice for the flows of one step, stored compactly.
 
     Every leaf pair ``(a, b)`` puts ``base[a, b]`` flows on *every* colour, plus one flow on each
-    ``(xa, xb, xs)`` entry of the extras (a pair appears at most once per colour). ``units`` is
-    the number of (sub)flows per original flow (``k`` for a split assignment).
+    ``(xa, xb, xs)`` entry of the extras (a pair appears at most once per colour). The base is kept
+    as its nonzero entries ``(ba, bb, bv)`` in row-major order (:attr:`base` makes the dense ``(L, L)``
+    matrix on demand: a k = 64 fat-tree's is 32 MiB per step). ``units`` is the number of
+    (sub)flows per original flow (``k`` for a split assignment).
     """
 
-    base: np.ndarray
+    ba: np.ndarray
+    bb: np.ndarray
+    bv: np.ndarray
     xa: np.ndarray
     xb: np.ndarray
     xs: np.ndarray
     n_colours: int
+    n_leaves: int
     units: int = 1
 
+    @property
+    def base(self) -> np.ndarray:
+        """The dense ``(L, L)`` base matrix (made on each call)."""
+        out = np.zeros((self.n_leaves, self.n_leaves), dtype=np.int64)
+        out[self.ba, self.bb] = self.bv
+        return out
+
     def base_entries(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The nonzero entries ``(a, b, base[a, b])`` of ``base`` (one dense pass, cached)."""
-        if "_base_nz" not in self.__dict__:
-            a, b = np.nonzero(self.base)
-            self.__dict__["_base_nz"] = (a, b, self.base[a, b])
-        return self.__dict__["_base_nz"]
+        """The nonzero entries ``(a, b, base[a, b])`` of :attr:`base`."""
+        return self.ba, self.bb, self.bv
 
     def _per_colour(self, side: int, extra: np.ndarray) -> np.ndarray:
-        L, S = self.base.shape[0], self.n_colours
+        L, S = self.n_leaves, self.n_colours
         ent = self.base_entries()
         out = np.repeat(np.bincount(ent[side], weights=ent[2], minlength=L).astype(np.int64)[:, None], S, axis=1)
         out += np.bincount(extra * S + self.xs, minlength=L * S).reshape(L, S)
@@ -623,13 +632,15 @@ class Assignment:
         The ``j``-th flow (in array order) of pair ``(a, b)`` takes colour ``j mod S`` while
         ``j < base*S`` and the pair's extras (sorted by colour) after that.
         """
-        L, S = self.base.shape[0], self.n_colours
+        L, S = self.n_leaves, self.n_colours
         key = la * L + lb
         order = np.argsort(key, kind="stable")
         ks = key[order]
         starts = np.searchsorted(ks, ks, side="left")
         j = np.arange(ks.size) - starts
-        b = self.base.ravel()[ks] * S
+        bkey = self.ba * L + self.bb  # row-major: sorted
+        pos = np.minimum(np.searchsorted(bkey, ks), max(bkey.size - 1, 0))
+        b = np.where(bkey[pos] == ks, self.bv[pos], 0) * S if bkey.size else np.zeros(ks.size, np.int64)
         col = np.empty(ks.size, dtype=np.int64)
         in_base = j < b
         col[in_base] = j[in_base] % S
@@ -710,15 +721,17 @@ def equitable_assign(R: np.ndarray, S: int) -> Assignment:
     S = int(S)
     if S < 1:
         raise FabricInputError("spines", "need at least one colour")
-    L = R.shape[0]
-    # one pass over the dense matrix (leaf pairs are mostly empty): the rest works on its nonzeros
     ia, ib = np.nonzero(R)
     v = R[ia, ib]
     if v.size and v.min() < 0:
         raise FabricInputError("R", "need a square non-negative integer matrix")
-    base = np.zeros_like(R)
+    return _equitable_sparse(ia, ib, v, R.shape[0], S)
+
+
+def _equitable_sparse(ia: np.ndarray, ib: np.ndarray, v: np.ndarray, L: int, S: int) -> Assignment:
+    """:func:`equitable_assign` of the ``L x L`` matrix whose nonzero entries are ``(ia, ib, v)``
+    (row-major order, ``v > 0``): the leaf-pair matrix is never made dense."""
     bv = v // S
-    base[ia, ib] = bv
     has = bv > 0
     base_nz = (ia[has], ib[has], bv[has])
     rv = v % S
@@ -757,20 +770,19 @@ def equitable_assign(R: np.ndarray, S: int) -> Assignment:
     if ia.size:  # pragma: no cover
         raise RuntimeError("equitable_assign: remainders left")
     cat = (lambda lst: np.concatenate(lst) if lst else np.zeros(0, np.int64))
-    out = Assignment(base, cat(xa), cat(xb), cat(xs), S)
-    out.__dict__["_base_nz"] = base_nz  # what base_entries() would find
-    return out
+    return Assignment(*base_nz, cat(xa), cat(xb), cat(xs), S, L)
 
 
 # ---------------------------------------------------------------------------- fat-tree two stage
-def _fattree_assign(fabric: Fabric, count: np.ndarray):
-    """Two-stage equitable colouring on a fat-tree; returns per-tier flow counts and the stages."""
+def _fattree_assign(fabric: Fabric, pairs):
+    """Two-stage equitable colouring on a fat-tree of the leaf-pair counts given as their nonzero
+    entries ``pairs = (a, b, count)``; returns per-tier flow counts and the stages."""
     h, k = fabric.half, fabric.k
-    a1 = equitable_assign(count, h)
+    a1 = _equitable_sparse(*pairs, fabric.n_leaves, h)
     up = a1.per_colour_out()
     down = a1.per_colour_in()
     # pod-level multigraph per aggregation plane i
-    pod = np.arange(count.shape[0]) // h
+    pod = np.arange(fabric.n_leaves) // h
     ea, eb, ev = a1.base_entries()
     Pbase = np.bincount(pod[ea] * k + pod[eb], weights=ev, minlength=k * k).astype(np.int64).reshape(k, k)
     np.fill_diagonal(Pbase, 0)
@@ -814,10 +826,11 @@ def _per_step(fabric: Fabric, steps, route):
 def _coloured(fabric: Fabric, st: StepTraffic, k: int):
     """Loads and assignment of the equitable colouring of step ``st`` with ``k`` subflows per flow."""
     w = st.size / k
+    pa, pb, pc = st.pairs()
     if fabric.kind == "leaf-spine":
-        a = equitable_assign(st.count * k, fabric.n_spines)
+        a = _equitable_sparse(pa, pb, pc * k, fabric.n_leaves, fabric.n_spines)
         return assignment_loads(fabric, a, w), a
-    up, down, up2, down2, a = _fattree_assign(fabric, st.count * k)
+    up, down, up2, down2, a = _fattree_assign(fabric, (pa, pb, pc * k))
     return StepLoads(up * w, down * w, up2 * w, down2 * w), a
 
 

@@ -261,6 +261,13 @@ class Fabric:
             self._cache["kernel_caps"] = tuple(caps) if len(caps) == 4 else (*caps, np.ones((1, 1)), np.ones((1, 1)))
         return self._cache["kernel_caps"]
 
+    def kernel_capacity(self) -> np.ndarray:
+        """A writable copy of ``capacity`` (bytes/s per link id), made once: what the max-min kernel
+        takes (one array type, one compiled signature)."""
+        if "kernel_capacity" not in self._cache:
+            self._cache["kernel_capacity"] = np.array(self.capacity, dtype=np.float64, order="C")
+        return self._cache["kernel_capacity"]
+
     # ------------------------------------------------------------------ modifiers
     def with_capacity(self, links: np.ndarray, gbps: float | np.ndarray) -> "Fabric":
         """A copy with the capacity of ``links`` (ids) set to ``gbps`` Gbit/s (0 = failed).

@@ -3,7 +3,10 @@
 :func:`step_traffic` turns the flows of one step into
 
 * ``count[a, b]``: flows from leaf ``a`` to leaf ``b`` (``a != b``; intra-leaf flows never reach
-  the switch fabric and are only kept in the host totals),
+  the switch fabric and are only kept in the host totals); kept dense only for the implicit
+  all-to-all (every leaf pair loaded), else built on demand from the flow groups: the models read
+  the groups' nonzero entries (:meth:`StepTraffic.pairs`, degrees, pod counts), so a step of
+  recursive doubling on a k = 64 fat-tree no longer holds a 32 MiB matrix,
 * ``nbytes[a, b]``: their bytes,
 * equal-size flow groups ``(ga, gb, gn, gw)``: ``gn`` flows of ``gw`` bytes from ``ga`` to ``gb``,
 * ``host_out``/``host_in``: bytes each host sends / receives,
@@ -44,7 +47,7 @@ class StepTraffic:
 
     step: int
     repeat: int
-    count: np.ndarray
+    count_matrix: np.ndarray | None  # None: sparse, the groups below hold every inter-leaf flow (see count)
     bytes_matrix: np.ndarray | None  # None when every inter-leaf flow has the same size: see nbytes
     ga: np.ndarray
     gb: np.ndarray
@@ -54,6 +57,30 @@ class StepTraffic:
     host_in: np.ndarray
     size: float | None
     groups_complete: bool = True  # False: a skewed all-to-all's groups were not listed (too many)
+    n_leaves: int = 0
+
+    @cached_property
+    def count(self) -> np.ndarray:
+        """``(L, L)`` inter-leaf flows per leaf pair (dense; for a sparse step built from the groups
+        on first use)."""
+        if self.count_matrix is not None:
+            return self.count_matrix
+        L = self.n_leaves
+        return np.bincount(self.ga * L + self.gb, weights=self.gn, minlength=L * L).astype(np.int64).reshape(L, L)
+
+    @cached_property
+    def _pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self.count_matrix is not None:
+            a, b = np.nonzero(self.count_matrix)
+            return a, b, self.count_matrix[a, b]
+        L = self.n_leaves
+        key, inv = np.unique(self.ga * L + self.gb, return_inverse=True)
+        return key // L, key % L, np.bincount(inv.ravel(), weights=self.gn, minlength=key.size).astype(np.int64)
+
+    def pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The nonzero entries ``(a, b, count[a, b])`` of :attr:`count`, in row-major order (from the
+        groups without a dense pass when the step is sparse)."""
+        return self._pairs
 
     @property
     def nbytes(self) -> np.ndarray:
@@ -67,11 +94,15 @@ class StepTraffic:
     @cached_property
     def out_degree(self) -> np.ndarray:
         """Inter-leaf flows leaving each leaf."""
-        return self.count.sum(axis=1)
+        if self.count_matrix is not None:
+            return self.count_matrix.sum(axis=1)
+        return np.bincount(self.ga, weights=self.gn, minlength=self.n_leaves).astype(np.int64)
 
     @cached_property
     def in_degree(self) -> np.ndarray:
-        return self.count.sum(axis=0)
+        if self.count_matrix is not None:
+            return self.count_matrix.sum(axis=0)
+        return np.bincount(self.gb, weights=self.gn, minlength=self.n_leaves).astype(np.int64)
 
     @cached_property
     def n_inter(self) -> int:
@@ -83,8 +114,12 @@ class StepTraffic:
         fat-tree), cached: spraying and the ECMP link classes both read it."""
         cache = self.__dict__.setdefault("_pod_count", {})
         if h not in cache:
-            k = self.count.shape[0] // h
-            cache[h] = self.count.reshape(k, h, k, h).sum(axis=(1, 3))
+            k = self.n_leaves // h
+            if self.count_matrix is not None:
+                cache[h] = self.count_matrix.reshape(k, h, k, h).sum(axis=(1, 3))
+            else:
+                cache[h] = np.bincount((self.ga // h) * k + self.gb // h, weights=self.gn,
+                                       minlength=k * k).astype(np.int64).reshape(k, k)
         return cache[h]
 
     def leaf_bytes(self) -> tuple[np.ndarray, np.ndarray]:
@@ -125,7 +160,7 @@ def step_traffic(fabric: Fabric, coll: Collective, t: int) -> StepTraffic:
     """Aggregate step ``t`` of ``coll`` placed on ``fabric`` (see the module docstring)."""
     _check_fit(fabric, coll)
     L, N, H = fabric.n_leaves, fabric.n_hosts, fabric.hosts_per_leaf
-    sel = coll.step == t
+    sel = coll.step_index(t)
     hs = coll.placement[coll.src[sel]]
     hd = coll.placement[coll.dst[sel]]
     z = coll.size[sel]
@@ -138,7 +173,7 @@ def step_traffic(fabric: Fabric, coll: Collective, t: int) -> StepTraffic:
     inter = la != lb
     la, lb, zi = la[inter], lb[inter], z[inter]
     key = la * L + lb
-    count = np.bincount(key, minlength=L * L).reshape(L, L).astype(np.int64, copy=False)
+    count = None  # sparse unless the implicit all-to-all loads every leaf pair (below)
     dbytes = None  # the implicit all-to-all's bytes, added to the listed flows' when sizes differ
     # equal-size groups: sort by (key, size)
     if key.size:
@@ -177,7 +212,7 @@ def step_traffic(fabric: Fabric, coll: Collective, t: int) -> StepTraffic:
             kk = lp[I][cross] * L + lp[J][cross]
             dense -= np.bincount(kk, minlength=L * L).reshape(L, L)
             dbytes -= m * np.bincount(kk, weights=w[J][cross], minlength=L * L).reshape(L, L)
-        count = count + dense
+        count = np.bincount(key, minlength=L * L).reshape(L, L).astype(np.int64, copy=False) + dense
         host_out = host_out.copy()
         host_in = host_in.copy()
         host_out[hp] += out_r
@@ -212,7 +247,7 @@ def step_traffic(fabric: Fabric, coll: Collective, t: int) -> StepTraffic:
         if dbytes is not None:
             nbytes = nbytes + dbytes
     return StepTraffic(t, int(coll.step_repeat[t]), count, nbytes, gk // L, gk % L,
-                       gn, gw, host_out, host_in, size, complete)
+                       gn, gw, host_out, host_in, size, complete, L)
 
 
 def all_step_traffic(fabric: Fabric, coll: Collective) -> list[StepTraffic]:

@@ -438,3 +438,45 @@ def as_vector(fab, ld):
     for arr, tier in pairs:
         out[fab.tier == tier] = np.asarray(arr, dtype=float).ravel()
     return out
+
+
+def ecmp_sample_twin(pa, pb, pn, pw, h, fat, caps, seed, stream):
+    """One sample of ``_kernels.ecmp_mc`` on a healthy fabric, written plainly: every tier's load is
+    kept in full (no mirrored tier left out, no shortcut for uniform capacities) and the maximum of
+    ``load / cap`` is taken over every loaded link. The draws follow the kernel's stream: a group of
+    fewer balls than ``Q = 2**bits >= P`` throws them one by one (one load addition per ball), else
+    one uniform multinomial (one addition of ``count * w`` per path, in path order)."""
+    rng = Xoshiro256(seed, stream)
+    up_cap, down_cap, up2_cap, down2_cap = caps
+    S = up_cap.shape[1]
+    loads = {}
+
+    def add(tier, key, x):
+        loads[(tier, key)] = loads.get((tier, key), 0.0) + x
+
+    for a, b, n, w in zip(pa.tolist(), pb.tolist(), pn.tolist(), pw.tolist()):
+        inter = fat and a // h != b // h
+        P = h * h if inter else S
+
+        def put(q, x):
+            i, j = (q // h, q % h) if inter else (q, 0)
+            add(0, (a, i), x)
+            add(1, (b, i), x)
+            if inter:
+                add(2, ((a // h) * h + i, j), x)
+                add(3, ((b // h) * h + i, j), x)
+
+        bits = (P - 1).bit_length()
+        if n < (1 << bits):
+            for _ in range(n):
+                while True:
+                    v = rng.next() >> (64 - bits)
+                    if v < P:
+                        break
+                put(v, w)
+        else:
+            for q, c in enumerate(uniform_multinomial(rng, n, P)):
+                if c:
+                    put(q, c * w)
+    cap = (up_cap, down_cap, up2_cap, down2_cap)
+    return max([x / float(cap[t][key]) for (t, key), x in loads.items()], default=0.0)

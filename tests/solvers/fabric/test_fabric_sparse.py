@@ -1,0 +1,123 @@
+"""Issue 19, stop 16: the sparse leaf-pair steps and colouring (no dense L x L matrix for explicit
+flows), and the ECMP sampler's shortcuts (mirrored tiers, uniform tier capacities) against a plain
+twin, bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from naive_fabric import ecmp_sample_twin
+
+from netopt.solvers.fabric import (
+    _kernels,
+    analyze,
+    build,
+    equitable_assign,
+    fat_tree,
+    leaf_spine,
+    make_collective,
+    placement,
+    step_traffic,
+)
+
+
+def _dense_count(fab, coll, t):
+    """The step's inter-leaf flow counts, flow by flow."""
+    H, L = fab.hosts_per_leaf, fab.n_leaves
+    count = np.zeros((L, L), dtype=np.int64)
+    for s, d in zip(coll.src[coll.step == t].tolist(), coll.dst[coll.step == t].tolist()):
+        a, b = int(coll.placement[s]) // H, int(coll.placement[d]) // H
+        if a != b:
+            count[a, b] += 1
+    return count
+
+
+@pytest.mark.parametrize("name,kind", [("recursive-doubling", "random"), ("tree", "leaf-major"),
+                                       ("halving-doubling", "round-robin"), ("ring", "random")])
+def test_sparse_step_equals_flow_by_flow(name, kind):
+    """A step of explicit flows keeps no dense matrix; its counts, nonzero pairs, degrees and pod
+    counts equal the flow-by-flow matrix's."""
+    fab = fat_tree(8, host_gbps=100)
+    coll = make_collective(name, fab.n_hosts, 1e6, hosts=placement(kind, fab.n_hosts, fab.n_hosts, 3,
+                                                                   hosts_per_leaf=fab.hosts_per_leaf))
+    for t in range(coll.n_steps):
+        st = step_traffic(fab, coll, t)
+        assert st.count_matrix is None
+        ref = _dense_count(fab, coll, t)
+        np.testing.assert_array_equal(st.count, ref)
+        a, b = np.nonzero(ref)
+        for got, want in zip(st.pairs(), (a, b, ref[a, b])):
+            np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(st.out_degree, ref.sum(axis=1))
+        np.testing.assert_array_equal(st.in_degree, ref.sum(axis=0))
+        np.testing.assert_array_equal(st.pod_count(4), ref.reshape(8, 4, 8, 4).sum(axis=(1, 3)))
+
+
+def test_sparse_assignment_base_and_colours():
+    """The sparse base of a colouring densifies to floor(R / S), and flow_colours (looked up in the
+    sparse base) gives every pair its count on each colour."""
+    R = np.random.default_rng(5).integers(0, 9, size=(7, 7)) * (1 - np.eye(7, dtype=np.int64))
+    a = equitable_assign(R, 3)
+    np.testing.assert_array_equal(a.base, R // 3)
+    np.testing.assert_array_equal(a.counts(), R)
+    la, lb = np.nonzero(R)
+    la, lb = np.repeat(la, R[la, lb]), np.repeat(lb, R[la, lb])
+    col = a.flow_colours(la, lb)
+    per = np.zeros((7, 7, 3), dtype=np.int64)
+    np.add.at(per, (la, lb, col), 1)
+    np.testing.assert_array_equal(per.sum(axis=2), R)
+    np.testing.assert_array_equal(per.sum(axis=1), a.per_colour_out())
+    np.testing.assert_array_equal(per.sum(axis=0), a.per_colour_in())
+
+
+def _pairwise(L, shift):
+    a = np.arange(L, dtype=np.int64)
+    return a, a ^ shift
+
+
+@pytest.mark.parametrize("case", ["ft-intra-pod-pairs", "ft-inter-pod-pairs", "ft-all-pairs", "ft-uneven-caps",
+                                  "ls-pairs", "ls-all-pairs"])
+def test_ecmp_kernel_vs_plain_twin_bit_for_bit(case):
+    """The kernel (mirrored tiers skipped, uniform tiers as max(load) / cap) returns exactly the
+    twin's samples, which fill and scan every tier: pairs of leaves (mirrored tiers), all pairs
+    (none), and one slower link in a tier (no uniform-capacity shortcut)."""
+    rng = np.random.default_rng(11)
+    if case.startswith("ft"):
+        fab = fat_tree(4, host_gbps=100, core_oversubscription=2.0)
+        h, fat = 2, True
+        if case == "ft-uneven-caps":
+            fab = fab.with_capacity(np.array([fab.off_up + 3, fab.off_down2 + 5]), 40.0)
+        L = fab.n_leaves
+        if case == "ft-intra-pod-pairs":
+            pa, pb = _pairwise(L, 1)
+            fat = False  # no group between pods: the caller passes a leaf-spine-like step
+        elif case in ("ft-inter-pod-pairs", "ft-uneven-caps"):
+            pa, pb = _pairwise(L, 2)
+        else:
+            pa, pb = (x.astype(np.int64) for x in np.nonzero(~np.eye(L, dtype=bool)))
+    else:
+        fab = leaf_spine(6, 4, 2, host_gbps=100)
+        h, fat, L = 1, False, 6
+        pa, pb = _pairwise(L, 1) if case == "ls-pairs" else (x.astype(np.int64) for x in
+                                                             np.nonzero(~np.eye(L, dtype=bool)))
+    pa, pb = np.ascontiguousarray(pa), np.ascontiguousarray(pb)
+    pn = rng.integers(1, 40, size=pa.size).astype(np.int64)
+    pw = rng.uniform(0.5, 2.0, size=pa.size)
+    caps = fab.kernel_caps()
+    got = _kernels.ecmp_mc(pa, pb, pn, pw, h, fat, False, *caps, 6, 21)
+    want = [ecmp_sample_twin(pa, pb, pn, pw, h, fat, caps, 21, r) for r in range(6)]
+    assert got.tolist() == want
+    np.testing.assert_array_equal(_kernels.ecmp_mc_parallel(pa, pb, pn, pw, h, fat, False, *caps, 6, 21), got)
+    mirror = _kernels._mirrors(pa, pb, h, fat, False, _kernels._uniform_caps(*caps), L)
+    assert bool(mirror[0]) == (case in ("ft-intra-pod-pairs", "ft-inter-pod-pairs", "ls-pairs"))
+
+
+def test_cct_steps_within_leaves_shared_across_models():
+    """A step whose flows stay in their leaves is solved once for every model: the CCTs with the
+    shared durations equal those computed model by model."""
+    from netopt.solvers.fabric import completion_time
+
+    fab, coll = build(topology="fat-tree", k=4, collective="recursive-doubling")
+    res = analyze(fab, coll, seeds=5)
+    for model in ("spray", "ecmp"):
+        assert res["models"][model]["cct"] == completion_time(fab, coll, model, max_flows=200_000)
