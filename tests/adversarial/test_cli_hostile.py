@@ -80,7 +80,6 @@ EOF
 LINEHAUL = "LINEHAUL_SECTION\n1 0\n2 1\n3 1\n4 1\n5 1\n"
 ALLOWED = "VEHICLES_ALLOWED_CLIENTS_SECTION\n1 2 3\n2 3 4\n"
 RELEASE = "RELEASE_TIME_SECTION\n1 0\n2 0\n3 200\n4 0\n5 0\n"
-BACKHAUL = "BACKHAUL_SECTION\n1 0\n2 0\n3 1\n4 0\n5 1\n"
 RICH_JSON_ZERO = ('{"format": "netopt-routing", "schema_version": 1, "name": "z", "distance": [[0, 1], [1, 0]], '
                   '"demands": [0, 1], "vehicle_types": [{"capacity": 5, "num_available": 0}]}')
 ROUTES = {"tiny.vrp": TINY_VRP, "r.json": TINY_ROUTES}
@@ -323,9 +322,10 @@ CASES = [
          files={"r.vrp": RICH.replace("DEPOT_SECTION", RELEASE + "DEPOT_SECTION")}, absent=("out.json",)),
     Case("rich-hgs-refuses-vehicle-types", ["solve", "r.vrp", "-s", "hgs", "-t", "1"], 2,
          "solver hgs cannot solve r: it does not model vehicle_types", files={"r.vrp": RICH}),
-    Case("rich-default-ils-refuses-backhauls", ["solve", "r.vrp", "-t", "1"], 2,
-         "solver ils cannot solve r: it does not model backhauls",
-         files={"r.vrp": RICH.replace("DEPOT_SECTION", BACKHAUL + "DEPOT_SECTION")}, absent=("out.json",)),
+    Case("rich-default-ils-refuses-release-times", ["solve", "r.vrp", "-t", "1", "-o", "out.json"], 2,
+         "solver ils cannot solve r: it does not model release_times",
+         files={"r.vrp": RICH.replace("DEPOT_SECTION", RELEASE.replace("3 200", "3 5") + "DEPOT_SECTION")},
+         absent=("out.json",)),
 ]
 
 

@@ -15,11 +15,16 @@ vehicle: its type's capacity, depots, shift window, route limits and costs are t
 ``kd`` (a CVRP has as many identical slots as it may use routes).
 
 Time windows use the segment algebra of Vidal et al. (2013): a sequence of visits is summarised by
-``(distance, load, duration, time_warp, earliest, latest, first, last, allowed)`` and two summaries
-concatenate in O(1) (:func:`seg_cat`). A route is feasible in time iff its time warp is 0, which
-is exactly the Solomon rule (leave the depot at its opening, wait when early, never arrive late).
-``allowed`` is the bitwise AND of the clients' masks of allowed vehicle classes (site dependence;
--1 when every class may serve them all).
+``(distance, delivery, duration, time_warp, earliest, latest, first, last, allowed, pickup, peak)``
+and two summaries concatenate in O(1) (:func:`seg_cat`). A route is feasible in time iff its time
+warp is 0, which is exactly the Solomon rule (leave the depot at its opening, wait when early, never
+arrive late). ``allowed`` is the bitwise AND of the clients' masks of allowed vehicle classes (site
+dependence; -1 when every class may serve them all). ``delivery`` and ``pickup`` are the amounts
+delivered and picked up along the sequence, ``peak`` the largest load on board in it when the
+vehicle enters it carrying only the sequence's deliveries (Vidal et al. 2014's pickup-and-delivery
+load segments): the route's load is its peak, the delivery sum when nothing is picked up.
+VRPB's precedence (linehauls before backhauls, no route that starts with a backhaul) is the
+forbidden arcs of PyVRP's reader: each adds ``kd.arc_big`` to the arc's distance (:class:`~netopt.solvers.vrp.hgs._Data`).
 
 The penalised cost of a route of slot ``r`` is ``fixed + unit_distance * distance + unit_duration *
 duration + penalty_load * excess_load + penalty_time * (time_warp + excess_duration +
@@ -44,10 +49,13 @@ EPS = 1e-7  # an improving move must gain more than this
 #               (so service times never appear again)
 #   tw_e, tw_l  time windows (0 / BIG without time windows)
 #   dem         demands (integers stored as floats, exact below 2**53)
+#   pick        pickup amounts (backhauls; zeros when nothing is picked up)
 #   allow       int64 mask of the vehicle classes that may serve each node (-1: all)
 #   prize       what leaving an optional client unvisited costs (0 for required ones)
 #   optional    bool: the client may be left unvisited
 #   nd          number of depots (an int)
+#   arc_big     what a forbidden arc adds to its distance (VRPB's precedence; BIG when none is): a
+#               route at least this long breaks a precedence and is infeasible
 # and per route slot r (a row each; slots of one vehicle type are contiguous):
 #   rf[r]  float64: RF_E, RF_L shift window (earliest departure, latest return); RF_CAP capacity;
 #          RF_MAXDUR, RF_MAXDIST route limits (BIG when absent); RF_FIXED fixed cost when used,
@@ -55,10 +63,11 @@ EPS = 1e-7  # an improving move must gain more than this
 #   ri[r]  int64: RI_START, RI_END start and end depot; RI_BIT the slot's vehicle class (a bit of
 #          ``allow``, 0..51); RI_TYPE its vehicle type
 #   t_first[t]..t_first[t + 1] - 1 are type t's slots
-KernelData = namedtuple("KernelData", "dist tt tw_e tw_l dem allow prize optional nd rf ri t_first")
+KernelData = namedtuple("KernelData", "dist tt tw_e tw_l dem pick allow prize optional nd arc_big rf ri t_first")
 # (per-slot figures are packed in two arrays, so that a kernel call passes a few arrays, not twenty)
 RF_E, RF_L, RF_CAP, RF_MAXDUR, RF_MAXDIST, RF_FIXED, RF_UDIST, RF_UDUR = range(8)  # columns of rf
 RI_START, RI_END, RI_BIT, RI_TYPE = range(4)  # columns of ri
+N_SEG = 9  # floats per stored summary (fwd / bwd): the segment tuple less first and last, mask as a float
 
 # prm[...]: the penalty parameters of one evaluation (float64)
 P_LOAD_PENALTY = 0  # cost per unit of excess load
@@ -84,19 +93,21 @@ TWO_OPT_STAR = 9  # two routes: u -> y, v -> x (tails exchanged)
 @njit(cache=True, inline="always")
 def seg_node(i, kd):
     """Summary of the single visit ``i``."""
-    return (0.0, kd.dem[i], 0.0, 0.0, kd.tw_e[i], kd.tw_l[i], np.int64(i), np.int64(i), kd.allow[i])
+    return (0.0, kd.dem[i], 0.0, 0.0, kd.tw_e[i], kd.tw_l[i], np.int64(i), np.int64(i), kd.allow[i], kd.pick[i],
+            max(kd.dem[i], kd.pick[i]))
 
 
 @njit(cache=True, inline="always")
 def seg_depot(r, end, kd):
     """Summary of route slot ``r``'s start depot (``end == 0``) or end depot, in its shift window."""
     dep = kd.ri[r, RI_END] if end else kd.ri[r, RI_START]
-    return (0.0, 0.0, 0.0, 0.0, kd.rf[r, RF_E], kd.rf[r, RF_L], dep, dep, np.int64(-1))
+    return (0.0, 0.0, 0.0, 0.0, kd.rf[r, RF_E], kd.rf[r, RF_L], dep, dep, np.int64(-1), 0.0, 0.0)
 
 
 @njit(cache=True, inline="always")
 def seg_cat(a, b, kd):
-    """Summary of sequence ``a`` followed by sequence ``b`` (Vidal et al. 2013, eq. 7-11)."""
+    """Summary of sequence ``a`` followed by sequence ``b`` (Vidal et al. 2013, eq. 7-11; the peak load:
+    ``b``'s deliveries stay on board through ``a``, ``a``'s pickups through ``b``)."""
     t = kd.tt[a[7], b[6]]
     delta = a[2] - a[3] + t
     wait = max(b[4] - delta - a[5], 0.0)
@@ -111,13 +122,15 @@ def seg_cat(a, b, kd):
         a[6],
         b[7],
         a[8] & b[8],
+        a[9] + b[9],
+        max(a[10] + b[1], b[10] + a[9]),
     )
 
 
 @njit(cache=True, inline="always")
 def route_violations(s, r, kd):
     """(excess load, time violation) of a depot-to-depot summary on route slot ``r``."""
-    load_ex = max(s[1] - kd.rf[r, RF_CAP], 0.0)
+    load_ex = max(s[10] - kd.rf[r, RF_CAP], 0.0)
     tv = s[3] + max(s[2] - kd.rf[r, RF_MAXDUR], 0.0) + max(s[0] - kd.rf[r, RF_MAXDIST], 0.0)
     return load_ex, tv
 
@@ -193,7 +206,7 @@ def split(tour, K, kd, prm, load_bound):
         s = start
         for j in range(i, n):
             s = seg_cat(s, seg_node(tour[j], kd), kd)
-            if j > i and s[1] > maxload:
+            if j > i and s[10] > maxload:
                 break
             c = pot[i] + route_cost(seg_cat(s, end, kd), 0, kd, prm)
             if c < pot[j + 1]:
@@ -228,7 +241,7 @@ def split(tour, K, kd, prm, load_bound):
                 s = start
                 for j in range(i, n):
                     s = seg_cat(s, seg_node(tour[j], kd), kd)
-                    if attempt == 0 and j > i and s[1] > maxload:
+                    if attempt == 0 and j > i and s[10] > maxload:
                         break
                     c = potk[k, i] + route_cost(seg_cat(s, end, kd), 0, kd, prm)
                     if c < potk[k + 1, j + 1]:
@@ -267,8 +280,8 @@ def _sector_extend(start, end, a):
 
 @njit(cache=True, inline="always")
 def _store(arr, r, p, s):
-    """Write summary ``s`` to ``arr[r, p]`` (7 slots: the 6 numbers and the allowed mask, exact as a
-    float64 below 2**53)."""
+    """Write summary ``s`` to ``arr[r, p]`` (9 slots: the first 6 numbers, the allowed mask (exact as a
+    float64 below 2**53), the pickup and the peak load)."""
     arr[r, p, 0] = s[0]
     arr[r, p, 1] = s[1]
     arr[r, p, 2] = s[2]
@@ -276,20 +289,22 @@ def _store(arr, r, p, s):
     arr[r, p, 4] = s[4]
     arr[r, p, 5] = s[5]
     arr[r, p, 6] = float(s[8])
+    arr[r, p, 7] = s[9]
+    arr[r, p, 8] = s[10]
 
 
 @njit(cache=True, inline="always")
 def fwd_seg(r, p, routes, fwd):
     """Summary of route ``r`` from its start depot to position ``p``."""
     return (fwd[r, p, 0], fwd[r, p, 1], fwd[r, p, 2], fwd[r, p, 3], fwd[r, p, 4], fwd[r, p, 5], routes[r, 0],
-            routes[r, p], np.int64(fwd[r, p, 6]))
+            routes[r, p], np.int64(fwd[r, p, 6]), fwd[r, p, 7], fwd[r, p, 8])
 
 
 @njit(cache=True, inline="always")
 def bwd_seg(r, p, routes, rlen, bwd):
     """Summary of route ``r``'s clients from position ``p`` (1 <= p <= rlen[r]) to its last client."""
     return (bwd[r, p, 0], bwd[r, p, 1], bwd[r, p, 2], bwd[r, p, 3], bwd[r, p, 4], bwd[r, p, 5], routes[r, p],
-            routes[r, rlen[r]], np.int64(bwd[r, p, 6]))
+            routes[r, rlen[r]], np.int64(bwd[r, p, 6]), bwd[r, p, 7], bwd[r, p, 8])
 
 
 @njit(cache=True)
@@ -929,7 +944,7 @@ def ls_state(routes, rlen, neigh, kd) -> LSState:
     N = neigh.shape[0]
     if K > kd.rf.shape[0] or W < N + 1:
         raise ValueError(f"{K} x {W} route arrays for {kd.rf.shape[0]} slots and {N} nodes")
-    return LSState(routes, rlen, np.empty((K, W, 7)), np.empty((K, W, 7)), np.full(N, -1, np.int64),
+    return LSState(routes, rlen, np.empty((K, W, N_SEG)), np.empty((K, W, N_SEG)), np.full(N, -1, np.int64),
                    np.zeros(N, np.int64), np.zeros(K), np.zeros((K, 2), np.int64), neigh.copy(),
                    np.arange(kd.nd, N, dtype=np.int64), np.zeros(K, np.int64), np.full(N, -1, np.int64),
                    np.full(K, -1, np.int64), np.full(K, -1, np.int64), np.full(N, -1, np.int64),
@@ -1261,9 +1276,10 @@ def local_search(routes, rlen, kd, prm, neigh, ncnt, angle, seed, use_swap_star,
 @njit(cache=True, inline="always")
 def route_totals(s, r, kd):
     """``(cost without penalties, excess load, time violation)`` of a non-empty depot-to-depot summary
-    on slot ``r``; a client the vehicle may not serve counts as ``FORBID`` excess load."""
+    on slot ``r``; a client the vehicle may not serve, or a forbidden arc, counts as ``FORBID`` excess
+    load."""
     load_ex, tv = route_violations(s, r, kd)
-    if (s[8] >> kd.ri[r, RI_BIT]) & 1 == 0:
+    if (s[8] >> kd.ri[r, RI_BIT]) & 1 == 0 or s[0] >= kd.arc_big:
         load_ex += FORBID
     return route_objective(s, r, kd), load_ex, tv
 

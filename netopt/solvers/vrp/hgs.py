@@ -99,8 +99,12 @@ class _Data:
             self.tw_e = np.zeros(n1)
             self.tw_l = np.full(n1, K.BIG)
         self.dem = inst.demands.astype(np.float64)
+        self.pick = np.zeros(n1) if inst.pickups is None else inst.pickups.astype(np.float64)
         self.slot_types = (np.zeros(n1, np.int64) if slot_types is None
                            else np.asarray(slot_types, np.int64))
+        self.neigh, self.ncnt = self._neighbours(inst, granular)  # (from the distances before any arc is forbidden)
+        self.maxd = float(self.dist.max()) if self.dist.size else 0.0
+        self.arc_big = self._forbid_arcs(inst)
         self.kd = self._kernel_data(inst)
         self.base = np.zeros(K.N_PRM)  # prm without the penalties
         self.base[K.P_SYMMETRIC] = 1.0 if np.array_equal(self.dist, self.dist.T) else 0.0
@@ -112,7 +116,25 @@ class _Data:
             self.angle = (np.floor((ang + math.pi) / (2 * math.pi) * 65536).astype(np.int64)) % 65536
         else:
             self.angle = np.zeros(n1, np.int64)
-        self.neigh, self.ncnt = self._neighbours(inst, granular)
+
+    def _forbid_arcs(self, inst) -> float:
+        """VRPB's precedence as PyVRP's reader models it: an arc that would put a linehaul (or any
+        client that is not a pure backhaul) after a backhaul, or a pure backhaul first, is
+        forbidden by adding ``arc_big`` to its distance. ``arc_big`` is a power of two above 1,000
+        times the longest possible route (so every sum stays exact for integer distances, and a
+        route at least that long is known to use a forbidden arc); ``K.BIG`` when nothing is forbidden."""
+        if not inst.linehauls_first:
+            return K.BIG
+        pick, dem = self.pick, self.dem
+        back = pick > 0
+        pure = back & (dem == 0)
+        after_back = ~pure  # the clients that may not follow a backhaul
+        after_back[:self.nd] = False
+        longest = float(self.dist.max(axis=1).sum()) if self.dist.size else 0.0
+        big = 2.0 ** math.ceil(math.log2(1000.0 * max(longest, 1.0)))
+        self.dist[np.ix_(back, after_back)] += big
+        self.dist[:self.nd, pure] += big
+        return big
 
     def _kernel_data(self, inst) -> K.KernelData:
         """:class:`~netopt.solvers.vrp._kernels.KernelData` of the instance and the slots."""
@@ -148,8 +170,8 @@ class _Data:
         optional[:self.nd] = False
         prize = np.zeros(n1) if inst.prizes is None else np.asarray(inst.prizes, np.float64).copy()
         prize[~optional] = 0.0
-        return K.KernelData(self.dist, self.tt, self.tw_e, self.tw_l, self.dem, allow, prize, optional, self.nd,
-                            np.ascontiguousarray(rf[st]), np.ascontiguousarray(ri[st]),
+        return K.KernelData(self.dist, self.tt, self.tw_e, self.tw_l, self.dem, self.pick, allow, prize, optional,
+                            self.nd, self.arc_big, np.ascontiguousarray(rf[st]), np.ascontiguousarray(ri[st]),
                             np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
 
     def initial_load_penalty(self) -> float:
@@ -158,8 +180,8 @@ class _Data:
         fixed cost per unit of capacity (else overloading a vehicle is cheaper than using another)."""
         kd = self.kd
         unit = float(kd.rf[:, K.RF_UDIST].max())
-        maxd = float(self.dist.max()) * unit if self.dist.size else 1.0
-        maxdem = float(self.dem.max())
+        maxd = self.maxd * unit if self.dist.size else 1.0
+        maxdem = max(float(self.dem.max()), float(self.pick.max()))
         pc = max(0.1, min(1000.0 * max(unit, 1.0), maxd / maxdem)) if maxdem > 0 else 1.0
         per_unit = kd.rf[:, K.RF_FIXED] / np.maximum(kd.rf[:, K.RF_CAP], 1.0)
         return max(pc, float(per_unit.max()))

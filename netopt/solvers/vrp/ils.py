@@ -6,7 +6,9 @@ Overview
 --------
 * **Vehicles**: each route slot is one vehicle of a type, with its depots, shift window, capacity,
   route limits, fixed and unit costs and the clients it may serve (HFVRP, MDVRPTW, SDVRPTW). An
-  optional client is visited only where that costs less than its prize (PCVRPTW). A type
+  optional client is visited only where that costs less than its prize (PCVRPTW). Pickups load
+  the vehicle where they are made (the peak load counts); VRPB's linehauls-first rule forbids
+  arcs as PyVRP's reader does (VRPB). A type
   gets as many slots as its fleet, capped at what its capacity could need (:func:`_slot_types`).
 * **Start**: a random giant tour cut into routes by the exact split of
   :mod:`netopt.solvers.vrp._kernels` (one vehicle type), or every client inserted at its cheapest
@@ -200,9 +202,9 @@ class ILS(Solver):
     description = ("Iterated local search (PyVRP 0.12+ style): neighbourhood ruin and greedy repair, granular "
                    "local search from the moved customers only, late acceptance, adaptive penalties; CVRP, VRPTW, "
                    "TSP, asymmetric matrices, vehicle types with their costs, shift windows and allowed clients, "
-                   "several depots, optional clients with prizes.")
+                   "several depots, optional clients with prizes, pickups (backhauls, linehauls first).")
     features = frozenset({"multi_depot", "vehicle_types", "vehicle_costs", "allowed_clients", "shift_windows",
-                          "prizes"})
+                          "prizes", "backhauls", "linehauls_first"})
     params = ParamSpace("solver ils", {
         "granular": Param(int, 20, "granular neighbourhood size (closest customers tried per customer)", low=1),
         "min_perturb": Param(int, 1, "fewest clients removed and reinserted per iteration", low=1),

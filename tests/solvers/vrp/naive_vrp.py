@@ -182,19 +182,43 @@ def broken_pairs(routes1, routes2, n):
     return diff / n
 
 
-def vehicle_route_cost(route, inst, vt, prm):
+def forbidden_arcs(path, inst):
+    """Arcs of ``path`` that break VRPB's precedence: a depot followed by a pure backhaul (a pickup
+    and no delivery), or a client with a pickup followed by a client that is not a pure backhaul."""
+    if not inst.linehauls_first:
+        return 0
+    pick, dem, nd = inst.pickups, inst.demands, inst.num_depots
+
+    def pure(v):
+        return pick[v] > 0 and dem[v] == 0
+
+    return sum(1 for a, b in zip(path, path[1:]) if b >= nd and (pure(b) if a < nd else pick[a] > 0 and not pure(b)))
+
+
+def peak_load(route, inst):
+    """Largest load on board: every delivery loaded at the depot, each pickup added where it is made."""
+    pick = inst.pickups if inst.pickups is not None else [0] * inst.num_nodes
+    on_board = peak = sum(float(inst.demands[v]) for v in route)
+    for v in route:
+        on_board += float(pick[v]) - float(inst.demands[v])
+        peak = max(peak, on_board)
+    return peak
+
+
+def vehicle_route_cost(route, inst, vt, prm, arc_big=0.0):
     """Penalised cost of ``route`` (clients, depots left out) driven by a vehicle of type ``vt``,
-    from the instance's own arrays: start and end depots, departure at the shift's opening, capacity,
-    route limits, fixed / distance / duration costs, and ``K.FORBID`` more when the vehicle may not
-    serve one of the clients (0 for an empty route). Duration is the plain elapsed time, so compare
-    it only where no waiting can be saved by leaving later (no client time windows)."""
+    from the instance's own arrays: start and end depots, departure at the shift's opening, peak load
+    against the capacity, route limits, fixed / distance / duration costs, ``arc_big`` more distance
+    per arc that breaks VRPB's precedence, and ``K.FORBID`` more when the vehicle may not serve one
+    of the clients (0 for an empty route). Duration is the plain elapsed time, so compare it only
+    where no waiting can be saved by leaving later (no client time windows)."""
     if not route:
         return 0.0
     early, late = inst.shift_window(vt)
     tw = inst.time_windows
     path = [vt.start_depot, *route, vt.end_depot]
-    d = sum(float(inst.distance[a, b]) for a, b in zip(path, path[1:]))
-    load = sum(float(inst.demands[v]) for v in route)
+    d = sum(float(inst.distance[a, b]) for a, b in zip(path, path[1:])) + arc_big * forbidden_arcs(path, inst)
+    load = peak_load(route, inst)
     t = t0 = early
     warp = 0.0
     for k, (a, b) in enumerate(zip(path, path[1:])):

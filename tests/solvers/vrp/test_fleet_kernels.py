@@ -16,9 +16,11 @@ from netopt.solvers.vrp import hgs
 SLOTS = [0, 0, 1, 2]  # the vehicle type of each route slot
 
 
-def fleet_instance(seed: int, tw: bool) -> RoutingInstance:
+def fleet_instance(seed: int, tw: bool, loads: str = "deliveries") -> RoutingInstance:
     """Two depots, nine clients, three vehicle types that differ in everything a type can set. With
-    client time windows, no duration cost or limit (the twin's duration is the plain elapsed time)."""
+    client time windows, no duration cost or limit (the twin's duration is the plain elapsed time).
+    ``loads``: ``"deliveries"`` only, ``"pickups"`` too at every client (picked up where delivered), or
+    ``"vrpb"``: about half the clients are backhauls (pickups only), served after the linehauls."""
     rng = np.random.default_rng(seed)
     n1 = 11
     xy = rng.uniform(0, 100, (n1, 2))
@@ -41,8 +43,15 @@ def fleet_instance(seed: int, tw: bool) -> RoutingInstance:
         VehicleType(15, 1, start_depot=1, tw_early=10.0 if tw else None, tw_late=520.0 if tw else None,
                     max_duration=None if tw else 280.0),
     )
+    pick = None
+    if loads == "pickups":
+        pick = np.r_[0, 0, rng.integers(0, 6, n1 - 2)]
+    elif loads == "vrpb":
+        back = np.r_[False, False, rng.random(n1 - 2) < 0.5]
+        pick = np.where(back, dem, 0)
+        dem = np.where(back, 0, dem)
     return RoutingInstance(f"fleet{seed}", d, dem, num_depots=2, vehicle_types=types, time_windows=tws,
-                           service_times=st, coordinates=xy)
+                           service_times=st, coordinates=xy, pickups=pick, linehauls_first=loads == "vrpb")
 
 
 def random_routes(inst, seed):
@@ -60,13 +69,13 @@ def random_routes(inst, seed):
     return R, routes, rlen
 
 
-def cost(route, inst, r, prm):
-    return naive.vehicle_route_cost(route, inst, inst.vehicle_types[SLOTS[r]], prm)
+def cost(route, inst, r, prm, arc_big=0.0):
+    return naive.vehicle_route_cost(route, inst, inst.vehicle_types[SLOTS[r]], prm, arc_big)
 
 
-def searched(seed, tw):
+def searched(seed, tw, loads="deliveries"):
     """A fleet instance, its kernel data and penalties, and random routes in a local-search state."""
-    inst = fleet_instance(seed, tw)
+    inst = fleet_instance(seed, tw, loads)
     data = hgs._Data(inst, 5, SLOTS)
     prm = data.prm(4.0, 2.0)
     R, routes, rlen = random_routes(inst, seed)
@@ -75,10 +84,20 @@ def searched(seed, tw):
     return inst, data, prm, R, routes, rlen, st
 
 
-@pytest.mark.parametrize("tw", [False, True])
-@pytest.mark.parametrize("seed", range(3))
-def test_fleet_move_deltas_and_filter_match_the_twin(seed, tw):
-    inst, data, prm, R, routes, rlen, st = searched(seed, tw)
+LOADS = [(seed, tw, "deliveries") for seed in range(3) for tw in (False, True)] + [
+    (3, False, "pickups"), (4, True, "pickups"), (5, False, "vrpb"), (6, True, "vrpb"), (7, False, "vrpb")]
+
+
+@pytest.mark.parametrize("seed,tw,loads", LOADS)
+def test_fleet_move_deltas_and_filter_match_the_twin(seed, tw, loads):
+    inst, data, prm, R, routes, rlen, st = searched(seed, tw, loads)
+    big = data.arc_big if loads == "vrpb" else 0.0
+    if loads == "vrpb":  # a forbidden arc costs more than any route without one
+        assert big >= 1000 * inst.distance.max(axis=1).sum()
+
+    def cost(route, inst, r, prm):
+        return naive.vehicle_route_cost(route, inst, inst.vehicle_types[SLOTS[r]], prm, big)
+
     for r in range(len(SLOTS)):
         assert st.rcost[r] == pytest.approx(cost(R[r], inst, r, prm)), r
         assert routes[r, 0] == inst.vehicle_types[SLOTS[r]].start_depot
@@ -116,10 +135,14 @@ def test_fleet_move_deltas_and_filter_match_the_twin(seed, tw):
     assert checked > 200 and forbidden > 0 and filtered > 0
 
 
-@pytest.mark.parametrize("tw", [False, True])
-@pytest.mark.parametrize("seed", range(3))
-def test_fleet_swap_star_gain_and_type_change(seed, tw):
-    inst, data, prm, R, routes, rlen, st = searched(seed, tw)
+@pytest.mark.parametrize("seed,tw,loads", LOADS)
+def test_fleet_swap_star_gain_and_type_change(seed, tw, loads):
+    inst, data, prm, R, routes, rlen, st = searched(seed, tw, loads)
+    big = data.arc_big if loads == "vrpb" else 0.0
+
+    def cost(route, inst, r, prm):
+        return naive.vehicle_route_cost(route, inst, inst.vehicle_types[SLOTS[r]], prm, big)
+
     W = routes.shape[1]
     for r1, r2 in [(0, 2), (1, 3), (0, 3)]:
         if not (rlen[r1] and rlen[r2]):

@@ -62,7 +62,7 @@ def state_for(routes, rlen, data, prm):
     """Route bookkeeping arrays as the local search builds them."""
     Kr, W = routes.shape
     N = data.n + 1
-    fwd, bwd = np.empty((Kr, W, 7)), np.empty((Kr, W, 7))
+    fwd, bwd = np.empty((Kr, W, K.N_SEG)), np.empty((Kr, W, K.N_SEG))
     node_route, node_pos = np.zeros(N, np.int64), np.zeros(N, np.int64)
     rcost, sec = np.zeros(Kr), np.zeros((Kr, 2), np.int64)
     for r in range(Kr):
