@@ -374,7 +374,7 @@ STOP15_CASES = [(f"fat-tree k=64 8 rails {c}", ["--topology", "fat-tree", "--k",
 
 
 def cli_cases(cases=STOP14_CASES, timeout=600):
-    """The CLI analysis (default options: 100 ECMP seeds, CCT up to 200,000 flows per step) of named
+    """The CLI analysis (default options: 100 ECMP seeds, CCT up to 300,000 flows per step) of named
     cases (stop 14: the skewed all-to-all, rail-optimised and failed-cable fabrics; stop 15: the other
     collectives on rails), one fresh process per case under ``/usr/bin/time -f "%e %U %S %M"``; prints wall, CPU
     s, peak RSS, the JSON ``method`` and every model's ratio to spraying, method and seconds (or its

@@ -87,7 +87,9 @@ EcmpOpt = Annotated[EcmpMethod, typer.Option(
          "table notes say 'tiers exact' or 'tiers independent'), 'monte-carlo' (exact samples), both, or "
          "auto (exact where supported plus Monte Carlo).")]
 CctOpt = Annotated[bool, typer.Option("--cct/--no-cct", help="Compute flow-level completion times (s), max-min fair, leaf-spine and fat-tree.")]
-CctMaxOpt = Annotated[int, typer.Option(help="Skip the completion time (shown as -) above this many (sub)flows per step.")]
+CctMaxOpt = Annotated[int, typer.Option(help="List at most this many (sub)flows per step for the max-min completion "
+                                              "time (a step set by its host links needs none); past it the CCT "
+                                              "is shown as - (JSON: cct_skipped says why).")]
 class Aggregate(str, Enum):
     auto = "auto"
     always = "always"
@@ -193,7 +195,7 @@ def analyze(
     qps: QpsOpt = 1,
     ecmp: EcmpOpt = EcmpMethod.auto,
     cct: CctOpt = True,
-    cct_max_flows: CctMaxOpt = 200_000,
+    cct_max_flows: CctMaxOpt = 300_000,
     aggregate: AggregateOpt = Aggregate.auto,
     as_json: JsonOpt = False,
 ) -> None:

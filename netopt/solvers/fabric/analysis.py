@@ -14,7 +14,7 @@ import numpy as np
 
 from ..._limits import check_dense
 from ...params import Param, ParamSpace
-from .cct import _flows_materialised, completion_time
+from .cct import _flows_materialised, completion_time_detail
 from .collectives import (
     COLLECTIVES,
     PLACEMENTS,
@@ -100,7 +100,8 @@ ANALYSIS = ParamSpace("fabric analyze", {
     "qps": Param(int, 1, "queue pairs per flow for ECMP (each hashed independently)", low=1),
     "ecmp": Param(str, "auto", "ECMP model", choices=("auto", "exact", "monte-carlo", "both")),
     "cct": Param(bool, True, "compute flow-level completion times"),
-    "cct_max_flows": Param(int, 200_000, "skip the completion time above this many (sub)flows per step", low=1),
+    "cct_max_flows": Param(int, 300_000, "list at most this many (sub)flows per step for the max-min completion time "
+                           "(a step set by its host links alone needs none: see cct.bottleneck_step_time)", low=1),
     "aggregate": Param(str, "auto", "ECMP Monte Carlo per link class (aggregated) or per flow; auto: aggregated for "
                        "the all-to-all once per-flow sampling would be slow", choices=("auto", "always", "never")),
 })
@@ -229,9 +230,14 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
         unless they provably coincide (``tiers`` in the entry says ``"exact"`` or
         ``"independent"``, see :func:`~netopt.solvers.fabric.models.ecmp_exact`).
     cct, cct_max_flows
-        Compute flow-level completion times (leaf-spine and fat-tree; ``None`` for a model whose
-        steps have more than ``cct_max_flows`` (sub)flows; the all-to-all of a k >= 16 fat-tree has
-        millions of flows, so its CCT is skipped at the default).
+        Compute flow-level completion times (leaf-spine and fat-tree). A step whose equal flows
+        each cross a host link of the step's largest congestion (spraying, singlepath and split
+        when their switch links are no busier than the host links: e.g. the all-to-all of a
+        non-blocking fat-tree, 4.3 billion flows at k = 64) takes that congestion as its duration
+        without listing a flow (exact: :func:`~netopt.solvers.fabric.cct.bottleneck_step_time`;
+        ``cct_method`` says ``host-bound``); any other step lists its (sub)flows for the max-min
+        kernel, up to ``cct_max_flows`` per step. Past that the CCT is ``None`` and
+        ``cct_skipped`` says why, naming the step.
     aggregate
         ``"always"``: sample ECMP per link class (uplink/downlink/pod-core groups with their flow
         counts; :func:`~netopt.solvers.fabric.models.ecmp_monte_carlo` with ``aggregate=True``,
@@ -278,8 +284,15 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
     ratio = (lambda x: float(x / base) if base > 0 else None)
     models["spray"] = {"max_congestion": base, "ratio": 1.0, "host_congestion": sp.info["host_congestion"],
                        "time_s": dt, "method": "leaf-pair matrices" + (" (closed form)" if coll.pair_bytes > 0 else "")}
+    def cct_of(entry, model, bound=None, **kw):
+        """Set ``entry["cct"]`` and how it was found (``cct_method``), or why not (``cct_skipped``)."""
+        v, how = completion_time_detail(fabric, coll, model, max_flows=cct_max_flows, shared=shared,
+                                        bound=None if bound is None else (steps, bound), **kw)
+        entry["cct"] = v
+        entry["cct_method" if v is not None else "cct_skipped"] = how
+
     if do_cct:
-        models["spray"]["cct"] = completion_time(fabric, coll, "spray", max_flows=cct_max_flows, shared=shared)
+        cct_of(models["spray"], "spray", sp.step_congestion)
 
     # ---- ECMP
     entry: dict = {}
@@ -324,8 +337,10 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
         entry["qps"] = qps
         entry["ratio"] = ratio(entry["max_congestion"])
         if do_cct:
-            entry["cct"] = completion_time(fabric, coll, "ecmp", seed=seed, qps=qps, max_flows=cct_max_flows,
-                                           shared=shared)
+            cct_of(entry, "ecmp", seed=seed, qps=qps,
+                   no_bound=f"ECMP's CCT is that of one hashing of every flow, whose busiest switch link is above "
+                            f"the host links in a typical sample (mean max congestion {entry['max_congestion']:.6g} s "
+                            f"against spraying's {base:.6g} s)")
     models["ecmp"] = entry
 
     # ---- singlepath
@@ -341,8 +356,7 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
         if "bound" in sgl.info:
             e["bound"] = sgl.info["bound"]
         if do_cct:
-            e["cct"] = completion_time(fabric, coll, "singlepath", assignments=sgl.assignment, k=1,
-                                       max_flows=cct_max_flows, shared=shared)
+            cct_of(e, "singlepath", sgl.step_congestion, assignments=sgl.assignment, k=1)
         models["singlepath"] = e
 
     # ---- minimal split
@@ -358,10 +372,11 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
         if "note" in spl.info:
             e["note"] = spl.info["note"]
         if do_cct and kk == 1 and not isinstance(sgl, dict) and spl.assignment is sgl.assignment:
-            e["cct"] = models["singlepath"].get("cct")  # the same paths (min_split reused the colouring)
+            for key in ("cct", "cct_method", "cct_skipped"):  # the same paths (min_split reused the colouring)
+                if key in models["singlepath"]:
+                    e[key] = models["singlepath"][key]
         elif do_cct:
-            e["cct"] = completion_time(fabric, coll, "split", assignments=spl.assignment, k=kk,
-                                       max_flows=cct_max_flows, shared=shared)
+            cct_of(e, "split", spl.step_congestion, assignments=spl.assignment, k=kk)
         models["split"] = e
     if "cct" in models["spray"] and models["spray"]["cct"]:
         for m in models.values():

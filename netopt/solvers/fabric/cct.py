@@ -45,7 +45,8 @@ from .collectives import Collective
 from .errors import FabricInputError
 from .topology import TIER_DOWN, TIER_DOWN2, TIER_UP, TIER_UP2, Fabric
 
-__all__ = ["step_completion_time", "completion_time", "flow_links", "fattree_flow_links"]
+__all__ = ["step_completion_time", "completion_time", "completion_time_detail", "bottleneck_step_time", "flow_links",
+           "fattree_flow_links"]
 
 
 def flow_links(fabric: Fabric, hs, hd, spine, size, spray_mask=None):
@@ -285,14 +286,19 @@ def _solve(fabric, indptr, links, coef, size, cap=None, rtol=1e-9):
 
 def _flows_materialised(fabric: Fabric, coll: Collective, t: int, mult: int) -> int:
     """(Sub)flow rows the model builds for step ``t``: ``mult`` per flow, but on a fat-tree one class
-    per flow that stays within its edge switch (see ``_fattree_step``)."""
+    per flow that stays within its edge switch (see ``_fattree_step``); the explicit flows between two
+    GPUs of one server of a rail-optimised fabric (NVLink) are not counted."""
     sel = coll.step_index(t)
-    n = int(sel.size)
+    hs, hd = coll.placement[coll.src[sel]], coll.placement[coll.dst[sel]]
+    if fabric.rails > 1:
+        net = fabric.server_of(hs) != fabric.server_of(hd)
+        hs, hd = hs[net], hd[net]
+    n = int(hs.size)
     pairs = coll.n_pairs if t == 0 else 0
     if fabric.kind != "fat-tree" or mult == 1:
         return (n + pairs) * mult
     H = fabric.hosts_per_leaf
-    intra = int(np.sum(coll.placement[coll.src[sel]] // H == coll.placement[coll.dst[sel]] // H))
+    intra = int(np.sum(hs // H == hd // H))
     if pairs:
         r = np.bincount(coll.placement // H).astype(np.int64)
         intra_pairs = int(np.sum(r * (r - 1)))
@@ -381,14 +387,90 @@ def _step_time(fabric, hs, hd, z, model, seed, qps, assignment, k):
     raise FabricInputError("model", f"unknown model {model!r}")
 
 
+def bottleneck_step_time(fabric: Fabric, coll: Collective, t: int, host_out: np.ndarray, host_in: np.ndarray,
+                         switch_congestion: float) -> float | None:
+    """Duration of step ``t`` when it is set by its host links alone, else ``None``; exact.
+
+    When every (sub)flow of a step has the same size ``m`` and crosses a link of the step's
+    largest congestion ``M`` (bytes / capacity, host links included), max-min fair sharing gives
+    every flow the rate ``m / M`` at once (progressive filling: all rates rise together until the
+    links at ``M`` saturate, and every flow uses one of them), so all finish together at ``M``. This
+    checks it without listing the flows of an implicit all-to-all: the routing's largest switch-link
+    congestion ``switch_congestion`` (a model's ``step_congestion[t]``) is at most the host links'
+    ``M``, the step's network flows have one size (a model that cuts each into ``k`` equal subflows
+    keeps that), and every flow leaves a host whose uplink is at ``M`` or enters one whose downlink
+    is (the implicit all-to-all: every rank's uplink, or every rank's downlink, at ``M``).
+    ``host_out`` / ``host_in``: bytes per host in the step (:class:`~netopt.solvers.fabric.traffic.StepTraffic`).
+    """
+    N = fabric.n_hosts
+    out = host_out / fabric.capacity[:N]
+    inn = host_in / fabric.capacity[N:2 * N]
+    M = float(max(out.max(), inn.max()))
+    if M <= 0 or switch_congestion > M:
+        return None
+    implicit = t == 0 and coll.pair_bytes > 0
+    s, d, z = coll.step_flows(t, materialize_pairs=False)
+    hs, hd = coll.placement[s], coll.placement[d]
+    if fabric.rails > 1:
+        net = fabric.server_of(hs) != fabric.server_of(hd)
+        hs, hd, z = hs[net], hd[net], z[net]
+    sizes = np.unique(z)
+    if implicit:
+        if coll.pair_weight is not None:
+            return None  # skewed: unequal flows
+        sizes = np.union1d(sizes, [coll.pair_bytes])
+        hp = coll.placement
+        if not (np.all(out[hp] == M) or np.all(inn[hp] == M)):
+            return None
+    if sizes.size > 1 or not np.all((out[hs] == M) | (inn[hd] == M)):
+        return None
+    return M
+
+
 def completion_time(fabric: Fabric, coll: Collective, model: str, *, assignments=None, k: int = 1, **kw):
     """CCT (s): sum over steps of repeat count times :func:`step_completion_time` (``None`` when a
     step is too large)."""
+    return completion_time_detail(fabric, coll, model, assignments=assignments, k=k, **kw)[0]
+
+
+def completion_time_detail(fabric: Fabric, coll: Collective, model: str, *, assignments=None, k: int = 1,
+                           bound=None, no_bound: str = "no bound was tried", **kw):
+    """:func:`completion_time` with how it was found: ``(cct, how)``. ``how`` is ``"max-min"``
+    (every step by the max-min kernel), ``"host-bound"`` (every step by
+    :func:`bottleneck_step_time`), ``"host-bound + max-min"``, or when ``cct`` is ``None`` the
+    reason, naming the step.
+
+    ``bound = (steps, step_congestion)``: the steps' :class:`~netopt.solvers.fabric.traffic.StepTraffic`
+    and the model's largest switch-link congestion per step; each step is first tried with
+    :func:`bottleneck_step_time` (no flow listed), the max-min kernel only where that does not
+    apply. Without it every step runs the kernel; ``no_bound`` then says why in a skip reason."""
     total = 0.0
+    used = set()
+    max_flows = kw.get("max_flows", 300_000)
+    mult = {"ecmp": kw.get("qps", 1), "split": k}.get(model, 1)
     for t in range(coll.n_steps):
-        a = None if assignments is None else assignments[t]
-        v = step_completion_time(fabric, coll, t, model, assignment=a, k=k, **kw)
-        if v is None:  # too many flows, or too many rate recomputations (CCT_WORK)
-            return None
+        v = None
+        if bound is not None:
+            st = bound[0][t]
+            v = bottleneck_step_time(fabric, coll, t, st.host_out, st.host_in, float(bound[1][t]))
+            if v is not None:
+                used.add("host-bound")
+        if v is None:
+            n = _flows_materialised(fabric, coll, t, mult)
+            if n > max_flows:
+                why = "its host links are not its only bottleneck" if bound is not None else no_bound
+                return None, (f"step {t}: {n:,} (sub)flows > cct_max_flows = {max_flows:,} to list for the max-min "
+                              f"kernel, and {why} (the host-bound CCT needs equal flows that each cross a link of "
+                              f"the step's largest congestion)")
+            a = None if assignments is None else assignments[t]
+            if a is None and model in ("singlepath", "split") and _flows_materialised(fabric, coll, t, 1) and \
+                    bound is not None and bound[0][t].n_inter:
+                return None, (f"step {t}: its routing was not kept (another step is over cct_max_flows = "
+                              f"{max_flows:,}), and its host links are not its only bottleneck")
+            v = step_completion_time(fabric, coll, t, model, assignment=a, k=k, **kw)
+            if v is None:
+                return None, (f"step {t}: the max-min rate recomputations would exceed {CCT_WORK:.3g} (flow, link) "
+                              f"entries (flows finishing one by one)")
+            used.add("max-min")
         total += v * int(coll.step_repeat[t])
-    return total
+    return total, " + ".join(sorted(used)) if used else "max-min"

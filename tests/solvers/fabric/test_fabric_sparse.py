@@ -121,3 +121,53 @@ def test_cct_steps_within_leaves_shared_across_models():
     res = analyze(fab, coll, seeds=5)
     for model in ("spray", "ecmp"):
         assert res["models"][model]["cct"] == completion_time(fab, coll, model, max_flows=200_000)
+
+
+_BOUND_CASES = [
+    dict(topology="fat-tree", k=4, collective="all-to-all"),
+    dict(topology="fat-tree", k=4, collective="all-to-all", ranks=10, placement_kind="random"),
+    dict(topology="fat-tree", k=4, collective="recursive-doubling", placement_kind="round-robin"),
+    dict(topology="fat-tree", k=4, collective="tree", rails=2),
+    dict(topology="fat-tree", k=4, collective="ring", failed=("edge:0:1",)),
+    dict(topology="fat-tree", k=4, collective="all-to-all", core_oversubscription=2.0),
+    dict(topology="leaf-spine", leaves=4, spines=2, hosts_per_leaf=4, collective="halving-doubling",
+         placement_kind="random"),
+    dict(topology="leaf-spine", leaves=4, spines=2, hosts_per_leaf=4, collective="all-to-all", oversubscription=2.0),
+    dict(topology="leaf-spine", leaves=4, spines=2, hosts_per_leaf=4, collective="all-to-all-pairwise"),
+]
+
+
+@pytest.mark.parametrize("case", _BOUND_CASES, ids=lambda c: "-".join(str(v) for v in c.values()))
+def test_host_bound_cct_equals_max_min_kernel(case):
+    """Where a step is set by its host links (``cct_method`` host-bound), the CCT equals the max-min
+    kernel's over every listed flow; oversubscribed fabrics (switch links busier) fall back to it."""
+    from netopt.solvers.fabric import completion_time, min_split, singlepath
+
+    fab, coll = build(**case)
+    res = analyze(fab, coll, seeds=3)
+    sgl = singlepath(fab, coll, keep=True)
+    spl = min_split(fab, coll, keep=True)
+    ref = {"spray": completion_time(fab, coll, "spray", max_flows=10**6),
+           "singlepath": completion_time(fab, coll, "singlepath", assignments=sgl.assignment, max_flows=10**6),
+           "split": completion_time(fab, coll, "split", assignments=spl.assignment, k=spl.info["k"], max_flows=10**6)}
+    methods = set()
+    for model, want in ref.items():
+        e = res["models"][model]
+        methods.add(e["cct_method"])
+        assert e["cct"] == pytest.approx(want, rel=1e-12)
+    if "oversubscription" in str(case) and case["collective"] == "all-to-all":
+        assert "max-min" in res["models"]["spray"]["cct_method"]
+    if case["collective"] == "all-to-all" and "oversubscription" not in str(case):
+        assert methods == {"host-bound"}
+
+
+def test_cct_of_a_step_too_large_to_list():
+    """Past cct_max_flows the implicit all-to-all's spraying / singlepath / split CCT is host-bound
+    (no flow listed) and ECMP's is skipped with the reason, naming the step."""
+    fab, coll = build(topology="fat-tree", k=8, collective="all-to-all")
+    res = analyze(fab, coll, seeds=3, cct_max_flows=1000)
+    for m in ("spray", "singlepath", "split"):
+        assert res["models"][m]["cct_method"] == "host-bound"
+        assert res["models"][m]["cct"] == pytest.approx(127 * (2**30 / 128) / 50e9, rel=1e-12)  # 127 chunks per NIC
+    e = res["models"]["ecmp"]
+    assert e["cct"] is None and e["cct_skipped"].startswith("step 0: 16,256 (sub)flows > cct_max_flows = 1,000")
