@@ -156,6 +156,17 @@ class DesignProblem:
         r, er = a[self.partner], e[self.partner]
         return gain - x[r] * (_bpr(net, r, x[r], net.capacity[r] - er) - _bpr(net, r, x[r], net.capacity[r]))
 
+    def fixed_flow_tstt(self, flow: np.ndarray, designs: np.ndarray) -> np.ndarray:
+        """TSTT of each design ``(k, candidates)`` with the link ``flow`` held fixed (no re-routing;
+        lanes, swap): ``sum_a x_a t_a(x_a, capacity_a(design))``. Differences between designs near
+        the one whose equilibrium ``flow`` is estimate their TSTT differences to first order."""
+        if self.kind not in ("lanes", "swap"):
+            raise NetoptError(f"{self.name}: fixed-flow TSTT is defined for lanes and swap designs, not {self.kind}")
+        net, x = self.network, np.asarray(flow, np.float64)
+        links = np.arange(net.num_links)
+        t = _bpr(net, links[None, :], x[None, :], self.capacities(designs)) + net.fixed_cost[None, :]
+        return t @ x
+
     def network_for(self, design: np.ndarray) -> tuple[RoadNetwork, np.ndarray | None]:
         """The network a design produces and its open-link mask (None = all open)."""
         design = np.asarray(design, np.float64)

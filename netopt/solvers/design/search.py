@@ -45,6 +45,10 @@ PARAMS: dict[str, ParamSpace] = {
         "first_order": Param(bool, True, "lanes, swap: seed the first generation with first-order designs (candidates "
                              "ranked by travel time saved per cost at the no-design equilibrium flows, filling the "
                              "budget: all, top half, top quarter); false = random designs only"),
+        "local": Param(int, 8, "lanes: after each generation, first-order local search from the best design: its "
+                       "neighbours (add a lane, drop one and add another or refill the budget) ranked by TSTT at its "
+                       "equilibrium flows, the best this many solved exactly, repeated while one improves; 0 = off",
+                       low=0),
     }, rules=[(lambda p: p.elite < p.population, "elite must be smaller than population (valid: 0 <= elite < population)")]),
     "enumerate": ParamSpace("ndp-enumerate", {}),
     "greedy": ParamSpace("ndp-greedy", {}),
@@ -97,9 +101,13 @@ class DesignState(SearchState):
 
 
 def genetic(problem: DesignProblem, fitness, state: DesignState, rng: np.random.Generator, *,
-            initial: list[np.ndarray] | None = None, **params) -> None:
-    """Generational GA (see the module docstring); ``params`` as declared in ``PARAMS["ga"]``."""
+            initial: list[np.ndarray] | None = None, equilibrium=None, **params) -> None:
+    """Generational GA (see the module docstring); ``params`` as declared in ``PARAMS["ga"]``.
+    ``equilibrium(design)`` (an :class:`ExactFitness`'s) gives the flows the local search ranks
+    neighbours with; without it there is no local search."""
     p = design_params("ga", params)
+    local = p.local if equilibrium is not None and problem.kind == "lanes" else 0
+    settled: set[bytes] = set()  # best designs whose first-order neighbourhood brought nothing
     population, elite, crossover = p.population, p.elite, p.crossover
     generations = p.generations or None
     n = problem.size
@@ -147,8 +155,73 @@ def genetic(problem: DesignProblem, fitness, state: DesignState, rng: np.random.
         state.iterations += 1
         state.offer(pop, fit)
         sigma = max(0.02, sigma * 0.97)
+        while local and design_key(state.best) not in settled and not state.should_stop():
+            key = design_key(state.best)
+            picks, pf = local_round(problem, fitness, state, equilibrium, local)
+            if design_key(state.best) == key:
+                settled.add(key)
+            if len(picks):  # the best of them join the population in place of the worst
+                worst = np.argsort(fit)[::-1][: min(2, len(picks), population - elite)]
+                for w, j in zip(worst, np.argsort(pf)):
+                    pop[w], fit[w] = picks[j], pf[j]
     if problem.kind == "cndp" and (generations is None or state.iterations < generations):
         pattern_search(problem, fitness, state)
+
+
+def first_order_neighbours(problem: DesignProblem, design: np.ndarray, flow: np.ndarray, width: int = 20) -> np.ndarray:
+    """Neighbours of a lanes design worth solving, to be ranked by
+    :meth:`DesignProblem.fixed_flow_tstt` at the design's equilibrium ``flow``: add one affordable
+    lane (of the ``width`` best by first-order saving per cost); drop one of the ``width`` chosen
+    lanes that save least per cost and either add one of those best ``width`` instead or refill the
+    budget greedily by saving per cost. (Lane swap has no such move here: at fixed flows every
+    single swap costs more than it saves on the Sioux Falls instances, the good designs need
+    several; A/B in RESULTS, issue 18 stop 16.)"""
+    if problem.kind != "lanes":
+        raise NetoptError(f"{problem.name}: first-order neighbours are defined for lanes designs, not {problem.kind}")
+    d = (np.asarray(design, np.float64) > 0.5).astype(np.float64)
+    out: list[np.ndarray] = []
+    ratio = problem.first_order_saving(flow) / np.maximum(problem.costs, 1e-300)
+    cost, budget = problem.costs, problem.budget + 1e-9
+    on, off = np.nonzero(d)[0], np.nonzero(d == 0)[0]
+    ranked_off = off[np.argsort(-ratio[off], kind="stable")]
+    adds = ranked_off[:width]
+    drops = on[np.argsort(ratio[on], kind="stable")][:width]
+    spent = float(cost @ d)
+    for j in adds:
+        if spent + cost[j] <= budget:
+            y = d.copy()
+            y[j] = 1.0
+            out.append(y)
+    for i in drops:
+        y, s = d.copy(), spent - cost[i]
+        y[i] = 0.0
+        for j in adds:
+            if s + cost[j] <= budget:
+                z = y.copy()
+                z[j] = 1.0
+                out.append(z)
+        for j in ranked_off:  # refill greedily
+            if s + cost[j] <= budget:
+                y[j] = 1.0
+                s += cost[j]
+        out.append(y)
+    return np.array(out).reshape(-1, problem.size)
+
+
+def local_round(problem: DesignProblem, fitness, state: DesignState, equilibrium, m: int):
+    """One step of first-order local search from ``state.best``: its neighbours not yet seen,
+    ranked by fixed-flow TSTT at its equilibrium, the best ``m`` solved (``fitness``) and offered
+    to ``state``. Returns ``(designs, objectives)`` solved."""
+    best = state.best
+    flow = equilibrium(best).flow
+    nb = first_order_neighbours(problem, best, flow)
+    nb = nb[[design_key(y) not in state.ranked for y in nb]] if len(nb) else nb
+    if not len(nb):
+        return nb, np.zeros(0)
+    picks = nb[np.argsort(problem.fixed_flow_tstt(flow, nb), kind="stable")[:m]]
+    pf = fitness.evaluate(picks, [best] * len(picks))
+    state.offer(picks, pf)
+    return picks, pf
 
 
 def first_order_designs(problem: DesignProblem, flow: np.ndarray, fractions=(1.0, 0.5, 0.25)) -> list[np.ndarray]:
@@ -299,7 +372,9 @@ def solve_design(
                 seeds = None
                 if resolved.first_order and problem.kind in ("lanes", "swap"):
                     seeds = first_order_designs(problem, exact.equilibrium(problem.empty()).flow)
-                genetic(problem, fitness, state, rng, initial=seeds, **resolved)
+                # the local search ranks neighbours at exact equilibrium flows: with an exact fitness only
+                eq = exact.equilibrium if getattr(fitness, "name", None) == "exact" else None
+                genetic(problem, fitness, state, rng, initial=seeds, equilibrium=eq, **resolved)
             elif method == "enumerate":
                 complete = enumerate_designs(problem, fitness, state)
             else:

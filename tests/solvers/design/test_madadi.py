@@ -235,3 +235,52 @@ def test_first_order_saving_is_the_fixed_flow_tstt_change(kind):
     assert res.solution["vector"] == on.solution["vector"]  # on by default
     off = solve_design(p, "ga", time_limit=60, seed=0, population=6, generations=1, first_order=False)
     assert off.params["first_order"] is False and p.feasible(np.array(off.solution["vector"]))
+
+
+# ----------------------------------------------------------------------------- first-order local search
+@pytest.mark.parametrize("kind", ["lanes", "swap"])
+def test_fixed_flow_tstt_matches_a_loop_over_links(kind):
+    """``fixed_flow_tstt`` of random designs against a plain loop over the links of each design's network."""
+    net = grid_network(seed=4)
+    p = lane_addition(net, 0.5, lanes=2) if kind == "lanes" else lane_swap(net, 0.5, lanes=2, demand_noise=0.0)
+    x = assign(p.network, gap=1e-9).flow
+    rng = np.random.default_rng(0)
+    designs = np.array([p.random_design(rng) for _ in range(5)])
+    want = []
+    for d in designs:
+        n = p.network_for(d)[0]
+        want.append(sum(x[a] * n.fftt[a] * (1 + n.b[a] * (x[a] / n.capacity[a]) ** n.power[a]) for a in range(n.num_links)))
+    np.testing.assert_allclose(p.fixed_flow_tstt(x, designs), want, rtol=1e-12)
+
+
+def test_first_order_neighbours_and_local_round():
+    """Neighbours of a lanes design are feasible one-lane adds, drop-and-add swaps or drop-and-refill
+    moves; a local round from the empty design (nothing affordable left unbuilt) finds a better one."""
+    from netopt.solvers.design.search import DesignState, first_order_neighbours, local_round
+
+    p = lane_addition(grid_network(seed=5), 0.3, lanes=2)
+    fit = ExactFitness(p, 1e-8)
+    d = np.zeros(p.size)
+    d[np.argsort(p.costs)[:2]] = 1.0  # the two cheapest lanes
+    nb = first_order_neighbours(p, d, fit.equilibrium(d).flow)
+    assert len(nb) and all(p.feasible(y) for y in nb)
+    added, dropped = (nb > d).sum(axis=1), (nb < d).sum(axis=1)
+    assert set(dropped) <= {0, 1} and (added[dropped == 0] == 1).all() and (added[dropped == 1] >= 0).all()
+    state = DesignState(60)
+    state.offer(p.empty()[None, :], fit.evaluate(p.empty()[None, :]))
+    picks, pf = local_round(p, fit, state, fit.equilibrium, 4)
+    assert len(picks) == 4 and pf.min() < fit.evaluate(p.empty()[None, :])[0]
+    assert state.best_obj == pf.min()
+    with pytest.raises(NetoptError, match="lanes designs"):
+        first_order_neighbours(lane_swap(grid_network(seed=5), 0.5, lanes=2), np.zeros(2), np.zeros(24))
+
+
+def test_ga_local_search_same_seed_and_off_switch():
+    """The GA with its lanes local search gives the same design for the same seed; local=0 turns it off."""
+    p = lane_addition(grid_network(seed=6), 0.3, lanes=2)
+    a = solve_design(p, "ga", time_limit=60, seed=2, population=6, generations=3)
+    b = solve_design(p, "ga", time_limit=60, seed=2, population=6, generations=3)
+    assert a.solution["vector"] == b.solution["vector"] and a.params["local"] == 8
+    off = solve_design(p, "ga", time_limit=60, seed=2, population=6, generations=3, local=0)
+    assert off.params["local"] == 0 and p.feasible(np.array(off.solution["vector"]))
+    assert a.extra["evaluations"] > off.extra["evaluations"]  # the local rounds solved more designs

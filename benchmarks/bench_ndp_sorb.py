@@ -1,0 +1,77 @@
+"""Madadi & Correia's SORB rows against the exact-UE GA at a fixed time, with GA parameters and
+design export (issue 18, stop 16). The rows and problem builders are ``bench_ndp_paper.py``'s.
+
+    .venv/bin/python benchmarks/bench_ndp_sorb.py [--time 60] [--seed 0] [--networks ...] [--problems LA,LS]
+        [--rows 0,3,...] [--param local=0 ...] [--export designs.json]
+
+Each row: GA search ``--time`` s (exact UE, GP at gap 1e-5), top 5 re-scored at 1e-8; the table
+gives SORB's TTT, the GA's TSTT, the difference, designs seen and exact UE solves. ``--export``
+writes, per row, the best design's link capacities (file order) and OD demand, so that another
+equilibrium code (their AequilibraE ``due_aeq``) can re-evaluate it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench_ndp_paper import NETWORKS, build, reference_rows  # noqa: E402
+
+from netopt.datasets import shared_datasets  # noqa: E402
+from netopt.io.tntp import load_network  # noqa: E402
+from netopt.solvers.design import solve_design  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--time", type=float, default=60.0, help="GA search seconds per row (re-scoring comes after)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--networks", default=",".join(NETWORKS))
+    ap.add_argument("--problems", default="LA,LS")
+    ap.add_argument("--rows", default="", help="comma-separated row numbers (of the selected networks/problems) to run")
+    ap.add_argument("--param", action="append", default=[], help="GA parameter KEY=VALUE (repeatable)")
+    ap.add_argument("--export", default="", help="write the best designs' capacities and demand to this JSON file")
+    args = ap.parse_args()
+    root = shared_datasets()
+    if root is None:
+        print("../shared/datasets not found")
+        return
+    tntp = root / "tntp"
+    params = dict(kv.split("=", 1) for kv in args.param)
+    rows = reference_rows(tntp / "Madadi2024-SORB-reference", args.networks.split(","), args.problems.split(","))
+    pick = {int(i) for i in args.rows.split(",") if i.strip()} if args.rows else None
+    print(f"GA {args.time:g} s per row, seed {args.seed}, params {params or 'default'}; "
+          f"load average at start {os.getloadavg()[0]:.2f} (2 cores)\n")
+    print("| # | network | problem | budget / SW_RP | cap step | SORB TTT | GA TSTT | vs SORB | designs | UE solves |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    nets, export = {}, []
+    t0 = time.time()
+    for i, (name, prob, share, cap, sorb, _) in enumerate(rows):
+        if pick is not None and i not in pick:
+            continue
+        net = nets.get(name) or nets.setdefault(name, load_network(tntp / name))
+        p = build(net, prob, share, cap)
+        r = solve_design(p, "ga", time_limit=args.time, seed=args.seed, **params)
+        print(f"| {i} | {name} | {prob} | {share:g} | {cap:g} | {sorb:,.1f} | {r.objective:,.1f} | "
+              f"{100 * (r.objective / sorb - 1):+.3f} % | {r.extra['designs_seen']} | {r.extra['evaluations']} |", flush=True)
+        best = np.array(r.solution["vector"])
+        order = np.argsort(p.network.link_ids)  # CSR -> file order
+        export.append({"row": i, "network": name, "problem": prob, "share": share, "cap": cap, "sorb": sorb,
+                       "ours": r.objective, "capacity": p.capacities(best)[0][order].tolist(),
+                       "demand": p.network.demand.tolist()})
+    print(f"\ntotal {time.time() - t0:.0f} s; load average at end {os.getloadavg()[0]:.2f}")
+    if args.export:
+        Path(args.export).write_text(json.dumps(export))
+
+
+if __name__ == "__main__":
+    main()
