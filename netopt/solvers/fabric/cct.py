@@ -162,54 +162,85 @@ def _fattree_paths(assignment, hs, hd, h):
 def _fattree_spray_failed(fabric, hs, hd, z):
     """CSR rows of flows sprayed evenly over their live paths on a fat-tree with failed cables: each
     path ``(i, j)`` carries ``1/P`` of the flow, so link ``(e, i)`` gets the share of the paths through
-    plane ``i`` and a core link ``1/P`` per live path through it (the fabric's own link ids)."""
+    plane ``i`` and a core link ``1/P`` per live path through it.
+
+    Listed per flow that would be ``(k/2)^2`` core links per flow between pods (a 65,536-GPU step: 10^8
+    entries). Links whose (edge pair, coefficient) lists are identical carry identical loads in every
+    max-min state (the same flows, the same coefficients), so they are one constraint: each such class
+    keeps one representative with the class's smallest capacity (the others can never saturate first),
+    and every flow lists the few classes of its edge pair. Exact; the classes are found by a hash of
+    the lists and then checked entry by entry. Returns ``(indptr, links, coef, size, cap)``."""
     from .failures import live_path_table
 
-    h, N = fabric.half, fabric.n_hosts
+    h, N, E = fabric.half, fabric.n_hosts, fabric.n_leaves
     e, f = hs // h, hd // h
-    key = e * fabric.n_leaves + f
+    key = e * E + f
     uk, inv = np.unique(key, return_inverse=True)
-    ue, uf = uk // fabric.n_leaves, uk % fabric.n_leaves
-    inter = ue != uf
+    inv = inv.ravel()
+    ue, uf = uk // E, uk % E
+    inter = np.flatnonzero(ue != uf)  # pair ids with fabric links
     ptr, pi, pj = live_path_table(fabric, ue[inter], uf[inter])
-    rows_l, rows_c = [], []
-    it = iter(range(inter.sum()))
-    for q in range(uk.size):
-        if not inter[q]:
-            rows_l.append(np.zeros(0, np.int64))
-            rows_c.append(np.zeros(0))
-            continue
-        r = next(it)
-        a, b = int(ue[q]), int(uf[q])
-        ii, jj = pi[ptr[r]:ptr[r + 1]], pj[ptr[r]:ptr[r + 1]]
-        P = ii.size
-        if P == 0:
-            raise FabricInputError("failed", f"edge switches {a} and {b} have no live path")
-        planes, per_plane = np.unique(ii, return_counts=True)
-        links = [fabric.off_up + a * h + planes, fabric.off_down + b * h + planes]
-        coefs = [per_plane / P, per_plane / P]
-        if a // h != b // h:
-            links += [fabric.off_up2 + ((a // h) * h + ii) * h + jj, fabric.off_down2 + ((b // h) * h + ii) * h + jj]
-            coefs += [np.full(P, 1.0 / P), np.full(P, 1.0 / P)]
-        rows_l.append(np.concatenate(links))
-        rows_c.append(np.concatenate(coefs))
-    lens = np.array([x.size for x in rows_l], dtype=np.int64)[inv] + 2
-    indptr = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+    P = np.diff(ptr)
+    if np.any(P == 0):
+        r = int(np.flatnonzero(P == 0)[0])
+        raise FabricInputError("failed", f"edge switches {ue[inter][r]} and {uf[inter][r]} have no live path")
+    path_pair = np.repeat(inter, P)  # pair id of every live path
+    Pp = np.repeat(P, P).astype(np.float64)
+    # edge tier: one entry per (pair, plane), coefficient = the plane's share of the pair's paths
+    pk, cnt = np.unique(path_pair * h + pi, return_counts=True)
+    pq, plane = pk // h, pk % h
+    share = cnt / np.repeat(P, np.bincount(np.searchsorted(inter, pq), minlength=inter.size))
+    ent_pair = [pq, pq]
+    ent_link = [fabric.off_up + ue[pq] * h + plane, fabric.off_down + uf[pq] * h + plane]
+    ent_coef = [share, share]
+    # core tiers: between pods, 1/P on each live path's two core links
+    x = (ue[path_pair] // h) != (uf[path_pair] // h)
+    q, i, j = path_pair[x], pi[x], pj[x]
+    ent_pair += [q, q]
+    ent_link += [fabric.off_up2 + ((ue[q] // h) * h + i) * h + j, fabric.off_down2 + ((uf[q] // h) * h + i) * h + j]
+    ent_coef += [1.0 / Pp[x], 1.0 / Pp[x]]
+    ep, el, ec = np.concatenate(ent_pair), np.concatenate(ent_link), np.concatenate(ent_coef)
+    # classes of links with identical (pair, coefficient) lists
+    o = np.lexsort((ep, el))
+    ep, el, ec = ep[o], el[o], ec[o]
+    ul, lstart, llen = np.unique(el, return_index=True, return_counts=True)
+    rnd = np.random.default_rng(0x5EED).integers(1, 2**63, size=uk.size, dtype=np.int64).view(np.uint64)
+    mix = rnd[ep] * (ec.view(np.uint64) | np.uint64(1))
+    hsh = np.add.reduceat(mix, lstart) if ul.size else np.zeros(0, np.uint64)
+    _, grp = np.unique(np.stack([hsh.view(np.int64), llen]), axis=1, return_inverse=True)
+    grp = grp.ravel()
+    first = np.full(grp.max() + 1 if grp.size else 0, -1, dtype=np.int64)
+    first[grp[::-1]] = np.arange(ul.size)[::-1]  # first link (in id order) of each candidate class
+    rep = first[grp]
+    # check every member against its representative entry by entry (a hash collision keeps its own class)
+    off = np.arange(ep.size) - np.repeat(lstart, llen)
+    src = np.repeat(lstart[rep], llen) + off
+    same = (ep == ep[src]) & (ec == ec[src])
+    ok = np.logical_and.reduceat(same, lstart) if ul.size else np.zeros(0, bool)
+    rep = np.where(ok, rep, np.arange(ul.size))
+    cap = fabric.kernel_capacity().copy()
+    cmin = np.full(ul.size, np.inf)
+    np.minimum.at(cmin, rep, cap[ul])
+    keep_link = rep == np.arange(ul.size)
+    cap[ul[keep_link]] = cmin[keep_link]
+    kept = np.repeat(keep_link, llen)
+    ep, el, ec = ep[kept], el[kept], ec[kept]
+    o = np.argsort(ep, kind="stable")
+    ep, el, ec = ep[o], el[o], ec[o]
+    n_ent = np.bincount(ep, minlength=uk.size)
+    pstart = np.concatenate([[0], np.cumsum(n_ent)])[:-1]
+    per = n_ent[inv]
+    indptr = np.concatenate([[0], np.cumsum(per + 2)]).astype(np.int64)
     links = np.empty(indptr[-1], dtype=np.int64)
-    coef = np.empty(indptr[-1])
+    coef = np.ones(indptr[-1])
     links[indptr[:-1]] = hs
     links[indptr[:-1] + 1] = N + hd
-    coef[indptr[:-1]] = 1.0
-    coef[indptr[:-1] + 1] = 1.0
-    for q in range(uk.size):
-        fl = np.flatnonzero(inv == q)
-        n = rows_l[q].size
-        if n == 0:
-            continue
-        pos = (indptr[fl] + 2)[:, None] + np.arange(n)[None, :]
-        links[pos] = rows_l[q][None, :]
-        coef[pos] = rows_c[q][None, :]
-    return indptr, links, coef, np.asarray(z, np.float64)
+    fl = np.repeat(np.arange(hs.size), per)
+    k = np.arange(fl.size) - np.repeat(np.cumsum(per) - per, per)
+    src = pstart[inv[fl]] + k
+    links[indptr[fl] + 2 + k] = el[src]
+    coef[indptr[fl] + 2 + k] = ec[src]
+    return indptr, links, coef, np.asarray(z, np.float64), cap
 
 
 def _fattree_step(fabric, hs, hd, z, model, seed, qps, assignment, k):

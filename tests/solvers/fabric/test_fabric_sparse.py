@@ -171,3 +171,40 @@ def test_cct_of_a_step_too_large_to_list():
         assert res["models"][m]["cct"] == pytest.approx(127 * (2**30 / 128) / 50e9, rel=1e-12)  # 127 chunks per NIC
     e = res["models"]["ecmp"]
     assert e["cct"] is None and e["cct_skipped"].startswith("step 0: 16,256 (sub)flows > cct_max_flows = 1,000")
+
+
+@pytest.mark.parametrize("collective,fails", [
+    ("recursive-doubling", ("edge:0:1", "core:5:0")),
+    ("all-to-all", ("core:2:1", "core:7:0", "edge:6:0")),
+    ("tree", ("edge:3:1",)),
+])
+def test_spray_cct_with_failures_merges_links_exactly(collective, fails):
+    """Spraying's CCT with failed cables lists one link per class of links with identical (edge pair,
+    coefficient) lists; it equals the plain max-min twin over every live path's links (read off the
+    link arrays by node ids), step by step."""
+    from naive_fabric import live_paths
+    from naive_fabric import maxmin_completion as maxmin_naive
+
+    from netopt.solvers.fabric.cct import _fattree_spray_failed, _solve
+    from netopt.solvers.fabric.skew import network_flows
+
+    fab, coll = build(topology="fat-tree", k=4, collective=collective, failed=fails, placement_kind="random")
+    N, H = fab.n_hosts, fab.hosts_per_leaf
+    merged = 0
+    for t in range(coll.n_steps):
+        hs, hd, z = network_flows(fab, coll, t)
+        indptr, links, coef, size, cap = _fattree_spray_failed(fab, hs, hd, z)
+        paths, coefs = [], []
+        for u, v in zip(hs.tolist(), hd.tolist()):
+            share = {}
+            lp = live_paths(fab, u // H, v // H) if u // H != v // H else []
+            for p in lp:
+                for link in p:
+                    share[link] = share.get(link, 0.0) + 1.0 / len(lp)
+            paths.append([u, N + v, *share])
+            coefs.append([1.0, 1.0, *share.values()])
+        merged += sum(len(p) for p in paths) - links.size
+        want = maxmin_naive(paths, coefs, z.tolist(), fab.capacity.tolist())
+        assert _solve(fab, indptr, links, coef, size, cap) == pytest.approx(want, rel=1e-9)
+    if collective == "recursive-doubling":  # pairs of edge switches: a pair's core links form one class
+        assert merged > 0
