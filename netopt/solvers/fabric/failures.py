@@ -28,7 +28,7 @@ from .topology import TIER_DOWN, TIER_DOWN2, TIER_UP, TIER_UP2, Fabric
 from .traffic import StepTraffic
 
 __all__ = ["fattree_spray_loads", "greedy_assign", "PathAssignment", "assignment_paths", "live_path_table",
-           "GREEDY_WORK"]
+           "GREEDY_WORK", "failed_class_groups", "ecmp_mc_failed_aggregated"]
 
 #: the greedy routing refuses above this many (subflow x live path) evaluations (about 10 s)
 GREEDY_WORK = 3e8
@@ -185,3 +185,109 @@ def live_path_table(fabric: Fabric, e: np.ndarray, f: np.ndarray):
         ptr.append(ptr[-1] + P)
     cat = (lambda xs: np.concatenate(xs) if xs else np.zeros(0, np.int64))
     return np.asarray(ptr, dtype=np.int64), cat(out_i), cat(out_j)
+
+
+# ---------------------------------------------------------------------------- ECMP by link class
+def _pooled(rows, keys, N):
+    """Sum ``N`` over equal ``(row, key)`` and group the rows by key: ``{key: (rows, N)}``."""
+    out: dict = {}
+    for r, kk, n in zip(rows.tolist(), keys, N.tolist()):
+        d = out.setdefault(kk, {})
+        d[r] = d.get(r, 0) + n
+    return {kk: (np.fromiter(d, np.int64, len(d)), np.fromiter(d.values(), np.int64, len(d))) for kk, d in out.items()}
+
+
+def failed_class_groups(fabric: Fabric, count: np.ndarray):
+    """ECMP ball groups of a fat-tree with failed cables, from the leaf-pair counts ``count`` (never
+    per flow): ``[(tier, bins, groups)]`` for the edge uplinks (rows: edge switch, bins: plane),
+    edge downlinks, aggregation -> core links (rows: pod, bins: ``plane * h + core``) and core ->
+    aggregation links, each ``groups = [(p, rows, balls)]``: ``balls[r]`` flows of row ``rows[r]``
+    each pick bin ``x`` with probability ``p[x]`` (one multinomial per row, rows independent).
+
+    A flow from edge ``a`` to edge ``b`` picks one of its live paths uniformly, so its plane (core
+    pair) is drawn with the share of its live paths through it. That share depends on ``a`` only by
+    its pod and its live uplinks, and on ``b`` by its pod and live downlinks: the edge switches are
+    grouped into such classes (one per pod while no cable of it failed), the flows pooled per class
+    pair, and the rows' flows pooled again per distinct ``p`` (identical laws: one multinomial). A
+    row's counts are then exactly those of its flows; different rows, and the four tiers, are
+    sampled independently (as the healthy aggregated sampler: an approximation that ignores that a
+    flow's edge and core links are on one path)."""
+    h, k, E = fabric.half, fabric.k, fabric.n_leaves
+    U, D, U2, D2 = _live(fabric)
+    pod = np.arange(E) // h
+    weights = 1 << np.arange(h, dtype=np.int64)
+    sk, s_of = np.unique(pod * (1 << h) + U.astype(np.int64) @ weights, return_inverse=True)
+    dk, d_of = np.unique(pod * (1 << h) + D.astype(np.int64) @ weights, return_inverse=True)
+    s_of, d_of = s_of.ravel(), d_of.ravel()
+    s_rep = np.zeros(sk.size, np.int64)
+    s_rep[s_of[::-1]] = np.arange(E)[::-1]  # an edge switch of each class
+    d_rep = np.zeros(dk.size, np.int64)
+    d_rep[d_of[::-1]] = np.arange(E)[::-1]
+    # live paths per (source class, destination class, plane) and per core pair
+    same = pod[s_rep][:, None] == pod[d_rep][None, :]
+    ud = U[s_rep][:, None, :] & D[d_rep][None, :, :]  # (S, D, h) planes with both edge cables up
+    cores = np.einsum("pij,qij->pqi", U2.astype(np.int64), D2.astype(np.int64))[pod[s_rep]][:, pod[d_rep]]
+    W = ud * np.where(same[:, :, None], 1, cores)  # live paths per plane
+    # balls: flows from edge a to destination class c, and from source class c to edge b
+    def by_class(M, of, n, axis):
+        o = np.argsort(of, kind="stable")
+        starts = np.searchsorted(of[o], np.arange(n))
+        return np.add.reduceat(np.take(M, o, axis=axis), starts, axis=axis)
+
+    Nad = by_class(count, d_of, dk.size, 1)
+    Nsb = by_class(count, s_of, sk.size, 0)
+    Nsd = by_class(Nad, s_of, sk.size, 0)
+    if np.any((Nsd > 0) & (W.sum(axis=2) == 0)):
+        s, d = np.argwhere((Nsd > 0) & (W.sum(axis=2) == 0))[0]
+        raise FabricInputError("failed", f"edge switches {s_rep[s]} and {d_rep[d]} have no live path")
+    P = np.maximum(W.sum(axis=2), 1)
+    plane_p = W / P[:, :, None]
+
+    def groups(rows, p, n):
+        return [(np.frombuffer(kk, np.float64), r, m) for kk, (r, m) in _pooled(rows, [x.tobytes() for x in p], n).items()]
+
+    a, c = np.nonzero(Nad)  # (edge a, destination class c)
+    up = groups(a, plane_p[s_of[a], c], Nad[a, c])
+    b, c = np.nonzero(Nsb.T)  # (edge b, source class c)
+    down = groups(b, plane_p[c, d_of[b]], Nsb.T[b, c])
+    # core tiers: flows between pods, uniform over the live (plane, core) pairs of their class pair
+    s, d = np.nonzero((Nsd > 0) & ~same)
+    masks = (ud[s, d][:, :, None] & U2[pod[s_rep[s]]] & D2[pod[d_rep[d]]]).reshape(s.size, h * h)
+    pm = masks / masks.sum(axis=1, keepdims=True)
+    up2 = groups(pod[s_rep[s]], pm, Nsd[s, d])
+    down2 = groups(pod[d_rep[d]], pm, Nsd[s, d])
+    return [(TIER_UP, h, up), (TIER_DOWN, h, down), (TIER_UP2, h * h, up2), (TIER_DOWN2, h * h, down2)]
+
+
+def ecmp_mc_failed_aggregated(fabric: Fabric, steps, n_seeds: int, seed: int, qps: int) -> np.ndarray:
+    """``(steps, n_seeds)`` max congestion of ECMP on a fat-tree with failed cables, sampled per link
+    class (:func:`failed_class_groups`: one multinomial per row and law; rows and tiers independent).
+    For the all-at-once all-to-all, whose billions of flows the per-flow sampler cannot list."""
+    rng = np.random.default_rng(seed)
+    k, h = fabric.k, fabric.half
+    per_step = np.zeros((len(steps), n_seeds))
+    for t, st in enumerate(steps):
+        if st.n_inter == 0:
+            continue
+        w = st.size / qps
+        for tier, bins, groups in failed_class_groups(fabric, st.count * qps):
+            cap = fabric.block(tier)
+            rows_total = cap.shape[0] if bins == h else k
+            cap = cap.reshape(rows_total, bins)
+            live = cap > 0
+            u = float(cap[live].max()) if live.any() else 0.0
+            uniform = bool(np.all(cap[live] == u))  # then max(count) * w / u: no division per link
+            chunk = max(1, int(2_000_000 // (rows_total * bins)))
+            for r0 in range(0, n_seeds, chunk):
+                r1 = min(n_seeds, r0 + chunk)
+                cnt = np.zeros((r1 - r0, rows_total, bins), dtype=np.int64)
+                for p, rows, n in groups:
+                    cnt[:, rows, :] += rng.multinomial(n, p, size=(r1 - r0, rows.size))
+                if np.any(cnt[:, ~live] > 0):  # pragma: no cover - the laws put no ball on a failed link
+                    raise RuntimeError("ECMP by link class loaded a failed link")
+                if uniform:
+                    m = cnt.reshape(r1 - r0, -1).max(axis=1) * w / u
+                else:
+                    m = np.where(live, cnt * w / np.where(live, cap, 1.0), 0.0).reshape(r1 - r0, -1).max(axis=1)
+                per_step[t, r0:r1] = np.maximum(per_step[t, r0:r1], m)
+    return per_step

@@ -196,9 +196,14 @@ def per_flow_work(fabric: Fabric, steps, n_seeds: int) -> float:
 def aggregable(fabric: Fabric, coll: Collective, steps) -> bool:
     """Whether the aggregated ECMP sampler applies: the all-at-once all-to-all (implicit all-pairs
     flows, nothing else; uniform, or skewed: sampled per weight class by
-    :func:`~netopt.solvers.fabric.skew.ecmp_mc_skewed`) on a healthy fabric."""
-    return (coll.pair_bytes > 0 and coll.src.size == 0 and fabric.healthy and
-            (coll.pair_weight is not None or _equal_size_steps(steps)))
+    :func:`~netopt.solvers.fabric.skew.ecmp_mc_skewed`) on a healthy fabric, or the uniform one on a
+    fat-tree with failed cables (per class of edge switches with the same live cables:
+    :func:`~netopt.solvers.fabric.failures.ecmp_mc_failed_aggregated`)."""
+    if not (coll.pair_bytes > 0 and coll.src.size == 0):
+        return False
+    if not fabric.healthy:  # failed cables: the uniform all-to-all on a fat-tree (failures.failed_class_groups)
+        return fabric.kind == "fat-tree" and coll.pair_weight is None and _equal_size_steps(steps)
+    return coll.pair_weight is not None or _equal_size_steps(steps)
 
 
 def _ecmp_mc_aggregated(fabric: Fabric, steps, n_seeds: int, seed: int, qps: int) -> np.ndarray:
@@ -288,7 +293,12 @@ def ecmp_monte_carlo(fabric: Fabric, coll: Collective, n_seeds: int = 100, seed:
             res = _mc_result(samples[None, :], qps, n_seeds, "aggregated")
             res.info["classes"] = extra
             return res
-        per_step = _ecmp_mc_aggregated(fabric, steps, n_seeds, int(seed), qps)
+        if not fabric.healthy:
+            from .failures import ecmp_mc_failed_aggregated
+
+            per_step = ecmp_mc_failed_aggregated(fabric, steps, n_seeds, int(seed), qps)
+        else:
+            per_step = _ecmp_mc_aggregated(fabric, steps, n_seeds, int(seed), qps)
         return _mc_result(per_step, qps, n_seeds, "aggregated")
     if not all(st.groups_complete for st in steps):
         raise UnsupportedInstanceError("the skewed all-to-all has too many (source leaf, destination rank) flow groups "

@@ -208,3 +208,54 @@ def test_spray_cct_with_failures_merges_links_exactly(collective, fails):
         assert _solve(fab, indptr, links, coef, size, cap) == pytest.approx(want, rel=1e-9)
     if collective == "recursive-doubling":  # pairs of edge switches: a pair's core links form one class
         assert merged > 0
+
+
+@pytest.mark.parametrize("fails,ranks", [(("edge:0:1", "core:5:0"), 11), (("core:2:1", "core:7:0", "edge:6:0"), 16),
+                                         ((), 13)])
+def test_failed_class_groups_expect_the_flow_by_flow_spray_loads(fails, ranks):
+    """ECMP's expected link loads are spraying's: the class laws of failed_class_groups, summed as
+    balls x probability, equal the flow-by-flow twin that splits every flow over its live paths."""
+    from naive_fabric import as_vector, spray_failed
+
+    from netopt.solvers.fabric.failures import failed_class_groups
+    from netopt.solvers.fabric.models import StepLoads
+    from netopt.solvers.fabric.traffic import all_step_traffic
+
+    fab, coll = build(topology="fat-tree", k=4, collective="all-to-all", failed=fails, placement_kind="random",
+                      ranks=ranks)
+    st = all_step_traffic(fab, coll)[0]
+    exp = []
+    for tier, bins, groups in failed_class_groups(fab, st.count):
+        rows = fab.block(tier).shape[0] if bins == fab.half else fab.k
+        x = np.zeros((rows, bins))
+        for p, r, n in groups:
+            dead = fab.block(tier).reshape(rows, bins)[r] <= 0
+            assert not np.any(np.broadcast_to(p, dead.shape)[dead])  # no ball on a failed link
+            x[r] += n[:, None] * p[None, :]
+        exp.append(x.reshape(fab.block(tier).shape))
+    s, d, _ = coll.step_flows(0)
+    want = spray_failed(fab, coll.placement[s].tolist(), coll.placement[d].tolist(), [1.0] * s.size)
+    np.testing.assert_allclose(as_vector(fab, StepLoads(*exp)), want, rtol=1e-12, atol=1e-12)
+
+
+def test_ecmp_aggregated_with_failures():
+    """The all-to-all on a fat-tree with failed cables is sampled per link class: reproducible, never
+    below spraying, chosen by --aggregate auto at scale, refused for the skewed all-to-all."""
+    from netopt.solvers.fabric import all_to_all, ecmp_monte_carlo, spray
+    from netopt.solvers.fabric.errors import UnsupportedInstanceError
+
+    fab = fat_tree(4, host_gbps=100).fail_cables([("edge", 0, 1), ("core", 5, 0)])
+    c = all_to_all(fab.n_hosts, 1e6)
+    a = ecmp_monte_carlo(fab, c, n_seeds=30, seed=4, aggregate=True)
+    assert a.info["sampling"] == "aggregated"
+    np.testing.assert_array_equal(a.info["samples"], ecmp_monte_carlo(fab, c, n_seeds=30, seed=4,
+                                                                      aggregate=True).info["samples"])
+    assert a.info["samples"].min() >= spray(fab, c).max_congestion * (1 - 1e-12)
+    per_flow = ecmp_monte_carlo(fab, c, n_seeds=400, seed=4)
+    assert a.info["mean"] == pytest.approx(per_flow.info["mean"], rel=0.15)
+    big, cb = build(topology="fat-tree", k=8, collective="all-to-all", failed=("core:3:2",))
+    res = analyze(big, cb, seeds=20, cct=False, aggregate="always")
+    assert res["method"] == "aggregated" and res["models"]["ecmp"]["sampling"] == "aggregated"
+    skew = build(topology="fat-tree", k=4, collective="all-to-all", failed=("core:3:1",), skew="1.0")[1]
+    with pytest.raises(UnsupportedInstanceError):
+        ecmp_monte_carlo(fab, skew, n_seeds=3, aggregate=True)
