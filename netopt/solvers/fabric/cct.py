@@ -187,7 +187,11 @@ def _fattree_spray_failed(fabric, hs, hd, z):
     path_pair = np.repeat(inter, P)  # pair id of every live path
     Pp = np.repeat(P, P).astype(np.float64)
     # edge tier: one entry per (pair, plane), coefficient = the plane's share of the pair's paths
-    pk, cnt = np.unique(path_pair * h + pi, return_counts=True)
+    pk = path_pair * h + pi  # ascending: pairs in order, planes ascending within a pair
+    brk = np.flatnonzero(np.diff(pk)) + 1
+    starts = np.concatenate([[0], brk]).astype(np.int64)
+    cnt = np.diff(np.concatenate([starts, [pk.size]]))
+    pk = pk[starts] if pk.size else pk
     pq, plane = pk // h, pk % h
     share = cnt / np.repeat(P, np.bincount(np.searchsorted(inter, pq), minlength=inter.size))
     ent_pair = [pq, pq]
@@ -200,14 +204,18 @@ def _fattree_spray_failed(fabric, hs, hd, z):
     ent_link += [fabric.off_up2 + ((ue[q] // h) * h + i) * h + j, fabric.off_down2 + ((uf[q] // h) * h + i) * h + j]
     ent_coef += [1.0 / Pp[x], 1.0 / Pp[x]]
     ep, el, ec = np.concatenate(ent_pair), np.concatenate(ent_link), np.concatenate(ent_coef)
-    # classes of links with identical (pair, coefficient) lists
-    o = np.lexsort((ep, el))
+    # classes of links with identical (pair, coefficient) lists; a counting sort by link keeps each
+    # link's entries in pair order (every tier block above is in pair order)
+    lptr, o = _kernels._csr_group(el, fabric.n_links)
     ep, el, ec = ep[o], el[o], ec[o]
-    ul, lstart, llen = np.unique(el, return_index=True, return_counts=True)
+    llen_all = np.diff(lptr)
+    ul = np.flatnonzero(llen_all)
+    lstart, llen = lptr[ul], llen_all[ul]
     rnd = np.random.default_rng(0x5EED).integers(1, 2**63, size=uk.size, dtype=np.int64).view(np.uint64)
     mix = rnd[ep] * (ec.view(np.uint64) | np.uint64(1))
     hsh = np.add.reduceat(mix, lstart) if ul.size else np.zeros(0, np.uint64)
-    _, grp = np.unique(np.stack([hsh.view(np.int64), llen]), axis=1, return_inverse=True)
+    hsh = hsh ^ (llen.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))  # the list length too
+    _, grp = np.unique(hsh, return_inverse=True)
     grp = grp.ravel()
     first = np.full(grp.max() + 1 if grp.size else 0, -1, dtype=np.int64)
     first[grp[::-1]] = np.arange(ul.size)[::-1]  # first link (in id order) of each candidate class
@@ -225,10 +233,10 @@ def _fattree_spray_failed(fabric, hs, hd, z):
     cap[ul[keep_link]] = cmin[keep_link]
     kept = np.repeat(keep_link, llen)
     ep, el, ec = ep[kept], el[kept], ec[kept]
-    o = np.argsort(ep, kind="stable")
+    pptr, o = _kernels._csr_group(ep, uk.size)
     ep, el, ec = ep[o], el[o], ec[o]
-    n_ent = np.bincount(ep, minlength=uk.size)
-    pstart = np.concatenate([[0], np.cumsum(n_ent)])[:-1]
+    n_ent = np.diff(pptr)
+    pstart = pptr[:-1]
     per = n_ent[inv]
     indptr = np.concatenate([[0], np.cumsum(per + 2)]).astype(np.int64)
     links = np.empty(indptr[-1], dtype=np.int64)
