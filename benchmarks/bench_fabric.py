@@ -25,6 +25,9 @@ Usage::
     .venv/bin/python benchmarks/bench_fabric.py --only stop15
         # issue 19 Stop 15: the other collectives (reduce-scatter, all-gather, tree, recursive doubling,
         # halving-doubling) on the 8-rail k = 64 cluster, the same way
+    .venv/bin/python benchmarks/bench_fabric.py --only stop16 --repeats 3
+        # issue 19 Stop 16: k = 64 recursive doubling / halving-doubling (repeats, median), then failed
+        # cables at 65,536 GPUs and the 8-rail tree / recursive doubling / halving-doubling
 
 Numba kernels are compiled (or loaded from cache) by a warm-up on a tiny fabric before timing.
 """
@@ -372,6 +375,19 @@ STOP14_CASES = [
 STOP15_CASES = [(f"fat-tree k=64 8 rails {c}", ["--topology", "fat-tree", "--k", "64", "--rails", "8", "--collective", c])
                 for c in ("reduce-scatter", "all-gather", "tree", "recursive-doubling", "halving-doubling")]
 
+#: issue 19, stop 16: failed cables at 65,536 GPUs (aggregated ECMP of the all-to-all, spraying's CCT by
+#: link classes) and the 8-rail cluster's slowest collectives
+STOP16_FAIL = ["--fail", "edge:0:1", "--fail", "core:5:3"]
+STOP16_CASES = [
+    ("fat-tree k=64 all-to-all, edge 0:1 + core 5:3 down", ["--topology", "fat-tree", "--k", "64", "--collective",
+                                                            "all-to-all", *STOP16_FAIL]),
+    ("fat-tree k=64 ring, edge 0:1 + core 5:3 down", ["--topology", "fat-tree", "--k", "64", "--collective", "ring",
+                                                      *STOP16_FAIL]),
+    ("fat-tree k=64 recursive-doubling, edge 0:1 down", ["--topology", "fat-tree", "--k", "64", "--collective",
+                                                         "recursive-doubling", "--fail", "edge:0:1"]),
+] + [(f"fat-tree k=64 8 rails {c}", ["--topology", "fat-tree", "--k", "64", "--rails", "8", "--collective", c])
+     for c in ("tree", "recursive-doubling", "halving-doubling")]
+
 
 def cli_cases(cases=STOP14_CASES, timeout=600):
     """The CLI analysis (default options: 100 ECMP seeds, CCT up to 300,000 flows per step) of named
@@ -389,7 +405,8 @@ def cli_cases(cases=STOP14_CASES, timeout=600):
     exe = str(Path(sys.executable).with_name("netopt"))
     print()
     print("| case | wall (s) | CPU user+sys (s) | peak RSS (MiB) | method | ECMP x spray (how; s) | singlepath x spray "
-          "(how; s) | split k (how; s) | CCT x spray: ECMP / singlepath / split |")
+          "(how; s) | split k (how; s) | CCT x spray: ECMP / singlepath / split (CCT method: spray / ECMP / "
+          "singlepath / split) |")
     print("|---|---|---|---|---|---|---|---|---|")
     for name, args in cases:
         cmd = [tbin, "-f", "%e %U %S %M", exe, "fabric", "analyze", *args, "--json"]
@@ -420,15 +437,16 @@ def cli_cases(cases=STOP14_CASES, timeout=600):
             f"{sp['k']} ({sp.get('method')}; {sp['time_s']:.2f}){' ' + sp['note'] if 'note' in sp else ''}"
         cr = " / ".join(f"{m[x]['cct_ratio']:.3f}" if m[x].get("cct_ratio") is not None else "-"
                         for x in ("ecmp", "singlepath", "split"))
+        how = " / ".join(m[x].get("cct_method", "-") for x in ("spray", "ecmp", "singlepath", "split"))
         print(f"| {name} | {float(wall):.2f} | {cpu} | {int(rss) / 1024:.0f} | {res['method']} | {cell(m['ecmp'])} | "
-              f"{cell(m['singlepath'])} | {split} | {cr} |", flush=True)
+              f"{cell(m['singlepath'])} | {split} | {cr} ({how}) |", flush=True)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="small fabrics only")
     ap.add_argument("--only", choices=["mc", "fat-tree", "agreement", "before-after", "scale", "scale-all",
-                                       "ft-agreement", "stop14", "stop15"],
+                                       "ft-agreement", "stop14", "stop15", "stop16"],
                     help="run one part only")
     ap.add_argument("--seeds", type=int, default=100, help="ECMP Monte Carlo samples")
     ap.add_argument("--repeats", type=int, default=1, help="repeats of the 8,192-GPU Monte Carlo (median)")
@@ -448,6 +466,10 @@ def main():
         return
     if args.only == "stop15":
         cli_cases(STOP15_CASES[:1] if args.quick else STOP15_CASES)
+        return
+    if args.only == "stop16":
+        scale([(64, "recursive-doubling"), (64, "halving-doubling")], args.repeats)
+        cli_cases(STOP16_CASES[:1] if args.quick else STOP16_CASES)
         return
     warmup()
     print("| case | model | max congestion (s) | x spray | wall (s) | target (s) | tracemalloc peak (MiB) | "

@@ -331,14 +331,21 @@ def _mirrors(pa, pb, h, fat, failed, ucap, n_leaves):
 
 
 @njit(cache=True, inline="always")
-def _add_path(q, x, a, b, h, failed, inter, pi, pj, up, down, up2, down2, md, md2):
+def _add_path(q, x, a, b, h, inv_h, ah, bh, failed, inter, pi, pj, up, down, up2, down2, md, md2):
     """Add ``x`` bytes from leaf (edge) ``a`` to ``b`` on path ``q`` of :func:`_ecmp_sample` (a
-    mirrored tier, see :func:`_mirrors`, is left alone)."""
+    mirrored tier, see :func:`_mirrors`, is left alone). ``ah`` / ``bh``: the first aggregation
+    switch of the source / destination pod; ``q // h`` is taken by a multiplication with
+    ``inv_h = 1 / h`` and corrected to the exact quotient (an integer division per ball cost more than
+    the rest of the throw)."""
     if failed:
         i = pi[q]
         j = pj[q]
     elif inter:
-        i = q // h
+        i = np.int64(q * inv_h)
+        if i * h > q:
+            i -= 1
+        elif (i + 1) * h <= q:
+            i += 1
         j = q - i * h
     else:
         i = q
@@ -347,9 +354,9 @@ def _add_path(q, x, a, b, h, failed, inter, pi, pj, up, down, up2, down2, md, md
     if not md:
         down[b, i] += x
     if inter:
-        up2[(a // h) * h + i, j] += x
+        up2[ah + i, j] += x
         if not md2:
-            down2[(b // h) * h + i, j] += x
+            down2[bh + i, j] += x
 
 
 @njit(cache=True)
@@ -370,11 +377,19 @@ def _ecmp_sample(pa, pb, pn, pw, h, fat, failed, up_cap, down_cap, up2_cap, down
         up2[:, :] = 0.0
         if not md2:
             down2[:, :] = 0.0
+    inv_h = 1.0 / h
+    pow2 = h > 0 and (h & (h - 1)) == 0
+    hb = 0
+    while (1 << hb) < h:
+        hb += 1
+    hm = h - 1
     for p in range(pa.size):
         a = pa[p]
         b = pb[p]
         w = pw[p]
-        inter = fat and a // h != b // h
+        ah = (a // h) * h
+        bh = (b // h) * h
+        inter = fat and ah != bh
         if failed:
             P = _live_paths(a, b, h, fat, up_cap, down_cap, up2_cap, down2_cap, pi, pj)
         elif inter:
@@ -387,14 +402,38 @@ def _ecmp_sample(pa, pb, pn, pw, h, fat, failed, up_cap, down_cap, up2_cap, down
         while Q < P:
             Q *= 2
             bits += 1
+        if n < Q and P == Q and inter and pow2 and not failed:
+            # the same draws as below without a rejection test or a division: path v is plane v >> hb, core v & (h-1)
+            sh = _U64(64 - bits)
+            for _ in range(n):
+                v = np.int64(rng_next(s) >> sh)
+                i = v >> hb
+                j = v & hm
+                up[a, i] += w
+                if not md:
+                    down[b, i] += w
+                up2[ah + i, j] += w
+                if not md2:
+                    down2[bh + i, j] += w
+            continue
         if n < Q:  # few balls: thrown one by one as uniform_multinomial would (same draws), no P-sized count pass
             for _ in range(n):
-                _add_path(_bounded(s, P, bits), w, a, b, h, failed, inter, pi, pj, up, down, up2, down2, md, md2)
+                _add_path(_bounded(s, P, bits), w, a, b, h, inv_h, ah, bh, failed, inter, pi, pj, up, down, up2, down2,
+                          md, md2)
             continue
         uniform_multinomial(s, n, P, counts, tmp, masks)
+        if not failed and not inter:  # path q is plane (spine) q
+            for q in range(P):
+                c = counts[q]
+                if c:
+                    up[a, q] += c * w
+                    if not md:
+                        down[b, q] += c * w
+            continue
         for q in range(P):
             if counts[q]:
-                _add_path(q, counts[q] * w, a, b, h, failed, inter, pi, pj, up, down, up2, down2, md, md2)
+                _add_path(q, counts[q] * w, a, b, h, inv_h, ah, bh, failed, inter, pi, pj, up, down, up2, down2, md,
+                          md2)
     m = _block_max(up, up_cap, ucap[0], 0.0)
     if not md:
         m = _block_max(down, down_cap, ucap[1], m)
