@@ -76,13 +76,18 @@ def _pairwise(L, shift):
 
 
 @pytest.mark.parametrize("case", ["ft-intra-pod-pairs", "ft-inter-pod-pairs", "ft-all-pairs", "ft-uneven-caps",
-                                  "ls-pairs", "ls-all-pairs"])
+                                  "ft8-all-pairs", "ft6-all-pairs", "ls-pairs", "ls-all-pairs"])
 def test_ecmp_kernel_vs_plain_twin_bit_for_bit(case):
-    """The kernel (mirrored tiers skipped, uniform tiers as max(load) / cap) returns exactly the
-    twin's samples, which fill and scan every tier: pairs of leaves (mirrored tiers), all pairs
-    (none), and one slower link in a tier (no uniform-capacity shortcut)."""
+    """The kernel (mirrored tiers skipped, uniform tiers as max(load) / cap, the per-ball fast path
+    between pods when h is a power of two) returns exactly the twin's samples, which fill and scan
+    every tier: pairs of leaves (mirrored tiers), all pairs (none), one slower link in a tier (no
+    uniform-capacity shortcut), h = 4 with fewer balls than paths, h = 3 (rejection, division)."""
     rng = np.random.default_rng(11)
-    if case.startswith("ft"):
+    if case.startswith("ft8") or case.startswith("ft6"):
+        fab = fat_tree(8 if case.startswith("ft8") else 6, host_gbps=100)
+        h, fat, L = fab.half, True, fab.n_leaves
+        pa, pb = (x.astype(np.int64) for x in np.nonzero(~np.eye(L, dtype=bool)))
+    elif case.startswith("ft"):
         fab = fat_tree(4, host_gbps=100, core_oversubscription=2.0)
         h, fat = 2, True
         if case == "ft-uneven-caps":
@@ -95,7 +100,7 @@ def test_ecmp_kernel_vs_plain_twin_bit_for_bit(case):
             pa, pb = _pairwise(L, 2)
         else:
             pa, pb = (x.astype(np.int64) for x in np.nonzero(~np.eye(L, dtype=bool)))
-    else:
+    if case.startswith("ls"):
         fab = leaf_spine(6, 4, 2, host_gbps=100)
         h, fat, L = 1, False, 6
         pa, pb = _pairwise(L, 1) if case == "ls-pairs" else (x.astype(np.int64) for x in
