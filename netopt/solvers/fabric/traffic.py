@@ -69,18 +69,19 @@ class StepTraffic:
         return np.bincount(self.ga * L + self.gb, weights=self.gn, minlength=L * L).astype(np.int64).reshape(L, L)
 
     @cached_property
-    def _pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        if self.count_matrix is not None:
-            a, b = np.nonzero(self.count_matrix)
-            return a, b, self.count_matrix[a, b]
+    def _sparse_pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         L = self.n_leaves
         key, inv = np.unique(self.ga * L + self.gb, return_inverse=True)
         return key // L, key % L, np.bincount(inv.ravel(), weights=self.gn, minlength=key.size).astype(np.int64)
 
     def pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The nonzero entries ``(a, b, count[a, b])`` of :attr:`count`, in row-major order (from the
-        groups without a dense pass when the step is sparse)."""
-        return self._pairs
+        groups without a dense pass when the step is sparse, and then kept; a dense step's, e.g. the
+        all-to-all's 10 million pairs at k = 80, are made on each call and not kept)."""
+        if self.count_matrix is not None:
+            a, b = np.nonzero(self.count_matrix)
+            return a, b, self.count_matrix[a, b]
+        return self._sparse_pairs
 
     @property
     def nbytes(self) -> np.ndarray:
