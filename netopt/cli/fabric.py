@@ -163,6 +163,10 @@ def _table(res: dict) -> Table:
         if name == "ecmp" and "classes" in m.get("monte_carlo", m):
             cl = m.get("monte_carlo", m)["classes"]
             notes.append(f"{cl['sampled_groups']} link groups sampled, {cl['pruned']} pruned; weights {cl['weights']}")
+        if m.get("cct_method") == "host-bound":
+            notes.append("CCT host-bound (no flow listed)")
+        elif m.get("cct_skipped"):
+            notes.append("CCT skipped: " + m["cct_skipped"].split(" to list")[0][:80] + " (--json: why)")
         t.add_row(name, _fmt(m.get("max_congestion")), _fmt(m.get("ratio")), _fmt(m.get("cct")),
                   _fmt(m.get("cct_ratio")), "; ".join(notes))
     return t

@@ -264,3 +264,20 @@ def test_ecmp_aggregated_with_failures():
     skew = build(topology="fat-tree", k=4, collective="all-to-all", failed=("core:3:1",), skew="1.0")[1]
     with pytest.raises(UnsupportedInstanceError):
         ecmp_monte_carlo(fab, skew, n_seeds=3, aggregate=True)
+
+
+def test_cli_says_how_each_cct_was_found():
+    """The table notes a host-bound CCT and a skipped one (its reason is in the JSON)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from netopt.cli.fabric import app
+
+    args = ["analyze", "--topology", "fat-tree", "--k", "4", "--seeds", "5", "--cct-max-flows", "10"]
+    r = CliRunner().invoke(app, args, env={"COLUMNS": "400"})
+    assert r.exit_code == 0, r.output
+    assert "CCT host-bound (no flow listed)" in r.output and "CCT skipped: step 0: 240 (sub)flows" in r.output
+    res = json.loads(CliRunner().invoke(app, [*args, "--json"]).output)
+    assert res["models"]["spray"]["cct_method"] == "host-bound"
+    assert res["models"]["ecmp"]["cct"] is None and "cct_max_flows = 10" in res["models"]["ecmp"]["cct_skipped"]
