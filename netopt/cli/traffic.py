@@ -187,7 +187,7 @@ def ndp_solve(
     rescore_gap: Annotated[float, typer.Option("--rescore-gap", min=1e-12, help="Relative UE gap of the exact re-scoring of the best designs.")] = 1e-8,
     workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Processes evaluating designs in parallel (1 = in this process, with warm starts).")] = 1,
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address (tcp://host:8786) to evaluate designs on a cluster.")] = None,
-    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="GA parameter KEY=VALUE: population, elite, crossover (probability), mutation (per-gene probability), generations (stop after this many), first_order (true/false: seed lanes/swap searches with first-order designs).")] = None,
+    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="GA parameter KEY=VALUE: population, elite, crossover (probability), mutation (per-gene probability), generations (stop after this many), first_order (true/false: seed lanes/swap searches with first-order designs), local (lanes: designs solved per first-order local-search round after each generation; 0 = off).")] = None,
     fitness: Annotated[Literal["exact", "gnn"], typer.Option("--fitness", help="exact = UE per design; gnn = batched GNN surrogate of the UE flows (needs the gnn extra); the best designs (5; 20 with gnn) are re-scored with exact UE either way.")] = "exact",
     model: Annotated[Optional[Path], typer.Option("--model", help="--fitness gnn: checkpoint from `netopt gnn train` (default: the shipped one for this network, if any).")] = None,
     result_path: Annotated[Optional[Path], typer.Option("--result", help="Write the Result JSON here.")] = None,

@@ -376,6 +376,17 @@ def path_link_flows(od_paths, od_np, p_off, p_len, p_flow, links, m):
 
 
 @njit(cache=True)
+def _warm_keeps(p, p_off, p_len, p_flow, links, is_open):
+    """Whether warm-start path ``p`` carries flow and avoids every closed link."""
+    if p_flow[p] <= 0.0:
+        return False
+    for i in range(p_off[p], p_off[p] + p_len[p]):
+        if not is_open[links[i]]:
+            return False
+    return True
+
+
+@njit(cache=True)
 def warm_paths(od_q, w_od_paths, w_od_np, w_p_off, w_p_len, w_p_flow, w_links, is_open):
     """The warm start's paths that carry flow and avoid closed links, per OD pair in their order,
     each OD's flows rescaled to its demand ``od_q``; compacted into fresh arrays
@@ -391,14 +402,7 @@ def warm_paths(od_q, w_od_paths, w_od_np, w_p_off, w_p_len, w_p_flow, w_links, i
     for k in range(nk):
         for j in range(w_od_np[k]):
             p = w_od_paths[k, j]
-            if w_p_flow[p] <= 0.0:
-                continue
-            ok = True
-            for i in range(w_p_off[p], w_p_off[p] + w_p_len[p]):
-                if not is_open[w_links[i]]:
-                    ok = False
-                    break
-            if ok:
+            if _warm_keeps(p, w_p_off, w_p_len, w_p_flow, w_links, is_open):
                 keep_np[k] += 1
                 total[k] += w_p_flow[p]
                 nlinks += w_p_len[p]
@@ -417,14 +421,7 @@ def warm_paths(od_q, w_od_paths, w_od_np, w_p_off, w_p_len, w_p_flow, w_links, i
         n_k = 0
         for j in range(w_od_np[k]):
             p = w_od_paths[k, j]
-            if w_p_flow[p] <= 0.0:
-                continue
-            ok = True
-            for i in range(w_p_off[p], w_p_off[p] + w_p_len[p]):
-                if not is_open[w_links[i]]:
-                    ok = False
-                    break
-            if not ok:
+            if not _warm_keeps(p, w_p_off, w_p_len, w_p_flow, w_links, is_open):
                 continue
             od_paths[k, n_k] = q
             n_k += 1
