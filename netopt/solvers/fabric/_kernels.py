@@ -416,6 +416,26 @@ def _ecmp_sample(pa, pb, pn, pw, h, fat, failed, up_cap, down_cap, up2_cap, down
                 if not md2:
                     down2[bh + i, j] += w
             continue
+        if n < Q and failed:  # the same draws as _bounded, the path read off the live-path list
+            if P == 0:  # no live path (the callers refuse such a group before sampling)
+                continue
+            sh = _U64(64 - bits)
+            for _ in range(n):
+                v = P
+                if bits == 0:
+                    v = 0
+                while v >= P:
+                    v = np.int64(rng_next(s) >> sh)
+                i = pi[v]
+                j = pj[v]
+                up[a, i] += w
+                if not md:
+                    down[b, i] += w
+                if inter:
+                    up2[ah + i, j] += w
+                    if not md2:
+                        down2[bh + i, j] += w
+            continue
         if n < Q:  # few balls: thrown one by one as uniform_multinomial would (same draws), no P-sized count pass
             for _ in range(n):
                 _add_path(_bounded(s, P, bits), w, a, b, h, inv_h, ah, bh, failed, inter, pi, pj, up, down, up2, down2,

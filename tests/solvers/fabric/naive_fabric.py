@@ -440,12 +440,13 @@ def as_vector(fab, ld):
     return out
 
 
-def ecmp_sample_twin(pa, pb, pn, pw, h, fat, caps, seed, stream):
-    """One sample of ``_kernels.ecmp_mc`` on a healthy fabric, written plainly: every tier's load is
-    kept in full (no mirrored tier left out, no shortcut for uniform capacities) and the maximum of
-    ``load / cap`` is taken over every loaded link. The draws follow the kernel's stream: a group of
-    fewer balls than ``Q = 2**bits >= P`` throws them one by one (one load addition per ball), else
-    one uniform multinomial (one addition of ``count * w`` per path, in path order)."""
+def ecmp_sample_twin(pa, pb, pn, pw, h, fat, caps, seed, stream, failed=False):
+    """One sample of ``_kernels.ecmp_mc``, written plainly: every tier's load is kept in full (no
+    mirrored tier left out, no shortcut for uniform capacities) and the maximum of ``load / cap`` is
+    taken over every loaded link. The draws follow the kernel's stream: a group of fewer balls than
+    ``Q = 2**bits >= P`` throws them one by one (one load addition per ball), else one uniform
+    multinomial (one addition of ``count * w`` per path, in path order). ``failed``: the paths are the
+    live ones, planes ascending, then cores ascending (the kernel's order)."""
     rng = Xoshiro256(seed, stream)
     up_cap, down_cap, up2_cap, down2_cap = caps
     S = up_cap.shape[1]
@@ -457,9 +458,14 @@ def ecmp_sample_twin(pa, pb, pn, pw, h, fat, caps, seed, stream):
     for a, b, n, w in zip(pa.tolist(), pb.tolist(), pn.tolist(), pw.tolist()):
         inter = fat and a // h != b // h
         P = h * h if inter else S
+        paths = [(q // h, q % h) if inter else (q, 0) for q in range(P)]
+        if failed:
+            paths = [(i, j) for i, j in paths if up_cap[a, i] > 0 and down_cap[b, i] > 0 and
+                     (not inter or (up2_cap[(a // h) * h + i, j] > 0 and down2_cap[(b // h) * h + i, j] > 0))]
+            P = len(paths)
 
         def put(q, x):
-            i, j = (q // h, q % h) if inter else (q, 0)
+            i, j = paths[q]
             add(0, (a, i), x)
             add(1, (b, i), x)
             if inter:

@@ -76,7 +76,7 @@ def _pairwise(L, shift):
 
 
 @pytest.mark.parametrize("case", ["ft-intra-pod-pairs", "ft-inter-pod-pairs", "ft-all-pairs", "ft-uneven-caps",
-                                  "ft8-all-pairs", "ft6-all-pairs", "ls-pairs", "ls-all-pairs"])
+                                  "ft8-all-pairs", "ft6-all-pairs", "ft8-failed", "ls-pairs", "ls-all-pairs"])
 def test_ecmp_kernel_vs_plain_twin_bit_for_bit(case):
     """The kernel (mirrored tiers skipped, uniform tiers as max(load) / cap, the per-ball fast path
     between pods when h is a power of two) returns exactly the twin's samples, which fill and scan
@@ -85,6 +85,8 @@ def test_ecmp_kernel_vs_plain_twin_bit_for_bit(case):
     rng = np.random.default_rng(11)
     if case.startswith("ft8") or case.startswith("ft6"):
         fab = fat_tree(8 if case.startswith("ft8") else 6, host_gbps=100)
+        if case == "ft8-failed":  # live paths listed per group: 15 or 16 of them, rejection between pods
+            fab = fab.fail_cables([("edge", 3, 2), ("core", 10, 1), ("core", 17, 3)])
         h, fat, L = fab.half, True, fab.n_leaves
         pa, pb = (x.astype(np.int64) for x in np.nonzero(~np.eye(L, dtype=bool)))
     elif case.startswith("ft"):
@@ -109,11 +111,12 @@ def test_ecmp_kernel_vs_plain_twin_bit_for_bit(case):
     pn = rng.integers(1, 40, size=pa.size).astype(np.int64)
     pw = rng.uniform(0.5, 2.0, size=pa.size)
     caps = fab.kernel_caps()
-    got = _kernels.ecmp_mc(pa, pb, pn, pw, h, fat, False, *caps, 6, 21)
-    want = [ecmp_sample_twin(pa, pb, pn, pw, h, fat, caps, 21, r) for r in range(6)]
+    failed = not fab.healthy
+    got = _kernels.ecmp_mc(pa, pb, pn, pw, h, fat, failed, *caps, 6, 21)
+    want = [ecmp_sample_twin(pa, pb, pn, pw, h, fat, caps, 21, r, failed) for r in range(6)]
     assert got.tolist() == want
-    np.testing.assert_array_equal(_kernels.ecmp_mc_parallel(pa, pb, pn, pw, h, fat, False, *caps, 6, 21), got)
-    mirror = _kernels._mirrors(pa, pb, h, fat, False, _kernels._uniform_caps(*caps), L)
+    np.testing.assert_array_equal(_kernels.ecmp_mc_parallel(pa, pb, pn, pw, h, fat, failed, *caps, 6, 21), got)
+    mirror = _kernels._mirrors(pa, pb, h, fat, failed, _kernels._uniform_caps(*caps), L)
     assert bool(mirror[0]) == (case in ("ft-intra-pod-pairs", "ft-inter-pod-pairs", "ls-pairs"))
 
 
