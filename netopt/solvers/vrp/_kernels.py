@@ -777,10 +777,11 @@ def may_improve(kmask, ru, pu, rv, pv, routes, rlen, fwd, rcost, kd, prm):
 
     A kind is dropped when a lower bound of the new penalised cost (fixed and distance costs plus
     load penalties of the new routes; duration costs and time penalties being >= 0; an emptied
-    route costing nothing) cannot beat the current cost. Same-route moves are bounded only when u
-    and v are 4+ positions apart (or 2-opt on a symmetric matrix), where the node formulas are
-    exact; tail exchanges between routes with different depots, and reversals on an asymmetric
-    matrix, are not bounded."""
+    route costing nothing) cannot beat the current cost, or when it would give a vehicle a client it
+    may not serve (``FORBID``) while the current routes have none. Same-route moves are bounded
+    only when u and v are 4+ positions apart (or 2-opt on a symmetric matrix), where the node
+    formulas are exact; tail exchanges between routes with different depots, and reversals on an
+    asymmetric matrix, are not bounded."""
     dist = kd.dist
     dem = kd.dem
     eu = rlen[ru] + 1
@@ -805,6 +806,15 @@ def may_improve(kmask, ru, pu, rv, pv, routes, rlen, fwd, rcost, kd, prm):
     pl = prm[P_LOAD_PENALTY]
     old = rcost[ru] - EPS if same else rcost[ru] + rcost[rv] - EPS
     same_depots = kd.ri[ru, RI_START] == kd.ri[rv, RI_START] and kd.ri[ru, RI_END] == kd.ri[rv, RI_END]
+    # site dependence: whether u, x, v, y may go to the other route's vehicle (tails exchanged by 2-opt*
+    # are not checked here)
+    sites = not same and old < FORBID
+    bu = kd.ri[ru, RI_BIT]
+    bv = kd.ri[rv, RI_BIT]
+    u_to_v = (kd.allow[u] >> bv) & 1 == 1
+    x_to_v = (kd.allow[x] >> bv) & 1 == 1
+    v_to_u = (kd.allow[v] >> bu) & 1 == 1
+    y_to_u = (kd.allow[y] >> bu) & 1 == 1
     out = 0
     for kind in range(RELOCATE, TWO_OPT_STAR + 1):
         if (kmask >> kind) & 1 == 0:
@@ -818,6 +828,16 @@ def may_improve(kmask, ru, pu, rv, pv, routes, rlen, fwd, rcost, kd, prm):
         if kind == SWAP_PAIRS and pv + 1 >= ev:
             continue  # and this one a client y after v
         bit = 1 << kind
+        if sites:  # a client to a vehicle that may not serve it: the new cost is at least FORBID
+            if kind <= SWAP_PAIRS and not u_to_v:
+                continue
+            if (kind == RELOCATE_PAIR or kind == RELOCATE_PAIR_REVERSED or kind == SWAP_PAIR_ONE
+                    or kind == SWAP_PAIRS) and not x_to_v:
+                continue
+            if kind >= SWAP and kind <= SWAP_PAIRS and not v_to_u:
+                continue
+            if kind == SWAP_PAIRS and not y_to_u:
+                continue
         if same and ((kind == TWO_OPT and not sym) or (kind != TWO_OPT and abs(pu - pv) < 4)):
             out |= bit  # no exact node formula
             continue
