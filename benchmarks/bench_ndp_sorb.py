@@ -2,9 +2,9 @@
 design export (issue 18, stop 16). The rows and problem builders are ``bench_ndp_paper.py``'s.
 
     .venv/bin/python benchmarks/bench_ndp_sorb.py [--time 60] [--seed 0] [--networks ...] [--problems LA,LS]
-        [--rows 0,3,...] [--param local=0 ...] [--export designs.json]
+        [--rows 0,3,...] [--gap 1e-5] [--param local=0 ...] [--export designs.json]
 
-Each row: GA search ``--time`` s (exact UE, GP at gap 1e-5), top 5 re-scored at 1e-8; the table
+Each row: GA search ``--time`` s (exact UE, GP at ``--gap``, default 1e-5), top 5 re-scored at 1e-8; the table
 gives SORB's TTT, the GA's TSTT, the difference, designs seen and exact UE solves. ``--export``
 writes, per row, the best design's link capacities (file order) and OD demand, so that another
 equilibrium code (their AequilibraE ``due_aeq``) can re-evaluate it.
@@ -38,6 +38,7 @@ def main():
     ap.add_argument("--networks", default=",".join(NETWORKS))
     ap.add_argument("--problems", default="LA,LS")
     ap.add_argument("--rows", default="", help="comma-separated row numbers (of the selected networks/problems) to run")
+    ap.add_argument("--gap", type=float, default=1e-5, help="relative UE gap while searching")
     ap.add_argument("--param", action="append", default=[], help="GA parameter KEY=VALUE (repeatable)")
     ap.add_argument("--export", default="", help="write the best designs' capacities and demand to this JSON file")
     args = ap.parse_args()
@@ -49,7 +50,7 @@ def main():
     params = dict(kv.split("=", 1) for kv in args.param)
     rows = reference_rows(tntp / "Madadi2024-SORB-reference", args.networks.split(","), args.problems.split(","))
     pick = {int(i) for i in args.rows.split(",") if i.strip()} if args.rows else None
-    print(f"GA {args.time:g} s per row, seed {args.seed}, params {params or 'default'}; "
+    print(f"GA {args.time:g} s per row, seed {args.seed}, search gap {args.gap:g}, params {params or 'default'}; "
           f"load average at start {os.getloadavg()[0]:.2f} (2 cores)\n")
     print("| # | network | problem | budget / SW_RP | cap step | SORB TTT | GA TSTT | vs SORB | designs | UE solves |")
     print("|---|---|---|---|---|---|---|---|---|---|")
@@ -60,7 +61,7 @@ def main():
             continue
         net = nets.get(name) or nets.setdefault(name, load_network(tntp / name))
         p = build(net, prob, share, cap)
-        r = solve_design(p, "ga", time_limit=args.time, seed=args.seed, **params)
+        r = solve_design(p, "ga", time_limit=args.time, seed=args.seed, gap=args.gap, **params)
         print(f"| {i} | {name} | {prob} | {share:g} | {cap:g} | {sorb:,.1f} | {r.objective:,.1f} | "
               f"{100 * (r.objective / sorb - 1):+.3f} % | {r.extra['designs_seen']} | {r.extra['evaluations']} |", flush=True)
         best = np.array(r.solution["vector"])
