@@ -55,13 +55,19 @@ def build(net, prob, share, cap):
     return lane_addition(net, share, lanes) if prob == "LA" else lane_swap(net, share, lanes)
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def row_parser(doc: str) -> argparse.ArgumentParser:
+    """The options of a run over the reference rows (shared with ``bench_ndp_sorb.py``)."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--time", type=float, default=60.0, help="GA search seconds per row (re-scoring comes after)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--networks", default=",".join(NETWORKS))
     ap.add_argument("--problems", default="LA,LS")
     ap.add_argument("--rows", default="", help="comma-separated row numbers of the printed table to run (default all)")
+    return ap
+
+
+def main():
+    ap = row_parser(__doc__)
     ap.add_argument("--first-order", choices=("on", "off", "both"), default="on",
                     help="GA first-order seeding; both = one run of each per row (twice the time)")
     args = ap.parse_args()

@@ -12,7 +12,6 @@ equilibrium code (their AequilibraE ``due_aeq``) can re-evaluate it.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -24,7 +23,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench_ndp_paper import NETWORKS, build, reference_rows  # noqa: E402
+from bench_ndp_paper import build, reference_rows, row_parser  # noqa: E402
 
 from netopt.datasets import shared_datasets  # noqa: E402
 from netopt.io.tntp import load_network  # noqa: E402
@@ -32,12 +31,7 @@ from netopt.solvers.design import solve_design  # noqa: E402
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--time", type=float, default=60.0, help="GA search seconds per row (re-scoring comes after)")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--networks", default=",".join(NETWORKS))
-    ap.add_argument("--problems", default="LA,LS")
-    ap.add_argument("--rows", default="", help="comma-separated row numbers (of the selected networks/problems) to run")
+    ap = row_parser(__doc__)
     ap.add_argument("--gap", type=float, default=1e-5, help="relative UE gap while searching")
     ap.add_argument("--param", action="append", default=[], help="GA parameter KEY=VALUE (repeatable)")
     ap.add_argument("--export", default="", help="write the best designs' capacities and demand to this JSON file")
