@@ -66,18 +66,28 @@ def row_parser(doc: str) -> argparse.ArgumentParser:
     return ap
 
 
+def selected_rows(args):
+    """``(tntp folder, [(row number, row)])`` of the rows ``--networks`` / ``--problems`` / ``--rows``
+    select (shared with ``bench_ndp_sorb.py``); None, with a message, without ../shared/datasets."""
+    root = shared_datasets()
+    if root is None:
+        print("../shared/datasets not found")
+        return None
+    tntp = root / "tntp"
+    rows = reference_rows(tntp / "Madadi2024-SORB-reference", args.networks.split(","), args.problems.split(","))
+    pick = {int(i) for i in args.rows.split(",") if i.strip()} if args.rows else None
+    return tntp, [(i, row) for i, row in enumerate(rows) if pick is None or i in pick]
+
+
 def main():
     ap = row_parser(__doc__)
     ap.add_argument("--first-order", choices=("on", "off", "both"), default="on",
                     help="GA first-order seeding; both = one run of each per row (twice the time)")
     args = ap.parse_args()
-    root = shared_datasets()
-    if root is None:
-        print("../shared/datasets not found")
+    found = selected_rows(args)
+    if found is None:
         return
-    tntp = root / "tntp"
-    rows = reference_rows(tntp / "Madadi2024-SORB-reference", args.networks.split(","), args.problems.split(","))
-    pick = {int(i) for i in args.rows.split(",") if i.strip()} if args.rows else None
+    tntp, rows = found
     variants = {"on": [True], "off": [False], "both": [True, False]}[args.first_order]
     print(f"GA: {args.time:g} s search per row, seed {args.seed}, exact UE (gp) at gap 1e-5, top 5 re-scored at 1e-8; "
           f"load average at start {os.getloadavg()[0]:.2f} (2 cores)\n")
@@ -88,9 +98,7 @@ def main():
     print("|" + "---|" * head.count(" | ") + "---|")
     nets: dict[str, object] = {}
     t0 = time.time()
-    for i, (name, prob, share, cap, sorb, gap) in enumerate(rows):
-        if pick is not None and i not in pick:
-            continue
+    for i, (name, prob, share, cap, sorb, gap) in rows:
         net = nets.get(name) or nets.setdefault(name, load_network(tntp / name))
         p = build(net, prob, share, cap)
         base = ExactFitness(p, 1e-8).evaluate(p.empty()[None, :])[0]

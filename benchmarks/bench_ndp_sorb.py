@@ -23,9 +23,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench_ndp_paper import build, reference_rows, row_parser  # noqa: E402
+from bench_ndp_paper import build, row_parser, selected_rows  # noqa: E402
 
-from netopt.datasets import shared_datasets  # noqa: E402
 from netopt.io.tntp import load_network  # noqa: E402
 from netopt.solvers.design import solve_design  # noqa: E402
 
@@ -36,23 +35,18 @@ def main():
     ap.add_argument("--param", action="append", default=[], help="GA parameter KEY=VALUE (repeatable)")
     ap.add_argument("--export", default="", help="write the best designs' capacities and demand to this JSON file")
     args = ap.parse_args()
-    root = shared_datasets()
-    if root is None:
-        print("../shared/datasets not found")
+    found = selected_rows(args)
+    if found is None:
         return
-    tntp = root / "tntp"
+    tntp, rows = found
     params = dict(kv.split("=", 1) for kv in args.param)
-    rows = reference_rows(tntp / "Madadi2024-SORB-reference", args.networks.split(","), args.problems.split(","))
-    pick = {int(i) for i in args.rows.split(",") if i.strip()} if args.rows else None
     print(f"GA {args.time:g} s per row, seed {args.seed}, search gap {args.gap:g}, params {params or 'default'}; "
           f"load average at start {os.getloadavg()[0]:.2f} (2 cores)\n")
     print("| # | network | problem | budget / SW_RP | cap step | SORB TTT | GA TSTT | vs SORB | designs | UE solves |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     nets, export = {}, []
     t0 = time.time()
-    for i, (name, prob, share, cap, sorb, _) in enumerate(rows):
-        if pick is not None and i not in pick:
-            continue
+    for i, (name, prob, share, cap, sorb, _) in rows:
         net = nets.get(name) or nets.setdefault(name, load_network(tntp / name))
         p = build(net, prob, share, cap)
         r = solve_design(p, "ga", time_limit=args.time, seed=args.seed, gap=args.gap, **params)
