@@ -88,8 +88,9 @@ EcmpOpt = Annotated[EcmpMethod, typer.Option(
          "auto (exact where supported plus Monte Carlo).")]
 CctOpt = Annotated[bool, typer.Option("--cct/--no-cct", help="Compute flow-level completion times (s), max-min fair, leaf-spine and fat-tree.")]
 CctMaxOpt = Annotated[int, typer.Option(help="List at most this many (sub)flows per step for the max-min completion "
-                                              "time (a step set by its host links needs none); past it the CCT "
-                                              "is shown as - (JSON: cct_skipped says why).")]
+                                              "time (a step of equal flows needs none: it lasts its largest link "
+                                              "congestion; ECMP past it: the mean over hashings); otherwise past it "
+                                              "the CCT is shown as - (JSON: cct_skipped says why, cct_bounds).")]
 class Aggregate(str, Enum):
     auto = "auto"
     always = "always"
@@ -163,10 +164,13 @@ def _table(res: dict) -> Table:
         if name == "ecmp" and "classes" in m.get("monte_carlo", m):
             cl = m.get("monte_carlo", m)["classes"]
             notes.append(f"{cl['sampled_groups']} link groups sampled, {cl['pruned']} pruned; weights {cl['weights']}")
-        if m.get("cct_method") == "host-bound":
-            notes.append("CCT host-bound (no flow listed)")
+        how = m.get("cct_method", "")
+        if how and how != "max-min":
+            notes.append(f"CCT {how}" + (" (no flow listed)" if "max-min" not in how else ""))
         elif m.get("cct_skipped"):
-            notes.append("CCT skipped: " + m["cct_skipped"].split(" to list")[0][:80] + " (--json: why)")
+            b = m.get("cct_bounds")
+            notes.append("CCT skipped: " + m["cct_skipped"].split(" to list")[0][:80] +
+                         (f"; within [{_fmt(b[0])}, {_fmt(b[1])}]" if b else "") + " (--json: why)")
         t.add_row(name, _fmt(m.get("max_congestion")), _fmt(m.get("ratio")), _fmt(m.get("cct")),
                   _fmt(m.get("cct_ratio")), "; ".join(notes))
     return t

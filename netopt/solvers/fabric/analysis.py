@@ -101,7 +101,8 @@ ANALYSIS = ParamSpace("fabric analyze", {
     "ecmp": Param(str, "auto", "ECMP model", choices=("auto", "exact", "monte-carlo", "both")),
     "cct": Param(bool, True, "compute flow-level completion times"),
     "cct_max_flows": Param(int, 300_000, "list at most this many (sub)flows per step for the max-min completion time "
-                           "(a step set by its host links alone needs none: see cct.bottleneck_step_time)", low=1),
+                           "(a step of equal flows needs none: it lasts its largest link congestion, cct.equal_flows_theorem)",
+                           low=1),
     "aggregate": Param(str, "auto", "ECMP Monte Carlo per link class (aggregated) or per flow; auto: aggregated for "
                        "the all-to-all once per-flow sampling would be slow", choices=("auto", "always", "never")),
 })
@@ -230,14 +231,20 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
         unless they provably coincide (``tiers`` in the entry says ``"exact"`` or
         ``"independent"``, see :func:`~netopt.solvers.fabric.models.ecmp_exact`).
     cct, cct_max_flows
-        Compute flow-level completion times (leaf-spine and fat-tree). A step whose equal flows
-        each cross a host link of the step's largest congestion (spraying, singlepath and split
-        when their switch links are no busier than the host links: e.g. the all-to-all of a
-        non-blocking fat-tree, 4.3 billion flows at k = 64) takes that congestion as its duration
-        without listing a flow (exact: :func:`~netopt.solvers.fabric.cct.bottleneck_step_time`;
-        ``cct_method`` says ``host-bound``); any other step lists its (sub)flows for the max-min
-        kernel, up to ``cct_max_flows`` per step. Past that the CCT is ``None`` and
-        ``cct_skipped`` says why, naming the step.
+        Compute flow-level completion times (leaf-spine and fat-tree). A step whose (sub)flows all
+        have one size lasts exactly its routing's largest link congestion, host links included
+        (:func:`~netopt.solvers.fabric.cct.equal_flows_theorem`): spraying, singlepath and split take
+        it from their congestion without listing a flow (``cct_method`` ``host-bound`` or
+        ``link-bound``: e.g. the all-to-all of a k = 64 fat-tree, 4.3 billion flows). ECMP's CCT is
+        one hashing's (``seed``) where its step lists at most ``cct_max_flows`` (sub)flows; past that,
+        equal flows take the mean over hashings of ``max(host links, largest switch congestion)``
+        from the ECMP model's distribution (``mean over hashings``; the exact model's tiers are
+        combined as independent, as in its congestion). The implicit skewed all-to-all (unequal
+        flows) under spraying / singlepath / split is exact when its fair-share bounds meet
+        (``fair-share bound``, :func:`~netopt.solvers.fabric.skew.skew_cct_bounds`); any other step
+        lists its (sub)flows for the max-min kernel, up to ``cct_max_flows`` per step. Past that the
+        CCT is ``None``, ``cct_skipped`` says why, naming the step, and ``cct_bounds`` gives
+        ``[lower, upper]`` seconds where every step is bounded.
     aggregate
         ``"always"``: sample ECMP per link class (uplink/downlink/pod-core groups with their flow
         counts; :func:`~netopt.solvers.fabric.models.ecmp_monte_carlo` with ``aggregate=True``,
@@ -284,12 +291,15 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
     ratio = (lambda x: float(x / base) if base > 0 else None)
     models["spray"] = {"max_congestion": base, "ratio": 1.0, "host_congestion": sp.info["host_congestion"],
                        "time_s": dt, "method": "leaf-pair matrices" + (" (closed form)" if coll.pair_bytes > 0 else "")}
-    def cct_of(entry, model, bound=None, **kw):
-        """Set ``entry["cct"]`` and how it was found (``cct_method``), or why not (``cct_skipped``)."""
-        v, how = completion_time_detail(fabric, coll, model, max_flows=cct_max_flows, shared=shared,
-                                        bound=None if bound is None else (steps, bound), **kw)
+    def cct_of(entry, model, bound=None, routing=None, **kw):
+        """Set ``entry["cct"]`` and how it was found (``cct_method``), or why not (``cct_skipped``,
+        with ``cct_bounds`` where the step durations are bounded but not exact)."""
+        v, how, bounds = completion_time_detail(fabric, coll, model, max_flows=cct_max_flows, shared=shared,
+                                                bound=None if bound is None else (steps, bound, routing), **kw)
         entry["cct"] = v
         entry["cct_method" if v is not None else "cct_skipped"] = how
+        if bounds is not None:
+            entry["cct_bounds"] = [float(bounds[0]), float(bounds[1])]
 
     if do_cct:
         cct_of(models["spray"], "spray", sp.step_congestion)
@@ -337,10 +347,15 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
         entry["qps"] = qps
         entry["ratio"] = ratio(entry["max_congestion"])
         if do_cct:
-            cct_of(entry, "ecmp", seed=seed, qps=qps,
-                   no_bound=f"ECMP's CCT is that of one hashing of every flow, whose busiest switch link is above "
-                            f"the host links in a typical sample (mean max congestion {entry['max_congestion']:.6g} s "
-                            f"against spraying's {base:.6g} s)")
+            # steps too large to list: the distribution of their largest switch congestion over hashings
+            dist = None
+            if entry.get("method") == "exact":
+                dist = ex.info["step_dist"]
+            elif run_mc and mc.info["per_step"].shape[0] == len(steps):
+                dist = [(row, np.ones(row.size)) for row in mc.info["per_step"]]
+            cct_of(entry, "ecmp", seed=seed, qps=qps, hashings=None if dist is None else (steps, dist),
+                   no_bound="its flows have unequal sizes (ECMP's CCT is then set by one hashing's max-min "
+                            "rates; the fair-share bounds need every flow's links)")
     models["ecmp"] = entry
 
     # ---- singlepath
@@ -356,7 +371,7 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
         if "bound" in sgl.info:
             e["bound"] = sgl.info["bound"]
         if do_cct:
-            cct_of(e, "singlepath", sgl.step_congestion, assignments=sgl.assignment, k=1)
+            cct_of(e, "singlepath", sgl.step_congestion, sgl.info["method"], assignments=sgl.assignment, k=1)
         models["singlepath"] = e
 
     # ---- minimal split
@@ -376,7 +391,7 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
                 if key in models["singlepath"]:
                     e[key] = models["singlepath"][key]
         elif do_cct:
-            cct_of(e, "split", spl.step_congestion, assignments=spl.assignment, k=kk)
+            cct_of(e, "split", spl.step_congestion, spl.info.get("method"), assignments=spl.assignment, k=kk)
         models["split"] = e
     if "cct" in models["spray"] and models["spray"]["cct"]:
         for m in models.values():

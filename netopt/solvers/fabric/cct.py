@@ -5,6 +5,12 @@ start together and share links max-min fairly, with rates recomputed whenever a 
 (progressive filling, :func:`netopt.solvers.fabric._kernels.maxmin_completion`). Host NIC links
 are included. A step's duration times its repeat count, summed over steps, is the CCT in seconds.
 
+A step whose (sub)flows all have one size needs no simulation: it lasts exactly its routing's
+largest link congestion (:func:`equal_flows_theorem`), so such steps are never run through the
+kernel, and a model that knows its congestion needs no flow listed at all
+(:func:`bottleneck_step_time`). Unequal flows (the skewed all-to-all, trees) use the kernel, or
+the fair-share bounds where they meet.
+
 Routing per model, leaf-spine:
 
 ``spray``      each flow occupies every live spine path with weight ``1/P`` (fluid spraying);
@@ -46,7 +52,7 @@ from .errors import FabricInputError
 from .topology import TIER_DOWN, TIER_DOWN2, TIER_UP, TIER_UP2, Fabric
 
 __all__ = ["step_completion_time", "completion_time", "completion_time_detail", "bottleneck_step_time", "flow_links",
-           "fattree_flow_links"]
+           "fattree_flow_links", "equal_flows_time", "equal_flows_theorem", "host_bound"]
 
 
 def flow_links(fabric: Fabric, hs, hd, spine, size, spray_mask=None):
@@ -251,14 +257,14 @@ def _fattree_spray_failed(fabric, hs, hd, z):
     return indptr, links, coef, np.asarray(z, np.float64), cap
 
 
-def _fattree_step(fabric, hs, hd, z, model, seed, qps, assignment, k):
+def _fattree_step(fabric, hs, hd, z, model, seed, qps, assignment, k, kernel=False):
     h = fabric.half
     from .failures import PathAssignment, assignment_paths, live_path_table
     from .skew import ClassAssignment, class_paths
     if model == "spray":
         if not fabric.healthy:
-            return _solve(fabric, *_fattree_spray_failed(fabric, hs, hd, z))
-        return _solve(fabric, *fattree_flow_links(fabric, hs, hd, size=z))
+            return _solve(fabric, *_fattree_spray_failed(fabric, hs, hd, z), kernel=kernel)
+        return _solve(fabric, *fattree_flow_links(fabric, hs, hd, size=z), kernel=kernel)
     # flows within an edge switch use only their two host links: their qps / k identical subflows
     # are one class of weight qps / k (max-min gives identical subflows identical rates, so a
     # class with weight m on its links is m subflows); the others are repeated with their paths
@@ -285,7 +291,7 @@ def _fattree_step(fabric, hs, hd, z, model, seed, qps, assignment, k):
             pick = ptr[inv] + (rng.random(hs2.size) * np.maximum(P, 1)).astype(np.int64)
             i = np.where(x, pi[np.minimum(pick, pi.size - 1)] if pi.size else 0, 0)
             j = np.where(x, pj[np.minimum(pick, pj.size - 1)] if pj.size else 0, 0)
-        return _solve(fabric, *fattree_flow_links(fabric, hs2, hd2, i, j, z2, weight))
+        return _solve(fabric, *fattree_flow_links(fabric, hs2, hd2, i, j, z2, weight), kernel=kernel)
     if model in ("singlepath", "split"):
         if assignment is None:
             if np.any(~intra):
@@ -299,7 +305,7 @@ def _fattree_step(fabric, hs, hd, z, model, seed, qps, assignment, k):
             i, j = assignment_paths(assignment, fabric, hs2, hd2, zo)
         else:
             i, j = _fattree_paths(assignment, hs2, hd2, h)
-        return _solve(fabric, *fattree_flow_links(fabric, hs2, hd2, i, j, z2, weight))
+        return _solve(fabric, *fattree_flow_links(fabric, hs2, hd2, i, j, z2, weight), kernel=kernel)
     raise FabricInputError("model", f"unknown model {model!r}")
 
 
@@ -312,13 +318,51 @@ def _fattree_step(fabric, hs, hd, z, model, seed, qps, assignment, k):
 CCT_WORK = 3e8
 
 
-def _solve(fabric, indptr, links, coef, size, cap=None, rtol=1e-9):
+def equal_flows_time(indptr, links, coef, size, cap) -> float:
+    """Max-min completion time of (sub)flows that all have one size: the largest link congestion
+    ``max_l load_l / cap_l`` (``load_l = sum of coef * size`` over the flows on ``l``). Exact, no
+    rate recomputation (see :func:`equal_flows_theorem`)."""
+    load = np.bincount(links, weights=coef * np.repeat(size, np.diff(indptr)), minlength=cap.size)
+    used = load > 0
+    return float(np.max(load[used] / cap[used])) if used.any() else 0.0
+
+
+def equal_flows_theorem():
+    """Why a step of equal (sub)flows needs no max-min simulation (documentation only).
+
+    Let every flow ``f`` have size ``m`` and put ``coef[f, l] * rate_f`` on each of its links ``l``
+    (``coef`` any positive weights: spraying's ``1/P``, a class of ``w`` identical subflows' ``w``).
+    Write ``W_l = sum_f coef[f, l]`` over the flows on ``l`` and ``M = max_l m W_l / cap_l``, the
+    largest link congestion.
+
+    * Lower bound: link ``l`` must carry ``m W_l`` bytes at ``cap_l`` bytes/s, so no allocation
+      finishes before ``M``.
+    * Upper bound: in a max-min fair allocation (progressive filling) a flow is frozen when one of
+      its links saturates at the fill level ``x``; the flows on that link have rates ``<= x``, so
+      ``cap_l <= x W_l`` and the flow's rate is at least ``min_{l in f} cap_l / W_l``. Completions
+      only remove flows (``W_l`` never grows), so this floor holds at every recomputation, and flow
+      ``f`` is done by ``m max_{l in f} W_l / cap_l <= M``.
+
+    Hence the step lasts exactly ``M``: the completion time of equal flows is their routing's
+    largest congestion (host links included), whatever the coefficients. With unequal sizes the
+    same two arguments give ``max_l load_l / cap_l <= T <= max_f size_f max_{l in f} W_l / cap_l``
+    (:func:`fair_share_bounds`), equal when the heaviest flows cross the most congested links
+    (e.g. the skewed all-to-all's hottest receiver). Checked against the max-min kernel in
+    ``tests/solvers/fabric/test_fabric_cct_bounds.py``.
+    """
+
+
+def _solve(fabric, indptr, links, coef, size, cap=None, rtol=1e-9, kernel=False):
+    """Max-min completion time of the rows: :func:`equal_flows_time` when every row has one size
+    (unless ``kernel``), else the progressive-filling kernel."""
     if size.size == 0:
         return 0.0
     # writable: one kernel signature (the fabric's own capacities: one cached copy)
     cap = fabric.kernel_capacity() if cap is None else np.array(cap, dtype=np.float64)
     if np.any(cap[links] <= 0):
         raise FabricInputError("assignment", "a flow uses a failed link")
+    if not kernel and size.min() == size.max():
+        return equal_flows_time(indptr, links, coef, size, cap)
     t, _ = _kernels.maxmin_completion(indptr, links, coef, size, cap, rtol, CCT_WORK)
     return None if np.isnan(t) else float(t)
 
@@ -347,13 +391,16 @@ def _flows_materialised(fabric: Fabric, coll: Collective, t: int, mult: int) -> 
 
 def step_completion_time(fabric: Fabric, coll: Collective, t: int, model: str, *, seed: int = 0, qps: int = 1,
                          assignment=None, k: int = 1, max_flows: int = 300_000,
-                         shared: dict | None = None) -> float | None:
+                         shared: dict | None = None, kernel: bool = False) -> float | None:
     """Duration (s) of one run of step ``t`` under ``model`` (see the module docstring).
 
     ``assignment``: the step's assignment for ``singlepath`` (``k=1``) and ``split`` (its ``k``):
     an :class:`~netopt.solvers.fabric.models.Assignment` on a leaf-spine, the two-stage pair
     ``(edge stage, per-plane core stages)`` kept by ``singlepath``/``min_split`` on a fat-tree.
     Returns ``None`` above ``max_flows`` (sub)flows.
+
+    ``kernel``: run the max-min kernel even when every (sub)flow has one size (by default such a
+    step takes its largest link congestion, :func:`equal_flows_theorem`; the tests compare both).
 
     ``shared``: a dict kept across the models of one analysis. A step none of whose flows leaves its
     leaf (edge switch) uses host links only, so with one subflow per flow (``qps`` / ``k`` = 1) every
@@ -377,24 +424,24 @@ def step_completion_time(fabric: Fabric, coll: Collective, t: int, model: str, *
     mult = {"ecmp": qps, "split": k}.get(model, 1)
     if shared is not None and mult == 1 and not np.any(hs // fabric.hosts_per_leaf != hd // fabric.hosts_per_leaf):
         if t not in shared:
-            shared[t] = _step_time(fabric, hs, hd, z, model, seed, qps, assignment, k)
+            shared[t] = _step_time(fabric, hs, hd, z, model, seed, qps, assignment, k, kernel)
         return shared[t]
-    return _step_time(fabric, hs, hd, z, model, seed, qps, assignment, k)
+    return _step_time(fabric, hs, hd, z, model, seed, qps, assignment, k, kernel)
 
 
-def _step_time(fabric, hs, hd, z, model, seed, qps, assignment, k):
+def _step_time(fabric, hs, hd, z, model, seed, qps, assignment, k, kernel=False):
     """:func:`step_completion_time` of the step's network flows ``(hs, hd, z)``."""
     from .failures import PathAssignment, assignment_paths
     from .skew import ClassAssignment, class_paths
 
     if fabric.kind == "fat-tree":
-        return _fattree_step(fabric, hs, hd, z, model, seed, qps, assignment, k)
+        return _fattree_step(fabric, hs, hd, z, model, seed, qps, assignment, k, kernel)
     H, S = fabric.hosts_per_leaf, fabric.n_spines
     la, lb = hs // H, hd // H
     up_live, dn_live = fabric.block(TIER_UP) > 0, fabric.block(TIER_DOWN) > 0
     if model == "spray":
         mask = up_live[la] & dn_live[lb]
-        return _solve(fabric, *flow_links(fabric, hs, hd, None, z, spray_mask=mask))
+        return _solve(fabric, *flow_links(fabric, hs, hd, None, z, spray_mask=mask), kernel=kernel)
     if model == "ecmp":
         rng = np.random.default_rng(seed)
         hs2, hd2 = np.repeat(hs, qps), np.repeat(hd, qps)
@@ -404,7 +451,7 @@ def _step_time(fabric, hs, hd, z, model, seed, qps, assignment, k):
         # index of the pick-th live spine in each row
         csum = np.cumsum(mask, axis=1)
         spine = np.argmax(csum > pick[:, None], axis=1)
-        return _solve(fabric, *flow_links(fabric, hs2, hd2, spine, np.repeat(z / qps, qps)))
+        return _solve(fabric, *flow_links(fabric, hs2, hd2, spine, np.repeat(z / qps, qps)), kernel=kernel)
     if model in ("singlepath", "split"):
         hs2, hd2 = np.repeat(hs, k), np.repeat(hd, k)
         la2, lb2 = hs2 // H, hd2 // H
@@ -422,48 +469,47 @@ def _step_time(fabric, hs, hd, z, model, seed, qps, assignment, k):
             spine[inter] = assignment.flow_colours(la2[inter], lb2[inter])
         else:  # per-flow spine choice from the MILP/greedy (inter-leaf flows in order)
             spine[inter] = np.asarray(assignment, np.int64)
-        return _solve(fabric, *flow_links(fabric, hs2, hd2, spine, np.repeat(z / k, k)))
+        return _solve(fabric, *flow_links(fabric, hs2, hd2, spine, np.repeat(z / k, k)), kernel=kernel)
     raise FabricInputError("model", f"unknown model {model!r}")
+
+
+def _network_sizes(fabric: Fabric, coll: Collective, t: int):
+    """Distinct sizes of step ``t``'s network (sub)flows (NVLink pairs of a rail-optimised fabric
+    dropped), or ``None`` for the implicit skewed all-to-all (one size per receiver)."""
+    s, d, z = coll.step_flows(t, materialize_pairs=False)
+    if fabric.rails > 1:
+        hs, hd = coll.placement[s], coll.placement[d]
+        z = z[fabric.server_of(hs) != fabric.server_of(hd)]
+    sizes = np.unique(z)
+    if t == 0 and coll.pair_bytes > 0:
+        if coll.pair_weight is not None:
+            return None
+        sizes = np.union1d(sizes, [coll.pair_bytes])
+    return sizes
+
+
+def host_bound(fabric: Fabric, host_out: np.ndarray, host_in: np.ndarray) -> float:
+    """Largest host-link congestion of a step (bytes per host / NIC capacity)."""
+    N = fabric.n_hosts
+    return float(max(np.max(host_out / fabric.capacity[:N]), np.max(host_in / fabric.capacity[N:2 * N])))
 
 
 def bottleneck_step_time(fabric: Fabric, coll: Collective, t: int, host_out: np.ndarray, host_in: np.ndarray,
                          switch_congestion: float) -> float | None:
-    """Duration of step ``t`` when it is set by its host links alone, else ``None``; exact.
+    """Duration of step ``t`` when all its network (sub)flows have one size, else ``None``; exact.
 
-    When every (sub)flow of a step has the same size ``m`` and crosses a link of the step's
-    largest congestion ``M`` (bytes / capacity, host links included), max-min fair sharing gives
-    every flow the rate ``m / M`` at once (progressive filling: all rates rise together until the
-    links at ``M`` saturate, and every flow uses one of them), so all finish together at ``M``. This
-    checks it without listing the flows of an implicit all-to-all: the routing's largest switch-link
-    congestion ``switch_congestion`` (a model's ``step_congestion[t]``) is at most the host links'
-    ``M``, the step's network flows have one size (a model that cuts each into ``k`` equal subflows
-    keeps that), and every flow leaves a host whose uplink is at ``M`` or enters one whose downlink
-    is (the implicit all-to-all: every rank's uplink, or every rank's downlink, at ``M``).
-    ``host_out`` / ``host_in``: bytes per host in the step (:class:`~netopt.solvers.fabric.traffic.StepTraffic`).
+    Equal flows finish when their routing's most congested link has drained
+    (:func:`equal_flows_theorem`), so the step lasts ``max(M, switch_congestion)``: ``M`` the
+    largest host-link congestion (``host_out`` / ``host_in``: bytes per host,
+    :class:`~netopt.solvers.fabric.traffic.StepTraffic`), ``switch_congestion`` the routing's
+    largest switch-link congestion (a model's ``step_congestion[t]``). No flow is listed (the
+    k = 64 all-to-all has 4.3 billion). A model that cuts each flow into ``k`` equal subflows keeps
+    the sizes equal.
     """
-    N = fabric.n_hosts
-    out = host_out / fabric.capacity[:N]
-    inn = host_in / fabric.capacity[N:2 * N]
-    M = float(max(out.max(), inn.max()))
-    if M <= 0 or switch_congestion > M:
+    sizes = _network_sizes(fabric, coll, t)
+    if sizes is None or sizes.size > 1:
         return None
-    implicit = t == 0 and coll.pair_bytes > 0
-    s, d, z = coll.step_flows(t, materialize_pairs=False)
-    hs, hd = coll.placement[s], coll.placement[d]
-    if fabric.rails > 1:
-        net = fabric.server_of(hs) != fabric.server_of(hd)
-        hs, hd, z = hs[net], hd[net], z[net]
-    sizes = np.unique(z)
-    if implicit:
-        if coll.pair_weight is not None:
-            return None  # skewed: unequal flows
-        sizes = np.union1d(sizes, [coll.pair_bytes])
-        hp = coll.placement
-        if not (np.all(out[hp] == M) or np.all(inn[hp] == M)):
-            return None
-    if sizes.size > 1 or not np.all((out[hs] == M) | (inn[hd] == M)):
-        return None
-    return M
+    return max(host_bound(fabric, host_out, host_in), float(switch_congestion))
 
 
 def completion_time(fabric: Fabric, coll: Collective, model: str, *, assignments=None, k: int = 1, **kw):
@@ -472,44 +518,84 @@ def completion_time(fabric: Fabric, coll: Collective, model: str, *, assignments
     return completion_time_detail(fabric, coll, model, assignments=assignments, k=k, **kw)[0]
 
 
-def completion_time_detail(fabric: Fabric, coll: Collective, model: str, *, assignments=None, k: int = 1,
-                           bound=None, no_bound: str = "no bound was tried", **kw):
-    """:func:`completion_time` with how it was found: ``(cct, how)``. ``how`` is ``"max-min"``
-    (every step by the max-min kernel), ``"host-bound"`` (every step by
-    :func:`bottleneck_step_time`), ``"host-bound + max-min"``, or when ``cct`` is ``None`` the
-    reason, naming the step.
+def _mean_over_hashings(M: float, dist) -> float:
+    """``E[max(M, X)]`` for ``X`` given as ``(values, probabilities)``."""
+    x, p = dist
+    return float(np.dot(np.maximum(x, M), p) / p.sum())
 
-    ``bound = (steps, step_congestion)``: the steps' :class:`~netopt.solvers.fabric.traffic.StepTraffic`
-    and the model's largest switch-link congestion per step; each step is first tried with
-    :func:`bottleneck_step_time` (no flow listed), the max-min kernel only where that does not
-    apply. Without it every step runs the kernel; ``no_bound`` then says why in a skip reason."""
-    total = 0.0
+
+def completion_time_detail(fabric: Fabric, coll: Collective, model: str, *, assignments=None, k: int = 1,
+                           bound=None, hashings=None, no_bound: str = "no bound was tried", **kw):
+    """:func:`completion_time` with how it was found: ``(cct, how, bounds)``.
+
+    ``how`` is ``"max-min"`` (every step listed: the max-min kernel, or the largest congestion of
+    the listed flows when they have one size), ``"host-bound"`` / ``"link-bound"`` (a step of equal
+    flows whose largest congestion is on a host / switch link, found without listing a flow:
+    :func:`bottleneck_step_time`), ``"fair-share bound"`` (the implicit skewed all-to-all, where the
+    bounds of :func:`~netopt.solvers.fabric.skew.skew_cct_bounds` meet), ``"mean over hashings"``
+    (ECMP, a step too large to list: ``E[max(M, X)]`` over the distribution of the step's largest
+    switch congestion ``X``, ``hashings``), joined by ``+``; when ``cct`` is ``None`` it is the
+    reason, naming the step. ``bounds``: ``(lower, upper)`` seconds when every step has an exact
+    value or bounds but some only bounds (else ``None``).
+
+    ``bound = (steps, step_congestion[, routing])``: the steps'
+    :class:`~netopt.solvers.fabric.traffic.StepTraffic`, the model's largest switch-link congestion
+    per step and the routing method (``info["method"]``: the skewed bounds need ``class-greedy``); each step is first tried without
+    listing a flow, the kernel only where that does not apply. ``hashings = (steps, dists)`` (ECMP):
+    per step ``(values, probabilities)`` of the largest switch-link congestion of one hashing, or
+    ``None``; used only for a step past ``max_flows``. Without either every step is listed;
+    ``no_bound`` then says why in a skip reason."""
+    from .skew import is_implicit_skew, skew_cct_bounds
+
+    total, lo, hi = 0.0, 0.0, 0.0
     used = set()
     max_flows = kw.get("max_flows", 300_000)
     mult = {"ecmp": kw.get("qps", 1), "split": k}.get(model, 1)
+    skip = None
     for t in range(coll.n_steps):
-        v = None
+        v, b = None, None
+        rep = int(coll.step_repeat[t])
         if bound is not None:
             st = bound[0][t]
             v = bottleneck_step_time(fabric, coll, t, st.host_out, st.host_in, float(bound[1][t]))
             if v is not None:
-                used.add("host-bound")
+                used.add("host-bound" if v <= host_bound(fabric, st.host_out, st.host_in) else "link-bound")
+            elif is_implicit_skew(coll, t):
+                b = skew_cct_bounds(fabric, coll, st, model, k, float(bound[1][t]), bound[2] if len(bound) > 2 else None)
+                if b is not None and b[1] <= b[0] * (1 + 1e-12):
+                    v, b = b[0], None
+                    used.add("fair-share bound")
+        n = _flows_materialised(fabric, coll, t, mult)
+        if v is None and n > max_flows and hashings is not None and hashings[1][t] is not None:
+            st = hashings[0][t]
+            sizes = _network_sizes(fabric, coll, t)
+            if sizes is not None and sizes.size <= 1:
+                v = _mean_over_hashings(host_bound(fabric, st.host_out, st.host_in), hashings[1][t])
+                used.add("mean over hashings")
         if v is None:
-            n = _flows_materialised(fabric, coll, t, mult)
             if n > max_flows:
-                why = "its host links are not its only bottleneck" if bound is not None else no_bound
-                return None, (f"step {t}: {n:,} (sub)flows > cct_max_flows = {max_flows:,} to list for the max-min "
-                              f"kernel, and {why} (the host-bound CCT needs equal flows that each cross a link of "
-                              f"the step's largest congestion)")
+                why = ("its flows have unequal sizes" + (f" and the bounds [{b[0]:.6g}, {b[1]:.6g}] s do not meet"
+                                                         if b is not None else "")) if bound is not None else no_bound
+                if skip is None:
+                    skip = (f"step {t}: {n:,} (sub)flows > cct_max_flows = {max_flows:,} to list for the max-min "
+                            f"kernel, and {why} (without listing: equal flows take their largest link congestion; "
+                            f"unequal ones need the fair-share bounds to meet)")
+                if b is None:
+                    return None, skip, None
+                lo, hi = lo + b[0] * rep, hi + b[1] * rep
+                continue
             a = None if assignments is None else assignments[t]
             if a is None and model in ("singlepath", "split") and _flows_materialised(fabric, coll, t, 1) and \
                     bound is not None and bound[0][t].n_inter:
                 return None, (f"step {t}: its routing was not kept (another step is over cct_max_flows = "
-                              f"{max_flows:,}), and its host links are not its only bottleneck")
+                              f"{max_flows:,}), and its flows have unequal sizes"), None
             v = step_completion_time(fabric, coll, t, model, assignment=a, k=k, **kw)
             if v is None:
                 return None, (f"step {t}: the max-min rate recomputations would exceed {CCT_WORK:.3g} (flow, link) "
-                              f"entries (flows finishing one by one)")
+                              f"entries (flows finishing one by one)"), None
             used.add("max-min")
-        total += v * int(coll.step_repeat[t])
-    return total, " + ".join(sorted(used)) if used else "max-min"
+        total += v * rep
+        lo, hi = lo + v * rep, hi + v * rep
+    if skip is not None:
+        return None, skip, (lo, hi)
+    return total, " + ".join(sorted(used)) if used else "max-min", None

@@ -262,8 +262,9 @@ def ecmp_monte_carlo(fabric: Fabric, coll: Collective, n_seeds: int = 100, seed:
         per-flow sampler would draw more than :data:`AGGREGATE_WORK` path choices. Refused
         (``UnsupportedInstanceError``) when ``True`` and not :func:`aggregable`.
 
-    ``info`` holds ``samples`` (per seed, max over steps), ``mean``, ``p50``, ``p99``, ``sampling``
-    (``"aggregated"`` or ``"per-flow"``) and ``tiers`` (``"exact"`` or ``"independent"``).
+    ``info`` holds ``samples`` (per seed, max over steps), ``per_step`` (steps x seeds), ``mean``,
+    ``p50``, ``p99``, ``sampling`` (``"aggregated"`` or ``"per-flow"``) and ``tiers`` (``"exact"`` or
+    ``"independent"``).
 
     Examples
     --------
@@ -337,7 +338,8 @@ def _mc_result(per_step: np.ndarray, qps: int, n_seeds: int, sampling: str) -> M
     samples = per_step.max(axis=0)
     info = {"samples": samples, "mean": float(samples.mean()), "p50": float(np.quantile(samples, 0.5)),
             "p99": float(np.quantile(samples, 0.99)), "qps": qps, "seeds": n_seeds, "method": "monte-carlo",
-            "sampling": sampling, "tiers": "independent" if sampling == "aggregated" else "exact"}
+            "sampling": sampling, "tiers": "independent" if sampling == "aggregated" else "exact",
+            "per_step": per_step}
     return ModelResult("ecmp", float(samples.mean()), per_step.mean(axis=1), info)
 
 
@@ -544,8 +546,9 @@ def ecmp_exact(fabric: Fabric, coll: Collective, qps: int = 1, traffic=None) -> 
       :func:`ecmp_monte_carlo` when that matters.
 
     ``info`` holds ``mean``, ``p50``, ``p99`` of the fabric-wide maximum congestion, ``uplink``
-    (the leaf / edge uplink tier alone), ``tiers`` and ``cdf`` (values, CDF). Steps are combined as
-    independent hashings (as in the Monte Carlo model).
+    (the leaf / edge uplink tier alone), ``tiers``, ``cdf`` (values, CDF) and ``step_dist`` (per
+    step: values and probabilities of its maximum). Steps are combined as independent hashings (as
+    in the Monte Carlo model).
     """
     qps = _check_qps(qps)
     if not fabric.healthy:
@@ -553,8 +556,9 @@ def ecmp_exact(fabric: Fabric, coll: Collective, qps: int = 1, traffic=None) -> 
                                        "use the Monte Carlo model (ecmp_monte_carlo)")
     steps = _steps(fabric, coll, traffic)
     xs, Fs, xs_up, Fs_up, means = [], [], [], [], []
+    step_dist = [(np.zeros(1), np.ones(1))] * len(steps)  # per step: (values, probabilities) of its max
     tiers_exact = True
-    for st in steps:
+    for t, st in enumerate(steps):
         if st.n_inter == 0:
             continue
         if st.size is None:
@@ -567,6 +571,7 @@ def ecmp_exact(fabric: Fabric, coll: Collective, qps: int = 1, traffic=None) -> 
             curves.append((g * w / u, F))
         tiers_exact &= exact or sum(not _point_mass(F) for _, F in curves) <= 1
         x, F = _combine_cdfs([c[0] for c in curves], [c[1] for c in curves])
+        step_dist[t] = (x, np.diff(np.concatenate([[0.0], F])))
         xs.append(x)
         Fs.append(F)
         xs_up.append(curves[0][0])
@@ -578,7 +583,7 @@ def ecmp_exact(fabric: Fabric, coll: Collective, qps: int = 1, traffic=None) -> 
     xu, Fu = _combine_cdfs(xs_up, Fs_up)
     info = _summarise_cdf(x, F)
     info.update({"uplink": _summarise_cdf(xu, Fu), "cdf": (x, F), "qps": qps, "method": "exact",
-                 "tiers": "exact" if tiers_exact else "independent"})
+                 "tiers": "exact" if tiers_exact else "independent", "step_dist": step_dist})
     return ModelResult("ecmp", info["mean"], np.array(means), info)
 
 

@@ -147,38 +147,50 @@ _BOUND_CASES = [
 
 @pytest.mark.parametrize("case", _BOUND_CASES, ids=lambda c: "-".join(str(v) for v in c.values()))
 def test_host_bound_cct_equals_max_min_kernel(case):
-    """Where a step is set by its host links (``cct_method`` host-bound), the CCT equals the max-min
-    kernel's over every listed flow; oversubscribed fabrics (switch links busier) fall back to it."""
+    """Where a step's flows have one size, the CCT found without listing a flow (``cct_method``
+    host-bound, or link-bound where a switch link is busier: oversubscribed fabrics) equals the
+    max-min kernel's over every listed flow."""
     from netopt.solvers.fabric import completion_time, min_split, singlepath
 
     fab, coll = build(**case)
     res = analyze(fab, coll, seeds=3)
     sgl = singlepath(fab, coll, keep=True)
     spl = min_split(fab, coll, keep=True)
-    ref = {"spray": completion_time(fab, coll, "spray", max_flows=10**6),
-           "singlepath": completion_time(fab, coll, "singlepath", assignments=sgl.assignment, max_flows=10**6),
-           "split": completion_time(fab, coll, "split", assignments=spl.assignment, k=spl.info["k"], max_flows=10**6)}
+    kw = dict(max_flows=10**6, kernel=True)
+    ref = {"spray": completion_time(fab, coll, "spray", **kw),
+           "singlepath": completion_time(fab, coll, "singlepath", assignments=sgl.assignment, **kw),
+           "split": completion_time(fab, coll, "split", assignments=spl.assignment, k=spl.info["k"], **kw)}
     methods = set()
     for model, want in ref.items():
         e = res["models"][model]
         methods.add(e["cct_method"])
-        assert e["cct"] == pytest.approx(want, rel=1e-12)
+        assert e["cct"] == pytest.approx(want, rel=1e-9)
     if "oversubscription" in str(case) and case["collective"] == "all-to-all":
-        assert "max-min" in res["models"]["spray"]["cct_method"]
+        assert "link-bound" in res["models"]["spray"]["cct_method"]
     if case["collective"] == "all-to-all" and "oversubscription" not in str(case):
         assert methods == {"host-bound"}
 
 
 def test_cct_of_a_step_too_large_to_list():
     """Past cct_max_flows the implicit all-to-all's spraying / singlepath / split CCT is host-bound
-    (no flow listed) and ECMP's is skipped with the reason, naming the step."""
+    (no flow listed) and ECMP's the mean over hashings of max(host links, largest switch
+    congestion) from the exact model's distribution; the skewed all-to-all's ECMP CCT is skipped
+    with the reason, naming the step."""
+    from netopt.solvers.fabric import ecmp_exact
+
     fab, coll = build(topology="fat-tree", k=8, collective="all-to-all")
     res = analyze(fab, coll, seeds=3, cct_max_flows=1000)
+    host = 127 * (2**30 / 128) / 50e9  # 127 chunks per NIC
     for m in ("spray", "singlepath", "split"):
         assert res["models"][m]["cct_method"] == "host-bound"
-        assert res["models"][m]["cct"] == pytest.approx(127 * (2**30 / 128) / 50e9, rel=1e-12)  # 127 chunks per NIC
+        assert res["models"][m]["cct"] == pytest.approx(host, rel=1e-12)
     e = res["models"]["ecmp"]
-    assert e["cct"] is None and e["cct_skipped"].startswith("step 0: 16,256 (sub)flows > cct_max_flows = 1,000")
+    x, p = ecmp_exact(fab, coll).info["step_dist"][0]
+    assert e["cct_method"] == "mean over hashings"
+    assert e["cct"] == pytest.approx(np.dot(np.maximum(x, host), p) / p.sum(), rel=1e-12) and e["cct"] > host
+    fab, coll = build(topology="fat-tree", k=4, collective="all-to-all", skew="1.0")
+    e = analyze(fab, coll, seeds=3, cct_max_flows=100)["models"]["ecmp"]
+    assert e["cct"] is None and e["cct_skipped"].startswith("step 0: 240 (sub)flows > cct_max_flows = 100")
 
 
 @pytest.mark.parametrize("collective,fails", [
@@ -277,10 +289,12 @@ def test_cli_says_how_each_cct_was_found():
 
     from netopt.cli.fabric import app
 
-    args = ["analyze", "--topology", "fat-tree", "--k", "4", "--seeds", "5", "--cct-max-flows", "10"]
+    args = ["analyze", "--topology", "fat-tree", "--k", "4", "--seeds", "5", "--cct-max-flows", "10", "--skew", "1"]
     r = CliRunner().invoke(app, args, env={"COLUMNS": "400"})
     assert r.exit_code == 0, r.output
-    assert "CCT host-bound (no flow listed)" in r.output and "CCT skipped: step 0: 240 (sub)flows" in r.output
+    assert "CCT fair-share bound (no flow listed)" in r.output and "CCT skipped: step 0: 240 (sub)flows" in r.output
     res = json.loads(CliRunner().invoke(app, [*args, "--json"]).output)
-    assert res["models"]["spray"]["cct_method"] == "host-bound"
+    assert res["models"]["spray"]["cct_method"] == "fair-share bound"
     assert res["models"]["ecmp"]["cct"] is None and "cct_max_flows = 10" in res["models"]["ecmp"]["cct_skipped"]
+    r = CliRunner().invoke(app, args[:-2], env={"COLUMNS": "400"})
+    assert "CCT host-bound (no flow listed)" in r.output and "CCT mean over hashings" in r.output

@@ -1,0 +1,91 @@
+"""Completion times without a max-min simulation: equal flows last their largest link congestion,
+the skewed all-to-all's fair-share bounds, ECMP's mean over hashings past ``cct_max_flows``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from naive_fabric import maxmin_completion as maxmin_naive
+
+from netopt.solvers.fabric import _kernels, completion_time, min_split, singlepath, spray
+from netopt.solvers.fabric.analysis import analyze, build
+from netopt.solvers.fabric.cct import equal_flows_time, host_bound, step_completion_time
+from netopt.solvers.fabric.skew import skew_cct_bounds
+from netopt.solvers.fabric.traffic import all_step_traffic
+
+
+def _random_problem(rng, coefs):
+    F, L = int(rng.integers(1, 40)), int(rng.integers(4, 16))
+    per = rng.integers(1, 5, size=F)
+    indptr = np.concatenate([[0], np.cumsum(per)]).astype(np.int64)
+    links = np.concatenate([rng.choice(L, size=p, replace=False) for p in per]).astype(np.int64)
+    coef = rng.choice([1.0, 0.5, 0.25, 1 / 3, 2.0], size=links.size) if coefs else np.ones(links.size)
+    return indptr, links, coef, np.full(F, float(rng.uniform(1, 5))), rng.uniform(0.5, 3, size=L)
+
+
+@pytest.mark.parametrize("coefs", [False, True], ids=["unit", "weighted"])
+def test_equal_flows_last_their_largest_congestion(coefs):
+    """Equal flows under max-min fairness finish exactly when the most congested link has drained,
+    whatever the coefficients (cct.equal_flows_theorem): the kernel on 150 random problems, the
+    plain Python twin on the first 10."""
+    rng = np.random.default_rng(7 + coefs)
+    for r in range(150):
+        indptr, links, coef, size, cap = _random_problem(rng, coefs)
+        want = equal_flows_time(indptr, links, coef, size, cap)
+        t, _ = _kernels.maxmin_completion(indptr, links, coef, size, cap, 1e-9, 0)
+        assert t == pytest.approx(want, rel=1e-9)
+        if r < 10:
+            paths = [links[indptr[f]:indptr[f + 1]].tolist() for f in range(size.size)]
+            cf = [coef[indptr[f]:indptr[f + 1]].tolist() for f in range(size.size)]
+            assert maxmin_naive(paths, cf, size.tolist(), cap.tolist()) == pytest.approx(want, rel=1e-9)
+
+
+_SKEW = [
+    dict(topology="fat-tree", k=4),
+    dict(topology="fat-tree", k=4, rails=2),
+    dict(topology="fat-tree", k=4, placement_kind="random", ranks=11),
+    dict(topology="fat-tree", k=4, core_oversubscription=2.0, skew="0.5"),
+    dict(topology="leaf-spine", leaves=4, spines=2, hosts_per_leaf=2, placement_kind="round-robin"),
+]
+
+
+@pytest.mark.parametrize("case", _SKEW, ids=lambda c: "-".join(str(v) for v in c.values()))
+def test_skew_fair_share_bounds_hold_the_max_min_cct(case):
+    """The skewed all-to-all's bounds hold the max-min kernel's CCT over every listed flow for
+    spraying, singlepath and split (the class-greedy routing; the leaf-spine's is its MILP: no
+    bound), and equal it where they meet (every model of the leaf-major k = 4 fat-tree and its
+    2-rail version: the hottest receiver's downlink decides)."""
+    fab, coll = build(collective="all-to-all", **{"skew": "1.0", **case})
+    st = all_step_traffic(fab, coll)[0]
+    method = "class-greedy" if fab.kind == "fat-tree" else "milp"
+    sgl, spl = singlepath(fab, coll, keep=True), min_split(fab, coll, keep=True)
+    assert sgl.info["method"] == method
+    met = 0
+    for model, res, k in (("spray", spray(fab, coll), 1), ("singlepath", sgl, 1), ("split", spl, spl.info["k"])):
+        want = completion_time(fab, coll, model, assignments=res.assignment, k=k, max_flows=10**6)
+        b = skew_cct_bounds(fab, coll, st, model, k, float(res.step_congestion[0]), res.info.get("method"))
+        if b is None:
+            assert model != "spray" and method == "milp"
+            continue
+        lo, hi = b
+        assert lo * (1 - 1e-9) <= want <= hi * (1 + 1e-9)
+        if hi <= lo * (1 + 1e-12):
+            met += 1
+            assert want == pytest.approx(lo, rel=1e-9)
+    if case.get("placement_kind") is None and "core_oversubscription" not in case:
+        assert met == 3
+
+
+def test_ecmp_mean_over_hashings():
+    """Past cct_max_flows ECMP's CCT is the mean over hashings of max(host links, largest switch
+    congestion): from the per-flow Monte Carlo samples (tiers jointly exact) it is their mean, and
+    it agrees with the average of 200 one-hashing CCTs (listed flows) within sampling error."""
+    fab, coll = build(topology="fat-tree", k=4, collective="all-to-all")
+    res = analyze(fab, coll, seeds=400, ecmp="monte-carlo", aggregate="never", cct_max_flows=100)
+    e = res["models"]["ecmp"]
+    assert e["cct_method"] == "mean over hashings"
+    st = all_step_traffic(fab, coll)[0]
+    M = host_bound(fab, st.host_out, st.host_in)
+    one = np.array([step_completion_time(fab, coll, 0, "ecmp", seed=s) for s in range(200)])
+    assert one.min() >= M * (1 - 1e-12)
+    assert abs(e["cct"] - one.mean()) < 4 * one.std() / np.sqrt(one.size) + 4 * one.std() / 20
