@@ -52,7 +52,7 @@ from .errors import FabricInputError
 from .topology import TIER_DOWN, TIER_DOWN2, TIER_UP, TIER_UP2, Fabric
 
 __all__ = ["step_completion_time", "completion_time", "completion_time_detail", "bottleneck_step_time", "flow_links",
-           "fattree_flow_links", "equal_flows_time", "equal_flows_theorem", "host_bound"]
+           "fattree_flow_links", "equal_flows_time", "equal_flows_theorem", "fair_share_bounds", "host_bound"]
 
 
 def flow_links(fabric: Fabric, hs, hd, spine, size, spray_mask=None):
@@ -327,6 +327,22 @@ def equal_flows_time(indptr, links, coef, size, cap) -> float:
     return float(np.max(load[used] / cap[used])) if used.any() else 0.0
 
 
+def fair_share_bounds(indptr, links, coef, size, cap) -> tuple[float, float]:
+    """``(lower, upper)`` of the max-min completion time of the rows: the largest link congestion,
+    and ``max_f size_f max_{l in f} W_l / cap_l`` (``W_l``: the coefficients on ``l``; see
+    :func:`equal_flows_theorem`). Equal when every flow has one size."""
+    per = np.diff(indptr)
+    load = np.bincount(links, weights=coef * np.repeat(size, per), minlength=cap.size)
+    W = np.bincount(links, weights=coef, minlength=cap.size)
+    used = W > 0
+    lo = float(np.max(load[used] / cap[used])) if used.any() else 0.0
+    if links.size == 0:
+        return lo, lo
+    rows = np.flatnonzero(per > 0)
+    floor = np.maximum.reduceat(W[links] / cap[links], indptr[rows])
+    return lo, max(lo, float(np.max(size[rows] * floor)))
+
+
 def equal_flows_theorem():
     """Why a step of equal (sub)flows needs no max-min simulation (documentation only).
 
@@ -363,6 +379,10 @@ def _solve(fabric, indptr, links, coef, size, cap=None, rtol=1e-9, kernel=False)
         raise FabricInputError("assignment", "a flow uses a failed link")
     if not kernel and size.min() == size.max():
         return equal_flows_time(indptr, links, coef, size, cap)
+    if not kernel:  # unequal sizes: the fair-share bounds first (exact where they meet)
+        lo, hi = fair_share_bounds(indptr, links, coef, size, cap)
+        if hi <= lo * (1 + 1e-12):
+            return lo
     t, _ = _kernels.maxmin_completion(indptr, links, coef, size, cap, rtol, CCT_WORK)
     return None if np.isnan(t) else float(t)
 
@@ -533,8 +553,9 @@ def completion_time_detail(fabric: Fabric, coll: Collective, model: str, *, assi
     flows whose largest congestion is on a host / switch link, found without listing a flow:
     :func:`bottleneck_step_time`), ``"fair-share bound"`` (the implicit skewed all-to-all, where the
     bounds of :func:`~netopt.solvers.fabric.skew.skew_cct_bounds` meet), ``"mean over hashings"``
-    (ECMP, a step too large to list: ``E[max(M, X)]`` over the distribution of the step's largest
-    switch congestion ``X``, ``hashings``), joined by ``+``; when ``cct`` is ``None`` it is the
+    (ECMP, a step of equal flows too large to list: ``E[max(M, X)]`` over the distribution of the
+    step's largest switch congestion ``X``, ``hashings``; the skewed all-to-all gets the bounds of
+    :func:`~netopt.solvers.fabric.skew.skew_ecmp_cct_bounds` instead), joined by ``+``; when ``cct`` is ``None`` it is the
     reason, naming the step. ``bounds``: ``(lower, upper)`` seconds when every step has an exact
     value or bounds but some only bounds (else ``None``).
 
@@ -545,7 +566,7 @@ def completion_time_detail(fabric: Fabric, coll: Collective, model: str, *, assi
     per step ``(values, probabilities)`` of the largest switch-link congestion of one hashing, or
     ``None``; used only for a step past ``max_flows``. Without either every step is listed;
     ``no_bound`` then says why in a skip reason."""
-    from .skew import is_implicit_skew, skew_cct_bounds
+    from .skew import is_implicit_skew, skew_cct_bounds, skew_ecmp_cct_bounds
 
     total, lo, hi = 0.0, 0.0, 0.0
     used = set()
@@ -572,10 +593,15 @@ def completion_time_detail(fabric: Fabric, coll: Collective, model: str, *, assi
             if sizes is not None and sizes.size <= 1:
                 v = _mean_over_hashings(host_bound(fabric, st.host_out, st.host_in), hashings[1][t])
                 used.add("mean over hashings")
+            elif is_implicit_skew(coll, t):
+                b = skew_ecmp_cct_bounds(fabric, coll, st, kw.get("qps", 1), hashings[1][t])
         if v is None:
             if n > max_flows:
-                why = ("its flows have unequal sizes" + (f" and the bounds [{b[0]:.6g}, {b[1]:.6g}] s do not meet"
-                                                         if b is not None else "")) if bound is not None else no_bound
+                if b is not None:
+                    why = (f"its flows have unequal sizes and the fair-share bounds [{b[0]:.6g}, {b[1]:.6g}] s"
+                           f"{' (means over hashings)' if model == 'ecmp' else ''} do not meet")
+                else:
+                    why = "its flows have unequal sizes" if bound is not None else no_bound
                 if skip is None:
                     skip = (f"step {t}: {n:,} (sub)flows > cct_max_flows = {max_flows:,} to list for the max-min "
                             f"kernel, and {why} (without listing: equal flows take their largest link congestion; "

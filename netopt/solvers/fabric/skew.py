@@ -39,7 +39,7 @@ from .topology import TIER_DOWN, TIER_DOWN2, TIER_UP, TIER_UP2, Fabric
 from .traffic import same_server_pairs
 
 __all__ = ["ClassAssignment", "class_assign", "class_paths", "ecmp_mc_skewed", "skew_groups", "SKEW_MC_WORK",
-           "is_implicit_skew", "network_flows", "skew_cct_bounds"]
+           "is_implicit_skew", "network_flows", "skew_cct_bounds", "skew_ecmp_cct_bounds"]
 
 #: largest number of binomial draws (seeds x classes x links of the sampled groups) of the skewed
 #: ECMP sampler before the weights are rounded, and after which it refuses (about 5-10 s)
@@ -314,6 +314,38 @@ def skew_cct_bounds(fabric: Fabric, coll: Collective, st, model: str, k: int, sw
         upper = max(upper, smax / units * _class_greedy_counts(fabric, coll, recv, units))
     lower = max(host_bound(fabric, st.host_out, st.host_in), switch_congestion)
     return lower, max(upper, lower)
+
+
+def skew_ecmp_cct_bounds(fabric: Fabric, coll: Collective, st, qps: int, dist):
+    """``(lower, upper)`` seconds bounding ECMP's completion time of the implicit skewed all-to-all
+    step, as means over hashings, or ``None`` (failed cables, tiers of several capacities).
+
+    Per hashing, the step lasts at least its largest link congestion and at most ``max_l s_l W_l /
+    cap_l`` (:func:`skew_cct_bounds`). Lower: the mean of ``max(host links, X)`` over ``dist``
+    (values, probabilities of the largest switch congestion ``X``: the ECMP sampler's). Upper: the
+    host links' exact term and the largest flow times the largest (sub)flow count per capacity on
+    a switch link, whose distribution over hashings is the exact ECMP model's on the step's flow
+    counts (unit sizes). Both read the tiers as independent, as the ECMP models do."""
+    from dataclasses import replace
+
+    from .cct import _mean_over_hashings, host_bound
+    from .models import ecmp_exact
+
+    if not fabric.healthy:
+        return None
+    n_out, n_in, _ = _flow_counts(fabric, coll)
+    sig = coll.pair_bytes * coll.pair_weight
+    smax = float(sig.max())
+    hp = coll.placement
+    U = max(float(np.max(smax * n_out / fabric.host_up_capacity[hp])),
+            float(np.max(sig * n_in / fabric.host_down_capacity[hp])))
+    try:
+        counts = ecmp_exact(fabric, coll, qps=qps, traffic=[replace(st, bytes_matrix=None, size=1.0)])
+    except UnsupportedInstanceError:
+        return None
+    x, p = counts.info["step_dist"][0]
+    lo = _mean_over_hashings(host_bound(fabric, st.host_out, st.host_in), dist)
+    return lo, max(lo, _mean_over_hashings(U, (smax * x, p)))
 
 
 # ---------------------------------------------------------------------------- ECMP per weight class

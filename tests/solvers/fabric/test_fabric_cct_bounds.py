@@ -40,6 +40,23 @@ def test_equal_flows_last_their_largest_congestion(coefs):
             assert maxmin_naive(paths, cf, size.tolist(), cap.tolist()) == pytest.approx(want, rel=1e-9)
 
 
+def test_fair_share_bounds_hold_unequal_flows():
+    """With unequal sizes the kernel's completion time lies within cct.fair_share_bounds (150 random
+    problems, weighted links); where the bounds meet, _solve returns them without the kernel."""
+    from netopt.solvers.fabric.cct import fair_share_bounds
+
+    rng = np.random.default_rng(3)
+    met = 0
+    for _ in range(150):
+        indptr, links, coef, size, cap = _random_problem(rng, True)
+        size = size * rng.choice([1.0, 1.0, 2.0, 0.5], size=size.size)
+        lo, hi = fair_share_bounds(indptr, links, coef, size, cap)
+        t, _ = _kernels.maxmin_completion(indptr, links, coef, size, cap, 1e-9, 0)
+        assert lo * (1 - 1e-9) <= t <= hi * (1 + 1e-9)
+        met += hi <= lo * (1 + 1e-12)
+    assert met > 0
+
+
 _SKEW = [
     dict(topology="fat-tree", k=4),
     dict(topology="fat-tree", k=4, rails=2),
