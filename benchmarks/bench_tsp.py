@@ -96,6 +96,14 @@ def main(argv=None) -> int:
                     help="random-uniform sets as coordinates only (solve_points: no distance matrix)")
     ap.add_argument("--reversals", type=int, default=None, metavar="ROUNDS",
                     help="profile the tour reversals of this many single rounds per instance")
+    ap.add_argument("--scales", nargs="*", type=float, default=None, metavar="X",
+                    help="issue 20's table: tsp-heatmap at each multiple X of the time limit (coordinates only), "
+                         "with --lkh also LKH-3 and tsp-heatmap at LKH's measured time; --tsplib: TSPLIB too")
+    ap.add_argument("--first", type=int, default=0, metavar="I", help="with --scales: start at instance I")
+    ap.add_argument("--tsplib-extra", nargs="*", default=[], metavar="FILE=OPTIMUM",
+                    help="with --scales --tsplib: more TSPLIB files and their optima (e.g. pr2392.tsp=378032)")
+    ap.add_argument("--tsplib-only", nargs="*", default=None, metavar="NAME",
+                    help="with --scales --tsplib: only these instances of OPT.csv")
     args = ap.parse_args(argv)
 
     sys.path.insert(0, args.code)
@@ -113,6 +121,8 @@ def main(argv=None) -> int:
         return _cpu(args, solver, read_tsp_set, count_tsp_set)
     if args.reversals:
         return _reversals(args)
+    if args.scales:
+        return _scales(args, params, times, lkh)
     if args.anytime:
         return _anytime(args, solver, params, read_tsp_set, count_tsp_set)
     rows = []
@@ -286,6 +296,94 @@ def _reversals(args) -> int:
     return 0
 
 
+def _scales(args, params, times, lkh) -> int:
+    """Issue 20's benchmark: per instance tsp-heatmap (coordinates only, ``solve_points``) at each multiple
+    of ``args.scales`` of the size's limit, LKH-3 (``runs=1``, its own time T) and tsp-heatmap again with
+    limit T ("at LKH's time"); one process, one solver at a time; per-instance lines, then the means."""
+    import numpy as np
+
+    from netopt.io.tsp_points import read_tsp_points
+    from netopt.solvers.nco.tsp import PointsTsp, solve_points
+
+    scales = args.scales
+    print(f"# scales {scales}; load {os.getloadavg()[0]:.2f}", flush=True)
+    sets = []
+    for n in args.sizes:
+        path = DATASETS / "random_uniform" / FILES[n]
+        total = count = __import__("netopt.io.tsp_sets", fromlist=["x"]).count_tsp_set(path)
+        if args.instances is not None:
+            count = min(args.instances, total - args.first)
+        names = [f"{path}#{i}" for i in range(args.first, args.first + count)]
+        sets.append((f"TSP-{n}", times[n], REFERENCE[n], names, f"{count}/{total}"))
+    if args.tsplib:
+        tdir = DATASETS / "tsplib"
+        with open(tdir / "OPT.csv") as f:
+            rows = [r for r in csv.DictReader(f) if args.tsplib_only is None or r["instance"] in args.tsplib_only]
+        opt = {r["instance"]: float(r["optimal"]) for r in rows}
+        files = [str(tdir / f"{r['instance']}.tsp") for r in rows]
+        for item in args.tsplib_extra:
+            f, _, best = item.rpartition("=")
+            opt[Path(f).stem] = float(best)
+            files.append(f)
+        sets.append(("TSPLIB", args.tsplib_time, opt, files, f"{len(files)}"))
+    table = []
+    for label, limit, ref, names, cnt in sets:
+        res = {s: [] for s in scales}
+        lk, lk_s, eq, gaps = [], [], [], {s: [] for s in [*scales, "lkh", "eq"]}
+        for name in names:
+            pts = read_tsp_points(name)
+            prob = PointsTsp(pts.coordinates, pts.rounding, pts.name)
+            best = ref.get(pts.name) if isinstance(ref, dict) else None
+            cells = []
+            for s in scales:
+                r = solve_points(prob, time_limit=limit * s, seed=args.seed, **params)
+                res[s].append(r.cost)
+                cells.append(f"{s:g}x {r.cost:.6g} ({r.runtime_s:.1f} s)")
+                if best:
+                    gaps[s].append(100 * (r.cost - best) / best)
+            if lkh is not None:
+                length, sec = lkh(prob)
+                lk.append(length)
+                lk_s.append(sec)
+                r = solve_points(prob, time_limit=sec, seed=args.seed, **params)
+                eq.append(r.cost)
+                cells.append(f"LKH {length:.6g} in {sec:.1f} s; at LKH's time {r.cost:.6g} "
+                             f"({100 * (r.cost - length) / length:+.2f} %)")
+                if best:
+                    gaps["lkh"].append(100 * (length - best) / best)
+                    gaps["eq"].append(100 * (r.cost - best) / best)
+            print(f"  {pts.name}: " + "; ".join(cells) + f" [load {os.getloadavg()[0]:.2f}]", flush=True)
+        m = {s: float(np.mean(v)) for s, v in res.items()}
+        row = {"set": label, "cnt": cnt, "limit": limit, "mean": m}
+        if isinstance(ref, dict):
+            row["gap"] = {s: float(np.mean(v)) for s, v in gaps.items() if v}
+        else:
+            row["gap"] = {s: 100 * (m[s] - ref) / ref for s in scales}
+        if lk:
+            lm = float(np.mean(lk))
+            row.update(lkh=lm, lkh_s=float(np.mean(lk_s)), eq=float(np.mean(eq)),
+                       to_lkh={s: 100 * (m[s] - lm) / lm for s in scales}, eq_gap=100 * (float(np.mean(eq)) - lm) / lm)
+            if not isinstance(ref, dict):
+                row["gap"]["lkh"] = 100 * (lm - ref) / ref
+        table.append(row)
+    head = "| set | instances | limit s | " + " | ".join(f"{s:g}x: mean | gap to ref % | gap to LKH %" for s in scales)
+    if lkh is not None:
+        head += " | LKH-3 runs=1: mean | gap to ref % | s/inst | tsp-heatmap at LKH's time: mean | gap to LKH %"
+    print("\n" + head + " |")
+    print("|---" * (head.count(" | ") + 1) + "|")
+    for r in table:
+        cells = [r["set"], r["cnt"], f"{r['limit']:g}"]
+        for s in scales:
+            cells += [f"{r['mean'][s]:.4f}" if r["set"] != "TSPLIB" else "", f"{r['gap'].get(s, float('nan')):+.2f}",
+                      f"{r['to_lkh'][s]:+.2f}" if "lkh" in r else ""]
+        if "lkh" in r:
+            cells += [f"{r['lkh']:.4f}" if r["set"] != "TSPLIB" else "", f"{r['gap'].get('lkh', float('nan')):+.2f}",
+                      f"{r['lkh_s']:.1f}", f"{r['eq']:.4f}" if r["set"] != "TSPLIB" else "", f"{r['eq_gap']:+.2f}"]
+        print("| " + " | ".join(cells) + " |")
+    print(f"# load {os.getloadavg()[0]:.2f}")
+    return 0
+
+
 def _lkh_solver(trials: int | None = None):
     """``solve(instance) -> (length, seconds)`` with LKH-3 through elkai, or None (with a note) without it.
 
@@ -300,18 +398,17 @@ def _lkh_solver(trials: int | None = None):
 
     def solve(inst):
         t = time.perf_counter()
-        points = not hasattr(inst, "distance")  # a coordinates-only PointsTsp (--points)
-        if points or inst.rounding == "none" and inst.coordinates is not None:  # EUC_2D of scaled points
-            xy = np.asarray(inst.coordinates, dtype=float) * 1e6
-            if trials is None:
-                order = elkai.Coordinates2D({i: (float(x), float(y)) for i, (x, y) in enumerate(xy)}).solve_tsp(runs=1)
-            else:
-                from elkai import _elkai
+        points = not hasattr(inst, "distance")  # a coordinates-only PointsTsp (--points, --scales)
+        if points or inst.rounding == "none" and inst.coordinates is not None:
+            # unrounded: EUC_2D of the points x 1e6; TSPLIB roundings: the file's own type and coordinates
+            ewt = {"none": "EUC_2D", "nint": "EUC_2D", "ceil": "CEIL_2D", "att": "ATT", "geo": "GEO"}[inst.rounding]
+            xy = np.asarray(inst.coordinates, dtype=float) * (1e6 if inst.rounding == "none" else 1.0)
+            from elkai import _elkai  # what Coordinates2D.solve_tsp(runs=1) calls, with MAX_TRIALS when asked
 
-                problem = (f"TYPE : TSP\nDIMENSION : {len(xy)}\nEDGE_WEIGHT_TYPE : EUC_2D\nNODE_COORD_SECTION\n"
-                           + "".join(f"{i + 1} {x} {y}\n" for i, (x, y) in enumerate(xy)))
-                order = [v - 1 for v in _elkai.solve_problem(f"RUNS = 1\nMAX_TRIALS = {trials}\n"
-                                                             "PROBLEM_FILE = :stdin:\n", problem)]
+            problem = (f"TYPE : TSP\nDIMENSION : {len(xy)}\nEDGE_WEIGHT_TYPE : {ewt}\nNODE_COORD_SECTION\n"
+                       + "".join(f"{i + 1} {x!r} {y!r}\n" for i, (x, y) in enumerate(xy.tolist())))
+            order = [v - 1 for v in _elkai.solve_problem("RUNS = 1\n" + (f"MAX_TRIALS = {trials}\n" if trials else "")
+                                                         + "PROBLEM_FILE = :stdin:\n", problem)]
         elif trials is not None:
             raise SystemExit("--lkh-trials: random-uniform sets only (TSPLIB goes through elkai's DistanceMatrix)")
         else:  # TSPLIB: the instance's own integer matrix

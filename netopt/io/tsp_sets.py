@@ -130,6 +130,14 @@ def read_tsp_set(path, index: int = 0) -> RoutingInstance:
     index
         Which line; out of range is an :class:`InstanceFormatError` giving the valid range.
     """
+    xy, name, sha = tsp_set_instance(path, index)
+    check_dense("distance matrix", (len(xy), len(xy)), copies=2, where=f"{path}#{index}")
+    return RoutingInstance.euclidean_tsp(xy, name=name, source=f"{path}#{index}", sha256=sha)
+
+
+def tsp_set_instance(path, index: int = 0) -> tuple[np.ndarray, str, str]:
+    """``(coordinates, name, sha256)`` of instance ``index`` of a set file, without a distance matrix
+    (the name and digest :func:`read_tsp_set` gives the instance: ``tsp500#3``, the line's sha256)."""
     lines = _lines(path)
     if not lines:
         raise InstanceFormatError(path, None, "no instances (empty file)")
@@ -138,6 +146,4 @@ def read_tsp_set(path, index: int = 0) -> RoutingInstance:
                                               f"instances (0..{len(lines) - 1})")
     line = lines[index]
     xy = parse_tsp_line(line, path, index + 1)
-    check_dense("distance matrix", (len(xy), len(xy)), copies=2, where=f"{path}#{index}")
-    return RoutingInstance.euclidean_tsp(xy, name=f"{Path(path).name.split('.')[0]}#{index}", source=f"{path}#{index}",
-                                         sha256=hashlib.sha256(line.encode()).hexdigest())
+    return xy, f"{Path(path).name.split('.')[0]}#{index}", hashlib.sha256(line.encode()).hexdigest()

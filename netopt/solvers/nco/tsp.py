@@ -414,6 +414,10 @@ class TspHeatmap(Solver):
             return str(e)
         return ""
 
+    def points_solver(self) -> "PointsFileSolver":
+        """This solver on a coordinates TSP file read without its matrix (:func:`points_instance`)."""
+        return PointsFileSolver()
+
     def prepare(self, params=None, instance=None) -> float:
         t = time.perf_counter()
         warm_up()
@@ -547,17 +551,11 @@ class PointsTsp:
     def from_tsp_set(cls, path) -> "PointsTsp":
         """Instance ``i`` of a random-uniform set file (``file.txt#i`` or ``.zip#i``, as
         :func:`netopt.io.load_instance` names it), unrounded, without its distance matrix."""
-        from ...io.tsp_sets import split_index, tsp_set_coordinates
+        from ...io.tsp_sets import split_index, tsp_set_instance
 
         base, index = split_index(path)
-        sets = tsp_set_coordinates(base)
-        index = index or 0
-        if index >= len(sets):
-            from ...exceptions import InstanceFormatError
-
-            raise InstanceFormatError(base, None, f"instance index {index} out of range: the file has {len(sets)} "
-                                                  f"instances (0..{len(sets) - 1})")
-        return cls(sets[index], "none", f"{Path(base).name.split('.')[0]}#{index}")
+        xy, name, _ = tsp_set_instance(base, index or 0)
+        return cls(xy, "none", name)
 
     @property
     def num_nodes(self) -> int:
@@ -584,7 +582,8 @@ class PointsTsp:
 @dataclass
 class PointsResult:
     """What :func:`solve_points` found: ``tour`` (city indices from 0), its ``cost``, the run's
-    ``runtime_s``, ``iterations`` (rounds), ``history`` ``[[seconds, cost], ...]`` and ``extra``."""
+    ``runtime_s``, ``iterations`` (rounds), ``history`` ``[[seconds, cost], ...]``, ``extra``, and
+    whether the time limit or a Ctrl-C stopped it."""
 
     tour: np.ndarray
     cost: float
@@ -592,14 +591,18 @@ class PointsResult:
     iterations: int
     history: list
     extra: dict
+    timed_out: bool = False
+    interrupted: bool = False
 
 
 def solve_points(problem: PointsTsp, *, time_limit: float = 10.0, seed: int = 0, max_iterations: int | None = None,
-                 **params) -> PointsResult:
+                 progress=None, **params) -> PointsResult:
     """The ``tsp-heatmap`` search on a coordinates-only :class:`PointsTsp` (no distance matrix).
 
     Same parameters as the solver (``heatmap=policy`` excepted: the policy reads a matrix), same
     seed -> same tour; the cost is the kernels' tour length under the problem's rounding.
+    ``progress(state)`` is called as by :meth:`Solver.solve <netopt.solvers.base.Solver.solve>`;
+    the first Ctrl-C stops the search with the best tour so far.
 
     Examples
     --------
@@ -608,7 +611,7 @@ def solve_points(problem: PointsTsp, *, time_limit: float = 10.0, seed: int = 0,
     >>> sorted(r.tour.tolist()) == list(range(40)), r.cost == PointsTsp(xy).tour_length(r.tour)
     (True, True)
     """
-    from ..base import check_limits
+    from ..base import check_limits, interrupt_guard
 
     check_limits(time_limit, max_iterations, seed)
     p = TspHeatmap().resolve_params(params)
@@ -616,7 +619,7 @@ def solve_points(problem: PointsTsp, *, time_limit: float = 10.0, seed: int = 0,
         raise SolverParameterError("solver tsp-heatmap: heatmap=policy needs a RoutingInstance (its features read "
                                    "the distance matrix); solve_points takes knn, softdist, alpha or a Heatmap")
     warm_up()
-    state = SearchState(time_limit, max_iterations)
+    state = SearchState(time_limit, max_iterations, progress)
     n, mode, xy = problem.num_nodes, problem.mode, problem.kernel_xy
     if n <= 3:
         tour = np.arange(n, dtype=np.int64)
@@ -628,5 +631,90 @@ def solve_points(problem: PointsTsp, *, time_limit: float = 10.0, seed: int = 0,
         if state.improve(cost, [_route(best_tour)]):
             found.append(best_tour)
 
-    extra = _run(state, n, mode, xy, _DUMMY_DM, p, seed, None, report, state.start)
-    return PointsResult(found[-1], float(state.best_cost), state.elapsed(), state.iterations, state.history, extra)
+    with interrupt_guard(state):
+        extra = _run(state, n, mode, xy, _DUMMY_DM, p, seed, None, report, state.start)
+    return PointsResult(found[-1], float(state.best_cost), state.elapsed(), state.iterations, state.history, extra,
+                        state.timed_out, state.interrupted)
+
+
+def solve_file_points(points, *, time_limit: float = 10.0, seed: int = 0, max_iterations: int | None = None,
+                      progress=None, **params):
+    """``tsp-heatmap`` on a coordinates TSP file read by :func:`netopt.io.tsp_points.read_tsp_points`,
+    as the :class:`~netopt.model.Result` that :meth:`TspHeatmap.solve` gives for the file's
+    :class:`~netopt.model.RoutingInstance` (same instance name, digest, route JSON in file node ids)
+    without the instance's n x n matrix (``netopt solve`` takes this path; TSP-10,000: 800 MB less).
+
+    The tour is checked independently of the kernels, as :func:`netopt.validate.check_routes` checks
+    the instance's (which reads the matrix): each city exactly once, and the cost recomputed edge by
+    edge from the coordinates with the file's rounding (:func:`netopt.io.tsp_points.tour_length`); a
+    mismatch is status ``error``, never a solution.
+    """
+    from ...io.tsp_points import tour_length
+    from ...model import Result
+
+    compile_s = warm_up()
+    problem = PointsTsp(points.coordinates, points.rounding, points.name)
+    res = solve_points(problem, time_limit=time_limit, seed=seed, max_iterations=max_iterations, progress=progress,
+                       **params)
+    extra = dict(res.extra)
+    optimal = extra.pop("optimal", False)
+    extra["compile_s"] = round(compile_s, 4)
+    extra["matrix"] = False  # no n x n array was built (the coordinates path of netopt solve)
+    common = dict(problem="tsp", instance=points.name, instance_sha256=points.sha256, solver=TspHeatmap.name,
+                  params=TspHeatmap().resolve_params(params).to_json(), seed=seed, runtime_s=round(res.runtime_s, 4),
+                  iterations=res.iterations, history=res.history, extra=extra)
+    n = problem.num_nodes
+    tour = np.asarray(res.tour, dtype=np.int64)
+    if n >= 2:
+        tour = np.roll(tour, -int(np.argmax(tour == 0)))  # from the depot (city 0)
+    visits = [int(points.node_ids[v]) for v in tour[1:]]
+    violations = []
+    if tour.shape != (n,) or not np.array_equal(np.sort(tour), np.arange(n)):
+        violations.append(f"the tour does not visit each of the {n} cities exactly once")
+        cost = float("nan")
+    else:
+        cost = tour_length(points.coordinates, points.rounding, tour)
+        if not abs(cost - res.cost) <= 1e-6 * max(1.0, abs(cost)):
+            violations.append(f"solver reported cost {res.cost} but the tour costs {cost}")
+    if violations:
+        return Result(status="error", objective=None, message="solver returned an invalid solution: " + violations[0],
+                      **common)
+    cost_out = int(cost) if float(cost).is_integer() else round(cost, 10)  # as the route JSON of RoutingSolution
+    solution = {"routes": [{"vehicle": 0, "visits": visits, "load": 0, "distance": cost_out, "duration": cost_out}],
+                "cost": cost_out, "feasible": True, "violations": []}
+    status = ("interrupted" if res.interrupted else "optimal" if optimal else "time_limit" if res.timed_out
+              else "feasible")
+    return Result(status=status, objective=round(cost, 9), solution=solution, **common)
+
+
+def points_instance(path, rounding: str, params: dict):
+    """``netopt solve``'s coordinates TSP path: the file as a :class:`~netopt.io.tsp_points.TspPoints`
+    when ``tsp-heatmap`` with ``params`` can solve it without the n x n matrix, else None (read it
+    with :func:`netopt.io.load_instance`). Bad ``params`` fail here, before the file is read."""
+    from ...io.tsp_points import read_tsp_points
+
+    if TspHeatmap().resolve_params(params).heatmap == "policy":  # the policy's features read the matrix
+        return None
+    return read_tsp_points(path, rounding)
+
+
+class PointsFileSolver:
+    """:class:`TspHeatmap` on a :class:`~netopt.io.tsp_points.TspPoints` (:func:`solve_file_points`),
+    with the solver interface ``netopt solve`` drives (``prepare``, ``resolve_params``, ``solve``)."""
+
+    name = TspHeatmap.name
+
+    def resolve_params(self, given=None):
+        return TspHeatmap().resolve_params(given)
+
+    def prepare(self, params=None, instance=None) -> float:
+        t = time.perf_counter()
+        warm_up()
+        return time.perf_counter() - t
+
+    def solve(self, points, *, time_limit: float = 10.0, seed: int = 0, max_iterations: int | None = None,
+              initial=None, progress=None, **params):
+        if initial is not None:
+            raise SolverParameterError("solver tsp-heatmap: warm starts need the instance's matrix (load_instance)")
+        return solve_file_points(points, time_limit=time_limit, seed=seed, max_iterations=max_iterations,
+                                 progress=progress, **params)
