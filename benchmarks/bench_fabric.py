@@ -28,6 +28,9 @@ Usage::
     .venv/bin/python benchmarks/bench_fabric.py --only stop16 --repeats 3
         # issue 19 Stop 16: k = 64 recursive doubling / halving-doubling (repeats, median), then failed
         # cables at 65,536 GPUs and the 8-rail tree / recursive doubling / halving-doubling
+    .venv/bin/python benchmarks/bench_fabric.py --only stop17
+        # issue 19 Stop 17: the acceptance matrix (every collective and the skewed all-to-all on k = 64,
+        # its 8-rail version and k = 80; random placements; failed cables), one CLI process per row
 
 Numba kernels are compiled (or loaded from cache) by a warm-up on a tiny fabric before timing.
 """
@@ -389,6 +392,24 @@ STOP16_CASES = [
      for c in ("tree", "recursive-doubling", "halving-doubling")]
 
 
+#: issue 19, stop 17: the acceptance matrix at 65,536 GPUs (k = 64 fat-tree and its 8-rail version)
+#: and 128,000 GPUs (k = 80): every collective, the skewed (Zipf 1.0) all-to-all, a random placement,
+#: and the failed-cable cases of stop 16
+_K64 = ["--topology", "fat-tree", "--k", "64"]
+_K80 = ["--topology", "fat-tree", "--k", "80"]
+STOP17_CASES = (
+    [(f"k=64 {c}", [*_K64, "--collective", c]) for c in ALL_COLLECTIVES]
+    + [("k=64 all-to-all, skew Zipf 1.0", [*_K64, "--skew", "1.0"]),
+       ("k=64 ring, random placement", [*_K64, "--collective", "ring", "--placement", "random"]),
+       ("k=64 all-to-all, random placement", [*_K64, "--placement", "random"])]
+    + [(f"k=64 8 rails {c}", [*_K64, "--rails", "8", "--collective", c]) for c in ALL_COLLECTIVES]
+    + [("k=64 8 rails all-to-all, skew Zipf 1.0", [*_K64, "--rails", "8", "--skew", "1.0"])]
+    + [(f"k=80 {c}", [*_K80, "--collective", c]) for c in ALL_COLLECTIVES[:5]]
+    + [("k=80 all-to-all, skew Zipf 1.0", [*_K80, "--skew", "1.0"])]
+    + STOP16_CASES[:3]
+)
+
+
 def cli_cases(cases=STOP14_CASES, timeout=600):
     """The CLI analysis (default options: 100 ECMP seeds, CCT up to 300,000 flows per step) of named
     cases (stop 14: the skewed all-to-all, rail-optimised and failed-cable fabrics; stop 15: the other
@@ -435,9 +456,17 @@ def cli_cases(cases=STOP14_CASES, timeout=600):
         sp = m["split"]
         split = ("error: " + sp["error"][:60]) if "error" in sp else \
             f"{sp['k']} ({sp.get('method')}; {sp['time_s']:.2f}){' ' + sp['note'] if 'note' in sp else ''}"
-        cr = " / ".join(f"{m[x]['cct_ratio']:.3f}" if m[x].get("cct_ratio") is not None else "-"
-                        for x in ("ecmp", "singlepath", "split"))
-        how = " / ".join(m[x].get("cct_method", "-") for x in ("spray", "ecmp", "singlepath", "split"))
+        sc = m["spray"].get("cct")
+
+        def cct_cell(x):
+            if m[x].get("cct_ratio") is not None:
+                return f"{m[x]['cct_ratio']:.3f}"
+            b = m[x].get("cct_bounds")
+            return f"[{b[0] / sc:.3f}, {b[1] / sc:.3f}]" if b and sc else "-"
+
+        cr = " / ".join(cct_cell(x) for x in ("ecmp", "singlepath", "split"))
+        how = " / ".join(m[x].get("cct_method", "bounds" if m[x].get("cct_bounds") else "-")
+                         for x in ("spray", "ecmp", "singlepath", "split"))
         print(f"| {name} | {float(wall):.2f} | {cpu} | {int(rss) / 1024:.0f} | {res['method']} | {cell(m['ecmp'])} | "
               f"{cell(m['singlepath'])} | {split} | {cr} ({how}) |", flush=True)
 
@@ -446,7 +475,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="small fabrics only")
     ap.add_argument("--only", choices=["mc", "fat-tree", "agreement", "before-after", "scale", "scale-all",
-                                       "ft-agreement", "stop14", "stop15", "stop16"],
+                                       "ft-agreement", "stop14", "stop15", "stop16", "stop17"],
                     help="run one part only")
     ap.add_argument("--seeds", type=int, default=100, help="ECMP Monte Carlo samples")
     ap.add_argument("--repeats", type=int, default=1, help="repeats of the 8,192-GPU Monte Carlo (median)")
@@ -466,6 +495,9 @@ def main():
         return
     if args.only == "stop15":
         cli_cases(STOP15_CASES[:1] if args.quick else STOP15_CASES)
+        return
+    if args.only == "stop17":
+        cli_cases(STOP17_CASES[:1] if args.quick else STOP17_CASES)
         return
     if args.only == "stop16":
         scale([(64, "recursive-doubling"), (64, "halving-doubling")], args.repeats)

@@ -243,14 +243,21 @@ def class_paths(assign: ClassAssignment, fabric: Fabric, hs, hd, z):
 
 
 # ---------------------------------------------------------------------------- completion-time bounds
-def _flow_counts(fabric: Fabric, coll: Collective):
-    """Network flows out of and into every rank of the implicit skewed all-to-all (NVLink pairs of a
-    rail-optimised fabric dropped), and the receivers."""
+def _host_fair_share(fabric: Fabric, coll: Collective):
+    """The implicit skewed all-to-all's host-link term of the fair-share upper bound, ``max_l s_l W_l
+    / cap_l`` over host links (``W_l``: network flows out of / into the rank, NVLink pairs of a
+    rail-optimised fabric dropped; ``s_l``: the largest flow, or the receiver's own), the largest
+    flow and the receivers: ``(upper, smax, recv)``."""
     recv = coll.pair_weight > 0
     I, J = same_server_pairs(fabric, coll.placement)
     n_out = int(recv.sum()) - recv - np.bincount(I, weights=recv[J], minlength=coll.n_ranks)
     n_in = np.where(recv, coll.n_ranks - 1 - np.bincount(J, minlength=coll.n_ranks), 0)
-    return n_out, n_in, recv
+    sig = coll.pair_bytes * coll.pair_weight
+    smax = float(sig.max())
+    hp = coll.placement
+    upper = max(float(np.max(smax * n_out / fabric.host_up_capacity[hp])),
+                float(np.max(sig * n_in / fabric.host_down_capacity[hp])))
+    return upper, smax, recv
 
 
 def _class_greedy_counts(fabric: Fabric, coll: Collective, recv: np.ndarray, units: int) -> float:
@@ -301,12 +308,7 @@ def skew_cct_bounds(fabric: Fabric, coll: Collective, st, model: str, k: int, sw
             (model != "spray" and routing != "class-greedy"):
         return None
     units = k if model == "split" else 1
-    n_out, n_in, recv = _flow_counts(fabric, coll)
-    sig = coll.pair_bytes * coll.pair_weight
-    smax = float(sig.max())
-    hp = coll.placement
-    upper = max(float(np.max(smax * n_out / fabric.host_up_capacity[hp])),
-                float(np.max(sig * n_in / fabric.host_down_capacity[hp])))
+    upper, smax, recv = _host_fair_share(fabric, coll)
     if model == "spray":
         counts = spray_loads(fabric, replace(st, bytes_matrix=None, size=1.0))
         upper = max(upper, smax * congestion_of_loads(fabric, counts))
@@ -333,12 +335,7 @@ def skew_ecmp_cct_bounds(fabric: Fabric, coll: Collective, st, qps: int, dist):
 
     if not fabric.healthy:
         return None
-    n_out, n_in, _ = _flow_counts(fabric, coll)
-    sig = coll.pair_bytes * coll.pair_weight
-    smax = float(sig.max())
-    hp = coll.placement
-    U = max(float(np.max(smax * n_out / fabric.host_up_capacity[hp])),
-            float(np.max(sig * n_in / fabric.host_down_capacity[hp])))
+    U, smax, _ = _host_fair_share(fabric, coll)
     try:
         counts = ecmp_exact(fabric, coll, qps=qps, traffic=[replace(st, bytes_matrix=None, size=1.0)])
     except UnsupportedInstanceError:
