@@ -286,9 +286,9 @@ def _class_greedy_counts(fabric: Fabric, coll: Collective, recv: np.ndarray, uni
 def skew_cct_bounds(fabric: Fabric, coll: Collective, st, model: str, k: int, switch_congestion: float,
                     routing: str | None = None):
     """``(lower, upper)`` seconds of the implicit skewed all-to-all step under ``model``'s routing
-    (``spray``; ``singlepath`` / ``split`` when ``routing`` is ``"class-greedy"``:
-    :func:`class_assign`, ``k`` subflows), or ``None`` (failed cables, ECMP, another routing: no
-    bound built).
+    (``spray``, also over failed cables; ``singlepath`` / ``split`` when ``routing`` is
+    ``"class-greedy"``: :func:`class_assign`, ``k`` subflows), or ``None`` (ECMP, another routing:
+    no bound built).
 
     Lower: the largest link congestion, ``max(host links, switch_congestion)``. Upper: in a max-min
     fair allocation every flow's rate is at least ``min_{l in f} cap_l / W_l`` (``W_l``: the
@@ -304,8 +304,7 @@ def skew_cct_bounds(fabric: Fabric, coll: Collective, st, model: str, k: int, sw
     from .cct import host_bound
     from .models import congestion_of_loads, spray_loads
 
-    if not fabric.healthy or model not in ("spray", "singlepath", "split") or \
-            (model != "spray" and routing != "class-greedy"):
+    if model not in ("spray", "singlepath", "split") or (model != "spray" and routing != "class-greedy"):
         return None
     units = k if model == "split" else 1
     upper, smax, recv = _host_fair_share(fabric, coll)
