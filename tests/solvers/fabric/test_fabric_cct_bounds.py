@@ -80,7 +80,7 @@ def test_skew_fair_share_bounds_hold_the_max_min_cct(case):
     assert sgl.info["method"] == method
     met = 0
     for model, res, k in (("spray", spray(fab, coll), 1), ("singlepath", sgl, 1), ("split", spl, spl.info["k"])):
-        want = completion_time(fab, coll, model, assignments=res.assignment, k=k, max_flows=10**6)
+        want = completion_time(fab, coll, model, assignments=res.assignment, k=k, max_flows=10**6, kernel=True)
         b = skew_cct_bounds(fab, coll, st, model, k, float(res.step_congestion[0]), res.info.get("method"))
         if b is None:
             assert model != "spray" and method != "class-greedy"

@@ -226,6 +226,7 @@ def test_spray_cct_with_failures_merges_links_exactly(collective, fails):
         merged += sum(len(p) for p in paths) - links.size
         want = maxmin_naive(paths, coefs, z.tolist(), fab.capacity.tolist())
         assert _solve(fab, indptr, links, coef, size, cap) == pytest.approx(want, rel=1e-9)
+        assert _solve(fab, indptr, links, coef, size, cap, kernel=True) == pytest.approx(want, rel=1e-9)
     if collective == "recursive-doubling":  # pairs of edge switches: a pair's core links form one class
         assert merged > 0
 
