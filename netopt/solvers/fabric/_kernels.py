@@ -1236,7 +1236,8 @@ def greedy_paths(ga, gb, gn, gw, units, h, fat, up_cap, down_cap, up2_cap, down2
     """Greedy unsplit routing over live paths (any failed links): flow groups in the given order
     (decreasing size), each of the ``gn * units`` subflows of ``gw / units`` bytes onto the live path
     whose busiest link after adding it has the smallest congestion (ties: the first path in
-    :func:`_live_paths` order). Returns ``(up, down, up2, down2, pi, pj)``: loads in bytes and with
+    :func:`_live_paths` order). Between pods a plane whose two edge links already reach the best
+    value so far is passed over without reading its cores (no path of it could be chosen). Returns ``(up, down, up2, down2, pi, pj)``: loads in bytes and with
     ``record`` the path of every subflow (group by group, in order)."""
     L, S = up_cap.shape
     A = up2_cap.shape[0]
@@ -1265,23 +1266,37 @@ def greedy_paths(ga, gb, gn, gw, units, h, fat, up_cap, down_cap, up2_cap, down2
         for _ in range(gn[g] * units):
             best = -1
             bv = np.inf
-            for q in range(P):
+            q = 0
+            while q < P:
                 i = pi[q]
-                v = (up[e, i] + w) / up_cap[e, i]
+                v0 = (up[e, i] + w) / up_cap[e, i]
                 x = (down[f, i] + w) / down_cap[f, i]
-                if x > v:
-                    v = x
-                if inter:
+                if x > v0:
+                    v0 = x
+                if not inter:
+                    if v0 < bv * (1.0 - 1e-12):
+                        bv = v0
+                        best = q
+                    q += 1
+                    continue
+                # the paths of plane i (consecutive in _live_paths order) are no better than its edge
+                # links: once those cannot beat the best, skip the plane (the same choice, fewer paths)
+                while q < P and pi[q] == i:
+                    if not (v0 < bv * (1.0 - 1e-12)):
+                        q += 1
+                        continue
                     j = pj[q]
+                    v = v0
                     x = (up2[ge + i, j] + w) / up2_cap[ge + i, j]
                     if x > v:
                         v = x
                     x = (down2[gf + i, j] + w) / down2_cap[gf + i, j]
                     if x > v:
                         v = x
-                if v < bv * (1.0 - 1e-12):
-                    bv = v
-                    best = q
+                    if v < bv * (1.0 - 1e-12):
+                        bv = v
+                        best = q
+                    q += 1
             i = pi[best]
             up[e, i] += w
             down[f, i] += w
