@@ -360,6 +360,17 @@ def _add_path(q, x, a, b, h, inv_h, ah, bh, failed, inter, pi, pj, up, down, up2
 
 
 @njit(cache=True)
+def _all_live(cap, per):
+    """Per block of ``per`` consecutive rows of ``cap``: whether every link is live (capacity > 0)."""
+    out = np.ones(max(cap.shape[0] // per, 1), dtype=np.bool_)
+    for r in range(cap.shape[0]):
+        for c in range(cap.shape[1]):
+            if cap[r, c] <= 0:
+                out[r // per] = False
+    return out
+
+
+@njit(cache=True)
 def _ecmp_sample(pa, pb, pn, pw, h, fat, failed, up_cap, down_cap, up2_cap, down2_cap, s, up, down, up2, down2,
                  counts, tmp, masks, pi, pj, ucap, mirror):
     """One ECMP sample into the scratch loads (``up2``/``down2`` unused on a leaf-spine); returns its
@@ -383,6 +394,13 @@ def _ecmp_sample(pa, pb, pn, pw, h, fat, failed, up_cap, down_cap, up2_cap, down
     while (1 << hb) < h:
         hb += 1
     hm = h - 1
+    fu = fd = fu2 = fd2 = np.ones(1, dtype=np.bool_)  # read only with failed cables
+    if failed:  # switches / pods with every link live: their groups draw as on a healthy fabric
+        fu = _all_live(up_cap, 1)
+        fd = _all_live(down_cap, 1)
+        if fat:
+            fu2 = _all_live(up2_cap, h)
+            fd2 = _all_live(down2_cap, h)
     for p in range(pa.size):
         a = pa[p]
         b = pb[p]
@@ -390,7 +408,10 @@ def _ecmp_sample(pa, pb, pn, pw, h, fat, failed, up_cap, down_cap, up2_cap, down
         ah = (a // h) * h
         bh = (b // h) * h
         inter = fat and ah != bh
-        if failed:
+        # a group whose paths are all live lists them in plane-major order: path v is plane v // h,
+        # core v % h, as on a healthy fabric, so it skips the listing (the same draws and loads)
+        gfailed = failed and not (fu[a] and fd[b] and (not inter or (fu2[a // h] and fd2[b // h])))
+        if gfailed:
             P = _live_paths(a, b, h, fat, up_cap, down_cap, up2_cap, down2_cap, pi, pj)
         elif inter:
             P = h * h
@@ -402,7 +423,7 @@ def _ecmp_sample(pa, pb, pn, pw, h, fat, failed, up_cap, down_cap, up2_cap, down
         while Q < P:
             Q *= 2
             bits += 1
-        if n < Q and P == Q and inter and pow2 and not failed:
+        if n < Q and P == Q and inter and pow2 and not gfailed:
             # the same draws as below without a rejection test or a division: path v is plane v >> hb, core v & (h-1)
             sh = _U64(64 - bits)
             for _ in range(n):
@@ -416,7 +437,7 @@ def _ecmp_sample(pa, pb, pn, pw, h, fat, failed, up_cap, down_cap, up2_cap, down
                 if not md2:
                     down2[bh + i, j] += w
             continue
-        if n < Q and failed:  # the same draws as _bounded, the path read off the live-path list
+        if n < Q and gfailed:  # the same draws as _bounded, the path read off the live-path list
             if P == 0:  # no live path (the callers refuse such a group before sampling)
                 continue
             sh = _U64(64 - bits)
@@ -438,11 +459,11 @@ def _ecmp_sample(pa, pb, pn, pw, h, fat, failed, up_cap, down_cap, up2_cap, down
             continue
         if n < Q:  # few balls: thrown one by one as uniform_multinomial would (same draws), no P-sized count pass
             for _ in range(n):
-                _add_path(_bounded(s, P, bits), w, a, b, h, inv_h, ah, bh, failed, inter, pi, pj, up, down, up2, down2,
+                _add_path(_bounded(s, P, bits), w, a, b, h, inv_h, ah, bh, gfailed, inter, pi, pj, up, down, up2, down2,
                           md, md2)
             continue
         uniform_multinomial(s, n, P, counts, tmp, masks)
-        if not failed and not inter:  # path q is plane (spine) q
+        if not gfailed and not inter:  # path q is plane (spine) q
             for q in range(P):
                 c = counts[q]
                 if c:
@@ -452,7 +473,7 @@ def _ecmp_sample(pa, pb, pn, pw, h, fat, failed, up_cap, down_cap, up2_cap, down
             continue
         for q in range(P):
             if counts[q]:
-                _add_path(q, counts[q] * w, a, b, h, inv_h, ah, bh, failed, inter, pi, pj, up, down, up2, down2, md,
+                _add_path(q, counts[q] * w, a, b, h, inv_h, ah, bh, gfailed, inter, pi, pj, up, down, up2, down2, md,
                           md2)
     m = _block_max(up, up_cap, ucap[0], 0.0)
     if not md:
