@@ -985,9 +985,11 @@ def min_split(fabric: Fabric, coll: Collective, k_max: int | None = None, traffi
                                                              <= target * (1 + rtol))))
 
 
-#: seconds the greedy and class-greedy minimal splits scan k = 1, 2, ... before they stop (greedy) or
-#: try the k that leaves no remainder anywhere (class-greedy)
+#: seconds the greedy minimal split (failed cables) scans k = 1, 2, ... before it stops
 SPLIT_SCAN_BUDGET = 3.0
+#: seconds the class-greedy minimal split (unequal sizes) scans k = 1, 2, ... before it tries the k that
+#: leaves no remainder anywhere; it does not start a routing that the last one's time says would end past it
+CLASS_SCAN_BUDGET = 1.5
 
 
 def _k_no_remainder(fabric, coll, steps, limit):
@@ -1033,11 +1035,16 @@ def _split_scan(fabric, coll, steps, k_max, rtol, keep, unsplit, sp, method, rou
                 feasible=None):
     """Smallest ``k`` at which ``route(k) -> (cong, loads, assigns)`` reaches spraying in every step,
     scanning ``k = 1, 2, ...`` (``unsplit``, the same construction's unsplit result, serves for
-    ``k = 1``; ``sp`` is spraying's result, the target). Once the scan has run :data:`SPLIT_SCAN_BUDGET` seconds (checked from ``k = 3`` on,
-    so that a first call's compilation does not stop it; ``budget=False``: never), it stops without
-    ``jump``; with it, ``jump(limit)`` proposes one larger ``k`` (``None``: none), tried once, and the
-    scan goes on. ``feasible(k, target)``: whether ``k`` can reach the per-step spraying congestion
-    ``target`` at all (the other ``k`` are skipped)."""
+    ``k = 1``; ``sp`` is spraying's result, the target). Without ``jump``, once the scan has run
+    :data:`SPLIT_SCAN_BUDGET` seconds (checked from ``k = 3`` on, so that a first call's compilation does
+    not stop it; ``budget=False``: never) it stops. With ``jump``, the budget is
+    :data:`CLASS_SCAN_BUDGET` and is checked ahead: from ``k = 3`` on, a routing is not started when the
+    time so far plus the last routing's time would pass it; then ``jump(limit)`` proposes one larger
+    ``k`` (``None``: none), tried once, and the scan goes on. Small instances scan every ``k`` long
+    before any budget (their answers do not depend on it); at scale the answer is the heuristic's
+    smallest ``k`` among those tried (``scanned_to`` says how far the scan went).
+    ``feasible(k, target)``: whether ``k`` can reach the per-step spraying congestion ``target`` at
+    all (the other ``k`` are skipped)."""
     import time
 
     S = fabric.n_spines
@@ -1049,27 +1056,31 @@ def _split_scan(fabric, coll, steps, k_max, rtol, keep, unsplit, sp, method, rou
                                                               "method": method, **extra},
                            loads if keep else None, assigns if keep else None)
 
+    seconds = SPLIT_SCAN_BUDGET if jump is None else CLASS_SCAN_BUDGET
     t0 = time.perf_counter()
+    last = 0.0  # the last routing's seconds (ahead check with a jump)
     for k in range(1, limit + 1):
         if feasible is not None and not feasible(k, target):
             continue
-        if budget and k > 2 and time.perf_counter() - t0 > SPLIT_SCAN_BUDGET:
+        if budget and k > 2 and time.perf_counter() - t0 + (last if jump is not None else 0.0) > seconds:
             if jump is None:
                 raise UnsupportedInstanceError(f"the {method} routing does not reach spraying with k = 1..{k - 1} "
-                                               f"subflows (scan stopped after {SPLIT_SCAN_BUDGET:g} s)")
+                                               f"subflows (scan stopped after {seconds:g} s)")
             budget = False  # one jump; if it fails, the scan goes on
             k_jump = jump(limit)
             if k_jump is not None and k_jump > k:
                 cong, loads, assigns = route(k_jump)
                 if np.all(cong <= target * (1 + rtol)):
                     return result(k_jump, cong, loads, assigns, scanned_to=k - 1,
-                                  note=f"k = 1..{k - 1} scanned ({SPLIT_SCAN_BUDGET:g} s budget), then the k that "
+                                  note=f"k = 1..{k - 1} scanned ({seconds:g} s budget), then the k that "
                                        f"leaves no remainder")
         if k == 1 and unsplit is not None and unsplit.info.get("method") == method and \
                 (unsplit.assignment is not None or not keep):
             cong, loads, assigns = unsplit.step_congestion, unsplit.loads, unsplit.assignment
         else:
+            t1 = time.perf_counter()
             cong, loads, assigns = route(k)
+            last = time.perf_counter() - t1
         if np.all(cong <= target * (1 + rtol)):
             return result(k, cong, loads, assigns)
     raise UnsupportedInstanceError(f"no split up to k={limit} reaches the spraying congestion ({method} routing)")
