@@ -31,6 +31,9 @@ Usage::
     .venv/bin/python benchmarks/bench_fabric.py --only stop17
         # issue 19 Stop 17: the acceptance matrix (every collective and the skewed all-to-all on k = 64,
         # its 8-rail version and k = 80; random placements; failed cables), one CLI process per row
+    .venv/bin/python benchmarks/bench_fabric.py --only stop17-skew --repeats 3
+        # the three skewed (Zipf 1.0) all-to-all rows of that matrix (k = 64, 8 rails, k = 80), each
+        # --repeats times (the class-greedy split scan's budget depends on the load)
 
 Numba kernels are compiled (or loaded from cache) by a warm-up on a tiny fabric before timing.
 """
@@ -408,6 +411,8 @@ STOP17_CASES = (
     + [("k=80 all-to-all, skew Zipf 1.0", [*_K80, "--skew", "1.0"])]
     + STOP16_CASES[:3]
 )
+#: the skewed all-to-all rows of :data:`STOP17_CASES`
+STOP17_SKEW_CASES = [c for c in STOP17_CASES if "skew" in c[0]]
 
 
 def cli_cases(cases=STOP14_CASES, timeout=600):
@@ -475,7 +480,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="small fabrics only")
     ap.add_argument("--only", choices=["mc", "fat-tree", "agreement", "before-after", "scale", "scale-all",
-                                       "ft-agreement", "stop14", "stop15", "stop16", "stop17"],
+                                       "ft-agreement", "stop14", "stop15", "stop16", "stop17", "stop17-skew"],
                     help="run one part only")
     ap.add_argument("--seeds", type=int, default=100, help="ECMP Monte Carlo samples")
     ap.add_argument("--repeats", type=int, default=1, help="repeats of the 8,192-GPU Monte Carlo (median)")
@@ -498,6 +503,9 @@ def main():
         return
     if args.only == "stop17":
         cli_cases(STOP17_CASES[:1] if args.quick else STOP17_CASES)
+        return
+    if args.only == "stop17-skew":
+        cli_cases(STOP17_SKEW_CASES * max(args.repeats, 1))
         return
     if args.only == "stop16":
         scale([(64, "recursive-doubling"), (64, "halving-doubling")], args.repeats)

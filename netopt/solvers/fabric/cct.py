@@ -52,7 +52,8 @@ from .errors import FabricInputError
 from .topology import TIER_DOWN, TIER_DOWN2, TIER_UP, TIER_UP2, Fabric
 
 __all__ = ["step_completion_time", "completion_time", "completion_time_detail", "bottleneck_step_time", "flow_links",
-           "fattree_flow_links", "equal_flows_time", "equal_flows_theorem", "fair_share_bounds", "host_bound"]
+           "fattree_flow_links", "equal_flows_time", "equal_flows_theorem", "fair_share_bounds", "host_bound",
+           "threshold_upper_bound", "threshold_theorem"]
 
 
 def flow_links(fabric: Fabric, hs, hd, spine, size, spray_mask=None):
@@ -343,6 +344,58 @@ def fair_share_bounds(indptr, links, coef, size, cap) -> tuple[float, float]:
     return lo, max(lo, float(np.max(size[rows] * floor)))
 
 
+def threshold_upper_bound(indptr, links, coef, size, cap, theta: float) -> float:
+    """Upper bound of the max-min completion time of the rows, tighter than
+    :func:`fair_share_bounds`' when small flows make links busier than they stay (see
+    :func:`threshold_theorem`): flows of at most ``theta`` bytes are done by ``t = max size_g K_g``
+    over them (``K_g = max_{l in g} W_l / cap_l``); a larger flow ``f`` has by then at least
+    ``min(size_f, t / K_f)`` bytes and runs afterwards at ``>= 1 / K1_f``, ``K1_f`` counting only
+    the flows above ``theta``. ``theta = 0`` gives :func:`fair_share_bounds`' upper bound."""
+    per = np.diff(indptr)
+    if links.size == 0:
+        return 0.0
+    rows = np.flatnonzero(per > 0)
+    W = np.bincount(links, weights=coef, minlength=cap.size)
+    K = np.maximum.reduceat(W[links] / cap[links], indptr[rows])
+    z = size[rows]
+    small = z <= theta
+    t = float(np.max(z[small] * K[small])) if small.any() else 0.0
+    big = ~small
+    if not big.any():
+        return t
+    above = np.repeat(size > theta, per)
+    W1 = np.bincount(links[above], weights=coef[above], minlength=cap.size)
+    K1 = np.maximum.reduceat(W1[links] / cap[links], indptr[rows])[big]
+    zb, Kb = z[big], K[big]
+    done = np.minimum(zb, t / Kb)
+    fin = np.where(zb * Kb <= t, zb * Kb, t + (zb - done) * K1)
+    return max(t, float(np.max(fin)))
+
+
+def threshold_theorem():
+    """Why :func:`threshold_upper_bound` holds (documentation only).
+
+    In a max-min fair allocation a flow's rate is at least ``cap_l / W_l(now)`` on its bottleneck
+    link ``l`` (saturated, the flow's rate the largest there), ``W_l(now)`` the coefficients of
+    the flows still active on ``l``. So every flow ``g`` runs at ``>= 1 / K_g`` throughout and is
+    done by ``size_g K_g`` (:func:`equal_flows_theorem`); every flow of at most ``theta`` bytes is
+    done by ``t = max size_g K_g`` over them. A flow ``f`` above ``theta`` has received ``>=
+    min(size_f, t / K_f)`` bytes by ``t``; after ``t`` only flows above ``theta`` are active, so
+    ``W_l(now) <= W_l^{>theta}`` and ``f`` runs at ``>= 1 / K1_f``: it is done by ``t + (size_f -
+    t / K_f) K1_f``.
+
+    Repeated over levels ``0 = theta_0 < theta_1 < ... < theta_{m+1} = s_max`` with the coarser
+    ``K^{>theta}`` (the largest count per capacity over all links of the flows above ``theta``):
+    by ``t_i = sum_{j < i} (theta_{j+1} - theta_j) K^{>theta_j}`` every flow has received
+    ``min(size, theta_i)`` bytes (between ``t_{i-1}`` and ``t_i`` only flows above ``theta_{i-1}``
+    are active, each at ``>= 1 / K^{>theta_{i-1}}``), so ``T <= t_{m+1}``, an upper Riemann sum of
+    ``int_0^{s_max} K^{>theta} d theta`` (the lower bound is ``max_l int_0^{s_max} W_l^{>theta} /
+    cap_l d theta``, the busiest link's bytes). It is linear in the maxima, so its mean over
+    hashings is the same sum of ``E[K^{>theta_j}]``
+    (:func:`~netopt.solvers.fabric.skew.skew_ecmp_cct_bounds`).
+    """
+
+
 def equal_flows_theorem():
     """Why a step of equal (sub)flows needs no max-min simulation (documentation only).
 
@@ -598,8 +651,9 @@ def completion_time_detail(fabric: Fabric, coll: Collective, model: str, *, assi
         if v is None:
             if n > max_flows:
                 if b is not None:
-                    why = (f"its flows have unequal sizes and the fair-share bounds [{b[0]:.6g}, {b[1]:.6g}] s"
-                           f"{' (means over hashings)' if model == 'ecmp' else ''} do not meet")
+                    why = (f"its flows have unequal sizes and the bounds [{b[0]:.6g}, {b[1]:.6g}] s"
+                           f"{' (means over hashings; upper by size levels)' if model == 'ecmp' else ''} "
+                           f"do not meet")
                 else:
                     why = "its flows have unequal sizes" if bound is not None else no_bound
                 if skip is None:

@@ -48,6 +48,9 @@ SKEW_MC_WORK = 1.5e8
 ROUND_EPS = 2.0 ** -8
 #: a dropped group exceeds the lower bound of the maximum with probability below this (in total)
 PRUNE_TAIL = 1e-12
+#: size levels of :func:`skew_ecmp_cct_bounds`' upper bound: just below the sizes of the largest
+#: 4, 16 and 64 receivers (one exact ECMP model each)
+LEVEL_RANKS = (4, 16, 64)
 
 
 def is_implicit_skew(coll: Collective, t: int) -> bool:
@@ -248,16 +251,23 @@ def _host_fair_share(fabric: Fabric, coll: Collective):
     / cap_l`` over host links (``W_l``: network flows out of / into the rank, NVLink pairs of a
     rail-optimised fabric dropped; ``s_l``: the largest flow, or the receiver's own), the largest
     flow and the receivers: ``(upper, smax, recv)``."""
-    recv = coll.pair_weight > 0
-    I, J = same_server_pairs(fabric, coll.placement)
-    n_out = int(recv.sum()) - recv - np.bincount(I, weights=recv[J], minlength=coll.n_ranks)
-    n_in = np.where(recv, coll.n_ranks - 1 - np.bincount(J, minlength=coll.n_ranks), 0)
+    n_out, n_in, recv = _host_counts(fabric, coll)
     sig = coll.pair_bytes * coll.pair_weight
     smax = float(sig.max())
     hp = coll.placement
     upper = max(float(np.max(smax * n_out / fabric.host_up_capacity[hp])),
                 float(np.max(sig * n_in / fabric.host_down_capacity[hp])))
     return upper, smax, recv
+
+
+def _host_counts(fabric: Fabric, coll: Collective):
+    """Network flows out of and into every rank of the implicit skewed all-to-all (NVLink pairs of
+    a rail-optimised fabric dropped), and the receivers: ``(n_out, n_in, recv)``."""
+    recv = coll.pair_weight > 0
+    I, J = same_server_pairs(fabric, coll.placement)
+    n_out = int(recv.sum()) - recv - np.bincount(I, weights=recv[J], minlength=coll.n_ranks)
+    n_in = np.where(recv, coll.n_ranks - 1 - np.bincount(J, minlength=coll.n_ranks), 0)
+    return n_out, n_in, recv
 
 
 def _class_greedy_counts(fabric: Fabric, coll: Collective, recv: np.ndarray, units: int) -> float:
@@ -326,22 +336,60 @@ def skew_ecmp_cct_bounds(fabric: Fabric, coll: Collective, st, qps: int, dist):
     (values, probabilities of the largest switch congestion ``X``: the ECMP sampler's). Upper: the
     host links' exact term and the largest flow times the largest (sub)flow count per capacity on
     a switch link, whose distribution over hashings is the exact ECMP model's on the step's flow
-    counts (unit sizes). Both read the tiers as independent, as the ECMP models do."""
+    counts (unit sizes). Both read the tiers as independent, as the ECMP models do.
+
+    The upper bound is then tightened by size levels (:func:`~netopt.solvers.fabric.cct.threshold_theorem`):
+    per hashing ``T <= sum_i (theta_{i+1} - theta_i) K^{>theta_i}`` over levels ``0 = theta_0 <
+    ... < theta_m < theta_{m+1} = s_max``, ``K^{>theta}`` the largest count per capacity, over all
+    links, of the flows above ``theta`` (host links exactly, switch links by the exact ECMP model on
+    those flows' counts): every flow at most ``theta_i`` is done by the ``i``-th partial sum, and
+    every other has received ``theta_i`` by then. Linear in the maxima, so its mean over hashings
+    is the same sum of ``E[K^{>theta_i}]``. Levels: the sizes just below the largest
+    :data:`LEVEL_RANKS` receivers'. Small flows crowd some switch links past a host link's count
+    only until they are done; the few largest receivers' flows then keep their host share."""
     from dataclasses import replace
 
     from .cct import _mean_over_hashings, host_bound
     from .models import ecmp_exact
+    from .traffic import step_traffic
 
     if not fabric.healthy:
         return None
-    U, smax, _ = _host_fair_share(fabric, coll)
-    try:
-        counts = ecmp_exact(fabric, coll, qps=qps, traffic=[replace(st, bytes_matrix=None, size=1.0)])
-    except UnsupportedInstanceError:
+
+    def mean_k(c, st_c):
+        """``E[K]`` over hashings of ``c``'s flows (``None``: no exact ECMP model) and the ECMP model's
+        switch-count distribution."""
+        try:
+            res = ecmp_exact(fabric, c, qps=qps, traffic=[replace(st_c, bytes_matrix=None, size=1.0)])
+        except UnsupportedInstanceError:
+            return None, None
+        n_out, n_in, _ = _host_counts(fabric, c)
+        hp = c.placement
+        kh = max(float(np.max(n_out / fabric.host_up_capacity[hp])),
+                 float(np.max(n_in / fabric.host_down_capacity[hp])))
+        d = res.info["step_dist"][0]
+        return _mean_over_hashings(kh, d), d
+
+    U, smax, recv = _host_fair_share(fabric, coll)
+    EK, (x, p) = mean_k(coll, st)
+    if EK is None:
         return None
-    x, p = counts.info["step_dist"][0]
     lo = _mean_over_hashings(host_bound(fabric, st.host_out, st.host_in), dist)
-    return lo, max(lo, _mean_over_hashings(U, (smax * x, p)))
+    hi = _mean_over_hashings(U, (smax * x, p))
+    sig = coll.pair_bytes * coll.pair_weight
+    sizes = np.unique(sig[recv])[::-1]  # distinct, largest first
+    levels, means = [0.0], [EK]
+    for r in sorted({r for r in LEVEL_RANKS if r < sizes.size}, reverse=True):
+        theta = float(sizes[r])  # flows above: those into the receivers of the r largest sizes
+        c = replace(coll, pair_weight=np.where(sig > theta, coll.pair_weight, 0.0))
+        e, _ = mean_k(c, step_traffic(fabric, c, 0))
+        if e is None:
+            break
+        levels.append(theta)
+        means.append(e)
+    levels.append(smax)
+    hi = min(hi, float(sum((levels[i + 1] - levels[i]) * means[i] for i in range(len(means)))))
+    return lo, max(lo, hi)
 
 
 # ---------------------------------------------------------------------------- ECMP per weight class

@@ -40,18 +40,25 @@ def test_equal_flows_last_their_largest_congestion(coefs):
             assert maxmin_naive(paths, cf, size.tolist(), cap.tolist()) == pytest.approx(want, rel=1e-9)
 
 
+def _unequal_problems(seed, factors, n=150):
+    """Random weighted problems with sizes scaled by ``factors``: the rows, the fair-share bounds
+    and the max-min kernel's completion time."""
+    from netopt.solvers.fabric.cct import fair_share_bounds
+
+    rng = np.random.default_rng(seed)
+    for _ in range(n):
+        indptr, links, coef, size, cap = _random_problem(rng, True)
+        size = size * rng.choice(factors, size=size.size)
+        lo, hi = fair_share_bounds(indptr, links, coef, size, cap)
+        t, _ = _kernels.maxmin_completion(indptr, links, coef, size, cap, 1e-9, 0)
+        yield indptr, links, coef, size, cap, lo, hi, t
+
+
 def test_fair_share_bounds_hold_unequal_flows():
     """With unequal sizes the kernel's completion time lies within cct.fair_share_bounds (150 random
     problems, weighted links); where the bounds meet, _solve returns them without the kernel."""
-    from netopt.solvers.fabric.cct import fair_share_bounds
-
-    rng = np.random.default_rng(3)
     met = 0
-    for _ in range(150):
-        indptr, links, coef, size, cap = _random_problem(rng, True)
-        size = size * rng.choice([1.0, 1.0, 2.0, 0.5], size=size.size)
-        lo, hi = fair_share_bounds(indptr, links, coef, size, cap)
-        t, _ = _kernels.maxmin_completion(indptr, links, coef, size, cap, 1e-9, 0)
+    for indptr, links, coef, size, cap, lo, hi, t in _unequal_problems(3, [1.0, 1.0, 2.0, 0.5]):
         assert lo * (1 - 1e-9) <= t <= hi * (1 + 1e-9)
         met += hi <= lo * (1 + 1e-12)
     assert met > 0
@@ -107,3 +114,62 @@ def test_ecmp_mean_over_hashings():
     one = np.array([step_completion_time(fab, coll, 0, "ecmp", seed=s) for s in range(200)])
     assert one.min() >= M * (1 - 1e-12)
     assert abs(e["cct"] - one.mean()) < 4 * one.std() / np.sqrt(one.size) + 4 * one.std() / 20
+
+
+def test_threshold_upper_bound_holds_unequal_flows():
+    """cct.threshold_upper_bound holds the max-min kernel's completion time on 150 random problems
+    with a few small and some large flows (weighted links), for every threshold; at theta = 0 it
+    is fair_share_bounds' upper bound, and with many small flows it is below it somewhere."""
+    from netopt.solvers.fabric.cct import threshold_upper_bound
+
+    tighter = 0
+    for indptr, links, coef, size, cap, lo, hi, t in _unequal_problems(11, [1.0, 0.01, 0.05, 2.0]):
+        assert threshold_upper_bound(indptr, links, coef, size, cap, 0.0) == pytest.approx(hi, rel=1e-12)
+        for theta in np.unique(size):
+            b = threshold_upper_bound(indptr, links, coef, size, cap, float(theta))
+            assert t <= b * (1 + 1e-9)
+            tighter += b < hi * (1 - 1e-6)
+        # the level sum of cct.threshold_theorem (skew_ecmp_cct_bounds per hashing), every size a level
+        levels = np.concatenate([[0.0], np.unique(size)])
+        assert t <= _level_sum(indptr, links, coef, size, cap, levels) * (1 + 1e-9)
+        assert _level_sum(indptr, links, coef, size, cap, levels[:1].tolist() + [size.max()]) == \
+            pytest.approx(size.max() * max(np.max(np.bincount(links, coef, cap.size) / cap), 0), rel=1e-12)
+    assert tighter > 0
+
+
+def _level_sum(indptr, links, coef, size, cap, levels):
+    """sum_i (theta_{i+1} - theta_i) max_l W_l^{>theta_i} / cap_l, written out flow by flow."""
+    total = 0.0
+    for a, b in zip(levels[:-1], levels[1:]):
+        W = [0.0] * cap.size
+        for f in range(size.size):
+            if size[f] > a:
+                for q in range(indptr[f], indptr[f + 1]):
+                    W[links[q]] += coef[q]
+        total += (b - a) * max(W[l] / cap[l] for l in range(cap.size))
+    return total
+
+
+@pytest.mark.parametrize("case", [dict(topology="fat-tree", k=4), dict(topology="fat-tree", k=4, rails=2),
+                                  dict(topology="fat-tree", k=4, skew="0.5", experts=8, placement_kind="random")],
+                         ids=["k4", "k4-rails2", "k4-experts8-random"])
+def test_skew_ecmp_bounds_hold_listed_hashings(case):
+    """ECMP's CCT bounds of the skewed all-to-all (means over hashings, none listed; the upper one
+    by size levels, skew.skew_ecmp_cct_bounds) hold the mean of 30 one-hashing max-min CCTs over
+    every listed flow (within sampling error), and the level sum is below the plain fair-share
+    upper bound (largest flow x largest count per capacity)."""
+    from netopt.solvers.fabric import skew
+
+    fab, coll = build(collective="all-to-all", **{"skew": "1.0", **case})
+    e = analyze(fab, coll, cct_max_flows=1)["models"]["ecmp"]
+    lo, hi = e["cct_bounds"]
+    one = np.array([step_completion_time(fab, coll, 0, "ecmp", seed=s) for s in range(30)])
+    err = 4 * one.std() / np.sqrt(one.size) + 1e-12 * hi
+    assert lo - err <= one.mean() <= hi + err
+    levels = skew.LEVEL_RANKS
+    try:
+        skew.LEVEL_RANKS = ()
+        plain = analyze(fab, coll, cct_max_flows=1)["models"]["ecmp"]["cct_bounds"][1]
+    finally:
+        skew.LEVEL_RANKS = levels
+    assert hi < plain
