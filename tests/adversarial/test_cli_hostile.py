@@ -322,8 +322,8 @@ CASES = [
          files={"r.vrp": RICH.replace("DEPOT_SECTION", RELEASE + "DEPOT_SECTION")}, absent=("out.json",)),
     Case("rich-hgs-refuses-vehicle-types", ["solve", "r.vrp", "-s", "hgs", "-t", "1"], 2,
          "solver hgs cannot solve r: it does not model vehicle_types", files={"r.vrp": RICH}),
-    Case("rich-default-ils-refuses-release-times", ["solve", "r.vrp", "-t", "1", "-o", "out.json"], 2,
-         "solver ils cannot solve r: it does not model release_times",
+    Case("rich-ortools-refuses-release-times", ["solve", "r.vrp", "-s", "ortools", "-t", "1", "-o", "out.json"], 2,
+         "solver ortools cannot solve r: it does not model release_times",
          files={"r.vrp": RICH.replace("DEPOT_SECTION", RELEASE.replace("3 200", "3 5") + "DEPOT_SECTION")},
          absent=("out.json",)),
 ]

@@ -34,7 +34,7 @@ from . import _kernels
 from ._kernels import (EPS, FORBID, P_LOAD_PENALTY, P_TIME_PENALTY, first_empty, fwd_seg, insertion_delta, ls_search,
                        ls_update, route_cost, route_totals)
 
-drop_stale(__file__, _kernels.__file__)  # the kernels below compile in those of _kernels
+drop_stale(__file__, _kernels.__file__, _kernels.T.__file__)  # the kernels below compile in those of _kernels
 
 # ip[...]: integer parameters
 I_MIN_PERTURB = 0
@@ -84,7 +84,7 @@ def totals(st, kd):
         m = st.rlen[r]
         if m == 0:
             continue
-        c, a, b = route_totals(fwd_seg(r, m + 1, st.routes, st.fwd), r, kd)
+        c, a, b = route_totals(fwd_seg(r, m + 1, st.routes, st.fwd, kd), r, kd)
         d += c
         le += a
         tv += b
@@ -252,7 +252,7 @@ def reprice(st, kd, prm):
     """Penalties changed: every route's penalised cost, and every customer untested."""
     for r in range(st.routes.shape[0]):
         m = st.rlen[r]
-        st.rcost[r] = 0.0 if m == 0 else route_cost(fwd_seg(r, m + 1, st.routes, st.fwd), r, kd, prm)
+        st.rcost[r] = 0.0 if m == 0 else route_cost(fwd_seg(r, m + 1, st.routes, st.fwd, kd), r, kd, prm)
     st.last_tested[:] = -1
     st.last_swap[:] = -1
     st.last_type[:] = -1

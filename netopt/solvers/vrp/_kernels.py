@@ -36,7 +36,13 @@ from __future__ import annotations
 from collections import namedtuple
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import overload
+
+from ..._numba_cache import drop_stale
+from . import _trip_kernels as T
+
+drop_stale(__file__, T.__file__)  # the kernels below compile in those of _trip_kernels
 
 BIG = 1e30
 FORBID = 1e20  # added to the cost of a route with a client its vehicle may not serve
@@ -64,6 +70,11 @@ EPS = 1e-7  # an improving move must gain more than this
 #          ``allow``, 0..51); RI_TYPE its vehicle type
 #   t_first[t]..t_first[t + 1] - 1 are type t's slots
 KernelData = namedtuple("KernelData", "dist tt tw_e tw_l dem pick allow prize optional nd arc_big rf ri t_first")
+# Multi-trip routes with release times (:mod:`._trip_kernels`) add
+#   release     release time of each client (0 for others)
+#   depot_of    the depot a reload node copies (-1 for every other node)
+#   trip_cap    the capacity of one trip (every vehicle type's)
+KernelDataMT = namedtuple("KernelDataMT", KernelData._fields + ("release", "depot_of", "trip_cap"))
 # (per-slot figures are packed in two arrays, so that a kernel call passes a few arrays, not twenty)
 RF_E, RF_L, RF_CAP, RF_MAXDUR, RF_MAXDIST, RF_FIXED, RF_UDIST, RF_UDUR = range(8)  # columns of rf
 RI_START, RI_END, RI_BIT, RI_TYPE = range(4)  # columns of ri
@@ -90,55 +101,122 @@ TWO_OPT_STAR = 9  # two routes: u -> y, v -> x (tails exchanged)
 # --------------------------------------------------------------------------- segments
 
 
-@njit(cache=True, inline="always")
+# Each function below is a stub with one implementation per kind of ``kd``, chosen when Numba compiles
+# the caller: one-trip routes (:class:`KernelData`, the 11-field summary above) or multi-trip routes
+# with release times (:class:`KernelDataMT`, the summary of :mod:`._trip_kernels`). A CVRP never
+# compiles a line of the multi-trip algebra.
+
+
+def _multi_trip(kd) -> bool:
+    """(At compile time) whether the Numba type ``kd`` is that of a :class:`KernelDataMT`."""
+    return isinstance(kd, types.BaseNamedTuple) and kd.instance_class is KernelDataMT
+
+
 def seg_node(i, kd):
     """Summary of the single visit ``i``."""
-    return (0.0, kd.dem[i], 0.0, 0.0, kd.tw_e[i], kd.tw_l[i], np.int64(i), np.int64(i), kd.allow[i], kd.pick[i],
-            max(kd.dem[i], kd.pick[i]))
 
 
-@njit(cache=True, inline="always")
+@overload(seg_node, inline="always")
+def _seg_node(i, kd):
+    if _multi_trip(kd):
+        return lambda i, kd: T.seg_node(i, kd)
+
+    def one_trip(i, kd):
+        return (0.0, kd.dem[i], 0.0, 0.0, kd.tw_e[i], kd.tw_l[i], np.int64(i), np.int64(i), kd.allow[i], kd.pick[i],
+                max(kd.dem[i], kd.pick[i]))
+    return one_trip
+
+
 def seg_depot(r, end, kd):
     """Summary of route slot ``r``'s start depot (``end == 0``) or end depot, in its shift window."""
-    dep = kd.ri[r, RI_END] if end else kd.ri[r, RI_START]
-    return (0.0, 0.0, 0.0, 0.0, kd.rf[r, RF_E], kd.rf[r, RF_L], dep, dep, np.int64(-1), 0.0, 0.0)
 
 
-@njit(cache=True, inline="always")
+@overload(seg_depot, inline="always")
+def _seg_depot(r, end, kd):
+    if _multi_trip(kd):
+        def multi_trip(r, end, kd):
+            dep = kd.ri[r, RI_START + end]  # (RI_END == RI_START + 1)
+            return T.seg_depot(dep, kd.rf[r, RF_E], kd.rf[r, RF_L], kd)
+        return multi_trip
+
+    def one_trip(r, end, kd):
+        dep = kd.ri[r, RI_START + end]
+        return (0.0, 0.0, 0.0, 0.0, kd.rf[r, RF_E], kd.rf[r, RF_L], dep, dep, np.int64(-1), 0.0, 0.0)
+    return one_trip
+
+
 def seg_cat(a, b, kd):
     """Summary of sequence ``a`` followed by sequence ``b`` (Vidal et al. 2013, eq. 7-11; the peak load:
     ``b``'s deliveries stay on board through ``a``, ``a``'s pickups through ``b``)."""
-    t = kd.tt[a[7], b[6]]
-    delta = a[2] - a[3] + t
-    wait = max(b[4] - delta - a[5], 0.0)
-    warp = max(a[4] + delta - b[5], 0.0)
-    return (
-        a[0] + b[0] + kd.dist[a[7], b[6]],
-        a[1] + b[1],
-        a[2] + b[2] + t + wait,
-        a[3] + b[3] + warp,
-        max(b[4] - delta, a[4]) - wait,
-        min(b[5] - delta, a[5]) + warp,
-        a[6],
-        b[7],
-        a[8] & b[8],
-        a[9] + b[9],
-        max(a[10] + b[1], b[10] + a[9]),
-    )
 
 
-@njit(cache=True, inline="always")
+@overload(seg_cat, inline="always")
+def _seg_cat(a, b, kd):
+    if _multi_trip(kd):
+        return lambda a, b, kd: T.seg_cat(a, b, kd)
+
+    def one_trip(a, b, kd):
+        t = kd.tt[a[7], b[6]]
+        delta = a[2] - a[3] + t
+        wait = max(b[4] - delta - a[5], 0.0)
+        warp = max(a[4] + delta - b[5], 0.0)
+        return (
+            a[0] + b[0] + kd.dist[a[7], b[6]],
+            a[1] + b[1],
+            a[2] + b[2] + t + wait,
+            a[3] + b[3] + warp,
+            max(b[4] - delta, a[4]) - wait,
+            min(b[5] - delta, a[5]) + warp,
+            a[6],
+            b[7],
+            a[8] & b[8],
+            a[9] + b[9],
+            max(a[10] + b[1], b[10] + a[9]),
+        )
+    return one_trip
+
+
 def route_violations(s, r, kd):
     """(excess load, time violation) of a depot-to-depot summary on route slot ``r``."""
-    load_ex = max(s[10] - kd.rf[r, RF_CAP], 0.0)
-    tv = s[3] + max(s[2] - kd.rf[r, RF_MAXDUR], 0.0) + max(s[0] - kd.rf[r, RF_MAXDIST], 0.0)
-    return load_ex, tv
 
 
-@njit(cache=True, inline="always")
+@overload(route_violations, inline="always")
+def _route_violations(s, r, kd):
+    if _multi_trip(kd):
+        def multi_trip(s, r, kd):
+            load_ex, warp, dur = T.route_figures(s)
+            return load_ex, warp + max(dur - kd.rf[r, RF_MAXDUR], 0.0) + max(s[0] - kd.rf[r, RF_MAXDIST], 0.0)
+        return multi_trip
+
+    def one_trip(s, r, kd):
+        load_ex = max(s[10] - kd.rf[r, RF_CAP], 0.0)
+        tv = s[3] + max(s[2] - kd.rf[r, RF_MAXDUR], 0.0) + max(s[0] - kd.rf[r, RF_MAXDIST], 0.0)
+        return load_ex, tv
+    return one_trip
+
+
 def route_objective(s, r, kd):
     """Cost of a (non-empty) depot-to-depot summary on route slot ``r``, without penalties."""
-    return kd.rf[r, RF_FIXED] + kd.rf[r, RF_UDIST] * s[0] + kd.rf[r, RF_UDUR] * s[2]
+
+
+@overload(route_objective, inline="always")
+def _route_objective(s, r, kd):
+    if _multi_trip(kd):
+        return lambda s, r, kd: kd.rf[r, RF_FIXED] + kd.rf[r, RF_UDIST] * s[0] + kd.rf[r, RF_UDUR] * s[2][0]
+    return lambda s, r, kd: kd.rf[r, RF_FIXED] + kd.rf[r, RF_UDIST] * s[0] + kd.rf[r, RF_UDUR] * s[2]
+
+
+def filter_load_penalty(kd, prm):
+    """Cost per unit of load above capacity in the cheap lower bounds of :func:`may_improve` and
+    :func:`swap_star`, which take a route's load as its delivery sum: 0 for multi-trip routes,
+    where that sum may exceed the capacity legitimately."""
+
+
+@overload(filter_load_penalty, inline="always")
+def _filter_load_penalty(kd, prm):
+    if _multi_trip(kd):
+        return lambda kd, prm: 0.0
+    return lambda kd, prm: prm[P_LOAD_PENALTY]
 
 
 @njit(cache=True, inline="always")
@@ -278,33 +356,59 @@ def _sector_extend(start, end, a):
     return a, end
 
 
-@njit(cache=True, inline="always")
 def _store(arr, r, p, s):
-    """Write summary ``s`` to ``arr[r, p]`` (9 slots: the first 6 numbers, the allowed mask (exact as a
-    float64 below 2**53), the pickup and the peak load)."""
-    arr[r, p, 0] = s[0]
-    arr[r, p, 1] = s[1]
-    arr[r, p, 2] = s[2]
-    arr[r, p, 3] = s[3]
-    arr[r, p, 4] = s[4]
-    arr[r, p, 5] = s[5]
-    arr[r, p, 6] = float(s[8])
-    arr[r, p, 7] = s[9]
-    arr[r, p, 8] = s[10]
+    """Write summary ``s`` to ``arr[r, p]`` (one-trip: 9 slots, the first 6 numbers, the allowed mask
+    (exact as a float64 below 2**53), the pickup and the peak load)."""
+
+
+@overload(_store, inline="always")
+def _store_impl(arr, r, p, s):
+    if isinstance(s.types[1], types.BaseTuple):  # a multi-trip summary
+        return lambda arr, r, p, s: T.store(arr, r, p, s)
+
+    def one_trip(arr, r, p, s):
+        arr[r, p, 0] = s[0]
+        arr[r, p, 1] = s[1]
+        arr[r, p, 2] = s[2]
+        arr[r, p, 3] = s[3]
+        arr[r, p, 4] = s[4]
+        arr[r, p, 5] = s[5]
+        arr[r, p, 6] = float(s[8])
+        arr[r, p, 7] = s[9]
+        arr[r, p, 8] = s[10]
+    return one_trip
+
+
+def _stored(arr, r, p, first, last, kd):
+    """The summary stored at ``arr[r, p]``, of a sequence from ``first`` to ``last``."""
+
+
+@overload(_stored, inline="always")
+def _stored_impl(arr, r, p, first, last, kd):
+    if _multi_trip(kd):
+        return lambda arr, r, p, first, last, kd: T.load(arr, r, p, first, last)
+
+    def one_trip(arr, r, p, first, last, kd):
+        return (arr[r, p, 0], arr[r, p, 1], arr[r, p, 2], arr[r, p, 3], arr[r, p, 4], arr[r, p, 5], first, last,
+                np.int64(arr[r, p, 6]), arr[r, p, 7], arr[r, p, 8])
+    return one_trip
+
+
+def stored_floats(kd) -> int:
+    """Floats per stored summary (the last axis of ``fwd`` / ``bwd``) for ``kd``'s kind of routes."""
+    return T.N_STORED if isinstance(kd, KernelDataMT) else N_SEG
 
 
 @njit(cache=True, inline="always")
-def fwd_seg(r, p, routes, fwd):
+def fwd_seg(r, p, routes, fwd, kd):
     """Summary of route ``r`` from its start depot to position ``p``."""
-    return (fwd[r, p, 0], fwd[r, p, 1], fwd[r, p, 2], fwd[r, p, 3], fwd[r, p, 4], fwd[r, p, 5], routes[r, 0],
-            routes[r, p], np.int64(fwd[r, p, 6]), fwd[r, p, 7], fwd[r, p, 8])
+    return _stored(fwd, r, p, routes[r, 0], routes[r, p], kd)
 
 
 @njit(cache=True, inline="always")
-def bwd_seg(r, p, routes, rlen, bwd):
+def bwd_seg(r, p, routes, rlen, bwd, kd):
     """Summary of route ``r``'s clients from position ``p`` (1 <= p <= rlen[r]) to its last client."""
-    return (bwd[r, p, 0], bwd[r, p, 1], bwd[r, p, 2], bwd[r, p, 3], bwd[r, p, 4], bwd[r, p, 5], routes[r, p],
-            routes[r, rlen[r]], np.int64(bwd[r, p, 6]), bwd[r, p, 7], bwd[r, p, 8])
+    return _stored(bwd, r, p, routes[r, p], routes[r, rlen[r]], kd)
 
 
 @njit(cache=True)
@@ -361,7 +465,7 @@ def piece_seg(r, i, j, rev, routes, rlen, bwd, kd):
     if j - i == 1 or i - j == 1:
         return seg_cat(seg_node(routes[r, i], kd), seg_node(routes[r, j], kd), kd)
     if rev == 0 and j == rlen[r]:
-        return bwd_seg(r, i, routes, rlen, bwd)
+        return bwd_seg(r, i, routes, rlen, bwd, kd)
     return _walk_seg(r, i, j, routes, kd)
 
 
@@ -394,7 +498,7 @@ def eval_pieces(P, m, owner, routes, rlen, fwd, bwd, kd, prm):
     """Penalised cost of route slot ``owner`` made of pieces ``P[:m]``: the first starts at position
     0 of ``owner`` (its start depot), the last ends at the end depot of its route, which is
     replaced by ``owner``'s (a tail moved from another route ends at this vehicle's depot)."""
-    s = fwd_seg(owner, P[0, 2], routes, fwd)
+    s = fwd_seg(owner, P[0, 2], routes, fwd, kd)
     for k in range(1, m):
         r = P[k, 0]
         i = P[k, 1]
@@ -699,7 +803,7 @@ def swap_star(r1, r2, routes, rlen, fwd, rcost, kd, prm, ins1c, ins1p, ins2c, in
     cap2 = kd.rf[r2, RF_CAP]
     c1 = kd.rf[r1, RF_UDIST]
     c2 = kd.rf[r2, RF_UDIST]
-    pc = prm[P_LOAD_PENALTY]
+    pc = filter_load_penalty(kd, prm)
     load1 = fwd[r1, m1 + 1, 1]
     load2 = fwd[r2, m2 + 1, 1]
     pen1 = pc * max(load1 - cap1, 0.0)
@@ -803,7 +907,7 @@ def may_improve(kmask, ru, pu, rv, pv, routes, rlen, fwd, rcost, kd, prm):
     mu = eu - 1
     mv = ev - 1
     sym = prm[P_SYMMETRIC] != 0.0
-    pl = prm[P_LOAD_PENALTY]
+    pl = filter_load_penalty(kd, prm)
     old = rcost[ru] - EPS if same else rcost[ru] + rcost[rv] - EPS
     same_depots = kd.ri[ru, RI_START] == kd.ri[rv, RI_START] and kd.ri[ru, RI_END] == kd.ri[rv, RI_END]
     # site dependence: whether u, x, v, y may go to the other route's vehicle (tails exchanged by 2-opt*
@@ -964,7 +1068,8 @@ def ls_state(routes, rlen, neigh, kd) -> LSState:
     N = neigh.shape[0]
     if K > kd.rf.shape[0] or W < N + 1:
         raise ValueError(f"{K} x {W} route arrays for {kd.rf.shape[0]} slots and {N} nodes")
-    return LSState(routes, rlen, np.empty((K, W, N_SEG)), np.empty((K, W, N_SEG)), np.full(N, -1, np.int64),
+    nf = stored_floats(kd)
+    return LSState(routes, rlen, np.empty((K, W, nf)), np.empty((K, W, nf)), np.full(N, -1, np.int64),
                    np.zeros(N, np.int64), np.zeros(K), np.zeros((K, 2), np.int64), neigh.copy(),
                    np.arange(kd.nd, N, dtype=np.int64), np.zeros(K, np.int64), np.full(N, -1, np.int64),
                    np.full(K, -1, np.int64), np.full(K, -1, np.int64), np.full(N, -1, np.int64),
@@ -1031,9 +1136,9 @@ def _try(kmask, ru, pu, rv, pv, routes, rlen, fwd, bwd, node_route, node_pos, rc
 def insertion_delta(v, r, p, routes, rlen, fwd, bwd, rcost, kd, prm):
     """Change of route ``r``'s penalised cost when ``v`` is inserted after its position ``p`` (the
     route's prefix up to ``p`` and suffix from ``p + 1`` read off the summaries)."""
-    s = seg_cat(fwd_seg(r, p, routes, fwd), seg_node(v, kd), kd)
+    s = seg_cat(fwd_seg(r, p, routes, fwd, kd), seg_node(v, kd), kd)
     if p < rlen[r]:
-        s = seg_cat(s, bwd_seg(r, p + 1, routes, rlen, bwd), kd)
+        s = seg_cat(s, bwd_seg(r, p + 1, routes, rlen, bwd, kd), kd)
     s = seg_cat(s, seg_depot(r, 1, kd), kd)
     return route_cost(s, r, kd, prm) - rcost[r]
 

@@ -86,20 +86,35 @@ class _Data:
     contiguous (default: one type, a slot per client, which covers any fleet of a one-type
     instance)."""
 
-    def __init__(self, inst, granular: int, slot_types=None):
-        n1 = inst.num_nodes
+    def __init__(self, inst, granular: int, slot_types=None, reload_nodes: int = 0):
         self.nd = nd = inst.num_depots
+        # multi-trip routes: ``reload_nodes`` copies of each reload depot after the clients, which the
+        # search inserts, moves and removes as optional clients (``depot_of``: the depot each copies)
+        self.trips = bool(reload_nodes) or inst.release_times is not None
+        reload = sorted({d for t in inst.vehicle_types for d in t.reload_depots}) if reload_nodes else []
+        self.depot_of = np.r_[np.full(inst.num_nodes, -1), np.repeat(reload, reload_nodes)].astype(np.int64)
+        src = np.r_[np.arange(inst.num_nodes), np.repeat(reload, reload_nodes)].astype(np.int64)
+        n1 = len(src)
         self.n = n1 - 1  # the largest node index (clients are nd..n)
-        self.dist = np.array(inst.distance, dtype=np.float64, order="C")  # a writable copy: Numba types read-only arrays apart
-        self.tt = np.ascontiguousarray(inst.service_times[:, None] + inst.duration, dtype=np.float64)
+
+        def nodes(a, copy=True):  # per-node figures of the instance for the search's nodes: float64, C order,
+            a = np.asarray(a, dtype=np.float64)  # writable (Numba types read-only arrays apart)
+            if reload:
+                return np.ascontiguousarray(a[np.ix_(src, src)] if a.ndim == 2 else a[src])
+            return np.array(a, order="C") if copy else np.ascontiguousarray(a)
+
+        self.dist = nodes(inst.distance)
+        self.tt = nodes(inst.service_times[:, None] + inst.duration, copy=False)  # (a new array already)
         if inst.time_windows is not None:
-            self.tw_e = np.ascontiguousarray(inst.time_windows[:, 0], dtype=np.float64)
-            self.tw_l = np.ascontiguousarray(inst.time_windows[:, 1], dtype=np.float64)
+            self.tw_e = nodes(inst.time_windows[:, 0])
+            self.tw_l = nodes(inst.time_windows[:, 1])
         else:
             self.tw_e = np.zeros(n1)
             self.tw_l = np.full(n1, K.BIG)
-        self.dem = inst.demands.astype(np.float64)
-        self.pick = np.zeros(n1) if inst.pickups is None else inst.pickups.astype(np.float64)
+        self.dem = nodes(inst.demands)
+        self.pick = np.zeros(n1) if inst.pickups is None else nodes(inst.pickups)
+        self.release = np.zeros(n1) if inst.release_times is None else nodes(inst.release_times)
+        self.src = src
         self.slot_types = (np.zeros(n1, np.int64) if slot_types is None
                            else np.asarray(slot_types, np.int64))
         self.neigh, self.ncnt = self._neighbours(inst, granular)  # (from the distances before any arc is forbidden)
@@ -108,7 +123,7 @@ class _Data:
         self.kd = self._kernel_data(inst)
         self.base = np.zeros(K.N_PRM)  # prm without the penalties
         self.base[K.P_SYMMETRIC] = 1.0 if np.array_equal(self.dist, self.dist.T) else 0.0
-        self.coords = None if inst.coordinates is None else np.asarray(inst.coordinates, np.float64)
+        self.coords = None if inst.coordinates is None else np.asarray(inst.coordinates, np.float64)[src]
         if self.coords is not None:
             dx = self.coords[:, 0] - self.coords[0, 0]
             dy = self.coords[:, 1] - self.coords[0, 1]
@@ -130,30 +145,39 @@ class _Data:
         pure = back & (dem == 0)
         after_back = ~pure  # the clients that may not follow a backhaul
         after_back[:self.nd] = False
+        after_back[self.depot_of >= 0] = False
         longest = float(self.dist.max(axis=1).sum()) if self.dist.size else 0.0
         big = 2.0 ** math.ceil(math.log2(1000.0 * max(longest, 1.0)))
         self.dist[np.ix_(back, after_back)] += big
-        self.dist[:self.nd, pure] += big
+        self.dist[np.ix_((self.depot_of >= 0) | (np.arange(self.n + 1) < self.nd), pure)] += big  # (reloads too)
         return big
 
     def _kernel_data(self, inst) -> K.KernelData:
-        """:class:`~netopt.solvers.vrp._kernels.KernelData` of the instance and the slots."""
+        """:class:`~netopt.solvers.vrp._kernels.KernelData` of the instance and the slots
+        (:class:`~netopt.solvers.vrp._kernels.KernelDataMT` for multi-trip routes)."""
         types = inst.vehicle_types
-        n1 = inst.num_nodes
-        # site dependence: vehicle classes = distinct allowed-client sets, one bit of ``allow`` each
+        n1, nc = self.n + 1, inst.num_nodes  # the search's nodes; the instance's (reload nodes follow them)
+        # vehicle classes = distinct (allowed clients, reload depots), one bit of ``allow`` each: site
+        # dependence, and which vehicles may reload at the depot a reload node copies
         classes: dict = {}
-        cls = [classes.setdefault(t.allowed_clients, len(classes)) for t in types]
+        cls = [classes.setdefault((t.allowed_clients, t.reload_depots), len(classes)) for t in types]
         if len(classes) > 52:
             raise UnsupportedInstanceError(f"{inst.name}: more than 52 distinct allowed-client sets among its vehicle "
                                            "types")
         allow = np.full(n1, -1, np.int64)
         if any(t.allowed_clients is not None for t in types):
-            allow[self.nd:] = 0
-            for key, bit in classes.items():
+            allow[self.nd:nc] = 0
+            for (key, _), bit in classes.items():
                 if key is None:
-                    allow[self.nd:] |= 1 << bit
+                    allow[self.nd:nc] |= 1 << bit
                 else:
                     allow[np.asarray(key, np.int64)] |= 1 << bit
+        copies = np.flatnonzero(self.depot_of >= 0)
+        if copies.size and len({rel for _, rel in classes}) > 1:
+            allow[copies] = 0
+            for (_, rel), bit in classes.items():
+                for dep in rel:
+                    allow[copies[self.depot_of[copies] == dep]] |= 1 << bit
         st = self.slot_types
         shift = np.array([inst.shift_window(t) for t in types], np.float64).reshape(-1, 2)
         shift[~np.isfinite(shift)] = K.BIG
@@ -166,13 +190,19 @@ class _Data:
                       np.float64)
         ri = np.array([[t.start_depot, t.end_depot, cls[k], k] for k, t in enumerate(types)], np.int64)
         counts = np.bincount(st, minlength=len(types))
-        optional = ~np.asarray(inst.required, bool)
+        optional = np.ones(n1, bool)  # (the reload nodes too)
+        optional[:nc] = ~np.asarray(inst.required, bool)
         optional[:self.nd] = False
-        prize = np.zeros(n1) if inst.prizes is None else np.asarray(inst.prizes, np.float64).copy()
+        prize = np.zeros(n1)
+        if inst.prizes is not None:
+            prize[:nc] = inst.prizes
         prize[~optional] = 0.0
-        return K.KernelData(self.dist, self.tt, self.tw_e, self.tw_l, self.dem, self.pick, allow, prize, optional,
-                            self.nd, self.arc_big, np.ascontiguousarray(rf[st]), np.ascontiguousarray(ri[st]),
-                            np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
+        fields = (self.dist, self.tt, self.tw_e, self.tw_l, self.dem, self.pick, allow, prize, optional, self.nd,
+                  self.arc_big, np.ascontiguousarray(rf[st]), np.ascontiguousarray(ri[st]),
+                  np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
+        if not self.trips:
+            return K.KernelData(*fields)
+        return K.KernelDataMT(*fields, self.release, self.depot_of, float(types[0].capacity))
 
     def initial_load_penalty(self) -> float:
         """Starting cost per unit of excess load: the largest arc cost (at the largest unit distance
@@ -212,17 +242,20 @@ class _Data:
             warp = np.maximum(e[:, None] + tt - l[None, :], 0.0)
             prox = prox + 0.2 * wait + warp
         prox = np.minimum(prox, prox.T)
-        g = min(granular, n1 - nd - 1)
+        copy = self.depot_of >= 0  # reload nodes: their lists are their depot's closest clients, in no list
+        g = min(granular, n1 - nd - 1 - int(copy.sum()))
         sets = [set() for _ in range(n1)]
         if g > 0:
             for i in range(nd, n1):
                 row = prox[i].copy()
                 row[:nd] = np.inf
                 row[i] = np.inf
+                row[copy] = np.inf
                 idx = np.argsort(row, kind="stable")[:g]
                 for j in idx:
                     sets[i].add(int(j))
-                    sets[int(j)].add(i)
+                    if not copy[i]:
+                        sets[int(j)].add(i)
         deg = max(1, max(len(s) for s in sets))
         neigh = np.zeros((n1, deg), np.int64)
         ncnt = np.zeros(n1, np.int64)
@@ -424,6 +457,8 @@ def _fleet(inst, data: _Data) -> int:
     if inst.num_vehicles is not None:
         return int(min(inst.num_vehicles, n))
     k = math.ceil(1.3 * inst.min_vehicles) + 3
+    if data.trips:  # (no split of multi-trip routes)
+        return int(min(k, inst.num_customers))
     if inst.time_windows is not None or inst.max_duration is not None or inst.max_distance is not None:
         # estimate the routes time/route limits force: split the deadline order with stiff penalties
         order = np.argsort(data.tw_l[data.nd:], kind="stable").astype(np.int64) + data.nd

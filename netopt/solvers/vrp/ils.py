@@ -8,11 +8,16 @@ Overview
   route limits, fixed and unit costs and the clients it may serve (HFVRP, MDVRPTW, SDVRPTW). An
   optional client is visited only where that costs less than its prize (PCVRPTW). Pickups load
   the vehicle where they are made (the peak load counts); VRPB's linehauls-first rule forbids
-  arcs as PyVRP's reader does (VRPB). A type
+  arcs as PyVRP's reader does (VRPB). A vehicle that may reload returns to a depot between trips,
+  each trip leaving no earlier than its clients' release times (MTVRPTWR): the search's nodes then
+  include copies of each reload depot, optional nodes with no prize that every move inserts, moves
+  and removes like clients, and the kernels use the multi-trip summaries of
+  :mod:`netopt.solvers.vrp._trip_kernels`. A type
   gets as many slots as its fleet, capped at what its capacity could need (:func:`_slot_types`).
 * **Start**: a random giant tour cut into routes by the exact split of
-  :mod:`netopt.solvers.vrp._kernels` (one vehicle type), or every client inserted at its cheapest
-  place (several types), improved by a whole local search; or the best warm start.
+  :mod:`netopt.solvers.vrp._kernels` (one vehicle type), the clients by deadline cut into trips
+  dealt out to the vehicles (multi-trip), or every client inserted at its cheapest place (several
+  types), improved by a whole local search; or the best warm start.
 * **Iteration** (:func:`~netopt.solvers.vrp._ils_kernels.ils_run`): remove a client and its
   nearest neighbours, reinsert them greedily, run the granular local search of HGS (relocate,
   swap, 2-opt, 2-opt*, SWAP*) from the customers that moved only, and accept the candidate by
@@ -54,20 +59,23 @@ from . import _ils_kernels as I
 from . import _kernels as K
 from .hgs import _Data, _fleet, _route_arrays
 
-_warm = False
+_warm: set = set()
 
 
-def warm_up() -> float:
-    """Compile (or load from the Numba cache) the ILS kernels on a tiny instance; returns seconds."""
-    global _warm
+def warm_up(trips: bool = False) -> float:
+    """Compile (or load from the Numba cache) the ILS kernels on a tiny instance, for one-trip routes or,
+    with ``trips``, for multi-trip routes with release times; returns seconds."""
     t = time.perf_counter()
-    if not _warm:
+    if trips not in _warm:
         from ...model import RoutingInstance
+        from ...model.fleet import VehicleType
 
-        _warm = True  # (solve calls prepare, which calls this)
+        _warm.add(trips)  # (solve calls prepare, which calls this)
         xy = np.random.default_rng(0).uniform(0, 10, (6, 2))
         d = np.hypot(*(xy[:, None] - xy[None]).transpose(2, 0, 1))
-        inst = RoutingInstance("warm", d, np.array([0, 1, 1, 1, 1, 1]), capacity=3, coordinates=xy)
+        kw = dict(vehicle_types=(VehicleType(3, 2, reload_depots=(0,)),), release_times=[0, 1, 0, 2, 0, 0]) if trips \
+            else dict(capacity=3)
+        inst = RoutingInstance("warm", d, np.array([0, 1, 1, 1, 1, 1]), coordinates=xy, **kw)
         ILS().solve(inst, time_limit=60, seed=0, max_iterations=3)
     return time.perf_counter() - t
 
@@ -86,6 +94,15 @@ def _slot_types(inst) -> np.ndarray:
     return np.array(out, np.int64)
 
 
+def _reload_nodes(inst) -> int:
+    """Reload nodes per reload depot for the search (0 without reloads): 1.5 times the trips the
+    load needs, plus 2, at most one per client."""
+    cap = inst.vehicle_types[0].capacity
+    if "reloads" not in inst.features or cap <= 0:
+        return 0
+    return min(inst.num_customers, math.ceil(1.5 * inst.required_load / cap) + 2)
+
+
 class _Run:
     """One search: the kernel state and the arrays it works on."""
 
@@ -93,12 +110,13 @@ class _Run:
         self.inst, self.state, self.p = instance, state, params
         self.rng = np.random.default_rng(seed)
         self.rich = len(instance.vehicle_types) > 1  # several vehicle types: slots per type, no split start
+        reloads = _reload_nodes(instance)
         if not self.rich:
-            self.data = d = _Data(instance, params.granular)
+            self.data = d = _Data(instance, params.granular, reload_nodes=reloads)
             self.slots = _fleet(instance, d)
         else:
             types = _slot_types(instance)
-            self.data = d = _Data(instance, params.granular, types)
+            self.data = d = _Data(instance, params.granular, types, reloads)
             self.slots = len(types)
         pc = d.initial_load_penalty()
         self.prm = d.prm(pc, d.initial_time_penalty())
@@ -133,6 +151,8 @@ class _Run:
             routes, rlen = _route_arrays(start[1], k, n)
         elif self.rich:  # filled by cheapest insertion below
             routes, rlen = _route_arrays([], k, n)
+        elif d.trips:
+            routes, rlen = _route_arrays(self._trips_start(), k, n)
         else:
             tour = (np.array([v for r in start[1] for v in r], np.int64) if start is not None
                     else (self.rng.permutation(n - d.nd + 1) + d.nd).astype(np.int64))
@@ -156,9 +176,53 @@ class _Run:
             self.fst[I.T_BEST] = tot[0]
             self._offer(st.routes, st.rlen)
 
+    def _trips_start(self) -> list[list[int]]:
+        """Multi-trip start: the clients by deadline (ties at random) cut into trips at the capacity,
+        dealt out to the vehicles in turn, a reload node between two trips of a vehicle."""
+        d, inst = self.data, self.inst
+        clients = np.arange(d.nd, inst.num_nodes)
+        order = clients[np.lexsort((self.rng.random(clients.size), d.tw_l[clients]))]
+        cap = d.kd.trip_cap
+        trips, cur, load = [], [], 0.0
+        for v in order.tolist():
+            need = max(d.dem[v], d.pick[v])
+            if cur and load + need > cap:
+                trips.append(cur)
+                cur, load = [], 0.0
+            cur.append(v)
+            load += need
+        trips.append(cur)
+        spare = {dep: list(np.flatnonzero(d.depot_of == dep)) for dep in set(d.depot_of[d.depot_of >= 0].tolist())}
+        reload = inst.vehicle_types[0].reload_depots
+        routes = [[] for _ in range(min(self.slots, len(trips)))]
+        for t, trip in enumerate(trips):
+            route = routes[t % len(routes)]
+            if route and reload and spare[reload[0]]:
+                route.append(int(spare[reload[0]].pop()))
+            route += trip
+        return routes
+
+    def _visits(self, routes: np.ndarray, rlen: np.ndarray, r: int) -> list[int]:
+        """Route ``r``'s visits as instance nodes: a reload node becomes its depot, left out where it
+        starts or ends the route or follows another (no cost: a depot is 0 from itself)."""
+        row = routes[r, 1:rlen[r] + 1]
+        if not self.data.trips:
+            return row.tolist()
+        nd, out = self.data.nd, []
+        for v in self.data.src[row].tolist():
+            if v >= nd or (out and out[-1] >= nd):
+                out.append(v)
+        while out and out[-1] < nd:
+            out.pop()
+        return out
+
     def _offer(self, routes: np.ndarray, rlen: np.ndarray) -> None:
-        used = [r for r in range(routes.shape[0]) if rlen[r] > 0]
-        lst = [routes[r, 1:rlen[r] + 1].tolist() for r in used]
+        used, lst = [], []
+        for r in range(routes.shape[0]):
+            visits = self._visits(routes, rlen, r) if rlen[r] > 0 else []
+            if visits:
+                used.append(r)
+                lst.append(visits)
         types = [int(self.data.slot_types[r]) for r in used]
         rep = check_routes(self.inst, lst, vehicle_types=types)
         if rep.feasible:
@@ -202,9 +266,10 @@ class ILS(Solver):
     description = ("Iterated local search (PyVRP 0.12+ style): neighbourhood ruin and greedy repair, granular "
                    "local search from the moved customers only, late acceptance, adaptive penalties; CVRP, VRPTW, "
                    "TSP, asymmetric matrices, vehicle types with their costs, shift windows and allowed clients, "
-                   "several depots, optional clients with prizes, pickups (backhauls, linehauls first).")
+                   "several depots, optional clients with prizes, pickups (backhauls, linehauls first), multi-trip "
+                   "routes with reloads and release times.")
     features = frozenset({"multi_depot", "vehicle_types", "vehicle_costs", "allowed_clients", "shift_windows",
-                          "prizes", "backhauls", "linehauls_first"})
+                          "prizes", "backhauls", "linehauls_first", "reloads", "release_times"})
     params = ParamSpace("solver ils", {
         "granular": Param(int, 20, "granular neighbourhood size (closest customers tried per customer)", low=1),
         "min_perturb": Param(int, 1, "fewest clients removed and reinserted per iteration", low=1),
@@ -222,10 +287,16 @@ class ILS(Solver):
     def supports(self, instance) -> str:
         if instance.num_customers < 1:
             return "needs at least one customer"
+        types = instance.vehicle_types
+        if any(t.max_reloads is not None for t in types):
+            return "it does not model a limit on reloads (max_reloads)"
+        if {"reloads", "release_times"} & set(instance.features) and len({t.capacity for t in types}) > 1:
+            return "it models multi-trip routes and release times for vehicle types of one capacity only"
         return ""
 
     def prepare(self, params=None, instance=None) -> float:
-        return warm_up()
+        trips = instance is not None and bool({"reloads", "release_times"} & set(instance.features))
+        return warm_up() + (warm_up(trips=True) if trips else 0.0)
 
     def _solve(self, instance, state: SearchState, *, seed: int, initial, params) -> dict:
         return _Run(instance, state, params, seed).search(initial)

@@ -206,22 +206,41 @@ def peak_load(route, inst):
 
 
 def vehicle_route_cost(route, inst, vt, prm, arc_big=0.0):
-    """Penalised cost of ``route`` (clients, depots left out) driven by a vehicle of type ``vt``,
-    from the instance's own arrays: start and end depots, departure at the shift's opening, peak load
-    against the capacity, route limits, fixed / distance / duration costs, ``arc_big`` more distance
-    per arc that breaks VRPB's precedence, and ``K.FORBID`` more when the vehicle may not serve one
-    of the clients (0 for an empty route). Duration is the plain elapsed time, so compare it only
-    where no waiting can be saved by leaving later (no client time windows)."""
+    """Penalised cost of ``route`` (clients, and depots where the vehicle reloads; the start and end
+    depots left out) driven by a vehicle of type ``vt``, from the instance's own arrays: start and end
+    depots, departure at the shift's opening and from each depot not before the release time of the
+    trip it starts, the peak load of each trip against the capacity, route limits, fixed / distance /
+    duration costs, ``arc_big`` more distance per arc that breaks VRPB's precedence, and ``K.FORBID``
+    more when the vehicle may not serve one of the clients or reload at one of the depots (0 for an
+    empty route). Duration is the
+    plain elapsed time from the first departure, so compare it only where no waiting can be saved by
+    leaving later (no client time windows, no release times)."""
     if not route:
         return 0.0
+    nd = inst.num_depots
     early, late = inst.shift_window(vt)
     tw = inst.time_windows
+    rel = inst.release_times
     path = [vt.start_depot, *route, vt.end_depot]
     d = sum(float(inst.distance[a, b]) for a, b in zip(path, path[1:])) + arc_big * forbidden_arcs(path, inst)
-    load = peak_load(route, inst)
-    t = t0 = early
+    trips, cur = [], []
+    for v in route + [-1]:
+        if v < nd:
+            trips.append(cur)
+            cur = []
+        else:
+            cur.append(v)
+    load_ex = sum(max(peak_load(trip, inst) - vt.capacity, 0.0) for trip in trips)
+    t = early
+    t0 = None
     warp = 0.0
+    trip = 0
     for k, (a, b) in enumerate(zip(path, path[1:])):
+        if a < nd:  # leaving a depot: not before the release time of the trip it starts
+            if rel is not None:
+                t = max([t] + [float(rel[v]) for v in trips[trip]])
+            trip += 1
+            t0 = t if t0 is None else t0
         arrive = t + float(inst.service_times[a]) + float(inst.duration[a, b])
         last = k == len(path) - 2
         lo = early if last else (0.0 if tw is None else float(tw[b, 0]))
@@ -237,7 +256,7 @@ def vehicle_route_cost(route, inst, vt, prm, arc_big=0.0):
     if vt.max_distance is not None:
         viol += max(d - vt.max_distance, 0.0)
     cost = (vt.fixed_cost + vt.unit_distance_cost * d + vt.unit_duration_cost * dur
-            + prm[K.P_LOAD_PENALTY] * max(load - vt.capacity, 0.0) + prm[K.P_TIME_PENALTY] * viol)
-    if not all(vt.may_serve(v) for v in route):
+            + prm[K.P_LOAD_PENALTY] * load_ex + prm[K.P_TIME_PENALTY] * viol)
+    if not all(vt.may_serve(v) if v >= nd else v in vt.reload_depots for v in route):
         cost += K.FORBID
     return cost
