@@ -241,7 +241,7 @@ def analyze(fabric: Fabric, coll: Collective, **params) -> dict:
         from the ECMP model's distribution (``mean over hashings``; the exact model's tiers are
         combined as independent, as in its congestion). The implicit skewed all-to-all (unequal
         flows) under spraying / singlepath / split is exact when its fair-share bounds meet
-        (``fair-share bound``, :func:`~netopt.solvers.fabric.skew.skew_cct_bounds`); any other step
+        (``fair-share bound``, :func:`~netopt.solvers.fabric.cct.skew_cct_bounds`); any other step
         lists its (sub)flows for the max-min kernel, up to ``cct_max_flows`` per step. Past that the
         CCT is ``None``, ``cct_skipped`` says why, naming the step, and ``cct_bounds`` gives
         ``[lower, upper]`` seconds where every step is bounded.

@@ -48,7 +48,7 @@ import numpy as np
 from ..._limits import check_dense
 from . import _kernels
 from .collectives import Collective
-from .errors import FabricInputError
+from .errors import FabricInputError, UnsupportedInstanceError
 from .topology import TIER_DOWN, TIER_DOWN2, TIER_UP, TIER_UP2, Fabric
 
 __all__ = ["step_completion_time", "completion_time", "completion_time_detail", "bottleneck_step_time", "flow_links",
@@ -392,7 +392,7 @@ def threshold_theorem():
     ``int_0^{s_max} K^{>theta} d theta`` (the lower bound is ``max_l int_0^{s_max} W_l^{>theta} /
     cap_l d theta``, the busiest link's bytes). It is linear in the maxima, so its mean over
     hashings is the same sum of ``E[K^{>theta_j}]``
-    (:func:`~netopt.solvers.fabric.skew.skew_ecmp_cct_bounds`).
+    (:func:`~netopt.solvers.fabric.cct.skew_ecmp_cct_bounds`).
     """
 
 
@@ -605,10 +605,10 @@ def completion_time_detail(fabric: Fabric, coll: Collective, model: str, *, assi
     the listed flows when they have one size), ``"host-bound"`` / ``"link-bound"`` (a step of equal
     flows whose largest congestion is on a host / switch link, found without listing a flow:
     :func:`bottleneck_step_time`), ``"fair-share bound"`` (the implicit skewed all-to-all, where the
-    bounds of :func:`~netopt.solvers.fabric.skew.skew_cct_bounds` meet), ``"mean over hashings"``
+    bounds of :func:`~netopt.solvers.fabric.cct.skew_cct_bounds` meet), ``"mean over hashings"``
     (ECMP, a step of equal flows too large to list: ``E[max(M, X)]`` over the distribution of the
     step's largest switch congestion ``X``, ``hashings``; the skewed all-to-all gets the bounds of
-    :func:`~netopt.solvers.fabric.skew.skew_ecmp_cct_bounds` instead), joined by ``+``; when ``cct`` is ``None`` it is the
+    :func:`~netopt.solvers.fabric.cct.skew_ecmp_cct_bounds` instead), joined by ``+``; when ``cct`` is ``None`` it is the
     reason, naming the step. ``bounds``: ``(lower, upper)`` seconds when every step has an exact
     value or bounds but some only bounds (else ``None``).
 
@@ -619,7 +619,7 @@ def completion_time_detail(fabric: Fabric, coll: Collective, model: str, *, assi
     per step ``(values, probabilities)`` of the largest switch-link congestion of one hashing, or
     ``None``; used only for a step past ``max_flows``. Without either every step is listed;
     ``no_bound`` then says why in a skip reason."""
-    from .skew import is_implicit_skew, skew_cct_bounds, skew_ecmp_cct_bounds
+    from .skew import is_implicit_skew
 
     total, lo, hi = 0.0, 0.0, 0.0
     used = set()
@@ -679,3 +679,107 @@ def completion_time_detail(fabric: Fabric, coll: Collective, model: str, *, assi
     if skip is not None:
         return None, skip, (lo, hi)
     return total, " + ".join(sorted(used)) if used else "max-min", None
+
+
+#: size levels of :func:`skew_ecmp_cct_bounds`' upper bound: just below the sizes of the largest
+#: 4, 16 and 64 receivers (one exact ECMP model each)
+LEVEL_RANKS = (4, 16, 64)
+
+
+def skew_cct_bounds(fabric: Fabric, coll: Collective, st, model: str, k: int, switch_congestion: float,
+                    routing: str | None = None):
+    """``(lower, upper)`` seconds of the implicit skewed all-to-all step under ``model``'s routing
+    (``spray``, also over failed cables; ``singlepath`` / ``split`` when ``routing`` is
+    ``"class-greedy"``: :func:`~netopt.solvers.fabric.skew.class_assign`, ``k`` subflows), or ``None`` (ECMP, another routing:
+    no bound built).
+
+    Lower: the largest link congestion, ``max(host links, switch_congestion)``. Upper: in a max-min
+    fair allocation every flow's rate is at least ``min_{l in f} cap_l / W_l`` (``W_l``: the
+    (sub)flows on ``l``, each weighted by its coefficient; see
+    :func:`~netopt.solvers.fabric.cct.equal_flows_theorem`), so the step ends by ``max_l
+    s_l W_l / cap_l`` with ``s_l`` the largest flow on ``l`` (bounded by the largest flow). Host
+    links: exact counts; switch links: spraying's flow counts per link, or the class-greedy bound
+    of :func:`~netopt.solvers.fabric.skew._class_greedy_counts`. When the hottest receiver's downlink is the most congested
+    link and no switch link holds more flows per capacity than it, the two meet: the step's
+    duration is exact (4.3 billion unequal flows at k = 64, none listed)."""
+    from dataclasses import replace
+
+    from .models import congestion_of_loads, spray_loads
+    from .skew import _class_greedy_counts, _host_fair_share
+
+    if model not in ("spray", "singlepath", "split") or (model != "spray" and routing != "class-greedy"):
+        return None
+    units = k if model == "split" else 1
+    upper, smax, recv = _host_fair_share(fabric, coll)
+    if model == "spray":
+        counts = spray_loads(fabric, replace(st, bytes_matrix=None, size=1.0))
+        upper = max(upper, smax * congestion_of_loads(fabric, counts))
+    else:
+        upper = max(upper, smax / units * _class_greedy_counts(fabric, coll, recv, units))
+    lower = max(host_bound(fabric, st.host_out, st.host_in), switch_congestion)
+    return lower, max(upper, lower)
+
+
+def skew_ecmp_cct_bounds(fabric: Fabric, coll: Collective, st, qps: int, dist):
+    """``(lower, upper)`` seconds bounding ECMP's completion time of the implicit skewed all-to-all
+    step, as means over hashings, or ``None`` (failed cables, tiers of several capacities).
+
+    Per hashing, the step lasts at least its largest link congestion and at most ``max_l s_l W_l /
+    cap_l`` (:func:`skew_cct_bounds`). Lower: the mean of ``max(host links, X)`` over ``dist``
+    (values, probabilities of the largest switch congestion ``X``: the ECMP sampler's). Upper: the
+    host links' exact term and the largest flow times the largest (sub)flow count per capacity on
+    a switch link, whose distribution over hashings is the exact ECMP model's on the step's flow
+    counts (unit sizes). Both read the tiers as independent, as the ECMP models do.
+
+    The upper bound is then tightened by size levels (:func:`~netopt.solvers.fabric.cct.threshold_theorem`):
+    per hashing ``T <= sum_i (theta_{i+1} - theta_i) K^{>theta_i}`` over levels ``0 = theta_0 <
+    ... < theta_m < theta_{m+1} = s_max``, ``K^{>theta}`` the largest count per capacity, over all
+    links, of the flows above ``theta`` (host links exactly, switch links by the exact ECMP model on
+    those flows' counts): every flow at most ``theta_i`` is done by the ``i``-th partial sum, and
+    every other has received ``theta_i`` by then. Linear in the maxima, so its mean over hashings
+    is the same sum of ``E[K^{>theta_i}]``. Levels: the sizes just below the largest
+    :data:`LEVEL_RANKS` receivers'. Small flows crowd some switch links past a host link's count
+    only until they are done; the few largest receivers' flows then keep their host share."""
+    from dataclasses import replace
+
+    from .models import ecmp_exact
+    from .skew import _host_counts, _host_fair_share
+    from .traffic import step_traffic
+
+    if not fabric.healthy:
+        return None
+
+    def mean_k(c, st_c):
+        """``E[K]`` over hashings of ``c``'s flows (``None``: no exact ECMP model) and the ECMP model's
+        switch-count distribution."""
+        try:
+            res = ecmp_exact(fabric, c, qps=qps, traffic=[replace(st_c, bytes_matrix=None, size=1.0)])
+        except UnsupportedInstanceError:
+            return None, None
+        n_out, n_in, _ = _host_counts(fabric, c)
+        hp = c.placement
+        kh = max(float(np.max(n_out / fabric.host_up_capacity[hp])),
+                 float(np.max(n_in / fabric.host_down_capacity[hp])))
+        d = res.info["step_dist"][0]
+        return _mean_over_hashings(kh, d), d
+
+    U, smax, recv = _host_fair_share(fabric, coll)
+    EK, (x, p) = mean_k(coll, st)
+    if EK is None:
+        return None
+    lo = _mean_over_hashings(host_bound(fabric, st.host_out, st.host_in), dist)
+    hi = _mean_over_hashings(U, (smax * x, p))
+    sig = coll.pair_bytes * coll.pair_weight
+    sizes = np.unique(sig[recv])[::-1]  # distinct, largest first
+    levels, means = [0.0], [EK]
+    for r in sorted({r for r in LEVEL_RANKS if r < sizes.size}, reverse=True):
+        theta = float(sizes[r])  # flows above: those into the receivers of the r largest sizes
+        c = replace(coll, pair_weight=np.where(sig > theta, coll.pair_weight, 0.0))
+        e, _ = mean_k(c, step_traffic(fabric, c, 0))
+        if e is None:
+            break
+        levels.append(theta)
+        means.append(e)
+    levels.append(smax)
+    hi = min(hi, float(sum((levels[i + 1] - levels[i]) * means[i] for i in range(len(means)))))
+    return lo, max(lo, hi)

@@ -9,8 +9,7 @@ from naive_fabric import maxmin_completion as maxmin_naive
 
 from netopt.solvers.fabric import _kernels, completion_time, min_split, singlepath, spray
 from netopt.solvers.fabric.analysis import analyze, build
-from netopt.solvers.fabric.cct import equal_flows_time, host_bound, step_completion_time
-from netopt.solvers.fabric.skew import skew_cct_bounds
+from netopt.solvers.fabric.cct import equal_flows_time, host_bound, skew_cct_bounds, step_completion_time
 from netopt.solvers.fabric.traffic import all_step_traffic
 
 
@@ -155,10 +154,10 @@ def _level_sum(indptr, links, coef, size, cap, levels):
                          ids=["k4", "k4-rails2", "k4-experts8-random"])
 def test_skew_ecmp_bounds_hold_listed_hashings(case):
     """ECMP's CCT bounds of the skewed all-to-all (means over hashings, none listed; the upper one
-    by size levels, skew.skew_ecmp_cct_bounds) hold the mean of 30 one-hashing max-min CCTs over
+    by size levels, cct.skew_ecmp_cct_bounds) hold the mean of 30 one-hashing max-min CCTs over
     every listed flow (within sampling error), and the level sum is below the plain fair-share
     upper bound (largest flow x largest count per capacity)."""
-    from netopt.solvers.fabric import skew
+    from netopt.solvers.fabric import cct
 
     fab, coll = build(collective="all-to-all", **{"skew": "1.0", **case})
     e = analyze(fab, coll, cct_max_flows=1)["models"]["ecmp"]
@@ -166,10 +165,10 @@ def test_skew_ecmp_bounds_hold_listed_hashings(case):
     one = np.array([step_completion_time(fab, coll, 0, "ecmp", seed=s) for s in range(30)])
     err = 4 * one.std() / np.sqrt(one.size) + 1e-12 * hi
     assert lo - err <= one.mean() <= hi + err
-    levels = skew.LEVEL_RANKS
+    levels = cct.LEVEL_RANKS
     try:
-        skew.LEVEL_RANKS = ()
+        cct.LEVEL_RANKS = ()
         plain = analyze(fab, coll, cct_max_flows=1)["models"]["ecmp"]["cct_bounds"][1]
     finally:
-        skew.LEVEL_RANKS = levels
+        cct.LEVEL_RANKS = levels
     assert hi < plain
