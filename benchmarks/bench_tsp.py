@@ -11,9 +11,17 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/bench_tsp.py --sizes 500 1000 --instances 8 --time 500=2 1000=4 --lkh
     .venv/bin/python benchmarks/bench_tsp.py --sizes 10000 --instances 2 --time 10000=30 --points --lkh --lkh-trials 1
     .venv/bin/python benchmarks/bench_tsp.py --sizes 1000 10000 --instances 1 --reversals 3000
+    .venv/bin/python benchmarks/bench_tsp.py --scales 1 5 --sizes 500 --instances 16 --time 500=2 --lkh > b500.txt
+    .venv/bin/python benchmarks/bench_tsp.py --scales 1 5 --sizes 500 --instances 16 --time 500=2 --lkh-log b500.txt --param heatmap=knn
+    .venv/bin/python benchmarks/bench_tsp.py --scales 1 5 --sizes --tsplib --lkh --tsplib-extra pr2392.tsp=378032
+
+``--scales X1 X2 ...``: issue 20's table. Per instance (coordinates only, no matrix) tsp-heatmap at
+each multiple of the size's limit; with ``--lkh`` LKH-3 (``runs=1``) and tsp-heatmap again at LKH's
+measured time ("at LKH's time"); ``--lkh-log FILE`` takes LKH's lengths and times from the per-instance
+lines of such an earlier run instead (LKH is deterministic): other tsp-heatmap settings at the same times.
 
 ``--cpu T1 T2 ... --variants "depth=0" "search=mcts,heatmap=softdist"``: the variants (tsp-heatmap
-parameters; heatmap knn, softdist or alpha; search ils or mcts) at equal CPU time (``time.process_time``: fairer than the wall clock on a shared machine),
+parameters; heatmap auto, knn, softdist or alpha; search ils or mcts) at equal CPU time (``time.process_time``: fairer than the wall clock on a shared machine),
 interleaved per instance; best length by each CPU time, setup and construction included.
 
 ``--anytime T1 T2 ...``: one run per instance with the largest time as its limit; prints the best
@@ -102,6 +110,9 @@ def main(argv=None) -> int:
     ap.add_argument("--first", type=int, default=0, metavar="I", help="with --scales: start at instance I")
     ap.add_argument("--tsplib-extra", nargs="*", default=[], metavar="FILE=OPTIMUM",
                     help="with --scales --tsplib: more TSPLIB files and their optima (e.g. pr2392.tsp=378032)")
+    ap.add_argument("--lkh-log", default=None, metavar="FILE",
+                    help="with --scales, instead of --lkh: LKH's lengths and times from the per-instance lines of an "
+                         "earlier --scales --lkh run (LKH runs=1 is deterministic), tsp-heatmap at those times")
     ap.add_argument("--tsplib-only", nargs="*", default=None, metavar="NAME",
                     help="with --scales --tsplib: only these instances of OPT.csv")
     args = ap.parse_args(argv)
@@ -225,12 +236,13 @@ def _cpu(args, solver, read_tsp_set, count_tsp_set) -> int:
             for name, v in zip(names, args.variants):
                 p = solver.resolve_params(dict(kv.split("=", 1) for kv in v.split(",") if kv))
                 t0 = time.process_time()
-                nbr, _ = knn_candidates(xy, p.k)
-                if p.heatmap == "alpha":
-                    hm = alpha_heatmap(xy, p.k)
+                heatmap, k = T.resolve_heatmap(p.heatmap, p.k, len(xy))  # heatmap=auto, k=0
+                nbr, _ = knn_candidates(xy, k)
+                if heatmap == "alpha":
+                    hm = alpha_heatmap(xy, k)
                     nbr = hm.cand
                 else:
-                    hm = softdist_heatmap(xy, p.k, p.temperature) if p.heatmap == "softdist" else knn_heatmap(xy, p.k)
+                    hm = softdist_heatmap(xy, k, p.temperature) if heatmap == "softdist" else knn_heatmap(xy, k)
                 tour = K.greedy_tour(hm.cand, xy, dm, mode)
                 if p.search == "mcts":
                     s = T._Mcts(tour, nbr, hm, xy, dm, mode, args.seed, p.mcts_alpha, p.mcts_beta, p.mcts_h,
@@ -307,6 +319,12 @@ def _scales(args, params, times, lkh) -> int:
 
     scales = args.scales
     print(f"# scales {scales}; load {os.getloadavg()[0]:.2f}", flush=True)
+    if args.lkh_log:  # "  name: ...; LKH 16.4143 in 2.4 s; ..." -> {name: (length, seconds)}
+        import re
+
+        logged = {m.group(1): (float(m.group(2)), float(m.group(3))) for m in
+                  re.finditer(r"^  (\S+): .*?LKH (\S+) in (\S+) s", Path(args.lkh_log).read_text(), re.M)}
+        lkh = lambda prob: logged[prob.name]  # noqa: E731 (the logged run's length and time)
     sets = []
     for n in args.sizes:
         path = DATASETS / "random_uniform" / FILES[n]
@@ -330,6 +348,7 @@ def _scales(args, params, times, lkh) -> int:
     for label, limit, ref, names, cnt in sets:
         res = {s: [] for s in scales}
         lk, lk_s, eq, gaps = [], [], [], {s: [] for s in [*scales, "lkh", "eq"]}
+        to_lkh = {s: [] for s in [*scales, "eq"]}  # per-instance gaps to LKH (TSPLIB: a mean over instances)
         for name in names:
             pts = read_tsp_points(name)
             prob = PointsTsp(pts.coordinates, pts.rounding, pts.name)
@@ -338,6 +357,7 @@ def _scales(args, params, times, lkh) -> int:
             for s in scales:
                 r = solve_points(prob, time_limit=limit * s, seed=args.seed, **params)
                 res[s].append(r.cost)
+                to_lkh[s].append(r.cost)
                 cells.append(f"{s:g}x {r.cost:.6g} ({r.runtime_s:.1f} s)")
                 if best:
                     gaps[s].append(100 * (r.cost - best) / best)
@@ -345,8 +365,11 @@ def _scales(args, params, times, lkh) -> int:
                 length, sec = lkh(prob)
                 lk.append(length)
                 lk_s.append(sec)
-                r = solve_points(prob, time_limit=sec, seed=args.seed, **params)
+                r = solve_points(prob, time_limit=max(sec, 0.01), seed=args.seed, **params)  # a logged "0.0 s"
                 eq.append(r.cost)
+                for s in scales:
+                    to_lkh[s][-1] = 100 * (to_lkh[s][-1] - length) / length
+                to_lkh["eq"].append(100 * (r.cost - length) / length)
                 cells.append(f"LKH {length:.6g} in {sec:.1f} s; at LKH's time {r.cost:.6g} "
                              f"({100 * (r.cost - length) / length:+.2f} %)")
                 if best:
@@ -363,6 +386,8 @@ def _scales(args, params, times, lkh) -> int:
             lm = float(np.mean(lk))
             row.update(lkh=lm, lkh_s=float(np.mean(lk_s)), eq=float(np.mean(eq)),
                        to_lkh={s: 100 * (m[s] - lm) / lm for s in scales}, eq_gap=100 * (float(np.mean(eq)) - lm) / lm)
+            if isinstance(ref, dict):  # TSPLIB: the mean of the instances' gaps, not the gap of a mean length
+                row.update(to_lkh={s: float(np.mean(to_lkh[s])) for s in scales}, eq_gap=float(np.mean(to_lkh["eq"])))
             if not isinstance(ref, dict):
                 row["gap"]["lkh"] = 100 * (lm - ref) / ref
         table.append(row)

@@ -3,13 +3,16 @@
 Following Pan et al., "Rethinking the Heatmap + MCTS Paradigm for Large-Scale TSP" (a
 parameter-free k-nearest heatmap guides the search as well as learned heatmaps do):
 
-1. **Heatmap**: ``knn`` (default: equal weights on the ``k`` nearest cities), ``softdist``
+1. **Heatmap**: ``knn`` (equal weights on the ``k`` nearest cities), ``softdist``
    (:func:`~netopt.solvers.nco.heatmap.softdist_heatmap`), ``policy`` (learned: edge frequencies
-   of the TSP policy's tours) or, from Python, any sparse ``heatmap=(cand, weight)`` (see
-   :func:`~netopt.solvers.nco.heatmap.heatmap_from_dense`). On the random-uniform sets ``knn``
-   beat SoftDist at temperature 0.16 (benchmarks/RESULTS.md, section 7). ``alpha``
-   (:func:`~netopt.solvers.nco.heatmap.alpha_heatmap`, LKH's alpha-nearness) also replaces the
-   local search's nearest-neighbour lists.
+   of the TSP policy's tours), ``alpha`` (:func:`~netopt.solvers.nco.heatmap.alpha_heatmap`, LKH's
+   alpha-nearness, which also replaces the local search's nearest-neighbour lists) or, from Python,
+   any sparse ``heatmap=(cand, weight)`` (see :func:`~netopt.solvers.nco.heatmap.heatmap_from_dense`).
+   On the random-uniform sets ``knn`` beat SoftDist at temperature 0.16 (benchmarks/RESULTS.md,
+   section 7), and ``alpha`` with 6 candidates beat ``knn`` with 10 on TSP-500/1000 and TSPLIB
+   (issue 20, Stops 14 and 17), so the default ``auto`` is ``alpha`` (``k`` 6) up to
+   :data:`AUTO_ALPHA_MAX` cities and ``knn`` (``k`` 10) above, where alpha's setup costs the first
+   seconds and it was level with ``knn``.
 2. **Construction**: greedy edge over the heatmap candidate edges, fragments chained
    nearest-end first.
 3. **Local search**: 2-opt and Or-opt (segments of 1-3 cities, both orientations) over the ``k``
@@ -123,7 +126,23 @@ POLICY_SHARE = 0.5
 
 #: the named heatmaps of the ``heatmap`` parameter; from Python a :class:`Heatmap` (or a pair
 #: ``(cand, weight)``) may be given instead
-HEATMAPS = ("knn", "softdist", "policy", "alpha")
+HEATMAPS = ("knn", "softdist", "policy", "alpha", "auto")
+#: ``heatmap=auto`` (the default) is ``alpha`` up to this many cities and ``knn`` above (issue 20 Stop 17:
+#: alpha k 6 was ahead on TSP-500/1000 and TSPLIB up to pr2392; at 10,000 cities its setup costs the first
+#: seconds and it was level with knn, Stop 14)
+AUTO_ALPHA_MAX = 5000
+#: ``k=0`` (the default): this many candidates per city with the alpha heatmap, :data:`K_DEFAULT` otherwise
+K_ALPHA, K_DEFAULT = 6, 10
+
+
+def resolve_heatmap(heatmap, k: int, n: int):
+    """``(heatmap, k)`` as the search uses them on ``n`` cities: ``auto`` becomes ``alpha`` (n up to
+    :data:`AUTO_ALPHA_MAX`) or ``knn``; ``k = 0`` becomes :data:`K_ALPHA` for alpha, else :data:`K_DEFAULT`."""
+    if isinstance(heatmap, str) and heatmap == "auto":
+        heatmap = "alpha" if n <= AUTO_ALPHA_MAX else "knn"
+    if not k:
+        k = K_ALPHA if isinstance(heatmap, str) and heatmap == "alpha" else K_DEFAULT
+    return heatmap, k
 
 
 def heatmap_param(value) -> str | Heatmap:
@@ -367,16 +386,18 @@ class TspHeatmap(Solver):
     description = ("large symmetric TSP: kNN/SoftDist/learned heatmap-guided iterated local search "
                    "(2-opt, Or-opt, LK-style sequential 3-opt)")
     params = ParamSpace("solver tsp-heatmap", {
-        "k": Param(int, 10, "neighbours per city for the local search and the heatmap (count)", low=1),
+        "k": Param(int, 0, f"neighbours per city for the local search and the heatmap (count; 0 = {K_ALPHA} with the "
+                   f"alpha heatmap, {K_DEFAULT} otherwise)", low=1, special=(0,)),
         "temperature": Param(float, DEFAULT_TEMPERATURE,
                              "SoftDist temperature, in units of twice the mean nearest-neighbour distance",
                              low=0, low_open=True),
-        "heatmap": Param(heatmap_param, "knn",
-                         "knn (equal weights) | softdist | policy (learned: edge frequencies of the TSP policy's "
+        "heatmap": Param(heatmap_param, "auto",
+                         f"auto (alpha up to {AUTO_ALPHA_MAX:,} cities, knn above) | knn (equal weights on the k "
+                         "nearest) | softdist | policy (learned: edge frequencies of the TSP policy's "
                          "tours, ties broken by SoftDist; up to 2,000 cities, its time counts) | alpha (LKH's "
                          "alpha-nearness: the k cities of lowest alpha among the max(2k, 16) nearest, also the local "
-                         "search's neighbour lists; try k=6); from Python also a Heatmap or (cand, weight) arrays",
-                         valid="knn, softdist, policy, or a Heatmap; or alpha"),
+                         "search's neighbour lists); from Python also a Heatmap or (cand, weight) arrays",
+                         valid="knn, softdist, policy, or a Heatmap; or alpha, auto"),
         "model": Param(str, "", "policy checkpoint for heatmap=policy (empty = the shipped TSP policy)"),
         "eta": Param(float, 0.5, "heatmap weight added by an improving kick (0 = fixed heatmap)", low=0),
         "window": Param(int, WINDOW, "kick segment length when y is not drawn from the heatmap, and the span of "
@@ -437,8 +458,8 @@ class TspHeatmap(Solver):
         mode, xy, dm = distance_source(instance)
         policy = None
         if params.heatmap == "policy":
-            def policy(src):
-                return _policy_heatmap(instance, params.model, params.k, params.temperature, seed, src,
+            def policy(src, k):
+                return _policy_heatmap(instance, params.model, k, params.temperature, seed, src,
                                        deadline=state.start + POLICY_SHARE * state.time_limit)
         tour = None
         if initial and len(initial[0]) == 1:  # a checked warm start visits every city
@@ -456,7 +477,8 @@ def _run(state: SearchState, n: int, mode: int, xy, dm, params, seed: int, tour,
     """The search of :class:`TspHeatmap` on a distance source (``n >= 4``) until ``state`` says stop;
     ``report(best_tour)`` hands each new best tour over (at most every 0.2 s, and at the end);
     ``tour``: a start tour or None (greedy); ``policy(src)``: the learned heatmap's builder."""
-    k, temperature, heatmap = params.k, params.temperature, params.heatmap
+    heatmap, k = resolve_heatmap(params.heatmap, params.k, n)
+    temperature = params.temperature
     src = knn_source(mode, xy, dm)
     nbr, _ = knn_candidates(k=k, **src)
     if isinstance(heatmap, Heatmap):
@@ -467,7 +489,7 @@ def _run(state: SearchState, n: int, mode: int, xy, dm, params, seed: int, tour,
         hm = alpha_heatmap(k=k, **src)
         nbr = hm.cand  # the local search's neighbour lists too (rows nearest first)
     elif heatmap == "policy":
-        hm = policy(src)
+        hm = policy(src, k)
     else:
         hm = softdist_heatmap(k=k, temperature=temperature, **src)
     if tour is not None:
@@ -505,6 +527,7 @@ def _run(state: SearchState, n: int, mode: int, xy, dm, params, seed: int, tour,
         if todo == chunk:
             chunk = int(min(cap, max(16, chunk * min(2.0, SLICE_S / max(dt, 1e-6)))))
     return {"start": start, "start_cost": round(float(greedy_cost), 6), "setup_s": round(setup_s, 4),
+            "heatmap": heatmap if isinstance(heatmap, str) else "given", "k": int(k),
             "distance": _MODE_NAMES[mode], "rounds": search.rounds, "search": params.search,
             **({"restarts": search.restarts} if params.search == "mcts" else {})}
 

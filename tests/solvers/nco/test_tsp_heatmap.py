@@ -466,7 +466,7 @@ def test_same_seed_same_result_and_heatmap_choices():
     a = solve(inst, seed=4, max_iterations=1000)
     b = solve(inst, seed=4, max_iterations=1000)
     assert a.solution["routes"] == b.solution["routes"] and a.objective == b.objective
-    assert a.iterations == 1000 and a.params["heatmap"] == "knn"
+    assert a.iterations == 1000 and a.params["heatmap"] == "auto" and (a.extra["heatmap"], a.extra["k"]) == ("alpha", 6)
     sd = solve(inst, seed=4, max_iterations=500, heatmap="softdist", k=6)
     assert sd.params["heatmap"] == "softdist" and sd.params["k"] == 6
     assert a.params["depth"] == 3  # the LK-style move is on by default; depth=0 is the 2-opt/Or-opt search

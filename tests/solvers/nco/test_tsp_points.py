@@ -226,3 +226,20 @@ def test_cli_points_path_bad_input_and_invalid_tour(tsplib_file, tmp_path, monke
     monkeypatch.setattr(T, "solve_points", wrong_cost)
     res = T.solve_file_points(read_tsp_points(tsplib_file), time_limit=5, max_iterations=50)
     assert res.status == "error" and res.objective is None and "reported cost" in res.message
+
+
+def test_default_heatmap_is_alpha_k6_up_to_5000_cities_then_knn_k10():
+    """heatmap=auto and k=0 (the defaults) resolve by size; explicit values are kept; the result says
+    which heatmap and k the search used."""
+    from netopt.solvers.nco.tsp import AUTO_ALPHA_MAX, resolve_heatmap
+
+    p = get_solver("tsp-heatmap").resolve_params({})
+    assert (p.heatmap, p.k) == ("auto", 0)
+    assert resolve_heatmap("auto", 0, AUTO_ALPHA_MAX) == ("alpha", 6)
+    assert resolve_heatmap("auto", 0, AUTO_ALPHA_MAX + 1) == ("knn", 10)
+    assert resolve_heatmap("auto", 8, 100) == ("alpha", 8) and resolve_heatmap("knn", 0, 100) == ("knn", 10)
+    assert resolve_heatmap("softdist", 0, 100) == ("softdist", 10)
+    res = solve_points(PointsTsp(coords(40, 3, "none")), time_limit=5, max_iterations=50)
+    assert (res.extra["heatmap"], res.extra["k"]) == ("alpha", 6)
+    res = solve_points(PointsTsp(coords(40, 3, "none")), time_limit=5, max_iterations=50, heatmap="knn", k=7)
+    assert (res.extra["heatmap"], res.extra["k"]) == ("knn", 7)
