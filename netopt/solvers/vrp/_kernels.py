@@ -26,6 +26,11 @@ load segments): the route's load is its peak, the delivery sum when nothing is p
 VRPB's precedence (linehauls before backhauls, no route that starts with a backhaul) is the
 forbidden arcs of PyVRP's reader: each adds ``kd.arc_big`` to the arc's distance (:class:`~netopt.solvers.vrp.hgs._Data`).
 
+Multi-trip routes with release times (a :class:`KernelDataMT` ``kd``) use the summaries of
+:mod:`._trip_kernels` instead: the segment functions below are Numba overloads that pick their
+implementation from the type of ``kd`` when a kernel compiles, so every move, the local search and
+the ILS run unchanged on either kind, and one-trip routes compile exactly as before.
+
 The penalised cost of a route of slot ``r`` is ``fixed + unit_distance * distance + unit_duration *
 duration + penalty_load * excess_load + penalty_time * (time_warp + excess_duration +
 excess_distance)``; a route holding a client its vehicle may not serve costs ``FORBID`` more.

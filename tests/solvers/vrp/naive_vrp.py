@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
+import pytest
+
 from netopt.solvers.vrp import _kernels as K
 
 
@@ -260,3 +263,41 @@ def vehicle_route_cost(route, inst, vt, prm, arc_big=0.0):
     if not all(vt.may_serve(v) if v >= nd else v in vt.reload_depots for v in route):
         cost += K.FORBID
     return cost
+
+
+def check_every_move(st, R, kd, prm, cost, us, vs, nd):
+    """Every move kind for u in ``us`` and v in ``vs`` (a depot v: each route's start) on the local-search
+    state ``st`` holding routes ``R``: the kernel's delta against the twin ``cost(route, r)``, and the cheap
+    filter never dropping an improving move. Returns (moves checked, forbidden, filtered)."""
+    PA, PB = np.zeros((8, 4), np.int64), np.zeros((8, 4), np.int64)
+    routes, rlen = st.routes, st.rlen
+    checked = forbidden = filtered = 0
+    for u in us:
+        for v in vs:
+            if u == v:
+                continue
+            ru, pu = st.node_route[u], st.node_pos[u]
+            targets = [(st.node_route[v], st.node_pos[v])] if v >= nd else [(r, 0) for r in range(len(R))]
+            for rv, pv in targets:
+                for kind in range(K.RELOCATE, K.TWO_OPT_STAR + 1):
+                    same = ru == rv
+                    if not same and kind == K.TWO_OPT or same and kind in (K.TWO_OPT_STAR_REVERSED, K.TWO_OPT_STAR):
+                        continue
+                    if pv == 0 and kind in (K.SWAP, K.SWAP_PAIR_ONE, K.SWAP_PAIRS, K.TWO_OPT):
+                        continue
+                    d, _, _ = K.move_delta(kind, ru, pu, rv, pv, routes, rlen, st.fwd, st.bwd, st.rcost, kd, prm, PA, PB)
+                    new = apply_move(kind, R, ru, pu - 1, rv, pv - 1)
+                    if new is None:
+                        assert d == np.inf, (kind, u, v)
+                        continue
+                    ref = sum(cost(new[r], r) - cost(R[r], r) for r in {ru, rv})
+                    if ref > 1e19:  # a vehicle that may not serve a client (or reload at a depot) it would get
+                        assert d > 1e19, (kind, u, v)
+                        forbidden += 1
+                    else:
+                        assert d == pytest.approx(ref, abs=1e-6), (kind, u, v, d, ref)
+                        checked += 1
+                    if not K.may_improve(1 << kind, ru, pu, rv, pv, routes, rlen, st.fwd, st.rcost, kd, prm):
+                        assert ref >= -1e-6, ("the filter dropped an improving move", kind, u, v, ref)
+                        filtered += 1
+    return checked, forbidden, filtered

@@ -101,37 +101,8 @@ def test_fleet_move_deltas_and_filter_match_the_twin(seed, tw, loads):
     for r in range(len(SLOTS)):
         assert st.rcost[r] == pytest.approx(cost(R[r], inst, r, prm)), r
         assert routes[r, 0] == inst.vehicle_types[SLOTS[r]].start_depot
-    PA, PB = np.zeros((8, 4), np.int64), np.zeros((8, 4), np.int64)
-    checked = forbidden = filtered = 0
-    for u in range(2, inst.num_nodes):
-        for v in range(inst.num_nodes):
-            if u == v:
-                continue
-            ru, pu = st.node_route[u], st.node_pos[u]
-            targets = [(st.node_route[v], st.node_pos[v])] if v >= 2 else [(r, 0) for r in range(len(SLOTS))]
-            for rv, pv in targets:
-                for kind in range(K.RELOCATE, K.TWO_OPT_STAR + 1):
-                    same = ru == rv
-                    if not same and kind == K.TWO_OPT or same and kind in (K.TWO_OPT_STAR_REVERSED, K.TWO_OPT_STAR):
-                        continue
-                    if pv == 0 and kind in (K.SWAP, K.SWAP_PAIR_ONE, K.SWAP_PAIRS, K.TWO_OPT):
-                        continue
-                    d, ma, mb = K.move_delta(kind, ru, pu, rv, pv, routes, rlen, st.fwd, st.bwd, st.rcost, data.kd,
-                                             prm, PA, PB)
-                    new = naive.apply_move(kind, R, ru, pu - 1, rv, pv - 1)
-                    if new is None:
-                        assert d == np.inf, (kind, u, v)
-                        continue
-                    ref = sum(cost(new[r], inst, r, prm) - cost(R[r], inst, r, prm) for r in {ru, rv})
-                    if ref > 1e19:  # a vehicle that may not serve a client it would get
-                        assert d > 1e19, (kind, u, v)
-                        forbidden += 1
-                    else:
-                        assert d == pytest.approx(ref, abs=1e-6), (kind, u, v, d, ref)
-                        checked += 1
-                    if not K.may_improve(1 << kind, ru, pu, rv, pv, routes, rlen, st.fwd, st.rcost, data.kd, prm):
-                        assert ref >= -1e-6, ("the filter dropped an improving move", kind, u, v, ref)
-                        filtered += 1
+    checked, forbidden, filtered = naive.check_every_move(st, R, data.kd, prm, lambda route, r: cost(route, inst, r, prm),
+                                                          range(2, inst.num_nodes), range(inst.num_nodes), 2)
     assert checked > 200 and forbidden > 0 and filtered > 0
 
 
