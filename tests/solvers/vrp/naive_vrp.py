@@ -301,3 +301,14 @@ def check_every_move(st, R, kd, prm, cost, us, vs, nd):
                         assert ref >= -1e-6, ("the filter dropped an improving move", kind, u, v, ref)
                         filtered += 1
     return checked, forbidden, filtered
+
+
+def random_windows(rng, d, depot_close, latest_open, width):
+    """Time windows of an instance with two depots (open ``[0, depot_close]``): client ``i`` opens
+    uniformly between its distance from depot 0 and ``latest_open``, for a width uniform in ``width``."""
+    tws = np.zeros((d.shape[0], 2))
+    tws[:2] = (0, depot_close)
+    for i in range(2, d.shape[0]):
+        e = rng.uniform(d[0, i], latest_open)
+        tws[i] = (e, e + rng.uniform(*width))
+    return tws

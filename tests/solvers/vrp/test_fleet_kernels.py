@@ -28,13 +28,7 @@ def fleet_instance(seed: int, tw: bool, loads: str = "deliveries") -> RoutingIns
     dem = rng.integers(1, 6, n1)
     dem[:2] = 0
     st = np.r_[0, 0, rng.integers(0, 10, n1 - 2)].astype(float)
-    tws = None
-    if tw:
-        tws = np.zeros((n1, 2))
-        tws[:2] = (0, 700)
-        for i in range(2, n1):
-            e = rng.uniform(d[0, i], 400)
-            tws[i] = (e, e + rng.uniform(30, 150))
+    tws = naive.random_windows(rng, d, 700, 400, (30, 150)) if tw else None
     allowed = tuple(int(c) for c in rng.choice(np.arange(2, n1), 6, replace=False))
     types = (
         VehicleType(12, 2, start_depot=0, fixed_cost=20, unit_distance_cost=1.5, allowed_clients=allowed),
@@ -61,12 +55,7 @@ def random_routes(inst, seed):
     for c in rng.permutation(np.arange(2, inst.num_nodes)):
         ok = [r for r, t in enumerate(SLOTS) if inst.vehicle_types[t].may_serve(int(c))]
         R[int(rng.choice(ok))].append(int(c))
-    routes = np.zeros((len(SLOTS), inst.num_nodes + 1), np.int64)
-    rlen = np.zeros(len(SLOTS), np.int64)
-    for r, route in enumerate(R):
-        routes[r, 1:len(route) + 1] = route
-        rlen[r] = len(route)
-    return R, routes, rlen
+    return (R, *hgs._route_arrays(R, len(SLOTS), inst.num_nodes - 1))
 
 
 def cost(route, inst, r, prm, arc_big=0.0):

@@ -29,13 +29,7 @@ def trip_instance(seed: int, tw: bool, pickups: bool) -> RoutingInstance:
     pick = np.r_[0, 0, rng.integers(0, 4, n1 - 2)] if pickups else None
     st = np.r_[0, 0, rng.integers(0, 10, n1 - 2)].astype(float)
     release = np.r_[0, 0, rng.integers(0, 200, n1 - 2)].astype(float)
-    tws = None
-    if tw:
-        tws = np.zeros((n1, 2))
-        tws[:2] = (0, 900)
-        for i in range(2, n1):
-            e = rng.uniform(d[0, i], 500)
-            tws[i] = (e, e + rng.uniform(40, 200))
+    tws = naive.random_windows(rng, d, 900, 500, (40, 200)) if tw else None
     allowed = tuple(int(c) for c in rng.choice(np.arange(2, n1), 7, replace=False))
     types = (VehicleType(9, 2, fixed_cost=10, unit_distance_cost=1.5, reload_depots=(0,)),
              VehicleType(9, 1, start_depot=1, end_depot=0, reload_depots=(0, 1), allowed_clients=allowed,
@@ -56,12 +50,7 @@ def random_routes(inst, data, seed):
         for c in np.flatnonzero(data.depot_of == dep)[:-1]:
             r = 2 if dep == 1 else int(rng.integers(len(SLOTS)))  # (only slot 2's vehicle reloads at depot 1)
             R[r].insert(int(rng.integers(len(R[r]) + 1)), int(c))
-    routes = np.zeros((len(SLOTS), data.n + 2), np.int64)
-    rlen = np.zeros(len(SLOTS), np.int64)
-    for r, route in enumerate(R):
-        routes[r, 1:len(route) + 1] = route
-        rlen[r] = len(route)
-    return R, routes, rlen
+    return (R, *hgs._route_arrays(R, len(SLOTS), data.n))
 
 
 def searched(seed, tw, pickups):
