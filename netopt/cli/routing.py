@@ -75,6 +75,8 @@ def run_solver(instance, solver_name: str, time_limit: float, seed: int, params:
     solver = get_solver(solver_name)
     if isinstance(instance, TspPoints):  # `netopt solve`'s coordinates TSP path (tsp-heatmap only)
         solver = solver.points_solver()
+    else:
+        solver.check_instance(instance)  # refuse before compiling
     quiet = quiet or not err.is_terminal  # no progress bar (nor the blank line it leaves) without a terminal
     with err.status("preparing the solver (first run: compiling Numba kernels, cached afterwards) ...") if not quiet else _null():
         prepared_s = solver.prepare(solver.resolve_params(params), instance)

@@ -137,6 +137,16 @@ class Solver:
         """Empty string when ``instance`` can be solved, else a one-line reason."""
         return ""
 
+    def check_instance(self, instance: RoutingInstance) -> None:
+        """Raise before any work (compilation included) when ``instance`` is provably infeasible
+        (:class:`~netopt.exceptions.InfeasibleInstanceError`, whichever solver is asked) or this solver
+        cannot solve it (:class:`~netopt.exceptions.UnsupportedInstanceError`, with the reason)."""
+        instance.check_feasible()
+        missing = self.unsupported_features(instance)
+        why = f"it does not model {', '.join(missing)} ({instance.variant})" if missing else self.supports(instance)
+        if why:
+            raise UnsupportedInstanceError(f"solver {self.name} cannot solve {instance.name}: {why}")
+
     def unsupported_features(self, instance: RoutingInstance) -> list[str]:
         """The features of ``instance`` this solver does not model (never solved by ignoring them)."""
         return [f for f in instance.features if f not in self.features]
@@ -172,11 +182,7 @@ class Solver:
         """
         check_limits(time_limit, max_iterations, seed)
         resolved = self.resolve_params(params)
-        instance.check_feasible()  # a provably infeasible instance is that whichever solver is asked
-        missing = self.unsupported_features(instance)
-        why = f"it does not model {', '.join(missing)} ({instance.variant})" if missing else self.supports(instance)
-        if why:
-            raise UnsupportedInstanceError(f"solver {self.name} cannot solve {instance.name}: {why}")
+        self.check_instance(instance)
         if initial is not None and instance.features:
             raise UnsupportedInstanceError(f"solver {self.name}: warm starts are for CVRP, VRPTW and TSP instances, "
                                            f"not {instance.variant} ({instance.name}) yet")
