@@ -192,13 +192,13 @@ class _Run:
             cur.append(v)
             load += need
         trips.append(cur)
-        spare = {dep: list(np.flatnonzero(d.depot_of == dep)) for dep in set(d.depot_of[d.depot_of >= 0].tolist())}
         reload = inst.vehicle_types[0].reload_depots
+        spare = np.flatnonzero(d.depot_of == reload[0]).tolist() if reload else []  # its reload nodes
         routes = [[] for _ in range(min(self.slots, len(trips)))]
         for t, trip in enumerate(trips):
             route = routes[t % len(routes)]
-            if route and reload and spare[reload[0]]:
-                route.append(int(spare[reload[0]].pop()))
+            if route and spare:
+                route.append(spare.pop())
             route += trip
         return routes
 
