@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import numpy as np
 
+# the conventions themselves live in the model (a large instance's distances are computed from its points)
+from ..model.distances import SCALED, round_distances, scale_values  # noqa: F401 (this module's API)
+
 ROUNDINGS = ("nint", "dimacs", "none", "x10", "x1000")
-#: conventions that scale every distance and time value (not loads) by a factor
-SCALED = {"x10": 10.0, "x1000": 1000.0}
 
 
 def euclidean(xy: np.ndarray) -> np.ndarray:
@@ -33,37 +34,6 @@ def check_finite(d: np.ndarray, path, field: str) -> None:
         from ..exceptions import InstanceFormatError
 
         raise InstanceFormatError(path, field, "coordinates so large that distances overflow to infinity")
-
-
-def round_distances(d: np.ndarray, rounding: str) -> np.ndarray:
-    """Apply a rounding convention to a float matrix."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        return _round(d, rounding)
-
-
-def _round(d: np.ndarray, rounding: str) -> np.ndarray:
-    if rounding == "nint":
-        return np.floor(d + 0.5)
-    if rounding == "dimacs":
-        # the tiny epsilon keeps exact decimals (e.g. 2.3 stored as 2.2999999) from dropping a tenth
-        return np.floor(10.0 * d + 1e-9) / 10.0
-    if rounding == "ceil":
-        return np.ceil(d - 1e-12)
-    if rounding == "none":
-        return d.copy()
-    if rounding in SCALED:
-        return scale_values(d, rounding)
-    raise ValueError(f"unknown rounding {rounding!r} (choose from {', '.join(ROUNDINGS)})")
-
-
-def scale_values(a, rounding: str):
-    """A time, duration, distance limit or cost value (or array) in the units of ``rounding``:
-    times 10 truncated (``x10``), times 1000 rounded (``x1000``), unchanged otherwise."""
-    if rounding == "x10":
-        return np.floor(10.0 * np.asarray(a, dtype=np.float64))
-    if rounding == "x1000":
-        return np.round(1000.0 * np.asarray(a, dtype=np.float64))
-    return a
 
 
 def att(xy: np.ndarray) -> np.ndarray:

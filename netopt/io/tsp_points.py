@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import distances as D
+from ..model.distances import edge_lengths  # noqa: F401 (this module's API)
 from ._text import read_text
 from .tsp_sets import looks_like_tsp_set, split_index, tsp_set_instance
 
@@ -106,28 +106,6 @@ def _read_only(a: np.ndarray) -> np.ndarray:
     a = np.ascontiguousarray(a)
     a.flags.writeable = False
     return a
-
-
-def edge_lengths(a: np.ndarray, b: np.ndarray, rounding: str) -> np.ndarray:
-    """Distances between the rows of ``a`` and ``b`` (``(m, 2)`` each, row ``i`` of each a different
-    city) under ``rounding``: the entries :mod:`netopt.io.distances` puts in its matrices, pair by pair."""
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    if rounding == "geo":  # D.geo's formula for the pairs (a[i], b[i]): TSPLIB's PI, DDD.MM coordinates
-        (lat1, lon1), (lat2, lon2) = _geo_radians(a).T, _geo_radians(b).T
-        q1, q2, q3 = np.cos(lon1 - lon2), np.cos(lat1 - lat2), np.cos(lat1 + lat2)
-        return np.floor(6378.388 * np.arccos(np.clip(0.5 * ((1.0 + q1) * q2 - (1.0 - q1) * q3), -1, 1)) + 1.0)
-    with np.errstate(over="ignore", invalid="ignore"):
-        sq = ((a - b) ** 2).sum(-1)
-        if rounding == "att":  # D.att: the pseudo-Euclidean distance, rounded up where nint rounds down
-            r = np.sqrt(sq / 10.0)
-            t = np.floor(r + 0.5)
-            return np.where(t < r, t + 1.0, t)
-    return D.round_distances(np.sqrt(sq), rounding)
-
-
-def _geo_radians(xy: np.ndarray) -> np.ndarray:
-    deg = np.trunc(xy)
-    return 3.141592 * (deg + 5.0 * (xy - deg) / 3.0) / 180.0
 
 
 def tour_length(coordinates: np.ndarray, rounding: str, tour) -> float:

@@ -29,6 +29,7 @@ import numpy as np
 from .._limits import check_dense
 from ..exceptions import InstanceFormatError
 from ..model import RoutingInstance
+from ..model.distances import PointDistances
 from . import distances as D
 from . import fleet as F
 from ._text import read_text
@@ -48,6 +49,8 @@ RICH_TYPES = ("HFVRP", "MDVRP", "MDVRPTW", "PCVRP", "PCVRPTW", "VRPB", "VRPBTW",
 #: the rounding of PyVRP's benchmark sets, by TYPE (the one their best-known solutions use)
 AUTO_ROUNDING = {"HFVRP": "x1000", "MDVRPTW": "x1000", "SDVRPTW": "x1000", "PCVRPTW": "x10", "MTVRPTWR": "x10",
                  "VRPB": "nint"}
+#: coordinate instances with more nodes keep their points, not a dense matrix (200 MB at 5,000 nodes)
+DENSE_NODES = 5000
 WEIGHT_TYPES = ("EUC_2D", "CEIL_2D", "ATT", "GEO", "EXPLICIT")
 FORMATS = (
     "FULL_MATRIX", "UPPER_ROW", "LOWER_ROW", "UPPER_DIAG_ROW", "LOWER_DIAG_ROW",
@@ -188,7 +191,7 @@ class _Reader:
         return int(v)
 
 
-def read_vrplib(path, rounding: str = "auto") -> RoutingInstance:
+def read_vrplib(path, rounding: str = "auto", dense: bool | None = None) -> RoutingInstance:
     """Read a VRPLIB (CVRP, CVRPTW) or TSPLIB (TSP, ATSP) file.
 
     Parameters
@@ -198,6 +201,10 @@ def read_vrplib(path, rounding: str = "auto") -> RoutingInstance:
     rounding
         ``auto`` (nint; dimacs when there are time windows), ``nint``, ``dimacs`` or ``none``;
         only for coordinate instances with EUC_2D distances.
+    dense
+        Coordinate instances only: build the dense distance matrix (True) or keep the points and
+        compute distances on demand (False, :class:`~netopt.model.distances.PointDistances`);
+        ``None``: dense up to :data:`DENSE_NODES` nodes. Explicit matrices are always dense.
     """
     text, sha = read_text(path)
     headers, sections = parse(text, path)
@@ -238,8 +245,9 @@ def read_vrplib(path, rounding: str = "auto") -> RoutingInstance:
         raise r.err("NODE_COORD_SECTION", f"missing section (needed for EDGE_WEIGHT_TYPE {ewt})")
     if ewt == "EXPLICIT":
         _explicit_count(r, dim)
-    # the distance matrix, its reordered copy and the instance's own copy (Euclidean: plus temporaries)
-    check_dense("distance matrix", (dim, dim), copies=3 if ewt == "EXPLICIT" else 6, where=str(path))
+    points = ewt != "EXPLICIT" and (dim > DENSE_NODES if dense is None else not dense)
+    if not points:  # the distance matrix, its reordered copy and the instance's own (Euclidean: plus temporaries)
+        check_dense("distance matrix", (dim, dim), copies=3 if ewt == "EXPLICIT" else 6, where=str(path))
 
     # node ids: from the coordinate section when present, else 1..dim
     coords = None
@@ -255,23 +263,28 @@ def read_vrplib(path, rounding: str = "auto") -> RoutingInstance:
     if ewt == "EUC_2D":
         if rounding == "auto":
             rounding = AUTO_ROUNDING.get(typ, "dimacs" if tw_needed else "nint")
-        dist = D.round_distances(D.euclidean(coords), rounding)
+    elif rounding != "auto":
+        raise r.err("rounding", f"--round {rounding} applies to EUC_2D distances; {ewt} defines its own")
     else:
-        if rounding != "auto":
-            raise r.err("rounding", f"--round {rounding} applies to EUC_2D distances; {ewt} defines its own")
-        if ewt == "CEIL_2D":
-            dist, rounding = D.round_distances(D.euclidean(coords), "ceil"), "ceil"
-        elif ewt == "ATT":
-            dist, rounding = D.att(coords), "att"
-        elif ewt == "GEO":
-            dist, rounding = D.geo(coords), "geo"
-        else:
-            dist, rounding = _explicit(r, dim), "exact"
+        rounding = {"CEIL_2D": "ceil", "ATT": "att", "GEO": "geo", "EXPLICIT": "exact"}[ewt]
+    if points:
+        dist = None  # PointDistances of the reordered points, below
+        if not np.all(np.isfinite(coords)) or not np.isfinite(PointDistances(coords, rounding).longest()):
+            raise r.err("NODE_COORD_SECTION", "coordinates so large that distances overflow to infinity")
+    elif ewt in ("EUC_2D", "CEIL_2D"):
+        dist = D.round_distances(D.euclidean(coords), rounding)
+    elif ewt == "ATT":
+        dist = D.att(coords)
+    elif ewt == "GEO":
+        dist = D.geo(coords)
+    else:
+        dist = _explicit(r, dim)
+    if dist is not None:
+        D.check_finite(dist, path, "NODE_COORD_SECTION")
 
     def times(a):  # a time, duration or prize in the units of a scaled convention
         return D.scale_values(a, rounding)
 
-    D.check_finite(dist, path, "NODE_COORD_SECTION")
     is_vrp = problem in ("cvrp", "vrptw")
     vehicles = r.number("VEHICLES", int, positive=True)
     if is_vrp:
@@ -309,7 +322,7 @@ def read_vrplib(path, rounding: str = "auto") -> RoutingInstance:
         if sorted(ids.index(v) for v in depots) != list(range(nd)):
             raise r.err("DEPOT_SECTION", f"the {nd} depots must be the first {nd} nodes of the file")
         order = np.arange(dim)
-    dist = dist[np.ix_(order, order)]
+    dist = PointDistances(coords[order], rounding) if points else dist[np.ix_(order, order)]
     for sec, a in (("DEMAND_SECTION", demands), ("BACKHAUL_SECTION", pickups)):
         if a is not None and np.any(a[order][:nd] != 0):
             k = int(np.argmax(a[order][:nd] != 0))
@@ -411,7 +424,8 @@ def format_vrplib(inst: RoutingInstance) -> str:
     euc = (
         inst.coordinates is not None
         and inst.rounding in ("nint", "dimacs", "none")
-        and np.array_equal(D.round_distances(D.euclidean(inst.coordinates), inst.rounding), inst.distance)
+        and (not inst.dense  # computed from these very points
+             or np.array_equal(D.round_distances(D.euclidean(inst.coordinates), inst.rounding), inst.distance))
     )
     if typ == "TSP" and not inst.is_symmetric:
         typ = "ATSP"

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..exceptions import InfeasibleInstanceError, InstanceFormatError
+from .distances import PointDistances
 from .fleet import VehicleType
 
 
@@ -41,7 +42,9 @@ class RoutingInstance:
         Instance name (``NAME`` in VRPLIB).
     distance
         ``(n+1, n+1)`` float64 matrix, row = from, column = to; may be asymmetric.
-        Already rounded by the reader's convention (``rounding``).
+        Already rounded by the reader's convention (``rounding``). Or a
+        :class:`~netopt.model.distances.PointDistances` (large coordinate instances): the same
+        entries computed from the points on demand, no dense matrix (:attr:`dense` is False).
     demands
         ``(n+1,)`` int64, ``demands[0] == 0`` (the depot).
     capacity
@@ -149,9 +152,13 @@ class RoutingInstance:
                 raise bad(name, f"negative value {a[i, j]} from node index {i} to {j}")
             return a
 
-        dist = matrix("distance", self.distance)
+        lazy = isinstance(self.distance, PointDistances)  # a large coordinate instance: no dense matrix
+        dist = self.distance if lazy else matrix("distance", self.distance)
+        if lazy and self.rounding not in ("none", dist.rounding):
+            raise bad("rounding", f"{self.rounding!r} differs from the distances' {dist.rounding!r}")
         n1 = dist.shape[0]
-        dur = dist if self.duration is None else matrix("duration", self.duration)
+        same = self.duration is None or self.duration is self.distance
+        dur = dist if same else matrix("duration", self.duration)
         if dur.shape != dist.shape:
             raise bad("duration", f"shape {dur.shape} differs from distance {dist.shape}")
 
@@ -221,7 +228,7 @@ class RoutingInstance:
             if v is not None and not (np.isfinite(v) and v > 0):
                 raise bad(fld, f"must be a positive number, got {v!r}")
 
-        xy = self.coordinates
+        xy = dist.coordinates if lazy and self.coordinates is None else self.coordinates
         if xy is not None:
             xy = floats("coordinates", xy)
             if xy.shape != (n1, 2):
@@ -237,6 +244,10 @@ class RoutingInstance:
             raise bad("node_ids", f"expected {n1} distinct ids")
         if self.rounding not in ROUNDINGS:
             raise bad("rounding", f"unknown convention {self.rounding!r}")
+        if lazy:
+            object.__setattr__(self, "rounding", dist.rounding)
+            if not np.isfinite(dist.longest()):
+                raise bad("coordinates", "so large that distances overflow to infinity")
 
         def per_node(name: str, a) -> np.ndarray | None:
             if a is None:
@@ -296,10 +307,10 @@ class RoutingInstance:
         if problem not in ("cvrp", "vrptw", "tsp"):
             raise bad("problem", f"unknown problem type {problem!r} (cvrp, vrptw, tsp)")
 
-        dist = _readonly(dist)
+        dist = dist if lazy else _readonly(dist)
         set_ = object.__setattr__
         set_(self, "distance", dist)
-        set_(self, "duration", dist if self.duration is None else _readonly(dur))
+        set_(self, "duration", dist if same else _readonly(dur))
         set_(self, "demands", _readonly(dem))
         set_(self, "capacity", cap)
         set_(self, "num_vehicles", nv)
@@ -348,7 +359,10 @@ class RoutingInstance:
     def _content_hash(self) -> str:
         h = hashlib.sha256()
         for a in (self.distance, self.duration, self.demands, self.service_times):
-            h.update(np.ascontiguousarray(a).tobytes())
+            if isinstance(a, PointDistances):
+                h.update(a.coordinates.tobytes() + a.rounding.encode())
+            else:
+                h.update(np.ascontiguousarray(a).tobytes())
         if self.time_windows is not None:
             h.update(self.time_windows.tobytes())
         h.update(repr((self.capacity, self.num_vehicles, self.max_duration, self.max_distance)).encode())
@@ -375,7 +389,15 @@ class RoutingInstance:
         return range(self.num_depots, self.num_nodes)
 
     @property
+    def dense(self) -> bool:
+        """Whether the distances are a dense matrix (False: :class:`~netopt.model.distances.PointDistances`,
+        computed from the coordinates on demand)."""
+        return not isinstance(self.distance, PointDistances)
+
+    @property
     def is_symmetric(self) -> bool:
+        if not self.dense and self.duration is self.distance:
+            return True
         return bool(np.array_equal(self.distance, self.distance.T) and np.array_equal(self.duration, self.duration.T))
 
     @property
@@ -584,6 +606,7 @@ class RoutingInstance:
             "max_distance": self.max_distance,
             "rounding": self.rounding,
             "coordinates": self.coordinates is not None,
+            "distances": "dense matrix" if self.dense else "from the coordinates (no matrix)",
             "source": self.source,
             "sha256": self.sha256,
         }

@@ -141,8 +141,10 @@ def _solve_once(inst, state: SearchState, fleet, first_solution, metaheuristic, 
                                            [t.end_depot for t in vtypes])
     routing = pywrapcp.RoutingModel(manager)
 
-    ds = integer_scale(inst.distance)
-    dist_int = np.round(inst.distance * ds).astype(np.int64)
+    dmat = np.asarray(inst.distance)  # (a large coordinate instance holds points: the matrix the model needs)
+    tmat = dmat if inst.duration is inst.distance else np.asarray(inst.duration)
+    ds = integer_scale(dmat)
+    dist_int = np.round(dmat * ds).astype(np.int64)
     arc = routing.RegisterTransitMatrix(dist_int.tolist())
     # arc costs per vehicle type: unit distance cost x distance + unit duration cost x travel time, in one scale
     unit = {(t.unit_distance_cost, t.unit_duration_cost) for t in vtypes}
@@ -150,7 +152,7 @@ def _solve_once(inst, state: SearchState, fleet, first_solution, metaheuristic, 
         cs = ds
         routing.SetArcCostEvaluatorOfAllVehicles(arc)
     else:
-        mats = {u: u[0] * inst.distance + u[1] * inst.duration for u in unit}
+        mats = {u: u[0] * dmat + u[1] * tmat for u in unit}
         cs = integer_scale(*mats.values(), np.array([t.fixed_cost for t in vtypes]),
                            inst.prizes if inst.prizes is not None else None)
         evaluators = {u: routing.RegisterTransitMatrix(np.round(m * cs).astype(np.int64).tolist())
@@ -182,9 +184,9 @@ def _solve_once(inst, state: SearchState, fleet, first_solution, metaheuristic, 
         st = inst.service_times
         given = [np.array([x]) for x in limits + [t.tw_early for t in vtypes] + [t.tw_late for t in vtypes]
                  if x is not None]
-        ts = integer_scale(inst.duration, st, tw, *given)
+        ts = integer_scale(tmat, st, tw, *given)
         # transit i->j = service at i + travel i->j; arrival at j must lie in j's window
-        time_int = np.round((inst.duration + st[:, None]) * ts).astype(np.int64)
+        time_int = np.round((tmat + st[:, None]) * ts).astype(np.int64)
         ends = [t.tw_late for t in vtypes if t.tw_late is not None] + ([tw[:nd, 1].max()] if tw is not None else [])
         horizon = int(np.ceil(max(ends) * ts)) if ends else int(time_int.sum(1).max() * n1)
         t_cb = routing.RegisterTransitMatrix(time_int.tolist())

@@ -48,11 +48,14 @@ class PyVRPSolver(Solver):
         n1, nd = inst.num_nodes, inst.num_depots
         tw = inst.time_windows
         types = inst.vehicle_types
-        ds = integer_scale(inst.distance)
-        ts = integer_scale(inst.duration, inst.service_times, tw, inst.release_times)
+        dmat = np.asarray(inst.distance)  # (a large coordinate instance holds points: the matrix PyVRP needs)
+        tmat = dmat if inst.duration is inst.distance else np.asarray(inst.duration)
+        ds = integer_scale(dmat)
+        ts = integer_scale(tmat, inst.service_times, tw, inst.release_times)
         cs = integer_scale(np.array([t.fixed_cost for t in types]), inst.prizes)
-        dist = np.round(inst.distance * ds).astype(np.int64)
-        dur = np.round(inst.duration * ts).astype(np.int64)
+        dist = np.round(dmat * ds).astype(np.int64)
+        dur = dist if tmat is dmat and ts == ds else np.round(tmat * ts).astype(np.int64)
+        del dmat, tmat
         xy = inst.coordinates if inst.coordinates is not None else np.zeros((n1, 2))
         big = np.iinfo(np.int64).max
         # loads in the units pyvrp.read gives them under the instance's scaled convention (it scales
