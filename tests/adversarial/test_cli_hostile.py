@@ -14,7 +14,7 @@ import stat
 import threading
 
 import pytest
-from _harness import TINY_NET, TINY_ROUTES, TINY_TRIPS, TINY_VRP, Case, run_case, tntp_net_text
+from _harness import TINY_NET, TINY_ROUTES, TINY_TRIPS, TINY_VRP, Case, run_case, tntp_net_text, vrplib_text
 
 from netopt.exceptions import MissingDependencyError
 
@@ -38,6 +38,8 @@ EOF
 HUGE_COORD = TINY_VRP.replace("4 10 10\n", "4 1e300 1e300\n")
 # 20,000 cities: the file is 300 kB, its distance matrix 3 GiB (2 copies: 6 GiB) > the 2 GiB cap
 BIG_TSP_SET = " ".join(f"{i % 997 / 997:.4f} {i % 991 / 991:.4f}" for i in range(20_000)) + " output 1 2 1\n"
+#: 30,001 nodes by coordinates: its dense matrix would take 7.2 GB; read as points it fits the 2 GiB cap
+XXL_VRP = vrplib_text("xxl", [(0.0, 0.0)] + [(i % 173, i // 173) for i in range(30_000)], [0] + [1] * 30_000, 100)
 NET_1E9_NODES = TINY_NET.replace("<NUMBER OF NODES> 4", "<NUMBER OF NODES> 1e9")
 NET_200K_ZONES = tntp_net_text(200_000, 200_000, [(1, 200_000, 1)])
 TRIPS_200K = "<NUMBER OF ZONES> 200000\n<END OF METADATA>\nOrigin 1\n 2 : 1.0;\n"
@@ -171,6 +173,8 @@ CASES = [
          files={"huge.vrp": HUGE_EXPLICIT}),
     Case("tsp-set-matrix-beyond-memory", ["info", "big.txt"], 2, "would need 6.0 GiB for a 20,000 x 20,000 distance matrix",
          files={"big.txt": BIG_TSP_SET}),
+    Case("vrplib-30k-nodes-read-as-points", ["info", "xxl.vrp"], 0, "from the coordinates (no matrix)",
+         files={"xxl.vrp": XXL_VRP}, stream="stdout"),
     Case("tntp-nodes-1e9", ["assign", "net"], 2, "<NUMBER OF NODES>: says 1,000,000,000 but no link touches a node above 4",
          files={"net/x_net.tntp": NET_1E9_NODES, "net/x_trips.tntp": TINY_TRIPS}),
     Case("tntp-200k-zones", ["assign", "net"], 2, "for a 200,000 x 200,000 OD demand matrix",

@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...exceptions import UnsupportedInstanceError
+from ...exceptions import NetoptError, UnsupportedInstanceError
 from ...model import RoutingInstance
+from ...parallel import engine, run_tasks
 from ..base import SearchState
 
 #: ``decompose=auto`` decomposes instances with at least this many clients
@@ -75,16 +76,27 @@ def sub_instance(inst: RoutingInstance, clients: np.ndarray) -> RoutingInstance:
     )
 
 
-class Decomposition:
-    """One decomposed search over ``inst``, solving sub-problems with ``solver`` (an ILS) and
-    reporting into ``state``."""
+def solve_sub(solver, sub: RoutingInstance, time_limit: float, seed: int, max_iterations: int | None, initial,
+              params: dict) -> tuple[float | None, list[list[int]], int, str]:
+    """One sub-problem (a task: picklable in and out, run here or in a worker process): its cost or
+    None, its routes as sub-problem node ids, the iterations and the status."""
+    res = solver.solve(sub, time_limit=max(time_limit, 1e-3), seed=seed, max_iterations=max_iterations,
+                       initial=initial, **params)
+    routes = [r["visits"] for r in res.solution["routes"]] if res.objective is not None else []
+    return res.objective, routes, res.iterations, res.status
 
-    def __init__(self, solver, inst: RoutingInstance, state: SearchState, seed: int, params):
-        self.solver, self.inst, self.state, self.p = solver, inst, state, params
+
+class Decomposition:
+    """One decomposed search over ``inst``, solving sub-problems with ``solver`` (an ILS) on
+    ``runner`` (:func:`netopt.parallel.run_tasks`: None here, else a process pool or Dask client)
+    and reporting into ``state``."""
+
+    def __init__(self, solver, inst: RoutingInstance, state: SearchState, seed: int, params, runner=None):
+        self.solver, self.inst, self.state, self.p, self.runner = solver, inst, state, params, runner
         self.rng = np.random.default_rng(seed)
         # the sub-problems run the same ILS with the same settings, undecomposed
         self.sub_params = {k: v for k, v in params.to_json().items()
-                           if k not in ("sub_size", "sub_time", "sub_iterations")}
+                           if k not in ("sub_size", "sub_time", "sub_iterations", "workers", "scheduler")}
         self.sub_params["decompose"] = "off"
         self.xy = np.asarray(inst.coordinates, dtype=np.float64)
         self.routes: list[np.ndarray] = []
@@ -92,26 +104,34 @@ class Decomposition:
         self.subproblems = self.improved = 0
         self.start_s = 0.0
 
-    def _solve(self, clients: np.ndarray, time_limit: float, start: list[np.ndarray] | None):
-        """Solve the sub-problem of ``clients`` within ``time_limit`` seconds (and ``sub_iterations``);
-        returns (cost, routes as instance nodes) or None."""
-        sub = sub_instance(self.inst, clients)
-        local = np.empty(self.inst.num_nodes, np.int64)
-        local[clients] = np.arange(1, len(clients) + 1)
-        initial = None if start is None else [[local[r].tolist() for r in start]]
-        cap = [self.p.sub_iterations] if self.p.sub_iterations else []
-        if self.state.max_iterations is not None:
-            cap.append(max(1, self.state.max_iterations - self.state.iterations))
-        res = self.solver.solve(sub, time_limit=max(time_limit, 1e-3), seed=int(self.rng.integers(2**31)),
-                                max_iterations=min(cap) if cap else None, initial=initial, **self.sub_params)
-        self.subproblems += 1
-        self.state.tick(max(1, res.iterations))
-        if res.status == "interrupted":  # Ctrl-C reached the sub-problem's guard: stop here too
-            self.state.interrupted = True
-        if res.objective is None:
-            return None
-        back = np.r_[0, clients]  # (sub-problem node id k + 1 is node k)
-        return float(res.objective), [back[np.asarray(r["visits"], np.int64) - 1] for r in res.solution["routes"]]
+    def _batch(self, jobs: list[tuple[np.ndarray, float, list[np.ndarray] | None]]) -> list:
+        """Solve the sub-problems ``(clients, seconds, start routes or None)`` (at once on a pool);
+        returns for each (cost, routes as instance nodes) or None."""
+        tasks = []
+        for clients, time_limit, start in jobs:
+            local = np.empty(self.inst.num_nodes, np.int64)
+            local[clients] = np.arange(1, len(clients) + 1)
+            initial = None if start is None else [[local[r].tolist() for r in start]]
+            cap = [self.p.sub_iterations] if self.p.sub_iterations else []
+            if self.state.max_iterations is not None:
+                cap.append(max(1, self.state.max_iterations - self.state.iterations))
+            tasks.append((self.solver, sub_instance(self.inst, clients), time_limit, int(self.rng.integers(2**31)),
+                          min(cap) if cap else None, initial, self.sub_params))
+        out: list = [None] * len(jobs)
+        for o in run_tasks(solve_sub, tasks, self.runner):
+            self.subproblems += 1
+            if o.error is not None:
+                if isinstance(o.error, NetoptError):  # (a bug or a lost worker is not a reason to stop)
+                    raise o.error
+                continue
+            cost, routes, iterations, status = o.value
+            self.state.tick(max(1, iterations))
+            if status == "interrupted":  # Ctrl-C reached the sub-problem's guard: stop here too
+                self.state.interrupted = True
+            if cost is not None:
+                back = np.r_[0, jobs[o.index][0]]  # (sub-problem node id k + 1 is node k)
+                out[o.index] = float(cost), [back[np.asarray(r, np.int64) - 1] for r in routes]
+        return out
 
     def _set(self, routes: list[np.ndarray], costs: list[float]) -> None:
         self.routes, self.costs = routes, costs
@@ -133,28 +153,35 @@ class Decomposition:
         order = clients[np.argsort(np.arctan2(d[:, 1], d[:, 0]), kind="stable")]
         k = max(1, round(len(order) / p.sub_size))
         sectors = np.array_split(order, k)
-        routes, costs = [], []
-        for i, sector in enumerate(sectors):
-            share = 0.1 * self.state.remaining() / (k - i)
-            limit = self.state.remaining() / (k - i) if p.sub_iterations else min(p.sub_time, share)
-            got = None if self.state.should_stop() else self._solve(np.sort(sector), limit, None)
-            if got is None:  # out of time (or no feasible solution): one route per client
-                sector_routes = [np.array([v]) for v in sector]
-                routes += sector_routes
-                costs += [self._route_cost(r) for r in sector_routes]
-            else:
-                routes += got[1]
-                costs += [self._route_cost(r) for r in got[1]]
-        self._set(routes, costs)
+        routes: list[np.ndarray] = []
+        for i in range(0, k, p.workers):  # a batch of sectors per round, one per worker
+            left = -(-(k - i) // p.workers)  # rounds left, this one included
+            share = self.state.remaining() / left
+            limit = share if p.sub_iterations else min(p.sub_time, 0.1 * share)
+            batch = sectors[i:i + p.workers]
+            got = [None] * len(batch) if self.state.should_stop() else \
+                self._batch([(np.sort(sector), limit, None) for sector in batch])
+            for sector, g in zip(batch, got):  # out of time (or none feasible): one route per client
+                routes += [np.array([v]) for v in sector] if g is None else g[1]
+        self._set(routes, [self._route_cost(r) for r in routes])
 
-    def _group(self) -> list[int]:
-        """Route indices of the next sub-problem: a random route and those with the nearest centroids."""
+    def _groups(self, count: int) -> list[list[int]]:
+        """Route indices of up to ``count`` disjoint sub-problems: each a random route not yet taken
+        and the untaken routes with the nearest centroids, about ``sub_size`` clients."""
         cent = np.array([self.xy[r].mean(0) for r in self.routes])
-        seed = int(self.rng.integers(len(self.routes)))
-        order = np.argsort(((cent - cent[seed]) ** 2).sum(1), kind="stable")
-        sizes = np.array([len(r) for r in self.routes])[order]
-        take = int(np.searchsorted(np.cumsum(sizes), self.p.sub_size)) + 1
-        return order[:max(2, take)].tolist()
+        sizes = np.array([len(r) for r in self.routes])
+        free = np.ones(len(self.routes), bool)
+        groups = []
+        for _ in range(count):
+            if free.sum() < 2:
+                break
+            seed = int(self.rng.choice(np.flatnonzero(free)))
+            order = np.flatnonzero(free)[np.argsort(((cent[free] - cent[seed]) ** 2).sum(1), kind="stable")]
+            take = int(np.searchsorted(np.cumsum(sizes[order]), self.p.sub_size)) + 1
+            group = order[:max(2, take)]
+            free[group] = False
+            groups.append(group.tolist())
+        return groups
 
     def run(self, initial: list[list[list[int]]]) -> dict:
         import time
@@ -166,21 +193,27 @@ class Decomposition:
             t = self.state.remaining() if self.p.sub_iterations else min(self.p.sub_time, self.state.remaining())
             if t < 0.05:
                 break
-            group = self._group()
-            clients = np.sort(np.concatenate([self.routes[g] for g in group]))
-            old = sum(self.costs[g] for g in group)
-            got = self._solve(clients, t, [self.routes[g] for g in group])
-            if got is None or got[0] >= old - 1e-9 * max(1.0, old):
-                continue
-            keep = sorted(set(range(len(self.routes))) - set(group))
-            new_costs = [self._route_cost(r) for r in got[1]]
-            self._set([self.routes[i] for i in keep] + got[1], [self.costs[i] for i in keep] + new_costs)
-            self.improved += 1
+            groups = self._groups(self.p.workers)
+            got = self._batch([(np.sort(np.concatenate([self.routes[g] for g in group])), t,
+                                [self.routes[g] for g in group]) for group in groups])
+            drop, routes, costs = set(), [], []
+            for group, g in zip(groups, got):
+                old = sum(self.costs[i] for i in group)
+                if g is not None and g[0] < old - 1e-9 * max(1.0, old):  # (ILS never returns worse than its start)
+                    drop.update(group)
+                    routes += g[1]
+                    costs += [self._route_cost(r) for r in g[1]]
+                    self.improved += 1
+            if drop:
+                keep = [i for i in range(len(self.routes)) if i not in drop]
+                self._set([self.routes[i] for i in keep] + routes, [self.costs[i] for i in keep] + costs)
         return {"decomposition": {"subproblems": self.subproblems, "improved": self.improved,
-                                  "sub_size": self.p.sub_size,
+                                  "sub_size": self.p.sub_size, "workers": self.p.workers,
                                   "start_s": round(self.start_s, 3), "routes": len(self.routes)}}
 
 
 def search(solver, inst: RoutingInstance, state: SearchState, seed: int, initial, params) -> dict:
-    """Run the decomposition (see the module docstring); returns facts for ``Result.extra``."""
-    return Decomposition(solver, inst, state, seed, params).run(initial)
+    """Run the decomposition (see the module docstring) on ``params.workers`` processes (or the Dask
+    cluster at ``params.scheduler``); returns facts for ``Result.extra``."""
+    with engine(params.workers, params.scheduler or None) as runner:
+        return Decomposition(solver, inst, state, seed, params, runner).run(initial)

@@ -292,6 +292,10 @@ class ILS(Solver):
         "sub_iterations": Param(int, 0, "ILS iterations per sub-problem of the decomposition (0: none, the "
                                 "sub_time limit only; > 0: same seed, same result while the time limit does not "
                                 "bind)", low=0),
+        "workers": Param(int, 1, "processes solving sub-problems of the decomposition at once (disjoint groups "
+                         "of routes)", low=1),
+        "scheduler": Param(str, "", "Dask scheduler address (tcp://host:8786) whose workers solve the "
+                           "sub-problems of the decomposition, instead of local processes"),
     }, rules=[(lambda p: p.min_perturb <= p.max_perturb, "min_perturb must be at most max_perturb")])
 
     def supports(self, instance) -> str:

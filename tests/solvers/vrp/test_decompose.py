@@ -73,3 +73,12 @@ def test_what_it_decomposes():
         D.wanted(limited, "on")
     with pytest.raises(UnsupportedInstanceError, match="unlimited fleet"):
         get_solver("ils").solve(limited, time_limit=5, decompose="on")
+
+
+def test_subproblems_on_two_worker_processes():
+    """Disjoint groups of routes solved at once in two spawned processes (netopt.parallel), merged."""
+    inst = points_instance(200, seed=8)
+    res = get_solver("ils").solve(inst, time_limit=60, seed=3, max_iterations=300, workers=2, **SMALL)
+    assert res.status == "feasible" and res.solution["feasible"], res.message
+    info = res.extra["decomposition"]
+    assert info["workers"] == 2 and info["subproblems"] >= 4 and res.iterations >= 300
