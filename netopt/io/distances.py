@@ -28,6 +28,16 @@ def euclidean(xy: np.ndarray) -> np.ndarray:
         return np.sqrt((diff**2).sum(-1))
 
 
+def matrix(xy: np.ndarray, rounding: str) -> np.ndarray:
+    """The dense distance matrix of the points ``xy`` under ``rounding`` (what the readers build;
+    :class:`~netopt.model.distances.PointDistances` computes the same entries on demand)."""
+    if rounding == "att":
+        return att(xy)
+    if rounding == "geo":
+        return geo(xy)
+    return round_distances(euclidean(xy), rounding)
+
+
 def check_finite(d: np.ndarray, path, field: str) -> None:
     """Coordinates so large (``1e300``) that a distance overflows are an :class:`InstanceFormatError`."""
     if not np.all(np.isfinite(d)):

@@ -271,12 +271,8 @@ def read_vrplib(path, rounding: str = "auto", dense: bool | None = None) -> Rout
         dist = None  # PointDistances of the reordered points, below
         if not np.all(np.isfinite(coords)) or not np.isfinite(PointDistances(coords, rounding).longest()):
             raise r.err("NODE_COORD_SECTION", "coordinates so large that distances overflow to infinity")
-    elif ewt in ("EUC_2D", "CEIL_2D"):
-        dist = D.round_distances(D.euclidean(coords), rounding)
-    elif ewt == "ATT":
-        dist = D.att(coords)
-    elif ewt == "GEO":
-        dist = D.geo(coords)
+    elif ewt != "EXPLICIT":
+        dist = D.matrix(coords, rounding)
     else:
         dist = _explicit(r, dim)
     if dist is not None:

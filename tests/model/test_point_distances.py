@@ -15,15 +15,6 @@ from netopt.model.distances import POINT_ROUNDINGS, PointDistances
 from netopt.validate import check_routes
 
 
-def dense(xy, rounding):
-    """The matrix netopt.io builds for these points and this convention."""
-    if rounding == "att":
-        return D.att(xy)
-    if rounding == "geo":
-        return D.geo(xy)
-    return D.round_distances(D.euclidean(xy), rounding)
-
-
 def points(n, seed, rounding):
     rng = np.random.default_rng(seed)
     if rounding == "geo":  # DDD.MM degrees.minutes
@@ -37,7 +28,7 @@ def points(n, seed, rounding):
 def test_every_entry_and_index_form_equals_the_dense_matrix(rounding):
     xy = points(60, 1, rounding)
     xy[7] = xy[3]  # two points at one place (GEO: distance 1 there, 0 only on the diagonal)
-    d, m = PointDistances(xy, rounding), dense(xy, rounding)
+    d, m = PointDistances(xy, rounding), D.matrix(xy, rounding)
     assert np.array_equal(np.asarray(d), m)
     rng = np.random.default_rng(2)
     i, j = rng.integers(-60, 60, 500), rng.integers(-60, 60, 500)

@@ -36,18 +36,9 @@ def coords(n, seed, rounding):
     return rng.random((n, 2)) * (10000.0 if rounding == "att" else 1000.0)
 
 
-def dense(xy, rounding):
-    """The matrix netopt.io builds for a TSPLIB file of this rounding."""
-    if rounding == "att":
-        return D.att(xy)
-    if rounding == "geo":
-        return D.geo(xy)
-    return D.round_distances(D.euclidean(xy), rounding)
-
-
 def instance(xy, rounding):
     n = len(xy)
-    return RoutingInstance(f"p{n}{rounding}", dense(xy, rounding), np.zeros(n, int), 1, num_vehicles=1,
+    return RoutingInstance(f"p{n}{rounding}", D.matrix(xy, rounding), np.zeros(n, int), 1, num_vehicles=1,
                            rounding=rounding, coordinates=xy, problem="tsp")
 
 
@@ -57,7 +48,7 @@ def test_kernel_distances_equal_the_dense_matrix_entries(rounding):
     xy = coords(60, ROUNDINGS.index(rounding), rounding)
     xy[7] = xy[3]
     p = PointsTsp(xy, rounding)
-    dm, kxy, mode = dense(xy, rounding), p.kernel_xy, p.mode
+    dm, kxy, mode = D.matrix(xy, rounding), p.kernel_xy, p.mode
     got = np.array([[K.dist(i, j, kxy, np.zeros((1, 1)), mode) for j in range(60)] for i in range(60)])
     assert np.array_equal(got, dm)
     tour = np.random.default_rng(1).permutation(60)
@@ -131,7 +122,7 @@ def test_tour_length_edges_equal_the_dense_matrix_entries(rounding):
     (two coinciding cities included)."""
     xy = coords(50, 20 + ROUNDINGS.index(rounding), rounding)
     xy[9] = xy[4]
-    dm = dense(xy, rounding)
+    dm = D.matrix(xy, rounding)
     i, j = np.nonzero(~np.eye(50, dtype=bool))
     assert np.array_equal(edge_lengths(xy[i], xy[j], rounding), dm[i, j])
     tour = np.random.default_rng(2).permutation(50)
