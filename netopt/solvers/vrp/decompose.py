@@ -25,9 +25,11 @@ every solver's. Ctrl-C stops the sub-problem at hand, which returns its best, an
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
-from ...exceptions import NetoptError, UnsupportedInstanceError
+from ...exceptions import UnsupportedInstanceError
 from ...model import RoutingInstance
 from ...parallel import engine, run_tasks
 from ..base import SearchState
@@ -121,9 +123,9 @@ class Decomposition:
         for o in run_tasks(solve_sub, tasks, self.runner):
             self.subproblems += 1
             if o.error is not None:
-                if isinstance(o.error, NetoptError):  # (a bug or a lost worker is not a reason to stop)
-                    raise o.error
-                continue
+                if self.state.interrupted:  # a worker stopped by the same Ctrl-C: return the best so far
+                    continue
+                raise o.error
             cost, routes, iterations, status = o.value
             self.state.tick(max(1, iterations))
             if status == "interrupted":  # Ctrl-C reached the sub-problem's guard: stop here too
@@ -184,8 +186,6 @@ class Decomposition:
         return groups
 
     def run(self, initial: list[list[list[int]]]) -> dict:
-        import time
-
         t0 = time.perf_counter()
         self._start(initial)
         self.start_s = time.perf_counter() - t0

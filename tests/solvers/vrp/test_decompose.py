@@ -82,3 +82,17 @@ def test_subproblems_on_two_worker_processes():
     assert res.status == "feasible" and res.solution["feasible"], res.message
     info = res.extra["decomposition"]
     assert info["workers"] == 2 and info["subproblems"] >= 4 and res.iterations >= 300
+
+
+def test_stopped_search_returns_the_merged_best_so_far():
+    """What Ctrl-C does (it sets ``state.interrupted``; here a progress callback sets it after the
+    start): the search stops after the sub-problem at hand and returns the best merged solution."""
+    inst = points_instance(150, seed=9)
+
+    def stop(state):
+        if state.best_cost is not None:
+            state.interrupted = True
+
+    res = get_solver("ils").solve(inst, time_limit=60, seed=1, progress=stop, **SMALL)
+    assert res.status == "interrupted" and res.solution["feasible"] and res.runtime_s < 30
+    assert res.extra["decomposition"]["subproblems"] <= 3 + 1  # the three start sectors, at most one more
