@@ -5,6 +5,7 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/bench_vrp.py --set cvrp --max-n 400 --time-limits 10 30
     .venv/bin/python benchmarks/bench_vrp.py --set vrptw --solvers hgs --time-limits 30 --instances C101 R101
     .venv/bin/python benchmarks/bench_vrp.py --min-n 300 --max-n 1001 --solvers ils pyvrp hgs --time-limits 30
+    .venv/bin/python benchmarks/bench_vrp.py --set gh1000 --instances C1_10_1 R1_10_1 --solvers ils pyvrp --time-limits 30
 
 Prints one row per instance (cost, gap and iterations per second per solver and limit), then the
 mean gaps, the ratios of mean gaps of netopt's solvers to OR-Tools and to PyVRP (the optional
@@ -29,13 +30,19 @@ ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT.parent / "shared" / "datasets"
 
 
+#: each set's best-known table folder and instance folder (gh1000: Gehring & Homberger's 1,000-customer
+#: VRPTW, DIMACS rounding)
+SETS = {"cvrp": (DATASETS / "cvrp", DATASETS / "cvrp"), "vrptw": (DATASETS / "vrptw", DATASETS / "vrptw" / "solomon"),
+        "gh1000": (DATASETS / "pyvrp" / "GH1000", DATASETS / "pyvrp" / "GH1000")}
+
+
 def instance_path(kind: str, name: str) -> Path:
-    return DATASETS / kind / f"{name}.vrp" if kind == "cvrp" else DATASETS / kind / "solomon" / f"{name}.vrp"
+    return SETS[kind][1] / f"{name}.vrp"
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--set", choices=("cvrp", "vrptw"), default="cvrp")
+    ap.add_argument("--set", choices=tuple(SETS), default="cvrp")
     ap.add_argument("--max-n", type=int, default=400, help="largest number of customers")
     ap.add_argument("--min-n", type=int, default=0, help="smallest number of customers")
     ap.add_argument("--instances", nargs="*", help="instance names (default: all up to --max-n)")
@@ -55,8 +62,9 @@ def main(argv=None) -> int:
     t = time.perf_counter()
     compile_s = ils.warm_up() + hgs.warm_up()
     print(f"# numba warm-up (compile or cache load): {compile_s:.2f} s", file=sys.stderr)
-    bks = known_table(DATASETS / args.set)  # the instance list; values through best_known, as `netopt compare`
-    names = args.instances or [k for k, (n, _) in bks.items() if args.min_n <= n <= args.max_n]
+    bks = known_table(SETS[args.set][0])  # the instance list; values through best_known, as `netopt compare`
+    # (GH1000's table has no sizes: all 1,000)
+    names = args.instances or [k for k, (n, _) in bks.items() if args.min_n <= (n or 1000) <= args.max_n]
     cols = [(s, tl) for tl in args.time_limits for s in args.solvers]
     gaps: dict[tuple[str, float], list[float]] = {c: [] for c in cols}
     infeasible = {c: 0 for c in cols}
@@ -65,8 +73,9 @@ def main(argv=None) -> int:
     print(header)
     print("-" * len(header))
     for name in names:
-        n, best = bks[name].n, best_known(instance_path(args.set, name))
+        best = best_known(instance_path(args.set, name))
         inst = load_instance(instance_path(args.set, name))
+        n = inst.num_customers
         cells = []
         for s, tl in cols:
             res = get_solver(s).solve(inst, time_limit=tl, seed=args.seed)
