@@ -31,6 +31,7 @@ import numpy as np
 from .._limits import available_memory, check_dense, format_bytes
 from ..exceptions import InstanceFormatError
 from ..model import RoutingInstance
+from ..model.distances import DENSE_NODES
 from ._text import read_bytes
 
 
@@ -131,7 +132,8 @@ def read_tsp_set(path, index: int = 0) -> RoutingInstance:
         Which line; out of range is an :class:`InstanceFormatError` giving the valid range.
     """
     xy, name, sha = tsp_set_instance(path, index)
-    check_dense("distance matrix", (len(xy), len(xy)), copies=2, where=f"{path}#{index}")
+    if len(xy) <= DENSE_NODES:  # (larger instances keep their points: RoutingInstance.euclidean_tsp)
+        check_dense("distance matrix", (len(xy), len(xy)), copies=2, where=f"{path}#{index}")
     return RoutingInstance.euclidean_tsp(xy, name=name, source=f"{path}#{index}", sha256=sha)
 
 

@@ -29,6 +29,7 @@ import numpy as np
 from .._limits import check_dense
 from ..exceptions import InstanceFormatError
 from ..model import RoutingInstance
+from ..model import distances as DM
 from ..model.distances import PointDistances
 from . import distances as D
 from . import fleet as F
@@ -49,8 +50,6 @@ RICH_TYPES = ("HFVRP", "MDVRP", "MDVRPTW", "PCVRP", "PCVRPTW", "VRPB", "VRPBTW",
 #: the rounding of PyVRP's benchmark sets, by TYPE (the one their best-known solutions use)
 AUTO_ROUNDING = {"HFVRP": "x1000", "MDVRPTW": "x1000", "SDVRPTW": "x1000", "PCVRPTW": "x10", "MTVRPTWR": "x10",
                  "VRPB": "nint"}
-#: coordinate instances with more nodes keep their points, not a dense matrix (200 MB at 5,000 nodes)
-DENSE_NODES = 5000
 WEIGHT_TYPES = ("EUC_2D", "CEIL_2D", "ATT", "GEO", "EXPLICIT")
 FORMATS = (
     "FULL_MATRIX", "UPPER_ROW", "LOWER_ROW", "UPPER_DIAG_ROW", "LOWER_DIAG_ROW",
@@ -204,7 +203,7 @@ def read_vrplib(path, rounding: str = "auto", dense: bool | None = None) -> Rout
     dense
         Coordinate instances only: build the dense distance matrix (True) or keep the points and
         compute distances on demand (False, :class:`~netopt.model.distances.PointDistances`);
-        ``None``: dense up to :data:`DENSE_NODES` nodes. Explicit matrices are always dense.
+        ``None``: dense up to :data:`~netopt.model.distances.DENSE_NODES` nodes. Explicit matrices are always dense.
     """
     text, sha = read_text(path)
     headers, sections = parse(text, path)
@@ -245,7 +244,7 @@ def read_vrplib(path, rounding: str = "auto", dense: bool | None = None) -> Rout
         raise r.err("NODE_COORD_SECTION", f"missing section (needed for EDGE_WEIGHT_TYPE {ewt})")
     if ewt == "EXPLICIT":
         _explicit_count(r, dim)
-    points = ewt != "EXPLICIT" and (dim > DENSE_NODES if dense is None else not dense)
+    points = ewt != "EXPLICIT" and (dim > DM.DENSE_NODES if dense is None else not dense)
     if not points:  # the distance matrix, its reordered copy and the instance's own (Euclidean: plus temporaries)
         check_dense("distance matrix", (dim, dim), copies=3 if ewt == "EXPLICIT" else 6, where=str(path))
 

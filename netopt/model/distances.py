@@ -26,6 +26,8 @@ import numpy as np
 
 from .._limits import check_dense
 
+#: coordinate instances with more nodes keep their points, not a dense matrix (200 MB at 5,000 nodes)
+DENSE_NODES = 5000
 #: conventions that scale every distance and time value (not loads) by a factor
 SCALED = {"x10": 10.0, "x1000": 1000.0}
 #: the conventions :func:`edge_lengths` (and :class:`PointDistances`) compute from coordinates

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..exceptions import InfeasibleInstanceError, InstanceFormatError
-from .distances import PointDistances
+from .distances import DENSE_NODES, PointDistances
 from .fleet import VehicleType
 
 
@@ -332,7 +332,8 @@ class RoutingInstance:
 
     @classmethod
     def euclidean_tsp(cls, xy, *, name: str, source: str = "<points>", sha256: str = "") -> "RoutingInstance":
-        """A TSP over points with unrounded Euclidean distances (city 0 plays the depot).
+        """A TSP over points with unrounded Euclidean distances (city 0 plays the depot); above
+        :data:`~netopt.model.distances.DENSE_NODES` cities the distances are computed from the points.
 
         >>> RoutingInstance.euclidean_tsp([[0, 0], [3, 4], [0, 4]], name="t").distance[0].tolist()
         [0.0, 5.0, 4.0]
@@ -341,7 +342,8 @@ class RoutingInstance:
 
         xy = np.asarray(xy, dtype=np.float64)
         n = xy.shape[0]
-        return cls(name=name, distance=cdist(xy, xy), demands=np.zeros(n, np.int64), capacity=1, num_vehicles=1,
+        dist = PointDistances(xy, "none") if n > DENSE_NODES else cdist(xy, xy)
+        return cls(name=name, distance=dist, demands=np.zeros(n, np.int64), capacity=1, num_vehicles=1,
                    coordinates=xy, rounding="none", problem="tsp", source=source, sha256=sha256)
 
     @staticmethod

@@ -189,6 +189,11 @@ def distance_source(instance) -> tuple[int, np.ndarray, np.ndarray]:
     hit = _sources.get(instance)
     if hit is not None:
         return hit
+    mode = _MODES.get(instance.rounding)
+    if not instance.dense and mode is not None:  # distances from the points: the kernels compute them too
+        xy = np.ascontiguousarray(instance.coordinates, dtype=np.float64)
+        found = _sources[instance] = (mode, kernel_coordinates(xy, mode), _DUMMY_DM)
+        return found
     dm = np.ascontiguousarray(instance.distance, dtype=np.float64)
     xy = instance.coordinates
     found = None

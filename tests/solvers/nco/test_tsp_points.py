@@ -13,6 +13,7 @@ from netopt.io import distances as D
 from netopt.io import load_instance
 from netopt.io.tsp_points import edge_lengths, read_tsp_points, tour_length
 from netopt.model import RoutingInstance
+from netopt.model.distances import PointDistances
 from netopt.solvers import get_solver
 from netopt.solvers.nco import _kernels as K
 from netopt.solvers.nco.heatmap import knn_candidates
@@ -81,6 +82,10 @@ def test_solve_points_equals_the_solver_with_the_matrix(rounding, n):
     assert mine.tolist() == [v - 1 for v in route] or mine[::-1].tolist() == [v - 1 for v in route]
     assert pts.cost == pytest.approx(res.objective, rel=1e-12) and pts.iterations == 400
     assert pts.extra["distance"] == res.extra["distance"]
+    # an instance that holds its points (PointDistances, as a large file is read): the same search
+    lazy = RoutingInstance("lazy", PointDistances(xy, rounding), np.zeros(n, int), 1, num_vehicles=1, problem="tsp")
+    again = get_solver("tsp-heatmap").solve(lazy, time_limit=30, seed=3, max_iterations=400)
+    assert again.solution["routes"] == res.solution["routes"] and again.objective == res.objective
 
 
 def test_points_validation_reader_and_trivial_sizes(tmp_path):
