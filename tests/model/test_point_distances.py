@@ -78,9 +78,9 @@ def test_reader_keeps_points_and_costs_agree_with_the_dense_instance(tmp_path, m
     assert bad.violations == check_routes(full, routes[1:]).violations
     assert format_vrplib(lazy) == format_vrplib(full)  # written back as EUC_2D
     # above DENSE_NODES nodes a coordinate file keeps its points
-    import netopt.io.vrplib as V
+    import netopt.model.distances as DM
 
-    monkeypatch.setattr(V, "DENSE_NODES", 100)
+    monkeypatch.setattr(DM, "DENSE_NODES", 100)
     assert not load_instance(path).dense
     # an instance built by hand may hold points too; the content hash differs from the dense one's
     own = RoutingInstance("p", PointDistances(full.coordinates, "nint"), full.demands, capacity=full.capacity)
