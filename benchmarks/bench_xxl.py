@@ -1,5 +1,5 @@
 """Very large CVRP (Arnold et al.'s XXL set, 3,000-30,000 customers): gap to BKS and peak memory of
-netopt's `ils` (decomposed from 5,000 customers, no dense matrix) and PyVRP, one process per run.
+netopt's `ils` (decomposed from 3,000 customers; no dense matrix above 5,000 nodes) and PyVRP, one process per run.
 
 Usage (from the repository root)::
 

@@ -284,7 +284,7 @@ class ILS(Solver):
                                low=1),
         "swap_star": Param(bool, True, "use the SWAP* inter-route neighbourhood"),
         "decompose": Param(str, "auto", "split the instance into sub-problems of about sub_size clients, each "
-                           "solved by this ILS (auto: from 5,000 clients; plain CVRP/VRPTW with coordinates and an "
+                           "solved by this ILS (auto: from 3,000 clients; plain CVRP/VRPTW with coordinates and an "
                            "unlimited fleet)", choices=("auto", "on", "off")),
         # 500 / 1 s beat 1,000 / 2 s and 2,000 / 4 s on Antwerp1 at 60 s (RESULTS, "Issue 15, Stop 18")
         "sub_size": Param(int, 500, "clients per sub-problem of the decomposition", low=10),
