@@ -233,6 +233,8 @@ class RoutingInstance:
             xy = floats("coordinates", xy)
             if xy.shape != (n1, 2):
                 raise bad("coordinates", f"expected shape ({n1}, 2), got {xy.shape}")
+            if lazy and not np.array_equal(xy, dist.coordinates):
+                raise bad("coordinates", "differ from the points the distances are computed from")
 
         ids = np.arange(1, n1 + 1) if self.node_ids is None else floats("node_ids", self.node_ids)
         if ids.shape != (n1,):

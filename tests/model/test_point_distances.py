@@ -87,6 +87,9 @@ def test_reader_keeps_points_and_costs_agree_with_the_dense_instance(tmp_path, m
     assert np.array_equal(own.coordinates, full.coordinates) and own.sha256 != full.sha256
     with pytest.raises(Exception, match="rounding"):
         RoutingInstance("p", PointDistances(full.coordinates, "nint"), full.demands, capacity=9, rounding="dimacs")
+    with pytest.raises(Exception, match="differ from the points"):
+        RoutingInstance("p", PointDistances(full.coordinates, "nint"), full.demands, capacity=9,
+                        coordinates=full.coordinates + 1.0)
 
 
 def test_huge_coordinates_are_a_format_error(tmp_path):
