@@ -54,7 +54,7 @@ class PyVRPSolver(Solver):
         ts = integer_scale(tmat, inst.service_times, tw, inst.release_times)
         cs = integer_scale(np.array([t.fixed_cost for t in types]), inst.prizes)
         dist = np.round(dmat * ds).astype(np.int64)
-        dur = dist if tmat is dmat and ts == ds else np.round(tmat * ts).astype(np.int64)
+        dur = np.round(tmat * ts).astype(np.int64)  # (its own array: VRPB forbids arcs in dist below)
         del dmat, tmat
         xy = inst.coordinates if inst.coordinates is not None else np.zeros((n1, 2))
         big = np.iinfo(np.int64).max
