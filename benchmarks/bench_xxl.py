@@ -38,14 +38,14 @@ def child_pyvrp(path: str, time_limit: float, seed: int) -> dict:
     from pyvrp.stop import MaxRuntime
 
     from netopt.io import load_instance
+    from netopt.solvers.vrp.pyvrp import solution_routes
     from netopt.validate import check_routes
 
     t = time.perf_counter()
     data = pyvrp.read(path, round_func="round")
     read_s = time.perf_counter() - t
     res = pyvrp.solve(data, stop=MaxRuntime(time_limit), seed=seed, display=False)
-    # activities of a route: start depot, clients (idx counts the clients from 0), end depot
-    routes = [[int(a.idx) + 1 for a in list(r)[1:-1]] for r in res.best.routes()]
+    routes, _ = solution_routes(res.best, 1)
     rep = check_routes(load_instance(path), routes)
     return {"objective": rep.cost if rep.feasible else None, "iterations": res.num_iterations,
             "runtime_s": res.runtime, "read_s": round(read_s, 2), "violations": rep.violations[:3]}

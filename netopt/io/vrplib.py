@@ -30,7 +30,6 @@ from .._limits import check_dense
 from ..exceptions import InstanceFormatError
 from ..model import RoutingInstance
 from ..model import distances as DM
-from ..model.distances import PointDistances
 from . import distances as D
 from . import fleet as F
 from ._text import read_text
@@ -268,7 +267,7 @@ def read_vrplib(path, rounding: str = "auto", dense: bool | None = None) -> Rout
         rounding = {"CEIL_2D": "ceil", "ATT": "att", "GEO": "geo", "EXPLICIT": "exact"}[ewt]
     if points:
         dist = None  # PointDistances of the reordered points, below
-        if not np.all(np.isfinite(coords)) or not np.isfinite(PointDistances(coords, rounding).longest()):
+        if not np.all(np.isfinite(coords)) or not np.isfinite(DM.PointDistances(coords, rounding).longest()):
             raise r.err("NODE_COORD_SECTION", "coordinates so large that distances overflow to infinity")
     elif ewt != "EXPLICIT":
         dist = D.matrix(coords, rounding)
@@ -317,7 +316,7 @@ def read_vrplib(path, rounding: str = "auto", dense: bool | None = None) -> Rout
         if sorted(ids.index(v) for v in depots) != list(range(nd)):
             raise r.err("DEPOT_SECTION", f"the {nd} depots must be the first {nd} nodes of the file")
         order = np.arange(dim)
-    dist = PointDistances(coords[order], rounding) if points else dist[np.ix_(order, order)]
+    dist = DM.PointDistances(coords[order], rounding) if points else dist[np.ix_(order, order)]
     for sec, a in (("DEMAND_SECTION", demands), ("BACKHAUL_SECTION", pickups)):
         if a is not None and np.any(a[order][:nd] != 0):
             k = int(np.argmax(a[order][:nd] != 0))

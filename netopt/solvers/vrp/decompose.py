@@ -146,10 +146,11 @@ class Decomposition:
 
     def _start(self, initial: list[list[list[int]]]) -> None:
         inst, p = self.inst, self.p
-        if initial:
-            best = min(initial, key=lambda rs: sum(self._route_cost(np.asarray(r)) for r in rs))
-            routes = [np.asarray(r, np.int64) for r in best if len(r)]
-            self._set(routes, [self._route_cost(r) for r in routes])
+        if initial:  # the cheapest warm start
+            starts = [[np.asarray(r, np.int64) for r in rs if len(r)] for rs in initial]
+            costs = [[self._route_cost(r) for r in rs] for rs in starts]
+            k = min(range(len(starts)), key=lambda i: sum(costs[i]))
+            self._set(starts[k], costs[k])
             return
         clients = np.arange(1, inst.num_nodes)
         d = self.xy[clients] - self.xy[0]

@@ -122,14 +122,20 @@ class PyVRPSolver(Solver):
         state.tick(int(res.num_iterations))
         best = res.best
         if best.is_feasible():
-            # activities: start depot, clients (idx counts the clients from 0), reload depots, end depot
-            routes, kinds = [], []
-            for r in best.routes():
-                acts = list(r)[1:-1]
-                routes.append([int(a.idx) + nd if a.is_client() else int(a.idx) for a in acts])
-                kinds.append(int(r.vehicle_type()))
+            routes, kinds = solution_routes(best, nd)
             rich = len(types) > 1
             cost = check_routes(inst, routes, None, kinds if rich else None).cost
             state.improve(cost, routes, kinds if rich else None)
         state.timed_out = True
         return {"pyvrp_cost_scaled": int(best.distance()), "distance_scale": ds}
+
+
+def solution_routes(solution, num_depots: int) -> tuple[list[list[int]], list[int]]:
+    """A PyVRP solution's routes as netopt node indices (a reload stop as its depot) and each route's
+    vehicle type: a route's activities are its start depot, clients (``idx`` counting the clients
+    from 0), reload depots and end depot."""
+    routes, kinds = [], []
+    for r in solution.routes():
+        routes.append([int(a.idx) + num_depots if a.is_client() else int(a.idx) for a in list(r)[1:-1]])
+        kinds.append(int(r.vehicle_type()))
+    return routes, kinds
