@@ -149,7 +149,7 @@ def main(argv=None) -> int:
             if args.points:
                 from netopt.solvers.nco.tsp import PointsTsp, solve_points
 
-                inst = PointsTsp.from_tsp_set(f"{path}#{i}")
+                inst = PointsTsp.read(f"{path}#{i}")
                 load_s.append(time.perf_counter() - t)
                 res = solve_points(inst, time_limit=times[n], seed=args.seed, **params)
                 res.objective, res.feasible, res.message = res.cost, True, ""
@@ -282,7 +282,7 @@ def _reversals(args) -> int:
     for n in args.sizes:
         path = DATASETS / "random_uniform" / FILES[n]
         for i in range(args.instances or 1):
-            p = T.PointsTsp.from_tsp_set(f"{path}#{i}")
+            p = T.PointsTsp.read(f"{path}#{i}")
             xy, dm = p.kernel_xy, T._DUMMY_DM
             nbr, _ = knn_candidates(xy, 10)
             hm = knn_heatmap(xy, 10)
@@ -314,7 +314,6 @@ def _scales(args, params, times, lkh) -> int:
     limit T ("at LKH's time"); one process, one solver at a time; per-instance lines, then the means."""
     import numpy as np
 
-    from netopt.io.tsp_points import read_tsp_points
     from netopt.solvers.nco.tsp import PointsTsp, solve_points
 
     scales = args.scales
@@ -350,9 +349,8 @@ def _scales(args, params, times, lkh) -> int:
         lk, lk_s, eq, gaps = [], [], [], {s: [] for s in [*scales, "lkh", "eq"]}
         to_lkh = {s: [] for s in [*scales, "eq"]}  # per-instance gaps to LKH (TSPLIB: a mean over instances)
         for name in names:
-            pts = read_tsp_points(name)
-            prob = PointsTsp(pts.coordinates, pts.rounding, pts.name)
-            best = ref.get(pts.name) if isinstance(ref, dict) else None
+            prob = PointsTsp.read(name)
+            best = ref.get(prob.name) if isinstance(ref, dict) else None
             cells = []
             for s in scales:
                 r = solve_points(prob, time_limit=limit * s, seed=args.seed, **params)
@@ -375,7 +373,7 @@ def _scales(args, params, times, lkh) -> int:
                 if best:
                     gaps["lkh"].append(100 * (length - best) / best)
                     gaps["eq"].append(100 * (r.cost - best) / best)
-            print(f"  {pts.name}: " + "; ".join(cells) + f" [load {os.getloadavg()[0]:.2f}]", flush=True)
+            print(f"  {prob.name}: " + "; ".join(cells) + f" [load {os.getloadavg()[0]:.2f}]", flush=True)
         m = {s: float(np.mean(v)) for s, v in res.items()}
         row = {"set": label, "cnt": cnt, "limit": limit, "mean": m}
         if isinstance(ref, dict):

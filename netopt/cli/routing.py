@@ -14,7 +14,6 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from ..solvers.registry import DEFAULT_SOLVER
 from ..exceptions import InvalidSolutionError, NetoptError, SolutionFormatError, SolverParameterError
 from ..io import check_writable, format_sol, format_vrplib, instance_to_json, load_instance, read_routes, write_atomic
-from ..io.tsp_points import TspPoints, format_points_routes
 from ..model import Result, RoutingSolution
 from ..solvers import available_solvers, get_solver
 from ._output import err, fail, handle_errors, out, print_json, table, warn
@@ -73,10 +72,7 @@ def run_solver(instance, solver_name: str, time_limit: float, seed: int, params:
     its gap to ``bks`` when known, iterations per second); with ``nco`` (the policy's parameters)
     the learned policy's solutions seed the solver."""
     solver = get_solver(solver_name)
-    if isinstance(instance, TspPoints):  # `netopt solve`'s coordinates TSP path (tsp-heatmap only)
-        solver = solver.points_solver()
-    else:
-        solver.check_instance(instance)  # refuse before compiling
+    solver.check_instance(instance)  # refuse before compiling
     quiet = quiet or not err.is_terminal  # no progress bar (nor the blank line it leaves) without a terminal
     with err.status("preparing the solver (first run: compiling Numba kernels, cached afterwards) ...") if not quiet else _null():
         prepared_s = solver.prepare(solver.resolve_params(params), instance)
@@ -151,13 +147,10 @@ def register(app: typer.Typer) -> None:
         if result_path is not None:
             check_writable(result_path, (".json",))
         params = _parse_params(param)
-        inst = None
-        if solver == "tsp-heatmap" and not (initial or init or model) and (out_path is None or out_path.suffix.lower() != ".png"):
-            from ..solvers.nco.tsp import points_instance
-
-            inst = points_instance(instance, rounding.value, params)  # a coordinates TSP: no n x n matrix
-        if inst is None:
-            inst = load_instance(instance, rounding=rounding.value)
+        dense = None  # tsp-heatmap computes a coordinates TSP's distances from the points: no n x n matrix
+        if solver == "tsp-heatmap" and not (init or model) and params.get("heatmap") != "policy":
+            dense = False
+        inst = load_instance(instance, rounding=rounding.value, dense=dense)
         nco = {k[4:]: params.pop(k) for k in list(params) if k.startswith("nco.")}
         if init not in (None, "random", "nco"):
             raise SolverParameterError(f"--init {init!r} is not one of random, nco")
@@ -193,11 +186,8 @@ def register(app: typer.Typer) -> None:
         res = run_solver(inst, solver, time_limit, seed, params, start, max_iterations, quiet, nco=nco if init else None,
                          bks=bks)
         if res.solution is not None and out_path is not None:
-            if isinstance(inst, TspPoints):
-                write_atomic(out_path, format_points_routes(inst, res.solution, out_path.suffix.lower() == ".sol"))
-            else:
-                sol = RoutingSolution.from_node_ids(inst, [r["visits"] for r in res.solution["routes"]])
-                _write_routes(out_path, sol, None)
+            sol = RoutingSolution.from_node_ids(inst, [r["visits"] for r in res.solution["routes"]])
+            _write_routes(out_path, sol, None)
         if result_path is not None:
             write_atomic(result_path, res.to_json() + "\n")
         if as_json:

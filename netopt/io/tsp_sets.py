@@ -121,7 +121,7 @@ def count_tsp_set(path) -> int:
     return len(_lines(path))
 
 
-def read_tsp_set(path, index: int = 0) -> RoutingInstance:
+def read_tsp_set(path, index: int = 0, dense: bool | None = None) -> RoutingInstance:
     """Instance ``index`` (0-based) of a random-uniform TSP set file as a ``tsp`` :class:`RoutingInstance`.
 
     Parameters
@@ -130,11 +130,14 @@ def read_tsp_set(path, index: int = 0) -> RoutingInstance:
         ``tsp{N}_test_concorde.txt`` or ``.zip``.
     index
         Which line; out of range is an :class:`InstanceFormatError` giving the valid range.
+    dense
+        Build the dense distance matrix (True) or keep the points (False); ``None``: dense up to
+        :data:`~netopt.model.distances.DENSE_NODES` cities.
     """
     xy, name, sha = tsp_set_instance(path, index)
-    if len(xy) <= DENSE_NODES:  # (larger instances keep their points: RoutingInstance.euclidean_tsp)
+    if (len(xy) <= DENSE_NODES) if dense is None else dense:
         check_dense("distance matrix", (len(xy), len(xy)), copies=2, where=f"{path}#{index}")
-    return RoutingInstance.euclidean_tsp(xy, name=name, source=f"{path}#{index}", sha256=sha)
+    return RoutingInstance.euclidean_tsp(xy, name=name, source=f"{path}#{index}", sha256=sha, dense=dense)
 
 
 def tsp_set_instance(path, index: int = 0) -> tuple[np.ndarray, str, str]:

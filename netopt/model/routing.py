@@ -333,9 +333,11 @@ class RoutingInstance:
             set_(self, "sha256", self._content_hash())
 
     @classmethod
-    def euclidean_tsp(cls, xy, *, name: str, source: str = "<points>", sha256: str = "") -> "RoutingInstance":
-        """A TSP over points with unrounded Euclidean distances (city 0 plays the depot); above
-        :data:`~netopt.model.distances.DENSE_NODES` cities the distances are computed from the points.
+    def euclidean_tsp(cls, xy, *, name: str, source: str = "<points>", sha256: str = "",
+                      dense: bool | None = None) -> "RoutingInstance":
+        """A TSP over points with unrounded Euclidean distances (city 0 plays the depot); the distances
+        are computed from the points (no n x n matrix) with ``dense=False``, or by default above
+        :data:`~netopt.model.distances.DENSE_NODES` cities.
 
         >>> RoutingInstance.euclidean_tsp([[0, 0], [3, 4], [0, 4]], name="t").distance[0].tolist()
         [0.0, 5.0, 4.0]
@@ -344,7 +346,7 @@ class RoutingInstance:
 
         xy = np.asarray(xy, dtype=np.float64)
         n = xy.shape[0]
-        dist = PointDistances(xy, "none") if n > DENSE_NODES else cdist(xy, xy)
+        dist = PointDistances(xy, "none") if (n > DENSE_NODES if dense is None else not dense) else cdist(xy, xy)
         return cls(name=name, distance=dist, demands=np.zeros(n, np.int64), capacity=1, num_vehicles=1,
                    coordinates=xy, rounding="none", problem="tsp", source=source, sha256=sha256)
 

@@ -51,10 +51,14 @@ the kernels compute them on the fly, so no matrix is read in the search; otherwi
 equals the instance's own cost.
 
 Coordinates only (issue 20): :func:`solve_points` solves a :class:`PointsTsp` (coordinates and a
-rounding, read by :meth:`PointsTsp.from_tsp_set` without any matrix) with the same search; no
+rounding, e.g. read by :meth:`PointsTsp.read` without any matrix) with the same search; no
 n x n array is built anywhere on that path (TSP-10000: 800 MB less, RESULTS.md issue 20 Stop 15)
 and its cost is the kernels' tour length, which equals the dense matrix's (the tests compare every
-rounding entry by entry).
+rounding entry by entry). ``netopt solve -s tsp-heatmap`` reads a coordinates file as a
+:class:`~netopt.model.RoutingInstance` whose distances are a
+:class:`~netopt.model.distances.PointDistances` (``load_instance(dense=False)``): the kernels take
+the coordinates from it, and the result is checked by :func:`netopt.validate.check_routes` as
+every solver's is (``extra["matrix"]`` says whether an n x n matrix was there).
 
 The kernels run in slices of rounds sized to take about ``SLICE_S`` each; the clock is checked
 between slices. The random state and the best tour live in the kernels' arrays, so the tour after a
@@ -440,10 +444,6 @@ class TspHeatmap(Solver):
             return str(e)
         return ""
 
-    def points_solver(self) -> "PointsFileSolver":
-        """This solver on a coordinates TSP file read without its matrix (:func:`points_instance`)."""
-        return PointsFileSolver()
-
     def prepare(self, params=None, instance=None) -> float:
         t = time.perf_counter()
         warm_up()
@@ -474,7 +474,8 @@ class TspHeatmap(Solver):
             route = _route(best_tour)
             state.improve(_exact_cost(instance, route), [route])
 
-        return _run(state, n, mode, xy, dm, params, seed, tour, report, t0, policy)
+        extra = _run(state, n, mode, xy, dm, params, seed, tour, report, t0, policy)
+        return {**extra, "matrix": bool(instance.dense)}  # False: distances from the points, no n x n array
 
 
 def _run(state: SearchState, n: int, mode: int, xy, dm, params, seed: int, tour, report, t0: float,
@@ -576,14 +577,17 @@ class PointsTsp:
         object.__setattr__(self, "coordinates", xy)
 
     @classmethod
-    def from_tsp_set(cls, path) -> "PointsTsp":
-        """Instance ``i`` of a random-uniform set file (``file.txt#i`` or ``.zip#i``, as
-        :func:`netopt.io.load_instance` names it), unrounded, without its distance matrix."""
-        from ...io.tsp_sets import split_index, tsp_set_instance
+    def read(cls, path, rounding: str = "auto") -> "PointsTsp":
+        """A coordinates TSP file (TSPLIB ``EUC_2D``/``CEIL_2D``/``ATT``/``GEO``, or instance ``i`` of a
+        random-uniform set, ``file.txt#i``) read by :func:`netopt.io.load_instance` without its
+        distance matrix; a file whose distances do not follow from its points is a ``SolverParameterError``."""
+        from ...io import load_instance
 
-        base, index = split_index(path)
-        xy, name, _ = tsp_set_instance(base, index or 0)
-        return cls(xy, "none", name)
+        inst = load_instance(path, rounding=rounding, dense=False)
+        if inst.dense or inst.problem != "tsp" or inst.rounding not in POINT_ROUNDINGS:
+            raise SolverParameterError(f"{path}: not a TSP given by coordinates under one of "
+                                       f"{', '.join(POINT_ROUNDINGS)}")
+        return cls(inst.coordinates, inst.rounding, inst.name)
 
     @property
     def num_nodes(self) -> int:
@@ -665,84 +669,3 @@ def solve_points(problem: PointsTsp, *, time_limit: float = 10.0, seed: int = 0,
                         state.timed_out, state.interrupted)
 
 
-def solve_file_points(points, *, time_limit: float = 10.0, seed: int = 0, max_iterations: int | None = None,
-                      progress=None, **params):
-    """``tsp-heatmap`` on a coordinates TSP file read by :func:`netopt.io.tsp_points.read_tsp_points`,
-    as the :class:`~netopt.model.Result` that :meth:`TspHeatmap.solve` gives for the file's
-    :class:`~netopt.model.RoutingInstance` (same instance name, digest, route JSON in file node ids)
-    without the instance's n x n matrix (``netopt solve`` takes this path; TSP-10,000: 800 MB less).
-
-    The tour is checked independently of the kernels, as :func:`netopt.validate.check_routes` checks
-    the instance's (which reads the matrix): each city exactly once, and the cost recomputed edge by
-    edge from the coordinates with the file's rounding (:func:`netopt.io.tsp_points.tour_length`); a
-    mismatch is status ``error``, never a solution.
-    """
-    from ...io.tsp_points import tour_length
-    from ...model import Result
-
-    compile_s = warm_up()
-    problem = PointsTsp(points.coordinates, points.rounding, points.name)
-    res = solve_points(problem, time_limit=time_limit, seed=seed, max_iterations=max_iterations, progress=progress,
-                       **params)
-    extra = dict(res.extra)
-    optimal = extra.pop("optimal", False)
-    extra["compile_s"] = round(compile_s, 4)
-    extra["matrix"] = False  # no n x n array was built (the coordinates path of netopt solve)
-    common = dict(problem="tsp", instance=points.name, instance_sha256=points.sha256, solver=TspHeatmap.name,
-                  params=TspHeatmap().resolve_params(params).to_json(), seed=seed, runtime_s=round(res.runtime_s, 4),
-                  iterations=res.iterations, history=res.history, extra=extra)
-    n = problem.num_nodes
-    tour = np.asarray(res.tour, dtype=np.int64)
-    if n >= 2:
-        tour = np.roll(tour, -int(np.argmax(tour == 0)))  # from the depot (city 0)
-    visits = [int(points.node_ids[v]) for v in tour[1:]]
-    violations = []
-    if tour.shape != (n,) or not np.array_equal(np.sort(tour), np.arange(n)):
-        violations.append(f"the tour does not visit each of the {n} cities exactly once")
-        cost = float("nan")
-    else:
-        cost = tour_length(points.coordinates, points.rounding, tour)
-        if not abs(cost - res.cost) <= 1e-6 * max(1.0, abs(cost)):
-            violations.append(f"solver reported cost {res.cost} but the tour costs {cost}")
-    if violations:
-        return Result(status="error", objective=None, message="solver returned an invalid solution: " + violations[0],
-                      **common)
-    cost_out = int(cost) if float(cost).is_integer() else round(cost, 10)  # as the route JSON of RoutingSolution
-    solution = {"routes": [{"vehicle": 0, "visits": visits, "load": 0, "distance": cost_out, "duration": cost_out}],
-                "cost": cost_out, "feasible": True, "violations": []}
-    status = ("interrupted" if res.interrupted else "optimal" if optimal else "time_limit" if res.timed_out
-              else "feasible")
-    return Result(status=status, objective=round(cost, 9), solution=solution, **common)
-
-
-def points_instance(path, rounding: str, params: dict):
-    """``netopt solve``'s coordinates TSP path: the file as a :class:`~netopt.io.tsp_points.TspPoints`
-    when ``tsp-heatmap`` with ``params`` can solve it without the n x n matrix, else None (read it
-    with :func:`netopt.io.load_instance`). Bad ``params`` fail here, before the file is read."""
-    from ...io.tsp_points import read_tsp_points
-
-    if TspHeatmap().resolve_params(params).heatmap == "policy":  # the policy's features read the matrix
-        return None
-    return read_tsp_points(path, rounding)
-
-
-class PointsFileSolver:
-    """:class:`TspHeatmap` on a :class:`~netopt.io.tsp_points.TspPoints` (:func:`solve_file_points`),
-    with the solver interface ``netopt solve`` drives (``prepare``, ``resolve_params``, ``solve``)."""
-
-    name = TspHeatmap.name
-
-    def resolve_params(self, given=None):
-        return TspHeatmap().resolve_params(given)
-
-    def prepare(self, params=None, instance=None) -> float:
-        t = time.perf_counter()
-        warm_up()
-        return time.perf_counter() - t
-
-    def solve(self, points, *, time_limit: float = 10.0, seed: int = 0, max_iterations: int | None = None,
-              initial=None, progress=None, **params):
-        if initial is not None:
-            raise SolverParameterError("solver tsp-heatmap: warm starts need the instance's matrix (load_instance)")
-        return solve_file_points(points, time_limit=time_limit, seed=seed, max_iterations=max_iterations,
-                                 progress=progress, **params)

@@ -11,7 +11,6 @@ from netopt.cli import app
 from netopt.exceptions import InstanceFormatError, SolverParameterError
 from netopt.io import distances as D
 from netopt.io import load_instance
-from netopt.io.tsp_points import edge_lengths, read_tsp_points, tour_length
 from netopt.model import RoutingInstance
 from netopt.model.distances import PointDistances
 from netopt.solvers import get_solver
@@ -103,11 +102,11 @@ def test_points_validation_reader_and_trivial_sizes(tmp_path):
     assert r.cost == 12.0 and r.extra == {"optimal": True}
     f = tmp_path / "tsp5_test_concorde.txt"
     f.write_text("0 0 1 0 1 1 0 1 0.5 0.5 output 1 2 3 4 5 1\n0 0 3 4 0 4 1 1 2 2 output 1 2 3 4 5 1\n")
-    p = PointsTsp.from_tsp_set(f"{f}#1")
+    p = PointsTsp.read(f"{f}#1")
     assert p.name == "tsp5_test_concorde#1" and p.rounding == "none"
     assert np.array_equal(p.coordinates, load_instance(f"{f}#1").coordinates)
     with pytest.raises(InstanceFormatError, match=r"instance index 2 out of range: the file has 2 instances"):
-        PointsTsp.from_tsp_set(f"{f}#2")
+        PointsTsp.read(f"{f}#2")
 
 
 # ---- netopt solve on a coordinates TSP file: read and solved without the n x n matrix ----
@@ -121,46 +120,37 @@ def tsplib_text(xy, ewt, name="pts", extra=""):
 EWT_ROUNDING = {"EUC_2D": "nint", "CEIL_2D": "ceil", "ATT": "att", "GEO": "geo"}
 
 
-@pytest.mark.parametrize("rounding", ROUNDINGS)
-def test_tour_length_edges_equal_the_dense_matrix_entries(rounding):
-    """The independent check of the coordinates path, pair by pair, against netopt.io's matrices
-    (two coinciding cities included)."""
-    xy = coords(50, 20 + ROUNDINGS.index(rounding), rounding)
-    xy[9] = xy[4]
-    dm = D.matrix(xy, rounding)
-    i, j = np.nonzero(~np.eye(50, dtype=bool))
-    assert np.array_equal(edge_lengths(xy[i], xy[j], rounding), dm[i, j])
-    tour = np.random.default_rng(2).permutation(50)
-    assert tour_length(xy, rounding, tour) == pytest.approx(dm[tour, np.roll(tour, -1)].sum(), rel=1e-12)
-
-
 @pytest.mark.parametrize("ewt", list(EWT_ROUNDING))
-def test_read_tsp_points_is_load_instance_without_the_matrix(tmp_path, ewt):
+def test_tsplib_points_are_load_instance_without_the_matrix(tmp_path, ewt):
+    """``load_instance(dense=False)`` keeps a coordinates TSPLIB file's points: the same instance as the
+    dense reading (name, digest, node ids, rounding, every distance) without the n x n array."""
     rounding = EWT_ROUNDING[ewt]
     f = tmp_path / f"t_{ewt}.tsp"
     f.write_text(tsplib_text(coords(30, 4, rounding), ewt))
-    p, inst = read_tsp_points(f), load_instance(f)
-    assert (p.name, p.rounding, p.sha256, p.num_nodes) == (inst.name, inst.rounding, inst.sha256, inst.num_nodes)
-    assert np.array_equal(p.coordinates, inst.coordinates) and np.array_equal(p.node_ids, inst.node_ids)
-    tour = np.arange(30)
-    assert tour_length(p.coordinates, p.rounding, tour) == inst.distance[tour, np.roll(tour, -1)].sum()
+    lazy, inst = load_instance(f, dense=False), load_instance(f)
+    assert inst.dense and not lazy.dense
+    assert (lazy.name, lazy.rounding, lazy.sha256, lazy.num_nodes) == (inst.name, inst.rounding, inst.sha256, inst.num_nodes)
+    assert np.array_equal(lazy.node_ids, inst.node_ids) and np.array_equal(np.asarray(lazy.distance), inst.distance)
+    p = PointsTsp.read(f)
+    assert (p.name, p.rounding) == (inst.name, rounding) and np.array_equal(p.coordinates, inst.coordinates)
     if ewt == "EUC_2D":
-        assert read_tsp_points(f, "none").rounding == "none" and read_tsp_points(f, "dimacs") is None
+        assert PointsTsp.read(f, "none").rounding == "none"
+        with pytest.raises(SolverParameterError, match="not a TSP given by coordinates"):
+            PointsTsp.read(f, "dimacs")
 
 
-def test_read_tsp_points_declines_what_needs_the_full_reader(tmp_path):
+def test_points_read_refuses_files_whose_distances_are_not_the_points(tmp_path):
     xy = coords(6, 1, "nint")
     cases = {"explicit.tsp": "NAME : e\nTYPE : TSP\nDIMENSION : 2\nEDGE_WEIGHT_TYPE : EXPLICIT\n"
                              "EDGE_WEIGHT_FORMAT : FULL_MATRIX\nEDGE_WEIGHT_SECTION\n0 1\n1 0\nEOF\n",
-             "a.atsp": tsplib_text(xy, "EUC_2D").replace("TYPE : TSP", "TYPE : ATSP"),
-             "depot.tsp": tsplib_text(xy, "EUC_2D").replace("EOF\n", "DEPOT_SECTION\n2\n-1\nEOF\n"),
              "c.vrp": tsplib_text(xy, "EUC_2D").replace("TYPE : TSP", "TYPE : CVRP\nCAPACITY : 5")
-                      .replace("EOF\n", "DEMAND_SECTION\n" + "".join(f"{i} 1\n" for i in range(1, 7)) + "EOF\n"),
-             "i.json": "{}"}
+                      .replace("EOF\n", "DEMAND_SECTION\n1 0\n" + "".join(f"{i} 1\n" for i in range(2, 7))
+                               + "DEPOT_SECTION\n1\n-1\nEOF\n")}
     for name, text in cases.items():
         (tmp_path / name).write_text(text)
-        assert read_tsp_points(tmp_path / name) is None, name
-    assert read_tsp_points(tmp_path / "a.atsp", "nint") is None
+        with pytest.raises(SolverParameterError, match="not a TSP given by coordinates"):
+            PointsTsp.read(tmp_path / name)
+    assert load_instance(tmp_path / "explicit.tsp", dense=False).dense  # a matrix file stays a matrix
 
 
 @pytest.fixture(scope="module")
@@ -176,52 +166,41 @@ def tsplib_file(tmp_path_factory):
 
 
 def test_cli_solve_coordinates_tsp_has_no_matrix_and_the_matrix_path_result(tsplib_file, tmp_path, monkeypatch):
-    """`netopt solve` reads a coordinates TSP without load_instance (no matrix) and prints the Result the
-    matrix path (forced by --init random) prints: same routes in file ids, cost, instance digest; the
-    route files it writes pass `netopt validate`."""
+    """`netopt solve -s tsp-heatmap` reads a coordinates TSP without ever building its matrix (the lazy
+    distances refuse to become dense here) and prints the Result the solver gives on the dense
+    instance: same routes in file ids, cost, digest; the route files it writes (.sol, .json, and a
+    warm start read back with --initial) pass `netopt validate`."""
     import json
 
-    import netopt.cli.routing as R
+    dense = get_solver("tsp-heatmap").solve(load_instance(tsplib_file), time_limit=30, seed=0, max_iterations=300)
+    assert dense.extra["matrix"] is True
 
+    def no_matrix(self, *a, **k):
+        raise AssertionError("the n x n matrix was built")
+
+    monkeypatch.setattr(PointDistances, "__array__", no_matrix)
     args = ["solve", str(tsplib_file), "-s", "tsp-heatmap", "-t", "30", "--max-iterations", "300", "--json", "-q"]
-    dense_out = json.loads(CliRunner().invoke(app, [*args, "--init", "random"]).stdout)
-    real = R.load_instance
-
-    def no_matrix(*a, **k):
-        raise AssertionError("load_instance called")
-
-    monkeypatch.setattr(R, "load_instance", no_matrix)
     sol, rj = tmp_path / "r.sol", tmp_path / "r.json"
     res = CliRunner().invoke(app, [*args, "-o", str(sol)])
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
-    assert out["extra"]["matrix"] is False and out["status"] == "feasible"
-    for key in ("instance", "instance_sha256", "objective", "solution", "params", "iterations"):
-        assert out[key] == dense_out[key], key
+    assert out["extra"]["matrix"] is False and out["status"] == "feasible" and out["solution"]["feasible"]
+    assert (out["instance"], out["instance_sha256"]) == (dense.instance, dense.instance_sha256)
+    assert out["objective"] == dense.objective and out["solution"] == dense.solution
     assert CliRunner().invoke(app, [*args, "-o", str(rj)]).exit_code == 0
-    monkeypatch.setattr(R, "load_instance", real)
+    warm = CliRunner().invoke(app, [*args, "--initial", str(rj)])
+    assert warm.exit_code == 0 and json.loads(warm.stdout)["objective"] <= out["objective"], warm.output
+    monkeypatch.undo()
     for f in (sol, rj):
         v = CliRunner().invoke(app, ["validate", str(tsplib_file), str(f)])
         assert v.exit_code == 0 and v.output.startswith("valid") and f"cost {out['objective']:,g}" in v.output, v.output
 
 
-def test_cli_points_path_bad_input_and_invalid_tour(tsplib_file, tmp_path, monkeypatch):
+def test_cli_points_path_bad_input(tmp_path):
     bad = tmp_path / "bad.tsp"
     bad.write_text(tsplib_text(coords(5, 1, "nint"), "EUC_2D").replace("\n3 ", "\n3 abc ", 1))
     res = CliRunner().invoke(app, ["solve", str(bad), "-s", "tsp-heatmap", "-t", "1", "-q"])
     assert res.exit_code == 2 and "NODE_COORD_SECTION" in res.output and "Traceback" not in res.output
-    import netopt.solvers.nco.tsp as T
-
-    real = T.solve_points
-
-    def wrong_cost(*a, **k):
-        r = real(*a, **k)
-        r.cost += 1.0
-        return r
-
-    monkeypatch.setattr(T, "solve_points", wrong_cost)
-    res = T.solve_file_points(read_tsp_points(tsplib_file), time_limit=5, max_iterations=50)
-    assert res.status == "error" and res.objective is None and "reported cost" in res.message
 
 
 def test_default_heatmap_is_alpha_k6_up_to_5000_cities_then_knn_k10():
