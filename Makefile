@@ -28,9 +28,10 @@ demo: venv
 	$(VENV)/bin/netopt validate demo/gen-n100.vrp demo/routes.json
 
 ## two workers (this machine has 2 cores); each test file runs whole on one worker, so its
-## module fixtures (a trained policy, a compiled kernel set) are built once
+## module fixtures (a trained policy, a compiled kernel set) are built once; the 25 slowest tests are
+## listed at the end (the whole run must stay under 15 minutes here)
 test: venv gnn
-	$(PY) -m pytest -q -n 2 --dist loadfile
+	$(PY) -m pytest -q -n 2 --dist loadfile --durations=25
 
 bench: venv
 	$(PY) benchmarks/bench_vrp.py
