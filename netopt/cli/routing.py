@@ -147,10 +147,6 @@ def register(app: typer.Typer) -> None:
         if result_path is not None:
             check_writable(result_path, (".json",))
         params = _parse_params(param)
-        dense = None  # tsp-heatmap computes a coordinates TSP's distances from the points: no n x n matrix
-        if solver == "tsp-heatmap" and not (init or model) and params.get("heatmap") != "policy":
-            dense = False
-        inst = load_instance(instance, rounding=rounding.value, dense=dense)
         nco = {k[4:]: params.pop(k) for k in list(params) if k.startswith("nco.")}
         if init not in (None, "random", "nco"):
             raise SolverParameterError(f"--init {init!r} is not one of random, nco")
@@ -171,6 +167,10 @@ def register(app: typer.Typer) -> None:
             from ..solvers.nco import WARM_START_PARAMS
 
             WARM_START_PARAMS.resolve(nco)
+        dense = None  # tsp-heatmap computes a coordinates TSP's distances from the points: no n x n matrix
+        if solver == "tsp-heatmap" and init is None and params.get("heatmap") != "policy":
+            dense = False
+        inst = load_instance(instance, rounding=rounding.value, dense=dense)
         try:
             start = read_routes(initial, inst)[0] if initial else None
         except InvalidSolutionError as e:  # a warm start is input: bad ids are exit 2 here, exit 1 in validate
