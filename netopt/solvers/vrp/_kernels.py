@@ -1211,6 +1211,45 @@ def _try_remove(u, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, las
 
 
 @njit(cache=True)
+def _try_replace(u, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, nb, ncnt, last_mod, mark, cnt, kd, prm,
+                 angle, stamp):
+    """Put the unvisited optional client ``u`` in the place of a visited optional neighbour (which
+    becomes unvisited) where the route's cost change plus the neighbour's prize is less than ``u``'s
+    prize, the best such neighbour (PyVRP's ReplaceOptionalClient); True when done. Clients with a
+    prize only (a reload depot's copy has none)."""
+    if kd.prize[u] <= 0.0:
+        return False
+    best = -EPS
+    br = -1
+    bp = -1
+    for t in range(ncnt[u]):
+        v = nb[u, t]
+        r = node_route[v]
+        if r < 0 or not kd.optional[v] or kd.prize[v] <= 0.0:
+            continue
+        p = node_pos[v]
+        s = seg_cat(fwd_seg(r, p - 1, routes, fwd, kd), seg_node(u, kd), kd)
+        if p < rlen[r]:
+            s = seg_cat(s, bwd_seg(r, p + 1, routes, rlen, bwd, kd), kd)
+        s = seg_cat(s, seg_depot(r, 1, kd), kd)
+        c = route_cost(s, r, kd, prm) - rcost[r] + kd.prize[v] - kd.prize[u]
+        if c < best:
+            best, br, bp = c, r, p
+    if br < 0:
+        return False
+    v = routes[br, bp]
+    routes[br, bp] = u
+    node_route[v] = -1
+    update_route(br, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, kd, prm)
+    cnt[0] += 1
+    last_mod[br] = cnt[0]
+    if stamp >= 0:
+        mark[v] = stamp
+    _mark_around(br, bp, routes, rlen, mark, stamp)
+    return True
+
+
+@njit(cache=True)
 def first_empty(t, rlen, kd):
     """The first empty route slot of vehicle type ``t``, or -1 (``kd`` may describe more slots than
     the search has routes)."""
@@ -1288,6 +1327,8 @@ def _search(routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, nb, order,
             if kd.optional[u]:  # an optional client: in if it pays, out if it pays
                 if node_route[u] < 0:
                     ok = _try_insert(u, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, nb, ncnt, last_mod,
+                                     mark, cnt, kd, prm, angle, stamp) or \
+                        _try_replace(u, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, nb, ncnt, last_mod,
                                      mark, cnt, kd, prm, angle, stamp)
                 else:
                     ok = _try_remove(u, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, last_mod, mark, cnt,

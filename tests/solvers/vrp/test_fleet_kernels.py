@@ -137,10 +137,9 @@ def test_fleet_swap_star_gain_and_type_change(seed, tw, loads):
             assert got == (best[1] if best[0] < now - K.EPS else -1), (r, r2, best, now)
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_optional_clients_inserted_and_removed_as_the_twin_says(seed):
-    """An unvisited optional client goes in where (next to a visited neighbour) the route costs least
-    more, if that is less than its prize; a visited one leaves when its route saves more than its prize."""
+def prize_state(seed):
+    """A prize-collecting version of ``fleet_instance(seed)`` (about 60 % of the clients optional, with
+    prizes) and a local-search state in which half the optional clients are unvisited."""
     base = fleet_instance(seed, tw=seed % 2 == 1)
     rng = np.random.default_rng(seed)
     prizes = np.r_[0, 0, rng.uniform(5, 120, base.num_nodes - 2)]
@@ -159,6 +158,14 @@ def test_optional_clients_inserted_and_removed_as_the_twin_says(seed):
         rlen[r] = len(route)
     st = K.ls_state(routes, rlen, data.neigh, data.kd)
     K.ls_setup(st, data.kd, prm, data.ncnt, data.angle, seed)
+    return inst, data, prm, st, routes, rlen, prizes, required
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_optional_clients_inserted_and_removed_as_the_twin_says(seed):
+    """An unvisited optional client goes in where (next to a visited neighbour) the route costs least
+    more, if that is less than its prize; a visited one leaves when its route saves more than its prize."""
+    inst, data, prm, st, routes, rlen, prizes, required = prize_state(seed)
     tried = changed = 0
     for u in [int(c) for c in np.flatnonzero(~required)]:
         R = [list(routes[r, 1:rlen[r] + 1]) for r in range(len(SLOTS))]
@@ -188,3 +195,36 @@ def test_optional_clients_inserted_and_removed_as_the_twin_says(seed):
         assert sorted(v for r in range(len(SLOTS)) for v in routes[r, 1:rlen[r] + 1]) == sorted(
             v for v in range(2, inst.num_nodes) if st.node_route[v] >= 0)
     assert tried >= 3 and changed >= 1
+
+
+def test_unvisited_optional_client_replaces_a_visited_one_as_the_twin_says():
+    """An unvisited optional client takes the place of the visited optional neighbour for which the
+    route's cost change plus that neighbour's prize, less its own prize, is lowest, when that is negative
+    (the replaced client becomes unvisited); otherwise nothing changes."""
+    tried = changed = 0
+    for seed in range(8):
+        inst, data, prm, st, routes, rlen, prizes, required = prize_state(seed)
+        for u in [int(c) for c in np.flatnonzero(~required)]:
+            if st.node_route[u] >= 0:
+                continue
+            R = [list(routes[r, 1:rlen[r] + 1]) for r in range(len(SLOTS))]
+            options = []
+            for w in data.neigh[u, :data.ncnt[u]]:
+                r = st.node_route[w]
+                if r < 0 or required[w]:
+                    continue
+                new = [u if c == w else c for c in R[r]]
+                options.append((cost(new, inst, r, prm) - cost(R[r], inst, r, prm) + prizes[w] - prizes[u], r, int(w)))
+            best = min(options, default=(np.inf, -1, -1))
+            pos = st.node_pos[best[2]] if best[2] >= 0 else -1
+            args = (st.routes, st.rlen, st.fwd, st.bwd, st.node_route, st.node_pos, st.rcost, st.sec)
+            done = K._try_replace(u, *args, st.nb, data.ncnt, st.last_mod, st.mark, st.cnt, data.kd, prm, data.angle,
+                                  -1)
+            assert done == (best[0] < -K.EPS), (seed, u, best)
+            if done:
+                r = best[1]
+                assert (st.node_route[u], st.node_pos[u], st.node_route[best[2]]) == (r, pos, -1)
+                assert st.rcost[r] == pytest.approx(cost(routes[r, 1:rlen[r] + 1].tolist(), inst, r, prm), abs=1e-6)
+            tried += 1
+            changed += done
+    assert tried >= 10 and changed >= 2 and changed < tried
