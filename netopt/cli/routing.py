@@ -162,13 +162,13 @@ def register(app: typer.Typer) -> None:
                 nco["model"] = str(model)
             else:
                 raise SolverParameterError(f"--model goes with --solver nco or --init nco, not --solver {solver}")
-        get_solver(solver).resolve_params(params)  # fail on bad names/params before loading anything else
+        resolved = get_solver(solver).resolve_params(params)  # fail on bad names/params before loading anything else
         if init is not None:
             from ..solvers.nco import WARM_START_PARAMS
 
             WARM_START_PARAMS.resolve(nco)
         dense = None  # tsp-heatmap computes a coordinates TSP's distances from the points: no n x n matrix
-        if solver == "tsp-heatmap" and init is None and params.get("heatmap") != "policy":
+        if solver == "tsp-heatmap" and init is None and resolved.heatmap != "policy":  # the policy reads the matrix
             dense = False
         inst = load_instance(instance, rounding=rounding.value, dense=dense)
         try:

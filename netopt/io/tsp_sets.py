@@ -31,7 +31,7 @@ import numpy as np
 from .._limits import available_memory, check_dense, format_bytes
 from ..exceptions import InstanceFormatError
 from ..model import RoutingInstance
-from ..model.distances import DENSE_NODES
+from ..model.distances import keeps_points
 from ._text import read_bytes
 
 
@@ -135,7 +135,7 @@ def read_tsp_set(path, index: int = 0, dense: bool | None = None) -> RoutingInst
         :data:`~netopt.model.distances.DENSE_NODES` cities.
     """
     xy, name, sha = tsp_set_instance(path, index)
-    if (len(xy) <= DENSE_NODES) if dense is None else dense:
+    if not keeps_points(len(xy), dense):
         check_dense("distance matrix", (len(xy), len(xy)), copies=2, where=f"{path}#{index}")
     return RoutingInstance.euclidean_tsp(xy, name=name, source=f"{path}#{index}", sha256=sha, dense=dense)
 

@@ -243,7 +243,7 @@ def read_vrplib(path, rounding: str = "auto", dense: bool | None = None) -> Rout
         raise r.err("NODE_COORD_SECTION", f"missing section (needed for EDGE_WEIGHT_TYPE {ewt})")
     if ewt == "EXPLICIT":
         _explicit_count(r, dim)
-    points = ewt != "EXPLICIT" and (dim > DM.DENSE_NODES if dense is None else not dense)
+    points = ewt != "EXPLICIT" and DM.keeps_points(dim, dense)
     if not points:  # the distance matrix, its reordered copy and the instance's own (Euclidean: plus temporaries)
         check_dense("distance matrix", (dim, dim), copies=3 if ewt == "EXPLICIT" else 6, where=str(path))
 

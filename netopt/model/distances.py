@@ -34,6 +34,13 @@ SCALED = {"x10": 10.0, "x1000": 1000.0}
 POINT_ROUNDINGS = ("nint", "dimacs", "none", "ceil", "att", "geo", "x10", "x1000")
 
 
+def keeps_points(n: int, dense: bool | None = None) -> bool:
+    """Whether an instance of ``n`` nodes given by coordinates keeps its points (a
+    :class:`PointDistances`) rather than a dense matrix: ``dense`` says so, or by default above
+    :data:`DENSE_NODES` nodes."""
+    return n > DENSE_NODES if dense is None else not dense
+
+
 def round_distances(d: np.ndarray, rounding: str) -> np.ndarray:
     """Apply a rounding convention (see :mod:`netopt.io.distances`) to float distances."""
     with np.errstate(over="ignore", invalid="ignore"):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..exceptions import InfeasibleInstanceError, InstanceFormatError
-from .distances import DENSE_NODES, PointDistances
+from .distances import PointDistances, keeps_points
 from .fleet import VehicleType
 
 
@@ -346,7 +346,7 @@ class RoutingInstance:
 
         xy = np.asarray(xy, dtype=np.float64)
         n = xy.shape[0]
-        dist = PointDistances(xy, "none") if (n > DENSE_NODES if dense is None else not dense) else cdist(xy, xy)
+        dist = PointDistances(xy, "none") if keeps_points(n, dense) else cdist(xy, xy)
         return cls(name=name, distance=dist, demands=np.zeros(n, np.int64), capacity=1, num_vehicles=1,
                    coordinates=xy, rounding="none", problem="tsp", source=source, sha256=sha256)
 
