@@ -50,13 +50,22 @@ def main(argv=None) -> int:
     ap.add_argument("--time-limit", type=float, default=60.0, help="seconds per run")
     ap.add_argument("--solvers", nargs="+", default=["ils", "ortools", "pyvrp"])
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--param", action="append", default=[], metavar="SOLVER.KEY=VALUE",
+                    help="a solver parameter, e.g. ils.history=300 (repeatable)")
     args = ap.parse_args(argv)
+    params = {s: {} for s in args.solvers}
+    for item in args.param:
+        key, sep, value = item.partition("=")
+        solver, dot, key = key.partition(".")
+        if not (sep and dot and solver in params):
+            ap.error(f"--param {item!r}: expected SOLVER.KEY=VALUE for one of --solvers")
+        params[solver][key] = value
     root = shared_datasets()
     if root is None or not (root / "pyvrp").is_dir():
         print("shared/datasets/pyvrp not found: nothing to run", file=sys.stderr)
         return 0
     print(f"# time limit {args.time_limit:g} s, seed {args.seed}, {args.per_folder} instances per folder; "
-          f"load {os.getloadavg()[0]:.1f}")
+          f"load {os.getloadavg()[0]:.1f}" + "".join(f"; --param {p}" for p in args.param))
     print("| folder | instance | clients | " + " | ".join(args.solvers) + " |")
     print("|---|---|---|" + "---|" * len(args.solvers))
     summary = {}
@@ -69,7 +78,7 @@ def main(argv=None) -> int:
             for name in args.solvers:
                 t = time.perf_counter()
                 try:
-                    res = get_solver(name).solve(inst, time_limit=args.time_limit, seed=args.seed)
+                    res = get_solver(name).solve(inst, time_limit=args.time_limit, seed=args.seed, **params[name])
                 except NetoptError as e:
                     cells.append("refused" if "does not model" in str(e) or "not installed" in str(e)
                                  else f"error: {str(e)[:40]}")

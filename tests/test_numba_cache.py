@@ -1,5 +1,11 @@
-"""Cached kernels of a module are dropped when a module they compile in changed (Numba itself only
-watches the module's own file)."""
+"""The Numba cache: cached kernels of a module are dropped when a module they compile in changed (Numba
+itself only watches the module's own file); a solver's ``prepare`` compiles all its solve will run; no
+kernel is compiled twice for one kind of input."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
 
 from netopt._numba_cache import drop_stale
 
@@ -28,3 +34,72 @@ def test_drop_stale_removes_cached_kernels_only_when_a_dependency_changed(tmp_pa
     dep.write_text("y = 2\n")
     drop_stale(str(mod), str(dep))  # dependency changed: dropped
     assert not f.exists() and not (cache / "_b_kernels.f-3.py311.1.nbc").exists() and other.exists()
+
+
+# A fresh interpreter: each routing solver prepares for a tiny instance of every variant it models, then
+# solves it; what compiles (or loads from the cache) only inside the solve would be charged to the user's
+# time limit (the first solve of a rich variant after an install returned its start solution). And no
+# kernel may be compiled for a literal int, an omitted default or a second flavour (read-only or not) of
+# the same array types: each is a whole extra compilation of the kernel and of all it calls.
+_CHILD = r"""
+import json, sys
+import numpy as np
+from numba.core import types
+from numba.core.registry import CPUDispatcher
+sys.path.insert(0, sys.argv[1])
+from test_rich_solvers import make, variants
+from netopt.exceptions import UnsupportedInstanceError
+from netopt.model import RoutingInstance
+from netopt.solvers import get_solver
+
+def signatures():
+    out = {}
+    for name, mod in list(sys.modules.items()):
+        if name.startswith("netopt.") and name.endswith("kernels"):
+            for attr, f in vars(mod).items():
+                if isinstance(f, CPUDispatcher) and f.__module__ == name:
+                    out[f"{name}.{attr}"] = set(f.signatures)
+    return out
+
+xy = np.random.default_rng(0).uniform(0, 100, (9, 2))
+tw = np.array([[0, 90]] + [[0, 40], [10, 60], [0, 90], [30, 80], [0, 50], [20, 90]], float)
+cases = [("cvrp", make(dict(capacity=8))), ("vrptw", make(dict(capacity=8, time_windows=tw)))]
+cases += [(n, make(kw)) for n, kw in variants()] + [
+    ("tsp-matrix", RoutingInstance.euclidean_tsp(xy, name="m", dense=True)),
+    ("tsp-points", RoutingInstance.euclidean_tsp(xy, name="p", dense=False))]
+late = []
+for solver in ("ils", "hgs", "tsp-heatmap"):
+    s = get_solver(solver)
+    for name, inst in cases:
+        try:
+            s.check_instance(inst)
+        except UnsupportedInstanceError:
+            continue
+        s.prepare(s.resolve_params(None), inst)
+        before = signatures()
+        s.solve(inst, time_limit=30, seed=0, max_iterations=30)
+        late += [f"{solver} on {name}: {k}{sig}" for k, v in signatures().items() for sig in v - before.get(k, set())]
+extra = []
+for k, v in signatures().items():
+    seen = set()
+    for sig in v:
+        if any(isinstance(a, (types.Literal, types.Omitted)) for a in sig):
+            extra.append(f"{k}{sig}")
+        flat = str(sig).replace("readonly ", "")
+        if flat in seen:
+            extra.append(f"{k}{sig} (read-only and writeable)")
+        seen.add(flat)
+print(json.dumps({"late": late, "extra": extra}))
+"""
+
+
+def test_a_solve_compiles_nothing_its_solver_did_not_prepare_and_no_kernel_twice(tmp_path):
+    script = tmp_path / "child.py"
+    script.write_text(_CHILD)
+    here = Path(__file__).parent
+    res = subprocess.run([sys.executable, str(script), str(here / "solvers" / "vrp")], capture_output=True,
+                         text=True, timeout=1800, cwd=here)
+    assert res.returncode == 0, res.stderr[-3000:]
+    got = json.loads(res.stdout.strip().splitlines()[-1])
+    assert got["late"] == [], "\n".join(got["late"])
+    assert got["extra"] == [], "\n".join(got["extra"])

@@ -307,17 +307,31 @@ def register(app: typer.Typer) -> None:
 
     @app.command("solvers")
     @handle_errors
-    def list_solvers(as_json: JsonOpt = False):
+    def list_solvers(
+        names: Annotated[Optional[list[str]], typer.Argument(help="Solvers to list (default: every one).", show_default=False)] = None,
+        compile_: Annotated[bool, typer.Option("--compile", help="Compile the listed solvers' Numba kernels into the cache first (minutes once after an install or upgrade; then a solve's first seconds are its own).")] = False,
+        as_json: JsonOpt = False,
+    ):
         """List registered solvers and their parameters (set with --param KEY=VALUE)."""
+        solvers = available_solvers()
+        for name in names or ():
+            get_solver(name)  # an unknown name: one line, exit 2
+        chosen = {k: v for k, v in solvers.items() if not names or k in names}
+        if compile_:
+            for name, cls in chosen.items():
+                with err.status(f"compiling {name}"):
+                    secs = cls().prepare()
+                err.print(f"{name}: ready ({secs:.1f} s)", highlight=False)
         items = []
-        for name, cls in available_solvers().items():
+        for name, cls in chosen.items():
             items.append({"name": name, "problem": cls.problem, "description": cls.description,
                           "features": sorted(cls.features), "params": cls.params.describe()})
         from ..solvers.nco import WARM_START_PARAMS
 
-        items.append({"name": "--init nco", "problem": "routing",
-                      "description": "the learned policy's solutions seed the chosen solver (-p nco.KEY=VALUE)",
-                      "features": [], "params": WARM_START_PARAMS.describe()})
+        if not names:
+            items.append({"name": "--init nco", "problem": "routing",
+                          "description": "the learned policy's solutions seed the chosen solver (-p nco.KEY=VALUE)",
+                          "features": [], "params": WARM_START_PARAMS.describe()})
         if as_json:
             print_json(items)
             return

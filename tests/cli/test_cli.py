@@ -83,6 +83,20 @@ def test_info_and_solvers(cvrp_file):
     assert all(p["help"] for s in solvers for p in s["params"].values())
 
 
+def test_solvers_compile_prepares_the_named_solvers_only(monkeypatch):
+    from netopt.solvers import available_solvers
+
+    called = []
+    for name, cls in available_solvers().items():
+        monkeypatch.setattr(cls, "prepare", lambda self, params=None, instance=None, name=name: called.append(name) or 0.5)
+    res = run("solvers", "hgs", "ils", "--compile", "--json")
+    assert res.exit_code == 0, res.output
+    assert sorted(called) == ["hgs", "ils"] and "ils: ready (0.5 s)" in res.stderr
+    assert sorted(s["name"] for s in json.loads(res.stdout)) == ["hgs", "ils"]
+    res = run("solvers", "nosuch", "--compile")
+    assert res.exit_code == 2 and "unknown solver 'nosuch'" in res.stderr and sorted(called) == ["hgs", "ils"]
+
+
 def test_compare_prints_gap(tmp_path, cvrp_file):
     (tmp_path / "tiny.sol").write_text("Route #1: 1 2\nRoute #2: 3 4\nCost 22\n")
     res = run("compare", cvrp_file, "--solvers", "ortools", "-t", "1", "--json")

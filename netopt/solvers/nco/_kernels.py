@@ -28,6 +28,10 @@ MATRIX, EUCLID, NINT, CEIL, ATT, GEO = 0, 1, 2, 3, 4, 5
 #: TSPLIB's GEO constants (its ``PI`` and earth radius)
 GEO_PI, GEO_RADIUS = 3.141592, 6378.388
 
+# int64 and bool values, not literals: a kernel called with a literal (``f(x, 0)``), or with a variable that
+# starts as one, is compiled once more for that value (tests/test_numba_cache.py checks)
+ZERO, ONE, FALSE = np.int64(0), np.int64(1), np.bool_(False)
+
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
@@ -352,8 +356,8 @@ def improve_city(a, tour, pos, nbr, xy, dm, mode, eps, or_max, queue, inq, qs, j
     k = nbr.shape[1]
     best = eps
     kind = 0
-    m0 = m1 = m2 = m3 = m4 = m5 = 0
-    keep = False
+    m0 = m1 = m2 = m3 = m4 = m5 = ZERO
+    keep = FALSE
     ia = pos[a]
     sa = tour[ia + 1 if ia + 1 < n else 0]
     pa = tour[ia - 1 if ia > 0 else n - 1]
@@ -525,7 +529,7 @@ def pattern3(o3, o4, o5, o6):
     e4 = 2 * ((i2 + 2) % 3) + 1 if o4 == l2 else 2 * i2
     e5 = 2 * ((i3 + 2) % 3) + 1 if o5 == l3 else 2 * i3
     e6 = 2 * ((i3 + 2) % 3) + 1 if o6 == l3 else 2 * i3
-    cur = _partner(5, e3, e4, e5, e6)
+    cur = _partner(np.int64(5), e3, e4, e5, e6)
     code = 0
     for step in range(2):
         j = cur // 2
@@ -559,7 +563,7 @@ def apply3(t1, t2, t3, t4, t5, t6, tour, pos, jr, jn):
     """Make the sequential move ``t1..t6`` (``t5 = -1``: the 2-opt ``t1..t4``, ``t4 = pred(t3)`` in the frame)."""
     n = tour.shape[0]
     p1 = pos[t1]
-    d = 1 if _step(t1, tour, pos, 1, n) == t2 else -1
+    d = ONE if _step(t1, tour, pos, ONE, n) == t2 else -ONE
     if t5 < 0:
         move2(tour, pos, t1, t2, t4, t3, jr, jn)
         return
@@ -614,7 +618,7 @@ def best_step3(t1, t2, g0, tour, pos, nbr, xy, dm, mode, eps, k3, added, na):
     n = tour.shape[0]
     k = min(k3, nbr.shape[1])
     p1 = pos[t1]
-    d = 1 if _step(t1, tour, pos, 1, n) == t2 else -1
+    d = ONE if _step(t1, tour, pos, ONE, n) == t2 else -ONE
     best = eps
     b3 = b4 = b5 = b6 = -1
     bo = eps
@@ -705,9 +709,9 @@ def lk_move(t1, tour, pos, nbr, xy, dm, mode, eps, k3, depth, queue, inq, qs, jr
     touched = np.empty(6 * depth, np.int64)
     total = 0.0
     for side in range(2):
-        t2 = _step(t1, tour, pos, 1 if side == 0 else -1, n)
+        t2 = _step(t1, tour, pos, ONE if side == 0 else -ONE, n)
         g0 = dist(t1, t2, xy, dm, mode)
-        na = 0
+        na = ZERO
         nt = 0
         for level in range(depth):
             gain, t3, t4, t5, t6, og, u3, u4, u5, u6 = best_step3(t1, t2, g0, tour, pos, nbr, xy, dm, mode,
@@ -760,7 +764,7 @@ def lk_move(t1, tour, pos, nbr, xy, dm, mode, eps, k3, depth, queue, inq, qs, jr
 
 
 @njit(cache=True)
-def local_search(tour, pos, nbr, xy, dm, mode, eps, or_max, queue, inq, qs, jr, jn, max_moves, depth=0, k3=5):
+def local_search(tour, pos, nbr, xy, dm, mode, eps, or_max, queue, inq, qs, jr, jn, max_moves, depth, k3):
     """2-opt + Or-opt from the queued cities until the queue is empty or ``max_moves`` moves were made.
 
     With ``depth >= 1`` a city without an improving 2-opt/Or-opt move also tries :func:`lk_move`
@@ -792,7 +796,7 @@ def local_search(tour, pos, nbr, xy, dm, mode, eps, or_max, queue, inq, qs, jr, 
 
 
 @njit(cache=True)
-def kick(tour, pos, hc, hw, rng, window, jr, jn, out, min_seg=1, p_heat=1.0, p_local=0.0):
+def kick(tour, pos, hc, hw, rng, window, jr, jn, out, min_seg, p_heat, p_local):
     """Heatmap-guided segment swap ``a [b..x] [c..y] z -> a [c..y] [b..x] z``.
 
     ``a`` is uniform; ``c`` is drawn from ``a``'s heatmap row (weights ``hw``) among the cities
@@ -889,7 +893,7 @@ def kick(tour, pos, hc, hw, rng, window, jr, jn, out, min_seg=1, p_heat=1.0, p_l
 
 @njit(cache=True)
 def ils(tour, pos, nbr, hc, hw, xy, dm, mode, rng, iterations, cost, eps, or_max, window, eta,
-        queue, inq, qs, jr, jn, out, best_tour, best, slack, p_heat, depth=0, k3=5, p_local=0.0):
+        queue, inq, qs, jr, jn, out, best_tour, best, slack, p_heat, depth, k3, p_local):
     """``iterations`` rounds of: heatmap-guided kick, local search from its end cities, keep or undo.
 
     Acceptance (record-to-record travel): a round is kept when the new tour is no longer than the

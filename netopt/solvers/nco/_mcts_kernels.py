@@ -32,12 +32,15 @@ from numba import njit
 
 from ..._numba_cache import drop_stale
 from . import _kernels
-from ._kernels import _step, dist, local_search, move2, push_all, rand_int, rand_unit, tour_length, undo
+from ._kernels import ONE, ZERO, _step, dist, local_search, move2, push_all, rand_int, rand_unit, tour_length, undo
 
 drop_stale(__file__, _kernels.__file__)  # the kernels below compile in those of _kernels
 
 #: largest exponent used by :func:`heat_construct` (``exp(700)`` is still finite in float64)
 EXP_CAP = 700.0
+#: the local search's arguments after a jump (int64 values: a literal int would compile it once more)
+OR_MAX = np.int64(3)
+NO_LIMIT = np.int64(1 << 62)
 
 
 @njit(cache=True)
@@ -99,8 +102,8 @@ def sample_action(a1, tour, pos, hc, W, Q, wsum, alpha, total, max_depth, rng, x
     jn[0] = 0
     jn[1] = 1
     jn[2] = 0
-    d = 1
-    b = _step(a1, tour, pos, 1, n)
+    d = ONE
+    b = _step(a1, tour, pos, d, n)
     seq[0] = a1
     seq[1] = b
     g = dist(a1, b, xy, dm, mode)
@@ -123,7 +126,7 @@ def sample_action(a1, tour, pos, hc, W, Q, wsum, alpha, total, max_depth, rng, x
         steps += 1
         seq[2 * steps] = c
         seq[2 * steps + 1] = p
-        d = 1 if _step(a1, tour, pos, 1, n) == p else -1
+        d = ONE if _step(a1, tour, pos, ONE, n) == p else -ONE
         b = p
         if real > eps:
             break
@@ -163,7 +166,7 @@ def heat_construct(hc, W, rng, tour, sel, unsel, upos):
         unsel[i] = i
         upos[i] = i
     nun = n
-    cur = 0
+    cur = ZERO
     for cnt in range(n):
         # drop cur from the unvisited list
         sel[cur] = True
@@ -224,7 +227,7 @@ def mcts(tour, pos, nbr, hc, W, Q, wsum, xy, dm, mode, rng, actions, cost, eps, 
             push_all(tour, queue, inq, qs)
             jn[0] = 0
             jn[1] = 0
-            local_search(tour, pos, nbr, xy, dm, mode, eps, 3, queue, inq, qs, jr, jn, 1 << 62, depth, k3)
+            local_search(tour, pos, nbr, xy, dm, mode, eps, OR_MAX, queue, inq, qs, jr, jn, NO_LIMIT, depth, k3)
             cost = tour_length(tour, xy, dm, mode)
             st[0] = 0
             st[2] += 1

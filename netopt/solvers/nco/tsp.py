@@ -97,8 +97,18 @@ _MODES = {"none": K.EUCLID, "nint": K.NINT, "ceil": K.CEIL, "att": K.ATT, "geo":
 _MODE_NAMES = {K.MATRIX: "matrix", K.EUCLID: "euclidean", K.NINT: "nint", K.CEIL: "ceil", K.ATT: "att", K.GEO: "geo"}
 _warm = False
 _sources: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-_DUMMY_XY = np.zeros((1, 2))  # the unused distance source handed to the kernels
-_DUMMY_DM = np.zeros((1, 1))
+
+
+def read_only(a: np.ndarray) -> np.ndarray:
+    """A read-only view of ``a``: the kernels get read-only distance sources only (an instance's are;
+    Numba compiles a kernel once more for each other flavour of array)."""
+    view = a.view()
+    view.flags.writeable = False
+    return view
+
+
+_DUMMY_XY = read_only(np.zeros((1, 2)))  # the unused distance source handed to the kernels
+_DUMMY_DM = read_only(np.zeros((1, 1)))
 
 
 #: share of kicks whose second new edge ``y-b`` is drawn from the heatmap (the others take ``y``
@@ -171,7 +181,7 @@ def warm_up() -> float:
     t = time.perf_counter()
     xy = np.random.default_rng(0).random((12, 2))
     dm = np.hypot(*(xy[:, None] - xy[None]).transpose(2, 0, 1))
-    xy.flags.writeable = dm.flags.writeable = False  # instance arrays are read-only: a Numba signature of their own
+    xy, dm = read_only(xy), read_only(dm)  # the kernels see read-only arrays only
     nbr, _ = knn_candidates(xy, 5)
     alpha_heatmap(xy, 3, iterations=2)
     for mode, x, d in ((K.EUCLID, xy, _DUMMY_DM), (K.MATRIX, _DUMMY_XY, dm)):
@@ -198,7 +208,7 @@ def distance_source(instance) -> tuple[int, np.ndarray, np.ndarray]:
         xy = np.ascontiguousarray(instance.coordinates, dtype=np.float64)
         found = _sources[instance] = (mode, kernel_coordinates(xy, mode), _DUMMY_DM)
         return found
-    dm = np.ascontiguousarray(instance.distance, dtype=np.float64)
+    dm = read_only(np.ascontiguousarray(instance.distance, dtype=np.float64))
     xy = instance.coordinates
     found = None
     if xy is not None:
@@ -226,9 +236,9 @@ def kernel_coordinates(xy: np.ndarray, mode: int) -> np.ndarray:
     the (latitude, longitude) in radians, with TSPLIB's own ``PI``."""
     xy = np.asarray(xy, dtype=np.float64)
     if mode != K.GEO:
-        return np.ascontiguousarray(xy)
+        return read_only(np.ascontiguousarray(xy))
     deg = np.trunc(xy)
-    return np.ascontiguousarray(K.GEO_PI * (deg + 5.0 * (xy - deg) / 3.0) / 180.0)
+    return read_only(np.ascontiguousarray(K.GEO_PI * (deg + 5.0 * (xy - deg) / 3.0) / 180.0))
 
 
 def knn_source(mode: int, xy: np.ndarray, dm: np.ndarray) -> dict:
@@ -256,6 +266,7 @@ class _Search:
         n = len(tour)
         self.p_local = float(p_local)
         self.depth, self.k3 = int(depth), int(k3)
+        xy, dm = read_only(xy), read_only(dm)
         self.n, self.nbr, self.xy, self.dm, self.mode, self.eta, self.window = n, nbr, xy, dm, mode, eta, window
         self.p_heat = float(p_heat)
         self.tour = np.ascontiguousarray(tour, dtype=np.int64)

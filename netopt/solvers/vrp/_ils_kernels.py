@@ -31,8 +31,8 @@ from numba import njit
 
 from ..._numba_cache import drop_stale
 from . import _kernels
-from ._kernels import (EPS, FORBID, P_LOAD_PENALTY, P_TIME_PENALTY, first_empty, fwd_seg, insertion_delta, ls_search,
-                       ls_update, route_cost, route_totals)
+from ._kernels import (EPS, FORBID, LS_LOOPS, NONE, P_LOAD_PENALTY, P_TIME_PENALTY, ZERO, first_empty, fwd_seg,
+                       insertion_delta, ls_search, ls_update, route_cost, route_totals)
 
 drop_stale(__file__, _kernels.__file__, _kernels.T.__file__)  # the kernels below compile in those of _kernels
 
@@ -158,7 +158,7 @@ def perturb(st, kd, prm, ncnt, angle, k, stamp, gone, lst, touched):
     (``mark = stamp``). Returns the number moved."""
     N = st.nb.shape[0]
     K = st.routes.shape[0]
-    cnt = 0
+    cnt = ZERO
     centres = 0
     k = min(k, N - kd.nd)
     while cnt < k and centres < 8:
@@ -222,12 +222,12 @@ def reinsert(st, kd, prm, ncnt, angle, gone, lst, cnt, stamp):
 def construct(st, kd, prm, ncnt, angle, gone, lst):
     """Every client inserted, in random order, at its cheapest position: the start when a giant
     tour cannot simply be cut (several vehicle types or depots)."""
-    m = 0
+    m = ZERO
     for v in range(kd.nd, st.nb.shape[0]):
         gone[v] = True
         lst[m] = v
         m += 1
-    reinsert(st, kd, prm, ncnt, angle, gone, lst, m, -1)
+    reinsert(st, kd, prm, ncnt, angle, gone, lst, m, NONE)
 
 
 @njit(cache=True)
@@ -285,7 +285,7 @@ def ils_run(st, cur, cur_len, best, best_len, hist, kd, prm, ncnt, angle, ip, fp
         lo = ip[I_MIN_PERTURB]
         k = lo + np.random.randint(0, ip[I_MAX_PERTURB] - lo + 1)
         perturb(st, kd, prm, ncnt, angle, k, stamp, gone, lst, touched)
-        ls_search(st, kd, prm, ncnt, angle, stamp, ip[I_SWAP_STAR] == 1, 1000)
+        ls_search(st, kd, prm, ncnt, angle, stamp, ip[I_SWAP_STAR] == 1, LS_LOOPS)
         d, le, tv = totals(st, kd)
         # register for the penalty update
         ist[S_REGISTERED] += 1
@@ -295,7 +295,7 @@ def ils_run(st, cur, cur_len, best, best_len, hist, kd, prm, ncnt, angle, ip, fp
             ist[S_TIME_OK] += 1
         ist[S_SINCE_BEST] += 1
         if le <= 0.0 and tv <= 1e-9 and d < fst[T_BEST] - EPS:
-            ls_search(st, kd, prm, ncnt, angle, -1, ip[I_SWAP_STAR] == 1, 1000)  # exhaustive on a new best
+            ls_search(st, kd, prm, ncnt, angle, NONE, ip[I_SWAP_STAR] == 1, LS_LOOPS)  # exhaustive on a new best
             d, le, tv = totals(st, kd)
             if le <= 0.0 and tv <= 1e-9 and d < fst[T_BEST] - EPS:
                 fst[T_BEST] = d

@@ -52,6 +52,12 @@ drop_stale(__file__, T.__file__)  # the kernels below compile in those of _trip_
 BIG = 1e30
 FORBID = 1e20  # added to the cost of a route with a client its vehicle may not serve
 EPS = 1e-7  # an improving move must gain more than this
+# A kernel that calls another with a literal int (``f(x, -1)``), or with a variable that starts as one
+# (``best = -1`` then reassigned in a loop: type inference sees the literal first), makes Numba compile ``f``
+# once more for that value; kernels use these int64 values instead (tests/test_numba_cache.py checks)
+NONE = np.int64(-1)  # no stamp (search every client), no route
+ZERO = np.int64(0)  # route slot 0; the start depot's position in a route
+LS_LOOPS = np.int64(1000)  # loops of the local search inside the ILS
 
 # ---------------------------------------------------------------------------
 # KernelData ``kd``: the instance, float64 / int64 C-contiguous (built once by hgs._Data)
@@ -278,7 +284,7 @@ def split(tour, K, kd, prm, load_bound):
         for k in range(n):
             routes[0, k + 1] = tour[k]
         rlen[0] = n
-        return routes, rlen, route_penalized(tour, n, 0, kd, prm)
+        return routes, rlen, route_penalized(tour, n, ZERO, kd, prm)
     # unlimited fleet
     pot = np.full(n + 1, np.inf)
     pred = np.zeros(n + 1, np.int64)
@@ -295,7 +301,7 @@ def split(tour, K, kd, prm, load_bound):
             if c < pot[j + 1]:
                 pot[j + 1] = c
                 pred[j + 1] = i
-    nr = 0
+    nr = ZERO
     j = n
     while j > 0:
         nr += 1
@@ -560,8 +566,8 @@ def build_move(kind, ru, pu, rv, pv, routes, rlen, PA, PB):
     ev = rlen[rv] + 1
     xcust = pu + 1 < eu
     ycust = pv + 1 < ev and pv > 0
-    ma = 0
-    mb = 0
+    ma = ZERO
+    mb = ZERO
     if ru == rv:
         r = ru
         if kind == RELOCATE:
@@ -814,10 +820,10 @@ def swap_star(r1, r2, routes, rlen, fwd, rcost, kd, prm, ins1c, ins1p, ins2c, in
     pen1 = pc * max(load1 - cap1, 0.0)
     pen2 = pc * max(load2 - cap2, 0.0)
     best = -EPS
-    bu = -1
-    bv = -1
-    bua = -1
-    bva = -1
+    bu = NONE
+    bv = NONE
+    bua = NONE
+    bva = NONE
     for pu in range(1, m1 + 1):
         u = routes[r1, pu]
         if not may_serve(u, r2, kd):
@@ -924,7 +930,7 @@ def may_improve(kmask, ru, pu, rv, pv, routes, rlen, fwd, rcost, kd, prm):
     x_to_v = (kd.allow[x] >> bv) & 1 == 1
     v_to_u = (kd.allow[v] >> bu) & 1 == 1
     y_to_u = (kd.allow[y] >> bu) & 1 == 1
-    out = 0
+    out = ZERO
     for kind in range(RELOCATE, TWO_OPT_STAR + 1):
         if (kmask >> kind) & 1 == 0:
             continue
@@ -1162,8 +1168,8 @@ def _try_insert(u, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, nb,
     """Insert the unvisited optional client ``u`` next to a visited neighbour where that costs less
     than its prize; True when done."""
     best = kd.prize[u] - EPS
-    br = -1
-    bp = -1
+    br = NONE
+    bp = NONE
     for t in range(ncnt[u]):
         r = node_route[nb[u, t]]
         if r < 0:
@@ -1220,8 +1226,8 @@ def _try_replace(u, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, nb
     if kd.prize[u] <= 0.0:
         return False
     best = -EPS
-    br = -1
-    bp = -1
+    br = NONE
+    bp = NONE
     for t in range(ncnt[u]):
         v = nb[u, t]
         r = node_route[v]
@@ -1264,7 +1270,7 @@ def _into_empty(r, r2, routes, rlen, rcost, kd, prm, buf):
     """An empty vehicle where the visits of route ``r`` (then those of route ``r2`` when ``r2 >= 0``:
     two routes merged) cost less than now, of another type when ``r2 < 0``; -1 when none. ``buf``
     holds the visits afterwards."""
-    m = 0
+    m = ZERO
     for q in range(1, rlen[r] + 1):
         buf[m] = routes[r, q]
         m += 1
@@ -1274,7 +1280,7 @@ def _into_empty(r, r2, routes, rlen, rcost, kd, prm, buf):
             buf[m] = routes[r2, q]
             m += 1
         best += rcost[r2]
-    br = -1
+    br = NONE
     for t in range(kd.t_first.shape[0] - 1):
         if r2 < 0 and t == kd.ri[r, RI_TYPE]:
             continue
@@ -1349,7 +1355,7 @@ def _search(routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, nb, order,
                 ok = _try(ALL_MOVES, ru, pu, rv, pv, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec,
                           last_mod, mark, cnt, PA, PB, bufa, bufb, kd, prm, angle, stamp)
                 if not ok and pv == 1:  # v is first on its route: also try after the start depot
-                    ok = _try(DEPOT_MOVES, ru, pu, rv, 0, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec,
+                    ok = _try(DEPOT_MOVES, ru, pu, rv, ZERO, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec,
                               last_mod, mark, cnt, PA, PB, bufa, bufb, kd, prm, angle, stamp)
                 if ok:
                     nmoves += 1
@@ -1357,7 +1363,7 @@ def _search(routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, nb, order,
             if loop > 0:  # move u into an empty route (of each vehicle type)
                 for t in range(ntypes):
                     re = first_empty(t, rlen, kd)
-                    if re >= 0 and _try(EMPTY_MOVES, node_route[u], node_pos[u], re, 0, routes, rlen, fwd, bwd,
+                    if re >= 0 and _try(EMPTY_MOVES, node_route[u], node_pos[u], re, ZERO, routes, rlen, fwd, bwd,
                                         node_route, node_pos, rcost, sec, last_mod, mark, cnt, PA, PB, bufa, bufb,
                                         kd, prm, angle, stamp):
                         nmoves += 1
@@ -1368,8 +1374,8 @@ def _search(routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, nb, order,
                 if rlen[r] == 0 or last_mod[r] <= last_type[r]:
                     continue
                 last_type[r] = cnt[0]
-                r2 = -1
-                re = _into_empty(r, -1, routes, rlen, rcost, kd, prm, bufa)
+                r2 = NONE
+                re = _into_empty(r, NONE, routes, rlen, rcost, kd, prm, bufa)
                 if re < 0:
                     for r2 in range(K):
                         if r2 != r and rlen[r2] > 0 and _sectors_overlap(sec, r, r2):

@@ -64,8 +64,9 @@ _warm: set = set()
 
 
 def warm_up(trips: bool = False) -> float:
-    """Compile (or load from the Numba cache) the ILS kernels on a tiny instance, for one-trip routes or,
-    with ``trips``, for multi-trip routes with release times; returns seconds."""
+    """Compile (or load from the Numba cache) the ILS kernels on tiny instances, for one-trip routes or,
+    with ``trips``, for multi-trip routes with release times, with one vehicle type (a split giant tour
+    to start) and with two (cheapest insertion); returns seconds."""
     t = time.perf_counter()
     if trips not in _warm:
         from ...model import RoutingInstance
@@ -74,10 +75,16 @@ def warm_up(trips: bool = False) -> float:
         _warm.add(trips)  # (solve calls prepare, which calls this)
         xy = np.random.default_rng(0).uniform(0, 10, (6, 2))
         d = np.hypot(*(xy[:, None] - xy[None]).transpose(2, 0, 1))
-        kw = dict(vehicle_types=(VehicleType(3, 2, reload_depots=(0,)),), release_times=[0, 1, 0, 2, 0, 0]) if trips \
-            else dict(capacity=3)
-        inst = RoutingInstance("warm", d, np.array([0, 1, 1, 1, 1, 1]), coordinates=xy, **kw)
-        ILS().solve(inst, time_limit=60, seed=0, max_iterations=3)
+        if trips:
+            kw = dict(release_times=[0, 1, 0, 2, 0, 0])
+            one = VehicleType(3, 2, reload_depots=(0,))
+            cases = (dict(kw, vehicle_types=(one,)),
+                     dict(kw, vehicle_types=(one, VehicleType(3, 1, fixed_cost=1, reload_depots=(0,)))))
+        else:
+            cases = (dict(capacity=3), dict(vehicle_types=(VehicleType(3, 2), VehicleType(4, 1, fixed_cost=1))))
+        for kw in cases:
+            inst = RoutingInstance("warm", d, np.array([0, 1, 1, 1, 1, 1]), coordinates=xy, **kw)
+            ILS().solve(inst, time_limit=60, seed=0, max_iterations=3)
     return time.perf_counter() - t
 
 
@@ -309,7 +316,9 @@ class ILS(Solver):
         return ""
 
     def prepare(self, params=None, instance=None) -> float:
-        trips = instance is not None and bool({"reloads", "release_times"} & set(instance.features))
+        """Compile the kernels for one-trip routes and, for an instance with reloads or release times
+        or for no instance (every variant), for multi-trip routes."""
+        trips = instance is None or bool({"reloads", "release_times"} & set(instance.features))
         return warm_up() + (warm_up(trips=True) if trips else 0.0)
 
     def _solve(self, instance, state: SearchState, *, seed: int, initial, params) -> dict:

@@ -20,7 +20,7 @@ from netopt.solvers.nco import _kernels as K
 from netopt.solvers.nco.heatmap import (
     Heatmap, check_heatmap, heatmap_from_dense, knn_candidates, knn_heatmap, softdist_heatmap,
 )
-from netopt.solvers.nco.tsp import distance_source, warm_up
+from netopt.solvers.nco.tsp import distance_source, read_only, warm_up
 from netopt.validate import check_routes
 
 MODES = [K.MATRIX, K.EUCLID, K.NINT, K.CEIL]
@@ -31,8 +31,12 @@ def compiled():
     warm_up()
 
 
+#: the unused distance source: the kernels get read-only arrays only, as from the solver (one compilation)
+NO_XY, NO_DM = read_only(np.zeros((1, 2))), read_only(np.zeros((1, 1)))
+
+
 def points(n, seed, scale=100.0):
-    return np.random.default_rng(seed).random((n, 2)) * scale
+    return read_only(np.random.default_rng(seed).random((n, 2)) * scale)
 
 
 def tsp_instance(xy, rounding="none", with_coords=True):
@@ -45,8 +49,8 @@ def tsp_instance(xy, rounding="none", with_coords=True):
 def arrays(xy, mode):
     """Kernel inputs for ``mode``: (xy, dm) with the unused one a dummy."""
     if mode == K.MATRIX:
-        return np.zeros((1, 2)), np.array(N.matrix(xy.tolist(), 1))
-    return xy, np.zeros((1, 1))
+        return NO_XY, read_only(np.array(N.matrix(xy.tolist(), 1)))
+    return xy, NO_DM
 
 
 def tour_state(tour):
@@ -209,7 +213,7 @@ def test_kick_is_a_segment_swap_and_undo_restores(seed, min_seg, p_heat):
     for _ in range(60):
         start = list(np.random.default_rng(seed + _).permutation(n))
         tour, pos, jr, jn = tour_state(start)
-        K.kick(tour, pos, hm.cand, hm.weight.copy(), rng, window, jr, jn, out, min_seg, p_heat)
+        K.kick(tour, pos, hm.cand, hm.weight.copy(), rng, window, jr, jn, out, min_seg, p_heat, 0.0)
         a, b, x, c, y, z, tc, ty = out.tolist()
         assert b == start[(start.index(a) + 1) % n] and x == start[start.index(c) - 1]
         assert z == start[(start.index(y) + 1) % n]
@@ -241,7 +245,7 @@ def test_local_search_reaches_a_local_optimum_of_the_twin_neighbourhood(n, k, mo
     jn[1] = 0
     queue, inq, qs = np.zeros(n, np.int64), np.zeros(n, np.bool_), np.zeros(2, np.int64)
     K.push_all(tour, queue, inq, qs)
-    gain, moves = K.local_search(tour, pos, nbr, x, dm, mode, 1e-9, 3, queue, inq, qs, jr, jn, 10**9)
+    gain, moves = K.local_search(tour, pos, nbr, x, dm, mode, 1e-9, 3, queue, inq, qs, jr, jn, 10**9, 0, 5)
     t = tour.tolist()
     assert sorted(t) == list(range(n)) and qs[1] == 0 and moves > 0
     assert N.tour_length(start, D) - gain == pytest.approx(N.tour_length(t, D), abs=1e-6)
@@ -249,7 +253,7 @@ def test_local_search_reaches_a_local_optimum_of_the_twin_neighbourhood(n, k, mo
     # leave a local optimum of the whole neighbourhood
     for _ in range(20):
         K.push_all(tour, queue, inq, qs)
-        if K.local_search(tour, pos, nbr, x, dm, mode, 1e-9, 3, queue, inq, qs, jr, jn, 10**9)[1] == 0:
+        if K.local_search(tour, pos, nbr, x, dm, mode, 1e-9, 3, queue, inq, qs, jr, jn, 10**9, 0, 5)[1] == 0:
             break
     assert N.best_gain(tour.tolist(), nbr.tolist(), D) <= 1e-9
 
@@ -271,7 +275,7 @@ def test_sequential_3opt_step_matches_the_twin(seed, n, k3):
         added = np.array([[start[1], start[2]], [0, 0]], np.int64)  # one tabu edge
         na = int(trial % 3 == 0)
         g0 = D[t1][t2] * (1.0 if trial % 4 else 1.3)  # a deeper level's partial gain
-        got = K.best_step3(t1, t2, g0, tour, pos, nbr, xy, np.zeros((1, 1)), K.EUCLID, 1e-9, k3, added, na)
+        got = K.best_step3(t1, t2, g0, tour, pos, nbr, xy, NO_DM, K.EUCLID, 1e-9, k3, added, na)
         want = N.seq_step(start, t1, t2, g0, nbr.tolist(), D, k3, added[:na].tolist())
         assert got[1:5] == want[1:5] and got[6:] == want[6:]
         assert got[0] == pytest.approx(want[0], abs=1e-9) and got[5] == pytest.approx(want[5], abs=1e-9)
@@ -295,13 +299,13 @@ def test_lk_move_matches_the_twin_and_undoes_exactly(seed, depth):
     xy = points(n, 50 + seed)
     D = N.matrix(xy.tolist(), 1)
     nbr = np.array(N.knn(D, 6), np.int64)
-    x, dm = xy, np.zeros((1, 1))
+    x, dm = xy, NO_DM
     tour, pos, jr, jn = tour_state(np.random.default_rng(seed).permutation(n).tolist())
     jn[1] = 0
     queue, inq, qs = np.zeros(n, np.int64), np.zeros(n, np.bool_), np.zeros(2, np.int64)
     if depth > 1:
         K.push_all(tour, queue, inq, qs)
-        K.local_search(tour, pos, nbr, x, dm, K.EUCLID, 1e-9, 3, queue, inq, qs, jr, jn, 10**9)
+        K.local_search(tour, pos, nbr, x, dm, K.EUCLID, 1e-9, 3, queue, inq, qs, jr, jn, 10**9, 0, 5)
     moved = 0
     for t1 in range(n):
         start = tour.tolist()
@@ -330,13 +334,13 @@ def ils_setup(n=150, seed=5):
     D = N.matrix(xy.tolist(), 2)
     nbr, _ = knn_candidates(xy, 8)
     hm = softdist_heatmap(xy, 8)
-    tour = K.greedy_tour(nbr, xy, np.zeros((1, 1)), K.NINT)
+    tour = K.greedy_tour(nbr, xy, NO_DM, K.NINT)
     tour, pos, jr, jn = tour_state(tour.tolist())
     jr = np.zeros((1 << 12, 2), np.int64)
     queue, inq, qs = np.zeros(n, np.int64), np.zeros(n, np.bool_), np.zeros(2, np.int64)
     jn[1] = 0
     K.push_all(tour, queue, inq, qs)
-    K.local_search(tour, pos, nbr, xy, np.zeros((1, 1)), K.NINT, 1e-9, 3, queue, inq, qs, jr, jn, 10**9)
+    K.local_search(tour, pos, nbr, xy, NO_DM, K.NINT, 1e-9, 3, queue, inq, qs, jr, jn, 10**9, 0, 5)
     return xy, D, nbr, hm, tour, pos, jr, jn, queue, inq, qs
 
 
@@ -349,8 +353,8 @@ def test_ils_cost_is_the_tour_length_and_best_never_grows(slack, p_heat):
     worse = 0
     for _ in range(5):
         old_best = best[0]
-        new, _imp = K.ils(tour, pos, nbr, hm.cand, w, xy, np.zeros((1, 1)), K.NINT, rng, 300, cost, 1e-9, 3, 20,
-                          0.5, queue, inq, qs, jr, jn, out, best_tour, best, slack, p_heat)
+        new, _imp = K.ils(tour, pos, nbr, hm.cand, w, xy, NO_DM, K.NINT, rng, 300, cost, 1e-9, 3, 20,
+                          0.5, queue, inq, qs, jr, jn, out, best_tour, best, slack, p_heat, 0, 5, 0.0)
         assert new == pytest.approx(N.tour_length(tour.tolist(), D), abs=1e-6)
         assert best[0] <= old_best and best[0] == pytest.approx(N.tour_length(best_tour.tolist(), D), abs=1e-6)
         assert new < best[0] + slack + 1e-9  # (the journal of 4,096 reversals never overflows here)
@@ -369,25 +373,25 @@ def test_ils_matches_a_loop_over_kick_local_search_and_the_twin_acceptance():
     runs = []
     for twin in (False, True):
         xy, D, nbr, hm, tour, pos, jr, jn, queue, inq, qs = ils_setup(120, 9)
-        dm = np.zeros((1, 1))
+        dm = NO_DM
         rng, out, w = np.array([7], np.uint64), np.zeros(8, np.int64), hm.weight.copy()
         cost = K.tour_length(tour, xy, dm, K.NINT)
         best_tour, best = tour.copy(), np.array([cost])
         slack, eta, or_max, window = 15.0, 0.5, 3, 20
         if not twin:
             cost, _ = K.ils(tour, pos, nbr, hm.cand, w, xy, dm, K.NINT, rng, 400, cost, 1e-9, or_max, window, eta,
-                            queue, inq, qs, jr, jn, out, best_tour, best, slack, 0.5)
+                            queue, inq, qs, jr, jn, out, best_tour, best, slack, 0.5, 0, 5, 0.0)
         else:
             n = len(tour)
             for _ in range(400):
                 jn[:] = (0, 1, 0)
-                K.kick(tour, pos, hm.cand, w, rng, window, jr, jn, out, min(or_max + 1, n // 3), 0.5)
+                K.kick(tour, pos, hm.cand, w, rng, window, jr, jn, out, min(or_max + 1, n // 3), 0.5, 0.0)
                 a, b, x, c, y, z = out[:6].tolist()
                 delta = D[a][c] + D[y][b] + D[x][z] - D[a][b] - D[x][c] - D[y][z]
                 for t in range(6):
                     K._push(queue, inq, qs, out[t])
                 gain, _m = K.local_search(tour, pos, nbr, xy, dm, K.NINT, 1e-9, or_max, queue, inq, qs, jr, jn,
-                                          jr.shape[0] * 4)
+                                          jr.shape[0] * 4, 0, 5)
                 new = cost + delta - gain
                 verdict = N.ils_accepts(new, cost, best[0], slack, overflow=jn[2] == 1)
                 if verdict == "improve":

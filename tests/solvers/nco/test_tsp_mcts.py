@@ -11,9 +11,9 @@ from netopt.solvers import get_solver
 from netopt.solvers.nco import _kernels as K
 from netopt.solvers.nco import _mcts_kernels as M
 from netopt.solvers.nco.heatmap import knn_candidates, softdist_heatmap
-from netopt.solvers.nco.tsp import _Mcts, warm_up
+from netopt.solvers.nco.tsp import _Mcts, read_only, warm_up
 
-DM = np.zeros((1, 1))
+DM = read_only(np.zeros((1, 1)))  # read-only, as the solver's (one compilation of each kernel)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -22,7 +22,7 @@ def compiled():
 
 
 def setup(n, seed, k=6):
-    xy = np.random.default_rng(seed).random((n, 2)) * 100
+    xy = read_only(np.random.default_rng(seed).random((n, 2)) * 100)
     D = N.matrix(xy.tolist(), 2)
     hm = softdist_heatmap(xy, k)
     w = hm.weight / hm.weight.sum(1, keepdims=True)
@@ -102,7 +102,7 @@ def test_heat_construct_matches_the_twin(seed, n):
 
 
 def mcts_search(n=120, seed=3, h=0.5, **kw):
-    xy = np.random.default_rng(seed).random((n, 2)) * 100
+    xy = read_only(np.random.default_rng(seed).random((n, 2)) * 100)
     nbr, _ = knn_candidates(xy, 8)
     hm = softdist_heatmap(xy, 8)
     tour = K.greedy_tour(nbr, xy, DM, K.NINT)

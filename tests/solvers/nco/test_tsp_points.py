@@ -16,7 +16,8 @@ from netopt.model.distances import PointDistances
 from netopt.solvers import get_solver
 from netopt.solvers.nco import _kernels as K
 from netopt.solvers.nco.heatmap import knn_candidates
-from netopt.solvers.nco.tsp import PointsTsp, distance_source, kernel_coordinates, knn_source, solve_points, warm_up
+from netopt.solvers.nco.tsp import (PointsTsp, distance_source, kernel_coordinates, knn_source, read_only, solve_points,
+                                    warm_up)
 
 ROUNDINGS = ["none", "nint", "ceil", "att", "geo"]
 
@@ -49,7 +50,7 @@ def test_kernel_distances_equal_the_dense_matrix_entries(rounding):
     xy[7] = xy[3]
     p = PointsTsp(xy, rounding)
     dm, kxy, mode = D.matrix(xy, rounding), p.kernel_xy, p.mode
-    got = np.array([[K.dist(i, j, kxy, np.zeros((1, 1)), mode) for j in range(60)] for i in range(60)])
+    got = np.array([[K.dist(i, j, kxy, read_only(np.zeros((1, 1))), mode) for j in range(60)] for i in range(60)])
     assert np.array_equal(got, dm)
     tour = np.random.default_rng(1).permutation(60)
     assert p.tour_length(tour) == pytest.approx(dm[tour, np.roll(tour, -1)].sum(), abs=1e-9)
