@@ -1217,6 +1217,32 @@ def _try_remove(u, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, las
 
 
 @njit(cache=True)
+def _try_drop_route(r, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, last_mod, mark, cnt, kd, prm, angle,
+                    stamp):
+    """Leave every client of route ``r`` unvisited when all are optional and the route costs more than
+    their prizes together (a far cluster that no single removal pays for); True when done."""
+    m = rlen[r]
+    prizes = 0.0
+    for q in range(1, m + 1):
+        v = routes[r, q]
+        if not kd.optional[v]:
+            return False
+        prizes += kd.prize[v]
+    if rcost[r] - prizes <= EPS:
+        return False
+    for q in range(1, m + 1):
+        v = routes[r, q]
+        node_route[v] = -1
+        if stamp >= 0:
+            mark[v] = stamp
+    rlen[r] = 0
+    update_route(r, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, kd, prm)
+    cnt[0] += 1
+    last_mod[r] = cnt[0]
+    return True
+
+
+@njit(cache=True)
 def _try_replace(u, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, nb, ncnt, last_mod, mark, cnt, kd, prm,
                  angle, stamp):
     """Put the unvisited optional client ``u`` in the place of a visited optional neighbour (which
@@ -1301,8 +1327,11 @@ def ls_search(st, kd, prm, ncnt, angle, stamp, use_swap_star, max_loops):
     Moves are tried for each customer u (``st.order``; only promising ones when ``stamp >= 0``)
     against each neighbour v (``st.nb[u, :ncnt[u]]``), against the start depot of v's route when v
     is first, and (after the first loop) against an empty route; the first improving move is
-    applied. Then SWAP* between changed routes whose polar sectors (``angle``, 0..65535) overlap.
-    Stops when a loop finds nothing (or after ``max_loops``). Returns the number of moves applied.
+    applied. An optional client goes in where that costs less than its prize (or takes a visited
+    optional neighbour's place), and out, alone or with its whole route when every client there is
+    optional, where that saves more than the prizes. Then SWAP* between changed routes whose polar
+    sectors (``angle``, 0..65535) overlap. Stops when a loop finds nothing (or after ``max_loops``).
+    Returns the number of moves applied.
     """
     return _search(st.routes, st.rlen, st.fwd, st.bwd, st.node_route, st.node_pos, st.rcost, st.sec, st.nb, st.order,
                    st.last_mod, st.last_tested, st.last_swap, st.last_type, st.mark, st.PA, st.PB, st.bufa, st.bufb,
@@ -1338,7 +1367,9 @@ def _search(routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, nb, order,
                                      mark, cnt, kd, prm, angle, stamp)
                 else:
                     ok = _try_remove(u, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, last_mod, mark, cnt,
-                                     PA, kd, prm, angle, stamp)
+                                     PA, kd, prm, angle, stamp) or \
+                        _try_drop_route(node_route[u], routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec,
+                                        last_mod, mark, cnt, kd, prm, angle, stamp)
                 if ok:
                     nmoves += 1
                     improved = True
