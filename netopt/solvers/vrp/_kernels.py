@@ -1219,8 +1219,9 @@ def _try_remove(u, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, las
 @njit(cache=True)
 def _try_drop_route(r, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, last_mod, mark, cnt, kd, prm, angle,
                     stamp):
-    """Leave every client of route ``r`` unvisited when all are optional and the route costs more than
-    their prizes together (a far cluster that no single removal pays for); True when done."""
+    """Leave every client of route ``r`` unvisited when all are optional and the route, without its
+    penalties, costs more than their prizes together (a far cluster that no single removal pays for; a
+    route that only its penalties make dear is for the other moves to repair); True when done."""
     m = rlen[r]
     prizes = 0.0
     for q in range(1, m + 1):
@@ -1228,7 +1229,7 @@ def _try_drop_route(r, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec,
         if not kd.optional[v]:
             return False
         prizes += kd.prize[v]
-    if rcost[r] - prizes <= EPS:
+    if route_objective(fwd_seg(r, m + 1, routes, fwd, kd), r, kd) - prizes <= EPS:
         return False
     for q in range(1, m + 1):
         v = routes[r, q]
