@@ -31,8 +31,8 @@ from numba import njit
 
 from ..._numba_cache import drop_stale
 from . import _kernels
-from ._kernels import (EPS, FORBID, LS_LOOPS, NONE, P_LOAD_PENALTY, P_TIME_PENALTY, ZERO, first_empty, fwd_seg,
-                       insertion_delta, ls_search, ls_update, route_cost, route_totals)
+from ._kernels import (EPS, FORBID, LS_LOOPS, NONE, P_LOAD_PENALTY, P_TIME_PENALTY, ZERO, drop_routes, first_empty,
+                       fwd_seg, insertion_delta, ls_search, ls_update, route_cost, route_totals)
 
 drop_stale(__file__, _kernels.__file__, _kernels.T.__file__)  # the kernels below compile in those of _kernels
 
@@ -296,6 +296,8 @@ def ils_run(st, cur, cur_len, best, best_len, hist, kd, prm, ncnt, angle, ip, fp
         ist[S_SINCE_BEST] += 1
         if le <= 0.0 and tv <= 1e-9 and d < fst[T_BEST] - EPS:
             ls_search(st, kd, prm, ncnt, angle, NONE, ip[I_SWAP_STAR] == 1, LS_LOOPS)  # exhaustive on a new best
+            if drop_routes(st, kd, prm, angle) > 0:  # and without the routes of optional clients that do not pay
+                ls_search(st, kd, prm, ncnt, angle, NONE, ip[I_SWAP_STAR] == 1, LS_LOOPS)
             d, le, tv = totals(st, kd)
             if le <= 0.0 and tv <= 1e-9 and d < fst[T_BEST] - EPS:
                 fst[T_BEST] = d

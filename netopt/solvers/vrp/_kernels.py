@@ -1244,6 +1244,17 @@ def _try_drop_route(r, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec,
 
 
 @njit(cache=True)
+def drop_routes(st, kd, prm, angle):
+    """:func:`_try_drop_route` on every route of ``st``; returns the number of routes emptied."""
+    n = 0
+    for r in range(st.routes.shape[0]):
+        if st.rlen[r] > 0 and _try_drop_route(r, st.routes, st.rlen, st.fwd, st.bwd, st.node_route, st.node_pos,
+                                              st.rcost, st.sec, st.last_mod, st.mark, st.cnt, kd, prm, angle, NONE):
+            n += 1
+    return n
+
+
+@njit(cache=True)
 def _try_replace(u, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, nb, ncnt, last_mod, mark, cnt, kd, prm,
                  angle, stamp):
     """Put the unvisited optional client ``u`` in the place of a visited optional neighbour (which
@@ -1329,8 +1340,8 @@ def ls_search(st, kd, prm, ncnt, angle, stamp, use_swap_star, max_loops):
     against each neighbour v (``st.nb[u, :ncnt[u]]``), against the start depot of v's route when v
     is first, and (after the first loop) against an empty route; the first improving move is
     applied. An optional client goes in where that costs less than its prize (or takes a visited
-    optional neighbour's place), and out, alone or with its whole route when every client there is
-    optional, where that saves more than the prizes. Then SWAP* between changed routes whose polar
+    optional neighbour's place), and out where that saves more than its prize. Then SWAP* between
+    changed routes whose polar
     sectors (``angle``, 0..65535) overlap. Stops when a loop finds nothing (or after ``max_loops``).
     Returns the number of moves applied.
     """
@@ -1368,9 +1379,7 @@ def _search(routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, nb, order,
                                      mark, cnt, kd, prm, angle, stamp)
                 else:
                     ok = _try_remove(u, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, last_mod, mark, cnt,
-                                     PA, kd, prm, angle, stamp) or \
-                        _try_drop_route(node_route[u], routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec,
-                                        last_mod, mark, cnt, kd, prm, angle, stamp)
+                                     PA, kd, prm, angle, stamp)
                 if ok:
                     nmoves += 1
                     improved = True

@@ -234,7 +234,8 @@ def test_unvisited_optional_client_replaces_a_visited_one_as_the_twin_says():
 def test_a_route_of_optional_clients_leaves_whole_as_the_twin_says(scale):
     """Every client of a route becomes unvisited when all are optional and the route, without penalties
     (the naive cost with zero penalties), costs more than their prizes together; otherwise nothing
-    changes. Prizes scaled by ``scale``."""
+    changes (``_try_drop_route`` one route at a time, ``drop_routes`` all of a state). Prizes scaled
+    by ``scale``."""
     tried = dropped = 0
     for seed in range(8):
         inst, data, prm, st, routes, rlen, prizes, required = prize_state(seed)
@@ -254,4 +255,12 @@ def test_a_route_of_optional_clients_leaves_whole_as_the_twin_says(scale):
                 assert routes[r, 1:rlen[r] + 1].tolist() == route
             tried += 1
             dropped += done
+        # drop_routes: the same test on every route of a fresh state at once
+        inst, data, prm, st, routes, rlen, prizes, required = prize_state(seed)
+        data.kd.prize[:] *= scale
+        before = [routes[r, 1:rlen[r] + 1].tolist() for r in range(len(SLOTS))]
+        want = [r for r, route in enumerate(before) if route and not any(required[c] for c in route)
+                and cost(route, inst, r, np.zeros_like(prm)) - scale * sum(prizes[c] for c in route) > K.EPS]
+        assert K.drop_routes(st, data.kd, prm, data.angle) == len(want)
+        assert [r for r in range(len(SLOTS)) if before[r] and rlen[r] == 0] == want
     assert dropped >= 1 and dropped < tried
