@@ -31,8 +31,8 @@ from numba import njit
 
 from ..._numba_cache import drop_stale
 from . import _kernels
-from ._kernels import (EPS, FORBID, LS_LOOPS, NONE, P_LOAD_PENALTY, P_TIME_PENALTY, ZERO, drop_routes, first_empty,
-                       fwd_seg, insertion_delta, ls_search, ls_update, route_cost, route_totals)
+from ._kernels import (EPS, FORBID, LS_LOOPS, NONE, P_LOAD_PENALTY, P_TIME_PENALTY, ZERO, first_empty, fwd_seg,
+                       insertion_delta, ls_search, ls_update, route_cost, route_objective, route_totals)
 
 drop_stale(__file__, _kernels.__file__, _kernels.T.__file__)  # the kernels below compile in those of _kernels
 
@@ -194,6 +194,31 @@ def perturb(st, kd, prm, ncnt, angle, k, stamp, gone, lst, touched):
         ls_update(st, r, kd, prm, angle)
     reinsert(st, kd, prm, ncnt, angle, gone, lst, cnt, stamp)
     return cnt
+
+
+@njit(cache=True)
+def drop_routes(st, kd, prm, angle):
+    """Empty every route whose clients are all optional and which, without its penalties, costs more
+    than their prizes together: a far cluster that no single removal pays for (a route that only its
+    penalties make dear is for the local search to repair). Returns the number of routes emptied."""
+    n = 0
+    for r in range(st.routes.shape[0]):
+        m = st.rlen[r]
+        keep = m == 0
+        prizes = 0.0
+        for q in range(1, m + 1):
+            v = st.routes[r, q]
+            if not kd.optional[v]:
+                keep = True
+            prizes += kd.prize[v]
+        if keep or route_objective(fwd_seg(r, m + 1, st.routes, st.fwd, kd), r, kd) - prizes <= EPS:
+            continue
+        for q in range(1, m + 1):
+            st.node_route[st.routes[r, q]] = -1
+        st.rlen[r] = 0
+        ls_update(st, r, kd, prm, angle)
+        n += 1
+    return n
 
 
 @njit(cache=True)

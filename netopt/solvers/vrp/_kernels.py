@@ -1217,44 +1217,6 @@ def _try_remove(u, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, las
 
 
 @njit(cache=True)
-def _try_drop_route(r, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, last_mod, mark, cnt, kd, prm, angle,
-                    stamp):
-    """Leave every client of route ``r`` unvisited when all are optional and the route, without its
-    penalties, costs more than their prizes together (a far cluster that no single removal pays for; a
-    route that only its penalties make dear is for the other moves to repair); True when done."""
-    m = rlen[r]
-    prizes = 0.0
-    for q in range(1, m + 1):
-        v = routes[r, q]
-        if not kd.optional[v]:
-            return False
-        prizes += kd.prize[v]
-    if route_objective(fwd_seg(r, m + 1, routes, fwd, kd), r, kd) - prizes <= EPS:
-        return False
-    for q in range(1, m + 1):
-        v = routes[r, q]
-        node_route[v] = -1
-        if stamp >= 0:
-            mark[v] = stamp
-    rlen[r] = 0
-    update_route(r, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, kd, prm)
-    cnt[0] += 1
-    last_mod[r] = cnt[0]
-    return True
-
-
-@njit(cache=True)
-def drop_routes(st, kd, prm, angle):
-    """:func:`_try_drop_route` on every route of ``st``; returns the number of routes emptied."""
-    n = 0
-    for r in range(st.routes.shape[0]):
-        if st.rlen[r] > 0 and _try_drop_route(r, st.routes, st.rlen, st.fwd, st.bwd, st.node_route, st.node_pos,
-                                              st.rcost, st.sec, st.last_mod, st.mark, st.cnt, kd, prm, angle, NONE):
-            n += 1
-    return n
-
-
-@njit(cache=True)
 def _try_replace(u, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, nb, ncnt, last_mod, mark, cnt, kd, prm,
                  angle, stamp):
     """Put the unvisited optional client ``u`` in the place of a visited optional neighbour (which
@@ -1341,9 +1303,8 @@ def ls_search(st, kd, prm, ncnt, angle, stamp, use_swap_star, max_loops):
     is first, and (after the first loop) against an empty route; the first improving move is
     applied. An optional client goes in where that costs less than its prize (or takes a visited
     optional neighbour's place), and out where that saves more than its prize. Then SWAP* between
-    changed routes whose polar
-    sectors (``angle``, 0..65535) overlap. Stops when a loop finds nothing (or after ``max_loops``).
-    Returns the number of moves applied.
+    changed routes whose polar sectors (``angle``, 0..65535) overlap. Stops when a loop finds nothing
+    (or after ``max_loops``). Returns the number of moves applied.
     """
     return _search(st.routes, st.rlen, st.fwd, st.bwd, st.node_route, st.node_pos, st.rcost, st.sec, st.nb, st.order,
                    st.last_mod, st.last_tested, st.last_swap, st.last_type, st.mark, st.PA, st.PB, st.bufa, st.bufb,
