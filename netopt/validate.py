@@ -2,7 +2,7 @@
 
 Plain Python loops over the instance arrays, written to be obviously correct rather than
 fast: each required client visited exactly once (optional ones at most once), vehicle
-capacity along every trip (deliveries still on board plus pickups made), linehauls before
+capacity along every trip and in every load dimension (deliveries still on board plus pickups made), linehauls before
 backhauls, time windows (Solomon semantics: wait when early, late arrival is a violation)
 with release times and shift windows, route duration and distance limits, reload depots
 and their number, which vehicle types may serve which client, vehicles per type, and the
@@ -32,7 +32,7 @@ class RouteStats:
     """Per-route figures recomputed by the validator."""
 
     visits: list[int]  # internal indices; depots inside the route are reloads
-    load: int  # total delivered (all trips)
+    load: int | tuple[int, ...]  # total delivered (all trips; per load dimension when there are several)
     distance: float
     duration: float  # shortest possible duration (latest feasible departure from the depot)
     vehicle_type: int = 0
@@ -110,8 +110,9 @@ def check_routes(
     nid = inst.node_ids
     dist, dur, st = inst.distance, inst.duration, inst.service_times
     tw, release = inst.time_windows, inst.release_times
-    dem = inst.demands
-    pick = inst.pickups if inst.pickups is not None else np.zeros(n1, np.int64)
+    dims = inst.load_dims
+    dem = inst.demands.reshape(n1, dims)  # (a row of loads per node, one per dimension)
+    pick = inst.pickups.reshape(n1, dims) if inst.pickups is not None else np.zeros((n1, dims), np.int64)
     types = inst.vehicle_types
     violations: list[str] = []
     seen: dict[int, int] = {}
@@ -165,22 +166,23 @@ def check_routes(
         trips = _trips(path, nd)
         if vt.max_reloads is not None and len(trips) - 1 > vt.max_reloads:
             violations.append(f"route {r}: {len(trips) - 1} reloads, the limit is {vt.max_reloads}")
-        load = 0
+        load = [0] * dims
         for number, trip in enumerate(trips, start=1):
             clients = trip[1:-1]
-            delivered = sum(int(dem[v]) for v in clients)
-            load += delivered
-            peak = _peak_load(clients, dem, pick)
-            if peak > vt.capacity:
-                on = f"trip {number}: " if len(trips) > 1 else ""
-                violations.append(f"route {r}: {on}load {peak} exceeds capacity {vt.capacity}")
+            on = f"trip {number}: " if len(trips) > 1 else ""
+            for j, cap in enumerate(vt.capacities):
+                load[j] += sum(int(dem[v, j]) for v in clients)
+                peak = _peak_load(clients, dem[:, j], pick[:, j])
+                if peak > cap:
+                    which = f" in load dimension {j + 1}" if dims > 1 else ""
+                    violations.append(f"route {r}: {on}load {peak} exceeds capacity {cap}{which}")
             if inst.linehauls_first and clients:
-                if pick[clients[0]] > 0 and dem[clients[0]] == 0:
+                if pick[clients[0]].any() and not dem[clients[0]].any():
                     violations.append(f"route {r}: starts a trip with backhaul customer {nid[clients[0]]}")
-                back = next((v for v in clients if pick[v] > 0), None)
+                back = next((v for v in clients if pick[v].any()), None)
                 if back is not None:
                     after = clients[clients.index(back) + 1:]
-                    line = next((v for v in after if dem[v] > 0), None)
+                    line = next((v for v in after if dem[v].any()), None)
                     if line is not None:
                         violations.append(f"route {r}: linehaul customer {nid[line]} after backhaul customer {nid[back]}")
         length = sum(float(dist[a, b]) for a, b in zip(path, path[1:]))
@@ -205,7 +207,7 @@ def check_routes(
             violations.append(f"route {r}: duration {duration:g} exceeds the limit {vt.max_duration:g}")
         cost = vt.fixed_cost + vt.unit_distance_cost * length + vt.unit_duration_cost * duration
         total += cost
-        stats.append(RouteStats(visits, load, length, duration, k, cost, len(trips)))
+        stats.append(RouteStats(visits, load[0] if dims == 1 else tuple(load), length, duration, k, cost, len(trips)))
 
     req = inst.required
     missing = [int(nid[v]) for v in inst.clients if req[v] and v not in seen]

@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class VehicleType:
@@ -21,7 +23,9 @@ class VehicleType:
     num_available
         Vehicles of this type, or ``None`` for as many as needed.
     capacity
-        Load the vehicle carries at once (deliveries and pickups alike), same unit as demands.
+        Load the vehicle carries at once (deliveries and pickups alike), same unit as demands; a
+        tuple of one capacity per load dimension when the instance's loads have several (weight,
+        volume, ...).
     start_depot, end_depot
         Internal depot indices where its routes start and end (``end_depot`` defaults to the start).
     fixed_cost
@@ -44,7 +48,7 @@ class VehicleType:
         Label for tables and route JSON.
     """
 
-    capacity: int
+    capacity: int | tuple[int, ...]
     num_available: int | None = None
     start_depot: int = 0
     end_depot: int | None = None
@@ -62,6 +66,9 @@ class VehicleType:
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
+        if isinstance(self.capacity, (list, tuple, np.ndarray)):  # one value per load dimension
+            caps = tuple(self.capacity)
+            set_(self, "capacity", caps[0] if len(caps) == 1 else caps)
         if self.end_depot is None:
             set_(self, "end_depot", self.start_depot)
         set_(self, "reload_depots", tuple(int(d) for d in self.reload_depots))
@@ -75,8 +82,8 @@ class VehicleType:
         def integer(v) -> bool:
             return not isinstance(v, bool) and isinstance(v, (int, float)) and float(v).is_integer()
 
-        if not integer(self.capacity) or self.capacity < 0:
-            out.append(("capacity", f"must be a non-negative integer, got {self.capacity!r}"))
+        if not self.capacities or not all(integer(c) and c >= 0 for c in self.capacities):
+            out.append(("capacity", f"must be a non-negative integer (one per load dimension), got {self.capacity!r}"))
         if self.num_available is not None and (not integer(self.num_available) or self.num_available < 1):
             out.append(("num_available", f"must be a positive integer or None (unlimited), got {self.num_available!r}"))
         for fld in ("start_depot", "end_depot"):
@@ -104,6 +111,11 @@ class VehicleType:
                 out.append(("allowed_clients", f"{bad[0]} is not a client index ({num_depots}..{num_nodes - 1})"))
         return out
 
+    @property
+    def capacities(self) -> tuple:
+        """The capacity per load dimension (a 1-tuple for one dimension)."""
+        return self.capacity if isinstance(self.capacity, tuple) else (self.capacity,)
+
     def may_serve(self, client: int) -> bool:
         return self.allowed_clients is None or client in self._allowed_set
 
@@ -118,6 +130,8 @@ class VehicleType:
     def to_dict(self) -> dict:
         d = {k: getattr(self, k) for k in self.__dataclass_fields__}
         d["reload_depots"] = list(self.reload_depots)
+        if isinstance(self.capacity, tuple):
+            d["capacity"] = list(self.capacity)
         d["allowed_clients"] = None if self.allowed_clients is None else list(self.allowed_clients)
         return d
 

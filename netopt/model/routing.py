@@ -22,8 +22,17 @@ from .distances import PointDistances, keeps_points
 from .fleet import VehicleType
 
 
+#: most load dimensions (weight, volume, pallets, ...) an instance may have
+MAX_LOAD_DIMS = 8
+
 #: distance conventions an instance may declare (see :mod:`netopt.io.distances`)
 ROUNDINGS = ("nint", "dimacs", "none", "exact", "ceil", "att", "geo", "x10", "x1000")
+
+
+def _load(a):
+    """A load as it reads in messages and summaries: an int, or a tuple of ints per load dimension."""
+    a = np.asarray(a)
+    return int(a) if a.ndim == 0 else tuple(int(x) for x in a)
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -46,9 +55,10 @@ class RoutingInstance:
         :class:`~netopt.model.distances.PointDistances` (large coordinate instances): the same
         entries computed from the points on demand, no dense matrix (:attr:`dense` is False).
     demands
-        ``(n+1,)`` int64, ``demands[0] == 0`` (the depot).
+        ``(n+1,)`` int64, ``demands[0] == 0`` (the depot); or ``(n+1, L)`` for loads in ``L >= 2``
+        dimensions (weight, volume, ...), each checked against its own capacity.
     capacity
-        Vehicle capacity, same unit as ``demands``.
+        Vehicle capacity, same unit as ``demands`` (a tuple of ``L`` with several load dimensions).
     duration
         ``(n+1, n+1)`` travel-time matrix; defaults to ``distance``.
     num_vehicles
@@ -75,7 +85,7 @@ class RoutingInstance:
     num_depots
         ``D``: nodes ``0..D-1`` are depots (demand 0).
     pickups
-        ``(n+1,)`` amounts picked up at each client and carried back to a depot (backhauls), or ``None``.
+        ``(n+1,)`` (or ``(n+1, L)``, as ``demands``) amounts picked up at each client and carried back to a depot (backhauls), or ``None``.
     linehauls_first
         VRPB: on every trip all deliveries (linehauls) come before any pickup (backhaul), and a
         trip does not start with a backhaul.
@@ -167,10 +177,15 @@ class RoutingInstance:
             raise bad("num_depots", f"must be an integer in 1..{n1 - 1} (at least one client), got {nd!r}")
         nd = int(nd)
 
-        def amounts(name: str, a, what: str) -> np.ndarray:
+        def amounts(name: str, a, what: str, shape=None) -> np.ndarray:
             a = np.asarray(a)
-            if a.shape != (n1,):
-                raise bad(name, f"expected {n1} values (depots first), got shape {a.shape}")
+            if a.ndim == 2 and a.shape[1] == 1:
+                a = a[:, 0]  # one load dimension
+            if shape is not None and a.shape != shape:
+                raise bad(name, f"expected shape {shape} (as demands), got {a.shape}")
+            if a.shape != (n1,) and not (a.ndim == 2 and a.shape[0] == n1 and 1 <= a.shape[1] <= MAX_LOAD_DIMS):
+                raise bad(name, f"expected {n1} values (depots first), or {n1} rows of one value per load dimension "
+                                f"(at most {MAX_LOAD_DIMS}), got shape {a.shape}")
             if a.dtype.kind == "f":
                 if not np.all(np.isfinite(a)) or np.any(a != np.round(a)):
                     raise bad(name, "must be integers (scale fractional units, e.g. kg -> g)")
@@ -179,25 +194,31 @@ class RoutingInstance:
             elif a.dtype.kind not in "iub":
                 raise bad(name, "must be integers")
             a = a.astype(np.int64)
-            if np.any(a < 0):
-                i = int(np.argmax(a < 0))
-                raise bad(name, f"negative {what} {a[i]} at node {self._id(i)}")
-            if np.any(a[:nd] != 0):
-                i = int(np.argmax(a[:nd] != 0))
-                raise bad(name, f"depot {what} must be 0, got {a[i]} at depot {self._id(i)}")
+            rows = a if a.ndim == 2 else a[:, None]
+            if np.any(rows < 0):
+                i = int(np.argmax((rows < 0).any(1)))
+                raise bad(name, f"negative {what} {_load(a[i])} at node {self._id(i)}")
+            if np.any(rows[:nd] != 0):
+                i = int(np.argmax((rows[:nd] != 0).any(1)))
+                raise bad(name, f"depot {what} must be 0, got {_load(a[i])} at depot {self._id(i)}")
             return a
 
         dem = amounts("demands", self.demands, "demand")
-        pick = None if self.pickups is None else amounts("pickups", self.pickups, "pickup")
+        pick = None if self.pickups is None else amounts("pickups", self.pickups, "pickup", dem.shape)
+        dims = 1 if dem.ndim == 1 else dem.shape[1]
 
         cap = self.capacity
         if cap is not None:
+            caps = tuple(cap) if isinstance(cap, (list, tuple, np.ndarray)) else (cap,)
             try:
-                cap = int(self.capacity)
+                ints = tuple(int(c) for c in caps)
             except (TypeError, ValueError, OverflowError):
                 raise bad("capacity", f"must be an integer, got {self.capacity!r}") from None
-            if cap != self.capacity or cap <= 0:
-                raise bad("capacity", f"must be a positive integer, got {self.capacity!r}")
+            if len(ints) != dims:
+                raise bad("capacity", f"{len(ints)} values for {dims} load dimension(s) of the demands")
+            if ints != caps or min(ints) <= 0:
+                raise bad("capacity", f"must be a positive integer (one per load dimension), got {self.capacity!r}")
+            cap = ints[0] if dims == 1 else ints
         elif self.vehicle_types is None:
             raise bad("capacity", "missing (give capacity or vehicle_types)")
 
@@ -282,13 +303,17 @@ class RoutingInstance:
             for k, t in enumerate(types):
                 for fld, msg in t.problems(nd, n1):
                     raise bad(f"vehicle_types[{k}].{fld}", msg)
+                if len(t.capacities) != dims:
+                    raise bad(f"vehicle_types[{k}].capacity",
+                              f"{len(t.capacities)} values for {dims} load dimension(s) of the demands")
             if self.capacity is not None or self.num_vehicles is not None or \
                     self.max_duration is not None or self.max_distance is not None:
                 raise bad("capacity", "give capacity, num_vehicles, max_duration and max_distance per vehicle type "
                                       "when vehicle_types is given")
-            cap = max(int(t.capacity) for t in types)
-            if cap <= 0:
-                raise bad("vehicle_types", "every vehicle type has capacity 0")
+            most = tuple(max(int(t.capacities[j]) for t in types) for j in range(dims))
+            if min(most) <= 0:
+                raise bad("vehicle_types", "every vehicle type has capacity 0" + (" in some load dimension" if dims > 1 else ""))
+            cap = most[0] if dims == 1 else most
             counts = [t.num_available for t in types]
             nv = None if any(c is None for c in counts) else int(sum(counts))
             for fld in ("max_duration", "max_distance"):
@@ -306,6 +331,8 @@ class RoutingInstance:
             fleet = fleet.astype(np.int64)
 
         problem = self.problem or self._infer_problem(tw, nv, dem)
+        if problem == "tsp" and dims > 1:
+            raise bad("problem", "a TSP has no loads (demands in several dimensions given)")
         if problem not in ("cvrp", "vrptw", "tsp"):
             raise bad("problem", f"unknown problem type {problem!r} (cvrp, vrptw, tsp)")
 
@@ -415,29 +442,45 @@ class RoutingInstance:
         return int(self.node_ids[0])
 
     @property
-    def total_demand(self) -> int:
-        return int(self.demands.sum())
+    def load_dims(self) -> int:
+        """Load dimensions: 1, or ``L`` when ``demands`` is ``(n+1, L)``."""
+        return 1 if self.demands.ndim == 1 else self.demands.shape[1]
 
     @property
-    def required_load(self) -> int:
-        """Load of the required clients: the larger of their deliveries and their pickups."""
+    def total_demand(self) -> int | tuple[int, ...]:
+        """Sum of the deliveries (per load dimension when there are several)."""
+        return _load(self.demands.sum(axis=0))
+
+    @property
+    def required_load(self) -> int | tuple[int, ...]:
+        """Load of the required clients: the larger of their deliveries and their pickups (per load
+        dimension when there are several)."""
         req = self.required
-        load = int(self.demands[req].sum())
+        load = self.demands[req].sum(axis=0)
         if self.pickups is not None:
-            load = max(load, int(self.pickups[req].sum()))
-        return load
+            load = np.maximum(load, self.pickups[req].sum(axis=0))
+        return _load(load)
+
+    def routes_needed(self, capacity) -> int:
+        """Fewest one-trip routes of ``capacity`` (an int, or one per load dimension) that carry the
+        required load: the largest ``ceil(load / capacity)`` over the dimensions (a huge number when
+        a dimension has load and no capacity)."""
+        loads = np.atleast_1d(self.required_load)
+        caps = np.atleast_1d(capacity)
+        return max([0] + [-(-int(q) // int(c)) if c > 0 else (1 << 62) for q, c in zip(loads, caps) if q > 0])
 
     @property
     def min_vehicles(self) -> int:
         """Lower bound on the number of routes from capacity: ceil(required load / largest capacity)
-        (one trip per route)."""
-        return max(1, -(-self.required_load // self.capacity))
+        (one trip per route; the largest over the load dimensions)."""
+        return max(1, self.routes_needed(self.capacity))
 
     @property
     def features(self) -> tuple[str, ...]:
         """The rich-VRP features this instance uses beyond a CVRP / VRPTW with one vehicle type:
         ``multi_depot``, ``vehicle_types``, ``vehicle_costs``, ``prizes``, ``backhauls`` (pickups),
-        ``linehauls_first``, ``release_times``, ``reloads``, ``allowed_clients``, ``shift_windows``."""
+        ``linehauls_first``, ``release_times``, ``reloads``, ``allowed_clients``, ``shift_windows``,
+        ``load_dimensions`` (loads in several dimensions)."""
         cached = self.__dict__.get("_features")
         if cached is not None:
             return cached
@@ -463,6 +506,8 @@ class RoutingInstance:
             out.append("allowed_clients")
         if any(t.tw_early is not None or t.tw_late is not None for t in types):
             out.append("shift_windows")
+        if self.load_dims > 1:
+            out.append("load_dimensions")
         result = tuple(out)
         object.__setattr__(self, "_features", result)
         return result
@@ -471,10 +516,11 @@ class RoutingInstance:
     def variant(self) -> str:
         """A short name of the problem: ``cvrp``, ``vrptw``, ``tsp``, or a rich variant such as
         ``hfvrp``, ``mdvrptw``, ``pcvrptw``, ``vrpb``, ``mtvrptwr``, ``sdvrptw`` (a combination is
-        named by its parts)."""
-        f = set(self.features)
+        named by its parts), with ``-Ldim`` after it for loads in ``L >= 2`` dimensions (``cvrp-2dim``)."""
+        f = set(self.features) - {"load_dimensions"}
+        dims = f"-{self.load_dims}dim" if self.load_dims > 1 else ""
         if not f:
-            return self.problem
+            return self.problem + dims
         name = ""
         if "multi_depot" in f:
             name += "md"
@@ -494,7 +540,7 @@ class RoutingInstance:
             name += "tw"
         if "release_times" in f:
             name += "r"
-        return name
+        return name + dims
 
     def vehicle_type_of(self, vehicle: int) -> int | None:
         """Type index of vehicle number ``vehicle`` (0-based, as route ``k + 1`` of a ``.sol``), or
@@ -541,17 +587,17 @@ class RoutingInstance:
         for i in self.clients:
             if not self.required[i]:
                 continue
-            load = max(int(self.demands[i]), 0 if self.pickups is None else int(self.pickups[i]))
-            if len(types) == 1 and load > self.capacity:
+            load = self.demands[i] if self.pickups is None else np.maximum(self.demands[i], self.pickups[i])
+            if len(types) == 1 and np.any(load > np.asarray(self.capacity)):
                 raise InfeasibleInstanceError(
-                    f"{src}: customer {self._id(i)} has demand {load} above the vehicle capacity {self.capacity}"
+                    f"{src}: customer {self._id(i)} has demand {_load(load)} above the vehicle capacity {self.capacity}"
                 )
             why = ""
             for t in types:
                 if not t.may_serve(i):
                     why = why or "no vehicle type may serve it"
-                elif load > t.capacity:
-                    why = why or f"its load {load} is above the capacity of every vehicle type that may serve it"
+                elif np.any(load > np.asarray(t.capacities)):
+                    why = why or f"its load {_load(load)} is above the capacity of every vehicle type that may serve it"
                 else:
                     why = self._single_route_problem(i, t)
                     if not why:
