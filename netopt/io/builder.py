@@ -19,11 +19,13 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 
 from ..exceptions import InstanceFormatError
 from ..model import RoutingInstance, VehicleType
+from ..model.routing import MAX_LOAD_DIMS
 from . import distances as D
 
 
@@ -49,19 +51,22 @@ class Model:
         self._depots.append(dict(x=x, y=y, tw=tw))
         return Node("depot", len(self._depots) - 1)
 
-    def add_client(self, x: float = 0.0, y: float = 0.0, *, delivery: int = 0, pickup: int = 0,
-                   service: float = 0.0, tw: tuple[float, float] | None = None, release: float = 0.0,
-                   prize: float = 0.0, required: bool = True) -> Node:
-        """A client at ``(x, y)``: amounts delivered and picked up, service duration, time window,
-        release time, and for an optional client (``required=False``) the prize lost when it is skipped."""
+    def add_client(self, x: float = 0.0, y: float = 0.0, *, delivery: int | Sequence[int] = 0,
+                   pickup: int | Sequence[int] = 0, service: float = 0.0, tw: tuple[float, float] | None = None,
+                   release: float = 0.0, prize: float = 0.0, required: bool = True) -> Node:
+        """A client at ``(x, y)``: amounts delivered and picked up (an int, or one per load dimension
+        such as ``[weight, volume]``, as many for every client; 0 is none in every dimension), service
+        duration, time window, release time, and for an optional client (``required=False``) the prize
+        lost when it is skipped."""
         self._clients.append(dict(x=x, y=y, delivery=delivery, pickup=pickup, service=service, tw=tw,
                                   release=release, prize=prize, required=required))
         return Node("client", len(self._clients) - 1)
 
-    def add_vehicle_type(self, *, capacity: int, num_available: int | None = None, start_depot: Node | None = None,
+    def add_vehicle_type(self, *, capacity: int | Sequence[int], num_available: int | None = None, start_depot: Node | None = None,
                          end_depot: Node | None = None, reload_depots: tuple[Node, ...] = (),
                          allowed_clients: tuple[Node, ...] | None = None, **kwargs) -> int:
-        """A vehicle type (the other keyword arguments are :class:`~netopt.model.fleet.VehicleType`'s:
+        """A vehicle type with ``capacity`` (one value per load dimension when the clients' loads have
+        several; the other keyword arguments are :class:`~netopt.model.fleet.VehicleType`'s:
         ``fixed_cost``, ``unit_distance_cost``, ``unit_duration_cost``, ``tw_early``, ``tw_late``,
         ``max_duration``, ``max_distance``, ``max_reloads``, ``name``); returns its index."""
         self._types.append(dict(capacity=capacity, num_available=num_available, start_depot=start_depot,
@@ -86,6 +91,37 @@ class Model:
         if not 0 <= node.position < len(self._clients):
             raise InstanceFormatError("<model>", what, f"unknown client {node.position}")
         return len(self._depots) + node.position
+
+    def _load_dims(self) -> int:
+        """The clients' load dimensions: the length of their delivery and pickup lists (an int is one
+        dimension, 0 any number); a client that disagrees with the first one is an error."""
+        first = None
+        for k, p in enumerate(self._clients):
+            for what in ("delivery", "pickup"):
+                v = p[what]
+                if isinstance(v, (list, tuple, np.ndarray)):
+                    dims = len(v)
+                    if not 1 <= dims <= MAX_LOAD_DIMS:
+                        raise InstanceFormatError("<model>", f"clients[{k}].{what}",
+                                                  f"{dims} values: give 1 to {MAX_LOAD_DIMS} (one per load dimension)")
+                elif isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v == 0:
+                    continue  # zero in every dimension
+                else:
+                    dims = 1
+                if first is None:
+                    first = (dims, k, what)
+                elif dims != first[0]:
+                    raise InstanceFormatError("<model>", f"clients[{k}].{what}",
+                                              f"{dims} load dimension(s), clients[{first[1]}].{first[2]} has "
+                                              f"{first[0]} (give every client one value per dimension)")
+        return 1 if first is None else first[0]
+
+    @staticmethod
+    def _load(v, dims: int):
+        """A client's delivery or pickup as the instance holds it: an int, or a list of ``dims``."""
+        if isinstance(v, (list, tuple, np.ndarray)):
+            return list(v) if dims > 1 else v[0]
+        return [v] * dims if dims > 1 else v  # (a 0 in every dimension; else dims is 1)
 
     def instance(self, name: str = "model", *, rounding: str = "none") -> RoutingInstance:
         """The validated instance; Euclidean distances are rounded by ``rounding`` (``none``, ``nint``,
@@ -112,7 +148,8 @@ class Model:
             # closing plus one service and one trip back
             horizon = max(float(w[1]) for w in tws if w is not None) + dur.max() + max(p.get("service", 0) for p in nodes)
             tw = np.array([w if w is not None else (0.0, horizon) for w in tws], dtype=np.float64)
-        zeros = [0] * nd
+        dims = self._load_dims()
+        zeros = [0 if dims == 1 else [0] * dims] * nd
         types = []
         for k, t in enumerate(self._types):
             start = 0 if t["start_depot"] is None else self._index(t["start_depot"], f"vehicle_types[{k}].start_depot")
@@ -126,7 +163,8 @@ class Model:
         c = self._clients
         return RoutingInstance(
             name=name, distance=dist, duration=dur, coordinates=xy, rounding=rounding if not self._edges else "exact",
-            demands=zeros + [p["delivery"] for p in c], pickups=zeros + [p["pickup"] for p in c],
+            demands=zeros + [self._load(p["delivery"], dims) for p in c],
+            pickups=zeros + [self._load(p["pickup"], dims) for p in c],
             service_times=[0.0] * nd + [p["service"] for p in c], time_windows=tw,
             release_times=[0.0] * nd + [p["release"] for p in c], prizes=[0.0] * nd + [p["prize"] for p in c],
             required=[True] * nd + [bool(p["required"]) for p in c], num_depots=nd,

@@ -2,7 +2,7 @@
 
 PyVRP's dialect (its ``read()`` is the reference behaviour; the README of each folder of
 PyVRP's benchmark collection is the spec) lists vehicles one by one: ``VEHICLES : V`` and,
-per vehicle ``1..V``, rows of ``CAPACITY_SECTION``, ``VEHICLES_DEPOT_SECTION``,
+per vehicle ``1..V``, rows of ``CAPACITY_SECTION`` (one value per load dimension), ``VEHICLES_DEPOT_SECTION``,
 ``VEHICLES_FIXED_COST_SECTION``, ``VEHICLES_UNIT_DISTANCE_COST_SECTION``,
 ``VEHICLES_MAX_DURATION_SECTION``, ``VEHICLES_MAX_DISTANCE_SECTION``,
 ``VEHICLES_MAX_RELOADS_SECTION``, ``VEHICLES_RELOAD_DEPOT_SECTION`` and
@@ -45,12 +45,15 @@ def has_vehicle_data(r) -> bool:
 
 
 def read_vehicle_types(r, num_vehicles: int | None, capacity: int | None, max_distance: float | None,
-                       node_index: dict[int, int], num_depots: int, rounding: str):
+                       node_index: dict[int, int], num_depots: int, rounding: str, load_dims: int = 1,
+                       loads_from: str = "DEMAND_SECTION"):
     """``(vehicle_types, fleet)`` from the vehicle sections of reader ``r``; ``fleet`` is None when
     the vehicles of each type are numbered one after another.
 
     ``capacity`` and ``max_distance`` are the file's ``CAPACITY`` and ``DISTANCE`` headers (or None);
     ``node_index`` maps file node ids to internal indices; depots are internal ``0..num_depots-1``.
+    ``load_dims``: the load dimensions of the demands (section ``loads_from``): each
+    ``CAPACITY_SECTION`` row gives that many capacities, read as a tuple when there are several.
     """
     if num_vehicles is None:
         raise r.err("VEHICLES", "missing (needed with several depots or per-vehicle data)")
@@ -65,7 +68,16 @@ def read_vehicle_types(r, num_vehicles: int | None, capacity: int | None, max_di
             attrs[fld] = [r.number(key, kind)] * V
     lines: dict[str, list] = {}  # the file line of each vehicle's row, per field read from a section
     for sec, (fld, kind) in VALUE_SECTIONS.items():
-        if sec in r.sections:
+        if sec == "CAPACITY_SECTION" and sec in r.sections:  # one capacity per load dimension
+            rows = _vehicle_rows(r, sec, V, exact=None)
+            for line, toks in rows:
+                if len(toks) != load_dims:
+                    raise r.err(sec, f"{len(toks)} {'capacity' if len(toks) == 1 else 'capacities'} for the "
+                                     f"{load_dims} load dimension(s) of {loads_from}", line)
+            lines[fld] = [line for line, _ in rows]
+            caps = [tuple(_value(r, sec, [tok], line, int) for tok in toks) for line, toks in rows]
+            attrs[fld] = [c[0] if load_dims == 1 else c for c in caps]
+        elif sec in r.sections:
             rows = _vehicle_rows(r, sec, V, exact=1)
             lines[fld] = [line for line, _ in rows]
             attrs[fld] = [_value(r, sec, toks, line, kind) for line, toks in rows]
@@ -102,7 +114,7 @@ def read_vehicle_types(r, num_vehicles: int | None, capacity: int | None, max_di
     for key, t in groups.items():
         kwargs = dict(zip(names, key))
         for fld in ("capacity", "max_reloads"):
-            if fld in kwargs:
+            if fld in kwargs and not isinstance(kwargs[fld], tuple):
                 kwargs[fld] = int(kwargs[fld])
         kwargs["num_available"] = int(counts[t])
         members = np.flatnonzero(fleet == t)

@@ -5,6 +5,9 @@ distance AND duration matrices with time windows.
 "demands", "capacity", "num_vehicles", "time_windows", "service_times", "max_duration",
 "max_distance", "coordinates", "node_ids"}``; node 0 is the depot; optional fields may be null.
 
+Loads in several dimensions (weight, volume, ...): ``demands`` (and ``pickups``) as a list per node
+of one value per dimension, ``capacity`` as a list of one value per dimension (per vehicle type too).
+
 The rich variants add ``num_depots`` (nodes ``0..D-1`` are depots), ``pickups``, ``linehauls_first``,
 ``release_times``, ``prizes``, ``required`` and ``vehicle_types``: a list of objects with the fields
 of :class:`~netopt.model.fleet.VehicleType` (``capacity`` required; depots and allowed clients as
@@ -45,9 +48,23 @@ def read_instance_json(path) -> RoutingInstance:
         if d.get(key) is None:
             raise InstanceFormatError(path, key, "missing")
     kwargs = {k: d[k] for k in _FIELDS if d.get(k) is not None}
+    for key in ("demands", "pickups"):  # a list per node for loads in several dimensions: all of one length
+        _check_rows(path, key, kwargs.get(key))
     if d.get("vehicle_types") is not None:
         kwargs["vehicle_types"] = _vehicle_types(path, d["vehicle_types"])
     return RoutingInstance(name=str(d.get("name") or "instance"), rounding="exact", source=str(path), sha256=sha, **kwargs)
+
+
+def _check_rows(path, key, value) -> None:
+    if not isinstance(value, list) or not any(isinstance(v, list) for v in value):
+        return
+    def size(v) -> str:
+        return "a number" if not isinstance(v, list) else f"{len(v)} value{'s' * (len(v) != 1)}"
+
+    for i, v in enumerate(value):
+        if size(v) != size(value[0]):
+            raise InstanceFormatError(path, key, f"node {i} has {size(v)}, node 0 {size(value[0])}: give every "
+                                                 "node one value per load dimension")
 
 
 def _vehicle_types(path, raw) -> tuple[VehicleType, ...]:

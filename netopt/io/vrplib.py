@@ -11,6 +11,12 @@ VEHICLES_MAX_DURATION / VEHICLES_MAX_DISTANCE / ... for every vehicle. Durations
 distances, as in the Solomon conversion. As in ``pyvrp.read``, a client with prize 0 is
 required and one with a prize is optional; TYPE VRPB puts linehauls before backhauls.
 
+Loads in several dimensions (weight, volume, ...), as PyVRP's dialect gives them: ``L`` values after
+the node id on every DEMAND / LINEHAUL / BACKHAUL row (the same ``L`` on every row and in both
+sections) and ``L`` capacities after the vehicle number on every ``CAPACITY_SECTION`` row; the
+``CAPACITY`` header holds one value (one dimension), as in ``pyvrp.read``. The writer gives such an
+instance a ``CAPACITY_SECTION`` (an unlimited fleet as one vehicle per customer).
+
 ``rounding="auto"`` is CVRPLIB's nearest integer for CVRP and TSP, DIMACS (truncate to one
 decimal) for instances with time windows, and for PyVRP's benchmark types the convention its
 best-known solutions use (:data:`AUTO_ROUNDING`: ``x10`` / ``x1000`` scale every distance and
@@ -30,6 +36,7 @@ from .._limits import check_dense
 from ..exceptions import InstanceFormatError
 from ..model import RoutingInstance
 from ..model import distances as DM
+from ..model.routing import MAX_LOAD_DIMS
 from . import distances as D
 from . import fleet as F
 from ._text import read_text
@@ -173,6 +180,23 @@ class _Reader:
             raise self.err(name, f"no row for node {missing} ({len(seen)} of {len(ids)} nodes given)")
         return out
 
+    def loads(self, name, ids, required=True):
+        """A load section: rows ``id q1 .. qL`` with the same ``L`` (1..MAX_LOAD_DIMS load dimensions,
+        as in PyVRP's dialect) on every row, as a ``(dim, L)`` array in ``ids`` order."""
+        if name not in self.sections:
+            return self.rows(name, 1, ids, required, kind=int)
+        rows = self.sections[name]
+        width = len(rows[0][1]) - 1 if rows else 1
+        if not 1 <= width <= MAX_LOAD_DIMS:
+            raise self.err(name, f"expected a node id and 1 to {MAX_LOAD_DIMS} values (one per load dimension), "
+                                 f"got {len(rows[0][1]) - 1} after the id", rows[0][0])
+        for line, toks in rows:
+            got = len(toks) - 1
+            if got != width:
+                raise self.err(name, f"{got} value{'s' * (got != 1)} after the node id, but the first row has "
+                                     f"{width} (one per load dimension)", line)
+        return self.rows(name, width, ids, required, kind=int)
+
     def _float(self, field, tok, line):
         try:
             v = float(tok)
@@ -209,7 +233,9 @@ def read_vrplib(path, rounding: str = "auto", dense: bool | None = None) -> Rout
     r = _Reader(path, headers, sections)
     name = r.header("NAME") or Path(path).stem
 
-    typ = (r.header("TYPE") or ("CVRP" if "CAPACITY" in headers else "TSP")).upper()
+    # no TYPE: a CVRP with a CAPACITY, PyVRP's generic VRP with per-vehicle capacities only, else a TSP
+    typ = (r.header("TYPE") or ("CVRP" if "CAPACITY" in headers else
+                                "VRP" if "CAPACITY_SECTION" in sections else "TSP")).upper()
     if typ in RICH_TYPES:
         problem = "vrptw" if "TIME_WINDOW_SECTION" in sections else "cvrp"
     elif typ in TYPES:
@@ -281,13 +307,20 @@ def read_vrplib(path, rounding: str = "auto", dense: bool | None = None) -> Rout
 
     is_vrp = problem in ("cvrp", "vrptw")
     vehicles = r.number("VEHICLES", int, positive=True)
+    dem_sec = "LINEHAUL_SECTION" if "LINEHAUL_SECTION" in sections else "DEMAND_SECTION"
     if is_vrp:
+        demands = r.loads(dem_sec, ids)  # (dim, L): L load dimensions
+        dims = demands.shape[1]
+        if "CAPACITY" in headers and len(r.header("CAPACITY").split()) > 1:
+            raise r.err("CAPACITY", "one value for every vehicle; with several load dimensions give each "
+                                    "vehicle's capacities in CAPACITY_SECTION (PyVRP's dialect)", headers["CAPACITY"][1])
+        if "CAPACITY" in headers and dims > 1:
+            raise r.err("CAPACITY", f"1 value for the {dims} load dimensions of {dem_sec}; give each vehicle's "
+                                    f"{dims} capacities in CAPACITY_SECTION", headers["CAPACITY"][1])
         capacity = r.number("CAPACITY", int, positive=True, required="CAPACITY_SECTION" not in sections)
-        dem_sec = "LINEHAUL_SECTION" if "LINEHAUL_SECTION" in sections else "DEMAND_SECTION"
-        demands = r.rows(dem_sec, 1, ids, kind=int)[:, 0]
         depots = _depots(r, ids) if "DEPOT_SECTION" in sections or typ not in RICH_TYPES else [ids[0]]
     else:
-        capacity, demands, depots, vehicles = 1, np.zeros(dim), [ids[0]], 1
+        capacity, demands, depots, vehicles = 1, np.zeros((dim, 1)), [ids[0]], 1
         if "DEPOT_SECTION" in sections:
             depots = _depots(r, ids)
     nd = len(depots)
@@ -303,7 +336,10 @@ def read_vrplib(path, rounding: str = "auto", dense: bool | None = None) -> Rout
         for dep in depots:
             service[ids.index(dep)] = 0.0
     max_distance = r.number("DISTANCE", positive=True)
-    pickups = r.rows("BACKHAUL_SECTION", 1, ids, required=False, kind=int)
+    pickups = r.loads("BACKHAUL_SECTION", ids, required=False)
+    if pickups is not None and pickups.shape[1] != demands.shape[1]:
+        raise r.err("BACKHAUL_SECTION", f"{pickups.shape[1]} load dimension(s) per row, {dem_sec} has "
+                                        f"{demands.shape[1]}", sections["BACKHAUL_SECTION"][0][0])
     release = r.rows("RELEASE_TIME_SECTION", 1, ids, required=False)
     prizes = r.rows("PRIZE_SECTION", 1, ids, required=False)
 
@@ -317,14 +353,17 @@ def read_vrplib(path, rounding: str = "auto", dense: bool | None = None) -> Rout
             raise r.err("DEPOT_SECTION", f"the {nd} depots must be the first {nd} nodes of the file")
         order = np.arange(dim)
     dist = DM.PointDistances(coords[order], rounding) if points else dist[np.ix_(order, order)]
-    for sec, a in (("DEMAND_SECTION", demands), ("BACKHAUL_SECTION", pickups)):
-        if a is not None and np.any(a[order][:nd] != 0):
-            k = int(np.argmax(a[order][:nd] != 0))
-            raise r.err(sec, f"depot {ids[order[k]]} has non-zero demand {a[order][k]:g}")
+    for sec, a in ((dem_sec, demands), ("BACKHAUL_SECTION", pickups)):
+        nonzero = None if a is None else (a[order][:nd].reshape(nd, -1) != 0).any(1)
+        if nonzero is not None and nonzero.any():
+            k = int(np.argmax(nonzero))
+            raise r.err(sec, f"depot {ids[order[k]]} has non-zero demand "
+                             f"{' '.join(f'{q:g}' for q in np.atleast_1d(a[order[k]]))}")
 
     if F.has_vehicle_data(r) or nd > 1:
         node_index = {ids[i]: k for k, i in enumerate(order)}
-        types, fleet = F.read_vehicle_types(r, vehicles, capacity, max_distance, node_index, nd, rounding)
+        types, fleet = F.read_vehicle_types(r, vehicles, capacity, max_distance, node_index, nd, rounding,
+                                            load_dims=demands.shape[1], loads_from=dem_sec)
         kwargs = dict(vehicle_types=types, fleet=fleet)
     else:
         kwargs = dict(capacity=capacity, num_vehicles=vehicles,
@@ -332,7 +371,7 @@ def read_vrplib(path, rounding: str = "auto", dense: bool | None = None) -> Rout
     return RoutingInstance(
         name=name,
         distance=dist,
-        demands=demands[order].astype(np.int64),
+        demands=demands[order].astype(np.int64),  # ((dim, 1): one load dimension, squeezed by the model)
         time_windows=None if tws is None else times(tws[order]),
         service_times=times(service[order]),
         coordinates=None if coords is None else coords[order],
@@ -342,7 +381,7 @@ def read_vrplib(path, rounding: str = "auto", dense: bool | None = None) -> Rout
         source=str(path),
         sha256=sha,
         num_depots=nd,
-        pickups=None if pickups is None else pickups[order, 0].astype(np.int64),
+        pickups=None if pickups is None else pickups[order].astype(np.int64),
         linehauls_first=typ in ("VRPB", "VRPBTW") and pickups is not None,
         release_times=None if release is None else times(release[order, 0]),
         prizes=None if prizes is None else times(prizes[order, 0]),
@@ -424,9 +463,12 @@ def format_vrplib(inst: RoutingInstance) -> str:
     if typ == "TSP" and not inst.is_symmetric:
         typ = "ATSP"
     out = [f"NAME : {inst.name}", f"TYPE : {typ}", f"DIMENSION : {n1}"]
-    if inst.num_vehicles is not None and typ not in ("TSP", "ATSP"):
-        out.append(f"VEHICLES : {inst.num_vehicles}")
-    if typ not in ("TSP", "ATSP"):
+    # several load dimensions: PyVRP's dialect has no CAPACITY header for them, only a CAPACITY_SECTION
+    # row per vehicle (an unlimited fleet as one vehicle per customer, as pyvrp.read assumes without VEHICLES)
+    vehicles = inst.num_vehicles if inst.num_vehicles is not None or inst.load_dims == 1 else inst.num_customers
+    if vehicles is not None and typ not in ("TSP", "ATSP"):
+        out.append(f"VEHICLES : {vehicles}")
+    if typ not in ("TSP", "ATSP") and inst.load_dims == 1:
         out.append(f"CAPACITY : {inst.capacity}")
     if inst.max_distance is not None:
         out.append(f"DISTANCE : {inst.max_distance:g}")
@@ -438,8 +480,11 @@ def format_vrplib(inst: RoutingInstance) -> str:
         out.append("NODE_COORD_SECTION")
         out += [f"{ids[i]} {x:g} {y:g}" for i, (x, y) in enumerate(inst.coordinates)]
     if typ not in ("TSP", "ATSP"):
-        out.append("DEMAND_SECTION")
-        out += [f"{ids[i]} {q}" for i, q in enumerate(inst.demands)]
+        out.append("DEMAND_SECTION")  # a column per load dimension
+        out += [" ".join(map(str, [ids[i], *np.atleast_1d(q)])) for i, q in enumerate(inst.demands)]
+        if inst.load_dims > 1:
+            out.append("CAPACITY_SECTION")
+            out += [" ".join(map(str, [k, *inst.capacity])) for k in range(1, vehicles + 1)]
     if inst.time_windows is not None:
         out.append("TIME_WINDOW_SECTION")
         out += [f"{ids[i]} {a:g} {b:g}" for i, (a, b) in enumerate(inst.time_windows)]

@@ -1,11 +1,11 @@
 """OR-Tools routing as the baseline every netopt result is compared against.
 
 CVRP, VRPTW, asymmetric distance/duration matrices and TSP through one model: arc cost =
-distance, a capacity dimension, a time dimension (travel + service, waiting allowed) when
-there are time windows or a duration limit, and a distance dimension for a route-length
-limit. OR-Tools needs integer arcs, so matrices are scaled by the smallest power of ten
-(up to 10^4) that makes them integral (DIMACS distances: 10); the reported cost is always
-recomputed from the float matrix by the validator.
+distance, a capacity dimension (one per load dimension: weight, volume, ...), a time dimension
+(travel + service, waiting allowed) when there are time windows or a duration limit, and a
+distance dimension for a route-length limit. OR-Tools needs integer arcs, so matrices are scaled
+by the smallest power of ten (up to 10^4) that makes them integral (DIMACS distances: 10); the
+reported cost is always recomputed from the float matrix by the validator.
 
 Rich variants through the same model: vehicle types (capacity, fixed cost, unit distance and
 duration costs, shift window, duration and distance limits) as per-vehicle settings, start and
@@ -58,7 +58,7 @@ class ORToolsSolver(Solver):
     name = "ortools"
     description = "Google OR-Tools routing (first solution + local search metaheuristic); the baseline."
     features = frozenset({"multi_depot", "vehicle_types", "vehicle_costs", "prizes", "allowed_clients",
-                          "shift_windows", "backhauls", "linehauls_first"})
+                          "shift_windows", "backhauls", "linehauls_first", "load_dimensions"})
     params = ParamSpace("solver ortools", {
         "first_solution": Param(str, "PATH_CHEAPEST_ARC", "first-solution strategy", FIRST_SOLUTIONS),
         "metaheuristic": Param(str, "GUIDED_LOCAL_SEARCH", "local-search metaheuristic", METAHEURISTICS),
@@ -114,11 +114,8 @@ def _useful(inst, t) -> int:
     1,000 vehicles of each type)."""
     n = inst.num_customers
     count = min(t.num_available or n, n)
-    if inst.time_windows is None and t.max_duration is None and t.max_distance is None and t.capacity > 0:
-        load = int(inst.demands[inst.required].sum())
-        if inst.pickups is not None:
-            load = max(load, int(inst.pickups[inst.required].sum()))
-        count = min(count, 2 * -(-load // int(t.capacity)) + 2)
+    if inst.time_windows is None and t.max_duration is None and t.max_distance is None and min(t.capacities) > 0:
+        count = min(count, 2 * inst.routes_needed(t.capacity) + 2)
     return max(1, count)
 
 
@@ -163,14 +160,23 @@ def _solve_once(inst, state: SearchState, fleet, first_solution, metaheuristic, 
         if t.fixed_cost:
             routing.SetFixedCostOfVehicle(int(round(t.fixed_cost * cs)), v)
 
-    if inst.demands.any():
-        dem = routing.RegisterUnaryTransitVector(inst.demands.tolist())
-        routing.AddDimensionWithVehicleCapacity(dem, 0, [int(t.capacity) for t in vtypes], True, "Capacity")
-    if inst.pickups is not None:  # VRPB: linehauls first, so the peak load is the larger of the two sums
-        pick = routing.RegisterUnaryTransitVector(inst.pickups.tolist())
-        routing.AddDimensionWithVehicleCapacity(pick, 0, [int(t.capacity) for t in vtypes], True, "Backhaul")
-        back = [i for i in inst.clients if inst.pickups[i] > 0 and inst.demands[i] == 0]
-        line = [manager.NodeToIndex(j) for j in inst.clients if inst.demands[j] > 0]
+    # a capacity dimension per load dimension (weight, volume, ...): deliveries, and with VRPB's
+    # linehauls first the pickups in a second one, so the peak load is the larger of the two sums
+    dims = inst.load_dims
+    dem = inst.demands.reshape(n1, dims)
+    pickups = None if inst.pickups is None else inst.pickups.reshape(n1, dims)
+    for j in range(dims):
+        name = "" if dims == 1 else f" {j + 1}"
+        caps = [int(t.capacities[j]) for t in vtypes]
+        if dem[:, j].any():
+            cb = routing.RegisterUnaryTransitVector(dem[:, j].tolist())
+            routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, "Capacity" + name)
+        if pickups is not None:
+            cb = routing.RegisterUnaryTransitVector(pickups[:, j].tolist())
+            routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, "Backhaul" + name)
+    if pickups is not None:
+        back = [i for i in inst.clients if pickups[i].any() and not dem[i].any()]
+        line = [manager.NodeToIndex(j) for j in inst.clients if dem[j].any()]
         for i in back:  # no linehaul after a backhaul, and no route that starts with a backhaul
             nxt = routing.NextVar(manager.NodeToIndex(i))
             for j in line:

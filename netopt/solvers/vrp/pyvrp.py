@@ -4,7 +4,7 @@ A benchmark-only, optional dependency (``pip install pyvrp``): the solver is alw
 ``supports`` says how to install it when it is missing; netopt never falls back to it silently.
 Matrices are scaled to integers like the OR-Tools wrapper; the cost is recomputed by the validator.
 Every rich variant goes through PyVRP's ``Model`` (vehicle types, depots, pickups, release times,
-prizes, reloads; allowed clients as profiles, linehauls-first as ``pyvrp.read`` does it); the
+prizes, reloads, loads in several dimensions; allowed clients as profiles, linehauls-first as ``pyvrp.read`` does it); the
 distance and duration matrices are then set whole on its ``ProblemData``.
 """
 
@@ -32,7 +32,7 @@ class PyVRPSolver(Solver):
     description = "PyVRP's hybrid genetic search (optional: pip install pyvrp); state-of-the-art reference."
     params = ParamSpace("solver pyvrp", {"display": Param(bool, False, "print PyVRP's own progress log")})
     features = frozenset({"multi_depot", "vehicle_types", "vehicle_costs", "prizes", "backhauls", "linehauls_first",
-                          "release_times", "reloads", "allowed_clients", "shift_windows"})
+                          "release_times", "reloads", "allowed_clients", "shift_windows", "load_dimensions"})
 
     def supports(self, instance) -> str:
         return "" if _available() else 'pyvrp is not installed (pip install pyvrp; a benchmark-only dependency)'
@@ -69,9 +69,12 @@ class PyVRPSolver(Solver):
         def down(x, scale):
             return big if x is None or not np.isfinite(x) else int(np.floor(x * scale + 1e-6))
 
+        dims = inst.load_dims  # loads as (n1, dims) rows: a list of one value per dimension for PyVRP
+        dem = inst.demands.reshape(n1, dims)
+        pick = inst.pickups.reshape(n1, dims) if inst.pickups is not None else np.zeros((n1, dims), np.int64)
         if inst.linehauls_first:  # as pyvrp.read does: no depot -> backhaul, no backhaul -> linehaul
-            back = (inst.pickups > 0) & (inst.demands == 0)
-            line = inst.demands > 0
+            back = pick.any(1) & ~dem.any(1)
+            line = dem.any(1)
             dist[:nd, back] = MAX_VALUE
             dist[np.ix_(back, line)] = MAX_VALUE
         m = Model()
@@ -84,7 +87,7 @@ class PyVRPSolver(Solver):
         for t in types:
             early, late = inst.shift_window(t)  # down() maps an infinite late to "no limit"
             m.add_vehicle_type(
-                num_available=t.num_available or inst.num_customers, capacity=[int(t.capacity) * ls],
+                num_available=t.num_available or inst.num_customers, capacity=[int(c) * ls for c in t.capacities],
                 start_depot=depots[t.start_depot], end_depot=depots[t.end_depot],
                 fixed_cost=int(round(t.fixed_cost * cs)), tw_early=up(early, ts), tw_late=down(late, ts),
                 shift_duration=down(t.max_duration, ts), max_distance=down(t.max_distance, ds),
@@ -93,10 +96,9 @@ class PyVRPSolver(Solver):
                 profile=profiles.get(t.allowed_clients), reload_depots=[depots[d] for d in t.reload_depots],
                 **({} if t.max_reloads is None else {"max_reloads": int(t.max_reloads)}),
             )
-        pick = inst.pickups if inst.pickups is not None else np.zeros(n1, np.int64)
         for i in inst.clients:
             m.add_client(
-                locs[i], delivery=[int(inst.demands[i]) * ls], pickup=[int(pick[i]) * ls],
+                locs[i], delivery=[int(q) * ls for q in dem[i]], pickup=[int(q) * ls for q in pick[i]],
                 service_duration=int(round(inst.service_times[i] * ts)),
                 tw_early=0 if tw is None else up(tw[i, 0], ts), tw_late=big if tw is None else down(tw[i, 1], ts),
                 release_time=0 if inst.release_times is None else up(inst.release_times[i], ts),
