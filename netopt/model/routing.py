@@ -35,6 +35,10 @@ def _load(a):
     return int(a) if a.ndim == 0 else tuple(int(x) for x in a)
 
 
+def _count(k: int, noun: str) -> str:
+    return f"{k} {noun}" + ("" if k == 1 else "s")
+
+
 def _readonly(a: np.ndarray) -> np.ndarray:
     a = np.ascontiguousarray(a)
     a.flags.writeable = False
@@ -178,7 +182,10 @@ class RoutingInstance:
         nd = int(nd)
 
         def amounts(name: str, a, what: str, shape=None) -> np.ndarray:
-            a = np.asarray(a)
+            try:
+                a = np.asarray(a)
+            except (TypeError, ValueError):  # (rows of uneven length)
+                raise bad(name, "must be one integer per node, or rows of one integer per load dimension") from None
             if a.ndim == 2 and a.shape[1] == 1:
                 a = a[:, 0]  # one load dimension
             if shape is not None and a.shape != shape:
@@ -215,7 +222,7 @@ class RoutingInstance:
             except (TypeError, ValueError, OverflowError):
                 raise bad("capacity", f"must be an integer, got {self.capacity!r}") from None
             if len(ints) != dims:
-                raise bad("capacity", f"{len(ints)} values for {dims} load dimension(s) of the demands")
+                raise bad("capacity", f"{_count(len(ints), 'value')} for {_count(dims, 'load dimension')} of the demands")
             if ints != caps or min(ints) <= 0:
                 raise bad("capacity", f"must be a positive integer (one per load dimension), got {self.capacity!r}")
             cap = ints[0] if dims == 1 else ints
@@ -305,7 +312,7 @@ class RoutingInstance:
                     raise bad(f"vehicle_types[{k}].{fld}", msg)
                 if len(t.capacities) != dims:
                     raise bad(f"vehicle_types[{k}].capacity",
-                              f"{len(t.capacities)} values for {dims} load dimension(s) of the demands")
+                              f"{_count(len(t.capacities), 'value')} for {_count(dims, 'load dimension')} of the demands")
             if self.capacity is not None or self.num_vehicles is not None or \
                     self.max_duration is not None or self.max_distance is not None:
                 raise bad("capacity", "give capacity, num_vehicles, max_duration and max_distance per vehicle type "

@@ -27,13 +27,18 @@ VRPB's precedence (linehauls before backhauls, no route that starts with a backh
 forbidden arcs of PyVRP's reader: each adds ``kd.arc_big`` to the arc's distance (:class:`~netopt.solvers.vrp.hgs._Data`).
 
 Multi-trip routes with release times (a :class:`KernelDataMT` ``kd``) use the summaries of
-:mod:`._trip_kernels` instead: the segment functions below are Numba overloads that pick their
-implementation from the type of ``kd`` when a kernel compiles, so every move, the local search and
-the ILS run unchanged on either kind, and one-trip routes compile exactly as before.
+:mod:`._trip_kernels` instead, and loads in several dimensions (a :class:`KernelDataMD` ``kd``) add
+three fields to the one-trip summary: the delivery, pickup and peak of dimensions 2..4, as 3-tuples
+(load dimension 1 keeps its fields above). The segment functions below are Numba overloads that pick
+their implementation from the type of ``kd`` when a kernel compiles, so every move, the local search
+and the ILS run unchanged on every kind, and one-trip routes with one load dimension compile exactly
+as before.
 
 The penalised cost of a route of slot ``r`` is ``fixed + unit_distance * distance + unit_duration *
 duration + penalty_load * excess_load + penalty_time * (time_warp + excess_duration +
-excess_distance)``; a route holding a client its vehicle may not serve costs ``FORBID`` more.
+excess_distance)``, the excess load summed over the load dimensions (multi-trip routes: over the trips,
+and a trip's capacity per reload above the vehicle's most reloads); a route holding a client its
+vehicle may not serve costs ``FORBID`` more.
 """
 
 from __future__ import annotations
@@ -86,10 +91,17 @@ KernelData = namedtuple("KernelData", "dist tt tw_e tw_l dem pick allow prize op
 #   depot_of    the depot a reload node copies (-1 for every other node)
 #   trip_cap    the capacity of one trip (every vehicle type's)
 KernelDataMT = namedtuple("KernelDataMT", KernelData._fields + ("release", "depot_of", "trip_cap"))
+# Loads in several dimensions (one-trip routes): ``dem``, ``pick`` and RF_CAP are load dimension 1's, and
+#   dem_x, pick_x  (N, 3) deliveries and pickups in dimensions 2..4 (zeros where the instance has fewer)
+#   cap_x          (K, 3) each slot's capacity in dimensions 2..4 (BIG where the instance has fewer)
+KernelDataMD = namedtuple("KernelDataMD", KernelData._fields + ("dem_x", "pick_x", "cap_x"))
+MD_EXTRA = 3  # load dimensions beyond the first that a KernelDataMD holds
 # (per-slot figures are packed in two arrays, so that a kernel call passes a few arrays, not twenty)
-RF_E, RF_L, RF_CAP, RF_MAXDUR, RF_MAXDIST, RF_FIXED, RF_UDIST, RF_UDUR = range(8)  # columns of rf
+RF_E, RF_L, RF_CAP, RF_MAXDUR, RF_MAXDIST, RF_FIXED, RF_UDIST, RF_UDUR, RF_MAXREL = range(9)  # columns of rf
+# (RF_MAXREL: most reloads of a multi-trip route, BIG when unlimited)
 RI_START, RI_END, RI_BIT, RI_TYPE = range(4)  # columns of ri
 N_SEG = 9  # floats per stored summary (fwd / bwd): the segment tuple less first and last, mask as a float
+N_SEG_MD = N_SEG + 3 * MD_EXTRA  # (and the 3-tuples of a KernelDataMD summary)
 
 # prm[...]: the penalty parameters of one evaluation (float64)
 P_LOAD_PENALTY = 0  # cost per unit of excess load
@@ -123,6 +135,28 @@ def _multi_trip(kd) -> bool:
     return isinstance(kd, types.BaseNamedTuple) and kd.instance_class is KernelDataMT
 
 
+def _multi_dim(kd) -> bool:
+    """(At compile time) whether the Numba type ``kd`` is that of a :class:`KernelDataMD`."""
+    return isinstance(kd, types.BaseNamedTuple) and kd.instance_class is KernelDataMD
+
+
+@njit(cache=True, inline="always")
+def _row3(a, i):
+    return (a[i, 0], a[i, 1], a[i, 2])
+
+
+@njit(cache=True, inline="always")
+def _add3(a, b):
+    return (a[0] + b[0], a[1] + b[1], a[2] + b[2])
+
+
+@njit(cache=True, inline="always")
+def _peak3(a_peak, a_pick, b_deliv, b_peak):
+    """Peak load per dimension of ``a`` then ``b`` (as field 10 of :func:`seg_cat`)."""
+    return (max(a_peak[0] + b_deliv[0], b_peak[0] + a_pick[0]), max(a_peak[1] + b_deliv[1], b_peak[1] + a_pick[1]),
+            max(a_peak[2] + b_deliv[2], b_peak[2] + a_pick[2]))
+
+
 def seg_node(i, kd):
     """Summary of the single visit ``i``."""
 
@@ -132,10 +166,21 @@ def _seg_node(i, kd):
     if _multi_trip(kd):
         return lambda i, kd: T.seg_node(i, kd)
 
-    def one_trip(i, kd):
-        return (0.0, kd.dem[i], 0.0, 0.0, kd.tw_e[i], kd.tw_l[i], np.int64(i), np.int64(i), kd.allow[i], kd.pick[i],
-                max(kd.dem[i], kd.pick[i]))
-    return one_trip
+    if _multi_dim(kd):
+        def multi_dim(i, kd):
+            s = _node1(i, kd)
+            d = _row3(kd.dem_x, i)
+            p = _row3(kd.pick_x, i)
+            return (s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], d, p,
+                    (max(d[0], p[0]), max(d[1], p[1]), max(d[2], p[2])))
+        return multi_dim
+    return lambda i, kd: _node1(i, kd)
+
+
+@njit(cache=True, inline="always")
+def _node1(i, kd):
+    return (0.0, kd.dem[i], 0.0, 0.0, kd.tw_e[i], kd.tw_l[i], np.int64(i), np.int64(i), kd.allow[i], kd.pick[i],
+            max(kd.dem[i], kd.pick[i]))
 
 
 def seg_depot(r, end, kd):
@@ -149,6 +194,13 @@ def _seg_depot(r, end, kd):
             dep = kd.ri[r, RI_START + end]  # (RI_END == RI_START + 1)
             return T.seg_depot(dep, kd.rf[r, RF_E], kd.rf[r, RF_L], kd)
         return multi_trip
+
+    if _multi_dim(kd):
+        def multi_dim(r, end, kd):
+            dep = kd.ri[r, RI_START + end]
+            z = (0.0, 0.0, 0.0)
+            return (0.0, 0.0, 0.0, 0.0, kd.rf[r, RF_E], kd.rf[r, RF_L], dep, dep, np.int64(-1), 0.0, 0.0, z, z, z)
+        return multi_dim
 
     def one_trip(r, end, kd):
         dep = kd.ri[r, RI_START + end]
@@ -166,25 +218,35 @@ def _seg_cat(a, b, kd):
     if _multi_trip(kd):
         return lambda a, b, kd: T.seg_cat(a, b, kd)
 
-    def one_trip(a, b, kd):
-        t = kd.tt[a[7], b[6]]
-        delta = a[2] - a[3] + t
-        wait = max(b[4] - delta - a[5], 0.0)
-        warp = max(a[4] + delta - b[5], 0.0)
-        return (
-            a[0] + b[0] + kd.dist[a[7], b[6]],
-            a[1] + b[1],
-            a[2] + b[2] + t + wait,
-            a[3] + b[3] + warp,
-            max(b[4] - delta, a[4]) - wait,
-            min(b[5] - delta, a[5]) + warp,
-            a[6],
-            b[7],
-            a[8] & b[8],
-            a[9] + b[9],
-            max(a[10] + b[1], b[10] + a[9]),
-        )
-    return one_trip
+    if _multi_dim(kd):
+        def multi_dim(a, b, kd):
+            c = _cat1(a, b, kd)
+            return (c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], _add3(a[11], b[11]),
+                    _add3(a[12], b[12]), _peak3(a[13], a[12], b[11], b[13]))
+        return multi_dim
+    return lambda a, b, kd: _cat1(a, b, kd)
+
+
+@njit(cache=True, inline="always")
+def _cat1(a, b, kd):
+    """Fields 0..10 of :func:`seg_cat` (one-trip routes)."""
+    t = kd.tt[a[7], b[6]]
+    delta = a[2] - a[3] + t
+    wait = max(b[4] - delta - a[5], 0.0)
+    warp = max(a[4] + delta - b[5], 0.0)
+    return (
+        a[0] + b[0] + kd.dist[a[7], b[6]],
+        a[1] + b[1],
+        a[2] + b[2] + t + wait,
+        a[3] + b[3] + warp,
+        max(b[4] - delta, a[4]) - wait,
+        min(b[5] - delta, a[5]) + warp,
+        a[6],
+        b[7],
+        a[8] & b[8],
+        a[9] + b[9],
+        max(a[10] + b[1], b[10] + a[9]),
+    )
 
 
 def route_violations(s, r, kd):
@@ -196,14 +258,27 @@ def _route_violations(s, r, kd):
     if _multi_trip(kd):
         def multi_trip(s, r, kd):
             load_ex, warp, dur = T.route_figures(s)
+            # a reload above the limit costs as much as a full trip's load over capacity (s[4]: the depot
+            # visits, reloads and the route's two depots)
+            load_ex += kd.trip_cap * max(s[4] - 2.0 - kd.rf[r, RF_MAXREL], 0.0)
             return load_ex, warp + max(dur - kd.rf[r, RF_MAXDUR], 0.0) + max(s[0] - kd.rf[r, RF_MAXDIST], 0.0)
         return multi_trip
 
-    def one_trip(s, r, kd):
-        load_ex = max(s[10] - kd.rf[r, RF_CAP], 0.0)
-        tv = s[3] + max(s[2] - kd.rf[r, RF_MAXDUR], 0.0) + max(s[0] - kd.rf[r, RF_MAXDIST], 0.0)
-        return load_ex, tv
-    return one_trip
+    if _multi_dim(kd):
+        def multi_dim(s, r, kd):
+            load_ex, tv = _viol1(s, r, kd)
+            p = s[13]
+            return (load_ex + max(p[0] - kd.cap_x[r, 0], 0.0) + max(p[1] - kd.cap_x[r, 1], 0.0)
+                    + max(p[2] - kd.cap_x[r, 2], 0.0)), tv
+        return multi_dim
+    return lambda s, r, kd: _viol1(s, r, kd)
+
+
+@njit(cache=True, inline="always")
+def _viol1(s, r, kd):
+    load_ex = max(s[10] - kd.rf[r, RF_CAP], 0.0)
+    tv = s[3] + max(s[2] - kd.rf[r, RF_MAXDUR], 0.0) + max(s[0] - kd.rf[r, RF_MAXDIST], 0.0)
+    return load_ex, tv
 
 
 def route_objective(s, r, kd):
@@ -220,7 +295,8 @@ def _route_objective(s, r, kd):
 def filter_load_penalty(kd, prm):
     """Cost per unit of load above capacity in the cheap lower bounds of :func:`may_improve` and
     :func:`swap_star`, which take a route's load as its delivery sum: 0 for multi-trip routes,
-    where that sum may exceed the capacity legitimately."""
+    where that sum may exceed the capacity legitimately (with several load dimensions the bounds see the
+    first dimension only, still a lower bound of the excess summed over them)."""
 
 
 @overload(filter_load_penalty, inline="always")
@@ -376,18 +452,28 @@ def _store(arr, r, p, s):
 def _store_impl(arr, r, p, s):
     if isinstance(s.types[1], types.BaseTuple):  # a multi-trip summary
         return lambda arr, r, p, s: T.store(arr, r, p, s)
+    if len(s.types) == 14:  # several load dimensions
+        def multi_dim(arr, r, p, s):
+            _store1(arr, r, p, s)
+            d, q, m = s[11], s[12], s[13]
+            arr[r, p, 9], arr[r, p, 10], arr[r, p, 11] = d[0], d[1], d[2]
+            arr[r, p, 12], arr[r, p, 13], arr[r, p, 14] = q[0], q[1], q[2]
+            arr[r, p, 15], arr[r, p, 16], arr[r, p, 17] = m[0], m[1], m[2]
+        return multi_dim
+    return lambda arr, r, p, s: _store1(arr, r, p, s)
 
-    def one_trip(arr, r, p, s):
-        arr[r, p, 0] = s[0]
-        arr[r, p, 1] = s[1]
-        arr[r, p, 2] = s[2]
-        arr[r, p, 3] = s[3]
-        arr[r, p, 4] = s[4]
-        arr[r, p, 5] = s[5]
-        arr[r, p, 6] = float(s[8])
-        arr[r, p, 7] = s[9]
-        arr[r, p, 8] = s[10]
-    return one_trip
+
+@njit(cache=True, inline="always")
+def _store1(arr, r, p, s):
+    arr[r, p, 0] = s[0]
+    arr[r, p, 1] = s[1]
+    arr[r, p, 2] = s[2]
+    arr[r, p, 3] = s[3]
+    arr[r, p, 4] = s[4]
+    arr[r, p, 5] = s[5]
+    arr[r, p, 6] = float(s[8])
+    arr[r, p, 7] = s[9]
+    arr[r, p, 8] = s[10]
 
 
 def _stored(arr, r, p, first, last, kd):
@@ -399,15 +485,25 @@ def _stored_impl(arr, r, p, first, last, kd):
     if _multi_trip(kd):
         return lambda arr, r, p, first, last, kd: T.load(arr, r, p, first, last)
 
-    def one_trip(arr, r, p, first, last, kd):
-        return (arr[r, p, 0], arr[r, p, 1], arr[r, p, 2], arr[r, p, 3], arr[r, p, 4], arr[r, p, 5], first, last,
-                np.int64(arr[r, p, 6]), arr[r, p, 7], arr[r, p, 8])
-    return one_trip
+    if _multi_dim(kd):
+        def multi_dim(arr, r, p, first, last, kd):
+            s = _stored1(arr, r, p, first, last)
+            x = arr[r, p]
+            return (s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], (x[9], x[10], x[11]),
+                    (x[12], x[13], x[14]), (x[15], x[16], x[17]))
+        return multi_dim
+    return lambda arr, r, p, first, last, kd: _stored1(arr, r, p, first, last)
+
+
+@njit(cache=True, inline="always")
+def _stored1(arr, r, p, first, last):
+    return (arr[r, p, 0], arr[r, p, 1], arr[r, p, 2], arr[r, p, 3], arr[r, p, 4], arr[r, p, 5], first, last,
+            np.int64(arr[r, p, 6]), arr[r, p, 7], arr[r, p, 8])
 
 
 def stored_floats(kd) -> int:
     """Floats per stored summary (the last axis of ``fwd`` / ``bwd``) for ``kd``'s kind of routes."""
-    return T.N_STORED if isinstance(kd, KernelDataMT) else N_SEG
+    return T.N_STORED if isinstance(kd, KernelDataMT) else N_SEG_MD if isinstance(kd, KernelDataMD) else N_SEG
 
 
 @njit(cache=True, inline="always")

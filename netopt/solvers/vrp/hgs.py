@@ -111,8 +111,17 @@ class _Data:
         else:
             self.tw_e = np.zeros(n1)
             self.tw_l = np.full(n1, K.BIG)
-        self.dem = nodes(inst.demands)
-        self.pick = np.zeros(n1) if inst.pickups is None else nodes(inst.pickups)
+        # load dimension 1 (``dem``, ``pick``) and the others (``dem_x``, ``pick_x``: K.MD_EXTRA columns)
+        dims = inst.load_dims
+        loads = inst.demands.reshape(-1, dims)
+        picks = np.zeros_like(loads) if inst.pickups is None else inst.pickups.reshape(-1, dims)
+        self.dem = nodes(loads[:, 0])
+        self.pick = np.zeros(n1) if inst.pickups is None else nodes(picks[:, 0])
+        self.dem_x = np.zeros((n1, K.MD_EXTRA))
+        self.pick_x = np.zeros((n1, K.MD_EXTRA))
+        for j in range(1, min(dims, K.MD_EXTRA + 1)):
+            self.dem_x[:, j - 1] = nodes(loads[:, j])
+            self.pick_x[:, j - 1] = nodes(picks[:, j])
         self.release = np.zeros(n1) if inst.release_times is None else nodes(inst.release_times)
         self.src = src
         self.slot_types = (np.zeros(n1, np.int64) if slot_types is None
@@ -154,7 +163,8 @@ class _Data:
 
     def _kernel_data(self, inst) -> K.KernelData:
         """:class:`~netopt.solvers.vrp._kernels.KernelData` of the instance and the slots
-        (:class:`~netopt.solvers.vrp._kernels.KernelDataMT` for multi-trip routes)."""
+        (:class:`~netopt.solvers.vrp._kernels.KernelDataMT` for multi-trip routes,
+        :class:`~netopt.solvers.vrp._kernels.KernelDataMD` for loads in several dimensions)."""
         types = inst.vehicle_types
         n1, nc = self.n + 1, inst.num_nodes  # the search's nodes; the instance's (reload nodes follow them)
         # vehicle classes = distinct (allowed clients, reload depots), one bit of ``allow`` each: site
@@ -185,9 +195,9 @@ class _Data:
         def limit(v):
             return K.BIG if v is None else float(v)
 
-        rf = np.array([[shift[k, 0], shift[k, 1], t.capacity, limit(t.max_duration), limit(t.max_distance),
-                        t.fixed_cost, t.unit_distance_cost, t.unit_duration_cost] for k, t in enumerate(types)],
-                      np.float64)
+        rf = np.array([[shift[k, 0], shift[k, 1], t.capacities[0], limit(t.max_duration), limit(t.max_distance),
+                        t.fixed_cost, t.unit_distance_cost, t.unit_duration_cost, limit(t.max_reloads)]
+                       for k, t in enumerate(types)], np.float64)
         ri = np.array([[t.start_depot, t.end_depot, cls[k], k] for k, t in enumerate(types)], np.int64)
         counts = np.bincount(st, minlength=len(types))
         optional = np.ones(n1, bool)  # (the reload nodes too)
@@ -200,9 +210,14 @@ class _Data:
         fields = (self.dist, self.tt, self.tw_e, self.tw_l, self.dem, self.pick, allow, prize, optional, self.nd,
                   self.arc_big, np.ascontiguousarray(rf[st]), np.ascontiguousarray(ri[st]),
                   np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
-        if not self.trips:
+        if self.trips:
+            return K.KernelDataMT(*fields, self.release, self.depot_of, float(types[0].capacity))
+        if inst.load_dims == 1:
             return K.KernelData(*fields)
-        return K.KernelDataMT(*fields, self.release, self.depot_of, float(types[0].capacity))
+        cap_x = np.full((len(types), K.MD_EXTRA), K.BIG)
+        for k, t in enumerate(types):
+            cap_x[k, :len(t.capacities) - 1] = t.capacities[1:K.MD_EXTRA + 1]
+        return K.KernelDataMD(*fields, self.dem_x, self.pick_x, np.ascontiguousarray(cap_x[st]))
 
     def initial_load_penalty(self) -> float:
         """Starting cost per unit of excess load: the largest arc cost (at the largest unit distance
@@ -211,7 +226,7 @@ class _Data:
         kd = self.kd
         unit = float(kd.rf[:, K.RF_UDIST].max())
         maxd = self.maxd * unit if self.dist.size else 1.0
-        maxdem = max(float(self.dem.max()), float(self.pick.max()))
+        maxdem = max(float(self.dem.max()), float(self.pick.max()), float(self.dem_x.max()), float(self.pick_x.max()))
         pc = max(0.1, min(1000.0 * max(unit, 1.0), maxd / maxdem)) if maxdem > 0 else 1.0
         per_unit = kd.rf[:, K.RF_FIXED] / np.maximum(kd.rf[:, K.RF_CAP], 1.0)
         return max(pc, float(per_unit.max()))

@@ -63,19 +63,25 @@ from .hgs import _Data, _fleet, _route_arrays
 _warm: set = set()
 
 
-def warm_up(trips: bool = False) -> float:
+def warm_up(trips: bool = False, dims: bool = False) -> float:
     """Compile (or load from the Numba cache) the ILS kernels on tiny instances, for one-trip routes or,
-    with ``trips``, for multi-trip routes with release times, with one vehicle type (a split giant tour
-    to start) and with two (cheapest insertion); returns seconds."""
+    with ``trips``, for multi-trip routes with release times, or with ``dims``, for one-trip routes with
+    loads in several dimensions; with one vehicle type (a split giant tour to start) and with two
+    (cheapest insertion); returns seconds."""
     t = time.perf_counter()
-    if trips not in _warm:
+    if (trips, dims) not in _warm:
         from ...model import RoutingInstance
         from ...model.fleet import VehicleType
 
-        _warm.add(trips)  # (solve calls prepare, which calls this)
+        _warm.add((trips, dims))  # (solve calls prepare, which calls this)
         xy = np.random.default_rng(0).uniform(0, 10, (6, 2))
         d = np.hypot(*(xy[:, None] - xy[None]).transpose(2, 0, 1))
-        if trips:
+        dem = np.array([0, 1, 1, 1, 1, 1])
+        if dims:
+            dem = np.c_[dem, [0, 2, 0, 1, 1, 2]]
+            cases = (dict(capacity=(3, 3)),
+                     dict(vehicle_types=(VehicleType((3, 3), 2), VehicleType((4, 2), 1, fixed_cost=1))))
+        elif trips:
             kw = dict(release_times=[0, 1, 0, 2, 0, 0])
             one = VehicleType(3, 2, reload_depots=(0,))
             cases = (dict(kw, vehicle_types=(one,)),
@@ -83,7 +89,7 @@ def warm_up(trips: bool = False) -> float:
         else:
             cases = (dict(capacity=3), dict(vehicle_types=(VehicleType(3, 2), VehicleType(4, 1, fixed_cost=1))))
         for kw in cases:
-            inst = RoutingInstance("warm", d, np.array([0, 1, 1, 1, 1, 1]), coordinates=xy, **kw)
+            inst = RoutingInstance("warm", d, dem, coordinates=xy, **kw)
             ILS().solve(inst, time_limit=60, seed=0, max_iterations=3)
     return time.perf_counter() - t
 
@@ -92,11 +98,11 @@ def _slot_types(inst) -> np.ndarray:
     """Vehicle type of each route slot for an instance with several types (contiguous per type): a
     type's fleet, capped at what its capacity could need (1.3 x the required load over the capacity,
     plus 3) and at the number of clients."""
-    load = inst.required_load
     n = inst.num_customers
     out = []
     for k, t in enumerate(inst.vehicle_types):
-        need = math.ceil(1.3 * load / t.capacity) + 3 if t.capacity > 0 else 0
+        ratio = _load_ratio(inst, t)
+        need = math.ceil(1.3 * ratio) + 3 if math.isfinite(ratio) else 0
         count = need if t.num_available is None else min(t.num_available, need)
         out += [k] * min(count, n)
     return np.array(out, np.int64)
@@ -105,10 +111,19 @@ def _slot_types(inst) -> np.ndarray:
 def _reload_nodes(inst) -> int:
     """Reload nodes per reload depot for the search (0 without reloads): 1.5 times the trips the
     load needs, plus 2, at most one per client."""
-    cap = inst.vehicle_types[0].capacity
-    if "reloads" not in inst.features or cap <= 0:
+    ratio = _load_ratio(inst, inst.vehicle_types[0])
+    if "reloads" not in inst.features or not math.isfinite(ratio):
         return 0
-    return min(inst.num_customers, math.ceil(1.5 * inst.required_load / cap) + 2)
+    return min(inst.num_customers, math.ceil(1.5 * ratio) + 2)
+
+
+def _load_ratio(inst, t) -> float:
+    """The required load over vehicle type ``t``'s capacity, in its tightest load dimension (infinite
+    when some dimension has load and no capacity, or the type no capacity at all)."""
+    ratio = 0.0 if any(t.capacities) else math.inf
+    for q, c in zip(np.atleast_1d(inst.required_load), t.capacities):
+        ratio = max(ratio, q / c if c > 0 else (math.inf if q > 0 else 0.0))
+    return ratio
 
 
 class _Run:
@@ -186,7 +201,8 @@ class _Run:
 
     def _trips_start(self) -> list[list[int]]:
         """Multi-trip start: the clients by deadline (ties at random) cut into trips at the capacity,
-        dealt out to the vehicles in turn, a reload node between two trips of a vehicle."""
+        dealt out to the vehicles in turn, a reload node between two trips of a vehicle (while it may
+        reload again: past its most reloads, a trip joins the one before, overloaded)."""
         d, inst = self.data, self.inst
         clients = np.arange(d.nd, inst.num_nodes)
         order = clients[np.lexsort((self.rng.random(clients.size), d.tw_l[clients]))]
@@ -200,13 +216,17 @@ class _Run:
             cur.append(v)
             load += need
         trips.append(cur)
-        reload = inst.vehicle_types[0].reload_depots
+        vt = inst.vehicle_types[0]
+        reload = vt.reload_depots
         spare = np.flatnonzero(d.depot_of == reload[0]).tolist() if reload else []  # its reload nodes
         routes = [[] for _ in range(min(self.slots, len(trips)))]
+        reloads = [0] * len(routes)
         for t, trip in enumerate(trips):
-            route = routes[t % len(routes)]
-            if route and spare:
+            r = t % len(routes)
+            route = routes[r]
+            if route and spare and (vt.max_reloads is None or reloads[r] < vt.max_reloads):
                 route.append(spare.pop())
+                reloads[r] += 1
             route += trip
         return routes
 
@@ -275,9 +295,10 @@ class ILS(Solver):
                    "local search from the moved customers only, late acceptance, adaptive penalties; CVRP, VRPTW, "
                    "TSP, asymmetric matrices, vehicle types with their costs, shift windows and allowed clients, "
                    "several depots, optional clients with prizes, pickups (backhauls, linehauls first), multi-trip "
-                   "routes with reloads and release times.")
+                   "routes with reloads (and a most number of them) and release times, loads in up to four "
+                   "dimensions.")
     features = frozenset({"multi_depot", "vehicle_types", "vehicle_costs", "allowed_clients", "shift_windows",
-                          "prizes", "backhauls", "linehauls_first", "reloads", "release_times"})
+                          "prizes", "backhauls", "linehauls_first", "reloads", "release_times", "load_dimensions"})
     params = ParamSpace("solver ils", {
         "granular": Param(int, 20, "granular neighbourhood size (closest customers tried per customer)", low=1),
         "min_perturb": Param(int, 1, "fewest clients removed and reinserted per iteration", low=1),
@@ -309,17 +330,22 @@ class ILS(Solver):
         if instance.num_customers < 1:
             return "needs at least one customer"
         types = instance.vehicle_types
-        if any(t.max_reloads is not None for t in types):
-            return "it does not model a limit on reloads (max_reloads)"
-        if {"reloads", "release_times"} & set(instance.features) and len({t.capacity for t in types}) > 1:
+        trips = {"reloads", "release_times"} & set(instance.features)
+        if trips and len({t.capacity for t in types}) > 1:
             return "it models multi-trip routes and release times for vehicle types of one capacity only"
+        if trips and instance.load_dims > 1:
+            return "it models multi-trip routes and release times with loads in one dimension only"
+        if instance.load_dims > 1 + K.MD_EXTRA:
+            return f"it models loads in at most {1 + K.MD_EXTRA} dimensions, not {instance.load_dims}"
         return ""
 
     def prepare(self, params=None, instance=None) -> float:
-        """Compile the kernels for one-trip routes and, for an instance with reloads or release times
-        or for no instance (every variant), for multi-trip routes."""
+        """Compile the kernels for one-trip routes and, for an instance with reloads or release times,
+        for multi-trip routes, or with loads in several dimensions, for those; for no instance, for every
+        variant."""
         trips = instance is None or bool({"reloads", "release_times"} & set(instance.features))
-        return warm_up() + (warm_up(trips=True) if trips else 0.0)
+        dims = instance is None or instance.load_dims > 1
+        return warm_up() + (warm_up(trips=True) if trips else 0.0) + (warm_up(dims=True) if dims else 0.0)
 
     def _solve(self, instance, state: SearchState, *, seed: int, initial, params) -> dict:
         if D.wanted(instance, params.decompose):

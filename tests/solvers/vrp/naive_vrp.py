@@ -198,12 +198,14 @@ def forbidden_arcs(path, inst):
     return sum(1 for a, b in zip(path, path[1:]) if b >= nd and (pure(b) if a < nd else pick[a] > 0 and not pure(b)))
 
 
-def peak_load(route, inst):
-    """Largest load on board: every delivery loaded at the depot, each pickup added where it is made."""
-    pick = inst.pickups if inst.pickups is not None else [0] * inst.num_nodes
-    on_board = peak = sum(float(inst.demands[v]) for v in route)
+def peak_load(route, inst, dim=0):
+    """Largest load on board in load dimension ``dim``: every delivery loaded at the depot, each pickup
+    added where it is made."""
+    dem = inst.demands.reshape(inst.num_nodes, -1)[:, dim]
+    pick = inst.pickups.reshape(inst.num_nodes, -1)[:, dim] if inst.pickups is not None else [0] * inst.num_nodes
+    on_board = peak = sum(float(dem[v]) for v in route)
     for v in route:
-        on_board += float(pick[v]) - float(inst.demands[v])
+        on_board += float(pick[v]) - float(dem[v])
         peak = max(peak, on_board)
     return peak
 
@@ -212,7 +214,8 @@ def vehicle_route_cost(route, inst, vt, prm, arc_big=0.0):
     """Penalised cost of ``route`` (clients, and depots where the vehicle reloads; the start and end
     depots left out) driven by a vehicle of type ``vt``, from the instance's own arrays: start and end
     depots, departure at the shift's opening and from each depot not before the release time of the
-    trip it starts, the peak load of each trip against the capacity, route limits, fixed / distance /
+    trip it starts, the peak load of each trip against the capacity in every load dimension, at most
+    ``max_reloads`` reloads (each one more costs a trip's capacity of excess load), route limits, fixed / distance /
     duration costs, ``arc_big`` more distance per arc that breaks VRPB's precedence, and ``K.FORBID``
     more when the vehicle may not serve one of the clients or reload at one of the depots (0 for an
     empty route). Duration is the
@@ -233,7 +236,9 @@ def vehicle_route_cost(route, inst, vt, prm, arc_big=0.0):
             cur = []
         else:
             cur.append(v)
-    load_ex = sum(max(peak_load(trip, inst) - vt.capacity, 0.0) for trip in trips)
+    load_ex = sum(max(peak_load(trip, inst, j) - cap, 0.0) for trip in trips for j, cap in enumerate(vt.capacities))
+    if vt.max_reloads is not None:
+        load_ex += vt.capacity * max(len(trips) - 1 - vt.max_reloads, 0)
     t = early
     t0 = None
     warp = 0.0

@@ -21,7 +21,8 @@ def fleet_instance(seed: int, tw: bool, loads: str = "deliveries") -> RoutingIns
     """Two depots, nine clients, three vehicle types that differ in everything a type can set. With
     client time windows, no duration cost or limit (the twin's duration is the plain elapsed time).
     ``loads``: ``"deliveries"`` only, ``"pickups"`` too at every client (picked up where delivered), or
-    ``"vrpb"``: about half the clients are backhauls (pickups only), served after the linehauls."""
+    ``"vrpb"``: about half the clients are backhauls (pickups only), served after the linehauls, or
+    ``"dims"``: deliveries and pickups in three load dimensions, each type with its three capacities."""
     rng = np.random.default_rng(seed)
     n1 = 11
     xy = rng.uniform(0, 100, (n1, 2))
@@ -31,15 +32,20 @@ def fleet_instance(seed: int, tw: bool, loads: str = "deliveries") -> RoutingIns
     st = np.r_[0, 0, rng.integers(0, 10, n1 - 2)].astype(float)
     tws = naive.random_windows(rng, d, 700, 400, (30, 150)) if tw else None
     allowed = tuple(int(c) for c in rng.choice(np.arange(2, n1), 6, replace=False))
+    caps = ((12, 10, 4), (8, 9, 6), (15, 6, 8)) if loads == "dims" else (12, 8, 15)
     types = (
-        VehicleType(12, 2, start_depot=0, fixed_cost=20, unit_distance_cost=1.5, allowed_clients=allowed),
-        VehicleType(8, 1, start_depot=1, end_depot=0, fixed_cost=5, unit_duration_cost=0.0 if tw else 0.4,
+        VehicleType(caps[0], 2, start_depot=0, fixed_cost=20, unit_distance_cost=1.5, allowed_clients=allowed),
+        VehicleType(caps[1], 1, start_depot=1, end_depot=0, fixed_cost=5, unit_duration_cost=0.0 if tw else 0.4,
                     max_distance=260.0),
-        VehicleType(15, 1, start_depot=1, tw_early=10.0 if tw else None, tw_late=520.0 if tw else None,
+        VehicleType(caps[2], 1, start_depot=1, tw_early=10.0 if tw else None, tw_late=520.0 if tw else None,
                     max_duration=None if tw else 280.0),
     )
     pick = None
-    if loads == "pickups":
+    if loads == "dims":
+        dem = np.c_[dem, rng.integers(0, 5, (n1, 2))]
+        pick = rng.integers(0, 4, (n1, 3))
+        dem[:2] = pick[:2] = 0
+    elif loads == "pickups":
         pick = np.r_[0, 0, rng.integers(0, 6, n1 - 2)]
     elif loads == "vrpb":
         back = np.r_[False, False, rng.random(n1 - 2) < 0.5]
@@ -75,7 +81,8 @@ def searched(seed, tw, loads="deliveries"):
 
 
 LOADS = [(seed, tw, "deliveries") for seed in range(3) for tw in (False, True)] + [
-    (3, False, "pickups"), (4, True, "pickups"), (5, False, "vrpb"), (6, True, "vrpb"), (7, False, "vrpb")]
+    (3, False, "pickups"), (4, True, "pickups"), (5, False, "vrpb"), (6, True, "vrpb"), (7, False, "vrpb"),
+    (8, False, "dims"), (9, True, "dims")]
 
 
 @pytest.mark.parametrize("seed,tw,loads", LOADS)

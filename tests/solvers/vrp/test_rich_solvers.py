@@ -34,6 +34,13 @@ def variants():
                                           VehicleType(6, 1, start_depot=1, reload_depots=(0, 1))))
     yield "vrptw-shift", dict(num_depots=2, time_windows=tw, service_times=[0, 0, 2, 2, 2, 2, 2],
                               vehicle_types=(VehicleType(9, 1, tw_late=45), VehicleType(9, 1, start_depot=1)))
+    yield "mtvrp-max-reloads", dict(num_depots=2, vehicle_types=(VehicleType(5, 1, reload_depots=(0,), max_reloads=1),
+                                                                 VehicleType(5, 1, start_depot=1, reload_depots=(1,),
+                                                                             max_reloads=1)))
+    # the second load dimension (volume) binds where weight alone would not
+    yield "mdvrp-2dim", dict(num_depots=2, demands=np.c_[DEM, [0, 0, 4, 1, 1, 4, 2]],
+                             vehicle_types=(VehicleType((9, 6), 1), VehicleType((9, 6), 1, start_depot=1),
+                                            VehicleType((9, 6), 1, start_depot=1)))
 
 
 def make(kw):

@@ -19,7 +19,7 @@ COPIES = 3  # reload nodes per reload depot
 
 def trip_instance(seed: int, tw: bool, pickups: bool) -> RoutingInstance:
     """Two depots, ten clients with release times, two vehicle types of one capacity that reload at
-    different depots (type 1 may serve only some clients). No duration cost or limit: the twin's
+    different depots (type 1 may serve only some clients, and reload at most twice). No duration cost or limit: the twin's
     duration is the plain elapsed time."""
     rng = np.random.default_rng(seed)
     n1 = 12
@@ -33,7 +33,7 @@ def trip_instance(seed: int, tw: bool, pickups: bool) -> RoutingInstance:
     allowed = tuple(int(c) for c in rng.choice(np.arange(2, n1), 7, replace=False))
     types = (VehicleType(9, 2, fixed_cost=10, unit_distance_cost=1.5, reload_depots=(0,)),
              VehicleType(9, 1, start_depot=1, end_depot=0, reload_depots=(0, 1), allowed_clients=allowed,
-                         max_distance=600.0, tw_late=800.0 if tw else None))
+                         max_distance=600.0, tw_late=800.0 if tw else None, max_reloads=2))
     return RoutingInstance(f"trips{seed}", d, dem, num_depots=2, vehicle_types=types, time_windows=tws,
                            service_times=st, coordinates=xy, pickups=pick, release_times=release)
 

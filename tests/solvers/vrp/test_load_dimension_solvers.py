@@ -1,6 +1,6 @@
-"""OR-Tools (and PyVRP, when installed) with loads in two dimensions: each dimension is its own
-capacity, and on tiny instances where the second one (volume) binds both reach the brute-force
-optimum, judged by the independent validator."""
+"""Loads in two dimensions: each dimension is its own capacity, and on tiny instances where the second
+one (volume) binds, the ILS, OR-Tools and PyVRP (when installed) reach the brute-force optimum, judged
+by the independent validator."""
 
 import functools
 
@@ -45,8 +45,8 @@ def optimum(name: str) -> float:
     return brute_force(inst, fleet)
 
 
-def solve(inst, solver, time_limit=1.0):
-    res = get_solver(solver).solve(inst, time_limit=time_limit, seed=0)
+def solve(inst, solver, time_limit=1.0, **kw):
+    res = get_solver(solver).solve(inst, time_limit=time_limit, seed=0, **kw)
     assert res.status in ("feasible", "time_limit", "optimal"), res.message
     routes = res.solution["routes"]
     sol = RoutingSolution.from_node_ids(inst, [r["visits"] for r in routes],
@@ -56,11 +56,14 @@ def solve(inst, solver, time_limit=1.0):
     return res, sol
 
 
+@pytest.mark.parametrize("solver", ["ils", "ortools", "pyvrp"])
 @pytest.mark.parametrize("name", [c[0] for c in cases()])
-def test_ortools_reaches_the_brute_force_optimum(name):
+def test_solver_reaches_the_brute_force_optimum(name, solver):
+    if solver == "pyvrp":
+        pytest.importorskip("pyvrp")
     inst = make(dict(cases())[name])
     assert "load_dimensions" in inst.features
-    res, sol = solve(inst, "ortools")
+    res, sol = solve(inst, solver, **({"max_iterations": 300} if solver == "ils" else {}))
     assert res.objective == pytest.approx(optimum(name)), (name, res.objective)
     if name == "cvrp-2dim":
         assert sol.num_routes == 2  # volume: 13 > 7
@@ -82,10 +85,3 @@ def test_fleet_size_heuristic_counts_every_dimension():
     big = RoutingInstance("b", D, np.c_[WEIGHT, VOLUME], vehicle_types=(VehicleType((100, 20), 9),))
     assert _useful(big, big.vehicle_types[0]) == 2 * 1 + 2
 
-
-@pytest.mark.parametrize("name", ["cvrp-2dim", "hfvrp-2dim", "vrpb-2dim"])
-def test_pyvrp_reaches_the_brute_force_optimum(name):
-    pytest.importorskip("pyvrp")
-    inst = make(dict(cases())[name])
-    res, _ = solve(inst, "pyvrp", time_limit=0.5)
-    assert res.objective == pytest.approx(optimum(name)), (name, res.objective)
