@@ -28,16 +28,15 @@ demo: venv
 	$(VENV)/bin/netopt validate demo/gen-n100.vrp demo/routes.json
 
 ## the solvers' Numba kernels first, into their cache, by two processes (one per core: the ILS for one-trip
-## routes, then HGS and the ILS for multi-trip routes, which reuse much of that compilation, in one; the TSP
-## search and the ILS for loads in several dimensions in the other), so that the tests find them compiled
-## and the two workers never compile one at once; then two workers, each test file whole on one of them, so
-## its module fixtures (a trained policy) are built once; the 25 slowest tests are listed at the end (the
-## whole run must stay under 15 minutes here)
+## routes, then HGS and the ILS for multi-trip routes and for several load dimensions, which reuse much of
+## that compilation, in one; the TSP search in the other), so that the tests find them compiled and no two
+## processes compile one kernel for two kinds of data at once (Numba's cache index is not safe for that);
+## then two workers, each test file whole on one of them, so its module fixtures (a trained policy) are
+## built once; the 25 slowest tests are listed at the end (the whole run must stay under 15 minutes here)
 test: venv gnn
-	$(PY) -c "from netopt.solvers.vrp import hgs, ils; ils.warm_up(); hgs.warm_up(); ils.warm_up(trips=True)" \
-	& pid=$$!; \
-	$(PY) -c "from netopt.solvers.nco import tsp; from netopt.solvers.vrp import ils; tsp.warm_up(); ils.warm_up(dims=True)" \
-	&& wait $$pid
+	$(PY) -c "from netopt.solvers.vrp import hgs, ils; ils.warm_up(); hgs.warm_up(); ils.warm_up(trips=True); \
+	ils.warm_up(dims=True)" & pid=$$!; \
+	$(PY) -c "from netopt.solvers.nco import tsp; tsp.warm_up()" && wait $$pid
 	$(PY) -m pytest -q -n 2 --dist loadfile --durations=25
 
 bench: venv

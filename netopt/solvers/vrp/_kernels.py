@@ -167,20 +167,25 @@ def _seg_node(i, kd):
         return lambda i, kd: T.seg_node(i, kd)
 
     if _multi_dim(kd):
-        def multi_dim(i, kd):
-            s = _node1(i, kd)
-            d = _row3(kd.dem_x, i)
-            p = _row3(kd.pick_x, i)
-            return (s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], d, p,
-                    (max(d[0], p[0]), max(d[1], p[1]), max(d[2], p[2])))
-        return multi_dim
-    return lambda i, kd: _node1(i, kd)
+        return lambda i, kd: _node_md(i, kd)
+    return _node1.py_func  # (inlined as the body of the overload: calling the njit function compiled slower)
 
 
 @njit(cache=True, inline="always")
 def _node1(i, kd):
     return (0.0, kd.dem[i], 0.0, 0.0, kd.tw_e[i], kd.tw_l[i], np.int64(i), np.int64(i), kd.allow[i], kd.pick[i],
             max(kd.dem[i], kd.pick[i]))
+
+
+# The functions of several load dimensions are called, not inlined: inlined, their tuples made every
+# kernel of the local search several times larger and its compilation minutes longer.
+@njit(cache=True)
+def _node_md(i, kd):
+    s = _node1(i, kd)
+    d = _row3(kd.dem_x, i)
+    p = _row3(kd.pick_x, i)
+    return (s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], d, p,
+            (max(d[0], p[0]), max(d[1], p[1]), max(d[2], p[2])))
 
 
 def seg_depot(r, end, kd):
@@ -219,12 +224,15 @@ def _seg_cat(a, b, kd):
         return lambda a, b, kd: T.seg_cat(a, b, kd)
 
     if _multi_dim(kd):
-        def multi_dim(a, b, kd):
-            c = _cat1(a, b, kd)
-            return (c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], _add3(a[11], b[11]),
-                    _add3(a[12], b[12]), _peak3(a[13], a[12], b[11], b[13]))
-        return multi_dim
-    return lambda a, b, kd: _cat1(a, b, kd)
+        return lambda a, b, kd: _cat_md(a, b, kd)
+    return _cat1.py_func
+
+
+@njit(cache=True)
+def _cat_md(a, b, kd):
+    c = _cat1(a, b, kd)
+    return (c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], _add3(a[11], b[11]),
+            _add3(a[12], b[12]), _peak3(a[13], a[12], b[11], b[13]))
 
 
 @njit(cache=True, inline="always")
@@ -265,13 +273,8 @@ def _route_violations(s, r, kd):
         return multi_trip
 
     if _multi_dim(kd):
-        def multi_dim(s, r, kd):
-            load_ex, tv = _viol1(s, r, kd)
-            p = s[13]
-            return (load_ex + max(p[0] - kd.cap_x[r, 0], 0.0) + max(p[1] - kd.cap_x[r, 1], 0.0)
-                    + max(p[2] - kd.cap_x[r, 2], 0.0)), tv
-        return multi_dim
-    return lambda s, r, kd: _viol1(s, r, kd)
+        return lambda s, r, kd: _viol_md(s, r, kd)
+    return _viol1.py_func
 
 
 @njit(cache=True, inline="always")
@@ -279,6 +282,14 @@ def _viol1(s, r, kd):
     load_ex = max(s[10] - kd.rf[r, RF_CAP], 0.0)
     tv = s[3] + max(s[2] - kd.rf[r, RF_MAXDUR], 0.0) + max(s[0] - kd.rf[r, RF_MAXDIST], 0.0)
     return load_ex, tv
+
+
+@njit(cache=True)
+def _viol_md(s, r, kd):
+    load_ex, tv = _viol1(s, r, kd)
+    p = s[13]
+    return (load_ex + max(p[0] - kd.cap_x[r, 0], 0.0) + max(p[1] - kd.cap_x[r, 1], 0.0)
+            + max(p[2] - kd.cap_x[r, 2], 0.0)), tv
 
 
 def route_objective(s, r, kd):
@@ -453,14 +464,8 @@ def _store_impl(arr, r, p, s):
     if isinstance(s.types[1], types.BaseTuple):  # a multi-trip summary
         return lambda arr, r, p, s: T.store(arr, r, p, s)
     if len(s.types) == 14:  # several load dimensions
-        def multi_dim(arr, r, p, s):
-            _store1(arr, r, p, s)
-            d, q, m = s[11], s[12], s[13]
-            arr[r, p, 9], arr[r, p, 10], arr[r, p, 11] = d[0], d[1], d[2]
-            arr[r, p, 12], arr[r, p, 13], arr[r, p, 14] = q[0], q[1], q[2]
-            arr[r, p, 15], arr[r, p, 16], arr[r, p, 17] = m[0], m[1], m[2]
-        return multi_dim
-    return lambda arr, r, p, s: _store1(arr, r, p, s)
+        return lambda arr, r, p, s: _store_md(arr, r, p, s)
+    return _store1.py_func
 
 
 @njit(cache=True, inline="always")
@@ -476,6 +481,15 @@ def _store1(arr, r, p, s):
     arr[r, p, 8] = s[10]
 
 
+@njit(cache=True)
+def _store_md(arr, r, p, s):
+    _store1(arr, r, p, s)
+    d, q, m = s[11], s[12], s[13]
+    arr[r, p, 9], arr[r, p, 10], arr[r, p, 11] = d[0], d[1], d[2]
+    arr[r, p, 12], arr[r, p, 13], arr[r, p, 14] = q[0], q[1], q[2]
+    arr[r, p, 15], arr[r, p, 16], arr[r, p, 17] = m[0], m[1], m[2]
+
+
 def _stored(arr, r, p, first, last, kd):
     """The summary stored at ``arr[r, p]``, of a sequence from ``first`` to ``last``."""
 
@@ -486,12 +500,7 @@ def _stored_impl(arr, r, p, first, last, kd):
         return lambda arr, r, p, first, last, kd: T.load(arr, r, p, first, last)
 
     if _multi_dim(kd):
-        def multi_dim(arr, r, p, first, last, kd):
-            s = _stored1(arr, r, p, first, last)
-            x = arr[r, p]
-            return (s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], (x[9], x[10], x[11]),
-                    (x[12], x[13], x[14]), (x[15], x[16], x[17]))
-        return multi_dim
+        return lambda arr, r, p, first, last, kd: _stored_md(arr, r, p, first, last)
     return lambda arr, r, p, first, last, kd: _stored1(arr, r, p, first, last)
 
 
@@ -499,6 +508,14 @@ def _stored_impl(arr, r, p, first, last, kd):
 def _stored1(arr, r, p, first, last):
     return (arr[r, p, 0], arr[r, p, 1], arr[r, p, 2], arr[r, p, 3], arr[r, p, 4], arr[r, p, 5], first, last,
             np.int64(arr[r, p, 6]), arr[r, p, 7], arr[r, p, 8])
+
+
+@njit(cache=True)
+def _stored_md(arr, r, p, first, last):
+    s = _stored1(arr, r, p, first, last)
+    x = arr[r, p]
+    return (s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], (x[9], x[10], x[11]),
+            (x[12], x[13], x[14]), (x[15], x[16], x[17]))
 
 
 def stored_floats(kd) -> int:
