@@ -111,8 +111,7 @@ def check_routes(
     dist, dur, st = inst.distance, inst.duration, inst.service_times
     tw, release = inst.time_windows, inst.release_times
     dims = inst.load_dims
-    dem = inst.demands.reshape(n1, dims)  # (a row of loads per node, one per dimension)
-    pick = inst.pickups.reshape(n1, dims) if inst.pickups is not None else np.zeros((n1, dims), np.int64)
+    dem, pick = inst.load_rows()  # (a row of loads per node, one per dimension)
     types = inst.vehicle_types
     violations: list[str] = []
     seen: dict[int, int] = {}

@@ -13,6 +13,7 @@ through the same fields, the same validator and the same reader.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -468,10 +469,26 @@ class RoutingInstance:
             load = np.maximum(load, self.pickups[req].sum(axis=0))
         return _load(load)
 
+    def load_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(deliveries, pickups)`` as ``(n+1, L)`` arrays, a row of loads per node (one column for one
+        load dimension; pickups all 0 without backhauls)."""
+        dem = self.demands.reshape(self.num_nodes, self.load_dims)
+        return dem, (np.zeros_like(dem) if self.pickups is None else self.pickups.reshape(dem.shape))
+
+    def load_ratio(self, capacity) -> float:
+        """The required load over ``capacity`` (an int, or one per load dimension) in the tightest
+        dimension: the largest ``load / capacity`` over the dimensions with load (infinite when one of
+        them has no capacity)."""
+        ratio = 0.0
+        for q, c in zip(np.atleast_1d(self.required_load), np.atleast_1d(capacity)):
+            if q > 0:
+                ratio = max(ratio, q / c if c > 0 else math.inf)
+        return ratio
+
     def routes_needed(self, capacity) -> int:
         """Fewest one-trip routes of ``capacity`` (an int, or one per load dimension) that carry the
-        required load: the largest ``ceil(load / capacity)`` over the dimensions (a huge number when
-        a dimension has load and no capacity)."""
+        required load: ``ceil`` of :meth:`load_ratio` (a huge number when a dimension has load and no
+        capacity)."""
         loads = np.atleast_1d(self.required_load)
         caps = np.atleast_1d(capacity)
         return max([0] + [-(-int(q) // int(c)) if c > 0 else (1 << 62) for q, c in zip(loads, caps) if q > 0])

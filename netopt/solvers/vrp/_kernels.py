@@ -168,7 +168,7 @@ def _seg_node(i, kd):
 
     if _multi_dim(kd):
         return lambda i, kd: _node_md(i, kd)
-    return _node1.py_func  # (inlined as the body of the overload: calling the njit function compiled slower)
+    return _node1.py_func  # (its code is the overload's body, inlined into the caller, as before)
 
 
 @njit(cache=True, inline="always")

@@ -113,10 +113,9 @@ class _Data:
             self.tw_l = np.full(n1, K.BIG)
         # load dimension 1 (``dem``, ``pick``) and the others (``dem_x``, ``pick_x``: K.MD_EXTRA columns)
         dims = inst.load_dims
-        loads = inst.demands.reshape(-1, dims)
-        picks = np.zeros_like(loads) if inst.pickups is None else inst.pickups.reshape(-1, dims)
+        loads, picks = inst.load_rows()
         self.dem = nodes(loads[:, 0])
-        self.pick = np.zeros(n1) if inst.pickups is None else nodes(picks[:, 0])
+        self.pick = nodes(picks[:, 0])
         self.dem_x = np.zeros((n1, K.MD_EXTRA))
         self.pick_x = np.zeros((n1, K.MD_EXTRA))
         for j in range(1, min(dims, K.MD_EXTRA + 1)):

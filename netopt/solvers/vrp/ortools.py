@@ -163,8 +163,8 @@ def _solve_once(inst, state: SearchState, fleet, first_solution, metaheuristic, 
     # a capacity dimension per load dimension (weight, volume, ...): deliveries, and with VRPB's
     # linehauls first the pickups in a second one, so the peak load is the larger of the two sums
     dims = inst.load_dims
-    dem = inst.demands.reshape(n1, dims)
-    pickups = None if inst.pickups is None else inst.pickups.reshape(n1, dims)
+    dem, pick = inst.load_rows()
+    pickups = None if inst.pickups is None else pick
     for j in range(dims):
         name = "" if dims == 1 else f" {j + 1}"
         caps = [int(t.capacities[j]) for t in vtypes]

@@ -69,9 +69,7 @@ class PyVRPSolver(Solver):
         def down(x, scale):
             return big if x is None or not np.isfinite(x) else int(np.floor(x * scale + 1e-6))
 
-        dims = inst.load_dims  # loads as (n1, dims) rows: a list of one value per dimension for PyVRP
-        dem = inst.demands.reshape(n1, dims)
-        pick = inst.pickups.reshape(n1, dims) if inst.pickups is not None else np.zeros((n1, dims), np.int64)
+        dem, pick = inst.load_rows()  # (n1, L) rows: a list of one value per dimension for PyVRP
         if inst.linehauls_first:  # as pyvrp.read does: no depot -> backhaul, no backhaul -> linehaul
             back = pick.any(1) & ~dem.any(1)
             line = dem.any(1)
