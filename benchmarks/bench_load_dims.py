@@ -1,5 +1,6 @@
-"""Loads in two dimensions (weight and volume): every solver on CVRPLIB X instances given a seeded
-volume per client, gap to the best solution any solver found in the run.
+"""Loads in two dimensions (weight and volume): every solver's gap to the best solution of the run.
+
+Each CVRPLIB X instance gets a seeded volume per client as its second load dimension.
 
 Usage (from the repository root)::
 
