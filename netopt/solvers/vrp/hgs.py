@@ -246,6 +246,9 @@ class _Data:
 
         Closeness is the distance plus, with time windows, the waiting time (weight 0.2) and
         time warp (weight 1) of going from one to the other (as PyVRP), symmetrised by the minimum.
+        Two clients that no vehicle type may serve both (site dependence) are never neighbours: no
+        route may hold them together, and the moves that would place one beside the other only cost
+        time.
         """
         n1 = self.n + 1
         nd = self.nd
@@ -256,6 +259,14 @@ class _Data:
             warp = np.maximum(e[:, None] + tt - l[None, :], 0.0)
             prox = prox + 0.2 * wait + warp
         prox = np.minimum(prox, prox.T)
+        types = inst.vehicle_types
+        if any(t.allowed_clients is not None for t in types):
+            may = np.ones((len(types), n1), np.int32)  # may[k, i]: type k may serve node i
+            for k, t in enumerate(types):
+                if t.allowed_clients is not None:
+                    may[k, nd:inst.num_nodes] = 0
+                    may[k, np.asarray(t.allowed_clients, np.int64)] = 1
+            prox[(may.T @ may) == 0] = np.inf
         copy = self.depot_of >= 0  # reload nodes: their lists are their depot's closest clients, in no list
         g = min(granular, n1 - nd - 1 - int(copy.sum()))
         sets = [set() for _ in range(n1)]
@@ -266,7 +277,7 @@ class _Data:
                 row[i] = np.inf
                 row[copy] = np.inf
                 idx = np.argsort(row, kind="stable")[:g]
-                for j in idx:
+                for j in idx[np.isfinite(row[idx])]:
                     sets[i].add(int(j))
                     if not copy[i]:
                         sets[int(j)].add(i)

@@ -260,3 +260,31 @@ def test_routes_of_optional_clients_leave_whole_as_the_twin_says(scale):
         kept += sum(1 for r, route in enumerate(before) if route and r not in want)
         dropped += len(want)
     assert dropped >= 1 and kept >= 1
+
+
+def test_clients_that_no_vehicle_serves_together_are_not_neighbours():
+    """Site dependence: the granular lists hold, for each client, the closest clients that some vehicle
+    type may serve with it (the twin: the ``g`` closest such, then made symmetric), and no other."""
+    rng = np.random.default_rng(3)
+    n1, g = 16, 4
+    xy = rng.uniform(0, 100, (n1, 2))
+    d = np.rint(np.hypot(*(xy[:, None] - xy[None]).transpose(2, 0, 1)))
+    sets = (range(1, 9), range(6, 13), range(11, 16))  # three types, each its own clients (overlapping)
+    types = tuple(VehicleType(20, 2, allowed_clients=tuple(s)) for s in sets)
+    inst = RoutingInstance("sites", d, np.r_[0, np.ones(n1 - 1, int)], vehicle_types=types, coordinates=xy)
+    data = hgs._Data(inst, g, np.repeat(np.arange(3), 2))
+
+    def share(i, j):
+        return any(i in s and j in s for s in sets)
+
+    def closest(i, pred):
+        return sorted((j for j in range(1, n1) if j != i and pred(i, j)), key=lambda j: (d[i, j], j))[:g]
+
+    want = {i: set(closest(i, share)) for i in range(1, n1)}
+    for i in range(1, n1):
+        for j in closest(i, share):
+            want[j].add(i)
+    got = {i: set(data.neigh[i, :data.ncnt[i]].tolist()) for i in range(1, n1)}
+    assert got == want
+    # (without site dependence some of the closest would be clients no vehicle serves together)
+    assert any(not share(i, j) for i in range(1, n1) for j in closest(i, lambda a, b: True))
