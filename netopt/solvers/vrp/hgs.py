@@ -125,6 +125,7 @@ class _Data:
         self.src = src
         self.slot_types = (np.zeros(n1, np.int64) if slot_types is None
                            else np.asarray(slot_types, np.int64))
+        self.cls, self.allow = self._vehicle_classes(inst)
         self.neigh, self.ncnt = self._neighbours(inst, granular)  # (from the distances before any arc is forbidden)
         self.maxd = float(self.dist.max()) if self.dist.size else 0.0
         self.arc_big = self._forbid_arcs(inst)
@@ -160,14 +161,13 @@ class _Data:
         self.dist[np.ix_((self.depot_of >= 0) | (np.arange(self.n + 1) < self.nd), pure)] += big  # (reloads too)
         return big
 
-    def _kernel_data(self, inst) -> K.KernelData:
-        """:class:`~netopt.solvers.vrp._kernels.KernelData` of the instance and the slots
-        (:class:`~netopt.solvers.vrp._kernels.KernelDataMT` for multi-trip routes,
-        :class:`~netopt.solvers.vrp._kernels.KernelDataMD` for loads in several dimensions)."""
+    def _vehicle_classes(self, inst) -> tuple[list[int], np.ndarray]:
+        """Vehicle classes = distinct (allowed clients, reload depots), one bit each: the class of each
+        vehicle type, and ``allow``, the bits of the classes that may serve each node (all bits set
+        without site dependence): site dependence, and which vehicles may reload at the depot a reload
+        node copies."""
         types = inst.vehicle_types
         n1, nc = self.n + 1, inst.num_nodes  # the search's nodes; the instance's (reload nodes follow them)
-        # vehicle classes = distinct (allowed clients, reload depots), one bit of ``allow`` each: site
-        # dependence, and which vehicles may reload at the depot a reload node copies
         classes: dict = {}
         cls = [classes.setdefault((t.allowed_clients, t.reload_depots), len(classes)) for t in types]
         if len(classes) > 52:
@@ -187,6 +187,15 @@ class _Data:
             for (_, rel), bit in classes.items():
                 for dep in rel:
                     allow[copies[self.depot_of[copies] == dep]] |= 1 << bit
+        return cls, allow
+
+    def _kernel_data(self, inst) -> K.KernelData:
+        """:class:`~netopt.solvers.vrp._kernels.KernelData` of the instance and the slots
+        (:class:`~netopt.solvers.vrp._kernels.KernelDataMT` for multi-trip routes,
+        :class:`~netopt.solvers.vrp._kernels.KernelDataMD` for loads in several dimensions)."""
+        types = inst.vehicle_types
+        n1, nc = self.n + 1, inst.num_nodes  # the search's nodes; the instance's (reload nodes follow them)
+        allow, cls = self.allow, self.cls
         st = self.slot_types
         shift = np.array([inst.shift_window(t) for t in types], np.float64).reshape(-1, 2)
         shift[~np.isfinite(shift)] = K.BIG
@@ -259,14 +268,10 @@ class _Data:
             warp = np.maximum(e[:, None] + tt - l[None, :], 0.0)
             prox = prox + 0.2 * wait + warp
         prox = np.minimum(prox, prox.T)
-        types = inst.vehicle_types
-        if any(t.allowed_clients is not None for t in types):
-            may = np.ones((len(types), n1), np.int32)  # may[k, i]: type k may serve node i
-            for k, t in enumerate(types):
-                if t.allowed_clients is not None:
-                    may[k, nd:inst.num_nodes] = 0
-                    may[k, np.asarray(t.allowed_clients, np.int64)] = 1
-            prox[(may.T @ may) == 0] = np.inf
+        if any(t.allowed_clients is not None for t in inst.vehicle_types):
+            nc = inst.num_nodes  # (reload nodes, after them, are in no list)
+            a = self.allow[:nc]
+            prox[:nc, :nc][(a[:, None] & a[None, :]) == 0] = np.inf
         copy = self.depot_of >= 0  # reload nodes: their lists are their depot's closest clients, in no list
         g = min(granular, n1 - nd - 1 - int(copy.sum()))
         sets = [set() for _ in range(n1)]

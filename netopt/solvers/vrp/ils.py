@@ -101,7 +101,7 @@ def _slot_types(inst) -> np.ndarray:
     n = inst.num_customers
     out = []
     for k, t in enumerate(inst.vehicle_types):
-        ratio = inst.load_ratio(t.capacity) if any(t.capacities) else math.inf
+        ratio = _load_ratio(inst, t)
         need = math.ceil(1.3 * ratio) + 3 if math.isfinite(ratio) else 0
         count = need if t.num_available is None else min(t.num_available, need)
         out += [k] * min(count, n)
@@ -111,11 +111,16 @@ def _slot_types(inst) -> np.ndarray:
 def _reload_nodes(inst) -> int:
     """Reload nodes per reload depot for the search (0 without reloads): 1.5 times the trips the
     load needs, plus 2, at most one per client."""
-    t = inst.vehicle_types[0]
-    ratio = inst.load_ratio(t.capacity) if any(t.capacities) else math.inf
+    ratio = _load_ratio(inst, inst.vehicle_types[0])
     if "reloads" not in inst.features or not math.isfinite(ratio):
         return 0
     return min(inst.num_customers, math.ceil(1.5 * ratio) + 2)
+
+
+def _load_ratio(inst, t) -> float:
+    """The required load over vehicle type ``t``'s capacity in its tightest dimension
+    (:meth:`~netopt.model.RoutingInstance.load_ratio`); infinite for a type with no capacity at all."""
+    return inst.load_ratio(t.capacity) if any(t.capacities) else math.inf
 
 
 class _Run:
