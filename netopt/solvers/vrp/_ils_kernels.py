@@ -27,8 +27,8 @@ it during a search, so the result does not depend on how the iterations are cut 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from ..._jit import kernel
 from ..._numba_cache import drop_stale
 from . import _kernels
 from ._kernels import (EPS, FORBID, LS_LOOPS, NONE, P_LOAD_PENALTY, P_TIME_PENALTY, ZERO, first_empty, fwd_seg,
@@ -70,7 +70,7 @@ T_INIT = 4  # initial solution: cost, excess load, time violation (3 slots)
 N_FST = 7
 
 
-@njit(cache=True)
+@kernel
 def totals(st, kd):
     """``(cost, excess load, time violation)`` of the solution in ``st`` (cost without penalties, with
     the prizes of the unvisited optional clients; see :func:`~._kernels.route_totals`)."""
@@ -91,18 +91,18 @@ def totals(st, kd):
     return d, le, tv
 
 
-@njit(cache=True)
+@kernel
 def _penalised(d, le, tv, prm):
     return d + prm[P_LOAD_PENALTY] * le + prm[P_TIME_PENALTY] * tv
 
 
-@njit(cache=True)
+@kernel
 def insertion_cost(st, v, r, p, kd, prm):
     """Change of route ``r``'s penalised cost when ``v`` is inserted after its position ``p``."""
     return insertion_delta(v, r, p, st.routes, st.rlen, st.fwd, st.bwd, st.rcost, kd, prm)
 
 
-@njit(cache=True)
+@kernel
 def insert_at(st, v, r, p, kd, prm, angle):
     """Insert ``v`` after position ``p`` of route ``r``."""
     m = st.rlen[r]
@@ -113,7 +113,7 @@ def insert_at(st, v, r, p, kd, prm, angle):
     ls_update(st, r, kd, prm, angle)
 
 
-@njit(cache=True)
+@kernel
 def best_insertion(st, v, gone, ncnt, kd, prm):
     """Cheapest ``(route, after position)`` for ``v``: next to (before or after) a granular
     neighbour that is in a route, or alone in an empty route; every route's start when no
@@ -150,7 +150,7 @@ def best_insertion(st, v, gone, ncnt, kd, prm):
     return br, bp
 
 
-@njit(cache=True)
+@kernel
 def perturb(st, kd, prm, ncnt, angle, k, stamp, gone, lst, touched):
     """Remove ``k`` clients (a random one and its neighbours, then more centres if needed; an
     unvisited optional one among them is to be inserted instead) and reinsert them one by one at
@@ -196,7 +196,7 @@ def perturb(st, kd, prm, ncnt, angle, k, stamp, gone, lst, touched):
     return cnt
 
 
-@njit(cache=True)
+@kernel
 def drop_routes(st, kd, prm, angle):
     """Empty every route whose clients are all optional and which, without its penalties, costs more
     than their prizes together: a far cluster that no single removal pays for (a route that only its
@@ -221,7 +221,7 @@ def drop_routes(st, kd, prm, angle):
     return n
 
 
-@njit(cache=True)
+@kernel
 def reinsert(st, kd, prm, ncnt, angle, gone, lst, cnt, stamp):
     """Insert the ``cnt`` clients of ``lst`` (``gone``, in no route), in random order, each at its
     cheapest position (:func:`best_insertion`); with ``stamp >= 0`` each and its new route neighbours
@@ -243,7 +243,7 @@ def reinsert(st, kd, prm, ncnt, angle, gone, lst, cnt, stamp):
                 st.mark[st.routes[r, q]] = stamp
 
 
-@njit(cache=True)
+@kernel
 def construct(st, kd, prm, ncnt, angle, gone, lst):
     """Every client inserted, in random order, at its cheapest position: the start when a giant
     tour cannot simply be cut (several vehicle types or depots)."""
@@ -255,7 +255,7 @@ def construct(st, kd, prm, ncnt, angle, gone, lst):
     reinsert(st, kd, prm, ncnt, angle, gone, lst, m, NONE)
 
 
-@njit(cache=True)
+@kernel
 def _copy_route(src, src_len, dst, dst_len, r):
     m = src_len[r]
     for q in range(m + 2):
@@ -263,7 +263,7 @@ def _copy_route(src, src_len, dst, dst_len, r):
     dst_len[r] = m
 
 
-@njit(cache=True)
+@kernel
 def _load(st, routes, rlen, kd, prm, angle):
     """Make ``st`` hold the solution ``routes`` / ``rlen``."""
     st.node_route[:] = -1  # (optional clients it leaves out stay unvisited)
@@ -272,7 +272,7 @@ def _load(st, routes, rlen, kd, prm, angle):
         ls_update(st, r, kd, prm, angle)
 
 
-@njit(cache=True)
+@kernel
 def reprice(st, kd, prm):
     """Penalties changed: every route's penalised cost, and every customer untested."""
     for r in range(st.routes.shape[0]):
@@ -283,7 +283,7 @@ def reprice(st, kd, prm):
     st.last_type[:] = -1
 
 
-@njit(cache=True)
+@kernel
 def _adapt(pen, ok, registered, fp):
     frac = ok / registered
     if frac < fp[F_TARGET] - 0.05:
@@ -293,7 +293,7 @@ def _adapt(pen, ok, registered, fp):
     return pen
 
 
-@njit(cache=True)
+@kernel
 def ils_run(st, cur, cur_len, best, best_len, hist, kd, prm, ncnt, angle, ip, fp, ist, fst, iterations, gone,
             lst, touched):
     """Run ``iterations`` ILS iterations on the working solution ``st``; ``cur`` / ``cur_len``

@@ -1,5 +1,7 @@
 """Numba kernels of the hybrid genetic search and the iterated local search (every function
-``@njit(cache=True)``; inputs are trusted).
+:func:`~netopt._jit.kernel`, i.e. ``@njit(cache=True)`` without reference counting, but the three that
+allocate arrays, called from Python only: :func:`split`, :func:`ox_crossover`, :func:`succ_pred`;
+inputs are trusted).
 
 Conventions shared by every kernel (the callers in :mod:`netopt.solvers.vrp.hgs` and
 :mod:`~netopt.solvers.vrp.ils` prepare them):
@@ -49,6 +51,7 @@ import numpy as np
 from numba import njit, types
 from numba.extending import overload
 
+from ..._jit import kernel
 from ..._numba_cache import drop_stale
 from . import _trip_kernels as T
 
@@ -140,17 +143,17 @@ def _multi_dim(kd) -> bool:
     return isinstance(kd, types.BaseNamedTuple) and kd.instance_class is KernelDataMD
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _row3(a, i):
     return (a[i, 0], a[i, 1], a[i, 2])
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _add3(a, b):
     return (a[0] + b[0], a[1] + b[1], a[2] + b[2])
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _peak3(a_peak, a_pick, b_deliv, b_peak):
     """Peak load per dimension of ``a`` then ``b`` (as field 10 of :func:`seg_cat`)."""
     return (max(a_peak[0] + b_deliv[0], b_peak[0] + a_pick[0]), max(a_peak[1] + b_deliv[1], b_peak[1] + a_pick[1]),
@@ -171,7 +174,7 @@ def _seg_node(i, kd):
     return _node1.py_func  # (its code is the overload's body, inlined into the caller, as before)
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _node1(i, kd):
     return (0.0, kd.dem[i], 0.0, 0.0, kd.tw_e[i], kd.tw_l[i], np.int64(i), np.int64(i), kd.allow[i], kd.pick[i],
             max(kd.dem[i], kd.pick[i]))
@@ -179,7 +182,7 @@ def _node1(i, kd):
 
 # The functions of several load dimensions are called, not inlined: inlined, their tuples made every
 # kernel of the local search several times larger and its compilation minutes longer.
-@njit(cache=True)
+@kernel
 def _node_md(i, kd):
     s = _node1(i, kd)
     d = _row3(kd.dem_x, i)
@@ -228,14 +231,14 @@ def _seg_cat(a, b, kd):
     return _cat1.py_func
 
 
-@njit(cache=True)
+@kernel
 def _cat_md(a, b, kd):
     c = _cat1(a, b, kd)
     return (c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], _add3(a[11], b[11]),
             _add3(a[12], b[12]), _peak3(a[13], a[12], b[11], b[13]))
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _cat1(a, b, kd):
     """Fields 0..10 of :func:`seg_cat` (one-trip routes)."""
     t = kd.tt[a[7], b[6]]
@@ -277,14 +280,14 @@ def _route_violations(s, r, kd):
     return _viol1.py_func
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _viol1(s, r, kd):
     load_ex = max(s[10] - kd.rf[r, RF_CAP], 0.0)
     tv = s[3] + max(s[2] - kd.rf[r, RF_MAXDUR], 0.0) + max(s[0] - kd.rf[r, RF_MAXDIST], 0.0)
     return load_ex, tv
 
 
-@njit(cache=True)
+@kernel
 def _viol_md(s, r, kd):
     load_ex, tv = _viol1(s, r, kd)
     p = s[13]
@@ -317,7 +320,7 @@ def _filter_load_penalty(kd, prm):
     return lambda kd, prm: prm[P_LOAD_PENALTY]
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def route_cost(s, r, kd, prm):
     """Penalised cost of a (non-empty) depot-to-depot summary on route slot ``r``."""
     load_ex, tv = route_violations(s, r, kd)
@@ -327,7 +330,7 @@ def route_cost(s, r, kd, prm):
     return c
 
 
-@njit(cache=True)
+@kernel
 def seq_segment(seq, m, r, kd):
     """Summary of route slot ``r`` visiting seq[0..m-1] (from its start to its end depot)."""
     s = seg_depot(r, 0, kd)
@@ -336,7 +339,7 @@ def seq_segment(seq, m, r, kd):
     return seg_cat(s, seg_depot(r, 1, kd), kd)
 
 
-@njit(cache=True)
+@kernel
 def route_penalized(seq, m, r, kd, prm):
     """Penalised cost of route slot ``r`` visiting seq[0..m-1] (0 for an empty route)."""
     if m == 0:
@@ -444,7 +447,7 @@ def split(tour, K, kd, prm, load_bound):
 # --------------------------------------------------------------------------- route bookkeeping
 
 
-@njit(cache=True)
+@kernel
 def _sector_extend(start, end, a):
     pm = 65536
     if (a - start) % pm <= (end - start) % pm:
@@ -468,7 +471,7 @@ def _store_impl(arr, r, p, s):
     return _store1.py_func
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _store1(arr, r, p, s):
     arr[r, p, 0] = s[0]
     arr[r, p, 1] = s[1]
@@ -481,7 +484,7 @@ def _store1(arr, r, p, s):
     arr[r, p, 8] = s[10]
 
 
-@njit(cache=True)
+@kernel
 def _store_md(arr, r, p, s):
     _store1(arr, r, p, s)
     d, q, m = s[11], s[12], s[13]
@@ -504,13 +507,13 @@ def _stored_impl(arr, r, p, first, last, kd):
     return lambda arr, r, p, first, last, kd: _stored1(arr, r, p, first, last)
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _stored1(arr, r, p, first, last):
     return (arr[r, p, 0], arr[r, p, 1], arr[r, p, 2], arr[r, p, 3], arr[r, p, 4], arr[r, p, 5], first, last,
             np.int64(arr[r, p, 6]), arr[r, p, 7], arr[r, p, 8])
 
 
-@njit(cache=True)
+@kernel
 def _stored_md(arr, r, p, first, last):
     s = _stored1(arr, r, p, first, last)
     x = arr[r, p]
@@ -523,19 +526,19 @@ def stored_floats(kd) -> int:
     return T.N_STORED if isinstance(kd, KernelDataMT) else N_SEG_MD if isinstance(kd, KernelDataMD) else N_SEG
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def fwd_seg(r, p, routes, fwd, kd):
     """Summary of route ``r`` from its start depot to position ``p``."""
     return _stored(fwd, r, p, routes[r, 0], routes[r, p], kd)
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def bwd_seg(r, p, routes, rlen, bwd, kd):
     """Summary of route ``r``'s clients from position ``p`` (1 <= p <= rlen[r]) to its last client."""
     return _stored(bwd, r, p, routes[r, p], routes[r, rlen[r]], kd)
 
 
-@njit(cache=True)
+@kernel
 def update_route(r, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle, kd, prm):
     """Recompute the depots, prefix summaries (``fwd``: start depot to p, end depot included at
     ``rlen + 1``), client suffix summaries (``bwd``: p to the last client), positions, penalised
@@ -569,7 +572,7 @@ def update_route(r, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, an
         sec[r, 1] = en
 
 
-@njit(cache=True)
+@kernel
 def _walk_seg(r, i, j, routes, kd):
     """Summary of positions ``i..j`` of route ``r`` visited one by one (backwards when ``j < i``)."""
     s = seg_node(routes[r, i], kd)
@@ -579,7 +582,7 @@ def _walk_seg(r, i, j, routes, kd):
     return s
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def piece_seg(r, i, j, rev, routes, rlen, bwd, kd):
     """Summary of the clients at positions ``i..j`` of route ``r`` (``rev``: traversed from ``i``
     down to ``j``): read off the suffix summaries when the piece ends at the last client, built
@@ -593,7 +596,7 @@ def piece_seg(r, i, j, rev, routes, rlen, bwd, kd):
     return _walk_seg(r, i, j, routes, kd)
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _add(P, m, r, i, j):
     """Append the forward piece ``i..j`` of route ``r`` (skipped when empty)."""
     if i <= j:
@@ -605,7 +608,7 @@ def _add(P, m, r, i, j):
     return m
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _addr(P, m, r, i, j):
     """Append the piece of route ``r`` traversed backwards from ``i`` down to ``j`` (skipped when empty)."""
     if i >= j:
@@ -617,7 +620,7 @@ def _addr(P, m, r, i, j):
     return m
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def eval_pieces(P, m, owner, routes, rlen, fwd, bwd, kd, prm):
     """Penalised cost of route slot ``owner`` made of pieces ``P[:m]``: the first starts at position
     0 of ``owner`` (its start depot), the last ends at the end depot of its route, which is
@@ -643,7 +646,7 @@ def eval_pieces(P, m, owner, routes, rlen, fwd, bwd, kd, prm):
     return route_cost(s, owner, kd, prm)
 
 
-@njit(cache=True)
+@kernel
 def materialize(P, m, routes, rlen, buf):
     """Clients of the route made of pieces ``P[:m]`` written to ``buf``; returns their count."""
     c = 0
@@ -666,7 +669,7 @@ def materialize(P, m, routes, rlen, buf):
 # --------------------------------------------------------------------------- moves
 
 
-@njit(cache=True)
+@kernel
 def build_move(kind, ru, pu, rv, pv, routes, rlen, PA, PB):
     """Pieces of the route(s) after move ``kind`` between position ``pu`` of ``ru`` and ``pv`` of ``rv``.
 
@@ -824,7 +827,7 @@ def build_move(kind, ru, pu, rv, pv, routes, rlen, PA, PB):
     return ma, mb
 
 
-@njit(cache=True)
+@kernel
 def move_delta(kind, ru, pu, rv, pv, routes, rlen, fwd, bwd, rcost, kd, prm, PA, PB):
     """Change of the penalised cost made by a move (``inf`` when the move does not apply)."""
     ma, mb = build_move(kind, ru, pu, rv, pv, routes, rlen, PA, PB)
@@ -838,7 +841,7 @@ def move_delta(kind, ru, pu, rv, pv, routes, rlen, fwd, bwd, rcost, kd, prm, PA,
     return new - old, ma, mb
 
 
-@njit(cache=True)
+@kernel
 def apply_pieces(ru, rv, PA, ma, PB, mb, routes, rlen, bufa, bufb):
     """Rewrite route ``ru`` (and ``rv`` when ``mb > 0``) from their pieces."""
     ca = materialize(PA, ma, routes, rlen, bufa)
@@ -855,7 +858,7 @@ def apply_pieces(ru, rv, PA, ma, PB, mb, routes, rlen, bufa, bufb):
 # --------------------------------------------------------------------------- SWAP*
 
 
-@njit(cache=True)
+@kernel
 def _top3_insert(u, r, routes, rlen, dist, out_cost, out_pos):
     """Three cheapest (distance) insertion positions of ``u`` into route ``r`` (after position p)."""
     for k in range(3):
@@ -882,7 +885,7 @@ def _top3_insert(u, r, routes, rlen, dist, out_cost, out_pos):
                 out_pos[2] = p
 
 
-@njit(cache=True)
+@kernel
 def swap_star_route(r, remove_pos, insert_node, after_pos, routes, rlen, buf):
     """Customers of route ``r`` without position ``remove_pos`` and with ``insert_node`` placed
     after position ``after_pos`` (``after_pos == remove_pos - 1`` means in its place)."""
@@ -900,13 +903,13 @@ def swap_star_route(r, remove_pos, insert_node, after_pos, routes, rlen, buf):
     return c
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def may_serve(u, r, kd):
     """True when route slot ``r``'s vehicle class may serve node ``u``."""
     return (kd.allow[u] >> kd.ri[r, RI_BIT]) & 1 == 1
 
 
-@njit(cache=True)
+@kernel
 def swap_star(r1, r2, routes, rlen, fwd, rcost, kd, prm, ins1c, ins1p, ins2c, ins2p, bufa, bufb):
     """Best SWAP* move between routes ``r1`` and ``r2`` (Vidal 2022): exchange u in r1 and v in r2,
     each reinserted at its best position of the other route (not necessarily in place).
@@ -988,7 +991,7 @@ def swap_star(r1, r2, routes, rlen, fwd, rcost, kd, prm, ins1c, ins1p, ins2c, in
     return new - rcost[r1] - rcost[r2], bu, bv, bua, bva
 
 
-@njit(cache=True)
+@kernel
 def _sectors_overlap(sec, a, b):
     pm = 65536
     return ((sec[b, 0] - sec[a, 0]) % pm <= (sec[a, 1] - sec[a, 0]) % pm
@@ -998,7 +1001,7 @@ def _sectors_overlap(sec, a, b):
 # --------------------------------------------------------------------------- local search
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def may_improve(kmask, ru, pu, rv, pv, routes, rlen, fwd, rcost, kd, prm):
     """The cheap filter (as HGS-CVRP) of the move kinds in ``kmask`` (bit k = kind k) for the pair
     (u at ``ru, pu``, v at ``rv, pv``): the kinds that apply and may improve, as a mask.
@@ -1149,7 +1152,7 @@ def may_improve(kmask, ru, pu, rv, pv, routes, rlen, fwd, rcost, kd, prm):
     return out
 
 
-@njit(cache=True)
+@kernel
 def _try_pair(kmask, ru, pu, rv, pv, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, angle,
               kd, prm, PA, PB, bufa, bufb):
     """Try the moves whose bit is set in ``kmask`` (bit k = kind k; those :func:`may_improve` let
@@ -1202,7 +1205,7 @@ def ls_state(routes, rlen, neigh, kd) -> LSState:
                    np.zeros((W, 3), np.int64), np.zeros(2, np.int64))
 
 
-@njit(cache=True)
+@kernel
 def ls_setup(st, kd, prm, ncnt, angle, seed):
     """Seed the random stream, summarise every route and shuffle the visiting orders."""
     np.random.seed(seed)
@@ -1214,7 +1217,7 @@ def ls_setup(st, kd, prm, ncnt, angle, seed):
         np.random.shuffle(st.nb[u, : ncnt[u]])
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def ls_update(st, r, kd, prm, angle):
     """Route ``r`` changed: recompute its summaries and stamp it modified."""
     update_route(r, st.routes, st.rlen, st.fwd, st.bwd, st.node_route, st.node_pos, st.rcost, st.sec, angle, kd,
@@ -1223,7 +1226,7 @@ def ls_update(st, r, kd, prm, angle):
     st.last_mod[r] = st.cnt[0]
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _try(kmask, ru, pu, rv, pv, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, last_mod, mark, cnt, PA, PB,
          bufa, bufb, kd, prm, angle, stamp):
     """Apply the first improving move of the kinds in ``kmask`` for the pair (u at ``ru, pu``, v at
@@ -1256,7 +1259,7 @@ def _try(kmask, ru, pu, rv, pv, routes, rlen, fwd, bwd, node_route, node_pos, rc
     return ok
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def insertion_delta(v, r, p, routes, rlen, fwd, bwd, rcost, kd, prm):
     """Change of route ``r``'s penalised cost when ``v`` is inserted after its position ``p`` (the
     route's prefix up to ``p`` and suffix from ``p + 1`` read off the summaries)."""
@@ -1267,7 +1270,7 @@ def insertion_delta(v, r, p, routes, rlen, fwd, bwd, rcost, kd, prm):
     return route_cost(s, r, kd, prm) - rcost[r]
 
 
-@njit(cache=True)
+@kernel
 def _mark_around(r, p, routes, rlen, mark, stamp):
     """Positions ``p - 1 .. p + 1`` of route ``r`` (clients only) become promising."""
     if stamp >= 0:
@@ -1275,7 +1278,7 @@ def _mark_around(r, p, routes, rlen, mark, stamp):
             mark[routes[r, q]] = stamp
 
 
-@njit(cache=True)
+@kernel
 def _try_insert(u, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, nb, ncnt, last_mod, mark, cnt, kd, prm,
                 angle, stamp):
     """Insert the unvisited optional client ``u`` next to a visited neighbour where that costs less
@@ -1305,7 +1308,7 @@ def _try_insert(u, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, nb,
     return True
 
 
-@njit(cache=True)
+@kernel
 def _try_remove(u, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, last_mod, mark, cnt, PA, kd, prm, angle,
                 stamp):
     """Leave the optional client ``u`` unvisited when its route saves more than its prize; True when done."""
@@ -1329,7 +1332,7 @@ def _try_remove(u, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, las
     return True
 
 
-@njit(cache=True)
+@kernel
 def _try_replace(u, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, nb, ncnt, last_mod, mark, cnt, kd, prm,
                  angle, stamp):
     """Put the unvisited optional client ``u`` in the place of a visited optional neighbour (which
@@ -1368,7 +1371,7 @@ def _try_replace(u, routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, nb
     return True
 
 
-@njit(cache=True)
+@kernel
 def first_empty(t, rlen, kd):
     """The first empty route slot of vehicle type ``t``, or -1 (``kd`` may describe more slots than
     the search has routes)."""
@@ -1378,7 +1381,7 @@ def first_empty(t, rlen, kd):
     return -1
 
 
-@njit(cache=True)
+@kernel
 def _into_empty(r, r2, routes, rlen, rcost, kd, prm, buf):
     """An empty vehicle where the visits of route ``r`` (then those of route ``r2`` when ``r2 >= 0``:
     two routes merged) cost less than now, of another type when ``r2 < 0``; -1 when none. ``buf``
@@ -1407,7 +1410,7 @@ def _into_empty(r, r2, routes, rlen, rcost, kd, prm, buf):
     return br
 
 
-@njit(cache=True)
+@kernel
 def ls_search(st, kd, prm, ncnt, angle, stamp, use_swap_star, max_loops):
     """Granular first-improvement local search (relocate, swap, 2-opt, 2-opt*, SWAP*) on ``st``.
 
@@ -1425,7 +1428,7 @@ def ls_search(st, kd, prm, ncnt, angle, stamp, use_swap_star, max_loops):
                    max_loops)
 
 
-@njit(cache=True)
+@kernel
 def _search(routes, rlen, fwd, bwd, node_route, node_pos, rcost, sec, nb, order, last_mod, last_tested, last_swap,
             last_type, mark, PA, PB, bufa, bufb, ins1c, ins1p, ins2c, ins2p, cnt, kd, prm, ncnt, angle, stamp,
             use_swap_star, max_loops):
@@ -1565,7 +1568,7 @@ def local_search(routes, rlen, kd, prm, neigh, ncnt, angle, seed, use_swap_star,
 # --------------------------------------------------------------------------- evaluation, crossover, diversity
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def route_totals(s, r, kd):
     """``(cost without penalties, excess load, time violation)`` of a non-empty depot-to-depot summary
     on slot ``r``; a client the vehicle may not serve, or a forbidden arc, counts as ``FORBID`` excess
@@ -1576,7 +1579,7 @@ def route_totals(s, r, kd):
     return route_objective(s, r, kd), load_ex, tv
 
 
-@njit(cache=True)
+@kernel
 def evaluate_routes(routes, rlen, kd, prm):
     """``(cost, excess load, time violation, routes used)`` summed over the routes (cost: fixed,
     distance and duration costs, without penalties)."""
@@ -1638,7 +1641,7 @@ def succ_pred(routes, rlen, N):
     return succ, pred
 
 
-@njit(cache=True)
+@kernel
 def broken_pairs(succ1, pred1, succ2, pred2):
     """Broken-pairs distance in [0, 1] (Vidal 2022): share of customer adjacencies not shared."""
     n = succ1.shape[0] - 1

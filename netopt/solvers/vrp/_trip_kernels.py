@@ -27,12 +27,13 @@ and a complete route (from its start depot to its end depot) is all middle.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from ..._jit import kernel
 
 BIG = 1e30
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def tcat(a0, a1, a2, a3, b0, b1, b2, b3, t):
     """Time summary ``(duration, time warp, earliest, latest)`` of ``a`` then ``b``, ``t`` apart."""
     delta = a0 - a1 + t
@@ -41,30 +42,30 @@ def tcat(a0, a1, a2, a3, b0, b1, b2, b3, t):
     return a0 + b0 + t + wait, a1 + b1 + warp, max(b2 - delta, a2) - wait, min(b3 - delta, a3) + warp
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def empty_piece():
     return (0.0, 0.0, 0.0, BIG, 0.0, 0.0, 0.0, 0.0, np.int64(-1), np.int64(-1))
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def empty_middle():
     return (0.0, 0.0, 0.0, BIG, 0.0, np.int64(-1), np.int64(-1))
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _pick10(c, p, q):
     """``p`` if ``c`` else ``q``, field by field (a branch between two tuples compiles to slow code)."""
     return (p[0] if c else q[0], p[1] if c else q[1], p[2] if c else q[2], p[3] if c else q[3], p[4] if c else q[4],
             p[5] if c else q[5], p[6] if c else q[6], p[7] if c else q[7], p[8] if c else q[8], p[9] if c else q[9])
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _pick7(c, p, q):
     return (p[0] if c else q[0], p[1] if c else q[1], p[2] if c else q[2], p[3] if c else q[3], p[4] if c else q[4],
             p[5] if c else q[5], p[6] if c else q[6])
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def piece_cat(p, q, kd):
     """Piece ``p`` followed by piece ``q`` (either may be empty)."""
     pe = p[8] < 0
@@ -75,7 +76,7 @@ def piece_cat(p, q, kd):
     return _pick10(pe, q, _pick10(qe, p, both))
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def close_trip(m, trip, n, kd):
     """Middle ``m``, then the trip ``trip`` (a piece, perhaps empty) from ``m``'s last depot visit to
     ``n``'s first, then middle ``n``: the trip waits for its release at ``m``'s last depot."""
@@ -90,7 +91,7 @@ def close_trip(m, trip, n, kd):
     return (d, w, e, l, ex, m[5], n[6])
 
 
-@njit(cache=True)
+@kernel
 def seg_node(i, kd):
     """Summary of the single visit ``i`` (a client, or a reload node)."""
     i = np.int64(i)
@@ -103,13 +104,13 @@ def seg_node(i, kd):
             1.0 if reload else 0.0, 0.0, i, i, kd.allow[i])
 
 
-@njit(cache=True)
+@kernel
 def seg_depot(dep, e, l, kd):
     """Summary of a visit of route depot ``dep`` in the window ``[e, l]``."""
     return (0.0, empty_piece(), (0.0, 0.0, e, l, 0.0, dep, dep), empty_piece(), 1.0, 0.0, dep, dep, np.int64(-1))
 
 
-@njit(cache=True)
+@kernel
 def seg_cat(a, b, kd):
     """Summary of sequence ``a`` followed by sequence ``b`` (every case computed, then picked)."""
     am = a[2]
@@ -125,7 +126,7 @@ def seg_cat(a, b, kd):
     return (a[0] + b[0] + kd.dist[a[7], b[6]], front, mid, back, a[4] + b[4], 0.0, a[6], b[7], a[8] & b[8])
 
 
-@njit(cache=True)
+@kernel
 def route_figures(s):
     """``(excess load, time warp, duration)`` of a complete route's summary (all middle)."""
     m = s[2]
@@ -135,7 +136,7 @@ def route_figures(s):
 N_STORED = 30  # floats per stored summary: distance, front (10), middle (7), back (10), depot visits, mask
 
 
-@njit(cache=True)
+@kernel
 def store(arr, r, p, s):
     """Write summary ``s`` to ``arr[r, p]`` (ints and the mask as float64, exact below 2**53; the
     first and last node are the route's, not stored)."""
@@ -151,7 +152,7 @@ def store(arr, r, p, s):
     arr[r, p, 29] = float(s[8])
 
 
-@njit(cache=True)
+@kernel
 def load(arr, r, p, first, last):
     """The summary stored at ``arr[r, p]`` whose first and last nodes are ``first``, ``last``."""
     x = arr[r, p]
