@@ -1,5 +1,5 @@
 """``netopt._jit.kernel``: Numba kernels without reference counting. Such a kernel cannot allocate, and
-nothing a routing solve runs leaks an array (Numba's allocation counters, ``NUMBA_NRT_STATS=1``, in a
+nothing a routing or TSP solve runs leaks an array (Numba's allocation counters, ``NUMBA_NRT_STATS=1``, in a
 fresh interpreter: they are read when Numba starts)."""
 
 import json
@@ -14,9 +14,13 @@ from numba.core.errors import TypingError
 from numba.core.registry import CPUDispatcher
 
 from netopt._jit import kernel
+from netopt.solvers.nco import _kernels as _tsp_kernels
+from netopt.solvers.nco import _mcts_kernels
 from netopt.solvers.vrp import _ils_kernels, _kernels, _trip_kernels
 
-ALLOCATING = {"split", "ox_crossover", "succ_pred"}  # keep NRT; called from Python only
+# the kernels that allocate, and so keep NRT (explicitly)
+ALLOCATING = {_kernels: {"split", "ox_crossover", "succ_pred"}, _ils_kernels: set(), _trip_kernels: set(),
+              _tsp_kernels: {"greedy_tour", "lk_move"}, _mcts_kernels: set()}
 
 
 def test_a_kernel_that_allocates_does_not_compile():
@@ -29,14 +33,15 @@ def test_a_kernel_that_allocates_does_not_compile():
         alloc(3)
 
 
-def test_every_routing_kernel_but_the_allocating_ones_runs_without_reference_counting():
+@pytest.mark.parametrize("mod", list(ALLOCATING), ids=lambda m: m.__name__)
+def test_every_search_kernel_but_the_allocating_ones_runs_without_reference_counting(mod):
     seen = set()
-    for mod in (_kernels, _ils_kernels, _trip_kernels):
-        for name, f in vars(mod).items():
-            if isinstance(f, CPUDispatcher) and f.__module__ == mod.__name__:
-                seen.add(name)
-                assert f.targetoptions.get("_nrt", True) is (name in ALLOCATING), f"{mod.__name__}.{name}"
-    assert ALLOCATING <= seen and len(seen) > 60
+    for name, f in vars(mod).items():
+        if isinstance(f, CPUDispatcher) and f.__module__ == mod.__name__:
+            seen.add(name)
+            # (explicitly True where it allocates: a kernel without the option inherits its caller's)
+            assert f.targetoptions.get("_nrt") is (name in ALLOCATING[mod]), f"{mod.__name__}.{name}"
+    assert ALLOCATING[mod] <= seen and len(seen) >= 5
 
 
 _CHILD = r"""
@@ -48,6 +53,7 @@ sys.path.insert(0, sys.argv[1])
 from test_rich_solvers import make, variants
 from netopt._jit import kernel
 from netopt.exceptions import UnsupportedInstanceError
+from netopt.model import RoutingInstance
 from netopt.solvers import get_solver
 
 def held():
@@ -81,11 +87,18 @@ for solver in ("ils", "hgs"):
         h = held()
         s.solve(inst, time_limit=30, seed=1, max_iterations=60)
         leaks[f"{solver} on {name}"] = held() - h
+tsp = RoutingInstance.euclidean_tsp(np.random.default_rng(0).uniform(0, 100, (40, 2)), name="p", dense=False)
+for search in ("ils", "mcts"):
+    s = get_solver("tsp-heatmap")
+    s.solve(tsp, time_limit=30, seed=0, max_iterations=3, search=search)
+    h = held()
+    s.solve(tsp, time_limit=30, seed=1, max_iterations=200, search=search)
+    leaks[f"tsp-heatmap {search}"] = held() - h
 print(json.dumps({"toy": toy, "leaks": leaks}))
 """
 
 
-def test_no_routing_solve_leaks_an_array(tmp_path):
+def test_no_solve_leaks_an_array(tmp_path):
     script = tmp_path / "child.py"
     script.write_text(_CHILD)
     here = Path(__file__).parent
@@ -94,5 +107,5 @@ def test_no_routing_solve_leaks_an_array(tmp_path):
     assert res.returncode == 0, res.stderr[-3000:]
     got = json.loads(res.stdout.strip().splitlines()[-1])
     assert got["toy"] == 1  # the check sees a leak
-    assert len(got["leaks"]) >= 10
+    assert len(got["leaks"]) >= 12 and "tsp-heatmap mcts" in got["leaks"]
     assert {k: v for k, v in got["leaks"].items() if v} == {}

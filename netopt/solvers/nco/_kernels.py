@@ -1,4 +1,5 @@
-"""Numba kernels of the heatmap-guided TSP search (``@njit(cache=True)`` only; inputs are trusted).
+"""Numba kernels of the heatmap-guided TSP search (:func:`~netopt._jit.kernel`, no reference counting,
+but :func:`greedy_tour` and :func:`lk_move`, which allocate; inputs are trusted).
 
 Conventions (the caller in :mod:`netopt.solvers.nco.tsp` validates and prepares them):
 
@@ -24,6 +25,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ..._jit import kernel
+
 MATRIX, EUCLID, NINT, CEIL, ATT, GEO = 0, 1, 2, 3, 4, 5
 #: TSPLIB's GEO constants (its ``PI`` and earth radius)
 GEO_PI, GEO_RADIUS = 3.141592, 6378.388
@@ -39,7 +42,7 @@ _MIX2 = np.uint64(0x94D049BB133111EB)
 # --------------------------------------------------------------------------- distances, random numbers
 
 
-@njit(cache=True)
+@kernel
 def dist(i, j, xy, dm, mode):
     """Distance between cities ``i`` and ``j`` under ``mode`` (see the module docstring)."""
     if mode == MATRIX:
@@ -66,7 +69,7 @@ def dist(i, j, xy, dm, mode):
     return np.ceil(r - 1e-12)
 
 
-@njit(cache=True)
+@kernel
 def tour_length(tour, xy, dm, mode):
     """Length of the closed tour."""
     n = tour.shape[0]
@@ -77,7 +80,7 @@ def tour_length(tour, xy, dm, mode):
     return total
 
 
-@njit(cache=True)
+@kernel
 def matches_matrix(dm, xy, mode, rtol):
     """True when ``dm`` equals the on-the-fly distances of ``mode`` (both triangles, within ``rtol``)."""
     n = dm.shape[0]
@@ -92,7 +95,7 @@ def matches_matrix(dm, xy, mode, rtol):
     return True
 
 
-@njit(cache=True)
+@kernel
 def is_symmetric(dm):
     """True when ``dm[i, j] == dm[j, i]`` for all pairs (early exit)."""
     n = dm.shape[0]
@@ -103,7 +106,7 @@ def is_symmetric(dm):
     return True
 
 
-@njit(cache=True)
+@kernel
 def rand_u64(rng):
     """Next splitmix64 output; advances ``rng[0]``."""
     z = rng[0] + _GOLDEN
@@ -113,13 +116,13 @@ def rand_u64(rng):
     return z ^ (z >> np.uint64(31))
 
 
-@njit(cache=True)
+@kernel
 def rand_int(rng, n):
     """Uniform integer in ``0..n-1``."""
     return np.int64(rand_u64(rng) % np.uint64(n))
 
 
-@njit(cache=True)
+@kernel
 def rand_unit(rng):
     """Uniform float in ``[0, 1)``."""
     return np.float64(rand_u64(rng) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
@@ -128,7 +131,7 @@ def rand_unit(rng):
 # --------------------------------------------------------------------------- construction
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=True)
 def greedy_tour(cand, xy, dm, mode):
     """Greedy-edge tour over the candidate edges, fragments joined nearest-endpoint first.
 
@@ -227,7 +230,7 @@ def greedy_tour(cand, xy, dm, mode):
 # --------------------------------------------------------------------------- tour changes
 
 
-@njit(cache=True)
+@kernel
 def reverse_range(tour, pos, i, j):
     """Reverse the cities at cyclic positions ``i, i+1, ..., j`` (exactly that range)."""
     n = tour.shape[0]
@@ -250,7 +253,7 @@ def reverse_range(tour, pos, i, j):
             j = n - 1
 
 
-@njit(cache=True)
+@kernel
 def reverse_path(tour, pos, i, j, jr, jn):
     """Reverse positions ``i..j`` or, when shorter, the complement (the same cycle); log the range."""
     n = tour.shape[0]
@@ -277,7 +280,7 @@ def reverse_path(tour, pos, i, j, jr, jn):
             jn[2] = 1
 
 
-@njit(cache=True)
+@kernel
 def undo(tour, pos, jr, jn):
     """Replay the logged reversals backwards (restores the tour array exactly) and clear the log."""
     for t in range(jn[0] - 1, -1, -1):
@@ -285,7 +288,7 @@ def undo(tour, pos, jr, jn):
     jn[0] = 0
 
 
-@njit(cache=True)
+@kernel
 def move2(tour, pos, a, b, c, d, jr, jn):
     """2-opt: replace tour edges ``{a, b}`` and ``{c, d}`` by ``{a, c}`` and ``{b, d}``.
 
@@ -301,7 +304,7 @@ def move2(tour, pos, a, b, c, d, jr, jn):
         reverse_path(tour, pos, pos[a], pos[d], jr, jn)
 
 
-@njit(cache=True)
+@kernel
 def or_move(tour, pos, p, f, l, nx, u, v, keep, jr, jn):
     """Move the segment ``f..l`` (``p`` before it, ``nx`` after it) between ``u`` and ``v = succ(u)``.
 
@@ -313,7 +316,7 @@ def or_move(tour, pos, p, f, l, nx, u, v, keep, jr, jn):
         move2(tour, pos, u, l, f, v, jr, jn)
 
 
-@njit(cache=True)
+@kernel
 def segment_swap(tour, pos, a, b, x, c, y, z, jr, jn):
     """Pure 3-opt ``a [b..x] [c..y] z -> a [c..y] [b..x] z`` (no segment reversed), as 3 :func:`move2`."""
     move2(tour, pos, a, b, y, z, jr, jn)
@@ -324,7 +327,7 @@ def segment_swap(tour, pos, a, b, x, c, y, z, jr, jn):
 # --------------------------------------------------------------------------- local search
 
 
-@njit(cache=True)
+@kernel
 def _push(queue, inq, qs, v):
     if not inq[v]:
         n = queue.shape[0]
@@ -336,14 +339,14 @@ def _push(queue, inq, qs, v):
         inq[v] = True
 
 
-@njit(cache=True)
+@kernel
 def push_all(tour, queue, inq, qs):
     """Queue every city (in tour order)."""
     for i in range(tour.shape[0]):
         _push(queue, inq, qs, tour[i])
 
 
-@njit(cache=True)
+@kernel
 def improve_city(a, tour, pos, nbr, xy, dm, mode, eps, or_max, queue, inq, qs, jr, jn):
     """Apply the best improving 2-opt or Or-opt move touching city ``a``; returns its gain (0 if none).
 
@@ -473,7 +476,7 @@ def improve_city(a, tour, pos, nbr, xy, dm, mode, eps, or_max, queue, inq, qs, j
 P_BrCr, P_CB, P_CBr, P_CrB, P_CrBr, P_BrC, P_BCr, P2 = 1, 2, 3, 4, 5, 6, 7, 8
 
 
-@njit(cache=True)
+@kernel
 def _frame(v, pos, p1, d, n):
     """``v``'s offset from position ``p1`` in direction ``d``."""
     o = (pos[v] - p1) * d
@@ -482,7 +485,7 @@ def _frame(v, pos, p1, d, n):
     return o
 
 
-@njit(cache=True)
+@kernel
 def _step(v, tour, pos, d, n):
     """The city after ``v`` in direction ``d``."""
     i = pos[v] + d
@@ -493,7 +496,7 @@ def _step(v, tour, pos, d, n):
     return tour[i]
 
 
-@njit(cache=True)
+@kernel
 def _partner(x, e3, e4, e5, e6):
     """The endpoint joined to endpoint ``x`` by an added edge: ``0-e3`` (t2-t3), ``e4-e5``, ``e6-5`` (t6-t1)."""
     if x == 0:
@@ -509,7 +512,7 @@ def _partner(x, e3, e4, e5, e6):
     return 5
 
 
-@njit(cache=True)
+@kernel
 def pattern3(o3, o4, o5, o6):
     """Reconnection (``P_*``) of the sequential 3-opt move with the frame offsets ``o3..o6`` of
     ``t3..t6`` (``t1, t2`` at 0, 1), or 0 when the added edges close a subcycle or two removed
@@ -558,7 +561,7 @@ def pattern3(o3, o4, o5, o6):
     return 0, 0, 0
 
 
-@njit(cache=True)
+@kernel
 def apply3(t1, t2, t3, t4, t5, t6, tour, pos, jr, jn):
     """Make the sequential move ``t1..t6`` (``t5 = -1``: the 2-opt ``t1..t4``, ``t4 = pred(t3)`` in the frame)."""
     n = tour.shape[0]
@@ -594,7 +597,7 @@ def apply3(t1, t2, t3, t4, t5, t6, tour, pos, jr, jn):
         move2(tour, pos, sj, sj1, sk, sk1, jr, jn)
 
 
-@njit(cache=True)
+@kernel
 def _tabu(u, v, added, na):
     for t in range(na):
         if (added[t, 0] == u and added[t, 1] == v) or (added[t, 0] == v and added[t, 1] == u):
@@ -602,7 +605,7 @@ def _tabu(u, v, added, na):
     return False
 
 
-@njit(cache=True)
+@kernel
 def best_step3(t1, t2, g0, tour, pos, nbr, xy, dm, mode, eps, k3, added, na):
     """Best sequential move (2-opt or 3-opt) that removes ``(t1, t2)`` first; ``g0`` is the gain so far
     counting ``(t1, t2)`` as removed (``d(t1, t2)`` for a fresh move).
@@ -675,7 +678,7 @@ def best_step3(t1, t2, g0, tour, pos, nbr, xy, dm, mode, eps, k3, added, na):
     return best, b3, b4, b5, b6, bo, u3, u4, u5, u6
 
 
-@njit(cache=True)
+@kernel
 def undo_to(tour, pos, jr, jn, mark):
     """Replay the logged reversals ``jr[mark:jn[0]]`` backwards and drop them from the log."""
     for t in range(jn[0] - 1, mark - 1, -1):
@@ -683,7 +686,7 @@ def undo_to(tour, pos, jr, jn, mark):
     jn[0] = mark
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=True)
 def lk_move(t1, tour, pos, nbr, xy, dm, mode, eps, k3, depth, queue, inq, qs, jr, jn):
     """Variable-depth (Lin-Kernighan style) improvement from ``t1``; returns its gain (0: tour unchanged).
 
@@ -763,7 +766,7 @@ def lk_move(t1, tour, pos, nbr, xy, dm, mode, eps, k3, depth, queue, inq, qs, jr
     return total
 
 
-@njit(cache=True)
+@kernel
 def local_search(tour, pos, nbr, xy, dm, mode, eps, or_max, queue, inq, qs, jr, jn, max_moves, depth, k3):
     """2-opt + Or-opt from the queued cities until the queue is empty or ``max_moves`` moves were made.
 
@@ -795,7 +798,7 @@ def local_search(tour, pos, nbr, xy, dm, mode, eps, or_max, queue, inq, qs, jr, 
 # --------------------------------------------------------------------------- perturbation
 
 
-@njit(cache=True)
+@kernel
 def kick(tour, pos, hc, hw, rng, window, jr, jn, out, min_seg, p_heat, p_local):
     """Heatmap-guided segment swap ``a [b..x] [c..y] z -> a [c..y] [b..x] z``.
 
@@ -891,7 +894,7 @@ def kick(tour, pos, hc, hw, rng, window, jr, jn, out, min_seg, p_heat, p_local):
     return True
 
 
-@njit(cache=True)
+@kernel
 def ils(tour, pos, nbr, hc, hw, xy, dm, mode, rng, iterations, cost, eps, or_max, window, eta,
         queue, inq, qs, jr, jn, out, best_tour, best, slack, p_heat, depth, k3, p_local):
     """``iterations`` rounds of: heatmap-guided kick, local search from its end cities, keep or undo.
@@ -939,5 +942,6 @@ def ils(tour, pos, nbr, hc, hw, xy, dm, mode, rng, iterations, cost, eps, or_max
         jn[1] = 0
         if cost < best[0] - eps:
             best[0] = cost
-            best_tour[:] = tour
+            for i_ in range(tour.shape[0]):  # (a loop: a slice copy may allocate)
+                best_tour[i_] = tour[i_]
     return cost, improved

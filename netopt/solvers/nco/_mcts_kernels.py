@@ -28,8 +28,8 @@ the splitmix64 ``rng``, the reversal journal ``jr``/``jn``).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from ..._jit import kernel
 from ..._numba_cache import drop_stale
 from . import _kernels
 from ._kernels import ONE, ZERO, _step, dist, local_search, move2, push_all, rand_int, rand_unit, tour_length, undo
@@ -43,7 +43,7 @@ OR_MAX = np.int64(3)
 NO_LIMIT = np.int64(1 << 62)
 
 
-@njit(cache=True)
+@kernel
 def slot(hc, i, j):
     """Column of ``j`` in ``hc[i]``, or -1."""
     for t in range(hc.shape[1]):
@@ -52,14 +52,14 @@ def slot(hc, i, j):
     return -1
 
 
-@njit(cache=True)
+@kernel
 def potential(i, t, W, Q, wsum, alpha, total, n):
     """Potential (UCB) of the edge ``(i, hc[i, t])`` after ``total`` simulated actions."""
     avg = wsum[i] / (n - 1)
     return W[i, t] / avg + alpha * np.sqrt(np.log(total + 1.0) / (Q[i, t] + 1.0))
 
 
-@njit(cache=True)
+@kernel
 def choose(b, a1, nxt, hc, W, Q, wsum, alpha, total, rng, pot):
     """Slot of the city joined to path end ``b``: among ``hc[b]`` without ``a1`` and ``nxt`` (``b``'s
     successor), those with potential >= 1, drawn with probability proportional to the potential
@@ -89,7 +89,7 @@ def choose(b, a1, nxt, hc, W, Q, wsum, alpha, total, rng, pot):
     return last
 
 
-@njit(cache=True)
+@kernel
 def sample_action(a1, tour, pos, hc, W, Q, wsum, alpha, total, max_depth, rng, xy, dm, mode, eps, jr, jn, seq, pot):
     """One simulated action from ``a1`` (see the module docstring); returns ``(gain, steps)``.
 
@@ -139,7 +139,7 @@ def sample_action(a1, tour, pos, hc, W, Q, wsum, alpha, total, max_depth, rng, x
     return real, steps
 
 
-@njit(cache=True)
+@kernel
 def back_propagate(seq, steps, inc, hc, W, wsum):
     """Add ``inc`` to the weight of every edge an action added, both directions (``wsum`` follows;
     a direction whose city is not a candidate counts in ``wsum`` only)."""
@@ -155,7 +155,7 @@ def back_propagate(seq, steps, inc, hc, W, wsum):
             wsum[u] += inc
 
 
-@njit(cache=True)
+@kernel
 def heat_construct(hc, W, rng, tour, sel, unsel, upos):
     """A tour from city 0, each next city drawn among the unvisited ones with probability proportional
     to ``exp(W)`` of the edge (``exp(0)`` for a non-candidate); ``sel``/``unsel``/``upos`` are scratch."""
@@ -205,7 +205,7 @@ def heat_construct(hc, W, rng, tour, sel, unsel, upos):
     return tour
 
 
-@njit(cache=True)
+@kernel
 def mcts(tour, pos, nbr, hc, W, Q, wsum, xy, dm, mode, rng, actions, cost, eps, alpha, beta, h_samples, max_depth,
          st, queue, inq, qs, jr, jn, best_tour, best, seq, pot, sel, unsel, upos, depth, k3):
     """``actions`` simulated actions of the MCTS (module docstring); returns the current tour length.
@@ -233,7 +233,8 @@ def mcts(tour, pos, nbr, hc, W, Q, wsum, xy, dm, mode, rng, actions, cost, eps, 
             st[2] += 1
             if cost < best[0] - eps:
                 best[0] = cost
-                best_tour[:] = tour
+                for i_ in range(tour.shape[0]):  # (a loop: a slice copy may allocate)
+                    best_tour[i_] = tour[i_]
         a1 = rand_int(rng, n)
         gain, steps = sample_action(a1, tour, pos, hc, W, Q, wsum, alpha, st[1], max_depth, rng, xy, dm, mode, eps,
                                     jr, jn, seq, pot)
@@ -244,7 +245,8 @@ def mcts(tour, pos, nbr, hc, W, Q, wsum, xy, dm, mode, rng, actions, cost, eps, 
             st[0] = 0
             if cost < best[0] - eps:
                 best[0] = cost
-                best_tour[:] = tour
+                for i_ in range(tour.shape[0]):  # (a loop: a slice copy may allocate)
+                    best_tour[i_] = tour[i_]
         else:
             st[0] += 1
     return cost

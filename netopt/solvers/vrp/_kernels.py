@@ -1,7 +1,6 @@
 """Numba kernels of the hybrid genetic search and the iterated local search (every function
 :func:`~netopt._jit.kernel`, i.e. ``@njit(cache=True)`` without reference counting, but the three that
-allocate arrays, called from Python only: :func:`split`, :func:`ox_crossover`, :func:`succ_pred`;
-inputs are trusted).
+allocate arrays, :func:`split`, :func:`ox_crossover`, :func:`succ_pred`; inputs are trusted).
 
 Conventions shared by every kernel (the callers in :mod:`netopt.solvers.vrp.hgs` and
 :mod:`~netopt.solvers.vrp.ils` prepare them):
@@ -350,7 +349,7 @@ def route_penalized(seq, m, r, kd, prm):
 # --------------------------------------------------------------------------- split
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=True)
 def split(tour, K, kd, prm, load_bound):
     """Optimal cut of the giant tour ``tour`` into at most ``K`` routes (penalised cost).
 
@@ -1599,7 +1598,7 @@ def evaluate_routes(routes, rlen, kd, prm):
     return d, le, tv, used
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=True)
 def ox_crossover(p1, p2, seed):
     """Ordered crossover (OX) of two giant tours: a random cyclic slice of ``p1`` then ``p2``'s order."""
     np.random.seed(seed)
@@ -1627,7 +1626,7 @@ def ox_crossover(p1, p2, seed):
     return child
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=True)
 def succ_pred(routes, rlen, N):
     """Successor and predecessor of every node over non-empty routes (0 = depot)."""
     succ = np.zeros(N, np.int64)
