@@ -3,6 +3,10 @@ name reliably once several folders have one)."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -191,3 +195,15 @@ DEPOT_SECTION
 -1
 EOF
 """
+
+
+def run_child(tmp_path: Path, source: str, **env: str) -> dict:
+    """Run ``source`` in a fresh interpreter (with ``env`` added to the environment; its ``sys.argv[1]``
+    is tests/solvers/vrp, for the tiny instances there) and return the JSON of its last output line."""
+    script = tmp_path / "child.py"
+    script.write_text(source)
+    here = Path(__file__).parent
+    res = subprocess.run([sys.executable, str(script), str(here / "solvers" / "vrp")], capture_output=True,
+                         text=True, timeout=1800, cwd=here, env={**os.environ, **env})
+    assert res.returncode == 0, res.stderr[-3000:]
+    return json.loads(res.stdout.strip().splitlines()[-1])

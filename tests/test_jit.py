@@ -2,12 +2,6 @@
 nothing a routing or TSP solve runs leaks an array (Numba's allocation counters, ``NUMBA_NRT_STATS=1``, in a
 fresh interpreter: they are read when Numba starts)."""
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 from numba.core.errors import TypingError
@@ -17,6 +11,7 @@ from netopt._jit import kernel
 from netopt.solvers.nco import _kernels as _tsp_kernels
 from netopt.solvers.nco import _mcts_kernels
 from netopt.solvers.vrp import _ils_kernels, _kernels, _trip_kernels
+from support import run_child
 
 # the kernels that allocate, and so keep NRT (explicitly)
 ALLOCATING = {_kernels: {"split", "ox_crossover", "succ_pred"}, _ils_kernels: set(), _trip_kernels: set(),
@@ -99,13 +94,7 @@ print(json.dumps({"toy": toy, "leaks": leaks}))
 
 
 def test_no_solve_leaks_an_array(tmp_path):
-    script = tmp_path / "child.py"
-    script.write_text(_CHILD)
-    here = Path(__file__).parent
-    res = subprocess.run([sys.executable, str(script), str(here / "solvers" / "vrp")], capture_output=True,
-                         text=True, timeout=1800, cwd=here, env={**os.environ, "NUMBA_NRT_STATS": "1"})
-    assert res.returncode == 0, res.stderr[-3000:]
-    got = json.loads(res.stdout.strip().splitlines()[-1])
+    got = run_child(tmp_path, _CHILD, NUMBA_NRT_STATS="1")
     assert got["toy"] == 1  # the check sees a leak
     assert len(got["leaks"]) >= 12 and "tsp-heatmap mcts" in got["leaks"]
     assert {k: v for k, v in got["leaks"].items() if v} == {}

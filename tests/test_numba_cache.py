@@ -2,12 +2,8 @@
 itself only watches the module's own file); a solver's ``prepare`` compiles all its solve will run; no
 kernel is compiled twice for one kind of input."""
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 from netopt._numba_cache import drop_stale
+from support import run_child
 
 
 def test_drop_stale_removes_cached_kernels_only_when_a_dependency_changed(tmp_path):
@@ -94,12 +90,6 @@ print(json.dumps({"late": late, "extra": extra}))
 
 
 def test_a_solve_compiles_nothing_its_solver_did_not_prepare_and_no_kernel_twice(tmp_path):
-    script = tmp_path / "child.py"
-    script.write_text(_CHILD)
-    here = Path(__file__).parent
-    res = subprocess.run([sys.executable, str(script), str(here / "solvers" / "vrp")], capture_output=True,
-                         text=True, timeout=1800, cwd=here)
-    assert res.returncode == 0, res.stderr[-3000:]
-    got = json.loads(res.stdout.strip().splitlines()[-1])
+    got = run_child(tmp_path, _CHILD)
     assert got["late"] == [], "\n".join(got["late"])
     assert got["extra"] == [], "\n".join(got["extra"])
