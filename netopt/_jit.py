@@ -15,6 +15,9 @@ one called from a ``kernel`` would compile without NRT and fail. Such a kernel m
 ``kernel`` as long as it returns no array it allocated (nothing would free it; ``tests/test_jit.py``
 counts Numba's allocations over a solve of every routing variant). Slices and views of the arrays a
 kernel was given are fine: their owner outlives the call.
+
+Numba's cache does not see these options: each module of kernels passes this file to
+:func:`~netopt._numba_cache.drop_stale`, so that its cached kernels go when the options change.
 """
 
 from __future__ import annotations

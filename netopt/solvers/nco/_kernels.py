@@ -25,7 +25,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ... import _jit
 from ..._jit import kernel
+from ..._numba_cache import drop_stale
+
+drop_stale(__file__, _jit.__file__)  # compiled with the options of _jit.kernel
 
 MATRIX, EUCLID, NINT, CEIL, ATT, GEO = 0, 1, 2, 3, 4, 5
 #: TSPLIB's GEO constants (its ``PI`` and earth radius)

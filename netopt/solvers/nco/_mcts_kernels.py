@@ -29,12 +29,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import _jit
 from ..._jit import kernel
 from ..._numba_cache import drop_stale
 from . import _kernels
 from ._kernels import ONE, ZERO, _step, dist, local_search, move2, push_all, rand_int, rand_unit, tour_length, undo
 
-drop_stale(__file__, _kernels.__file__)  # the kernels below compile in those of _kernels
+drop_stale(__file__, _kernels.__file__, _jit.__file__)  # the kernels below compile in those of _kernels
 
 #: largest exponent used by :func:`heat_construct` (``exp(700)`` is still finite in float64)
 EXP_CAP = 700.0

@@ -28,13 +28,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import _jit
 from ..._jit import kernel
 from ..._numba_cache import drop_stale
 from . import _kernels
 from ._kernels import (EPS, FORBID, LS_LOOPS, NONE, P_LOAD_PENALTY, P_TIME_PENALTY, ZERO, first_empty, fwd_seg,
                        insertion_delta, ls_search, ls_update, route_cost, route_objective, route_totals)
 
-drop_stale(__file__, _kernels.__file__, _kernels.T.__file__)  # the kernels below compile in those of _kernels
+drop_stale(__file__, _kernels.__file__, _kernels.T.__file__, _jit.__file__)  # the kernels below compile in those of _kernels
 
 # ip[...]: integer parameters
 I_MIN_PERTURB = 0

@@ -50,11 +50,12 @@ import numpy as np
 from numba import njit, types
 from numba.extending import overload
 
+from ... import _jit
 from ..._jit import kernel
 from ..._numba_cache import drop_stale
 from . import _trip_kernels as T
 
-drop_stale(__file__, T.__file__)  # the kernels below compile in those of _trip_kernels
+drop_stale(__file__, T.__file__, _jit.__file__)  # the kernels below compile in those of _trip_kernels
 
 BIG = 1e30
 FORBID = 1e20  # added to the cost of a route with a client its vehicle may not serve

@@ -28,7 +28,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import _jit
 from ..._jit import kernel
+from ..._numba_cache import drop_stale
+
+drop_stale(__file__, _jit.__file__)  # compiled with the options of _jit.kernel
 
 BIG = 1e30
 
