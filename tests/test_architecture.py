@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[1] / "netopt"
 #: lowest first; a module may only import modules of its own layer or of lower ones
 LAYERS = {
     # plumbing every layer may use
-    "netopt.exceptions": 0, "netopt.params": 0, "netopt._limits": 0, "netopt._torch": 0, "netopt._numba_cache": 0, "netopt.parallel": 0,
+    "netopt.exceptions": 0, "netopt.params": 0, "netopt._limits": 0, "netopt._torch": 0, "netopt._numba_cache": 0, "netopt._jit": 0,
+    "netopt.parallel": 0,
     # data model and the independent validator
     "netopt.model": 1, "netopt.validate": 1,
     # readers and writers, seeded generators, plots
