@@ -45,9 +45,8 @@ import numpy as np
 from numba import njit
 from numba.core.runtime import rtsys
 sys.path.insert(0, sys.argv[1])
-from test_rich_solvers import make, variants
+from test_rich_solvers import make, solvable, variants
 from netopt._jit import kernel
-from netopt.exceptions import UnsupportedInstanceError
 from netopt.model import RoutingInstance
 from netopt.solvers import get_solver
 
@@ -73,11 +72,7 @@ cases = [("cvrp", make(dict(capacity=8)))] + [(n, make(kw)) for n, kw in variant
 leaks = {}
 for solver in ("ils", "hgs"):
     s = get_solver(solver)
-    for name, inst in cases:
-        try:
-            s.check_instance(inst)
-        except UnsupportedInstanceError:
-            continue
+    for name, inst in solvable(s, cases):
         s.solve(inst, time_limit=30, seed=0, max_iterations=3)  # (compiles and caches what it allocates once)
         h = held()
         s.solve(inst, time_limit=30, seed=1, max_iterations=60)

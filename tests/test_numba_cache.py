@@ -43,8 +43,7 @@ import numpy as np
 from numba.core import types
 from numba.core.registry import CPUDispatcher
 sys.path.insert(0, sys.argv[1])
-from test_rich_solvers import make, variants
-from netopt.exceptions import UnsupportedInstanceError
+from test_rich_solvers import make, solvable, variants
 from netopt.model import RoutingInstance
 from netopt.solvers import get_solver
 
@@ -66,11 +65,7 @@ cases += [(n, make(kw)) for n, kw in variants()] + [
 late = []
 for solver in ("ils", "hgs", "tsp-heatmap"):
     s = get_solver(solver)
-    for name, inst in cases:
-        try:
-            s.check_instance(inst)
-        except UnsupportedInstanceError:
-            continue
+    for name, inst in solvable(s, cases):
         s.prepare(s.resolve_params(None), inst)
         before = signatures()
         s.solve(inst, time_limit=30, seed=0, max_iterations=30)

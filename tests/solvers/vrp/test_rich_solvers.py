@@ -43,6 +43,18 @@ def variants():
                                             VehicleType((9, 6), 1, start_depot=1)))
 
 
+def solvable(solver, cases):
+    """The ``(name, instance)`` of ``cases`` that ``solver`` may solve (its ``check_instance`` passes)."""
+    out = []
+    for name, inst in cases:
+        try:
+            solver.check_instance(inst)
+        except UnsupportedInstanceError:
+            continue
+        out.append((name, inst))
+    return out
+
+
 def make(kw):
     kw = dict(kw)
     return RoutingInstance("tiny", D, kw.pop("demands", DEM), **kw)
