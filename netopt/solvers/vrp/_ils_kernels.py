@@ -5,7 +5,10 @@ One iteration (:func:`ils_run`) touches only what it changes:
 1. **perturb** the working solution: remove a client and its nearest neighbours (between
    ``I_MIN_PERTURB`` and ``I_MAX_PERTURB`` clients, more centres when a neighbourhood runs out),
    then reinsert each at its cheapest position next to one of its granular neighbours (or in an
-   empty route), in random order, with O(1) segment concatenation per position;
+   empty route), in random order, with O(1) segment concatenation per position; or, with probability
+   ``F_RUIN_ROUTE``, empty the shorter of two random routes (of at most ``I_MAX_PERTURB`` clients)
+   and reinsert its clients into the others (:func:`ruin_route`: a route fewer, which removing a few
+   neighbours at a time rarely reaches);
 2. **local search** from the promising customers only (the removed and reinserted ones and those
    next to an applied move), with the move counters of :class:`~._kernels.LSState` so a pair is
    tried again only when one of its routes changed;
@@ -37,6 +40,10 @@ from ._kernels import (EPS, FORBID, LS_LOOPS, NONE, P_LOAD_PENALTY, P_TIME_PENAL
 
 drop_stale(__file__, _kernels.__file__, _kernels.T.__file__, _jit.__file__)  # the kernels below compile in those of _kernels
 
+# reinsert / best_insertion: may a client open an empty route (np.bool_, not a literal: see NONE)
+NEW_ROUTES = np.bool_(True)
+NO_NEW_ROUTES = np.bool_(False)
+
 # ip[...]: integer parameters
 I_MIN_PERTURB = 0
 I_MAX_PERTURB = 1
@@ -51,7 +58,8 @@ F_INCREASE = 1  # penalty factor when too few are feasible
 F_DECREASE = 2  # penalty factor when too many are feasible
 F_MIN_PENALTY = 3
 F_MAX_PENALTY = 4
-N_FP = 5
+F_RUIN_ROUTE = 5  # probability that an iteration's perturbation empties a route instead (ruin_route)
+N_FP = 6
 
 # ist[...]: integer state carried from one call to the next
 S_ITER = 0  # iterations done
@@ -115,10 +123,10 @@ def insert_at(st, v, r, p, kd, prm, angle):
 
 
 @kernel
-def best_insertion(st, v, gone, ncnt, kd, prm):
+def best_insertion(st, v, gone, ncnt, kd, prm, new_routes):
     """Cheapest ``(route, after position)`` for ``v``: next to (before or after) a granular
-    neighbour that is in a route, or alone in an empty route; every route's start when no
-    neighbour is placed."""
+    neighbour that is in a route, or (with ``new_routes``) alone in an empty route; every route's
+    start when no neighbour is placed."""
     routes, rlen, fwd, bwd, rcost = st.routes, st.rlen, st.fwd, st.bwd, st.rcost
     nb, node_route, node_pos = st.nb, st.node_route, st.node_pos
     best = np.inf
@@ -137,7 +145,7 @@ def best_insertion(st, v, gone, ncnt, kd, prm):
         if c < best:
             best, br, bp = c, r, p - 1
     K = routes.shape[0]
-    for t in range(kd.t_first.shape[0] - 1):
+    for t in range(kd.t_first.shape[0] - 1 if new_routes else 0):
         r = first_empty(t, rlen, kd)
         if r >= 0:
             c = insertion_delta(v, r, 0, routes, rlen, fwd, bwd, rcost, kd, prm)
@@ -193,8 +201,47 @@ def perturb(st, kd, prm, ncnt, angle, k, stamp, gone, lst, touched):
                 st.routes[r, m] = v
         st.rlen[r] = m
         ls_update(st, r, kd, prm, angle)
-    reinsert(st, kd, prm, ncnt, angle, gone, lst, cnt, stamp)
+    reinsert(st, kd, prm, ncnt, angle, gone, lst, cnt, stamp, NEW_ROUTES)
     return cnt
+
+
+@kernel
+def ruin_route(st, kd, prm, ncnt, angle, most, stamp, gone, lst):
+    """Empty the shorter of two random non-empty routes and reinsert its clients into the other
+    routes (no new route unless nothing else takes one), each at its cheapest position: a step towards
+    fewer routes that removing a few neighbours at a time rarely takes. An optional client goes back
+    too (the local search takes it out if it does not pay: alone among strangers none would).
+    Returns the number moved: 0, and nothing done, with fewer than two routes or when that route has
+    more than ``most`` clients (a long route spread over the others is a new solution, not a step)."""
+    K = st.routes.shape[0]
+    used = 0
+    for r in range(K):
+        if st.rlen[r] > 0:
+            used += 1
+    if used < 2:
+        return 0
+    i = np.random.randint(0, used)
+    j = np.random.randint(0, used - 1)
+    if j >= i:
+        j += 1
+    pick = NONE
+    for r in range(K):  # the i-th and j-th used routes: the shorter (the first on a tie)
+        if st.rlen[r] > 0:
+            if (i == 0 or j == 0) and (pick < 0 or st.rlen[r] < st.rlen[pick]):
+                pick = r
+            i -= 1
+            j -= 1
+    m = st.rlen[pick]
+    if m > most:
+        return 0
+    for q in range(1, m + 1):
+        v = st.routes[pick, q]
+        gone[v] = True
+        lst[q - 1] = -v if kd.optional[v] else v  # (optional: back in anyway, the local search drops it)
+    st.rlen[pick] = 0
+    ls_update(st, pick, kd, prm, angle)
+    reinsert(st, kd, prm, ncnt, angle, gone, lst, m, stamp, NO_NEW_ROUTES)
+    return m
 
 
 @kernel
@@ -223,18 +270,18 @@ def drop_routes(st, kd, prm, angle):
 
 
 @kernel
-def reinsert(st, kd, prm, ncnt, angle, gone, lst, cnt, stamp):
+def reinsert(st, kd, prm, ncnt, angle, gone, lst, cnt, stamp, new_routes):
     """Insert the ``cnt`` clients of ``lst`` (``gone``, in no route), in random order, each at its
-    cheapest position (:func:`best_insertion`); with ``stamp >= 0`` each and its new route neighbours
-    become promising. An optional client goes in only where that costs less than its prize, except
-    those listed negated (unvisited before, toggled in as by PyVRP's perturbation): the local search
-    takes them out again if they do not pay, and a cluster of them can pay together where none does
-    alone."""
+    cheapest position (:func:`best_insertion`, in an empty route only with ``new_routes``); with
+    ``stamp >= 0`` each and its new route neighbours become promising. An optional client goes in
+    only where that costs less than its prize, except those listed negated (unvisited before, toggled
+    in as by PyVRP's perturbation; or from a ruined route): the local search takes them out again if
+    they do not pay, and a cluster of them can pay together where none does alone."""
     np.random.shuffle(lst[:cnt])
     for i in range(cnt):
         v = abs(lst[i])
         gone[v] = False
-        r, p = best_insertion(st, v, gone, ncnt, kd, prm)
+        r, p = best_insertion(st, v, gone, ncnt, kd, prm, new_routes)
         if lst[i] > 0 and kd.optional[v] and insertion_cost(st, v, r, p, kd, prm) >= kd.prize[v] - EPS:
             st.node_route[v] = -1  # not worth its prize here
             continue
@@ -253,7 +300,7 @@ def construct(st, kd, prm, ncnt, angle, gone, lst):
         gone[v] = True
         lst[m] = v
         m += 1
-    reinsert(st, kd, prm, ncnt, angle, gone, lst, m, NONE)
+    reinsert(st, kd, prm, ncnt, angle, gone, lst, m, NONE, NEW_ROUTES)
 
 
 @kernel
@@ -310,7 +357,10 @@ def ils_run(st, cur, cur_len, best, best_len, hist, kd, prm, ncnt, angle, ip, fp
         stamp = ist[S_ITER]
         lo = ip[I_MIN_PERTURB]
         k = lo + np.random.randint(0, ip[I_MAX_PERTURB] - lo + 1)
-        perturb(st, kd, prm, ncnt, angle, k, stamp, gone, lst, touched)
+        # (no draw when route ruin is off: the same stream, and results, as without it)
+        if not (fp[F_RUIN_ROUTE] > 0.0 and np.random.random() < fp[F_RUIN_ROUTE]
+                and ruin_route(st, kd, prm, ncnt, angle, ip[I_MAX_PERTURB], stamp, gone, lst) > 0):
+            perturb(st, kd, prm, ncnt, angle, k, stamp, gone, lst, touched)
         ls_search(st, kd, prm, ncnt, angle, stamp, ip[I_SWAP_STAR] == 1, LS_LOOPS)
         d, le, tv = totals(st, kd)
         # register for the penalty update

@@ -70,7 +70,7 @@ def test_best_insertion_is_the_cheapest_allowed_position(variant, seed):
     K.ls_setup(st, data.kd, prm, data.ncnt, data.angle, seed)
     gone = np.zeros(data.n + 1, np.bool_)
     gone[v] = True
-    r, p = I.best_insertion(st, v, gone, data.ncnt, data.kd, prm)
+    r, p = I.best_insertion(st, v, gone, data.ncnt, data.kd, prm, I.NEW_ROUTES)
     # the twin: positions next to (before or after) a granular neighbour, or alone in the first empty route
     cands = set()
     for w in data.neigh[v, :data.ncnt[v]]:
@@ -103,6 +103,64 @@ def test_perturb_moves_k_clients_and_keeps_the_summaries(variant, seed):
     after = routes_of(st.routes, st.rlen)
     keep = lambda R: sorted(tuple(w for w in r if w not in moved) for r in R if any(w not in moved for w in r))
     assert keep(before) == keep(after)
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.parametrize("seed", range(3))
+def test_best_insertion_without_new_routes_stays_in_the_used_ones(variant, seed):
+    inst = make_instance(seed, n=14, cap=15, **VARIANTS[variant])
+    data, prm, st = _state(inst, seed, slots=10, granular=13)
+    R = routes_of(st.routes, st.rlen)
+    assert any(not r for r in R)  # an empty route is there to be refused
+    for v in range(1, data.n + 1):
+        rest = [[w for w in r if w != v] for r in R]
+        routes, rlen = hgs._route_arrays(rest, len(rest), data.n)
+        st = K.ls_state(routes, rlen, data.neigh, data.kd)
+        K.ls_setup(st, data.kd, prm, data.ncnt, data.angle, seed)
+        gone = np.zeros(data.n + 1, np.bool_)
+        gone[v] = True
+        r, p = I.best_insertion(st, v, gone, data.ncnt, data.kd, prm, I.NO_NEW_ROUTES)
+        cost = {(k, i): naive.route_penalized(route[:i] + [v] + route[i:], data, prm)
+                - naive.route_penalized(route, data, prm) for k, route in enumerate(rest) if route
+                for i in range(len(route) + 1)}  # every neighbour is granular: every position of a used route
+        assert (r, p) in cost
+        assert cost[(r, p)] == pytest.approx(min(cost.values()), abs=1e-7)
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.parametrize("seed", range(3))
+def test_ruin_route_empties_the_shorter_of_two_routes_and_keeps_the_summaries(variant, seed):
+    inst = make_instance(seed, n=20, cap=15, **VARIANTS[variant])
+    data, prm, st = _state(inst, seed, granular=19)
+    gone, lst = np.zeros(21, np.bool_), np.zeros(21, np.int64)
+    before = routes_of(st.routes, st.rlen)
+    used = [r for r in before if r]
+    assert len(used) >= 3
+    m = I.ruin_route(st, data.kd, prm, data.ncnt, data.angle, 20, 5, gone, lst)
+    moved = set(np.abs(lst[:m]).tolist())
+    assert not gone.any() and moved in [set(r) for r in used]  # one whole route's clients
+    assert m <= sorted(len(r) for r in used)[-2]  # the shorter of two routes: never the longest alone
+    assert all(st.mark[v] == 5 for v in moved)
+    after = _consistent(st, data, prm)
+    assert sum(1 for r in after if r) == len(used) - 1  # no new route: each went into another route
+    keep = lambda R: sorted(tuple(w for w in r if w not in moved) for r in R if any(w not in moved for w in r))
+    assert keep(before) == keep(after)
+
+
+def test_ruin_route_needs_two_routes_and_a_short_one():
+    inst = make_instance(0, n=6, cap=100)
+    data, prm, st = _state(inst, 0, slots=1)
+    gone, lst = np.zeros(7, np.bool_), np.zeros(7, np.int64)
+    before = routes_of(st.routes, st.rlen)
+    assert I.ruin_route(st, data.kd, prm, data.ncnt, data.angle, 20, 5, gone, lst) == 0
+    assert routes_of(st.routes, st.rlen) == before
+    inst = make_instance(0, n=20, cap=15)
+    data, prm, st = _state(inst, 0)
+    gone, lst = np.zeros(21, np.bool_), np.zeros(21, np.int64)
+    before = routes_of(st.routes, st.rlen)
+    shortest = min(len(r) for r in before if r)
+    assert I.ruin_route(st, data.kd, prm, data.ncnt, data.angle, shortest - 1, 5, gone, lst) == 0
+    assert routes_of(st.routes, st.rlen) == before and not gone.any()
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
