@@ -38,6 +38,22 @@ def _consistent(st, data, prm):
     return R
 
 
+def _without(R, v, data, prm, seed):
+    """``R`` with client ``v`` taken out, as a search state, and ``gone`` marking ``v``."""
+    R = [[w for w in r if w != v] for r in R]
+    routes, rlen = hgs._route_arrays(R, len(R), data.n)
+    st = K.ls_state(routes, rlen, data.neigh, data.kd)
+    K.ls_setup(st, data.kd, prm, data.ncnt, data.angle, seed)
+    gone = np.zeros(data.n + 1, np.bool_)
+    gone[v] = True
+    return R, st, gone
+
+
+def _kept(R, moved):
+    """The routes of ``R`` without the ``moved`` clients (their relative order), empty ones left out."""
+    return sorted(tuple(w for w in r if w not in moved) for r in R if any(w not in moved for w in r))
+
+
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 @pytest.mark.parametrize("seed", range(3))
 def test_insertion_cost_matches_naive(variant, seed):
@@ -46,10 +62,7 @@ def test_insertion_cost_matches_naive(variant, seed):
     R = routes_of(st.routes, st.rlen)
     # take a customer out by hand and price every position of every route
     v = int(R[0][0]) if R[0] else 1
-    R = [[w for w in r if w != v] for r in R]
-    routes, rlen = hgs._route_arrays(R, len(R), data.n)
-    st = K.ls_state(routes, rlen, data.neigh, data.kd)
-    K.ls_setup(st, data.kd, prm, data.ncnt, data.angle, seed)
+    R, st, _ = _without(R, v, data, prm, seed)
     for r, route in enumerate(R):
         for p in range(len(route) + 1):
             new = route[:p] + [v] + route[p:]
@@ -64,12 +77,7 @@ def test_best_insertion_is_the_cheapest_allowed_position(variant, seed):
     data, prm, st = _state(inst, seed, slots=10)
     R = routes_of(st.routes, st.rlen)
     v = int(R[1][0]) if R[1] else int(R[0][0])
-    R = [[w for w in r if w != v] for r in R]
-    routes, rlen = hgs._route_arrays(R, len(R), data.n)
-    st = K.ls_state(routes, rlen, data.neigh, data.kd)
-    K.ls_setup(st, data.kd, prm, data.ncnt, data.angle, seed)
-    gone = np.zeros(data.n + 1, np.bool_)
-    gone[v] = True
+    R, st, gone = _without(R, v, data, prm, seed)
     r, p = I.best_insertion(st, v, gone, data.ncnt, data.kd, prm, I.NEW_ROUTES)
     # the twin: positions next to (before or after) a granular neighbour, or alone in the first empty route
     cands = set()
@@ -99,10 +107,7 @@ def test_perturb_moves_k_clients_and_keeps_the_summaries(variant, seed):
     moved = set(lst[:k].tolist())
     assert len(moved) == 7 and all(st.mark[v] == 5 for v in moved)
     _consistent(st, data, prm)
-    # the clients that did not move keep their relative order
-    after = routes_of(st.routes, st.rlen)
-    keep = lambda R: sorted(tuple(w for w in r if w not in moved) for r in R if any(w not in moved for w in r))
-    assert keep(before) == keep(after)
+    assert _kept(before, moved) == _kept(routes_of(st.routes, st.rlen), moved)  # the others keep their order
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
@@ -113,12 +118,7 @@ def test_best_insertion_without_new_routes_stays_in_the_used_ones(variant, seed)
     R = routes_of(st.routes, st.rlen)
     assert any(not r for r in R)  # an empty route is there to be refused
     for v in range(1, data.n + 1):
-        rest = [[w for w in r if w != v] for r in R]
-        routes, rlen = hgs._route_arrays(rest, len(rest), data.n)
-        st = K.ls_state(routes, rlen, data.neigh, data.kd)
-        K.ls_setup(st, data.kd, prm, data.ncnt, data.angle, seed)
-        gone = np.zeros(data.n + 1, np.bool_)
-        gone[v] = True
+        rest, st, gone = _without(R, v, data, prm, seed)
         r, p = I.best_insertion(st, v, gone, data.ncnt, data.kd, prm, I.NO_NEW_ROUTES)
         cost = {(k, i): naive.route_penalized(route[:i] + [v] + route[i:], data, prm)
                 - naive.route_penalized(route, data, prm) for k, route in enumerate(rest) if route
@@ -143,8 +143,7 @@ def test_ruin_route_empties_the_shorter_of_two_routes_and_keeps_the_summaries(va
     assert all(st.mark[v] == 5 for v in moved)
     after = _consistent(st, data, prm)
     assert sum(1 for r in after if r) == len(used) - 1  # no new route: each went into another route
-    keep = lambda R: sorted(tuple(w for w in r if w not in moved) for r in R if any(w not in moved for w in r))
-    assert keep(before) == keep(after)
+    assert _kept(before, moved) == _kept(after, moved)
 
 
 def test_ruin_route_needs_two_routes_and_a_short_one():
