@@ -38,6 +38,18 @@ def spread(files: list[Path], k: int) -> list[Path]:
     return [files[round(i * (len(files) - 1) / max(1, k - 1))] for i in range(k)]
 
 
+def solver_params(ap: argparse.ArgumentParser, solvers: list[str], items: list[str]) -> dict[str, dict]:
+    """``--param SOLVER.KEY=VALUE`` items as ``{solver: {key: value}}`` for each of ``solvers``."""
+    params = {s: {} for s in solvers}
+    for item in items:
+        key, sep, value = item.partition("=")
+        solver, dot, key = key.partition(".")
+        if not (sep and dot and solver in params):
+            ap.error(f"--param {item!r}: expected SOLVER.KEY=VALUE for one of --solvers")
+        params[solver][key] = value
+    return params
+
+
 def main(argv=None) -> int:
     from netopt import load_instance
     from netopt.datasets import best_known, shared_datasets
@@ -53,13 +65,7 @@ def main(argv=None) -> int:
     ap.add_argument("--param", action="append", default=[], metavar="SOLVER.KEY=VALUE",
                     help="a solver parameter, e.g. ils.history=300 (repeatable)")
     args = ap.parse_args(argv)
-    params = {s: {} for s in args.solvers}
-    for item in args.param:
-        key, sep, value = item.partition("=")
-        solver, dot, key = key.partition(".")
-        if not (sep and dot and solver in params):
-            ap.error(f"--param {item!r}: expected SOLVER.KEY=VALUE for one of --solvers")
-        params[solver][key] = value
+    params = solver_params(ap, args.solvers, args.param)
     root = shared_datasets()
     if root is None or not (root / "pyvrp").is_dir():
         print("shared/datasets/pyvrp not found: nothing to run", file=sys.stderr)

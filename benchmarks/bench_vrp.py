@@ -23,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench_rich import solver_params
+
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
@@ -49,7 +51,10 @@ def main(argv=None) -> int:
     ap.add_argument("--time-limits", nargs="+", type=float, default=[10.0, 30.0], help="seconds per run")
     ap.add_argument("--solvers", nargs="+", default=["hgs", "ortools"])
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--param", action="append", default=[], metavar="SOLVER.KEY=VALUE",
+                    help="a solver parameter, e.g. ils.ruin_route=0 (repeatable)")
     args = ap.parse_args(argv)
+    params = solver_params(ap, args.solvers, args.param)
 
     if not DATASETS.exists():
         print(f"datasets not found at {DATASETS}", file=sys.stderr)
@@ -78,7 +83,7 @@ def main(argv=None) -> int:
         n = inst.num_customers
         cells = []
         for s, tl in cols:
-            res = get_solver(s).solve(inst, time_limit=tl, seed=args.seed)
+            res = get_solver(s).solve(inst, time_limit=tl, seed=args.seed, **params[s])
             if res.objective is None:
                 infeasible[(s, tl)] += 1
                 cells.append(f"{'infeasible':>30}")
