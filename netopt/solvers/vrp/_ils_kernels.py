@@ -8,7 +8,8 @@ One iteration (:func:`ils_run`) touches only what it changes:
    empty route), in random order, with O(1) segment concatenation per position; or, with probability
    ``F_RUIN_ROUTE``, empty the shorter of two random routes (of at most ``I_MAX_PERTURB`` clients)
    and reinsert its clients into the others (:func:`ruin_route`: a route fewer, which removing a few
-   neighbours at a time rarely reaches);
+   neighbours at a time rarely reaches); or, with probability ``F_OPEN_ROUTE``, put a cluster of
+   unvisited optional clients into an empty route (:func:`open_route`: a route more);
 2. **local search** from the promising customers only (the removed and reinserted ones and those
    next to an applied move), with the move counters of :class:`~._kernels.LSState` so a pair is
    tried again only when one of its routes changed;
@@ -36,7 +37,7 @@ from ..._jit import kernel
 from ..._numba_cache import drop_stale
 from . import _kernels
 from ._kernels import (EPS, FORBID, LS_LOOPS, NONE, P_LOAD_PENALTY, P_TIME_PENALTY, ZERO, first_empty, fwd_seg,
-                       insertion_delta, ls_search, ls_update, route_cost, route_objective, route_totals)
+                       insertion_delta, ls_search, ls_update, may_serve, route_cost, route_objective, route_totals)
 
 drop_stale(__file__, _kernels.__file__, _kernels.T.__file__, _jit.__file__)  # the kernels below compile in those of _kernels
 
@@ -59,7 +60,8 @@ F_DECREASE = 2  # penalty factor when too many are feasible
 F_MIN_PENALTY = 3
 F_MAX_PENALTY = 4
 F_RUIN_ROUTE = 5  # probability that an iteration's perturbation empties a route instead (ruin_route)
-N_FP = 6
+F_OPEN_ROUTE = 6  # probability that it fills an empty route with unvisited optional clients (open_route)
+N_FP = 7
 
 # ist[...]: integer state carried from one call to the next
 S_ITER = 0  # iterations done
@@ -244,6 +246,71 @@ def ruin_route(st, kd, prm, ncnt, angle, most, stamp, gone, lst):
     return m
 
 
+@kernel(inline="always")
+def _unvisited_prize(v, st, kd):
+    """``v`` is an optional client with a prize that no route visits."""
+    return st.node_route[v] < 0 and kd.optional[v] and kd.prize[v] > 0.0
+
+
+@kernel
+def open_route(st, kd, prm, ncnt, angle, most, stamp):
+    """Put an unvisited optional client ``c`` and its unvisited optional granular neighbours (at most
+    ``most`` together, in the order of the granular list, those the vehicle may serve) into an empty
+    route, each at its cheapest position there: a route of clients that together may pay for the trip
+    to them, which inserting them one by one never opens (a route for one client costs more than its
+    prize). ``c``: the first from a random client on with such a neighbour and an empty vehicle that may
+    serve it; the vehicle: of those empty ones, the one where ``c`` alone costs least. They become
+    promising. Returns the number inserted: 0, and nothing done, when there is no such ``c``."""
+    N = st.nb.shape[0]
+    routes, rlen, fwd, bwd, rcost = st.routes, st.rlen, st.fwd, st.bwd, st.rcost
+    c = NONE
+    re = NONE
+    s = np.random.randint(kd.nd, N)
+    for i in range(N - kd.nd):
+        v = kd.nd + (s - kd.nd + i) % (N - kd.nd)
+        if not _unvisited_prize(v, st, kd):
+            continue
+        best = 0.5 * FORBID
+        for t in range(kd.t_first.shape[0] - 1):
+            r = first_empty(t, rlen, kd)
+            if r >= 0:
+                d = insertion_delta(v, r, ZERO, routes, rlen, fwd, bwd, rcost, kd, prm)
+                if d < best:
+                    best, re = d, r
+        if re < 0:
+            continue
+        for t in range(ncnt[v]):
+            w = st.nb[v, t]
+            if _unvisited_prize(w, st, kd) and may_serve(w, re, kd):
+                c = v
+                break
+        if c >= 0:
+            break
+        re = NONE
+    if c < 0:
+        return 0
+    insert_at(st, c, re, ZERO, kd, prm, angle)
+    m = 1
+    for t in range(ncnt[c]):
+        w = st.nb[c, t]
+        if m >= most:
+            break
+        if not (_unvisited_prize(w, st, kd) and may_serve(w, re, kd)):
+            continue
+        bp = ZERO
+        best = np.inf
+        for p in range(rlen[re] + 1):
+            d = insertion_delta(w, re, p, routes, rlen, fwd, bwd, rcost, kd, prm)
+            if d < best:
+                best, bp = d, p
+        insert_at(st, w, re, bp, kd, prm, angle)
+        m += 1
+    if stamp >= 0:
+        for q in range(1, rlen[re] + 1):
+            st.mark[routes[re, q]] = stamp
+    return m
+
+
 @kernel
 def drop_routes(st, kd, prm, angle):
     """Empty every route whose clients are all optional and which, without its penalties, costs more
@@ -357,9 +424,13 @@ def ils_run(st, cur, cur_len, best, best_len, hist, kd, prm, ncnt, angle, ip, fp
         stamp = ist[S_ITER]
         lo = ip[I_MIN_PERTURB]
         k = lo + np.random.randint(0, ip[I_MAX_PERTURB] - lo + 1)
-        # (no draw when route ruin is off: the same stream, and results, as without it)
-        if not (fp[F_RUIN_ROUTE] > 0.0 and np.random.random() < fp[F_RUIN_ROUTE]
-                and ruin_route(st, kd, prm, ncnt, angle, ip[I_MAX_PERTURB], stamp, gone, lst) > 0):
+        # (no draw for one that is off: the same stream, and results, as without it)
+        moved = 0
+        if fp[F_RUIN_ROUTE] > 0.0 and np.random.random() < fp[F_RUIN_ROUTE]:
+            moved = ruin_route(st, kd, prm, ncnt, angle, ip[I_MAX_PERTURB], stamp, gone, lst)
+        elif fp[F_OPEN_ROUTE] > 0.0 and np.random.random() < fp[F_OPEN_ROUTE]:
+            moved = open_route(st, kd, prm, ncnt, angle, ip[I_MAX_PERTURB], stamp)
+        if moved == 0:
             perturb(st, kd, prm, ncnt, angle, k, stamp, gone, lst, touched)
         ls_search(st, kd, prm, ncnt, angle, stamp, ip[I_SWAP_STAR] == 1, LS_LOOPS)
         d, le, tv = totals(st, kd)

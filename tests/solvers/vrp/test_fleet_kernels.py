@@ -145,20 +145,24 @@ def test_fleet_swap_star_gain_and_type_change(seed, tw, loads):
             assert got == (best[1] if best[0] < now - K.EPS else -1), (r, r2, best, now)
 
 
-def prize_state(seed):
+def prize_state(seed, empty=(), granular=5):
     """A prize-collecting version of ``fleet_instance(seed)`` (about 60 % of the clients optional, with
-    prizes) and a local-search state in which half the optional clients are unvisited."""
+    prizes) and a local-search state in which half the optional clients are unvisited; the route slots
+    ``empty`` are empty (their clients made optional and unvisited)."""
     base = fleet_instance(seed, tw=seed % 2 == 1)
     rng = np.random.default_rng(seed)
     prizes = np.r_[0, 0, rng.uniform(5, 120, base.num_nodes - 2)]
     required = np.r_[True, True, rng.random(base.num_nodes - 2) < 0.4]
+    R, routes, rlen = random_routes(base, seed)
+    out = [int(c) for c in np.flatnonzero(~required)][::2]  # half the optional clients start unvisited
+    for r in empty:
+        required[R[r]] = False
+        out += R[r]
     inst = RoutingInstance("pc", base.distance, base.demands, num_depots=2, vehicle_types=base.vehicle_types,
                            time_windows=base.time_windows, service_times=base.service_times, prizes=prizes,
                            required=required)
-    data = hgs._Data(inst, 5, SLOTS)
+    data = hgs._Data(inst, granular, SLOTS)
     prm = data.prm(4.0, 2.0)
-    R, routes, rlen = random_routes(inst, seed)
-    out = [int(c) for c in np.flatnonzero(~required)][::2]  # half the optional clients start unvisited
     R = [[c for c in r if c not in out] for r in R]
     routes[:] = 0
     for r, route in enumerate(R):
@@ -260,6 +264,60 @@ def test_routes_of_optional_clients_leave_whole_as_the_twin_says(scale):
         kept += sum(1 for r, route in enumerate(before) if route and r not in want)
         dropped += len(want)
     assert dropped >= 1 and kept >= 1
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("most", [3, 20])
+def test_open_route_fills_an_empty_route_as_the_twin_says(seed, most):
+    """``open_route`` puts an unvisited optional client ``c`` into the empty slot (of those of each type)
+    where it alone costs least, then its unvisited optional granular neighbours in their order (at most
+    ``most`` clients in all), each at the cheapest position of that route (twin: every position priced
+    by the naive route cost); the other routes keep their visits, the summaries agree with the twin."""
+    inst, data, prm, st, routes, rlen, prizes, required = prize_state(seed, empty=(2, 3), granular=8)
+    before = [routes[r, 1:rlen[r] + 1].tolist() for r in range(len(SLOTS))]
+    unvisited = {v for v in range(2, inst.num_nodes) if st.node_route[v] < 0}
+    m = I.open_route(st, data.kd, prm, data.ncnt, data.angle, most, 7)
+    after = [routes[r, 1:rlen[r] + 1].tolist() for r in range(len(SLOTS))]
+    changed = [r for r in range(len(SLOTS)) if after[r] != before[r]]
+    assert m >= 2 and len(changed) == 1 and not before[changed[0]]
+    re = changed[0]
+    assert len(after[re]) == m <= most and set(after[re]) <= unvisited and all(st.mark[v] == 7 for v in after[re])
+
+    def twin(c):
+        """The route the kernel should have built from ``c``, and its slot."""
+        empties = [next(r for r in range(len(SLOTS)) if SLOTS[r] == t and not before[r])
+                   for t in sorted(set(SLOTS)) if any(SLOTS[r] == t and not before[r] for r in range(len(SLOTS)))]
+        slot = min((cost([c], inst, r, prm), r) for r in empties)[1]
+        route = [c]
+        for w in st.nb[c, :data.ncnt[c]]:  # (the search's order: ls_setup shuffled each list)
+            if len(route) < most and int(w) in unvisited and inst.vehicle_types[SLOTS[slot]].may_serve(int(w)):
+                w = int(w)
+                route = min((route[:i] + [w] + route[i:] for i in range(len(route) + 1)),
+                            key=lambda x: cost(x, inst, slot, prm))
+        return route, slot
+
+    assert any(twin(c) == (after[re], re) for c in after[re])  # built from one of its clients
+    for r in range(len(SLOTS)):
+        assert st.rcost[r] == pytest.approx(cost(after[r], inst, r, prm), abs=1e-6)
+        assert all(st.node_route[v] == r and st.node_pos[v] == q + 1 for q, v in enumerate(after[r]))
+
+
+def test_open_route_needs_an_empty_vehicle_and_unvisited_clients():
+    inst, data, prm, st, routes, rlen, prizes, required = prize_state(3)  # every slot used
+    assert all(rlen > 0) and any(st.node_route[2:] < 0)
+    before = routes.copy()
+    assert I.open_route(st, data.kd, prm, data.ncnt, data.angle, 20, 7) == 0
+    assert (routes == before).all()
+    inst, data, prm, st, routes, rlen, prizes, required = prize_state(3, empty=(3,))
+    assert rlen[3] == 0
+    for v in range(2, inst.num_nodes):  # every client visited: no one to open a route for
+        if st.node_route[v] < 0:
+            r, p = I.best_insertion(st, v, np.zeros(inst.num_nodes, np.bool_), data.ncnt, data.kd, prm,
+                                    I.NO_NEW_ROUTES)
+            I.insert_at(st, v, r, p, data.kd, prm, data.angle)
+    before = routes.copy()
+    assert I.open_route(st, data.kd, prm, data.ncnt, data.angle, 20, 7) == 0
+    assert (routes == before).all()
 
 
 def test_clients_that_no_vehicle_serves_together_are_not_neighbours():

@@ -277,6 +277,29 @@ def test_same_seed_same_result():
     assert a.objective == b.objective and ra == rb
 
 
+def test_open_route_draws_nothing_without_optional_clients():
+    """``open_route`` is off where every client is required: the random stream, and the result, are
+    those of ``open_route=0``."""
+    inst = make_instance(5, n=30, cap=20, tw=True)
+    a, ra = solve(inst, seed=3, open_route=0.0)
+    b, rb = solve(inst, seed=3, open_route=0.9)
+    assert a.objective == b.objective and ra == rb
+
+
+def test_open_route_searches_prize_collecting_instances():
+    """With optional clients ``open_route`` changes the search (validated solutions either way)."""
+    from netopt.model import RoutingInstance
+
+    base = make_instance(4, n=40, cap=20, tw=True)
+    prizes = np.r_[0, np.random.default_rng(4).uniform(1, 60, 40)]
+    inst = RoutingInstance("pc", base.distance, base.demands, capacity=base.capacity,
+                           time_windows=base.time_windows, service_times=base.service_times,
+                           coordinates=base.coordinates, prizes=prizes, required=np.r_[True, np.zeros(40, bool)])
+    a, ra = solve(inst, seed=2, open_route=0.0)
+    b, rb = solve(inst, seed=2, open_route=0.5)
+    assert a.history != b.history or ra != rb
+
+
 def test_tight_capacity_found_feasible_quickly():
     """Demands 3,2,3,3,3,3 and capacity 8 fit in three routes (3+3+2, 3+3, 3); HGS missed it in 1 s."""
     xy = np.array([[0, 0], [10, 0], [0, 10], [-10, 0], [0, -10], [7, 7], [-7, -7]], float)
