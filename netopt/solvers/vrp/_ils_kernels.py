@@ -9,7 +9,9 @@ One iteration (:func:`ils_run`) touches only what it changes:
    ``F_RUIN_ROUTE``, empty the shorter of two random routes (of at most ``I_MAX_PERTURB`` clients)
    and reinsert its clients into the others (:func:`ruin_route`: a route fewer, which removing a few
    neighbours at a time rarely reaches); or, with probability ``F_OPEN_ROUTE``, put a cluster of
-   unvisited optional clients into an empty route (:func:`open_route`: a route more);
+   unvisited optional clients into an empty route (:func:`open_route`: a route more); or, with
+   probability ``F_CLOSE_ROUTE``, empty the shorter of two random routes of any length, its optional
+   clients back only where each pays alone (:func:`ruin_route` not ``forced``: a route fewer);
 2. **local search** from the promising customers only (the removed and reinserted ones and those
    next to an applied move), with the move counters of :class:`~._kernels.LSState` so a pair is
    tried again only when one of its routes changed;
@@ -44,6 +46,9 @@ drop_stale(__file__, _kernels.__file__, _kernels.T.__file__, _jit.__file__)  # t
 # reinsert / best_insertion: may a client open an empty route (np.bool_, not a literal: see NONE)
 NEW_ROUTES = np.bool_(True)
 NO_NEW_ROUTES = np.bool_(False)
+# ruin_route: do a ruined route's optional clients go back in whatever they cost
+FORCED = np.bool_(True)
+NOT_FORCED = np.bool_(False)
 
 # ip[...]: integer parameters
 I_MIN_PERTURB = 0
@@ -61,7 +66,8 @@ F_MIN_PENALTY = 3
 F_MAX_PENALTY = 4
 F_RUIN_ROUTE = 5  # probability that an iteration's perturbation empties a route instead (ruin_route)
 F_OPEN_ROUTE = 6  # probability that it fills an empty route with unvisited optional clients (open_route)
-N_FP = 7
+F_CLOSE_ROUTE = 7  # probability that it empties a route whose optional clients go back only where each pays
+N_FP = 8
 
 # ist[...]: integer state carried from one call to the next
 S_ITER = 0  # iterations done
@@ -208,12 +214,12 @@ def perturb(st, kd, prm, ncnt, angle, k, stamp, gone, lst, touched):
 
 
 @kernel
-def ruin_route(st, kd, prm, ncnt, angle, most, stamp, gone, lst):
+def ruin_route(st, kd, prm, ncnt, angle, most, stamp, gone, lst, forced):
     """Empty the shorter of two random non-empty routes and reinsert its clients into the other
     routes (no new route unless nothing else takes one), each at its cheapest position: a step towards
-    fewer routes that removing a few neighbours at a time rarely takes. An optional client goes back
-    too (the local search takes it out if it does not pay: alone among strangers none would).
-    Returns the number moved: 0, and nothing done, with fewer than two routes or when that route has
+    fewer routes that removing a few neighbours at a time rarely takes. With ``forced`` an optional
+    client goes back too (the local search takes it out if it does not pay: alone among strangers none
+    would); without, only where that costs less than its prize (``close_route``). Returns the number moved: 0, and nothing done, with fewer than two routes or when that route has
     more than ``most`` clients (a long route spread over the others is a new solution, not a step)."""
     K = st.routes.shape[0]
     used = 0
@@ -239,7 +245,7 @@ def ruin_route(st, kd, prm, ncnt, angle, most, stamp, gone, lst):
     for q in range(1, m + 1):
         v = st.routes[pick, q]
         gone[v] = True
-        lst[q - 1] = -v if kd.optional[v] else v  # (optional: back in anyway, the local search drops it)
+        lst[q - 1] = -v if kd.optional[v] and forced else v  # (forced: back in, the local search drops it)
     st.rlen[pick] = 0
     ls_update(st, pick, kd, prm, angle)
     reinsert(st, kd, prm, ncnt, angle, gone, lst, m, stamp, NO_NEW_ROUTES)
@@ -427,9 +433,13 @@ def ils_run(st, cur, cur_len, best, best_len, hist, kd, prm, ncnt, angle, ip, fp
         # (no draw for one that is off: the same stream, and results, as without it)
         moved = 0
         if fp[F_RUIN_ROUTE] > 0.0 and np.random.random() < fp[F_RUIN_ROUTE]:
-            moved = ruin_route(st, kd, prm, ncnt, angle, ip[I_MAX_PERTURB], stamp, gone, lst)
-        elif fp[F_OPEN_ROUTE] > 0.0 and np.random.random() < fp[F_OPEN_ROUTE]:
-            moved = open_route(st, kd, prm, ncnt, angle, ip[I_MAX_PERTURB], stamp)
+            moved = ruin_route(st, kd, prm, ncnt, angle, ip[I_MAX_PERTURB], stamp, gone, lst, FORCED)
+        elif fp[F_OPEN_ROUTE] > 0.0 or fp[F_CLOSE_ROUTE] > 0.0:
+            u = np.random.random()
+            if u < fp[F_OPEN_ROUTE]:
+                moved = open_route(st, kd, prm, ncnt, angle, ip[I_MAX_PERTURB], stamp)
+            elif u < fp[F_OPEN_ROUTE] + fp[F_CLOSE_ROUTE]:
+                moved = ruin_route(st, kd, prm, ncnt, angle, st.nb.shape[0], stamp, gone, lst, NOT_FORCED)
         if moved == 0:
             perturb(st, kd, prm, ncnt, angle, k, stamp, gone, lst, touched)
         ls_search(st, kd, prm, ncnt, angle, stamp, ip[I_SWAP_STAR] == 1, LS_LOOPS)

@@ -157,7 +157,9 @@ class _Run:
         self.fp[I.F_MAX_PENALTY] = 1e5 * max(1.0, pc)
         self.fp[I.F_RUIN_ROUTE] = p.ruin_route
         # (only where there are optional clients, not reload nodes: the others' random stream stays as it was)
-        self.fp[I.F_OPEN_ROUTE] = p.open_route if np.any(d.kd.optional & (d.kd.prize > 0)) else 0.0
+        prizes = np.any(d.kd.optional & (d.kd.prize > 0))
+        self.fp[I.F_OPEN_ROUTE] = p.open_route if prizes else 0.0
+        self.fp[I.F_CLOSE_ROUTE] = p.close_route if prizes else 0.0
         self.ist = np.zeros(I.N_IST, np.int64)
         self.fst = np.zeros(I.N_FST)
         self.fst[I.T_BEST] = K.BIG
@@ -315,6 +317,9 @@ class ILS(Solver):
         "open_route": Param(float, 0.15, "probability that an iteration puts a random unvisited optional client and "
                             "its unvisited neighbours (at most max_perturb) into an empty route instead (prize-"
                             "collecting instances only)", low=0, high=1),
+        "close_route": Param(float, 0.0, "probability that an iteration empties the shorter of two random routes "
+                             "(any length) and puts back its optional clients only where each pays alone (prize-"
+                             "collecting instances only)", low=0, high=1),
         "history": Param(int, 30, "late-acceptance history length, iterations", low=1),
         "penalty_every": Param(int, 100, "candidates between penalty updates", low=1),
         "target_feasible": Param(float, 0.65, "target share of feasible candidates for penalty adaptation",

@@ -320,6 +320,33 @@ def test_open_route_needs_an_empty_vehicle_and_unvisited_clients():
     assert (routes == before).all()
 
 
+@pytest.mark.parametrize("scale,back", [(1e-6, False), (1e6, True)])
+def test_ruin_route_not_forced_puts_optional_clients_back_only_where_they_pay(scale, back):
+    """``ruin_route`` without ``forced`` (``close_route``) empties one whole route; its required clients
+    go back, its optional ones only where that costs less than their prize: none with prizes scaled to
+    nothing, all with prizes scaled far above any route cost. The other clients stay visited, the
+    summaries agree with the twin."""
+    ruined = 0
+    for seed in range(6):
+        inst, data, prm, st, routes, rlen, prizes, required = prize_state(seed)
+        data.kd.prize[:] *= scale
+        before = [routes[r, 1:rlen[r] + 1].tolist() for r in range(len(SLOTS))]
+        n1 = inst.num_nodes
+        gone, lst = np.zeros(n1, np.bool_), np.zeros(n1, np.int64)
+        m = I.ruin_route(st, data.kd, prm, data.ncnt, data.angle, n1, 5, gone, lst, I.NOT_FORCED)
+        moved = set(np.abs(lst[:m]).tolist())
+        assert not gone.any() and (m == 0 or moved in [set(r) for r in before if r])
+        after = [routes[r, 1:rlen[r] + 1].tolist() for r in range(len(SLOTS))]
+        visited = {v for r in after for v in r}
+        assert {v for r in before for v in r} - moved <= visited
+        assert all(v in visited for v in moved if required[v])
+        assert all((v in visited) == back for v in moved if not required[v])
+        for r in range(len(SLOTS)):
+            assert st.rcost[r] == pytest.approx(cost(after[r], inst, r, prm), abs=1e-6)
+        ruined += any(not required[v] for v in moved)
+    assert ruined >= 2
+
+
 def test_clients_that_no_vehicle_serves_together_are_not_neighbours():
     """Site dependence: the granular lists hold, for each client, the closest clients that some vehicle
     type may serve with it (the twin: the ``g`` closest such, then made symmetric), and no other."""

@@ -136,7 +136,7 @@ def test_ruin_route_empties_the_shorter_of_two_routes_and_keeps_the_summaries(va
     before = routes_of(st.routes, st.rlen)
     used = [r for r in before if r]
     assert len(used) >= 3
-    m = I.ruin_route(st, data.kd, prm, data.ncnt, data.angle, 20, 5, gone, lst)
+    m = I.ruin_route(st, data.kd, prm, data.ncnt, data.angle, 20, 5, gone, lst, I.FORCED)
     moved = set(np.abs(lst[:m]).tolist())
     assert not gone.any() and moved in [set(r) for r in used]  # one whole route's clients
     assert m <= sorted(len(r) for r in used)[-2]  # the shorter of two routes: never the longest alone
@@ -151,14 +151,14 @@ def test_ruin_route_needs_two_routes_and_a_short_one():
     data, prm, st = _state(inst, 0, slots=1)
     gone, lst = np.zeros(7, np.bool_), np.zeros(7, np.int64)
     before = routes_of(st.routes, st.rlen)
-    assert I.ruin_route(st, data.kd, prm, data.ncnt, data.angle, 20, 5, gone, lst) == 0
+    assert I.ruin_route(st, data.kd, prm, data.ncnt, data.angle, 20, 5, gone, lst, I.FORCED) == 0
     assert routes_of(st.routes, st.rlen) == before
     inst = make_instance(0, n=20, cap=15)
     data, prm, st = _state(inst, 0)
     gone, lst = np.zeros(21, np.bool_), np.zeros(21, np.int64)
     before = routes_of(st.routes, st.rlen)
     shortest = min(len(r) for r in before if r)
-    assert I.ruin_route(st, data.kd, prm, data.ncnt, data.angle, shortest - 1, 5, gone, lst) == 0
+    assert I.ruin_route(st, data.kd, prm, data.ncnt, data.angle, shortest - 1, 5, gone, lst, I.FORCED) == 0
     assert routes_of(st.routes, st.rlen) == before and not gone.any()
 
 
