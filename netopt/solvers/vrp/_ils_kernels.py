@@ -219,8 +219,9 @@ def ruin_route(st, kd, prm, ncnt, angle, most, stamp, gone, lst, forced):
     routes (no new route unless nothing else takes one), each at its cheapest position: a step towards
     fewer routes that removing a few neighbours at a time rarely takes. With ``forced`` an optional
     client goes back too (the local search takes it out if it does not pay: alone among strangers none
-    would); without, only where that costs less than its prize (``close_route``). Returns the number moved: 0, and nothing done, with fewer than two routes or when that route has
-    more than ``most`` clients (a long route spread over the others is a new solution, not a step)."""
+    would); without, only where that costs less than its prize (``close_route``). Returns the number
+    moved: 0, and nothing done, with fewer than two routes or when that route has more than ``most``
+    clients (a long route spread over the others is a new solution, not a step)."""
     K = st.routes.shape[0]
     used = 0
     for r in range(K):
