@@ -131,6 +131,21 @@ def insert_at(st, v, r, p, kd, prm, angle):
 
 
 @kernel
+def cheapest_empty(st, v, kd, prm):
+    """``(cost, route)`` of ``v`` alone in the first empty route slot of the vehicle type where that
+    costs least (the first such type on a tie); ``(inf, -1)`` when no type has an empty slot."""
+    best = np.inf
+    br = NONE
+    for t in range(kd.t_first.shape[0] - 1):
+        r = first_empty(t, st.rlen, kd)
+        if r >= 0:
+            c = insertion_delta(v, r, ZERO, st.routes, st.rlen, st.fwd, st.bwd, st.rcost, kd, prm)
+            if c < best:
+                best, br = c, r
+    return best, br
+
+
+@kernel
 def best_insertion(st, v, gone, ncnt, kd, prm, new_routes):
     """Cheapest ``(route, after position)`` for ``v``: next to (before or after) a granular
     neighbour that is in a route, or (with ``new_routes``) alone in an empty route; every route's
@@ -153,12 +168,10 @@ def best_insertion(st, v, gone, ncnt, kd, prm, new_routes):
         if c < best:
             best, br, bp = c, r, p - 1
     K = routes.shape[0]
-    for t in range(kd.t_first.shape[0] - 1 if new_routes else 0):
-        r = first_empty(t, rlen, kd)
-        if r >= 0:
-            c = insertion_delta(v, r, 0, routes, rlen, fwd, bwd, rcost, kd, prm)
-            if c < best:
-                best, br, bp = c, r, 0
+    if new_routes:
+        c, r = cheapest_empty(st, v, kd, prm)
+        if c < best:
+            best, br, bp = c, r, 0
     if br < 0 or best >= 0.5 * FORBID:  # no neighbour placed, or only vehicles that may not serve v
         for r in range(K):
             c = insertion_delta(v, r, 0, routes, rlen, fwd, bwd, rcost, kd, prm)
@@ -277,14 +290,8 @@ def open_route(st, kd, prm, ncnt, angle, most, stamp):
         v = kd.nd + (s - kd.nd + i) % (N - kd.nd)
         if not _unvisited_prize(v, st, kd):
             continue
-        best = 0.5 * FORBID
-        for t in range(kd.t_first.shape[0] - 1):
-            r = first_empty(t, rlen, kd)
-            if r >= 0:
-                d = insertion_delta(v, r, ZERO, routes, rlen, fwd, bwd, rcost, kd, prm)
-                if d < best:
-                    best, re = d, r
-        if re < 0:
+        d, re = cheapest_empty(st, v, kd, prm)
+        if d >= 0.5 * FORBID:  # no empty vehicle, or only ones that may not serve v
             continue
         for t in range(ncnt[v]):
             w = st.nb[v, t]
@@ -293,7 +300,6 @@ def open_route(st, kd, prm, ncnt, angle, most, stamp):
                 break
         if c >= 0:
             break
-        re = NONE
     if c < 0:
         return 0
     insert_at(st, c, re, ZERO, kd, prm, angle)

@@ -285,9 +285,11 @@ def test_open_route_fills_an_empty_route_as_the_twin_says(seed, most):
 
     def twin(c):
         """The route the kernel should have built from ``c``, and its slot."""
-        empties = [next(r for r in range(len(SLOTS)) if SLOTS[r] == t and not before[r])
-                   for t in sorted(set(SLOTS)) if any(SLOTS[r] == t and not before[r] for r in range(len(SLOTS)))]
-        slot = min((cost([c], inst, r, prm), r) for r in empties)[1]
+        empties = {}  # vehicle type -> its first empty slot
+        for r, t in enumerate(SLOTS):
+            if not before[r]:
+                empties.setdefault(t, r)
+        slot = min((cost([c], inst, r, prm), r) for r in empties.values())[1]
         route = [c]
         for w in st.nb[c, :data.ncnt[c]]:  # (the search's order: ls_setup shuffled each list)
             if len(route) < most and int(w) in unvisited and inst.vehicle_types[SLOTS[slot]].may_serve(int(w)):
