@@ -1,7 +1,9 @@
 """GNN surrogate benchmark: accuracy, fitness throughput, and end-to-end design search.
 
-Problems: Sioux Falls lane addition (budget 25 %, 2 lanes; model ``siouxfalls.pt``) and a Rey
-DNDP instance (``SF_DNDP_20_1``, budget 25 %; model ``sf_dndp_20_1.pt``), both from
+Problems: Sioux Falls lane addition (budget 25 %, 2 lanes; model ``siouxfalls.pt``), a Rey
+DNDP instance (``SF_DNDP_20_1``, budget 25 %; its own model ``sf_dndp_20_1.pt``) and, with
+``--problems any``, every Rey instance at each ``--budgets`` share, all scored by the one model for
+any candidate set (``siouxfalls_any.pt``, trained with none of Rey's candidate roads), all from
 netopt/gnn/checkpoints unless given.
 
 1. accuracy: the checkpoint's held-out test metrics (MAE / R2 of link flows, TSTT error %), and on
@@ -14,7 +16,8 @@ netopt/gnn/checkpoints unless given.
    gap 1e-8; objective gap and total wall time, per seed.
 
     .venv/bin/python benchmarks/bench_gnn.py [--designs 200] [--exact-time 60] [--seeds 0 1 2]
-        [--only accuracy,throughput,e2e] [--problems lanes,dndp] [--rescore-top 20] [--surrogate-population 48]
+        [--only accuracy,throughput,e2e] [--problems lanes,dndp,any] [--budgets 0.25 0.5] [--rescore-top 20]
+        [--surrogate-population 48]
 
 Run with one torch thread (``torch.set_num_threads(1)``) on the 2-core CPU box.
 """
@@ -37,11 +40,21 @@ from netopt.solvers.design import ExactFitness, lane_addition, load_dndp, solve_
 
 
 def problems(args):
+    """``(key, name, problem, model)`` of the wanted problems."""
     tntp = shared_datasets() / "tntp"
-    sf = load_network(tntp / "SiouxFalls")
-    lanes = lane_addition(sf, 0.25, lanes=2)
-    dndp = load_dndp(tntp / "SiouxFalls-DNDP-Rey2020" / "SF_DNDP_20_1.txt", tntp / "SiouxFalls" / "SiouxFalls_trips.tntp", 0.25)
-    return [("SF lanes 25%", lanes, args.model), ("SF_DNDP_20_1 25%", dndp, args.dndp_model)]
+    trips = tntp / "SiouxFalls" / "SiouxFalls_trips.tntp"
+    wanted = set(args.problems.split(","))
+    out = []
+    if "lanes" in wanted:
+        out.append(("lanes", "SF lanes 25%", lane_addition(load_network(tntp / "SiouxFalls"), 0.25, lanes=2), args.model))
+    if "dndp" in wanted:
+        out.append(("dndp", "SF_DNDP_20_1 25%", load_dndp(tntp / "SiouxFalls-DNDP-Rey2020" / "SF_DNDP_20_1.txt", trips, 0.25),
+                    args.dndp_model))
+    if "any" in wanted:  # every Rey instance, scored by the one model for any candidate set
+        for f in sorted((tntp / "SiouxFalls-DNDP-Rey2020").glob("SF_DNDP_*.txt"), key=lambda f: [int(x) for x in f.stem.split("_")[2:]]):
+            for share in args.budgets:
+                out.append(("any", f"{f.stem} {share:.0%} (any)", load_dndp(f, trips, share), args.any_model))
+    return out
 
 
 def table(title, cols, rows):
@@ -65,7 +78,11 @@ def main():
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--only", default="accuracy,throughput,e2e")
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--problems", default="lanes,dndp", help="lanes (Sioux Falls lane addition), dndp (SF_DNDP_20_1)")
+    ap.add_argument("--any-model", default=str(CHECKPOINTS / "siouxfalls_any.pt"))
+    ap.add_argument("--budgets", type=float, nargs="+", default=[0.25], help="any: budget shares of each instance")
+    ap.add_argument("--problems", default="lanes,dndp",
+                    help="lanes (Sioux Falls lane addition), dndp (SF_DNDP_20_1, its own model), any (every SF_DNDP "
+                         "instance, the one model for any candidate set)")
     args = ap.parse_args()
     import torch
     from scipy.stats import spearmanr
@@ -74,8 +91,7 @@ def main():
 
     torch.set_num_threads(args.threads)
     only = set(args.only.split(","))
-    wanted = set(args.problems.split(","))
-    probs = [(n, p, m) for key, (n, p, m) in zip(("lanes", "dndp"), problems(args)) if key in wanted and Path(m).is_file()]
+    probs = [(n, p, m) for _, n, p, m in problems(args) if Path(m).is_file()]
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), device cpu (no GPU lent to this run)")
 
     acc_rows, thr_rows, held_rows = [], [], []
@@ -115,7 +131,12 @@ def main():
     table("Held-out test samples (from the checkpoint's training run)",
           ["problem", "model", "samples", "flow MAE", "flow R2", "TSTT err % mean", "... base-demand samples", "TSTT err % max"], held_rows)
     if "accuracy" in only:
-        table(f"Random feasible designs: surrogate vs exact UE (gap 1e-6)",
+        if len(acc_rows) > 2:
+            col = lambda k: np.array([float(r[k]) for r in acc_rows])  # noqa: E731
+            acc_rows.append(["median over rows", "", f"{np.median(col(2)):.3f}", f"{np.median(col(3)):.3f}",
+                             f"{np.median(col(4)):.3f}", f"{np.median(col(5)):+.3f}", f"{np.median(col(6)):.4f}",
+                             f"{np.median(col(7)):.3f}"])
+        table("Random feasible designs: surrogate vs exact UE (gap 1e-6)",
               ["problem", "designs", "TSTT err % mean", "p95", "max", "bias %", "Spearman", "Spearman best 20%"], acc_rows)
     if "throughput" in only:
         table("Fitness throughput (designs/s, CPU, 1 thread)",
@@ -139,6 +160,11 @@ def main():
                          sg.extra["designs_seen"], f"{gap:+.3f}", f"{t_sg / t_ex:.3f}"])
             table("End to end (partial)", ["problem", "seed", "exact GA obj", "time s", "designs", "GNN GA obj (exact)",
                                            "GNN obj (surrogate)", "time s", "designs", "gap %", "time ratio"], rows[-1:])
+    if len(rows) > 2:
+        gaps = np.array([float(r[9]) for r in rows])
+        rows.append(["median over rows", "", "", "", "", "", "", "", "", f"{np.median(gaps):+.3f}",
+                     f"{np.median([float(r[10]) for r in rows]):.3f}"])
+        rows.append(["mean / max over rows", "", "", "", "", "", "", "", "", f"{gaps.mean():+.3f} / {gaps.max():+.3f}", ""])
     table(f"End to end: GA exact UE ({args.exact_time:g} s) vs GA GNN surrogate (<= {args.exact_time / 10:g} s incl. loading "
           "and exact re-scoring); objectives exact UE at gap 1e-8",
           ["problem", "seed", "exact GA obj", "time s", "designs", "GNN GA obj (exact)", "GNN obj (surrogate)", "time s",

@@ -14,8 +14,10 @@ from typing import Annotated, Optional
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from ..exceptions import NetoptError
 from ..io import check_writable, write_atomic
 from ._output import err, handle_errors, out, print_json, table
+from .traffic import Centroids
 
 app = typer.Typer(help="GNN surrogate of user-equilibrium link flows (needs the gnn extra: torch).",
                   no_args_is_help=True)
@@ -43,6 +45,9 @@ def generate(
     lane_factor: Annotated[float, typer.Option("--lane-factor", min=1.0, help="Capacity multiplier of an added lane (1.5 = 2 -> 3 lanes).")] = 1.5,
     design_share: Annotated[float, typer.Option("--design-share", min=0.0, max=1.0, help="Share of samples that are budget-feasible lane-addition designs at the base demand (as the GA draws them).")] = 0.0,
     design_budget: Annotated[float, typer.Option("--design-budget", min=0.05, max=1.0, help="Those designs use a budget share U(0.05, x) of the cost of a lane everywhere.")] = 0.5,
+    candidate_slots: Annotated[int, typer.Option("--candidate-slots", min=0, max=1000, help="Train for any candidate set: each sample adds new two-way roads (up to this many links, two per road) between node pairs not yet linked; the model then scores every DNDP instance on this network with at most this many candidate links. 0 = off.")] = 0,
+    centroids: Annotated[Centroids, typer.Option("--centroids", help="pass = routes may pass through zone centroids (the design problems' default, as Madadi & Correia); block = the file's FIRST THRU NODE. A model serves design problems with the same setting.")] = Centroids.pass_,
+    exclude_pairs_of: Annotated[Optional[list[Path]], typer.Option("--exclude-pairs-of", help="With --candidate-slots: never draw a new road between the node pairs of this DNDP file's candidate links, or of every .txt DNDP file in this folder (repeatable), so that those instances stay unseen.")] = None,
 ):
     """Solve perturbed equilibria (demand, lanes, open candidates) as training data."""
     from ..gnn import data as D
@@ -50,9 +55,17 @@ def generate(
 
     require_torch()
     check_writable(out_path, (".pt",), stream=False)
-    base = D.load_base(network, trips)
+    if exclude_pairs_of and not candidate_slots:
+        raise NetoptError("--exclude-pairs-of goes with --candidate-slots")
+    base = D.load_base(network, trips, centroids.value)
+    if candidate_slots:
+        if base.kind != "network":
+            raise NetoptError(f"{network}: --candidate-slots needs the plain network (the candidate links are drawn per sample)")
+        files = [g for f in exclude_pairs_of or () for g in (sorted(f.glob("*.txt")) if f.is_dir() else [f])]
+        base = D.any_candidates(base.network, [pair for f in files for pair in D.candidate_pairs(f)])
     settings = D.Settings(demand_noise=demand_noise, base_demand_share=base_demand_share, max_lane_share=max_lane_share,
-                          lane_factor=lane_factor, design_share=design_share, design_budget=design_budget, gap=gap)
+                          lane_factor=lane_factor, design_share=design_share, design_budget=design_budget, gap=gap,
+                          candidate_slots=candidate_slots)
     progress = Progress(TextColumn(f"[bold]UE samples[/] {base.network.name}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal)
     task = progress.add_task("gen", total=samples)
@@ -64,6 +77,8 @@ def generate(
     out().print(table(None, ["field", "value"], [
         ["network", f"{m['network']} ({m['num_nodes']} nodes, {m['num_links']} links, kind {m['kind']})"],
         ["network sha256", m["network_sha256"][:16]], ["samples", m["samples"]],
+        *([["candidate slots", f"{m['slots']} (pairs to draw from: {m['candidate_pool']}, excluded: {len(m['excluded_pairs'])})"]]
+          if m["slots"] else []),
         ["largest relative gap", f"{m['solver']['max_gap_reached']:.2e}"], ["time (s)", m["generation_time_s"]],
         ["written", str(out_path)]]))
 
@@ -154,6 +169,8 @@ def info(
     out().print(table(None, ["field", "value"], [
         ["network", f"{ck['network']['name']} ({ck['network']['num_links']} links)"],
         ["network sha256", ck["network"]["sha256"][:16]],
+        *([["candidate slots", f"{ck['network']['slots']} (any candidate set; node pairs never drawn in training: "
+                               f"{len(ck['network'].get('excluded_pairs', []))})"]] if ck["network"].get("slots") else []),
         ["model", f"{meta['config']['layers']} blocks x {meta['config']['hidden']}, {ck['train'].get('parameters')} parameters"],
         ["training samples", ck["data"].get("samples")],
         ["test TSTT error % (mean)", t.get("tstt_error_pct_mean")], ["test flow R2", t.get("flow_r2")]]))

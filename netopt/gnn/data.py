@@ -8,6 +8,12 @@ path-based gradient projection to a relative gap <= ``gap`` (1e-6 by default):
 * capacity: a random share ``U(0, max_lane_share)`` of the links gets one more lane
   (capacity x ``lane_factor``, 1.5 = a third lane on a two-lane link, as in lane addition);
 * DNDP instances: each candidate link is open with a per-sample probability ``U(0, 1)``;
+* any candidate set (``candidate_slots`` K > 0 on a plain network): each sample adds new two-way
+  roads between ``U{1..K/2}`` node pairs drawn from the pairs not linked yet (except ``exclude``d
+  ones), each with a capacity log-uniform between the network's smallest and largest and a free-flow
+  time ``U(0.1, 0.7)`` x the free-flow shortest-path time between its ends (Rey's Sioux Falls
+  candidates lie at 0.10-0.60); each direction is open with a per-sample probability ``U(0, 1)``.
+  One model trained on such data scores designs of every candidate set on that network;
 * optionally (``design_share``) a share of the samples are lane-addition designs drawn the way the
   GA draws them (budget-feasible, costlier links less likely, budget share ``U(0.05, design_budget)``)
   at the base demand: more training data where the design search actually looks.
@@ -45,20 +51,105 @@ class Settings:
     design_budget: float = 0.5
     gap: float = 1e-6
     method: str = "gp"
+    candidate_slots: int = 0
+    candidate_fftt: tuple[float, float] = (0.1, 0.7)
 
 
 @dataclass(frozen=True)
 class Base:
-    """The base network and, for DNDP, the candidate links (closed unless a sample opens them)."""
+    """The base network and, for DNDP, the candidate links (closed unless a sample opens them).
+
+    ``kind="candidates"``: new links are drawn per sample (:func:`any_candidates`); ``pool`` holds
+    the node pairs ``(i, j)``, ``i < j``, 0-based, they may join and ``pool_fftt`` the free-flow
+    shortest-path time between them."""
 
     network: RoadNetwork
     candidates: np.ndarray | None = None
-    kind: str = "network"  # network | dndp
+    kind: str = "network"  # network | dndp | candidates
+    pool: np.ndarray | None = None
+    pool_fftt: np.ndarray | None = None
+    exclude: tuple = ()
 
 
-def load_base(path: Path, trips: Path | None = None) -> Base:
-    """A TNTP network (folder or ``_net.tntp``) or a Rey DNDP file (detected by its header)."""
+def any_candidates(network: RoadNetwork, exclude=()) -> Base:
+    """A base for models of any candidate set: every pair of distinct nodes with no link between
+    them in either direction and a path between them, less the ``exclude``d pairs (1-based ``(i, j)``,
+    either order)."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import shortest_path
+
+    n = network.num_nodes
+    dist = shortest_path(csr_matrix((network.fftt + 1e-12, (network.init, network.term)), shape=(n, n)))
+    linked = np.zeros((n, n), np.bool_)
+    linked[network.init, network.term] = linked[network.term, network.init] = True
+    for i, j in exclude:
+        linked[i - 1, j - 1] = linked[j - 1, i - 1] = True
+    i, j = np.triu_indices(n, 1)
+    ok = ~linked[i, j] & np.isfinite(dist[i, j]) & np.isfinite(dist[j, i])
+    if not ok.any():
+        raise NetoptError(f"{network.name}: no pair of nodes left to join with a new link")
+    pool = np.stack([i[ok], j[ok]], 1)
+    return Base(network, kind="candidates", pool=pool, pool_fftt=np.minimum(dist[i[ok], j[ok]], dist[j[ok], i[ok]]),
+                exclude=tuple(sorted({(min(a, b), max(a, b)) for a, b in exclude})))
+
+
+def candidate_pairs(path: Path) -> list[tuple[int, int]]:
+    """The node pairs (1-based) of a Rey DNDP file's candidate links."""
+    from ..io.tntp import read_net
+
+    info, links, _ = read_net(path)
+    if not info["new_links"]:
+        raise NetoptError(f"{path}: not a DNDP file (no <NUMBER OF NEW LINKS>)")
+    return [(int(a), int(b)) for a, b in links[info["links"]:, :2]]
+
+
+def draw_candidates(base: Base, rng: np.random.Generator, s: Settings):
+    """New links for one sample: ``(ends (K, 2), capacity (K,), fftt (K,), open (K,))``; slots
+    ``2k`` and ``2k + 1`` are the two directions of one road; unused slots are closed (ends 0, 0)."""
+    k = s.candidate_slots
+    net = base.network
+    roads = min(int(rng.integers(1, k // 2 + 1)), len(base.pool))
+    pick = rng.choice(len(base.pool), roads, replace=False)
+    lo, hi = float(net.capacity.min()), float(net.capacity.max())
+    cap = np.exp(rng.uniform(np.log(lo), np.log(hi), roads))
+    fftt = base.pool_fftt[pick] * rng.uniform(*s.candidate_fftt, roads)
+    ends = np.zeros((k, 2), np.int64)
+    ends[0:2 * roads:2] = base.pool[pick]
+    ends[1:2 * roads:2] = base.pool[pick][:, ::-1]
+    capacity, free = np.ones(k), np.zeros(k)
+    capacity[:2 * roads], free[:2 * roads] = np.repeat(cap, 2), np.repeat(fftt, 2)
+    is_open = np.zeros(k, np.bool_)
+    is_open[:2 * roads] = rng.random(2 * roads) < rng.random()
+    return ends, capacity, free, is_open
+
+
+def add_links(net: RoadNetwork, init, term, capacity, fftt, b: float, power: float) -> tuple[RoadNetwork, np.ndarray]:
+    """``net`` with new links appended; returns it and each old-then-new link's index in it."""
+    m, k = net.num_links, len(init)
+    new = RoadNetwork(net.name, net.num_nodes, net.num_zones, init=np.r_[net.init, init], term=np.r_[net.term, term],
+                      capacity=np.r_[net.capacity, capacity], fftt=np.r_[net.fftt, fftt], demand=net.demand,
+                      length=np.r_[net.length, np.zeros(k)], b=np.r_[net.b, np.full(k, b)],
+                      power=np.r_[net.power, np.full(k, power)], toll=np.r_[net.toll, np.zeros(k)],
+                      first_thru_node=net.first_thru_node, toll_factor=net.toll_factor,
+                      distance_factor=net.distance_factor, link_ids=np.arange(1, m + k + 1), source=net.source)
+    return new, np.argsort(new.link_ids)
+
+
+def candidate_bpr(network: RoadNetwork) -> tuple[float, float]:
+    """BPR ``(b, power)`` of new links on this network: the most common pair of its links."""
+    pairs, counts = np.unique(np.stack([network.b, network.power], 1), axis=0, return_counts=True)
+    b, power = pairs[np.argmax(counts)]
+    return float(b), float(power)
+
+
+def load_base(path: Path, trips: Path | None = None, centroids: str = "pass") -> Base:
+    """A TNTP network (folder or ``_net.tntp``) or a Rey DNDP file (detected by its header).
+
+    ``centroids="pass"`` (the design problems' default, Madadi & Correia's setting) lets routes pass
+    through zone centroids, ``"block"`` keeps the file's first thru node: the model is tied to the
+    network the design problem solves on (its sha256 includes this)."""
     from ..io.tntp import load_network
+    from ..solvers.design.problems import paper_network
 
     path = Path(path)
     if path.is_file() and "<NUMBER OF NEW LINKS>" in path.read_text(errors="replace")[:2000].upper():
@@ -70,8 +161,8 @@ def load_base(path: Path, trips: Path | None = None) -> Base:
                 raise NetoptError(f"{path}: no trips file found; give --trips")
             trips = near[0]
         p = load_dndp(path, trips, 1.0)
-        return Base(p.network, p.candidates, "dndp")
-    return Base(load_network(path, trips))
+        return Base(paper_network(p.network, centroids), p.candidates, "dndp")
+    return Base(paper_network(load_network(path, trips), centroids))
 
 
 def draw_sample(base: Base, rng: np.random.Generator, s: Settings):
@@ -105,12 +196,18 @@ def solve_samples(base: Base, settings: Settings, seeds: list) -> list[dict]:
     from ..solvers.assignment import assign
 
     out = []
+    bpr = candidate_bpr(base.network)
     for ss in seeds:
         rng = np.random.default_rng(ss)
         for _ in range(20):  # redraw when closed candidates leave demand without a path
             net, is_open, cap = draw_sample(base, rng, settings)
+            new = draw_candidates(base, rng, settings) if base.kind == "candidates" else None
+            solved = net
+            if new is not None:
+                ends, ncap, nfftt, nopen = new
+                solved, pos = add_links(net, ends[nopen, 0], ends[nopen, 1], ncap[nopen], nfftt[nopen], *bpr)
             try:
-                res = assign(net, settings.method, gap=settings.gap, is_open=is_open)
+                res = assign(solved, settings.method, gap=settings.gap, is_open=is_open)
                 break
             except InfeasibleInstanceError:
                 continue
@@ -121,9 +218,16 @@ def solve_samples(base: Base, settings: Settings, seeds: list) -> list[dict]:
         dest = np.zeros(net.num_nodes)
         origin[: net.num_zones] = dem.sum(1)
         dest[: net.num_zones] = dem.sum(0)
-        out.append({"od": np.stack([origin, dest], 1), "capacity": cap,
-                    "open": np.ones(net.num_links, np.bool_) if is_open is None else is_open,
-                    "flow": res.flow, "tstt": res.tstt, "gap": res.relative_gap, "iterations": res.iterations})
+        row = {"od": np.stack([origin, dest], 1), "capacity": cap,
+               "open": np.ones(net.num_links, np.bool_) if is_open is None else is_open,
+               "flow": res.flow, "tstt": res.tstt, "gap": res.relative_gap, "iterations": res.iterations}
+        if new is not None:  # base links, then the slots; closed slots carry nothing
+            m = net.num_links
+            flow = np.zeros(m + len(ncap))
+            flow[:m] = res.flow[pos[:m]]
+            flow[m + np.flatnonzero(nopen)] = res.flow[pos[m:]]
+            row.update(capacity=np.r_[cap, ncap], open=np.r_[row["open"], nopen], flow=flow, ends=ends, cand_fftt=nfftt)
+        out.append(row)
     return out
 
 
@@ -139,6 +243,10 @@ def generate(base: Base, samples: int, *, seed: int = 0, workers: int = 1, setti
     if samples < 1:
         raise NetoptError(f"need at least one sample, got {samples}")
     settings = settings or Settings()
+    if (base.kind == "candidates") != (settings.candidate_slots > 0):
+        raise NetoptError("candidate slots go with a base from any_candidates() (and only with it)")
+    if base.kind == "candidates" and settings.candidate_slots < 2:
+        raise NetoptError(f"need at least 2 candidate slots (one two-way road), got {settings.candidate_slots}")
     seeds = np.random.SeedSequence(seed).spawn(samples)
     chunk = max(1, min(50, samples // max(1, 4 * workers)))
     chunks = [seeds[i:i + chunk] for i in range(0, samples, chunk)]
@@ -162,6 +270,8 @@ def generate(base: Base, samples: int, *, seed: int = 0, workers: int = 1, setti
         "format": FORMAT, "network": net.name, "network_sha256": net.sha256, "kind": base.kind,
         "num_nodes": net.num_nodes, "num_zones": net.num_zones, "num_links": net.num_links,
         "candidates": [] if base.candidates is None else [int(c) for c in base.candidates],
+        "slots": int(settings.candidate_slots), "candidate_bpr": list(candidate_bpr(net)),
+        "candidate_pool": 0 if base.pool is None else len(base.pool), "excluded_pairs": [list(e) for e in base.exclude],
         "solver": {"method": settings.method, "gap": settings.gap, "max_gap_reached": float(gaps.max())},
         "settings": asdict(settings), "seed": int(seed), "samples": len(flat), "workers": int(workers),
         "generation_time_s": round(elapsed, 3), "source": net.source,
@@ -176,6 +286,8 @@ def generate(base: Base, samples: int, *, seed: int = 0, workers: int = 1, setti
         "od": f32("od"), "capacity": f32("capacity"),
         "open": torch.tensor(np.array([r["open"] for r in flat]), dtype=torch.bool),
         "flow": f32("flow"), "tstt": torch.tensor(np.array([r["tstt"] for r in flat]), dtype=torch.float64),
+        **({"ends": torch.tensor(np.array([r["ends"] for r in flat])), "cand_fftt": f32("cand_fftt")}
+           if base.kind == "candidates" else {}),
     }
 
 
@@ -206,9 +318,13 @@ def to_pyg(data: dict) -> list:
 
     g = data["graph"]
     edge_index = torch.stack([g["init"], g["term"]])
+    fftt = g["fftt"].float()
     out = []
     for i in range(len(data["flow"])):
-        attr = torch.stack([data["capacity"][i], g["fftt"].float(), data["open"][i].float()], 1)
+        if "ends" in data:  # any candidate set: this sample's new links after the base links
+            edge_index = torch.cat([torch.stack([g["init"], g["term"]]), data["ends"][i].T.to(g["init"].dtype)], 1)
+            fftt = torch.cat([g["fftt"].float(), data["cand_fftt"][i]])
+        attr = torch.stack([data["capacity"][i], fftt, data["open"][i].float()], 1)
         out.append(tgd.Data(x=data["od"][i], edge_index=edge_index, edge_attr=attr, y=data["flow"][i],
                             tstt=data["tstt"][i:i + 1]))
     return out

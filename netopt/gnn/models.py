@@ -14,9 +14,17 @@ residual blocks (pre-LayerNorm, SiLU) updates
 
 Learned per-node and per-link identity embeddings are added to the encoded features: a model is
 tied to one network anyway (its ``sha256`` is checked on load), and they let it learn each
-link's typical flow. The head maps each link state (and its raw features) to the normalised flow
-``flow / flow_scale`` as a correction of each link's mean training flow (``flow_mean``; targets
-are centred per link, scaled by one global ``flow_scale``); closed links are forced to zero flow.
+link's typical flow.
+
+A model for any candidate set (``slots`` K > 0) also takes, per sample, K new links after the
+network's own: their ends (B, K, 2), free-flow times (B, K), capacities and open flags (the last K
+columns of ``capacity`` / ``is_open``). New links share one learned embedding instead of an
+identity, their mean flow is 0, and their BPR ``(b, power)`` is the network's usual pair
+(``candidate_bpr``); links and nodes are then gathered and scattered per sample.
+
+The head maps each link state (and its raw features) to the normalised flow ``flow / flow_scale``
+as a correction of each link's mean training flow (``flow_mean``; targets are centred per link,
+scaled by one global ``flow_scale``); closed links are forced to zero flow.
 
 torch is imported lazily: :func:`build_model` creates the classes on first use.
 """
@@ -49,6 +57,18 @@ def _classes():
     def mlp(i, h, o):
         return nn.Sequential(nn.Linear(i, h), nn.SiLU(), nn.Linear(h, o))
 
+    def gather(x, idx):
+        """``x[b, idx[b, e]]``: node states (B, N, H) at link ends; ``idx`` (E,) or per sample (B, E)."""
+        if idx.dim() == 1:
+            return x[:, idx]
+        return torch.gather(x, 1, idx.unsqueeze(-1).expand(-1, -1, x.shape[-1]))
+
+    def scatter(like, idx, m):
+        """Sum of link messages ``m`` (B, E, H) into the nodes ``idx`` (E,) or (B, E)."""
+        if idx.dim() == 1:
+            return torch.zeros_like(like).index_add_(1, idx, m)
+        return torch.zeros_like(like).scatter_add_(1, idx.unsqueeze(-1).expand_as(m), m)
+
     class Block(nn.Module):
         """Link update from (tail, head, link) states, then node update from (node, in-sum, out-sum).
 
@@ -69,11 +89,11 @@ def _classes():
 
         def forward(self, h, e, openf, src, dst):
             hn = self.h_norm(h)
-            z = self.tail(hn)[:, src] + self.head(hn)[:, dst] + self.link(self.e_norm(e))
+            z = gather(self.tail(hn), src) + gather(self.head(hn), dst) + self.link(self.e_norm(e))
             e = e + self.link_out(torch.nn.functional.silu(z))
             m = e * openf.unsqueeze(-1)
-            into = torch.zeros_like(h).index_add_(1, dst, m)
-            out = torch.zeros_like(h).index_add_(1, src, m)
+            into = scatter(h, dst, m)
+            out = scatter(h, src, m)
             h = h + self.node_mlp(self.node_norm(torch.cat([h, into, out], -1)))
             return h, e
 
@@ -95,42 +115,67 @@ def _classes():
             self.node_enc = nn.Linear(2, hdim)
             self.edge_enc = nn.Linear(EDGE_FEATURES, hdim)
             self.identity = bool(config.get("identity", True))
+            self.slots = int(config.get("slots", 0))
             if self.identity:
                 self.node_emb = nn.Parameter(torch.zeros(n, hdim))
                 self.link_emb = nn.Parameter(torch.zeros(m, hdim))
                 nn.init.normal_(self.node_emb, std=0.1)
                 nn.init.normal_(self.link_emb, std=0.1)
+            if self.slots:
+                self.cand_emb = nn.Parameter(torch.zeros(hdim))
+                self.cand_b, self.cand_power = (float(v) for v in config["candidate_bpr"])
             self.blocks = nn.ModuleList(Block(hdim) for _ in range(config["layers"]))
             self.head = nn.Sequential(nn.LayerNorm(hdim + EDGE_FEATURES), mlp(hdim + EDGE_FEATURES, hdim, 1))
 
-        def edge_features(self, capacity, is_open):
-            b = capacity.shape[0]
-            return torch.stack([capacity / self.cap_scale, capacity / self.capacity - 1.0,
-                                (self.fftt / self.fftt_scale).expand(b, -1), is_open.to(capacity.dtype),
-                                self.flow_mean / capacity], -1)
+        def links(self, batch, ends=None, cand_fftt=None):
+            """Per-link ``(src, dst, fftt, base capacity, mean flow)``: the network's, or with
+            candidate slots per sample (B, E + K), a closed slot's base capacity being 1."""
+            if not self.slots:
+                return self.src, self.dst, self.fftt, self.capacity, self.flow_mean
+            if ends is None or cand_fftt is None or ends.shape[1:] != (self.slots, 2):
+                raise NetoptError(f"this model takes {self.slots} candidate slots per sample (ends and free-flow times)")
+            ex = lambda t: t.expand(batch, -1)  # noqa: E731
+            zero = cand_fftt.new_zeros(batch, self.slots)
+            return (torch.cat([ex(self.src), ends[..., 0]], 1), torch.cat([ex(self.dst), ends[..., 1]], 1),
+                    torch.cat([ex(self.fftt), cand_fftt], 1), torch.cat([ex(self.capacity), zero + 1.0], 1),
+                    torch.cat([ex(self.flow_mean), zero], 1))
 
-        def forward(self, od, capacity, is_open):
-            """Normalised flows (B, E) from OD totals (B, N, 2), capacities (B, E), open flags (B, E)."""
+        def forward(self, od, capacity, is_open, ends=None, cand_fftt=None):
+            """Normalised flows (B, E) from OD totals (B, N, 2), capacities (B, E), open flags (B, E)
+            (E counts the candidate slots after the network's links, if the model has slots)."""
+            b = capacity.shape[0]
+            src, dst, fftt, base_cap, flow_mean = self.links(b, ends, cand_fftt)
             openf = is_open.to(capacity.dtype)
-            ex = self.edge_features(capacity, is_open)
+            if self.slots:  # a new link's capacity is its own "base": its relative capacity feature is 0
+                base_cap = torch.cat([base_cap[:, :-self.slots], capacity[:, -self.slots:]], 1)
+            ex = torch.stack([capacity / self.cap_scale, capacity / base_cap - 1.0, (fftt / self.fftt_scale).expand(b, -1),
+                              openf, flow_mean / capacity], -1)
             h = self.node_enc(od / self.od_scale)
             e = self.edge_enc(ex)
             if self.identity:
                 h = h + self.node_emb
-                e = e + self.link_emb
+                e = e + (self.link_emb if not self.slots else
+                         torch.cat([self.link_emb.expand(b, -1, -1), self.cand_emb.expand(b, self.slots, -1)], 1))
+            elif self.slots:
+                e = e + torch.cat([torch.zeros_like(e[:, :-self.slots]), self.cand_emb.expand(b, self.slots, -1)], 1)
             for blk in self.blocks:
-                h, e = blk(h, e, openf, self.src, self.dst)
-            return (self.flow_mean / self.flow_scale + self.head(torch.cat([e, ex], -1)).squeeze(-1)) * openf
+                h, e = blk(h, e, openf, src, dst)
+            return (flow_mean / self.flow_scale + self.head(torch.cat([e, ex], -1)).squeeze(-1)) * openf
 
-        def flows(self, od, capacity, is_open):
+        def flows(self, od, capacity, is_open, ends=None, cand_fftt=None):
             """Link flows in the network's unit (non-negative)."""
-            return torch.relu(self(od, capacity, is_open)) * self.flow_scale
+            return torch.relu(self(od, capacity, is_open, ends, cand_fftt)) * self.flow_scale
 
-        def tstt(self, flow, capacity):
+        def tstt(self, flow, capacity, cand_fftt=None):
             """Total system travel time: sum of flow x BPR cost at that flow (plus the fixed cost)."""
-            ratio = flow / capacity
-            t = self.fftt * (1.0 + self.b * ratio.clamp(min=0.0).pow(self.power)) + self.fixed_cost
-            return (flow * t).sum(-1)
+            ratio = (flow / capacity).clamp(min=0.0)
+            if not self.slots:
+                t = self.fftt * (1.0 + self.b * ratio.pow(self.power)) + self.fixed_cost
+                return (flow * t).sum(-1)
+            k = self.slots
+            t = self.fftt * (1.0 + self.b * ratio[:, :-k].pow(self.power)) + self.fixed_cost
+            tc = cand_fftt * (1.0 + self.cand_b * ratio[:, -k:].pow(self.cand_power))
+            return (flow[:, :-k] * t).sum(-1) + (flow[:, -k:] * tc).sum(-1)
 
     return FlowGNN
 
@@ -142,9 +187,11 @@ def build_model(config: dict):
 
 def model_config(manifest: dict, graph: dict, scales: dict, hidden: int = 64, layers: int = 6, identity: bool = True) -> dict:
     """The plain-typed config a checkpoint stores (lists and floats only)."""
+    slots = int(manifest.get("slots", 0))
     return {
         "hidden": int(hidden), "layers": int(layers), "identity": bool(identity),
         "num_nodes": int(manifest["num_nodes"]), "num_links": int(manifest["num_links"]),
+        **({"slots": slots, "candidate_bpr": [float(v) for v in manifest["candidate_bpr"]]} if slots else {}),
         "graph": {k: [float(v) if k not in ("init", "term") else int(v) for v in graph[k].tolist()]
                   for k in ("init", "term", "fftt", "b", "power", "fixed_cost", "capacity", "flow_mean")},
         "scales": {k: float(v) for k, v in scales.items()},
@@ -164,7 +211,8 @@ def save_checkpoint(path: Path, model, manifest: dict, metrics: dict | None = No
         "state_dict": {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
         "network": {"name": manifest["network"], "sha256": manifest["network_sha256"], "kind": manifest["kind"],
                     "num_nodes": manifest["num_nodes"], "num_links": manifest["num_links"],
-                    "candidates": list(manifest.get("candidates", []))},
+                    "candidates": list(manifest.get("candidates", [])), "slots": int(manifest.get("slots", 0)),
+                    "excluded_pairs": list(manifest.get("excluded_pairs", []))},
         "data": {k: manifest[k] for k in ("samples", "seed", "solver", "settings", "generation_time_s") if k in manifest},
         "metrics": metrics or {},
         "train": train or {},

@@ -26,14 +26,24 @@ from ..exceptions import NetoptError
 from . import CHECKPOINTS
 
 
-def pretrained_for(sha256: str) -> Path | None:
-    """The shipped checkpoint trained on the network with this ``sha256``, if any
-    (``checkpoints/index.json`` maps hashes to file names)."""
+def pretrained_for(sha256: str, kind: str | None = None) -> Path | None:
+    """The shipped checkpoint trained on the network with this ``sha256`` (of ``kind``: ``network``,
+    ``dndp`` or ``candidates``; any kind if ``None``), if there is one
+    (``checkpoints/index.json`` lists each file with its network's hash and kind)."""
     index = CHECKPOINTS / "index.json"
     if not index.is_file():
         return None
-    entry = json.loads(index.read_text()).get(sha256)
-    return CHECKPOINTS / entry["file"] if entry else None
+    for entry in json.loads(index.read_text()):
+        if entry["sha256"] == sha256 and kind in (None, entry["kind"]):
+            return CHECKPOINTS / entry["file"]
+    return None
+
+
+def without_links(network, drop) -> object:
+    """``network`` less the links ``drop`` (indices): a DNDP instance's base network."""
+    keep = np.setdiff1d(np.arange(network.num_links), drop)
+    return network.with_links(**{k: getattr(network, k)[keep] for k in
+                                 ("capacity", "length", "fftt", "b", "power", "toll", "link_type", "init", "term", "link_ids")})
 
 
 class GNNFitness:
@@ -45,6 +55,9 @@ class GNNFitness:
         A :class:`~netopt.solvers.design.DesignProblem`; its network's sha256 must match the model's.
     model
         Checkpoint path, or ``None`` for the shipped checkpoint of this network (if there is one).
+        A model for any candidate set (trained with candidate slots on the network without the
+        problem's candidate links) scores DNDP instances on that network whatever their candidates,
+        as many as it has slots, and lane/capacity designs of the network itself.
     device
         ``cpu``, ``cuda`` or ``auto``.
     batch_size
@@ -55,20 +68,43 @@ class GNNFitness:
 
     def __init__(self, problem, model: Path | str | None = None, device: str = "cpu", batch_size: int = 4096):
         from .._torch import pick_device, require_torch
-        from .models import load_model
+        from .models import load_model, read_checkpoint
 
         torch = require_torch()
+        net = problem.network
+        cand = np.asarray(problem.candidates if problem.kind == "dndp" else [], np.int64)
+        base = without_links(net, cand) if len(cand) else net
         if model is None:
-            model = pretrained_for(problem.network.sha256)
+            model = pretrained_for(net.sha256, "dndp" if len(cand) else "network") or pretrained_for(base.sha256, "candidates")
             if model is None:
-                raise NetoptError(f"no shipped GNN checkpoint for network {problem.network.name!r} "
-                                  f"(sha256 {problem.network.sha256[:12]}); give --model (train one with `netopt gnn train`)")
+                raise NetoptError(f"no shipped GNN checkpoint for network {net.name!r} "
+                                  f"(sha256 {net.sha256[:12]}); give --model (train one with `netopt gnn train`)")
         self.problem = problem
         self.device = pick_device(device)
-        self.model, self.checkpoint = load_model(model, problem.network, self.device)
+        slots = int(read_checkpoint(model)["config"].get("slots", 0))
+        self.model, self.checkpoint = load_model(model, base if slots else net, self.device)
         self.model_path = str(model)
         self.batch_size = int(batch_size)
-        net = problem.network
+        # model link order: the network's own links, then the candidate slots (unused ones closed)
+        self._order = np.r_[np.setdiff1d(np.arange(net.num_links), cand), cand] if slots else np.arange(net.num_links)
+        self._slots = None
+        if slots:
+            if len(cand) > slots:
+                raise NetoptError(f"{problem.name}: {len(cand)} candidate links, the model {model} has {slots} slots")
+            b, power = self.model.cand_b, self.model.cand_power
+            odd = np.flatnonzero((net.b[cand] != b) | (net.power[cand] != power))
+            if len(odd):
+                a = cand[odd[0]]
+                raise NetoptError(f"{problem.name}: candidate link {net.init[a] + 1}->{net.term[a] + 1} has BPR b={net.b[a]:g}, "
+                                  f"power={net.power[a]:g}; the model {model} learned new links with b={b:g}, power={power:g}")
+            if np.any(net.fixed_cost[cand] != 0):
+                raise NetoptError(f"{problem.name}: candidate links with a toll or distance cost; the model learned new links without")
+            ends = np.zeros((1, slots, 2), np.int64)
+            ends[0, :len(cand)] = np.c_[net.init[cand], net.term[cand]]
+            fftt = np.zeros((1, slots))
+            fftt[0, :len(cand)] = net.fftt[cand]
+            self._slots = (torch.tensor(ends, device=self.device), torch.tensor(fftt, dtype=torch.float32, device=self.device),
+                           slots - len(cand))
         od = np.zeros((net.num_nodes, 2))
         od[: net.num_zones, 0] = net.demand.sum(1)
         od[: net.num_zones, 1] = net.demand.sum(0)
@@ -106,11 +142,19 @@ class GNNFitness:
         flows = []
         with torch.inference_mode():
             for s in range(0, len(designs), self.batch_size):
-                c = torch.tensor(cap[s:s + self.batch_size], dtype=torch.float32, device=self.device)
-                o = torch.tensor(is_open[s:s + self.batch_size], device=self.device)
-                flows.append(self.model.flows(self._od.expand(len(c), -1, -1), c, o).double().cpu().numpy())
+                c = torch.tensor(cap[s:s + self.batch_size][:, self._order], dtype=torch.float32, device=self.device)
+                o = torch.tensor(is_open[s:s + self.batch_size][:, self._order], device=self.device)
+                extra = ()
+                if self._slots is not None:
+                    ends, fftt, unused = self._slots
+                    c = torch.nn.functional.pad(c, (0, unused), value=1.0)  # unused slots: closed
+                    o = torch.nn.functional.pad(o, (0, unused), value=False)
+                    extra = (ends.expand(len(c), -1, -1), fftt.expand(len(c), -1))
+                f = self.model.flows(self._od.expand(len(c), -1, -1), c, o, *extra).double().cpu().numpy()
+                flows.append(f[:, :len(self._order)])
                 self.forward_passes += 1
-        flow = np.concatenate(flows)
+        flow = np.empty((len(designs), len(self._order)))
+        flow[:, self._order] = np.concatenate(flows)
         self.inference_time_s += time.perf_counter() - t0
         return flow, numpy_tstt(flow, cap, self._graph)
 

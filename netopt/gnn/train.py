@@ -39,8 +39,9 @@ def numpy_tstt(flow: np.ndarray, capacity: np.ndarray, graph: dict) -> np.ndarra
     return (flow * t).sum(-1)
 
 
-def predict(model, od, capacity, is_open, batch_size: int = 1024):
-    """Predicted flows (k, E) as float64 NumPy, in batches, without gradients."""
+def predict(model, od, capacity, is_open, ends=None, cand_fftt=None, batch_size: int = 1024):
+    """Predicted flows (k, E) as float64 NumPy, in batches, without gradients (``ends`` and
+    ``cand_fftt``: the candidate slots of a model for any candidate set)."""
     import torch
 
     dev = next(model.parameters()).device
@@ -48,8 +49,23 @@ def predict(model, od, capacity, is_open, batch_size: int = 1024):
     with torch.inference_mode():
         for i in range(0, len(capacity), batch_size):
             sl = slice(i, i + batch_size)
-            out.append(model.flows(od[sl].to(dev), capacity[sl].to(dev), is_open[sl].to(dev)).double().cpu().numpy())
+            extra = () if ends is None else (ends[sl].to(dev), cand_fftt[sl].to(dev))
+            out.append(model.flows(od[sl].to(dev), capacity[sl].to(dev), is_open[sl].to(dev), *extra).double().cpu().numpy())
     return np.concatenate(out) if out else np.zeros((0, capacity.shape[1]))
+
+
+def link_costs(config: dict, cand_fftt=None) -> dict:
+    """BPR arrays of a model's links for :func:`numpy_tstt`; with candidate slots, per sample
+    (k, E + K) from the slots' free-flow times (``cand_fftt`` (k, K))."""
+    g = {k: np.asarray(config["graph"][k], np.float64) for k in ("fftt", "b", "power", "fixed_cost")}
+    if cand_fftt is None:
+        return g
+    c = np.asarray(cand_fftt, np.float64)
+    k = len(c)
+    b, power = config["candidate_bpr"]
+    return {"fftt": np.c_[np.broadcast_to(g["fftt"], (k, g["fftt"].size)), c],
+            "b": np.r_[g["b"], np.full(c.shape[1], b)], "power": np.r_[g["power"], np.full(c.shape[1], power)],
+            "fixed_cost": np.r_[g["fixed_cost"], np.zeros(c.shape[1])]}
 
 
 def flow_metrics(model, data: dict, idx) -> dict:
@@ -57,11 +73,11 @@ def flow_metrics(model, data: dict, idx) -> dict:
     import torch
 
     idx = torch.as_tensor(np.asarray(idx), dtype=torch.long)
-    pred = predict(model, data["od"][idx], data["capacity"][idx], data["open"][idx])
+    slots = (data["ends"][idx], data["cand_fftt"][idx]) if "ends" in data else (None, None)
+    pred = predict(model, data["od"][idx], data["capacity"][idx], data["open"][idx], *slots)
     true = data["flow"][idx].double().numpy()
     cap = data["capacity"][idx].double().numpy()
-    graph = {k: model.config["graph"][k] for k in ("fftt", "b", "power", "fixed_cost")}
-    t_pred = numpy_tstt(pred, cap, graph)
+    t_pred = numpy_tstt(pred, cap, link_costs(model.config, None if slots[1] is None else slots[1].numpy()))
     t_true = data["tstt"][idx].numpy()
     err = np.abs(t_pred - t_true) / t_true * 100
     base_od = data["graph"]["od"].double().numpy()
@@ -98,7 +114,8 @@ def train(data: dict, *, epochs: int = 200, batch_size: int = 128, lr: float = 3
     tr, va, te = split(n, seed, val_share, test_share)
     g = data["graph"]
     od_tot = g["od"][:, 0]
-    ftr, otr = data["flow"][torch.as_tensor(tr)].double(), data["open"][torch.as_tensor(tr)].double()
+    m = man["num_links"]  # the network's own links; candidate slots (if any) follow, with mean flow 0
+    ftr, otr = data["flow"][torch.as_tensor(tr), :m].double(), data["open"][torch.as_tensor(tr), :m].double()
     flow_mean = ftr.sum(0) / otr.sum(0).clamp(min=1.0)  # per link, over the samples where it is open
     resid = (ftr - flow_mean) * otr
     scales = {"od": float(od_tot[od_tot > 0].mean()) if (od_tot > 0).any() else 1.0,
@@ -111,18 +128,20 @@ def train(data: dict, *, epochs: int = 200, batch_size: int = 128, lr: float = 3
     use_amp = bool(amp) and dev == "cuda"
     on = lambda t, i: t[i].to(dev, non_blocking=True)  # noqa: E731
     od, cap, op = data["od"].to(dev), data["capacity"].to(dev), data["open"].to(dev)
+    ends, cfftt = (data["ends"].to(dev), data["cand_fftt"].to(dev)) if "ends" in data else (None, None)
     y = (data["flow"] / scales["flow"]).to(dev)
     tstt = data["tstt"].float().to(dev)
     tr_t, va_t = torch.as_tensor(tr, device=dev), torch.as_tensor(va, device=dev)
 
     def loss_of(i):
+        slot = () if ends is None else (on(ends, i), on(cfftt, i))
         with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=use_amp):
-            pred = model(on(od, i), on(cap, i), on(op, i))
+            pred = model(on(od, i), on(cap, i), on(op, i), *slot)
         pred = pred.float()
         loss = torch.mean((pred - y[i]) ** 2)
         if tstt_weight > 0:
             flow = torch.relu(pred) * scales["flow"]
-            rel = model.tstt(flow, cap[i]) / tstt[i] - 1.0
+            rel = model.tstt(flow, cap[i], *slot[1:]) / tstt[i] - 1.0
             loss = loss + tstt_weight * torch.mean(rel**2)
         return loss
 
