@@ -101,7 +101,7 @@ def surrogate_columns(p, exact, models, args) -> str:
     exact_rate = exact.extra["evaluations"] / exact.extra["search_time_s"]
     rate = fit.evaluations / max(fit.inference_time_s, 1e-9)  # model time: the search's own work and exact seeding aside
     return (f" {r.objective:,.1f} | {100 * (r.objective / exact.objective - 1):+.3f} % | {total:.1f} | {exact_rate:,.0f} | "
-            f"{rate:,.0f} | {rate / exact_rate:,.0f}x |")
+            f"{rate:,.0f} | {rate / exact_rate:.2f}x |")
 
 
 if __name__ == "__main__":

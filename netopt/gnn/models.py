@@ -132,17 +132,22 @@ def _classes():
             candidate slots per sample (B, E + K), a closed slot's base capacity being 1."""
             if not self.slots:
                 return self.src, self.dst, self.fftt, self.capacity, self.flow_mean
-            if ends is None or cand_fftt is None or ends.shape[1:] != (self.slots, 2):
+            if ends is None or cand_fftt is None or ends.shape[-2:] != (self.slots, 2):
                 raise NetoptError(f"this model takes {self.slots} candidate slots per sample (ends and free-flow times)")
             ex = lambda t: t.expand(batch, -1)  # noqa: E731
             zero = cand_fftt.new_zeros(batch, self.slots)
-            return (torch.cat([ex(self.src), ends[..., 0]], 1), torch.cat([ex(self.dst), ends[..., 1]], 1),
-                    torch.cat([ex(self.fftt), cand_fftt], 1), torch.cat([ex(self.capacity), zero + 1.0], 1),
-                    torch.cat([ex(self.flow_mean), zero], 1))
+            if ends.dim() == 2:  # the same new links in every sample (a design search): plain indexing
+                src, dst = torch.cat([self.src, ends[:, 0]]), torch.cat([self.dst, ends[:, 1]])
+            else:
+                src, dst = torch.cat([ex(self.src), ends[..., 0]], 1), torch.cat([ex(self.dst), ends[..., 1]], 1)
+            return (src, dst, torch.cat([ex(self.fftt), cand_fftt.expand(batch, -1)], 1),
+                    torch.cat([ex(self.capacity), zero + 1.0], 1), torch.cat([ex(self.flow_mean), zero], 1))
 
         def forward(self, od, capacity, is_open, ends=None, cand_fftt=None):
             """Normalised flows (B, E) from OD totals (B, N, 2), capacities (B, E), open flags (B, E)
-            (E counts the candidate slots after the network's links, if the model has slots)."""
+            (E counts the candidate slots after the network's links, if the model has slots; their
+            ``ends`` (B, K, 2) and ``cand_fftt`` (B, K), or (K, 2) and (K,) when every sample has the
+            same new links)."""
             b = capacity.shape[0]
             src, dst, fftt, base_cap, flow_mean = self.links(b, ends, cand_fftt)
             openf = is_open.to(capacity.dtype)

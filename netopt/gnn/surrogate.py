@@ -99,10 +99,10 @@ class GNNFitness:
                                   f"power={net.power[a]:g}; the model {model} learned new links with b={b:g}, power={power:g}")
             if np.any(net.fixed_cost[cand] != 0):
                 raise NetoptError(f"{problem.name}: candidate links with a toll or distance cost; the model learned new links without")
-            ends = np.zeros((1, slots, 2), np.int64)
-            ends[0, :len(cand)] = np.c_[net.init[cand], net.term[cand]]
-            fftt = np.zeros((1, slots))
-            fftt[0, :len(cand)] = net.fftt[cand]
+            ends = np.zeros((slots, 2), np.int64)  # the same new links in every design
+            ends[:len(cand)] = np.c_[net.init[cand], net.term[cand]]
+            fftt = np.zeros(slots)
+            fftt[:len(cand)] = net.fftt[cand]
             self._slots = (torch.tensor(ends, device=self.device), torch.tensor(fftt, dtype=torch.float32, device=self.device),
                            slots - len(cand))
         od = np.zeros((net.num_nodes, 2))
@@ -149,7 +149,7 @@ class GNNFitness:
                     ends, fftt, unused = self._slots
                     c = torch.nn.functional.pad(c, (0, unused), value=1.0)  # unused slots: closed
                     o = torch.nn.functional.pad(o, (0, unused), value=False)
-                    extra = (ends.expand(len(c), -1, -1), fftt.expand(len(c), -1))
+                    extra = (ends, fftt)
                 f = self.model.flows(self._od.expand(len(c), -1, -1), c, o, *extra).double().cpu().numpy()
                 flows.append(f[:, :len(self._order)])
                 self.forward_passes += 1

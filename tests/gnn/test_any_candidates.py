@@ -97,6 +97,9 @@ def test_model_is_equivariant_in_its_slots(any_model):
         ends[closed] = torch.tensor([1, 2])
         fftt[closed] = 7.0
         torch.testing.assert_close(model(x[0], x[1], x[2], ends, fftt), y)
+        # new links shared by the whole batch (K, 2) / (K,): the same as repeating them per sample
+        one = (x[3][0], x[4][0])
+        torch.testing.assert_close(model(*x[:3], *one), model(*x[:3], one[0].expand(8, -1, -1), one[1].expand(8, -1)))
     with pytest.raises(NetoptError, match="6 candidate slots"):
         model(*x[:3])
 
