@@ -126,12 +126,10 @@ def draw_candidates(base: Base, rng: np.random.Generator, s: Settings):
 def add_links(net: RoadNetwork, init, term, capacity, fftt, b: float, power: float) -> tuple[RoadNetwork, np.ndarray]:
     """``net`` with new links appended; returns it and each old-then-new link's index in it."""
     m, k = net.num_links, len(init)
-    new = RoadNetwork(net.name, net.num_nodes, net.num_zones, init=np.r_[net.init, init], term=np.r_[net.term, term],
-                      capacity=np.r_[net.capacity, capacity], fftt=np.r_[net.fftt, fftt], demand=net.demand,
-                      length=np.r_[net.length, np.zeros(k)], b=np.r_[net.b, np.full(k, b)],
-                      power=np.r_[net.power, np.full(k, power)], toll=np.r_[net.toll, np.zeros(k)],
-                      first_thru_node=net.first_thru_node, toll_factor=net.toll_factor,
-                      distance_factor=net.distance_factor, link_ids=np.arange(1, m + k + 1), source=net.source)
+    new = net.with_links(init=np.r_[net.init, init], term=np.r_[net.term, term], capacity=np.r_[net.capacity, capacity],
+                         fftt=np.r_[net.fftt, fftt], length=np.r_[net.length, np.zeros(k)], b=np.r_[net.b, np.full(k, b)],
+                         power=np.r_[net.power, np.full(k, power)], toll=np.r_[net.toll, np.zeros(k)],
+                         link_type=np.r_[net.link_type, np.ones(k, np.int64)], link_ids=np.arange(1, m + k + 1))
     return new, np.argsort(new.link_ids)
 
 

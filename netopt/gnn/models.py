@@ -127,21 +127,22 @@ def _classes():
             self.blocks = nn.ModuleList(Block(hdim) for _ in range(config["layers"]))
             self.head = nn.Sequential(nn.LayerNorm(hdim + EDGE_FEATURES), mlp(hdim + EDGE_FEATURES, hdim, 1))
 
-        def links(self, batch, ends=None, cand_fftt=None):
-            """Per-link ``(src, dst, fftt, base capacity, mean flow)``: the network's, or with
-            candidate slots per sample (B, E + K), a closed slot's base capacity being 1."""
+        def links(self, capacity, ends=None, cand_fftt=None):
+            """Per-link ``(src, dst, fftt, base capacity, mean flow)``: the network's, or with the
+            candidate slots (B, E + K), a new link's base capacity being its own capacity."""
             if not self.slots:
                 return self.src, self.dst, self.fftt, self.capacity, self.flow_mean
             if ends is None or cand_fftt is None or ends.shape[-2:] != (self.slots, 2):
                 raise NetoptError(f"this model takes {self.slots} candidate slots per sample (ends and free-flow times)")
+            batch = capacity.shape[0]
             ex = lambda t: t.expand(batch, -1)  # noqa: E731
-            zero = cand_fftt.new_zeros(batch, self.slots)
             if ends.dim() == 2:  # the same new links in every sample (a design search): plain indexing
                 src, dst = torch.cat([self.src, ends[:, 0]]), torch.cat([self.dst, ends[:, 1]])
             else:
                 src, dst = torch.cat([ex(self.src), ends[..., 0]], 1), torch.cat([ex(self.dst), ends[..., 1]], 1)
             return (src, dst, torch.cat([ex(self.fftt), cand_fftt.expand(batch, -1)], 1),
-                    torch.cat([ex(self.capacity), zero + 1.0], 1), torch.cat([ex(self.flow_mean), zero], 1))
+                    torch.cat([ex(self.capacity), capacity[:, -self.slots:]], 1),
+                    torch.cat([ex(self.flow_mean), cand_fftt.new_zeros(batch, self.slots)], 1))
 
         def forward(self, od, capacity, is_open, ends=None, cand_fftt=None):
             """Normalised flows (B, E) from OD totals (B, N, 2), capacities (B, E), open flags (B, E)
@@ -149,10 +150,8 @@ def _classes():
             ``ends`` (B, K, 2) and ``cand_fftt`` (B, K), or (K, 2) and (K,) when every sample has the
             same new links)."""
             b = capacity.shape[0]
-            src, dst, fftt, base_cap, flow_mean = self.links(b, ends, cand_fftt)
+            src, dst, fftt, base_cap, flow_mean = self.links(capacity, ends, cand_fftt)  # new links: relative capacity 0
             openf = is_open.to(capacity.dtype)
-            if self.slots:  # a new link's capacity is its own "base": its relative capacity feature is 0
-                base_cap = torch.cat([base_cap[:, :-self.slots], capacity[:, -self.slots:]], 1)
             ex = torch.stack([capacity / self.cap_scale, capacity / base_cap - 1.0, (fftt / self.fftt_scale).expand(b, -1),
                               openf, flow_mean / capacity], -1)
             h = self.node_enc(od / self.od_scale)
@@ -239,6 +238,11 @@ def load_model(path: Path, network=None, device: str = "cpu"):
     ``network`` is a :class:`~netopt.model.RoadNetwork` (or its sha256) the model must match.
     """
     ckpt = read_checkpoint(path)
+    return model_from(ckpt, path, network, device), ckpt
+
+
+def model_from(ckpt: dict, path, network=None, device: str = "cpu"):
+    """The model (eval mode) of a checkpoint read from ``path``, if trained on ``network`` (see :func:`load_model`)."""
     if network is not None:
         sha = network if isinstance(network, str) else network.sha256
         if ckpt["network"]["sha256"] != sha:
@@ -248,4 +252,4 @@ def load_model(path: Path, network=None, device: str = "cpu"):
                 f"not on this network{name} (sha256 {sha[:12]}); train one with `netopt gnn generate` + `netopt gnn train`")
     model = build_model(ckpt["config"])
     model.load_state_dict(ckpt["state_dict"])
-    return model.to(device).eval(), ckpt
+    return model.to(device).eval()

@@ -39,13 +39,6 @@ def pretrained_for(sha256: str, kind: str | None = None) -> Path | None:
     return None
 
 
-def without_links(network, drop) -> object:
-    """``network`` less the links ``drop`` (indices): a DNDP instance's base network."""
-    keep = np.setdiff1d(np.arange(network.num_links), drop)
-    return network.with_links(**{k: getattr(network, k)[keep] for k in
-                                 ("capacity", "length", "fftt", "b", "power", "toll", "link_type", "init", "term", "link_ids")})
-
-
 class GNNFitness:
     """Surrogate objective of designs of ``problem`` from a checkpoint trained on its network.
 
@@ -68,12 +61,12 @@ class GNNFitness:
 
     def __init__(self, problem, model: Path | str | None = None, device: str = "cpu", batch_size: int = 4096):
         from .._torch import pick_device, require_torch
-        from .models import load_model, read_checkpoint
+        from .models import model_from, read_checkpoint
 
         torch = require_torch()
         net = problem.network
         cand = np.asarray(problem.candidates if problem.kind == "dndp" else [], np.int64)
-        base = without_links(net, cand) if len(cand) else net
+        base = net.without_links(cand) if len(cand) else net
         if model is None:
             model = pretrained_for(net.sha256, "dndp" if len(cand) else "network") or pretrained_for(base.sha256, "candidates")
             if model is None:
@@ -81,8 +74,9 @@ class GNNFitness:
                                   f"(sha256 {net.sha256[:12]}); give --model (train one with `netopt gnn train`)")
         self.problem = problem
         self.device = pick_device(device)
-        slots = int(read_checkpoint(model)["config"].get("slots", 0))
-        self.model, self.checkpoint = load_model(model, base if slots else net, self.device)
+        self.checkpoint = read_checkpoint(model)
+        slots = int(self.checkpoint["config"].get("slots", 0))
+        self.model = model_from(self.checkpoint, model, base if slots else net, self.device)
         self.model_path = str(model)
         self.batch_size = int(batch_size)
         # model link order: the network's own links, then the candidate slots (unused ones closed)

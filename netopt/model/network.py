@@ -19,6 +19,8 @@ import numpy as np
 from ..exceptions import InstanceFormatError
 
 _LINK_FIELDS = ("capacity", "length", "fftt", "b", "power", "toll")
+#: every per-link array (what a link subset or a link edit carries)
+_LINK_ARRAYS = (*_LINK_FIELDS, "link_type", "init", "term", "link_ids")
 
 
 def _ro(a, dtype):
@@ -167,8 +169,13 @@ class RoadNetwork:
 
     def with_links(self, **arrays) -> "RoadNetwork":
         """A copy with some link arrays replaced (given in this network's CSR order)."""
-        kwargs = {k: arrays.get(k, getattr(self, k)) for k in (*_LINK_FIELDS, "fftt", "link_type", "init", "term", "link_ids")}
+        kwargs = {k: arrays.get(k, getattr(self, k)) for k in _LINK_ARRAYS}
         return replace(self, **kwargs)
+
+    def without_links(self, drop) -> "RoadNetwork":
+        """A copy less the links ``drop`` (indices in CSR order), e.g. a DNDP instance's base network."""
+        keep = np.setdiff1d(np.arange(self.num_links), drop)
+        return self.with_links(**{k: getattr(self, k)[keep] for k in _LINK_ARRAYS})
 
     def with_demand(self, demand: np.ndarray) -> "RoadNetwork":
         return replace(self, demand=demand)

@@ -22,13 +22,12 @@ def any_model(tmp_path_factory):
     torch.set_num_threads(1)
     from netopt.gnn import data as D
     from netopt.gnn.models import save_checkpoint
-    from netopt.gnn.surrogate import without_links
     from netopt.gnn.train import train
 
     prob = grid_dndp()
     net = prob.network
     diagonals = [(int(net.init[c]) + 1, int(net.term[c]) + 1) for c in prob.candidates]
-    base = D.any_candidates(without_links(net, prob.candidates), exclude=diagonals)
+    base = D.any_candidates(net.without_links(prob.candidates), exclude=diagonals)
     ds = D.generate(base, 80, seed=4, settings=D.Settings(candidate_slots=6))
     model, report = train(ds, epochs=5, hidden=16, layers=2, batch_size=16, device="cpu", seed=0)
     path = tmp_path_factory.mktemp("gnn_any") / "grid_any.pt"
