@@ -78,7 +78,7 @@ def main():
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--only", default="accuracy,throughput,e2e")
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--any-model", default=str(CHECKPOINTS / "siouxfalls_any.pt"))
+    ap.add_argument("--any-model", default=str(CHECKPOINTS / "siouxfalls_any.pt"), help="checkpoint for --problems any")
     ap.add_argument("--budgets", type=float, nargs="+", default=[0.25], help="any: budget shares of each instance")
     ap.add_argument("--problems", default="lanes,dndp",
                     help="lanes (Sioux Falls lane addition), dndp (SF_DNDP_20_1, its own model), any (every SF_DNDP "
