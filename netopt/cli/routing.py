@@ -132,7 +132,8 @@ def register(app: typer.Typer) -> None:
         seed: SeedOpt = 0,
         max_iterations: Annotated[Optional[int], typer.Option("--max-iterations", min=1, help="Stop after this many solver iterations (count, optional).")] = None,
         param: ParamOpt = None,
-        initial: Annotated[Optional[Path], typer.Option("--initial", help="Warm start from routes (route JSON, Result JSON or .sol).")] = None,
+        initial: Annotated[Optional[Path], typer.Option("--initial", help="Warm start from routes (route JSON, Result JSON or .sol; with several vehicle types each route's "
+                                         "type comes from the file: .sol route k is vehicle k, route JSON's vehicle_type).")] = None,
         init: Annotated[Optional[str], typer.Option("--init", help="Warm start: `random` (the solver's own start) or `nco`: the learned policy's best solutions seed the solver; the policy gets at most 20 % of --time-limit, which its time counts against (tune it with -p nco.pomo=, nco.augment=, nco.samples=, nco.share=, nco.seeds=).")] = None,
         model: Annotated[Optional[Path], typer.Option("--model", help="Policy checkpoint for --init nco or --solver nco (default: the shipped one; `netopt nco train`).")] = None,
         out_path: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the routes here: .json (route JSON, file node ids), .sol or .png (plot).")] = None,

@@ -132,6 +132,8 @@ class Solver:
     params: ClassVar[ParamSpace] = ParamSpace("solver", {})
     #: the rich-VRP features (:attr:`RoutingInstance.features`) this solver models; others are refused
     features: ClassVar[frozenset[str]] = frozenset()
+    #: whether warm starts are taken on instances with such features (each route with its vehicle type)
+    rich_warm_starts: ClassVar[bool] = False
 
     def supports(self, instance: RoutingInstance) -> str:
         """Empty string when ``instance`` can be solved, else a one-line reason."""
@@ -183,16 +185,16 @@ class Solver:
         check_limits(time_limit, max_iterations, seed)
         resolved = self.resolve_params(params)
         self.check_instance(instance)
-        if initial is not None and instance.features:
+        if initial is not None and instance.features and not self.rich_warm_starts:
             raise UnsupportedInstanceError(f"solver {self.name}: warm starts are for CVRP, VRPTW and TSP instances, "
-                                           f"not {instance.variant} ({instance.name}) yet")
+                                           f"not {instance.variant} ({instance.name}); solver ils takes them")
         starts = warm_start_routes(instance, initial)
         compile_s = self.prepare(resolved, instance)  # JIT compilation / model loading is not charged to the time limit
         state = SearchState(time_limit, max_iterations, progress, start=clock_start)
         for routes in starts:
-            rep = check_routes(instance, routes)
+            rep = check_routes(instance, routes, vehicle_types=routes.vehicle_types)
             if rep.feasible:
-                state.improve(rep.cost, routes)
+                state.improve(rep.cost, routes, routes.vehicle_types)
         with interrupt_guard(state):
             extra = self._solve(instance, state, seed=seed, initial=starts, params=resolved) or {}
         extra["compile_s"] = round(compile_s, 4)

@@ -7,6 +7,13 @@ repairs the rest: a repeated customer keeps its first visit, a missing one is in
 adds the least distance (a new route when no route exists). Each repair is reported once as a
 :class:`~netopt.exceptions.NetoptWarning`.
 
+On an instance with more than CVRP/VRPTW's features (vehicle types, depots, optional clients,
+reloads...), a warm start also says each route's vehicle type (:attr:`WarmStart.vehicle_types`,
+required with several types); a depot inside a route is a reload stop (where the instance has
+reloads); and missing required clients are left to the solver, which inserts them where its own
+costs say (distance alone cannot price a fleet's constraints), missing optional ones simply stay
+unvisited.
+
 Examples
 --------
 >>> import warnings
@@ -33,11 +40,20 @@ from ..exceptions import NetoptWarning, SolutionFormatError
 from ..model import RoutingInstance, RoutingSolution
 
 
+class WarmStart(list):
+    """The checked routes of one warm start (a list of routes of internal node indices), and the
+    vehicle type of each route in :attr:`vehicle_types` (None when the instance has one type)."""
+
+    def __init__(self, routes: list[list[int]], vehicle_types: list[int] | None = None):
+        super().__init__(routes)
+        self.vehicle_types = vehicle_types
+
+
 def _routes_of(sol) -> Sequence[Sequence[int]]:
     return sol.routes if isinstance(sol, RoutingSolution) else sol
 
 
-def warm_start_routes(instance: RoutingInstance, initial) -> list[list[list[int]]]:
+def warm_start_routes(instance: RoutingInstance, initial) -> list[WarmStart]:
     """``initial`` (None, one solution, or a sequence of solutions; a solution is a
     :class:`RoutingSolution` or a list of routes of customer indices 1..n) as checked and
     repaired lists of routes."""
@@ -53,38 +69,71 @@ def warm_start_routes(instance: RoutingInstance, initial) -> list[list[list[int]
     return [_checked(instance, sol, k) for k, sol in enumerate(sols, start=1)]
 
 
-def _checked(instance: RoutingInstance, sol, k: int) -> list[list[int]]:
+def _types_of(instance: RoutingInstance, sol, name: str, count: int) -> list[int] | None:
+    """Each route's vehicle type, checked (None for an instance of one type)."""
+    nt = len(instance.vehicle_types)
+    types = sol.vehicle_types if isinstance(sol, RoutingSolution) else None
+    if nt == 1:
+        return None
+    if types is None:
+        raise SolutionFormatError(f"{name}: the instance has {nt} vehicle types: give each route's vehicle type "
+                                  "(route JSON: \"vehicle_type\"; Python: a RoutingSolution with vehicle_types)")
+    if len(types) != count:
+        raise SolutionFormatError(f"{name}: {len(types)} vehicle types for {count} routes")
+    for t in types:
+        if isinstance(t, (bool, np.bool_)) or not isinstance(t, (int, np.integer)) or not 0 <= t < nt:
+            raise SolutionFormatError(f"{name}: vehicle type {t!r} is not one of the instance's (0..{nt - 1})")
+    return [int(t) for t in types]
+
+
+def _checked(instance: RoutingInstance, sol, k: int) -> WarmStart:
     name = f"warm start {k} of {instance.name}"
     if isinstance(sol, RoutingSolution) and sol.instance is not instance and sol.instance.sha256 != instance.sha256:
         raise SolutionFormatError(f"{name}: it is a solution of instance {sol.instance.name}, not of {instance.name}")
-    n = instance.num_customers
-    seen = np.zeros(n + 1, bool)
-    repeated, routes = [], []
-    for route in _routes_of(sol):
+    nd, num = instance.num_depots, instance.num_nodes
+    rich = bool(instance.features)
+    reloads = any(t.reload_depots for t in instance.vehicle_types)
+    given = [list(r) for r in _routes_of(sol)]
+    types = _types_of(instance, sol, name, len(given))
+    seen = np.zeros(num, bool)
+    repeated, routes, kept_types = [], [], []
+    for r, route in enumerate(given):
         kept = []
         for v in route:
-            if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or not 1 <= v <= n:
-                raise SolutionFormatError(f"{name}: {v!r} is not a customer index (1..{n})")
+            if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or not 0 <= v < num:
+                raise SolutionFormatError(f"{name}: {v!r} is not a customer index ({nd}..{num - 1})")
+            if v < nd:
+                if not reloads:
+                    raise SolutionFormatError(f"{name}: {v!r} is not a customer index ({nd}..{num - 1})")
+                kept.append(int(v))  # a reload stop (the validator checks it is one of the vehicle's)
+                continue
             if seen[v]:
                 repeated.append(int(v))
                 continue
             seen[v] = True
             kept.append(int(v))
-        if kept:
+        if any(v >= nd for v in kept):
             routes.append(kept)
-    missing = np.flatnonzero(~seen[1:]) + 1
-    for c in missing:
-        _insert_cheapest(instance.distance, routes, int(c))
+            if types is not None:
+                kept_types.append(types[r])
+    unseen = np.flatnonzero(~seen[nd:]) + nd
+    if rich:  # the solver inserts the required ones; optional ones may stay out
+        missing = unseen[instance.required[unseen]]
+    else:
+        missing = unseen
+        for c in missing:
+            _insert_cheapest(instance.distance, routes, int(c))
     if repeated or len(missing):
         ids = instance.node_ids
         what = f"dropped {len(repeated)} repeated visit{'s' if len(repeated) != 1 else ''}"
         if repeated:
             what += " (node " + ", ".join(str(int(ids[v])) for v in repeated[:5]) + (", ..." if len(repeated) > 5 else "") + ")"
-        what += f"; inserted {len(missing)} missing customer{'s' if len(missing) != 1 else ''}"
+        what += f"; {'the solver inserts' if rich else 'inserted'} {len(missing)} missing " \
+                f"{'required client' if rich else 'customer'}{'s' if len(missing) != 1 else ''}"
         if len(missing):
             what += " (node " + ", ".join(str(int(ids[v])) for v in missing[:5]) + (", ..." if len(missing) > 5 else "") + ")"
         warnings.warn(f"{name}: {what}", NetoptWarning, stacklevel=3)
-    return routes
+    return WarmStart(routes, kept_types if types is not None else None)
 
 
 def _insert_cheapest(dist: np.ndarray, routes: list[list[int]], c: int) -> None:

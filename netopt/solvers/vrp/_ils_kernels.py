@@ -56,7 +56,8 @@ I_MAX_PERTURB = 1
 I_PENALTY_EVERY = 2  # candidates between penalty updates
 I_RESTART = 3  # iterations without a new best before restarting from the best
 I_SWAP_STAR = 4  # 1: SWAP* in the local search
-N_IP = 5
+I_LEAVE_OUT = 5  # 1: the perturbation leaves removed optional clients out (perturb's leave_out)
+N_IP = 6
 
 # fp[...]: float parameters
 F_TARGET = 0  # target share of feasible candidates
@@ -181,11 +182,13 @@ def best_insertion(st, v, gone, ncnt, kd, prm, new_routes):
 
 
 @kernel
-def perturb(st, kd, prm, ncnt, angle, k, stamp, gone, lst, touched):
+def perturb(st, kd, prm, ncnt, angle, k, stamp, gone, lst, touched, leave_out):
     """Remove ``k`` clients (a random one and its neighbours, then more centres if needed; an
     unvisited optional one among them is to be inserted instead) and reinsert them one by one at
     their cheapest positions; they and their old and new route neighbours become promising
-    (``mark = stamp``). Returns the number moved."""
+    (``mark = stamp``). With ``leave_out``, a removed optional client with a prize stays unvisited
+    (PyVRP's perturbation: visited ones out, unvisited ones in), for the local search to put back
+    where it pays. Returns the number moved (``lst[:k]``, an unvisited one negated)."""
     N = st.nb.shape[0]
     K = st.routes.shape[0]
     cnt = ZERO
@@ -222,7 +225,21 @@ def perturb(st, kd, prm, ncnt, angle, k, stamp, gone, lst, touched):
                 st.routes[r, m] = v
         st.rlen[r] = m
         ls_update(st, r, kd, prm, angle)
-    reinsert(st, kd, prm, ncnt, angle, gone, lst, cnt, stamp, NEW_ROUTES)
+    if leave_out:  # those to go in first, those left out after them
+        m = ZERO
+        for i in range(cnt):
+            v = lst[i]
+            if v > 0 and kd.optional[v] and kd.prize[v] > 0.0:  # removed from a route: stays out
+                gone[v] = False
+                st.node_route[v] = -1
+                st.mark[v] = stamp
+            else:
+                lst[i] = lst[m]
+                lst[m] = v
+                m += 1
+        reinsert(st, kd, prm, ncnt, angle, gone, lst, m, stamp, NEW_ROUTES)
+    else:
+        reinsert(st, kd, prm, ncnt, angle, gone, lst, cnt, stamp, NEW_ROUTES)
     return cnt
 
 
@@ -373,10 +390,13 @@ def reinsert(st, kd, prm, ncnt, angle, gone, lst, cnt, stamp, new_routes):
 
 @kernel
 def construct(st, kd, prm, ncnt, angle, gone, lst):
-    """Every client inserted, in random order, at its cheapest position: the start when a giant
-    tour cannot simply be cut (several vehicle types or depots)."""
+    """Every client in no route inserted, in random order, at its cheapest position (an optional one
+    only where it pays): the start when a giant tour cannot simply be cut (several vehicle types or
+    depots), or what a warm start leaves out."""
     m = ZERO
     for v in range(kd.nd, st.nb.shape[0]):
+        if st.node_route[v] >= 0:
+            continue
         gone[v] = True
         lst[m] = v
         m += 1
@@ -448,7 +468,7 @@ def ils_run(st, cur, cur_len, best, best_len, hist, kd, prm, ncnt, angle, ip, fp
             elif u < fp[F_OPEN_ROUTE] + fp[F_CLOSE_ROUTE]:
                 moved = ruin_route(st, kd, prm, ncnt, angle, st.nb.shape[0], stamp, gone, lst, NOT_FORCED)
         if moved == 0:
-            perturb(st, kd, prm, ncnt, angle, k, stamp, gone, lst, touched)
+            perturb(st, kd, prm, ncnt, angle, k, stamp, gone, lst, touched, ip[I_LEAVE_OUT] == 1)
         ls_search(st, kd, prm, ncnt, angle, stamp, ip[I_SWAP_STAR] == 1, LS_LOOPS)
         d, le, tv = totals(st, kd)
         # register for the penalty update

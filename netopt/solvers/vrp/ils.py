@@ -97,15 +97,17 @@ def warm_up(trips: bool = False, dims: bool = False) -> float:
     return time.perf_counter() - t
 
 
-def _slot_types(inst) -> np.ndarray:
+def _slot_types(inst, seeds=()) -> np.ndarray:
     """Vehicle type of each route slot for an instance with several types (contiguous per type): a
     type's fleet, capped at what its capacity could need (1.3 x the required load over the capacity,
-    plus 3) and at the number of clients."""
+    plus 3; up to twice that for the routes of that type in a warm start of ``seeds``: the clients of
+    routes beyond are inserted again, and memory stays bounded) and at the number of clients."""
     n = inst.num_customers
     out = []
     for k, t in enumerate(inst.vehicle_types):
         ratio = _load_ratio(inst, t)
         need = math.ceil(1.3 * ratio) + 3 if math.isfinite(ratio) else 0
+        need = max([need] + [min(2 * need, s.vehicle_types.count(k)) for s in seeds])
         count = need if t.num_available is None else min(t.num_available, need)
         out += [k] * min(count, n)
     return np.array(out, np.int64)
@@ -129,7 +131,9 @@ def _load_ratio(inst, t) -> float:
 class _Run:
     """One search: the kernel state and the arrays it works on."""
 
-    def __init__(self, instance, state: SearchState, params, seed: int):
+    def __init__(self, instance, state: SearchState, params, seed: int, seeds=()):
+        """``seeds``: checked warm starts (:class:`~netopt.solvers.warm_start.WarmStart`); with several
+        vehicle types the slots make some room for their routes (:func:`_slot_types`)."""
         self.inst, self.state, self.p = instance, state, params
         self.rng = np.random.default_rng(seed)
         self.rich = len(instance.vehicle_types) > 1  # several vehicle types: slots per type, no split start
@@ -138,7 +142,7 @@ class _Run:
             self.data = d = _Data(instance, params.granular, reload_nodes=reloads)
             self.slots = _fleet(instance, d)
         else:
-            types = _slot_types(instance)
+            types = _slot_types(instance, seeds)
             self.data = d = _Data(instance, params.granular, types, reloads)
             self.slots = len(types)
         pc = d.initial_load_penalty()
@@ -161,22 +165,23 @@ class _Run:
         prizes = np.any(d.kd.optional & (d.kd.prize > 0))
         self.fp[I.F_OPEN_ROUTE] = p.open_route if prizes else 0.0
         self.fp[I.F_CLOSE_ROUTE] = p.close_route if prizes else 0.0
+        self.ip[I.I_LEAVE_OUT] = int(p.leave_out and prizes)
         self.ist = np.zeros(I.N_IST, np.int64)
         self.fst = np.zeros(I.N_FST)
         self.fst[I.T_BEST] = K.BIG
 
     def _start(self, seeds: list) -> None:
-        """The starting solution: the cheapest warm start (as routes, or as a giant tour cut by the
-        split when it has more routes than the search's slots), else a split random tour; then a
-        whole local search."""
+        """The starting solution: the cheapest warm start (as routes, or, with one vehicle type and
+        single trips, as a giant tour cut by the split when it has more routes than the search's
+        slots), else a split random tour; then a whole local search."""
         d, n, k = self.data, self.data.n, self.slots
         start = None
         for routes in seeds or ():
-            rep = check_routes(self.inst, routes)
+            rep = check_routes(self.inst, routes, vehicle_types=routes.vehicle_types)
             if start is None or rep.cost < start[0]:
                 start = (rep.cost, routes)
-        if start is not None and len(start[1]) <= k:
-            routes, rlen = _route_arrays(start[1], k, n)
+        if start is not None and (len(start[1]) <= k or self.rich or d.trips):
+            routes, rlen = self._placed(start[1])
         elif self.rich:  # filled by cheapest insertion below
             routes, rlen = _route_arrays([], k, n)
         elif d.trips:
@@ -190,7 +195,7 @@ class _Run:
         big = d.prm(self.fp[I.F_MAX_PENALTY], self.fp[I.F_MAX_PENALTY])
         self.st = st = K.ls_state(routes, rlen, d.neigh, d.kd)
         K.ls_setup(st, d.kd, big, d.ncnt, d.angle, int(self.rng.integers(2**31)))
-        if self.rich and start is None:
+        if self.rich or start is not None:  # every client in no route (all, or those a warm start misses)
             I.construct(st, d.kd, big, d.ncnt, d.angle, np.zeros(n + 1, np.bool_), np.zeros(n + 1, np.int64))
         K.ls_search(st, d.kd, big, d.ncnt, d.angle, -1, bool(self.p.swap_star), 1000)
         I.reprice(st, d.kd, self.prm)
@@ -203,6 +208,26 @@ class _Run:
         if tot[1] <= 0.0 and tot[2] <= 1e-9:
             self.fst[I.T_BEST] = tot[0]
             self._offer(st.routes, st.rlen)
+
+    def _placed(self, start) -> tuple[np.ndarray, np.ndarray]:
+        """A warm start in the search's arrays: each route in the next free slot of its vehicle type
+        (its clients left out, for :func:`~._ils_kernels.construct`, when the type has none free),
+        each reload stop a spare copy of its depot (dropped when none is left)."""
+        d = self.data
+        types = start.vehicle_types or [0] * len(start)
+        free: dict[int, list[int]] = {}
+        for r in range(self.slots - 1, -1, -1):
+            free.setdefault(int(d.slot_types[r]), []).append(r)
+        spare = {int(v): np.flatnonzero(d.depot_of == v).tolist() for v in np.unique(d.depot_of[d.depot_of >= 0])}
+        routes, rlen = _route_arrays([], self.slots, d.n)
+        for route, t in zip(start, types):
+            if not free.get(t):
+                continue
+            r = free[t].pop()
+            row = [v if v >= d.nd else spare[v].pop() for v in route if v >= d.nd or spare.get(v)]
+            routes[r, 1:len(row) + 1] = row
+            rlen[r] = len(row)
+        return routes, rlen
 
     def _trips_start(self) -> list[list[int]]:
         """Multi-trip start: the clients by deadline (ties at random) cut into trips at the capacity,
@@ -296,6 +321,7 @@ class ILS(Solver):
     """Iterated local search with Numba kernels (see the module docstring)."""
 
     name = "ils"
+    rich_warm_starts = True
     description = ("Iterated local search (PyVRP 0.12+ style): neighbourhood ruin and greedy repair, granular "
                    "local search from the moved customers only, late acceptance, adaptive penalties; CVRP, VRPTW, "
                    "TSP, asymmetric matrices, vehicle types with their costs, shift windows and allowed clients, "
@@ -321,6 +347,9 @@ class ILS(Solver):
         "close_route": Param(float, 0.0, "probability that an iteration empties the shorter of two random routes "
                              "(any length) and puts back its optional clients only where each pays alone (prize-"
                              "collecting instances only)", low=0, high=1),
+        "leave_out": Param(bool, False, "the perturbation leaves the optional clients it removes unvisited "
+                           "(PyVRP's: visited ones out, unvisited ones in; the local search puts them back where they "
+                           "pay) instead of reinserting those that pay (prize-collecting instances only)"),
         "history": Param(int, 30, "late-acceptance history length, iterations", low=1),
         "penalty_every": Param(int, 100, "candidates between penalty updates", low=1),
         "target_feasible": Param(float, 0.65, "target share of feasible candidates for penalty adaptation",
@@ -368,4 +397,4 @@ class ILS(Solver):
     def _solve(self, instance, state: SearchState, *, seed: int, initial, params) -> dict:
         if D.wanted(instance, params.decompose):
             return D.search(self, instance, state, seed, initial, params)
-        return _Run(instance, state, params, seed).search(initial)
+        return _Run(instance, state, params, seed, initial).search(initial)

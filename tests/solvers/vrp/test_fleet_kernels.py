@@ -349,6 +349,45 @@ def test_ruin_route_not_forced_puts_optional_clients_back_only_where_they_pay(sc
     assert ruined >= 2
 
 
+@pytest.mark.parametrize("leave_out", [False, True])
+def test_perturb_leaving_optional_clients_out(leave_out):
+    """``perturb`` with ``leave_out`` (PyVRP's perturbation): of the clients it removes, the optional ones
+    that were visited stay unvisited and promising; the required ones and the unvisited optional ones
+    go in; the other clients keep their order; the summaries agree with the twin. Without it, a removed
+    optional client with prizes scaled far above any route cost goes back in."""
+    out_seen = 0
+    for seed in range(6):
+        inst, data, prm, st, routes, rlen, prizes, required = prize_state(seed)
+        data.kd.prize[:] *= 1e6
+        before = [routes[r, 1:rlen[r] + 1].tolist() for r in range(len(SLOTS))]
+        visited = {v for r in before for v in r}
+        n1 = inst.num_nodes
+        gone, lst, touched = np.zeros(n1, np.bool_), np.zeros(n1, np.int64), np.zeros(len(SLOTS), np.bool_)
+        k = I.perturb(st, data.kd, prm, data.ncnt, data.angle, 8, 5, gone, lst, touched, leave_out)
+        assert not gone.any() and not touched.any()
+        after = [routes[r, 1:rlen[r] + 1].tolist() for r in range(len(SLOTS))]
+        now = {v for r in after for v in r}
+        removed = set(np.abs(lst[:k]).tolist())
+        assert k == 8 and len(removed) == 8
+        left = visited - now
+        if leave_out:
+            assert left == {v for v in removed if v in visited and not required[v]}
+            assert all(st.mark[v] == 5 and st.node_route[v] < 0 for v in left)
+            out_seen += len(left)
+        else:
+            assert not left  # prizes far above any cost: every removed client goes back
+        assert all(v in now for v in range(2, n1) if required[v])
+        assert all(v in now for v in removed if v not in visited)  # unvisited ones toggled in
+        assert _kept_order(before, removed | left) == _kept_order(after, removed | left)
+        for r in range(len(SLOTS)):
+            assert st.rcost[r] == pytest.approx(cost(after[r], inst, r, prm), abs=1e-6)
+    assert not leave_out or out_seen >= 3
+
+
+def _kept_order(R, moved):
+    return sorted(tuple(w for w in r if w not in moved) for r in R if any(w not in moved for w in r))
+
+
 def test_clients_that_no_vehicle_serves_together_are_not_neighbours():
     """Site dependence: the granular lists hold, for each client, the closest clients that some vehicle
     type may serve with it (the twin: the ``g`` closest such, then made symmetric), and no other."""

@@ -102,7 +102,7 @@ def test_perturb_moves_k_clients_and_keeps_the_summaries(variant, seed):
     data, prm, st = _state(inst, seed)
     gone, lst, touched = np.zeros(21, np.bool_), np.zeros(21, np.int64), np.zeros(8, np.bool_)
     before = routes_of(st.routes, st.rlen)
-    k = I.perturb(st, data.kd, prm, data.ncnt, data.angle, 7, 5, gone, lst, touched)
+    k = I.perturb(st, data.kd, prm, data.ncnt, data.angle, 7, 5, gone, lst, touched, False)
     assert k == 7 and not gone.any() and not touched.any()
     moved = set(lst[:k].tolist())
     assert len(moved) == 7 and all(st.mark[v] == 5 for v in moved)
