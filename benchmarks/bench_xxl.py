@@ -5,6 +5,7 @@ Usage (from the repository root)::
 
     .venv/bin/python benchmarks/bench_xxl.py --time-limits 300 --solvers ils pyvrp
     .venv/bin/python benchmarks/bench_xxl.py --instances Leuven1 Antwerp1 --time-limits 60 --solvers ils
+    .venv/bin/python benchmarks/bench_xxl.py --instances Leuven2 --solvers ils --param ils.sub_routes=8
 
 Every run is a child process of its own (so its peak resident memory is its own, read with GNU
 ``time``) under an address-space cap (``--memory-gib``, default 16): a run that exceeds it is
@@ -25,6 +26,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_rich import solver_params  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLDER = ROOT.parent / "shared" / "datasets" / "pyvrp" / "XXL"
@@ -85,8 +89,13 @@ def main(argv=None) -> int:
     ap.add_argument("--solvers", nargs="+", default=["ils", "pyvrp"])
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--memory-gib", type=float, default=16.0, help="address-space cap of each run, GiB")
+    ap.add_argument("--param", action="append", default=[], metavar="SOLVER.KEY=VALUE",
+                    help="a netopt solver parameter, e.g. ils.sub_routes=8 (repeatable)")
     ap.add_argument("--child", nargs=3, metavar=("PATH", "TIME", "SEED"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    params = solver_params(ap, args.solvers, args.param)
+    if "pyvrp" in params and params["pyvrp"]:
+        ap.error("--param: PyVRP runs with its defaults")
     if args.child:
         print(json.dumps(child_pyvrp(args.child[0], float(args.child[1]), int(args.child[2]))))
         return 0
@@ -97,7 +106,8 @@ def main(argv=None) -> int:
 
     bks = {r["instance"]: float(r["bks"]) for r in csv.DictReader(open(FOLDER / "BKS.csv"))}
     memory = int(args.memory_gib * 2**30)
-    print(f"# load {os.getloadavg()[0]:.2f}, seed {args.seed}, memory cap {args.memory_gib:g} GiB", flush=True)
+    print(f"# load {os.getloadavg()[0]:.2f}, seed {args.seed}, memory cap {args.memory_gib:g} GiB"
+          + "".join(f"; --param {p}" for p in args.param), flush=True)
     print("| instance | customers | BKS | solver | limit s | cost | gap | peak RSS MiB | wall s | iterations |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     gaps: dict[tuple[str, float], list[float]] = {}
@@ -111,6 +121,7 @@ def main(argv=None) -> int:
                 else:
                     cmd = [sys.executable, "-m", "netopt", "solve", str(path), "-s", s, "-t", str(tl),
                            "--seed", str(args.seed), "--json", "-q"]
+                    cmd += [a for k, v in params[s].items() for a in ("-p", f"{k}={v}")]
                 res, rss, wall, err = run(cmd, memory, timeout=3 * tl + 600)
                 cost = None if res is None else res.get("objective")
                 if cost is None:
