@@ -5,7 +5,7 @@ Usage (from the repository root)::
 
     .venv/bin/python benchmarks/bench_xxl.py --time-limits 300 --solvers ils pyvrp
     .venv/bin/python benchmarks/bench_xxl.py --instances Leuven1 Antwerp1 --time-limits 60 --solvers ils
-    .venv/bin/python benchmarks/bench_xxl.py --instances Leuven2 --solvers ils --param ils.sub_routes=8
+    .venv/bin/python benchmarks/bench_xxl.py --instances Leuven2 --solvers ils --param ils.swap_star=false
 
 Every run is a child process of its own (so its peak resident memory is its own, read with GNU
 ``time``) under an address-space cap (``--memory-gib``, default 16): a run that exceeds it is
@@ -90,7 +90,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--memory-gib", type=float, default=16.0, help="address-space cap of each run, GiB")
     ap.add_argument("--param", action="append", default=[], metavar="SOLVER.KEY=VALUE",
-                    help="a netopt solver parameter, e.g. ils.sub_routes=8 (repeatable)")
+                    help="a netopt solver parameter, e.g. ils.sub_size=1000 (repeatable)")
     ap.add_argument("--child", nargs=3, metavar=("PATH", "TIME", "SEED"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     params = solver_params(ap, args.solvers, args.param)

@@ -99,7 +99,7 @@ class Decomposition:
         self.rng = np.random.default_rng(seed)
         # the sub-problems run the same ILS with the same settings, undecomposed
         self.sub_params = {k: v for k, v in params.to_json().items()
-                           if k not in ("sub_size", "sub_routes", "sub_time", "sub_iterations", "workers", "scheduler")}
+                           if k not in ("sub_size", "sub_time", "sub_iterations", "workers", "scheduler")}
         self.sub_params["decompose"] = "off"
         self.xy = np.asarray(inst.coordinates, dtype=np.float64)
         self.routes: list[np.ndarray] = []
@@ -171,8 +171,7 @@ class Decomposition:
 
     def _groups(self, count: int) -> list[list[int]]:
         """Route indices of up to ``count`` disjoint sub-problems: each a random route not yet taken
-        and the untaken routes with the nearest centroids, about ``sub_size`` clients and at least
-        ``sub_routes`` routes."""
+        and the untaken routes with the nearest centroids, about ``sub_size`` clients."""
         cent = np.array([self.xy[r].mean(0) for r in self.routes])
         sizes = np.array([len(r) for r in self.routes])
         free = np.ones(len(self.routes), bool)
@@ -183,7 +182,7 @@ class Decomposition:
             seed = int(self.rng.choice(np.flatnonzero(free)))
             order = np.flatnonzero(free)[np.argsort(((cent[free] - cent[seed]) ** 2).sum(1), kind="stable")]
             take = int(np.searchsorted(np.cumsum(sizes[order]), self.p.sub_size)) + 1
-            group = order[:max(self.p.sub_routes, take)]
+            group = order[:max(2, take)]
             free[group] = False
             groups.append(group.tolist())
         return groups

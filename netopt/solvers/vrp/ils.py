@@ -362,8 +362,6 @@ class ILS(Solver):
                            "unlimited fleet)", choices=("auto", "on", "off")),
         # 500 / 1 s beat 1,000 / 2 s and 2,000 / 4 s on Antwerp1 at 60 s (RESULTS, "Issue 15, Stop 18")
         "sub_size": Param(int, 500, "clients per sub-problem of the decomposition", low=10),
-        "sub_routes": Param(int, 2, "routes per sub-problem of the decomposition at least (a sub-problem of "
-                            "long routes grows past sub_size clients)", low=2),
         "sub_time": Param(float, 1.0, "seconds per sub-problem of the decomposition", low=0.01),
         "sub_iterations": Param(int, 0, "ILS iterations per sub-problem of the decomposition (0: none, the "
                                 "sub_time limit only; > 0: same seed, same result while the time limit does not "

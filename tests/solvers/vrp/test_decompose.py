@@ -96,21 +96,3 @@ def test_stopped_search_returns_the_merged_best_so_far():
     res = get_solver("ils").solve(inst, time_limit=60, seed=1, progress=stop, **SMALL)
     assert res.status == "interrupted" and res.solution["feasible"] and res.runtime_s < 30
     assert res.extra["decomposition"]["subproblems"] <= 3 + 1  # the three start sectors, at most one more
-
-
-@pytest.mark.parametrize("sub_routes", [2, 5])
-def test_groups_hold_sub_size_clients_and_sub_routes_routes(sub_routes):
-    """A group of routes (one sub-problem) is the random seed route and the nearest others until
-    they hold ``sub_size`` clients, and never fewer than ``sub_routes`` routes (long routes)."""
-    inst = points_instance(120, seed=3)
-    solver = get_solver("ils")
-    params = solver.resolve_params(dict(SMALL, sub_routes=sub_routes))
-    dec = D.Decomposition(solver, inst, None, 0, params)
-    dec.routes = [np.arange(1 + 20 * i, 21 + 20 * i) for i in range(6)]  # six routes of 20 clients
-    groups = dec._groups(3)
-    taken = [i for g in groups for i in g]
-    assert len(taken) == len(set(taken))  # disjoint
-    for g in groups[:-1]:  # (the last may find fewer routes left)
-        clients = sum(len(dec.routes[i]) for i in g)
-        # 60 clients: three routes; at least sub_routes of them
-        assert len(g) == max(3, sub_routes) and clients == 20 * len(g)
