@@ -94,7 +94,7 @@ def main(argv=None) -> int:
     ap.add_argument("--child", nargs=3, metavar=("PATH", "TIME", "SEED"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     params = solver_params(ap, args.solvers, args.param)
-    if "pyvrp" in params and params["pyvrp"]:
+    if params.get("pyvrp"):
         ap.error("--param: PyVRP runs with its defaults")
     if args.child:
         print(json.dumps(child_pyvrp(args.child[0], float(args.child[1]), int(args.child[2]))))
