@@ -49,6 +49,11 @@ class WarmStart(list):
         self.vehicle_types = vehicle_types
 
 
+def _is_index(x, stop: int) -> bool:
+    """Whether ``x`` is an integer (not a bool) in ``0..stop-1``."""
+    return not isinstance(x, (bool, np.bool_)) and isinstance(x, (int, np.integer)) and 0 <= x < stop
+
+
 def _routes_of(sol) -> Sequence[Sequence[int]]:
     return sol.routes if isinstance(sol, RoutingSolution) else sol
 
@@ -81,7 +86,7 @@ def _types_of(instance: RoutingInstance, sol, name: str, count: int) -> list[int
     if len(types) != count:
         raise SolutionFormatError(f"{name}: {len(types)} vehicle types for {count} routes")
     for t in types:
-        if isinstance(t, (bool, np.bool_)) or not isinstance(t, (int, np.integer)) or not 0 <= t < nt:
+        if not _is_index(t, nt):
             raise SolutionFormatError(f"{name}: vehicle type {t!r} is not one of the instance's (0..{nt - 1})")
     return [int(t) for t in types]
 
@@ -100,11 +105,9 @@ def _checked(instance: RoutingInstance, sol, k: int) -> WarmStart:
     for r, route in enumerate(given):
         kept = []
         for v in route:
-            if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or not 0 <= v < num:
+            if not _is_index(v, num) or (v < nd and not reloads):
                 raise SolutionFormatError(f"{name}: {v!r} is not a customer index ({nd}..{num - 1})")
             if v < nd:
-                if not reloads:
-                    raise SolutionFormatError(f"{name}: {v!r} is not a customer index ({nd}..{num - 1})")
                 kept.append(int(v))  # a reload stop (the validator checks it is one of the vehicle's)
                 continue
             if seen[v]:

@@ -225,6 +225,7 @@ def perturb(st, kd, prm, ncnt, angle, k, stamp, gone, lst, touched, leave_out):
                 st.routes[r, m] = v
         st.rlen[r] = m
         ls_update(st, r, kd, prm, angle)
+    m = cnt  # lst[:m] go back in
     if leave_out:  # those to go in first, those left out after them
         m = ZERO
         for i in range(cnt):
@@ -237,9 +238,7 @@ def perturb(st, kd, prm, ncnt, angle, k, stamp, gone, lst, touched, leave_out):
                 lst[i] = lst[m]
                 lst[m] = v
                 m += 1
-        reinsert(st, kd, prm, ncnt, angle, gone, lst, m, stamp, NEW_ROUTES)
-    else:
-        reinsert(st, kd, prm, ncnt, angle, gone, lst, cnt, stamp, NEW_ROUTES)
+    reinsert(st, kd, prm, ncnt, angle, gone, lst, m, stamp, NEW_ROUTES)
     return cnt
 
 
