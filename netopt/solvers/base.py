@@ -186,11 +186,8 @@ class Solver:
         resolved = self.resolve_params(params)
         self.check_instance(instance)
         if initial is not None and instance.features and not self.rich_warm_starts:
-            from .registry import available_solvers  # (the registry imports this module)
-
-            takers = ", ".join(name for name, cls in available_solvers().items() if cls.rich_warm_starts)
             raise UnsupportedInstanceError(f"solver {self.name}: warm starts are for CVRP, VRPTW and TSP instances, "
-                                           f"not {instance.variant} ({instance.name}); solver {takers} takes them")
+                                           f"not {instance.variant} ({instance.name}); solver ils takes them")
         starts = warm_start_routes(instance, initial)
         compile_s = self.prepare(resolved, instance)  # JIT compilation / model loading is not charged to the time limit
         state = SearchState(time_limit, max_iterations, progress, start=clock_start)
