@@ -56,8 +56,7 @@ I_MAX_PERTURB = 1
 I_PENALTY_EVERY = 2  # candidates between penalty updates
 I_RESTART = 3  # iterations without a new best before restarting from the best
 I_SWAP_STAR = 4  # 1: SWAP* in the local search
-I_LEAVE_OUT = 5  # 1: the perturbation leaves removed optional clients out (perturb's leave_out)
-N_IP = 6
+N_IP = 5
 
 # fp[...]: float parameters
 F_TARGET = 0  # target share of feasible candidates
@@ -68,7 +67,8 @@ F_MAX_PENALTY = 4
 F_RUIN_ROUTE = 5  # probability that an iteration's perturbation empties a route instead (ruin_route)
 F_OPEN_ROUTE = 6  # probability that it fills an empty route with unvisited optional clients (open_route)
 F_CLOSE_ROUTE = 7  # probability that it empties a route whose optional clients go back only where each pays
-N_FP = 8
+F_LEAVE_OUT = 8  # probability that its neighbourhood removal leaves removed optional clients out (perturb's leave_out)
+N_FP = 9
 
 # ist[...]: integer state carried from one call to the next
 S_ITER = 0  # iterations done
@@ -467,7 +467,8 @@ def ils_run(st, cur, cur_len, best, best_len, hist, kd, prm, ncnt, angle, ip, fp
             elif u < fp[F_OPEN_ROUTE] + fp[F_CLOSE_ROUTE]:
                 moved = ruin_route(st, kd, prm, ncnt, angle, st.nb.shape[0], stamp, gone, lst, NOT_FORCED)
         if moved == 0:
-            perturb(st, kd, prm, ncnt, angle, k, stamp, gone, lst, touched, ip[I_LEAVE_OUT] == 1)
+            out = fp[F_LEAVE_OUT] >= 1.0 or (fp[F_LEAVE_OUT] > 0.0 and np.random.random() < fp[F_LEAVE_OUT])
+            perturb(st, kd, prm, ncnt, angle, k, stamp, gone, lst, touched, out)
         ls_search(st, kd, prm, ncnt, angle, stamp, ip[I_SWAP_STAR] == 1, LS_LOOPS)
         d, le, tv = totals(st, kd)
         # register for the penalty update

@@ -165,7 +165,7 @@ class _Run:
         prizes = np.any(d.kd.optional & (d.kd.prize > 0))
         self.fp[I.F_OPEN_ROUTE] = p.open_route if prizes else 0.0
         self.fp[I.F_CLOSE_ROUTE] = p.close_route if prizes else 0.0
-        self.ip[I.I_LEAVE_OUT] = int(p.leave_out and prizes)
+        self.fp[I.F_LEAVE_OUT] = p.leave_out if prizes else 0.0
         self.ist = np.zeros(I.N_IST, np.int64)
         self.fst = np.zeros(I.N_FST)
         self.fst[I.T_BEST] = K.BIG
@@ -347,9 +347,10 @@ class ILS(Solver):
         "close_route": Param(float, 0.0, "probability that an iteration empties the shorter of two random routes "
                              "(any length) and puts back its optional clients only where each pays alone (prize-"
                              "collecting instances only)", low=0, high=1),
-        "leave_out": Param(bool, False, "the perturbation leaves the optional clients it removes unvisited "
-                           "(PyVRP's: visited ones out, unvisited ones in; the local search puts them back where they "
-                           "pay) instead of reinserting those that pay (prize-collecting instances only)"),
+        "leave_out": Param(float, 0.0, "probability that an iteration's neighbourhood removal leaves the optional "
+                           "clients it removes unvisited (PyVRP's perturbation: visited ones out, unvisited ones in; the "
+                           "local search puts them back where they pay) instead of reinserting those that pay (prize-"
+                           "collecting instances only)", low=0, high=1),
         "history": Param(int, 30, "late-acceptance history length, iterations", low=1),
         "penalty_every": Param(int, 100, "candidates between penalty updates", low=1),
         "target_feasible": Param(float, 0.65, "target share of feasible candidates for penalty adaptation",

@@ -277,17 +277,20 @@ def test_same_seed_same_result():
     assert a.objective == b.objective and ra == rb
 
 
-def test_open_route_draws_nothing_without_optional_clients():
-    """``open_route`` is off where every client is required: the random stream, and the result, are
-    those of ``open_route=0``."""
+@pytest.mark.parametrize("param", [{"open_route": 0.9}, {"leave_out": 0.5}])
+def test_prize_moves_draw_nothing_without_optional_clients(param):
+    """``open_route`` and ``leave_out`` are off where every client is required: the random stream, and
+    the result, are those without them."""
     inst = make_instance(5, n=30, cap=20, tw=True)
     a, ra = solve(inst, seed=3, open_route=0.0)
-    b, rb = solve(inst, seed=3, open_route=0.9)
+    b, rb = solve(inst, seed=3, **{"open_route": 0.0, **param})
     assert a.objective == b.objective and ra == rb
 
 
-def test_open_route_searches_prize_collecting_instances():
-    """With optional clients ``open_route`` changes the search (validated solutions either way)."""
+@pytest.mark.parametrize("param", [{"open_route": 0.5}, {"leave_out": 0.5}, {"leave_out": 1.0}])
+def test_prize_moves_search_prize_collecting_instances(param):
+    """With optional clients ``open_route`` and ``leave_out`` change the search (validated solutions
+    either way; the same seed gives the same result)."""
     from netopt.model import RoutingInstance
 
     base = make_instance(4, n=40, cap=20, tw=True)
@@ -296,8 +299,10 @@ def test_open_route_searches_prize_collecting_instances():
                            time_windows=base.time_windows, service_times=base.service_times,
                            coordinates=base.coordinates, prizes=prizes, required=np.r_[True, np.zeros(40, bool)])
     a, ra = solve(inst, seed=2, open_route=0.0)
-    b, rb = solve(inst, seed=2, open_route=0.5)
+    b, rb = solve(inst, seed=2, **{"open_route": 0.0, **param})
+    c, rc = solve(inst, seed=2, **{"open_route": 0.0, **param})
     assert a.history != b.history or ra != rb
+    assert b.objective == c.objective and rb == rc
 
 
 def test_tight_capacity_found_feasible_quickly():
