@@ -1,10 +1,12 @@
 """GNN surrogate benchmark: accuracy, fitness throughput, and end-to-end design search.
 
 Problems: Sioux Falls lane addition (budget 25 %, 2 lanes; model ``siouxfalls.pt``), a Rey
-DNDP instance (``SF_DNDP_20_1``, budget 25 %; its own model ``sf_dndp_20_1.pt``) and, with
-``--problems any``, every Rey instance at each ``--budgets`` share, all scored by the one model for
-any candidate set (``siouxfalls_any.pt``, trained with none of Rey's candidate roads), all from
-netopt/gnn/checkpoints unless given.
+DNDP instance (``SF_DNDP_20_1``, budget 25 %; its own model ``sf_dndp_20_1.pt``), with
+``--problems any`` every Rey instance at each ``--budgets`` share, all scored by the one model for
+any candidate set (``siouxfalls_any.pt``, trained with none of Rey's candidate roads), and with
+``--problems swap`` the lane-swap problems (shares 0.25 / 0.5 / 0.75, capacity steps 0.5 / 0.25) of
+each network in ``--swap-networks`` that has a shipped swap model; all from netopt/gnn/checkpoints
+unless given.
 
 1. accuracy: the checkpoint's held-out test metrics (MAE / R2 of link flows, TSTT error %), and on
    ``--designs`` random feasible designs of each problem: TSTT error % of the surrogate against exact
@@ -16,7 +18,8 @@ netopt/gnn/checkpoints unless given.
    gap 1e-8; objective gap and total wall time, per seed.
 
     .venv/bin/python benchmarks/bench_gnn.py [--designs 200] [--exact-time 60] [--seeds 0 1 2]
-        [--only accuracy,throughput,e2e] [--problems lanes,dndp,any] [--budgets 0.25 0.5] [--rescore-top 20]
+        [--only accuracy,throughput,e2e] [--problems lanes,dndp,any,swap] [--budgets 0.25 0.5] [--rescore-top 20]
+        [--swap-networks SiouxFalls Eastern-Massachusetts Anaheim]
         [--surrogate-population 48]
 
 Run with one torch thread (``torch.set_num_threads(1)``) on the 2-core CPU box.
@@ -36,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from netopt.datasets import shared_datasets  # noqa: E402
 from netopt.gnn import CHECKPOINTS  # noqa: E402
 from netopt.io.tntp import load_network  # noqa: E402
-from netopt.solvers.design import ExactFitness, lane_addition, load_dndp, solve_design  # noqa: E402
+from netopt.solvers.design import ExactFitness, lane_addition, lane_swap, load_dndp, solve_design  # noqa: E402
 
 
 def problems(args):
@@ -54,6 +57,17 @@ def problems(args):
         for f in sorted((tntp / "SiouxFalls-DNDP-Rey2020").glob("SF_DNDP_*.txt"), key=lambda f: [int(x) for x in f.stem.split("_")[2:]]):
             for share in args.budgets:
                 out.append(("any", f"{f.stem} {share:.0%} (any)", load_dndp(f, trips, share), args.any_model))
+    if "swap" in wanted:  # the paper's NDP_LS rows, scored by the network's swap model
+        from netopt.gnn.surrogate import pretrained_for
+
+        for name in args.swap_networks:
+            net = load_network(tntp / name)
+            for share in (0.25, 0.5, 0.75):
+                for lanes in (2, 4):
+                    p = lane_swap(net, share, lanes)
+                    model = pretrained_for(p.network.sha256, "network")
+                    if model is not None:
+                        out.append(("swap", f"{name} LS {share:g} step {1 / lanes:g}", p, str(model)))
     return out
 
 
@@ -80,9 +94,11 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--any-model", default=str(CHECKPOINTS / "siouxfalls_any.pt"), help="checkpoint for --problems any")
     ap.add_argument("--budgets", type=float, nargs="+", default=[0.25], help="any: budget shares of each instance")
+    ap.add_argument("--swap-networks", nargs="+", default=["SiouxFalls", "Eastern-Massachusetts", "Anaheim"],
+                    help="swap: networks (folders of ../shared/datasets/tntp) whose swap problems to score")
     ap.add_argument("--problems", default="lanes,dndp",
                     help="lanes (Sioux Falls lane addition), dndp (SF_DNDP_20_1, its own model), any (every SF_DNDP "
-                         "instance, the one model for any candidate set)")
+                         "instance, the one model for any candidate set), swap (lane swap, the network's swap model)")
     args = ap.parse_args()
     import torch
     from scipy.stats import spearmanr

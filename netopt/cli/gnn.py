@@ -48,6 +48,9 @@ def generate(
     candidate_slots: Annotated[int, typer.Option("--candidate-slots", min=0, max=1000, help="Train for any candidate set: each sample adds new two-way roads (up to this many links, two per road) between node pairs not yet linked; the model then scores every DNDP instance on this network with at most this many candidate links. 0 = off.")] = 0,
     centroids: Annotated[Centroids, typer.Option("--centroids", help="pass = routes may pass through zone centroids (the design problems' default, as Madadi & Correia); block = the file's FIRST THRU NODE. A model serves design problems with the same setting.")] = Centroids.pass_,
     exclude_pairs_of: Annotated[Optional[list[Path]], typer.Option("--exclude-pairs-of", help="With --candidate-slots: never draw a new road between the node pairs of this DNDP file's candidate links, or of every .txt DNDP file in this folder (repeatable), so that those instances stay unseen.")] = None,
+    swap_lanes: Annotated[Optional[list[int]], typer.Option("--swap-lanes", min=2, help="Train for the lane-swap problems (`ndp solve --kind swap`) of this network: every sample is a swap design over all its two-way roads, with this many lanes per link (count; repeatable, one drawn per sample: 2 and 4 are the paper's capacity steps 0.5 and 0.25), on the swap instance's demand (--instance-seed, --instance-noise). The model then serves every --share and --lanes.")] = None,
+    instance_seed: Annotated[int, typer.Option("--instance-seed", min=0, help="With --swap-lanes: the swap instance's seed, as `ndp solve --instance-seed` (10 = the paper's).")] = 10,
+    instance_noise: Annotated[float, typer.Option("--instance-noise", min=0.0, max=10.0, help="With --swap-lanes: the swap instance's demand noise, as `ndp solve --demand-noise` (standard deviation, share of each OD entry; paper 0.2).")] = 0.2,
 ):
     """Solve perturbed equilibria (demand, lanes, open candidates) as training data."""
     from ..gnn import data as D
@@ -57,7 +60,13 @@ def generate(
     check_writable(out_path, (".pt",), stream=False)
     if exclude_pairs_of and not candidate_slots:
         raise NetoptError("--exclude-pairs-of goes with --candidate-slots")
+    if swap_lanes and (candidate_slots or design_share):
+        raise NetoptError("--swap-lanes draws swap designs; it does not go with --candidate-slots or --design-share")
     base = D.load_base(network, trips, centroids.value)
+    if swap_lanes:
+        if base.kind != "network":
+            raise NetoptError(f"{network}: --swap-lanes needs a plain network (a TNTP folder or _net.tntp), not a DNDP file")
+        base = D.swap_base(base.network, instance_seed, instance_noise, centroids.value)
     if candidate_slots:
         if base.kind != "network":
             raise NetoptError(f"{network}: --candidate-slots needs the plain network (the candidate links are drawn per sample)")
@@ -65,7 +74,7 @@ def generate(
         base = D.any_candidates(base.network, [pair for f in files for pair in D.candidate_pairs(f)])
     settings = D.Settings(demand_noise=demand_noise, base_demand_share=base_demand_share, max_lane_share=max_lane_share,
                           lane_factor=lane_factor, design_share=design_share, design_budget=design_budget, gap=gap,
-                          candidate_slots=candidate_slots)
+                          candidate_slots=candidate_slots, swap_lanes=tuple(sorted(set(swap_lanes or ()))))
     progress = Progress(TextColumn(f"[bold]UE samples[/] {base.network.name}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal)
     task = progress.add_task("gen", total=samples)
@@ -79,6 +88,9 @@ def generate(
         ["network sha256", m["network_sha256"][:16]], ["samples", m["samples"]],
         *([["candidate slots", f"{m['slots']} (pairs to draw from: {m['candidate_pool']}, excluded: {len(m['excluded_pairs'])})"]]
           if m["slots"] else []),
+        *([["swap designs", f"lanes {', '.join(map(str, m['settings']['swap_lanes']))}; instance seed "
+            f"{m['swap']['instance_seed']}, demand noise {m['swap']['demand_noise']:g}; {m['swap']['two_way_roads']} two-way roads"]]
+          if m["swap"] else []),
         ["largest relative gap", f"{m['solver']['max_gap_reached']:.2e}"], ["time (s)", m["generation_time_s"]],
         ["written", str(out_path)]]))
 

@@ -16,7 +16,14 @@ path-based gradient projection to a relative gap <= ``gap`` (1e-6 by default):
   One model trained on such data scores designs of every candidate set on that network;
 * optionally (``design_share``) a share of the samples are lane-addition designs drawn the way the
   GA draws them (budget-feasible, costlier links less likely, budget share ``U(0.05, design_budget)``)
-  at the base demand: more training data where the design search actually looks.
+  at the base demand: more training data where the design search actually looks;
+* lane swap (``swap_lanes``, a base from :func:`swap_base`): the base network is a lane-swap
+  instance's (its perturbed demand: Madadi & Correia's NDP_LS draws one demand per network, the
+  same for every share of candidate roads), and every sample is a swap design over all its two-way
+  roads drawn as the GA draws them (1..all roads, each in a random direction) with ``lanes`` drawn
+  from ``swap_lanes`` (one lane = capacity / lanes: the paper's capacity steps 0.5 and 0.25 are
+  2 and 4), at the instance's demand or, with probability ``1 - base_demand_share``, that demand
+  scaled per entry as above. One model then scores the swap problems of every share and step.
 
 The dataset is a plain dict of tensors saved with ``torch.save`` (it loads with
 ``torch.load(weights_only=True)``); :func:`to_pyg` turns it into torch-geometric ``Data`` objects.
@@ -53,6 +60,7 @@ class Settings:
     method: str = "gp"
     candidate_slots: int = 0
     candidate_fftt: tuple[float, float] = (0.1, 0.7)
+    swap_lanes: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,8 @@ class Base:
 
     ``kind="candidates"``: new links are drawn per sample (:func:`any_candidates`); ``pool`` holds
     the node pairs ``(i, j)``, ``i < j``, 0-based, they may join and ``pool_fftt`` the free-flow
-    shortest-path time between them."""
+    shortest-path time between them. ``swap``: the lane-swap problem over every two-way road whose
+    designs the samples are (:func:`swap_base`)."""
 
     network: RoadNetwork
     candidates: np.ndarray | None = None
@@ -69,6 +78,17 @@ class Base:
     pool: np.ndarray | None = None
     pool_fftt: np.ndarray | None = None
     exclude: tuple = ()
+    swap: object = None  # a DesignProblem of kind swap
+
+
+def swap_base(network: RoadNetwork, seed: int = 10, demand_noise: float = 0.2, centroids: str = "pass") -> Base:
+    """A base for models of the lane-swap problems on ``network``: the instance's network (demand
+    perturbed with ``seed`` and ``demand_noise``, as ``netopt ndp solve --kind swap``) and the swap
+    problem over all its two-way roads. Its sha256 is the one every share's problem has."""
+    from ..solvers.design import lane_swap
+
+    p = lane_swap(network, 1.0, lanes=2, seed=seed, demand_noise=demand_noise, centroids=centroids)
+    return Base(p.network, swap=p)
 
 
 def any_candidates(network: RoadNetwork, exclude=()) -> Base:
@@ -166,6 +186,16 @@ def load_base(path: Path, trips: Path | None = None, centroids: str = "pass") ->
 def draw_sample(base: Base, rng: np.random.Generator, s: Settings):
     """One perturbed network: ``(network, is_open or None, capacity)``."""
     net = base.network
+    if base.swap is not None:  # a swap design with lanes from swap_lanes, at the instance's demand or scaled
+        p = base.swap
+        lanes = int(rng.choice(s.swap_lanes))
+        d = p.random_design(rng)
+        cap = net.capacity.copy()
+        cap[p.candidates] += (d - d[p.partner]) * net.capacity[p.candidates] / lanes
+        dem = net.demand
+        if rng.random() >= s.base_demand_share:
+            dem = dem * rng.uniform(1 - s.demand_noise, 1 + s.demand_noise, dem.shape)
+        return net.with_links(capacity=cap).with_demand(dem), None, cap
     if s.design_share > 0 and rng.random() < s.design_share:
         # a lane-addition design as the GA draws them: base demand, budget share U(0.05, design_budget)
         from ..solvers.design import lane_addition
@@ -245,6 +275,10 @@ def generate(base: Base, samples: int, *, seed: int = 0, workers: int = 1, setti
         raise NetoptError("candidate slots go with a base from any_candidates() (and only with it)")
     if base.kind == "candidates" and settings.candidate_slots < 2:
         raise NetoptError(f"need at least 2 candidate slots (one two-way road), got {settings.candidate_slots}")
+    if (base.swap is not None) != bool(settings.swap_lanes):
+        raise NetoptError("swap lanes go with a base from swap_base() (and only with it)")
+    if any(int(k) < 2 for k in settings.swap_lanes):
+        raise NetoptError(f"swap lanes must be at least 2 (one lane changes direction), got {list(settings.swap_lanes)}")
     seeds = np.random.SeedSequence(seed).spawn(samples)
     chunk = max(1, min(50, samples // max(1, 4 * workers)))
     chunks = [seeds[i:i + chunk] for i in range(0, samples, chunk)]
@@ -270,6 +304,8 @@ def generate(base: Base, samples: int, *, seed: int = 0, workers: int = 1, setti
         "candidates": [] if base.candidates is None else [int(c) for c in base.candidates],
         "slots": int(settings.candidate_slots), "candidate_bpr": list(candidate_bpr(net)),
         "candidate_pool": 0 if base.pool is None else len(base.pool), "excluded_pairs": [list(e) for e in base.exclude],
+        "swap": None if base.swap is None else {k: v for k, v in base.swap.info.items()
+                                                 if k not in ("swap_share", "roads", "lanes")},
         "solver": {"method": settings.method, "gap": settings.gap, "max_gap_reached": float(gaps.max())},
         "settings": asdict(settings), "seed": int(seed), "samples": len(flat), "workers": int(workers),
         "generation_time_s": round(elapsed, 3), "source": net.source,

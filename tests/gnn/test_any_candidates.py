@@ -164,6 +164,15 @@ def test_cli_candidate_slots(tmp_path):
     res = runner.invoke(app, ["generate", str(tmp_path / "b.txt"), "-n", "5", "--trips", str(tmp_path / "t.tntp"),
                               "--exclude-pairs-of", str(tmp_path / "b.txt"), "--out", str(tmp_path / "d.pt")])
     assert res.exit_code == 2 and "goes with --candidate-slots" in res.stderr
+    res = runner.invoke(app, ["generate", str(tmp_path / "b.txt"), "-n", "5", "--trips", str(tmp_path / "t.tntp"),
+                              "--swap-lanes", "2", "--out", str(tmp_path / "d.pt")])
+    assert res.exit_code == 2 and "--swap-lanes needs a plain network" in res.stderr
+    res = runner.invoke(app, ["generate", str(tmp_path / "b.txt"), "-n", "5", "--trips", str(tmp_path / "t.tntp"),
+                              "--swap-lanes", "2", "--candidate-slots", "4", "--out", str(tmp_path / "d.pt")])
+    assert res.exit_code == 2 and "does not go with --candidate-slots" in res.stderr
+    res = runner.invoke(app, ["generate", str(tmp_path / "b.txt"), "-n", "5", "--swap-lanes", "1", "--out",
+                              str(tmp_path / "d.pt")])
+    assert res.exit_code == 2 and not (tmp_path / "d.pt").exists()
 
 
 def test_shipped_model_scores_rey_instances_it_never_saw():
@@ -188,3 +197,27 @@ def test_shipped_model_scores_rey_instances_it_never_saw():
     exact = ExactFitness(prob, gap=1e-6).evaluate(designs)
     err = np.abs(fit.evaluate(designs) - exact) / exact
     assert err.mean() < 0.03 and np.corrcoef(fit.evaluate(designs), exact)[0, 1] > 0.8
+
+
+def test_shipped_swap_model_serves_the_lane_swap_problems():
+    """The shipped Sioux Falls swap model is picked by default for the paper's lane-swap problems (one
+    demand per network, so one model for every share and capacity step) and tracks exact equilibria
+    on random swap designs; the lane-addition problems keep their own model."""
+    from scipy.stats import spearmanr
+
+    from netopt.gnn.surrogate import GNNFitness
+    from netopt.io.tntp import load_network
+    from netopt.solvers.design import ExactFitness, lane_addition, lane_swap
+    from support import datasets_dir
+
+    net = load_network(datasets_dir("tntp") / "SiouxFalls")
+    assert GNNFitness(lane_addition(net, 0.25)).model_path.endswith("siouxfalls.pt")
+    for share, lanes in ((0.25, 2), (0.5, 4)):
+        prob = lane_swap(net, share, lanes)
+        fit = GNNFitness(prob)
+        assert fit.model_path.endswith("siouxfalls_swap.pt")
+        rng = np.random.default_rng(0)
+        designs = np.array([prob.random_design(rng) for _ in range(30)])
+        exact = ExactFitness(prob, gap=1e-6).evaluate(designs)
+        pred = fit.evaluate(designs)
+        assert (np.abs(pred - exact) / exact).mean() < 0.02 and spearmanr(pred, exact).statistic > 0.9

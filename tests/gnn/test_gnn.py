@@ -243,3 +243,39 @@ def test_design_samples_keep_base_demand(trained):
     assert np.allclose(ds["od"].numpy(), ds["graph"]["od"].float().numpy()[None], rtol=1e-6)
     ratio = ds["capacity"].double().numpy() / prob.network.capacity
     assert np.all(np.isclose(ratio, 1.0) | np.isclose(ratio, 1.5)) and (ratio > 1.2).any()
+
+
+def test_swap_samples_are_swap_designs_on_the_instance_demand():
+    """``--swap-lanes`` data: the base is the swap instance's network (the sha256 of every share's
+    problem); each sample moves one lane of capacity / lanes (lanes from swap_lanes) from one direction
+    of a two-way road to the other, at the instance's demand or that demand scaled per entry."""
+    from netopt.gnn import data as D
+    from netopt.solvers.design import lane_swap
+
+    arcs, _ = grid_arcs()
+    m = len(arcs)
+    rng = np.random.default_rng(5)
+    net = RoadNetwork("grid", 9, 4, init=[a for a, _ in arcs], term=[b for _, b in arcs],
+                      capacity=rng.uniform(20, 40, m), fftt=rng.uniform(2, 4, m), b=np.full(m, 0.5),
+                      power=np.full(m, 4.0), demand=rng.integers(20, 60, size=(4, 4)).astype(float))
+    base = D.swap_base(net, seed=3, demand_noise=0.2)
+    for share in (0.25, 1.0):
+        assert lane_swap(net, share, lanes=4, seed=3).network.sha256 == base.network.sha256
+    assert base.network.sha256 != net.sha256  # the instance's demand, not the file's
+    ds = D.generate(base, 30, seed=4, settings=D.Settings(swap_lanes=(2, 4), base_demand_share=0.5))
+    p = base.swap
+    cap0 = base.network.capacity
+    delta = ds["capacity"].double().numpy() - cap0
+    at_base = np.all(np.isclose(ds["od"].numpy(), ds["graph"]["od"].float().numpy()[None], rtol=1e-6), axis=(1, 2))
+    assert 0 < at_base.sum() < 30 and ds["manifest"]["swap"]["instance_seed"] == 3
+    steps = set()
+    for row in delta:
+        a, r = p.candidates[0::2], p.candidates[1::2]  # the two directions of each road
+        moved = ~np.isclose(row[a], 0, atol=1e-3) | ~np.isclose(row[r], 0, atol=1e-3)  # (capacities are float32)
+        assert moved.any() and np.allclose(row[np.setdiff1d(np.arange(m), p.candidates)], 0, atol=1e-3)
+        lanes = {round(c / abs(x)) for c, x in zip(np.r_[cap0[a][moved], cap0[r][moved]], np.r_[row[a][moved], row[r][moved]])}
+        assert len(lanes) == 1 and np.all(np.sign(row[a][moved]) == -np.sign(row[r][moved]))  # one gains, its reverse loses
+        steps |= lanes
+    assert steps == {2, 4}
+    with pytest.raises(Exception, match="swap lanes go with"):
+        D.generate(D.Base(net), 3, settings=D.Settings(swap_lanes=(2,)))
