@@ -34,7 +34,7 @@ number of workers; the chunks of samples run on :func:`netopt.parallel.engine` (
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -189,9 +189,8 @@ def draw_sample(base: Base, rng: np.random.Generator, s: Settings):
     if base.swap is not None:  # a swap design with lanes from swap_lanes, at the instance's demand or scaled
         p = base.swap
         lanes = int(rng.choice(s.swap_lanes))
-        d = p.random_design(rng)
-        cap = net.capacity.copy()
-        cap[p.candidates] += (d - d[p.partner]) * net.capacity[p.candidates] / lanes
+        p = replace(p, extra_capacity=net.capacity[p.candidates] / lanes)
+        cap = p.capacities(p.random_design(rng))[0]
         dem = net.demand
         if rng.random() >= s.base_demand_share:
             dem = dem * rng.uniform(1 - s.demand_noise, 1 + s.demand_noise, dem.shape)
