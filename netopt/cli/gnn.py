@@ -178,11 +178,13 @@ def info(
         print_json(meta)
         return
     t = ck["metrics"].get("test", {})
+    swap = ck["data"].get("settings", {}).get("swap_lanes")
     out().print(table(None, ["field", "value"], [
         ["network", f"{ck['network']['name']} ({ck['network']['num_links']} links)"],
         ["network sha256", ck["network"]["sha256"][:16]],
         *([["candidate slots", f"{ck['network']['slots']} (any candidate set; node pairs never drawn in training: "
                                f"{len(ck['network'].get('excluded_pairs', []))})"]] if ck["network"].get("slots") else []),
+        *([["designs", f"lane swap, lanes {', '.join(map(str, swap))} (the swap instance's demand)"]] if swap else []),
         ["model", f"{meta['config']['layers']} blocks x {meta['config']['hidden']}, {ck['train'].get('parameters')} parameters"],
         ["training samples", ck["data"].get("samples")],
         ["test TSTT error % (mean)", t.get("tstt_error_pct_mean")], ["test flow R2", t.get("flow_r2")]]))

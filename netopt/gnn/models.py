@@ -217,7 +217,7 @@ def save_checkpoint(path: Path, model, manifest: dict, metrics: dict | None = No
                     "num_nodes": manifest["num_nodes"], "num_links": manifest["num_links"],
                     "candidates": list(manifest.get("candidates", [])), "slots": int(manifest.get("slots", 0)),
                     "excluded_pairs": list(manifest.get("excluded_pairs", []))},
-        "data": {k: manifest[k] for k in ("samples", "seed", "solver", "settings", "generation_time_s") if k in manifest},
+        "data": {k: manifest[k] for k in ("samples", "seed", "solver", "settings", "generation_time_s", "swap") if k in manifest},
         "metrics": metrics or {},
         "train": train or {},
         "versions": {"torch": str(torch.__version__)},

@@ -221,3 +221,7 @@ def test_shipped_swap_model_serves_the_lane_swap_problems():
         exact = ExactFitness(prob, gap=1e-6).evaluate(designs)
         pred = fit.evaluate(designs)
         assert (np.abs(pred - exact) / exact).mean() < 0.02 and spearmanr(pred, exact).statistic > 0.9
+    from netopt.cli.gnn import app
+
+    res = CliRunner().invoke(app, ["info", fit.model_path])
+    assert res.exit_code == 0 and "lane swap, lanes 2, 4" in res.stdout
