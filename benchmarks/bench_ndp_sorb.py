@@ -2,7 +2,7 @@
 design export (issue 18, stop 16). The rows and problem builders are ``bench_ndp_paper.py``'s.
 
     .venv/bin/python benchmarks/bench_ndp_sorb.py [--time 60] [--seed 0] [--networks ...] [--problems LA,LS]
-        [--rows 0,3,...] [--gap 1e-5] [--param local=0 ...] [--export designs.json] [--surrogate [MODEL ...]]
+        [--rows 0,3,...] [--gap 1e-5] [--param local=0 ...] [--export designs.json] [--surrogate [MODEL ...]] [--threads 1]
 
 Each row: GA search ``--time`` s (exact UE, GP at ``--gap``, default 1e-5), top 5 re-scored at 1e-8; the table
 gives SORB's TTT, the GA's TSTT, the difference, designs seen and exact UE solves. ``--export``
@@ -41,6 +41,8 @@ def main():
     ap.add_argument("--surrogate", nargs="*", default=None, metavar="MODEL",
                     help="also run the GA with the GNN surrogate (a tenth of --time, population 48, top 20 re-scored "
                          "exactly) on the rows whose network has a checkpoint: the shipped ones, or these files")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch CPU threads of the surrogate (1: one core, as the exact GA; torch's default takes both)")
     args = ap.parse_args()
     found = selected_rows(args)
     if found is None:
@@ -48,8 +50,13 @@ def main():
     tntp, rows = found
     params = dict(kv.split("=", 1) for kv in args.param)
     print(f"GA {args.time:g} s per row, seed {args.seed}, search gap {args.gap:g}, params {params or 'default'}; "
-          f"load average at start {os.getloadavg()[0]:.2f} (2 cores)\n")
+          f"load average at start {os.getloadavg()[0]:.2f} (2 cores)"
+          + (f"; surrogate on {args.threads} torch thread(s)" if args.surrogate is not None else "") + "\n")
     models = None if args.surrogate is None else surrogate_models(args.surrogate)
+    if models is not None:
+        from netopt._torch import set_threads
+
+        set_threads(args.threads)
     head = "| # | network | problem | budget / SW_RP | cap step | SORB TTT | GA TSTT | vs SORB | designs | UE solves |"
     if models is not None:
         head += " surrogate GA TSTT | vs GA | surrogate time s | exact designs/s (GA search) | surrogate designs/s (model time) | speed-up |"
