@@ -183,6 +183,14 @@ def load_base(path: Path, trips: Path | None = None, centroids: str = "pass") ->
     return Base(paper_network(load_network(path, trips), centroids))
 
 
+def _demand(net: RoadNetwork, rng: np.random.Generator, s: Settings) -> np.ndarray:
+    """A sample's OD demand: the base one, or with probability ``1 - base_demand_share`` every entry
+    scaled by ``U(1 - demand_noise, 1 + demand_noise)``."""
+    if rng.random() >= s.base_demand_share:
+        return net.demand * rng.uniform(1 - s.demand_noise, 1 + s.demand_noise, net.demand.shape)
+    return net.demand
+
+
 def draw_sample(base: Base, rng: np.random.Generator, s: Settings):
     """One perturbed network: ``(network, is_open or None, capacity)``."""
     net = base.network
@@ -191,10 +199,7 @@ def draw_sample(base: Base, rng: np.random.Generator, s: Settings):
         lanes = int(rng.choice(s.swap_lanes))
         p = replace(p, extra_capacity=net.capacity[p.candidates] / lanes)
         cap = p.capacities(p.random_design(rng))[0]
-        dem = net.demand
-        if rng.random() >= s.base_demand_share:
-            dem = dem * rng.uniform(1 - s.demand_noise, 1 + s.demand_noise, dem.shape)
-        return net.with_links(capacity=cap).with_demand(dem), None, cap
+        return net.with_links(capacity=cap).with_demand(_demand(net, rng, s)), None, cap
     if s.design_share > 0 and rng.random() < s.design_share:
         # a lane-addition design as the GA draws them: base demand, budget share U(0.05, design_budget)
         from ..solvers.design import lane_addition
@@ -206,9 +211,7 @@ def draw_sample(base: Base, rng: np.random.Generator, s: Settings):
             is_open = np.ones(net.num_links, np.bool_)
             is_open[base.candidates] = rng.random(len(base.candidates)) < rng.random()
         return net.with_links(capacity=cap), is_open, cap
-    dem = net.demand
-    if rng.random() >= s.base_demand_share:
-        dem = dem * rng.uniform(1 - s.demand_noise, 1 + s.demand_noise, dem.shape)
+    dem = _demand(net, rng, s)
     share = rng.uniform(0, s.max_lane_share)
     cap = np.where(rng.random(net.num_links) < share, net.capacity * s.lane_factor, net.capacity)
     is_open = None
