@@ -9,7 +9,7 @@ gives SORB's TTT, the GA's TSTT, the difference, designs seen and exact UE solve
 writes, per row, the best design's link capacities (file order) and OD demand, so that another
 equilibrium code (their AequilibraE ``due_aeq``) can re-evaluate it. ``--surrogate`` adds, on rows whose
 network has a GNN checkpoint, the GA with the surrogate as fitness for a tenth of the time (everything
-included: loading, search, exact re-scoring of its top 20 at 1e-8), its TSTT against the exact GA's, and
+included: loading, search, exact UE for its top 20 at --gap, the best 5 of those at 1e-8), its TSTT against the exact GA's, and
 the designs per second each fitness scored: exact UE solves over the exact GA's search time, surrogate designs
 over the model's inference time in its GA (the surrogate's speed-up, per network).
 """
@@ -39,8 +39,8 @@ def main():
     ap.add_argument("--param", action="append", default=[], help="GA parameter KEY=VALUE (repeatable)")
     ap.add_argument("--export", default="", help="write the best designs' capacities and demand to this JSON file")
     ap.add_argument("--surrogate", nargs="*", default=None, metavar="MODEL",
-                    help="also run the GA with the GNN surrogate (a tenth of --time, population 48, top 20 re-scored "
-                         "exactly) on the rows whose network has a checkpoint: the shipped ones, or these files")
+                    help="also run the GA with the GNN surrogate (a tenth of --time, population 48, top 20 scored "
+                         "by exact UE at --gap, the best 5 of those at 1e-8) on the rows whose network has a checkpoint: the shipped ones, or these files")
     ap.add_argument("--threads", type=int, default=1,
                     help="torch CPU threads of the surrogate (1: one core, as the exact GA; torch's default takes both)")
     args = ap.parse_args()
@@ -94,7 +94,7 @@ def surrogate_models(paths):
 
 def surrogate_columns(p, exact, models, args) -> str:
     """GA with the GNN surrogate for a tenth of ``--time`` (search time = time / 10 - 1.5 s kept for loading
-    and re-scoring), top 20 re-scored exactly; its TSTT against the exact GA's and designs/s of both."""
+    and re-scoring), top 20 exact at --gap, best 5 at 1e-8; its TSTT against the exact GA's and designs/s of both."""
     from netopt.gnn.surrogate import GNNFitness
 
     model = models.get(p.network.sha256)
@@ -103,7 +103,7 @@ def surrogate_columns(p, exact, models, args) -> str:
     t0 = time.perf_counter()
     fit = GNNFitness(p, model)
     r = solve_design(p, "ga", time_limit=max(0.5, args.time / 10 - 1.5), seed=args.seed, gap=args.gap, fitness=fit,
-                     rescore_top=20, population=48)
+                     population=48)
     total = time.perf_counter() - t0
     exact_rate = exact.extra["evaluations"] / exact.extra["search_time_s"]
     rate = fit.evaluations / max(fit.inference_time_s, 1e-9)  # model time: the search's own work and exact seeding aside

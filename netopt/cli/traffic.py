@@ -193,7 +193,8 @@ def ndp_solve(
     result_path: Annotated[Optional[Path], typer.Option("--result", help="Write the Result JSON here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the Result JSON on stdout.")] = False,
 ):
-    """Search for the best design; the best designs are re-scored with exact UE at --rescore-gap."""
+    """Search for the best design; the best designs are re-scored with exact UE at --rescore-gap
+    (after a surrogate's search, its best 20 get exact UE at --gap and the best 5 of those the tight gap)."""
     from ..solvers.design import design_params, solve_design
     from .routing import _parse_params
 
@@ -220,8 +221,7 @@ def ndp_solve(
 
     with progress:
         res = solve_design(prob, method.value, time_limit=time_limit, seed=seed, gap=gap, rescore_gap=rescore_gap,
-                           workers=workers, scheduler=scheduler, progress=update, fitness=surrogate,
-                           rescore_top=20 if surrogate is not None else 5, **params)
+                           workers=workers, scheduler=scheduler, progress=update, fitness=surrogate, **params)
     if surrogate is not None:
         res.extra["surrogate"] = {"model": surrogate.model_path, "designs": surrogate.evaluations,
                                   "forward_passes": surrogate.forward_passes,

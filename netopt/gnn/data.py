@@ -206,19 +206,20 @@ def draw_sample(base: Base, rng: np.random.Generator, s: Settings):
 
         p = lane_addition(net, rng.uniform(0.05, max(0.05, s.design_budget)), lanes=2)
         cap = net.capacity + p.random_design(rng) * net.capacity * (s.lane_factor - 1.0)
-        is_open = None
-        if base.candidates is not None:
-            is_open = np.ones(net.num_links, np.bool_)
-            is_open[base.candidates] = rng.random(len(base.candidates)) < rng.random()
-        return net.with_links(capacity=cap), is_open, cap
+        return net.with_links(capacity=cap), _open_flags(base, rng), cap
     dem = _demand(net, rng, s)
     share = rng.uniform(0, s.max_lane_share)
     cap = np.where(rng.random(net.num_links) < share, net.capacity * s.lane_factor, net.capacity)
-    is_open = None
-    if base.candidates is not None:
-        is_open = np.ones(net.num_links, np.bool_)
-        is_open[base.candidates] = rng.random(len(base.candidates)) < rng.random()
-    return net.with_links(capacity=cap).with_demand(dem), is_open, cap
+    return net.with_links(capacity=cap).with_demand(dem), _open_flags(base, rng), cap
+
+
+def _open_flags(base: Base, rng: np.random.Generator) -> np.ndarray | None:
+    """Open flags of a DNDP base's candidate links (each open with one drawn probability); None without."""
+    if base.candidates is None:
+        return None
+    is_open = np.ones(base.network.num_links, np.bool_)
+    is_open[base.candidates] = rng.random(len(base.candidates)) < rng.random()
+    return is_open
 
 
 def solve_samples(base: Base, settings: Settings, seeds: list) -> list[dict]:

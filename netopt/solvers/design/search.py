@@ -26,7 +26,7 @@ from ...exceptions import NetoptError, SolverParameterError
 from ...model import Result
 from ...params import Param, Params, ParamSpace
 from ..base import SearchState, interrupt_guard
-from .fitness import ExactFitness, design_key
+from .fitness import ExactFitness, PooledFitness, design_key
 from .problems import DesignProblem
 
 METHODS = ("ga", "enumerate", "greedy")
@@ -337,6 +337,7 @@ def solve_design(
     gap: float = 1e-5,
     rescore_gap: float = 1e-8,
     rescore_top: int = 5,
+    screen_top: int = 20,
     fitness=None,
     workers: int = 1,
     scheduler: str | None = None,
@@ -351,10 +352,18 @@ def solve_design(
     ``fitness`` defaults to exact UE at ``gap`` (in ``workers`` processes, or on the Dask
     cluster at ``scheduler``); a surrogate object with ``evaluate`` can be given instead, and is
     then reported next to the exact objective of the re-scored designs.
+
+    Re-scoring in two steps: the search's best ``screen_top`` designs get their exact objective at
+    ``gap`` (nothing to do after an exact search, which has them; one warm-started solve each after
+    a surrogate's), and the best ``rescore_top`` of those are solved again at ``rescore_gap`` from
+    their own equilibrium. On Anaheim's swap problems this halves a surrogate run's re-scoring
+    against 20 designs at the tight gap, and the design it picks is the same.
     """
     resolved = design_params(method, params)  # before any fitness or pool is built
     if not time_limit > 0:
         raise SolverParameterError(f"time limit must be positive seconds, got {time_limit}")
+    if rescore_top < 1 or screen_top < 1:
+        raise SolverParameterError(f"rescore_top and screen_top must be at least 1, got {rescore_top}, {screen_top}")
     if method == "enumerate":
         gap = min(gap, 1e-6)  # an exact optimum needs designs ranked on well-converged equilibria
     rng = np.random.default_rng(seed)
@@ -363,8 +372,6 @@ def solve_design(
     complete = False
     with ExitStack() as stack:
         if fitness is None and (workers > 1 or scheduler):
-            from .fitness import PooledFitness
-
             fitness = stack.enter_context(PooledFitness(problem, gap, workers, scheduler))
         fitness = fitness or exact
         with interrupt_guard(state):
@@ -383,11 +390,13 @@ def solve_design(
     if state.best is None:
         raise NetoptError(f"{problem.name}: no design was evaluated within {time_limit:g} s")
     # exact re-scoring of the best designs found (with the exact fitness, whatever searched)
+    rescorer = fitness.local if isinstance(fitness, PooledFitness) else exact
+    screened = state.top(max(screen_top, rescore_top))
+    at_gap = rescorer.evaluate(np.array(screened))
     rescored = []
-    rescorer = exact if fitness is exact else ExactFitness(problem, gap)
-    for d in state.top(rescore_top):
-        obj, res = rescorer.rescore(d, rescore_gap)
-        rescored.append((obj, d, res))
+    for i in np.argsort(at_gap, kind="stable")[:rescore_top]:
+        obj, res = rescorer.rescore(screened[i], rescore_gap)
+        rescored.append((obj, screened[i], res))
     rescored.sort(key=lambda t: t[0])
     obj, best, res = rescored[0]
     bad = problem.violations(best)
@@ -413,5 +422,5 @@ def solve_design(
         seed=seed, status=status, objective=obj, runtime_s=round(state.elapsed(), 4), iterations=state.iterations,
         solution=solution, history=state.history,
         extra={"evaluations": getattr(fitness, "evaluations", None), "search_time_s": round(search_time, 4),
-               "designs_seen": len(state.ranked)},
+               "designs_seen": len(state.ranked), "screened": len(screened)},
     )

@@ -134,6 +134,34 @@ def test_pooled_fitness_matches_in_process(grid):
         np.testing.assert_allclose(pooled.evaluate(designs), local, rtol=1e-6)
 
 
+class Reversed:
+    """A surrogate that ranks designs backwards (the best exact design last)."""
+
+    name = "reversed"
+
+    def __init__(self, problem):
+        self.exact, self.evaluations = ExactFitness(problem, 1e-9), 0
+
+    def evaluate(self, designs, parents=None):
+        self.evaluations += len(designs)
+        return -self.exact.evaluate(designs)
+
+
+def test_rescoring_screens_a_surrogates_best_designs_with_exact_ue(grid):
+    p, (best, arg) = grid
+    seen = solve_design(p, "enumerate", time_limit=30, fitness=Reversed(p), rescore_top=1).extra["designs_seen"]
+    # every design screened: exact UE finds the optimum the surrogate ranked last, re-scoring one
+    res = solve_design(p, "enumerate", time_limit=30, fitness=Reversed(p), screen_top=seen, rescore_top=1)
+    assert res.extra["screened"] == seen and len(res.solution["rescored"]) == 1
+    assert res.objective == pytest.approx(best, rel=1e-6) and res.solution["vector"] == arg.tolist()
+    # one screened: the surrogate's favourite, the worst design
+    worst = solve_design(p, "enumerate", time_limit=30, fitness=Reversed(p), screen_top=1, rescore_top=1)
+    assert worst.extra["screened"] == 1 and worst.objective > best * (1 + 1e-3)
+    assert worst.solution["objective_search"] == pytest.approx(-worst.objective, rel=1e-5)
+    with pytest.raises(SolverParameterError, match="rescore_top and screen_top must be at least 1"):
+        solve_design(p, "ga", time_limit=1, screen_top=0)
+
+
 def test_bad_parameters(grid):
     p, _ = grid
     with pytest.raises(SolverParameterError, match="unknown parameter 'speed'"):
