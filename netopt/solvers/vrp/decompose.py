@@ -13,6 +13,12 @@ small dense instance of its own, solved by the same iterated local search (``dec
   from those routes. ILS returns the best it found, never worse than its start, so the whole
   solution only improves; different seed routes cut the plane differently, so clients near one
   sub-problem's border lie inside another's.
+* **The whole instance at the end** (``whole``, a share of the time): when the merged solution has
+  few long routes (at most :data:`WHOLE_MAX_ROUTES`) and the instance is small enough for dense
+  matrices (:data:`WHOLE_MAX_CLIENTS`), the last ``whole`` share of the time limit (or of
+  ``--max-iterations``, when given) runs the ILS on the whole instance from the merged solution.
+  A 500-client sub-problem holds only 5-6 routes of 80-90 clients, and its 1 s search stalls
+  there; the whole-instance search moves clients between any routes and keeps its state.
 * **Reproducible** with ``sub_iterations > 0``: every sub-problem then stops after that many
   iterations instead of ``sub_time`` seconds, so the same seed gives the same result while the
   time limit does not bind (``--max-iterations`` counts the sub-problems' iterations).
@@ -31,12 +37,21 @@ import numpy as np
 
 from ...exceptions import UnsupportedInstanceError
 from ...model import RoutingInstance
+from ...params import Params
 from ...parallel import engine, run_tasks
 from ..base import SearchState
+from ..warm_start import WarmStart
 
 #: ``decompose=auto`` decomposes instances with at least this many clients (Leuven1 / Leuven2, 3,000 / 4,000
 #: clients, 120 s: +0.90 / +5.03 % decomposed, +1.44 / +6.56 % whole; RESULTS, "Issue 15, Stop 18")
 AUTO_CUSTOMERS = 3000
+#: the whole-instance phase needs few routes: on Leuven2 (4,000 clients, 46 routes of ~87), 60 s decomposed +
+#: 240 s whole reached +1.75 % against +3.52 % decomposed for 300 s; on Antwerp2 (7,000 clients, 120 routes of
+#: ~58) +2.78 % against +2.36 %; on Leuven1 and Antwerp1 (203 and 344 routes) a little worse too
+#: (RESULTS, "Issue 15, Stop 39")
+WHOLE_MAX_ROUTES = 64
+#: ... and dense matrices (distance and duration, float64: about 0.6 GB at 6,000 clients)
+WHOLE_MAX_CLIENTS = 6000
 
 
 def unsupported(inst: RoutingInstance) -> str:
@@ -99,7 +114,7 @@ class Decomposition:
         self.rng = np.random.default_rng(seed)
         # the sub-problems run the same ILS with the same settings, undecomposed
         self.sub_params = {k: v for k, v in params.to_json().items()
-                           if k not in ("sub_size", "sub_time", "sub_iterations", "workers", "scheduler")}
+                           if k not in ("sub_size", "sub_time", "sub_iterations", "whole", "workers", "scheduler")}
         self.sub_params["decompose"] = "off"
         self.xy = np.asarray(inst.coordinates, dtype=np.float64)
         self.routes: list[np.ndarray] = []
@@ -187,11 +202,26 @@ class Decomposition:
             groups.append(group.tolist())
         return groups
 
+    def whole_wanted(self) -> bool:
+        """Whether the last ``whole`` share of the search is for the whole instance (see the module docstring)."""
+        return (self.p.whole > 0 and 0 < len(self.routes) <= WHOLE_MAX_ROUTES
+                and self.inst.num_customers <= WHOLE_MAX_CLIENTS)
+
+    def whole_now(self) -> bool:
+        """Whether the decomposition has had its share (1 - ``whole``) of the time or iterations."""
+        if not self.whole_wanted():
+            return False
+        st = self.state
+        spent = st.elapsed() / st.time_limit
+        if st.max_iterations:
+            spent = max(spent, st.iterations / st.max_iterations)
+        return spent >= 1.0 - self.p.whole
+
     def run(self, initial: list[list[list[int]]]) -> dict:
         t0 = time.perf_counter()
         self._start(initial)
         self.start_s = time.perf_counter() - t0
-        while not self.state.should_stop() and len(self.routes) > 1:
+        while not self.state.should_stop() and len(self.routes) > 1 and not self.whole_now():
             t = self.state.remaining() if self.p.sub_iterations else min(self.p.sub_time, self.state.remaining())
             if t < 0.05:
                 break
@@ -218,4 +248,11 @@ def search(solver, inst: RoutingInstance, state: SearchState, seed: int, initial
     """Run the decomposition (see the module docstring) on ``params.workers`` processes (or the Dask
     cluster at ``params.scheduler``); returns facts for ``Result.extra``."""
     with engine(params.workers, params.scheduler or None) as runner:
-        return Decomposition(solver, inst, state, seed, params, runner).run(initial)
+        dec = Decomposition(solver, inst, state, seed, params, runner)
+        extra = dec.run(initial)
+    if dec.whole_wanted() and not state.should_stop():
+        extra["decomposition"]["whole_from_s"] = round(state.elapsed(), 3)
+        whole = Params({**params, "decompose": "off"})
+        start = [WarmStart([r.tolist() for r in dec.routes])]
+        extra.update(solver._solve(inst, state, seed=int(dec.rng.integers(2**31)), initial=start, params=whole))
+    return extra

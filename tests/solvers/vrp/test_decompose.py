@@ -14,8 +14,8 @@ from netopt.solvers import get_solver
 from netopt.solvers.vrp import decompose as D
 from netopt.validate import check_routes
 
-#: small sub-problems so that a few hundred clients make many of them
-SMALL = dict(decompose="on", sub_size=60, sub_iterations=40)
+#: small sub-problems so that a few hundred clients make many of them (no whole-instance phase)
+SMALL = dict(decompose="on", sub_size=60, sub_iterations=40, whole=0)
 
 
 def points_instance(n=240, seed=4, **kw) -> RoutingInstance:
@@ -52,6 +52,28 @@ def test_decomposed_search_is_valid_improves_and_is_reproducible():
     # the whole search on the dense instance does not beat it by much: the decomposition is a real search
     whole = solver.solve(generate_cvrp(240, seed=4), time_limit=60, seed=5, max_iterations=500, decompose="off")
     assert a.objective <= 1.02 * whole.objective
+
+
+def test_whole_instance_phase_after_the_decomposition(monkeypatch):
+    """With few routes, the last ``whole`` share of the iterations searches the whole instance from the
+    merged solution: valid and reproducible; without few routes, no such phase."""
+    inst = points_instance()
+    solver = get_solver("ils")
+    kw = dict(SMALL, whole=0.5)
+    a = solver.solve(inst, time_limit=60, seed=5, max_iterations=600, **kw)
+    info = a.extra["decomposition"]
+    assert "whole_from_s" in info and "iterations_per_s" in a.extra and a.solution["feasible"], a.message
+    routes = [[inst.index_of(v) for v in r["visits"]] for r in a.solution["routes"]]
+    assert check_routes(inst, routes, reported_cost=a.objective).feasible
+    assert 300 <= a.iterations <= 600 + 40 and info["subproblems"] * 40 >= 300  # half each, a sub-problem's slack
+    costs = [c for _, c in a.history]
+    assert costs == sorted(costs, reverse=True)
+    b = solver.solve(inst, time_limit=60, seed=5, max_iterations=600, **kw)
+    assert b.objective == a.objective and b.solution["routes"] == a.solution["routes"]
+    # too many routes for it: the decomposition to the end
+    monkeypatch.setattr(D, "WHOLE_MAX_ROUTES", 1)
+    c = solver.solve(inst, time_limit=60, seed=5, max_iterations=600, **kw)
+    assert "whole_from_s" not in c.extra["decomposition"] and "iterations_per_s" not in c.extra
 
 
 def test_max_iterations_counts_the_subproblems_iterations_and_warm_start_is_kept():
