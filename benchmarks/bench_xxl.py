@@ -5,7 +5,7 @@ Usage (from the repository root)::
 
     .venv/bin/python benchmarks/bench_xxl.py --time-limits 300 --solvers ils pyvrp
     .venv/bin/python benchmarks/bench_xxl.py --instances Leuven1 Antwerp1 --time-limits 60 --solvers ils
-    .venv/bin/python benchmarks/bench_xxl.py --instances Leuven2 --solvers ils --param ils.swap_star=false
+    .venv/bin/python benchmarks/bench_xxl.py --instances Leuven2 --solvers ils --param ils.swap_star=off
 
 Every run is a child process of its own (so its peak resident memory is its own, read with GNU
 ``time``) under an address-space cap (``--memory-gib``, default 16): a run that exceeds it is

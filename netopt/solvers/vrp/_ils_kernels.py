@@ -55,7 +55,7 @@ I_MIN_PERTURB = 0
 I_MAX_PERTURB = 1
 I_PENALTY_EVERY = 2  # candidates between penalty updates
 I_RESTART = 3  # iterations without a new best before restarting from the best
-I_SWAP_STAR = 4  # 1: SWAP* in the local search
+I_SWAP_STAR = 4  # SWAP*: 0 never, 1 in every local search, 2 only in the exhaustive search of a new best
 N_IP = 5
 
 # fp[...]: float parameters
@@ -479,9 +479,9 @@ def ils_run(st, cur, cur_len, best, best_len, hist, kd, prm, ncnt, angle, ip, fp
             ist[S_TIME_OK] += 1
         ist[S_SINCE_BEST] += 1
         if le <= 0.0 and tv <= 1e-9 and d < fst[T_BEST] - EPS:
-            ls_search(st, kd, prm, ncnt, angle, NONE, ip[I_SWAP_STAR] == 1, LS_LOOPS)  # exhaustive on a new best
+            ls_search(st, kd, prm, ncnt, angle, NONE, ip[I_SWAP_STAR] >= 1, LS_LOOPS)  # exhaustive on a new best
             if drop_routes(st, kd, prm, angle) > 0:  # and without the routes of optional clients that do not pay
-                ls_search(st, kd, prm, ncnt, angle, NONE, ip[I_SWAP_STAR] == 1, LS_LOOPS)
+                ls_search(st, kd, prm, ncnt, angle, NONE, ip[I_SWAP_STAR] >= 1, LS_LOOPS)
             d, le, tv = totals(st, kd)
             if le <= 0.0 and tv <= 1e-9 and d < fst[T_BEST] - EPS:
                 fst[T_BEST] = d

@@ -305,6 +305,37 @@ def test_prize_moves_search_prize_collecting_instances(param):
     assert b.objective == c.objective and rb == rc
 
 
+def _loose_windows(inst, **rich):
+    """The instance with time windows that never bind (so that it counts as one with time windows)."""
+    from netopt.model import RoutingInstance
+
+    tw = np.c_[np.zeros(inst.num_nodes), np.full(inst.num_nodes, 1e7)]
+    return RoutingInstance(inst.name, inst.distance, inst.demands, capacity=inst.capacity, time_windows=tw,
+                           coordinates=inst.coordinates, **rich)
+
+
+@pytest.mark.parametrize("windows,prizes,mode", [(True, False, "best"), (False, False, "always"), (True, True, "always")])
+def test_swap_star_auto_is_best_on_plain_vrptw_else_always(windows, prizes, mode):
+    """``swap_star=auto``: SWAP* only on a new best on a plain VRPTW, in every iteration without time windows
+    or with a rich feature (optional clients here): the same search as that mode."""
+    inst = make_instance(7, n=120, cap=250)
+    if windows:
+        rich = {}
+        if prizes:
+            rich = dict(prizes=np.r_[0, np.full(120, 1000.0)], required=np.r_[True, np.arange(120) % 2 == 0])
+        inst = _loose_windows(inst, **rich)
+    a, ra = solve(inst, seed=4, swap_star="auto")
+    b, rb = solve(inst, seed=4, swap_star=mode)
+    assert a.objective == b.objective and ra == rb
+
+
+def test_swap_star_modes_change_the_search_where_routes_are_long():
+    inst = _loose_windows(make_instance(7, n=120, cap=250))
+    runs = {m: solve(inst, seed=4, swap_star=m) for m in ("always", "best", "off")}
+    assert runs["always"][0].history != runs["best"][0].history or runs["always"][1] != runs["best"][1]
+    assert runs["best"][0].history != runs["off"][0].history or runs["best"][1] != runs["off"][1]
+
+
 def test_tight_capacity_found_feasible_quickly():
     """Demands 3,2,3,3,3,3 and capacity 8 fit in three routes (3+3+2, 3+3, 3); HGS missed it in 1 s."""
     xy = np.array([[0, 0], [10, 0], [0, 10], [-10, 0], [0, -10], [7, 7], [-7, -7]], float)
