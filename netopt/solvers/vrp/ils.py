@@ -386,8 +386,8 @@ class ILS(Solver):
                                 "sub_time limit only; > 0: same seed, same result while the time limit does not "
                                 "bind)", low=0),
         "whole": Param(float, 0.8, "decomposition: share of the time limit (or of --max-iterations) at its end for the "
-                       "ILS on the whole instance from the merged solution, where that has at most 64 routes and "
-                       "6,000 clients; 0 = never", low=0, high=1),
+                       f"ILS on the whole instance from the merged solution, where that has at most {D.WHOLE_MAX_ROUTES} "
+                       f"routes and {D.WHOLE_MAX_CLIENTS:,} clients; 0 = never", low=0, high=1),
         "workers": Param(int, 1, "processes solving sub-problems of the decomposition at once (disjoint groups "
                          "of routes)", low=1),
         "scheduler": Param(str, "", "Dask scheduler address (tcp://host:8786) whose workers solve the "
