@@ -15,8 +15,9 @@ small dense instance of its own, solved by the same iterated local search (``dec
   sub-problem's border lie inside another's.
 * **The whole instance at the end** (``whole``, a share of the time): when the merged solution has
   few long routes (at most :data:`WHOLE_MAX_ROUTES`) and the instance is small enough for dense
-  matrices (:data:`WHOLE_MAX_CLIENTS`), the last ``whole`` share of the time limit (or of
-  ``--max-iterations``, when given) runs the ILS on the whole instance from the merged solution.
+  matrices (:data:`WHOLE_MAX_CLIENTS`), the last ``whole`` share of ``--max-iterations`` (when given,
+  so that the same seed gives the same search) or else of the time limit runs the ILS, with the
+  sub-problems' settings, on the whole instance from the merged solution.
   A 500-client sub-problem holds only 5-6 routes of 80-90 clients, and its 1 s search stalls
   there; the whole-instance search moves clients between any routes and keeps its state.
 * **Reproducible** with ``sub_iterations > 0``: every sub-problem then stops after that many
@@ -37,7 +38,6 @@ import numpy as np
 
 from ...exceptions import UnsupportedInstanceError
 from ...model import RoutingInstance
-from ...params import Params
 from ...parallel import engine, run_tasks
 from ..base import SearchState
 from ..warm_start import WarmStart
@@ -208,13 +208,12 @@ class Decomposition:
                 and self.inst.num_customers <= WHOLE_MAX_CLIENTS)
 
     def whole_now(self) -> bool:
-        """Whether the decomposition has had its share (1 - ``whole``) of the time or iterations."""
+        """Whether the decomposition has had its share (1 - ``whole``) of --max-iterations when given (so the
+        hand-over does not depend on timing), else of the time limit."""
         if not self.whole_wanted():
             return False
         st = self.state
-        spent = st.elapsed() / st.time_limit
-        if st.max_iterations:
-            spent = max(spent, st.iterations / st.max_iterations)
+        spent = st.iterations / st.max_iterations if st.max_iterations else st.elapsed() / st.time_limit
         return spent >= 1.0 - self.p.whole
 
     def run(self, initial: list[list[list[int]]]) -> dict:
@@ -252,7 +251,7 @@ def search(solver, inst: RoutingInstance, state: SearchState, seed: int, initial
         extra = dec.run(initial)
     if dec.whole_wanted() and not state.should_stop():
         extra["decomposition"]["whole_from_s"] = round(state.elapsed(), 3)
-        whole = Params({**params, "decompose": "off"})
         start = [WarmStart([r.tolist() for r in dec.routes])]
-        extra.update(solver._solve(inst, state, seed=int(dec.rng.integers(2**31)), initial=start, params=whole))
+        extra.update(solver._solve(inst, state, seed=int(dec.rng.integers(2**31)), initial=start,
+                                   params=solver.resolve_params(dec.sub_params)))
     return extra
