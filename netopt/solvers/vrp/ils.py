@@ -213,7 +213,7 @@ class _Run:
         K.ls_setup(st, d.kd, big, d.ncnt, d.angle, int(self.rng.integers(2**31)))
         if self.rich or start is not None:  # every client in no route (all, or those a warm start misses)
             I.construct(st, d.kd, big, d.ncnt, d.angle, np.zeros(n + 1, np.bool_), np.zeros(n + 1, np.int64))
-        K.ls_search(st, d.kd, big, d.ncnt, d.angle, -1, self.p.swap_star != "off", 1000)
+        K.ls_search(st, d.kd, big, d.ncnt, d.angle, -1, self.ip[I.I_SWAP_STAR] > 0, 1000)
         I.reprice(st, d.kd, self.prm)
         self.cur, self.cur_len = st.routes.copy(), st.rlen.copy()
         self.best, self.best_len = st.routes.copy(), st.rlen.copy()
