@@ -13,6 +13,10 @@ small dense instance of its own, solved by the same iterated local search (``dec
   from those routes. ILS returns the best it found, never worse than its start, so the whole
   solution only improves; different seed routes cut the plane differently, so clients near one
   sub-problem's border lie inside another's.
+* **Longer sub-problems when they stall** (``sub_grow``): after each round of sub-problems (about
+  as many as it takes to cover the instance once, clients / ``sub_size``), when fewer than
+  ``sub_grow`` of them improved, the next ones get twice the time (and twice ``sub_iterations``),
+  up to :data:`MAX_SUB_SCALE` times ``sub_time``.
 * **The whole instance at the end** (``whole``, a share of the time): when the merged solution has
   few long routes (at most :data:`WHOLE_MAX_ROUTES`) and the instance is small enough for dense
   matrices (:data:`WHOLE_MAX_CLIENTS`), the last ``whole`` share of ``--max-iterations`` (when given,
@@ -50,6 +54,8 @@ AUTO_CUSTOMERS = 3000
 #: ~58) +2.78 % against +2.36 %; on Leuven1 and Antwerp1 (203 and 344 routes) a little worse too
 #: (RESULTS, "Issue 15, Stop 39")
 WHOLE_MAX_ROUTES = 64
+#: ``sub_grow`` doubles a sub-problem's time at most this many times over
+MAX_SUB_SCALE = 16
 #: ... and dense matrices (distance and duration, float64: about 0.6 GB at 6,000 clients)
 WHOLE_MAX_CLIENTS = 6000
 
@@ -114,13 +120,15 @@ class Decomposition:
         self.rng = np.random.default_rng(seed)
         # the sub-problems run the same ILS with the same settings, undecomposed
         self.sub_params = {k: v for k, v in params.to_json().items()
-                           if k not in ("sub_size", "sub_time", "sub_iterations", "whole", "workers", "scheduler")}
+                           if k not in ("sub_size", "sub_time", "sub_iterations", "sub_grow", "whole", "workers",
+                                     "scheduler")}
         self.sub_params["decompose"] = "off"
         self.xy = np.asarray(inst.coordinates, dtype=np.float64)
         self.routes: list[np.ndarray] = []
         self.costs: list[float] = []
         self.subproblems = self.improved = 0
         self.start_s = 0.0
+        self.scale = 1  # sub_time and sub_iterations multiplier (``sub_grow``)
 
     def _batch(self, jobs: list[tuple[np.ndarray, float, list[np.ndarray] | None]]) -> list:
         """Solve the sub-problems ``(clients, seconds, start routes or None)`` (at once on a pool);
@@ -130,7 +138,7 @@ class Decomposition:
             local = np.empty(self.inst.num_nodes, np.int64)
             local[clients] = np.arange(1, len(clients) + 1)
             initial = None if start is None else [[local[r].tolist() for r in start]]
-            cap = [self.p.sub_iterations] if self.p.sub_iterations else []
+            cap = [self.p.sub_iterations * self.scale] if self.p.sub_iterations else []
             if self.state.max_iterations is not None:
                 cap.append(max(1, self.state.max_iterations - self.state.iterations))
             tasks.append((self.solver, sub_instance(self.inst, clients), time_limit, int(self.rng.integers(2**31)),
@@ -220,8 +228,11 @@ class Decomposition:
         t0 = time.perf_counter()
         self._start(initial)
         self.start_s = time.perf_counter() - t0
+        cover = -(-self.inst.num_customers // self.p.sub_size)  # sub-problems in a round (``sub_grow``)
+        done = gained = 0
         while not self.state.should_stop() and len(self.routes) > 1 and not self.whole_now():
-            t = self.state.remaining() if self.p.sub_iterations else min(self.p.sub_time, self.state.remaining())
+            t = (self.state.remaining() if self.p.sub_iterations
+                 else min(self.p.sub_time * self.scale, self.state.remaining()))
             if t < 0.05:
                 break
             groups = self._groups(self.p.workers)
@@ -235,12 +246,19 @@ class Decomposition:
                     routes += g[1]
                     costs += [self._route_cost(r) for r in g[1]]
                     self.improved += 1
+                    gained += 1
+            done += len(groups)
+            if done >= cover:
+                if gained < self.p.sub_grow * done and self.scale < MAX_SUB_SCALE:
+                    self.scale *= 2
+                done = gained = 0
             if drop:
                 keep = [i for i in range(len(self.routes)) if i not in drop]
                 self._set([self.routes[i] for i in keep] + routes, [self.costs[i] for i in keep] + costs)
         return {"decomposition": {"subproblems": self.subproblems, "improved": self.improved,
                                   "sub_size": self.p.sub_size, "workers": self.p.workers,
-                                  "start_s": round(self.start_s, 3), "routes": len(self.routes)}}
+                                  "start_s": round(self.start_s, 3), "routes": len(self.routes),
+                                  "sub_scale": self.scale}}
 
 
 def search(solver, inst: RoutingInstance, state: SearchState, seed: int, initial, params) -> dict:

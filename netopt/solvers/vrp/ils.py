@@ -385,6 +385,9 @@ class ILS(Solver):
         "sub_iterations": Param(int, 0, "ILS iterations per sub-problem of the decomposition (0: none, the "
                                 "sub_time limit only; > 0: same seed, same result while the time limit does not "
                                 "bind)", low=0),
+        "sub_grow": Param(float, 0.0, "decomposition: after each round of sub-problems (clients / sub_size of them), "
+                          "when fewer than this share improved, double the sub-problems' time and iterations (up to "
+                          f"{D.MAX_SUB_SCALE} x sub_time); 0 = never", low=0, high=1),
         "whole": Param(float, 0.8, "decomposition: share of --max-iterations (when given) or of the time limit at its end for the "
                        f"ILS on the whole instance from the merged solution, where that has at most {D.WHOLE_MAX_ROUTES} "
                        f"routes and {D.WHOLE_MAX_CLIENTS:,} clients; 0 = never", low=0, high=1),

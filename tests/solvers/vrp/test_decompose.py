@@ -76,6 +76,25 @@ def test_whole_instance_phase_after_the_decomposition(monkeypatch):
     assert "whole_from_s" not in c.extra["decomposition"] and "iterations_per_s" not in c.extra
 
 
+def test_sub_grow_gives_stalled_subproblems_more_iterations():
+    """``sub_grow``: when fewer than that share of a round's sub-problems improve, the next ones get twice the
+    iterations; 0 keeps them as they are. Valid and reproducible either way."""
+    inst = points_instance()
+    solver = get_solver("ils")
+    still = solver.solve(inst, time_limit=60, seed=5, max_iterations=2000, **SMALL)
+    grow = solver.solve(inst, time_limit=60, seed=5, max_iterations=2000, **dict(SMALL, sub_grow=1.0))
+    a, b = still.extra["decomposition"], grow.extra["decomposition"]
+    assert a["sub_scale"] == 1 and b["sub_scale"] > 1
+    assert b["subproblems"] < a["subproblems"]  # the same iterations in fewer, longer sub-problems
+    for res in (still, grow):
+        routes = [[inst.index_of(v) for v in r["visits"]] for r in res.solution["routes"]]
+        assert check_routes(inst, routes, reported_cost=res.objective).feasible
+    again = solver.solve(inst, time_limit=60, seed=5, max_iterations=2000, **dict(SMALL, sub_grow=1.0))
+    c = again.extra["decomposition"]
+    assert again.solution["routes"] == grow.solution["routes"]
+    assert (c["subproblems"], c["improved"], c["sub_scale"]) == (b["subproblems"], b["improved"], b["sub_scale"])
+
+
 def test_max_iterations_counts_the_subproblems_iterations_and_warm_start_is_kept():
     inst = points_instance(120, seed=6)
     solver = get_solver("ils")
