@@ -161,9 +161,9 @@ class _Run:
             types = _slot_types(instance, seeds)
             self.data = d = _Data(instance, params.granular, types, reloads)
             self.slots = len(types)
-        pc = d.initial_load_penalty()
-        self.prm = d.prm(pc, d.initial_time_penalty())
         p = params
+        pc = d.initial_load_penalty()
+        self.prm = d.prm(p.init_penalty or pc, p.init_penalty or d.initial_time_penalty())
         self.ip = np.zeros(I.N_IP, np.int64)
         self.ip[I.I_MIN_PERTURB] = p.min_perturb
         self.ip[I.I_MAX_PERTURB] = max(p.min_perturb, p.max_perturb)
@@ -369,6 +369,9 @@ class ILS(Solver):
                            "collecting instances only)", low=0, high=1),
         "history": Param(int, 30, "late-acceptance history length, iterations", low=1),
         "penalty_every": Param(int, 100, "candidates between penalty updates", low=1),
+        "init_penalty": Param(float, 0.0, "starting cost per unit of excess load and of time violation (PyVRP starts "
+                              "both at 50,000); 0: from the instance (its largest arc cost over its largest demand, "
+                              "and 1)", low=0),
         "target_feasible": Param(float, 0.65, "target share of feasible candidates for penalty adaptation",
                                  low=0, high=1),
         "restart_after": Param(int, 150000, "iterations without a new best before restarting from the best",

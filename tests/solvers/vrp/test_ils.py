@@ -336,6 +336,18 @@ def test_swap_star_modes_change_the_search_where_routes_are_long():
     assert runs["best"][0].history != runs["off"][0].history or runs["best"][1] != runs["off"][1]
 
 
+def test_init_penalty_sets_the_starting_penalties():
+    """``init_penalty`` starts both penalties there (PyVRP's midpoint 50,000); 0 keeps the instance's own."""
+    inst = make_instance(5, n=30, cap=20, tw=True)
+    fixed = dict(penalty_every=10**6)  # no updates: the penalties at the end are the starting ones
+    own, _ = solve(inst, seed=3, **fixed)
+    data = hgs._Data(inst, 20)
+    assert own.extra["penalty_load"] == pytest.approx(data.initial_load_penalty(), rel=1e-6)
+    assert own.extra["penalty_time"] == pytest.approx(data.initial_time_penalty(), rel=1e-6)
+    high, _ = solve(inst, seed=3, init_penalty=5e4, **fixed)  # (solve validates the routes)
+    assert high.extra["penalty_load"] == high.extra["penalty_time"] == 5e4
+
+
 def test_tight_capacity_found_feasible_quickly():
     """Demands 3,2,3,3,3,3 and capacity 8 fit in three routes (3+3+2, 3+3, 3); HGS missed it in 1 s."""
     xy = np.array([[0, 0], [10, 0], [0, 10], [-10, 0], [0, -10], [7, 7], [-7, -7]], float)
