@@ -11,7 +11,10 @@ process at a time (``ils``, ``ortools`` and, when installed, ``pyvrp``: PyVRP is
 state-of-the-art column), and prints one row per instance (gap to the best-known cost, or why the
 solver refused or failed) and the mean gap per folder and solver over the instances it solved
 (their number in parentheses). Every solution went through netopt's validator (the solvers' Result status is
-``error`` otherwise). The machine may be shared: compare the columns of one run, not absolute speed.
+``error`` otherwise). With ``--pyvrp-check`` (PyVRP installed) each solution is also written as a ``.sol``
+and read back by PyVRP's ``read_solution``: a cell gets a ``!`` where PyVRP finds it infeasible or costs it
+differently, and the last line counts the solutions PyVRP accepted. The machine may be shared: compare the
+columns of one run, not absolute speed.
 """
 
 from __future__ import annotations
@@ -50,6 +53,24 @@ def solver_params(ap: argparse.ArgumentParser, solvers: list[str], items: list[s
     return params
 
 
+def pyvrp_agrees(path: Path, inst, solution: dict) -> bool:
+    """PyVRP reads ``path`` and our ``.sol`` of ``solution`` (a Result's) and finds it feasible at our cost."""
+    import tempfile
+
+    import pyvrp
+
+    from netopt.io import format_sol
+    from netopt.model import RoutingSolution
+
+    sol = RoutingSolution.from_dict(inst, solution)
+    data = pyvrp.read(path, {"x10": "dimacs", "x1000": "exact", "nint": "round"}[inst.rounding])
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "s.sol").write_text(format_sol(sol))
+        theirs = pyvrp.read_solution(Path(tmp) / "s.sol", data)
+    cost = pyvrp.CostEvaluator([0] * data.num_load_dimensions, 0, 0).cost(theirs)
+    return theirs.is_feasible() and abs(cost - sol.cost) <= 1e-6 * max(1.0, abs(sol.cost))
+
+
 def main(argv=None) -> int:
     from netopt import load_instance
     from netopt.datasets import best_known, shared_datasets
@@ -64,7 +85,10 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--param", action="append", default=[], metavar="SOLVER.KEY=VALUE",
                     help="a solver parameter, e.g. ils.history=300 (repeatable)")
+    ap.add_argument("--pyvrp-check", action="store_true",
+                    help="read every solution back with PyVRP's read_solution (feasible, same cost)")
     args = ap.parse_args(argv)
+    checked = {s: [0, 0] for s in args.solvers}  # solutions PyVRP accepted, solutions checked
     params = solver_params(ap, args.solvers, args.param)
     root = shared_datasets()
     if root is None or not (root / "pyvrp").is_dir():
@@ -94,7 +118,10 @@ def main(argv=None) -> int:
                     continue
                 gap = 100.0 * (res.objective - bks) / bks if bks else float("nan")
                 row[name] = gap
-                cells.append(f"{gap:+.2f} %")
+                ok = not args.pyvrp_check or pyvrp_agrees(path, inst, res.solution)
+                checked[name][0] += ok
+                checked[name][1] += args.pyvrp_check
+                cells.append(f"{gap:+.2f} %" + ("" if ok else " !"))
             for name, gap in row.items():
                 gaps[name].append((path.stem, gap))
             print(f"| {folder} | {path.stem} | {inst.num_customers} | " + " | ".join(cells) + " |", flush=True)
@@ -105,6 +132,9 @@ def main(argv=None) -> int:
         cells = [f"{statistics.mean(g for _, g in gaps[s]):+.2f} % ({len(gaps[s])})" if gaps[s] else "-"
                  for s in args.solvers]
         print(f"| {folder} | " + " | ".join(cells) + " |")
+    if args.pyvrp_check:
+        print("\nPyVRP's read_solution: " + ", ".join(f"{s} {a} of {n} feasible at our cost"
+                                                    for s, (a, n) in checked.items()))
     return 0
 
 

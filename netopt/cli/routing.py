@@ -187,7 +187,7 @@ def register(app: typer.Typer) -> None:
         res = run_solver(inst, solver, time_limit, seed, params, start, max_iterations, quiet, nco=nco if init else None,
                          bks=bks)
         if res.solution is not None and out_path is not None:
-            sol = RoutingSolution.from_node_ids(inst, [r["visits"] for r in res.solution["routes"]])
+            sol = RoutingSolution.from_dict(inst, res.solution)
             _write_routes(out_path, sol, None)
         if result_path is not None:
             write_atomic(result_path, res.to_json() + "\n")

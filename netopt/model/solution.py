@@ -108,6 +108,14 @@ class RoutingSolution:
             out.append(idx)
         return cls(instance, out, vehicle_types)
 
+    @classmethod
+    def from_dict(cls, instance: RoutingInstance, data: dict):
+        """The inverse of :meth:`to_dict` (a Result's ``solution``): each route's ``visits`` in file node ids and,
+        with several vehicle types, its ``vehicle_type``."""
+        routes = data["routes"]
+        types = [r["vehicle_type"] for r in routes] if len(instance.vehicle_types) > 1 else None
+        return cls.from_node_ids(instance, [r["visits"] for r in routes], vehicle_types=types)
+
     def vehicles(self) -> list[int]:
         """A vehicle number for each route: the routes of each type take that type's vehicles in order
         (``.sol`` route ``k + 1`` is vehicle ``k``); past a type's count, or for an unlimited type,

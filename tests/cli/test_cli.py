@@ -9,7 +9,7 @@ import time
 import pytest
 from typer.testing import CliRunner
 
-from support import datasets_dir
+from support import MD_HF, datasets_dir
 from netopt.cli import app
 
 runner = CliRunner()
@@ -64,6 +64,23 @@ def test_solve_table_result_file_and_sol_export(tmp_path, vrptw_file):
     assert run("validate", vrptw_file, sol).exit_code == 0
     png = tmp_path / "r.png"
     assert run("export", vrptw_file, sol, "--out", png).exit_code == 0 and png.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("suffix", [".sol", ".json"])
+def test_solve_out_keeps_each_routes_vehicle_type(tmp_path, suffix):
+    """With several vehicle types, ``solve --out`` writes which type drives each route (``.sol``: route k is
+    vehicle k; route JSON: ``vehicle_type``): the file reads back feasible at the solver's objective."""
+    from netopt.io import load_instance, read_routes
+
+    path = tmp_path / "md.vrp"
+    path.write_text(MD_HF)
+    out = tmp_path / f"r{suffix}"
+    res = run("solve", path, "-t", "5", "--max-iterations", "200", "--json", "--out", out, "-q")
+    assert res.exit_code == 0, res.output
+    sol, _ = read_routes(out, load_instance(path))
+    assert sol.is_feasible, sol.violations()
+    assert sol.cost == pytest.approx(json.loads(res.stdout)["objective"])
+    assert run("validate", path, out).exit_code == 0
 
 
 def test_validate_rejects_bad_routes(tmp_path, cvrp_file):

@@ -277,6 +277,17 @@ def test_same_seed_same_result():
     assert a.objective == b.objective and ra == rb
 
 
+def _prize_instance(seed: int, n: int = 40):
+    """``make_instance``'s VRPTW with every client optional, each with a random prize."""
+    from netopt.model import RoutingInstance
+
+    base = make_instance(seed, n=n, cap=20, tw=True)
+    prizes = np.r_[0, np.random.default_rng(seed).uniform(1, 60, n)]
+    return RoutingInstance("pc", base.distance, base.demands, capacity=base.capacity,
+                           time_windows=base.time_windows, service_times=base.service_times,
+                           coordinates=base.coordinates, prizes=prizes, required=np.r_[True, np.zeros(n, bool)])
+
+
 @pytest.mark.parametrize("param", [{"open_route": 0.9}, {"leave_out": 0.5}])
 def test_prize_moves_draw_nothing_without_optional_clients(param):
     """``open_route`` and ``leave_out`` are off where every client is required: the random stream, and
@@ -291,18 +302,25 @@ def test_prize_moves_draw_nothing_without_optional_clients(param):
 def test_prize_moves_search_prize_collecting_instances(param):
     """With optional clients ``open_route`` and ``leave_out`` change the search (validated solutions
     either way; the same seed gives the same result)."""
-    from netopt.model import RoutingInstance
-
-    base = make_instance(4, n=40, cap=20, tw=True)
-    prizes = np.r_[0, np.random.default_rng(4).uniform(1, 60, 40)]
-    inst = RoutingInstance("pc", base.distance, base.demands, capacity=base.capacity,
-                           time_windows=base.time_windows, service_times=base.service_times,
-                           coordinates=base.coordinates, prizes=prizes, required=np.r_[True, np.zeros(40, bool)])
+    inst = _prize_instance(4)
     a, ra = solve(inst, seed=2, open_route=0.0)
     b, rb = solve(inst, seed=2, **{"open_route": 0.0, **param})
     c, rc = solve(inst, seed=2, **{"open_route": 0.0, **param})
     assert a.history != b.history or ra != rb
     assert b.objective == c.objective and rb == rc
+
+
+@pytest.mark.parametrize("prizes", [False, True])
+def test_history_auto_is_longer_on_prize_collecting_instances(prizes):
+    """``history=0``: the late-acceptance ring is ``AUTO_HISTORY_PRIZES`` long with optional clients with
+    prizes, ``AUTO_HISTORY`` otherwise: the same search as that length, not the other one."""
+    from netopt.solvers.vrp.ils import AUTO_HISTORY, AUTO_HISTORY_PRIZES
+
+    inst = _prize_instance(4) if prizes else make_instance(4, n=40, cap=20, tw=True)
+    mine, other = (AUTO_HISTORY_PRIZES, AUTO_HISTORY) if prizes else (AUTO_HISTORY, AUTO_HISTORY_PRIZES)
+    runs = {h: solve(inst, seed=2, max_iterations=1500, history=h) for h in (0, mine, other)}
+    assert runs[0][0].objective == runs[mine][0].objective and runs[0][1] == runs[mine][1]
+    assert runs[0][0].history != runs[other][0].history or runs[0][1] != runs[other][1]
 
 
 def _loose_windows(inst, **rich):
