@@ -272,7 +272,7 @@ def register(app: typer.Typer) -> None:
 
         inst = load_instance(instance, rounding=rounding.value)
         sol, claimed = read_routes(routes, inst)
-        rep = check_routes(inst, sol.routes, claimed)
+        rep = check_routes(inst, sol.routes, claimed, sol.vehicle_types)
         if as_json:
             print_json({"instance": inst.name, "feasible": rep.feasible, "cost": rep.cost, "claimed_cost": claimed,
                         "routes": rep.num_routes, "violations": rep.violations})

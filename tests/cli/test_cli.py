@@ -69,7 +69,8 @@ def test_solve_table_result_file_and_sol_export(tmp_path, vrptw_file):
 @pytest.mark.parametrize("suffix", [".sol", ".json"])
 def test_solve_out_keeps_each_routes_vehicle_type(tmp_path, suffix):
     """With several vehicle types, ``solve --out`` writes which type drives each route (``.sol``: route k is
-    vehicle k; route JSON: ``vehicle_type``): the file reads back feasible at the solver's objective."""
+    vehicle k; route JSON: ``vehicle_type``): the file reads back feasible at the solver's objective, and
+    ``validate`` checks it with those types."""
     from netopt.io import load_instance, read_routes
 
     path = tmp_path / "md.vrp"
