@@ -310,14 +310,19 @@ def test_prize_moves_search_prize_collecting_instances(param):
     assert b.objective == c.objective and rb == rc
 
 
-@pytest.mark.parametrize("prizes", [False, True])
-def test_history_auto_is_longer_on_prize_collecting_instances(prizes):
-    """``history=0``: the late-acceptance ring is ``AUTO_HISTORY_PRIZES`` long with optional clients with
-    prizes, ``AUTO_HISTORY`` otherwise: the same search as that length, not the other one."""
-    from netopt.solvers.vrp.ils import AUTO_HISTORY, AUTO_HISTORY_PRIZES
+@pytest.mark.parametrize("kind", ["vrptw", "prizes_tw", "prizes"])
+def test_history_auto_is_longer_with_time_windows_and_a_rich_feature(kind):
+    """``history=0``: the late-acceptance ring is ``AUTO_HISTORY_RICH_TW`` long on an instance with time windows
+    and a rich feature (optional clients here), ``AUTO_HISTORY`` on a plain VRPTW and without time windows: the
+    same search as that length, not the other one."""
+    from netopt.model import RoutingInstance
+    from netopt.solvers.vrp.ils import AUTO_HISTORY, AUTO_HISTORY_RICH_TW
 
-    inst = _prize_instance(4) if prizes else make_instance(4, n=40, cap=20, tw=True)
-    mine, other = (AUTO_HISTORY_PRIZES, AUTO_HISTORY) if prizes else (AUTO_HISTORY, AUTO_HISTORY_PRIZES)
+    inst = make_instance(4, n=40, cap=20, tw=True) if kind == "vrptw" else _prize_instance(4)
+    if kind == "prizes":
+        inst = RoutingInstance("pc", inst.distance, inst.demands, capacity=inst.capacity, coordinates=inst.coordinates,
+                               prizes=inst.prizes, required=inst.required)
+    mine, other = (AUTO_HISTORY_RICH_TW, AUTO_HISTORY) if kind == "prizes_tw" else (AUTO_HISTORY, AUTO_HISTORY_RICH_TW)
     runs = {h: solve(inst, seed=2, max_iterations=1500, history=h) for h in (0, mine, other)}
     assert runs[0][0].objective == runs[mine][0].objective and runs[0][1] == runs[mine][1]
     assert runs[0][0].history != runs[other][0].history or runs[0][1] != runs[other][1]
