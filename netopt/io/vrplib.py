@@ -41,6 +41,9 @@ from . import distances as D
 from . import fleet as F
 from ._text import read_text
 
+#: the most vehicles a file may declare (the largest in PyVRP's collection: 7,875)
+MAX_VEHICLES = 1_000_000
+
 SECTIONS = {
     "NODE_COORD_SECTION", "DEMAND_SECTION", "DEPOT_SECTION", "TIME_WINDOW_SECTION",
     "SERVICE_TIME_SECTION", "EDGE_WEIGHT_SECTION", "DISPLAY_DATA_SECTION", "TOUR_SECTION",
@@ -307,6 +310,8 @@ def read_vrplib(path, rounding: str = "auto", dense: bool | None = None) -> Rout
 
     is_vrp = problem in ("cvrp", "vrptw")
     vehicles = r.number("VEHICLES", int, positive=True)
+    if vehicles is not None and vehicles > MAX_VEHICLES:  # before any per-vehicle list is made
+        raise r.err("VEHICLES", f"{vehicles:,} vehicles is absurd (at most {MAX_VEHICLES:,})", headers["VEHICLES"][1])
     dem_sec = "LINEHAUL_SECTION" if "LINEHAUL_SECTION" in sections else "DEMAND_SECTION"
     if is_vrp:
         demands = r.loads(dem_sec, ids)  # (dim, L): L load dimensions
