@@ -139,9 +139,9 @@ AUTO_HISTORY, AUTO_HISTORY_RICH_TW = 30, 300
 def _history(instance, history: int) -> int:
     """The late-acceptance length for ``history`` (0 = auto: ``AUTO_HISTORY_RICH_TW`` on an instance with time
     windows and a rich feature, ``AUTO_HISTORY`` otherwise). 30 beat 300 on every set's mean at 20 s (RESULTS,
-    "Issue 16, Stop 16"); at 60 s with today's search, seed 0, 300 against 30 (RESULTS, "Issue 16, Stop 42"):
-    PCVRPTW +0.93 / +1.30 % (seeds 1-2 +0.90 / +1.48, +1.20 / +1.60), SDVRPTW +1.97 / +2.50, MDVRPTW +1.99 /
-    +2.13, MTVRPTWR +0.79 / +0.87; without time windows HFVRP +0.54 / +0.43, VRPB +0.82 / +0.62; on GH1000's
+    "Issue 16, Stop 16"); at 60 s with today's search, seed 0, 300 against 30 in one session (RESULTS, "Issue 16,
+    Stop 42"): PCVRPTW +0.86 / +1.25 %, SDVRPTW +1.97 / +2.50, MDVRPTW +1.99 / +2.13, MTVRPTWR +0.79 / +0.87;
+    without time windows HFVRP +0.54 / +0.43, VRPB +0.82 / +0.62; on GH1000's
     plain R2 / RC2 VRPTW 300 was worse (RESULTS, "Issue 15, Stop 38")."""
     if history:
         return history
