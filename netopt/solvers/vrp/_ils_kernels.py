@@ -3,7 +3,8 @@
 One iteration (:func:`ils_run`) touches only what it changes:
 
 1. **perturb** the working solution: remove a client and its nearest neighbours (between
-   ``I_MIN_PERTURB`` and ``I_MAX_PERTURB`` clients, more centres when a neighbourhood runs out),
+   ``I_MIN_PERTURB`` and ``I_MAX_PERTURB`` clients, more centres when a neighbourhood runs out; with
+   ``I_GROUPED`` the neighbours by proximity grouped by route, the centre's route first, as PyVRP),
    then reinsert each at its cheapest position next to one of its granular neighbours (or in an
    empty route), in random order, with O(1) segment concatenation per position; or, with probability
    ``F_RUIN_ROUTE``, empty the shorter of two random routes (of at most ``I_MAX_PERTURB`` clients)
@@ -56,7 +57,8 @@ I_MAX_PERTURB = 1
 I_PENALTY_EVERY = 2  # candidates between penalty updates
 I_RESTART = 3  # iterations without a new best before restarting from the best
 I_SWAP_STAR = 4  # SWAP*: 0 never, 1 in every local search, 2 only in the exhaustive search of a new best
-N_IP = 5
+I_GROUPED = 5  # perturb takes a centre's neighbours grouped by route (PyVRP's order), 1, or in random order, 0
+N_IP = 6
 
 # fp[...]: float parameters
 F_TARGET = 0  # target share of feasible candidates
@@ -181,14 +183,32 @@ def best_insertion(st, v, gone, ncnt, kd, prm, new_routes):
     return br, bp
 
 
+@kernel(inline="always")
+def _take(st, v, cnt, lst, gone, touched, stamp):
+    """Remove ``v`` (not yet ``gone``) for :func:`perturb`: listed as ``lst[cnt]`` (negated when
+    unvisited, to go in), its route to compact, its route neighbours promising. Returns ``cnt + 1``."""
+    gone[v] = True
+    r = st.node_route[v]
+    lst[cnt] = v if r >= 0 else -v  # (negative: an unvisited optional client, to go in)
+    if r >= 0:
+        p = st.node_pos[v]
+        touched[r] = True
+        for q in range(max(p - 1, 1), min(p + 1, st.rlen[r]) + 1):
+            st.mark[st.routes[r, q]] = stamp
+    return cnt + 1
+
+
 @kernel
-def perturb(st, kd, prm, ncnt, angle, k, stamp, gone, lst, touched, leave_out):
+def perturb(st, kd, prm, ncnt, near, angle, k, stamp, gone, lst, touched, leave_out, grouped):
     """Remove ``k`` clients (a random one and its neighbours, then more centres if needed; an
     unvisited optional one among them is to be inserted instead) and reinsert them one by one at
     their cheapest positions; they and their old and new route neighbours become promising
-    (``mark = stamp``). With ``leave_out``, a removed optional client with a prize stays unvisited
-    (PyVRP's perturbation: visited ones out, unvisited ones in), for the local search to put back
-    where it pays. Returns the number moved (``lst[:k]``, an unvisited one negated)."""
+    (``mark = stamp``). The neighbours: in the (shuffled) granular order, or, ``grouped``, as PyVRP's
+    perturbation takes them: the centre and its neighbours by proximity (``near``), grouped by route,
+    the centre's route first (then fewer routes change, each by a string of close clients). With
+    ``leave_out``, a removed optional client with a prize stays unvisited (PyVRP's perturbation:
+    visited ones out, unvisited ones in), for the local search to put back where it pays. Returns
+    the number moved (``lst[:k]``, an unvisited one negated)."""
     N = st.nb.shape[0]
     K = st.routes.shape[0]
     cnt = ZERO
@@ -197,22 +217,27 @@ def perturb(st, kd, prm, ncnt, angle, k, stamp, gone, lst, touched, leave_out):
     while cnt < k and centres < 8:
         c = np.random.randint(kd.nd, N)
         centres += 1
-        for t in range(-1, ncnt[c]):
-            v = c if t < 0 else st.nb[c, t]
-            if cnt >= k:
-                break
-            if gone[v]:
+        if not grouped:
+            for t in range(-1, ncnt[c]):
+                v = c if t < 0 else st.nb[c, t]
+                if cnt >= k:
+                    break
+                if not gone[v]:
+                    cnt = _take(st, v, cnt, lst, gone, touched, stamp)
+            continue
+        for i in range(-1, ncnt[c]):  # each route (or the unvisited) at its first appearance in proximity order
+            ri = st.node_route[c if i < 0 else near[c, i]]
+            seen = i >= 0 and st.node_route[c] == ri
+            for j in range(i):
+                if seen:
+                    break
+                seen = st.node_route[near[c, j]] == ri
+            if seen:
                 continue
-            gone[v] = True
-            r = st.node_route[v]
-            lst[cnt] = v if r >= 0 else -v  # (negative: an unvisited optional client, to go in)
-            cnt += 1
-            if r < 0:
-                continue
-            p = st.node_pos[v]
-            touched[r] = True
-            for q in range(max(p - 1, 1), min(p + 1, st.rlen[r]) + 1):
-                st.mark[st.routes[r, q]] = stamp
+            for j in range(i, ncnt[c]):  # its members among them, closest first
+                v = c if j < 0 else near[c, j]
+                if cnt < k and not gone[v] and st.node_route[v] == ri:
+                    cnt = _take(st, v, cnt, lst, gone, touched, stamp)
     for r in range(K):  # compact the routes that lost clients
         if not touched[r]:
             continue
@@ -441,7 +466,7 @@ def _adapt(pen, ok, registered, fp):
 
 
 @kernel
-def ils_run(st, cur, cur_len, best, best_len, hist, kd, prm, ncnt, angle, ip, fp, ist, fst, iterations, gone,
+def ils_run(st, cur, cur_len, best, best_len, hist, kd, prm, ncnt, near, angle, ip, fp, ist, fst, iterations, gone,
             lst, touched):
     """Run ``iterations`` ILS iterations on the working solution ``st``; ``cur`` / ``cur_len``
     hold the accepted (current) solution, ``best`` / ``best_len`` the best feasible one,
@@ -468,7 +493,7 @@ def ils_run(st, cur, cur_len, best, best_len, hist, kd, prm, ncnt, angle, ip, fp
                 moved = ruin_route(st, kd, prm, ncnt, angle, st.nb.shape[0], stamp, gone, lst, NOT_FORCED)
         if moved == 0:
             out = fp[F_LEAVE_OUT] >= 1.0 or (fp[F_LEAVE_OUT] > 0.0 and np.random.random() < fp[F_LEAVE_OUT])
-            perturb(st, kd, prm, ncnt, angle, k, stamp, gone, lst, touched, out)
+            perturb(st, kd, prm, ncnt, near, angle, k, stamp, gone, lst, touched, out, ip[I_GROUPED] == 1)
         ls_search(st, kd, prm, ncnt, angle, stamp, ip[I_SWAP_STAR] == 1, LS_LOOPS)
         d, le, tv = totals(st, kd)
         # register for the penalty update

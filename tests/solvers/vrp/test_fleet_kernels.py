@@ -363,7 +363,7 @@ def test_perturb_leaving_optional_clients_out(leave_out):
         visited = {v for r in before for v in r}
         n1 = inst.num_nodes
         gone, lst, touched = np.zeros(n1, np.bool_), np.zeros(n1, np.int64), np.zeros(len(SLOTS), np.bool_)
-        k = I.perturb(st, data.kd, prm, data.ncnt, data.angle, 8, 5, gone, lst, touched, leave_out)
+        k = I.perturb(st, data.kd, prm, data.ncnt, data.neigh, data.angle, 8, 5, gone, lst, touched, leave_out, False)
         assert not gone.any() and not touched.any()
         after = [routes[r, 1:rlen[r] + 1].tolist() for r in range(len(SLOTS))]
         now = {v for r in after for v in r}

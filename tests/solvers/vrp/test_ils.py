@@ -97,17 +97,44 @@ def test_best_insertion_is_the_cheapest_allowed_position(variant, seed):
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 @pytest.mark.parametrize("seed", range(3))
-def test_perturb_moves_k_clients_and_keeps_the_summaries(variant, seed):
+@pytest.mark.parametrize("grouped", [False, True])
+def test_perturb_moves_k_clients_and_keeps_the_summaries(variant, seed, grouped):
     inst = make_instance(seed, n=20, cap=15, **VARIANTS[variant])
     data, prm, st = _state(inst, seed)
     gone, lst, touched = np.zeros(21, np.bool_), np.zeros(21, np.int64), np.zeros(8, np.bool_)
     before = routes_of(st.routes, st.rlen)
-    k = I.perturb(st, data.kd, prm, data.ncnt, data.angle, 7, 5, gone, lst, touched, False)
+    k = I.perturb(st, data.kd, prm, data.ncnt, data.neigh, data.angle, 7, 5, gone, lst, touched, False, grouped)
     assert k == 7 and not gone.any() and not touched.any()
     moved = set(lst[:k].tolist())
     assert len(moved) == 7 and all(st.mark[v] == 5 for v in moved)
     _consistent(st, data, prm)
     assert _kept(before, moved) == _kept(routes_of(st.routes, st.rlen), moved)  # the others keep their order
+
+
+def _grouped_choice(c, k, route_of, data):
+    """The ``k`` clients PyVRP's perturbation takes around centre ``c``, written plainly: ``c`` and its
+    neighbours by proximity, grouped by route (the groups in the order they first appear), in order."""
+    near = [c] + data.neigh[c, :data.ncnt[c]].tolist()
+    groups = {}
+    for v in near:
+        groups.setdefault(route_of[v], []).append(v)
+    return [v for g in groups.values() for v in g][:k]
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("k", [3, 6])
+def test_grouped_perturb_takes_the_centres_route_first_then_the_next_routes_by_proximity(seed, k):
+    inst = make_instance(seed, n=30, cap=15)
+    data, prm, st = _state(inst, seed, granular=8)
+    route_of = {v: int(st.node_route[v]) for v in range(1, data.n + 1)}
+    n_routes = len({r for r in route_of.values()})
+    gone, lst, touched = np.zeros(31, np.bool_), np.zeros(31, np.int64), np.zeros(8, np.bool_)
+    moved = I.perturb(st, data.kd, prm, data.ncnt, data.neigh, data.angle, k, 5, gone, lst, touched, False, True)
+    removed = set(lst[:moved].tolist())
+    # one centre's neighbourhood is enough here (at least k of them), so the set is one centre's choice
+    assert moved == k and min(data.ncnt[1:]) + 1 >= k and n_routes > 1
+    assert any(set(_grouped_choice(c, k, route_of, data)) == removed for c in range(1, data.n + 1))
+    _consistent(st, data, prm)
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
@@ -187,8 +214,8 @@ def _run(inst, seed, chunks, **kw):
     d = run.data
     scratch = (np.zeros(d.n + 1, np.bool_), np.zeros(d.n + 1, np.int64), np.zeros(run.slots, np.bool_))
     for c in chunks:
-        I.ils_run(run.st, run.cur, run.cur_len, run.best, run.best_len, run.hist, d.kd, run.prm, d.ncnt, d.angle,
-                  run.ip, run.fp, run.ist, run.fst, c, *scratch)
+        I.ils_run(run.st, run.cur, run.cur_len, run.best, run.best_len, run.hist, d.kd, run.prm, d.ncnt, d.neigh,
+                  d.angle, run.ip, run.fp, run.ist, run.fst, c, *scratch)
     return run
 
 
@@ -235,8 +262,8 @@ def test_late_acceptance_rule_twin():
     for _ in range(60):
         before = routes_of(run.st.routes, run.st.rlen)
         # the candidate: run one iteration on a copy whose acceptance we cannot see, then the real one
-        I.ils_run(run.st, run.cur, run.cur_len, run.best, run.best_len, run.hist, d.kd, run.prm, d.ncnt, d.angle,
-                  run.ip, run.fp, run.ist, run.fst, 1, *scratch)
+        I.ils_run(run.st, run.cur, run.cur_len, run.best, run.best_len, run.hist, d.kd, run.prm, d.ncnt, d.neigh,
+                  d.angle, run.ip, run.fp, run.ist, run.fst, 1, *scratch)
         new_cur = tuple(run.fst[I.T_CUR:I.T_CUR + 3])
         late = pen(init) if hist[pos] is None else pen(hist[pos])
         if new_cur != cur:  # accepted: the candidate beat the late or the current cost
@@ -326,6 +353,30 @@ def test_history_auto_is_longer_with_time_windows_and_a_rich_feature(kind):
     runs = {h: solve(inst, seed=2, max_iterations=1500, history=h) for h in (0, mine, other)}
     assert runs[0][0].objective == runs[mine][0].objective and runs[0][1] == runs[mine][1]
     assert runs[0][0].history != runs[other][0].history or runs[0][1] != runs[other][1]
+
+
+@pytest.mark.parametrize("site_dependent", [False, True])
+def test_perturb_order_auto_groups_by_route_on_site_dependent_instances(site_dependent):
+    """``perturb_order=auto``: route order where a vehicle type may serve only some clients, random order
+    elsewhere: the same search as that order, not the other one."""
+    from netopt.model import RoutingInstance
+    from netopt.model.fleet import VehicleType
+
+    base = make_instance(5, n=40, cap=20, tw=True)
+    allowed = tuple(range(1, 41)) if site_dependent else None
+    types = (VehicleType(20, 8), VehicleType(25, 8, allowed_clients=allowed))
+    inst = RoutingInstance("sd", base.distance, base.demands, coordinates=base.coordinates,
+                           time_windows=base.time_windows, vehicle_types=types)
+    mine, other = ("route", "random") if site_dependent else ("random", "route")
+    runs = {o: get_solver("ils").solve(inst, time_limit=30, seed=2, max_iterations=1500, perturb_order=o)
+            for o in ("auto", mine, other)}
+    for res in runs.values():
+        sol = res.solution
+        rep = check_routes(inst, [[inst.index_of(v) for v in r["visits"]] for r in sol["routes"]],
+                           vehicle_types=[r["vehicle_type"] for r in sol["routes"]], reported_cost=res.objective)
+        assert rep.feasible, rep.violations
+    found = {o: ([h[1:] for h in res.history], res.solution["routes"]) for o, res in runs.items()}
+    assert found["auto"] == found[mine] and found["auto"] != found[other]
 
 
 def _loose_windows(inst, **rich):
