@@ -184,6 +184,12 @@ def best_insertion(st, v, gone, ncnt, kd, prm, new_routes):
 
 
 @kernel(inline="always")
+def _around(c, near, j):
+    """The ``j``-th of centre ``c``'s neighbours by proximity, ``c`` itself for ``j = -1``."""
+    return c if j < 0 else near[c, j]
+
+
+@kernel(inline="always")
 def _take(st, v, cnt, lst, gone, touched, stamp):
     """Remove ``v`` (not yet ``gone``) for :func:`perturb`: listed as ``lst[cnt]`` (negated when
     unvisited, to go in), its route to compact, its route neighbours promising. Returns ``cnt + 1``."""
@@ -226,16 +232,18 @@ def perturb(st, kd, prm, ncnt, near, angle, k, stamp, gone, lst, touched, leave_
                     cnt = _take(st, v, cnt, lst, gone, touched, stamp)
             continue
         for i in range(-1, ncnt[c]):  # each route (or the unvisited) at its first appearance in proximity order
-            ri = st.node_route[c if i < 0 else near[c, i]]
-            seen = i >= 0 and st.node_route[c] == ri
-            for j in range(i):
-                if seen:
+            if cnt >= k:
+                break
+            ri = st.node_route[_around(c, near, i)]
+            seen = False
+            for j in range(-1, i):
+                if st.node_route[_around(c, near, j)] == ri:
+                    seen = True
                     break
-                seen = st.node_route[near[c, j]] == ri
             if seen:
                 continue
             for j in range(i, ncnt[c]):  # its members among them, closest first
-                v = c if j < 0 else near[c, j]
+                v = _around(c, near, j)
                 if cnt < k and not gone[v] and st.node_route[v] == ri:
                     cnt = _take(st, v, cnt, lst, gone, touched, stamp)
     for r in range(K):  # compact the routes that lost clients
