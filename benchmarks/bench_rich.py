@@ -80,6 +80,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--folders", nargs="+", default=list(FOLDERS), choices=FOLDERS)
     ap.add_argument("--per-folder", type=int, default=10, help="instances per folder, spread over the sizes")
+    ap.add_argument("--instances", nargs="+", default=None, metavar="NAME",
+                    help="these instances (file stems) of the folders instead of --per-folder spread ones")
     ap.add_argument("--time-limit", type=float, default=60.0, help="seconds per run")
     ap.add_argument("--solvers", nargs="+", default=["ils", "ortools", "pyvrp"])
     ap.add_argument("--seed", type=int, default=0)
@@ -101,7 +103,10 @@ def main(argv=None) -> int:
     summary = {}
     for folder in args.folders:
         gaps = {s: [] for s in args.solvers}
-        for path in spread(list((root / "pyvrp" / folder).glob("*.vrp")), args.per_folder):
+        files = list((root / "pyvrp" / folder).glob("*.vrp"))
+        chosen = ([p for p in sorted(files) if p.stem in args.instances] if args.instances
+                  else spread(files, args.per_folder))
+        for path in chosen:
             inst = load_instance(path)
             bks = best_known(path)
             cells, row = [], {}
