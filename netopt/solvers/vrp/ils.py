@@ -19,12 +19,13 @@ Overview
   dealt out to the vehicles (multi-trip), or every client inserted at its cheapest place (several
   types), improved by a whole local search; or the best warm start.
 * **Iteration** (:func:`~netopt.solvers.vrp._ils_kernels.ils_run`): remove a client and its
-  nearest neighbours, in random order or, on site-dependent instances, by proximity grouped by
-  route as PyVRP (``perturb_order``); or, one time in ten, ``ruin_route``, every client of a short route; or, on
-  prize-collecting instances, ``open_route``, a cluster of unvisited clients into an empty route,
-  or ``close_route``, off by default, a route emptied of the optional clients that do not pay alone;
-  reinsert them greedily, run the granular local search of HGS (relocate,
-  swap, 2-opt, 2-opt*, SWAP*) from the customers that moved only, and accept the candidate by
+  nearest neighbours, in random order or, on site-dependent and prize-collecting instances, by
+  proximity grouped by route as PyVRP (``perturb_order``); or, one time in ten, ``ruin_route``, every
+  client of a short route; or, on prize-collecting instances, ``open_route``, a cluster of unvisited
+  clients into an empty route, or ``close_route``, off by default, a route emptied of the optional
+  clients that do not pay alone; reinsert them greedily, run the granular local search of HGS
+  (relocate, swap, 2-opt, 2-opt*, SWAP*; on prize-collecting instances PyVRP's configuration: 50
+  neighbours, no SWAP*) from the customers that moved only, and accept the candidate by
   late-acceptance hill climbing on the penalised cost. An iteration costs a small fraction of a
   whole local search, so the search does tens of thousands of them where HGS educates hundreds of
   offspring.
@@ -136,6 +137,25 @@ SWAP_STAR_MODES = {"always": 1, "best": 2, "off": 0}
 #: ``history=0`` (auto): the late-acceptance length of a search (iterations), :func:`_history`
 AUTO_HISTORY, AUTO_HISTORY_RICH_TW = 30, 300
 
+#: ``granular=0`` (auto): the neighbours tried per client, :func:`_granular`
+AUTO_GRANULAR, AUTO_GRANULAR_PRIZES = 20, 50
+
+
+def _prize_collecting(instance) -> bool:
+    """Optional clients (with prizes): the instances on which the auto settings take PyVRP's configuration
+    (:func:`_granular`, :func:`_swap_star_mode`, :func:`_grouped`)."""
+    return "prizes" in instance.features
+
+
+def _granular(instance, granular: int) -> int:
+    """The granular neighbourhood size for ``granular`` (0 = auto: ``AUTO_GRANULAR_PRIZES``, PyVRP's 50, on a
+    prize-collecting instance, where it goes with SWAP* off; ``AUTO_GRANULAR`` otherwise). 50 with SWAP* every
+    iteration was worse there (RESULTS, "Issue 16, Stop 25"), and so was SWAP* off with 20 (RESULTS, "Issue 16,
+    Stop 46")."""
+    if granular:
+        return granular
+    return AUTO_GRANULAR_PRIZES if _prize_collecting(instance) else AUTO_GRANULAR
+
 
 def _history(instance, history: int) -> int:
     """The late-acceptance length for ``history`` (0 = auto: ``AUTO_HISTORY_RICH_TW`` on an instance with time
@@ -151,22 +171,29 @@ def _history(instance, history: int) -> int:
 
 def _grouped(instance, order: str) -> bool:
     """Does the perturbation take a centre's neighbours grouped by route (``perturb_order``; auto: on a
-    site-dependent instance, where vehicle types may serve only some clients). Over three seeds at 60 s,
-    route against random: SDVRPTW 1.61 / 1.79 %, PCVRPTW 1.08 / 0.99 % (RESULTS, "Issue 16, Stop 45")."""
+    site-dependent instance, where vehicle types may serve only some clients, and on a prize-collecting one,
+    with PyVRP's other settings). Over three seeds at 60 s, route against random: SDVRPTW 1.61 / 1.79 %,
+    PCVRPTW 1.08 / 0.99 % with 20 neighbours and SWAP* (RESULTS, "Issue 16, Stop 45"); with 50 and without
+    SWAP*, PCVRPTW FILL (RESULTS, "Issue 16, Stop 46")."""
     if order == "auto":
-        return any(t.allowed_clients is not None for t in instance.vehicle_types)
+        return _prize_collecting(instance) or any(t.allowed_clients is not None for t in instance.vehicle_types)
     return order == "route"
 
 
 def _swap_star_mode(instance, mode: str) -> int:
-    """``ip[I_SWAP_STAR]`` for ``swap_star=mode``: ``auto`` is ``best`` on a plain VRPTW (time windows, none of
-    the rich features), ``always`` otherwise (the rich variants with time windows were not measured with ``best``).
+    """``ip[I_SWAP_STAR]`` for ``swap_star=mode``: ``auto`` is ``off`` on a prize-collecting instance (PyVRP's
+    configuration, with 50 neighbours: PCVRPTW FILL, RESULTS "Issue 16, Stop 46"), ``best`` on a plain VRPTW
+    (time windows, none of the rich features), ``always`` otherwise (the rich variants with time windows were
+    not measured with ``best``).
 
     GH1000 at 120 s, seed 0, always against best (RESULTS, "Issue 15, Stop 39"): R2_10_1 0.75 / 0.45 %,
     RC2_10_1 1.30 / 0.59 %, RC1_10_1 1.90 / 1.62 %, R1_10_1 1.70 / 1.87 %, C1 and C2 0.00 either way; X
     n = 300-1,000 (CVRP) at 30 s: mean 0.52 % always against 0.68 % best."""
     if mode == "auto":
-        mode = "best" if instance.time_windows is not None and not instance.features else "always"
+        if _prize_collecting(instance):
+            mode = "off"
+        else:
+            mode = "best" if instance.time_windows is not None and not instance.features else "always"
     return SWAP_STAR_MODES[mode]
 
 
@@ -181,11 +208,11 @@ class _Run:
         self.rich = len(instance.vehicle_types) > 1  # several vehicle types: slots per type, no split start
         reloads = _reload_nodes(instance)
         if not self.rich:
-            self.data = d = _Data(instance, params.granular, reload_nodes=reloads)
+            self.data = d = _Data(instance, _granular(instance, params.granular), reload_nodes=reloads)
             self.slots = _fleet(instance, d)
         else:
             types = _slot_types(instance, seeds)
-            self.data = d = _Data(instance, params.granular, types, reloads)
+            self.data = d = _Data(instance, _granular(instance, params.granular), types, reloads)
             self.slots = len(types)
         p = params
         pc = d.initial_load_penalty()
@@ -374,7 +401,8 @@ class ILS(Solver):
     features = frozenset({"multi_depot", "vehicle_types", "vehicle_costs", "allowed_clients", "shift_windows",
                           "prizes", "backhauls", "linehauls_first", "reloads", "release_times", "load_dimensions"})
     params = ParamSpace("solver ils", {
-        "granular": Param(int, 20, "granular neighbourhood size (closest customers tried per customer)", low=1),
+        "granular": Param(int, 0, "granular neighbourhood size (closest customers tried per customer); 0 = auto: "
+                          f"{AUTO_GRANULAR_PRIZES} on prize-collecting instances, {AUTO_GRANULAR} otherwise", low=0),
         "min_perturb": Param(int, 1, "fewest clients removed and reinserted per iteration", low=1),
         "max_perturb": Param(int, 25, "most clients removed and reinserted per iteration", low=1),
         "perturb_order": Param(str, "auto", "which of a random centre's granular neighbours an iteration removes "

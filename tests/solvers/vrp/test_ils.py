@@ -355,6 +355,34 @@ def test_history_auto_is_longer_with_time_windows_and_a_rich_feature(kind):
     assert runs[0][0].history != runs[other][0].history or runs[0][1] != runs[other][1]
 
 
+@pytest.mark.parametrize("kind", ["plain", "prizes", "site_dependent"])
+def test_prize_collecting_auto_is_pyvrps_configuration(kind):
+    """The auto settings on an instance with optional clients are PyVRP's: 50 neighbours, SWAP* off, the
+    perturbation grouped by route; elsewhere 20 neighbours (and the site-dependent grouping), never
+    SWAP* off; and the search with them all left at auto is the search with them given."""
+    from netopt.solvers.vrp import ils
+
+    inst = _prize_instance(6) if kind == "prizes" else make_instance(6, n=40, cap=20, tw=True)
+    if kind == "site_dependent":
+        from netopt.model import RoutingInstance
+        from netopt.model.fleet import VehicleType
+
+        types = (VehicleType(20, 8), VehicleType(25, 8, allowed_clients=tuple(range(1, 41))))
+        inst = RoutingInstance("sd", inst.distance, inst.demands, coordinates=inst.coordinates,
+                               time_windows=inst.time_windows, vehicle_types=types)
+    prizes = kind == "prizes"
+    assert ils._granular(inst, 0) == (ils.AUTO_GRANULAR_PRIZES if prizes else ils.AUTO_GRANULAR)
+    assert ils._granular(inst, 7) == 7
+    assert (ils._swap_star_mode(inst, "auto") == ils.SWAP_STAR_MODES["off"]) == prizes
+    assert ils._grouped(inst, "auto") == (kind != "plain")
+    if prizes:
+        auto, ra = solve(inst, seed=3, max_iterations=600)
+        given, rg = solve(inst, seed=3, max_iterations=600, granular=50, swap_star="off", perturb_order="route")
+        other, ro = solve(inst, seed=3, max_iterations=600, granular=20)
+        assert auto.objective == given.objective and ra == rg
+        assert auto.history != other.history or ra != ro
+
+
 @pytest.mark.parametrize("site_dependent", [False, True])
 def test_perturb_order_auto_groups_by_route_on_site_dependent_instances(site_dependent):
     """``perturb_order=auto``: route order where a vehicle type may serve only some clients, random order
@@ -388,10 +416,10 @@ def _loose_windows(inst, **rich):
                            coordinates=inst.coordinates, **rich)
 
 
-@pytest.mark.parametrize("windows,prizes,mode", [(True, False, "best"), (False, False, "always"), (True, True, "always")])
-def test_swap_star_auto_is_best_on_plain_vrptw_else_always(windows, prizes, mode):
-    """``swap_star=auto``: SWAP* only on a new best on a plain VRPTW, in every iteration without time windows
-    or with a rich feature (optional clients here): the same search as that mode."""
+@pytest.mark.parametrize("windows,prizes,mode", [(True, False, "best"), (False, False, "always"), (True, True, "off")])
+def test_swap_star_auto_is_best_on_plain_vrptw_off_with_prizes_else_always(windows, prizes, mode):
+    """``swap_star=auto``: SWAP* only on a new best on a plain VRPTW, never with optional clients (PyVRP's
+    configuration, with 50 neighbours), in every iteration otherwise: the same search as that mode."""
     inst = make_instance(7, n=120, cap=250)
     if windows:
         rich = {}
