@@ -184,10 +184,9 @@ def _grouped(instance, order: str) -> bool:
 def _swap_star_mode(instance, mode: str) -> int:
     """``ip[I_SWAP_STAR]`` for ``swap_star=mode``: ``auto`` is ``off`` on a prize-collecting instance (PyVRP's
     configuration, with 50 neighbours and the grouped perturbation: PCVRPTW 0.75 % against 0.99 % with the
-    earlier defaults over three seeds at 60 s, and 0.65 / 1.02 % on ten other files at seed 0: RESULTS "Issue
-    16, Stop 46"), ``best`` on a plain VRPTW
-    (time windows, none of the rich features), ``always`` otherwise (the rich variants with time windows were
-    not measured with ``best``).
+    earlier defaults over three seeds at 60 s, and 0.65 / 1.02 % on ten other files at seed 0; RESULTS, "Issue
+    16, Stop 46"), ``best`` on a plain VRPTW (time windows, none of the rich features), ``always`` otherwise
+    (the rich variants with time windows were not measured with ``best``).
 
     GH1000 at 120 s, seed 0, always against best (RESULTS, "Issue 15, Stop 39"): R2_10_1 0.75 / 0.45 %,
     RC2_10_1 1.30 / 0.59 %, RC1_10_1 1.90 / 1.62 %, R1_10_1 1.70 / 1.87 %, C1 and C2 0.00 either way; X
