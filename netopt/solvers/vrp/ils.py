@@ -409,8 +409,9 @@ class ILS(Solver):
         "max_perturb": Param(int, 25, "most clients removed and reinserted per iteration", low=1),
         "perturb_order": Param(str, "auto", "which of a random centre's granular neighbours an iteration removes "
                                "first: random (in shuffled order), route (PyVRP's: by proximity, grouped by route, "
-                               "the centre's route first, so fewer routes change), or auto: route where vehicle types "
-                               "may serve only some clients (site dependence), random elsewhere",
+                               "the centre's route first, so fewer routes change), or auto: route on prize-collecting "
+                               "instances and where vehicle types may serve only some clients (site dependence), "
+                               "random elsewhere",
                                choices=("auto", "random", "route")),
         # 0.1 against 0 at 60 s: VRPB 0.75 / 1.02 %, SDVRPTW 2.42-2.62 / 3.06 % (RESULTS, "Issue 16, Stop 24")
         "ruin_route": Param(float, 0.1, "probability that an iteration empties the shorter of two random routes "
@@ -441,7 +442,8 @@ class ILS(Solver):
                                low=1),
         "swap_star": Param(str, "auto", "the SWAP* inter-route neighbourhood: always (every iteration's local "
                            "search), best (only the exhaustive search of a new best and of the start), off, or auto: "
-                           "best on a plain VRPTW, always on CVRP and the rich variants", choices=("auto", *SWAP_STAR_MODES)),
+                           "off on prize-collecting instances, best on a plain VRPTW, always on CVRP and the other "
+                           "rich variants", choices=("auto", *SWAP_STAR_MODES)),
         "decompose": Param(str, "auto", "split the instance into sub-problems of about sub_size clients, each "
                            "solved by this ILS (auto: from 3,000 clients; plain CVRP/VRPTW with coordinates and an "
                            "unlimited fleet)", choices=("auto", "on", "off")),
